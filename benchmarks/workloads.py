@@ -15,8 +15,8 @@ Run ``python benchmarks/workloads.py --check`` to verify the hand-written gradie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -268,7 +268,7 @@ def compare(value, grads, ref_value, ref_grads) -> tuple[float, str]:
     if len(grads) != len(ref_grads):
         return float("inf"), f"got {len(grads)} gradients, expected {len(ref_grads)}"
     worst, what = rel_err(value, ref_value), "value"
-    for i, (g, r) in enumerate(zip(grads, ref_grads)):
+    for i, (g, r) in enumerate(zip(grads, ref_grads, strict=True)):
         if np.shape(g) != np.shape(r):
             return float("inf"), f"grad {i} has shape {np.shape(g)}, expected {np.shape(r)}"
         e = rel_err(g, r)
@@ -294,7 +294,7 @@ def fd_check(workload: Workload, size, n_probe: int = 12, eps: float = 1e-6, see
         a[name] = arr
         return float(workload.fn(*a.values()))
 
-    for name, g in zip(workload.wrt, grads):
+    for name, g in zip(workload.wrt, grads, strict=True):
         assert name in names, name
         x0 = np.asarray(args[name], dtype=np.float64)
         assert np.shape(g) == x0.shape, (name, np.shape(g), x0.shape)
