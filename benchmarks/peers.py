@@ -122,7 +122,7 @@ class SymgradPeer(Peer):
         t0 = time.perf_counter()
         try:
             G = self.symgrad.grad(workload.fn, wrt=workload.wrt)
-            out = G.value_and_grad(*vals)
+            G.value_and_grad(*vals)
         except Exception as e:  # any transform failure: skip the cell, show why
             raise PeerFailed(f"{type(e).__name__}: {e}") from e
         first = time.perf_counter() - t0

@@ -369,7 +369,7 @@ def print_table(rows, peer_names, peers, notes):
     if multi:
         print("* process CPU time exceeded wall time by >20% while timing: not single-threaded")
     for i, n in enumerate(notes, 1):
-        print(f"[{i}] {n}")
+        print(f"[{i}] " + n.replace("\n", "\n    "))
 
 
 def memory_section(names, peer_names, peers, peer_skip):
