@@ -186,6 +186,8 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true",
                     help="fewer/shorter samples and smaller transform-cost runs (~1 min)")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory section")
+    ap.add_argument("--no-rss", action="store_true",
+                    help="skip the RSS-sampled memory table (the one that covers torch/jax)")
     ap.add_argument("--no-transform", action="store_true",
                     help="skip the symgrad transform-cost section")
     ap.add_argument("--no-pin", action="store_true", help="do not pin the process to one CPU")
@@ -292,6 +294,16 @@ def main(argv=None):
     if not args.no_memory:
         print()
         mem_rows = memory_section(names, peer_names, peers, peer_skip)
+        if not args.no_rss:
+            import memory_rss
+
+            print()
+            avail = [pn for pn in peer_names if pn in peers]
+            rss = memory_rss.run_all(names, avail, reps=3 if args.quick else 5)
+            memory_rss.print_table(
+                rss, names, avail, fmt_bytes,
+                lambda n: wl.WORKLOADS[n].size_label(wl.WORKLOADS[n].largest))
+            mem_rows = {"tracemalloc": mem_rows, "rss": rss}
 
     # ---- transform cost ---------------------------------------------------------------
     tc = None
@@ -405,8 +417,8 @@ def memory_section(names, peer_names, peers, peer_skip):
         out.append(row)
         print(line, flush=True)
     if untraced:
-        print(f"  not measured: {', '.join(untraced)} (their allocations are invisible to "
-              "tracemalloc)")
+        print(f"  not measured here: {', '.join(untraced)} (allocations invisible to "
+              "tracemalloc; see the RSS-sampled table)")
     for pn, why in peer_skip.items():
         if pn != "numpy":
             print(f"  {pn}: {why}")
