@@ -1,0 +1,352 @@
+"""The backward engine: graph nodes, the reverse walk, ``backward`` and ``autograd.grad``.
+
+A recorded op is a :class:`Node` whose class name is PyTorch's (``MulBackward0``, ...).  A node
+knows how to turn the gradient of its output(s) into gradients of its inputs; its ``next_functions``
+point at the nodes that produced those inputs (``AccumulateGrad`` for leaves).  The engine walks
+the nodes reachable from the roots in reverse topological order, summing the gradients that
+reach each node before running it, and finally accumulates into the leaves' ``.grad``.
+
+Gradients flow as plain ndarrays, except with ``create_graph=True``: then they are Tensors and
+every backward computation is itself recorded, which gives higher derivatives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symgrad.runtime.grad_mode import _Mode
+
+FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+NO_GRAD_MSG = "element {} of tensors does not require grad and does not have a grad_fn"
+SCALAR_MSG = "grad can be implicitly created only for scalar outputs"
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "int64": "LongTensor",
+    "int32": "IntTensor",
+    "int16": "ShortTensor",
+    "int8": "CharTensor",
+    "uint8": "ByteTensor",
+    "bool": "BoolTensor",
+}
+
+
+class Node:
+    """A recorded operation (PyTorch calls it a grad_fn).  Subclassed per PyTorch name."""
+
+    __slots__ = ("next_functions", "_retain", "_hooks", "__weakref__")
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    # subclasses implement: _n_out (class attr), _saves (class attr or slot),
+    # _run(grads, create_graph) -> tuple of input grads, _free()
+
+    def register_hook(self, fn):
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            self._hooks = hooks = []
+        hooks.append(fn)
+        return fn
+
+
+_NODE_CLASSES: dict = {}
+
+
+class OpNode(Node):
+    """A node whose backward is a vjp function from the rule table (or a custom one).
+
+    ``_vjp``       callable ``(g, *inputs, out) -> tuple`` (resolved lazily from ``_key``)
+    ``_saved``     (input arrays, output array) or None once freed
+    ``_tensors``   the input Tensors (None for constants), for create_graph
+    ``_vers``      ((version box, version at save), ...) to detect in-place changes
+    ``_meta``      ((shape, dtype) per input)
+    """
+
+    __slots__ = ("_key", "_vjp", "_saved", "_tensors", "_vers", "_meta", "_saves", "_out_t")
+    _n_out = 1
+
+    def _free(self):
+        if self._saves:
+            self._saved = None
+
+    def _check_versions(self):
+        for box, v, who in self._vers:
+            if box[0] != v:
+                from symgrad.runtime.tensor import _desc
+
+                if who is None:  # the node's own output
+                    nm = type(self).__name__.rstrip("0123456789")
+                    nm = nm[: -len("Backward")] if nm.endswith("Backward") else nm
+                    shape, dt, which = self._saved[1].shape, self._saved[1].dtype.name, f", which is output 0 of {nm}"
+                else:
+                    shape, dt, which = _desc(who)
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [torch.{_TYPE_NAMES.get(dt, 'Tensor')} [{', '.join(map(str, shape))}]]"
+                    f"{which}, is at version {box[0]}; expected version {v} instead. Hint: enable "
+                    "anomaly detection to find the operation that failed to compute its gradient, "
+                    "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+                )
+
+    def _run(self, g, create_graph):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(FREED_MSG)
+        if self._vers:
+            self._check_versions()
+        vjp = self._vjp
+        if vjp is None:
+            from symgrad.runtime.tensor import _resolve_vjp
+
+            vjp = self._vjp = _resolve_vjp(self._key)
+        if create_graph:
+            from symgrad.runtime.tensor import _saved_tensor_args
+
+            with _EnableGrad():
+                grads = vjp(g, *_saved_tensor_args(self))
+        else:
+            grads = vjp(g, *saved[0], saved[1])
+        return grads
+
+
+class _EnableGrad:
+    def __enter__(self):
+        self._prev = _Mode.enabled
+        _Mode.enabled = True
+
+    def __exit__(self, *a):
+        _Mode.enabled = self._prev
+
+
+def node_class(name: str, base=OpNode):
+    """The Node subclass named ``name`` (e.g. ``"MulBackward0"``), made once and cached."""
+    cls = _NODE_CLASSES.get((name, base))
+    if cls is None:
+        cls = _NODE_CLASSES[(name, base)] = type(name, (base,), {"__slots__": ()})
+    return cls
+
+
+class AccumulateGrad(Node):
+    """The node that adds an incoming gradient into a leaf's ``.grad``."""
+
+    __slots__ = ("variable",)
+    _n_out = 1
+    _saves = False
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def _free(self):
+        pass
+
+
+def _topo(roots):
+    """Nodes reachable from ``roots`` with their in-degree (number of edges into each)."""
+    deps: dict = {}
+    stack = []
+    for r in roots:
+        if r is not None and r not in deps:
+            deps[r] = 0
+            stack.append(r)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                stack.append(nxt)
+    return deps
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def run_backward(
+    tensors,
+    grad_tensors,
+    retain_graph,
+    create_graph,
+    capture=None,
+    accumulate=True,
+):
+    """Walk the graph from ``tensors`` seeded with ``grad_tensors`` (arrays or Tensors).
+
+    ``capture``: {(node, output_nr): slot} — gradients flowing into these are stored in the
+    returned dict instead of (or as well as) being accumulated.  ``accumulate``: whether
+    AccumulateGrad nodes write into ``.grad``.
+    """
+    from symgrad.runtime.tensor import Tensor, _fit, _to_grad_tensor
+
+    roots = []
+    buffers: dict = {}
+    for t, g in zip(tensors, grad_tensors, strict=True):
+        node = t._grad_fn if t._grad_fn is not None else t._grad_accumulator()
+        roots.append(node)
+        key = node
+        buf = buffers.get(key)
+        if buf is None:
+            buf = buffers[key] = [None] * node._n_out
+        buf[t._output_nr] = _add(buf[t._output_nr], g)
+
+    deps = _topo(roots)
+    needed = None
+    if capture is not None:
+        needed = _needed(deps, capture)
+    captured: dict = {}
+    ready = [n for n in roots if deps.get(n, 0) == 0]
+    seen_ready = set(ready)
+    ready = list(dict.fromkeys(ready))
+    executed = []
+    err = np.errstate(all="ignore")
+    err.__enter__()
+    try:
+        while ready:
+            node = ready.pop()
+            buf = buffers.pop(node, None)
+            if needed is not None and node not in needed:
+                grads = None
+            else:
+                grads = _execute(node, buf, create_graph, capture, captured, accumulate, Tensor, _to_grad_tensor)
+                executed.append(node)
+            nexts = node.next_functions
+            for i, (nxt, nr) in enumerate(nexts):
+                if nxt is None:
+                    continue
+                if grads is not None:
+                    gi = grads[i]
+                    if gi is not None:
+                        shape, dt = node._meta[i]
+                        if gi.shape != shape:
+                            gi = _fit(gi, shape)
+                        if gi.dtype != dt:
+                            gi = gi.astype(dt) if type(gi) is np.ndarray else gi.to(dt)
+                        nb = buffers.get(nxt)
+                        if nb is None:
+                            nb = buffers[nxt] = [None] * nxt._n_out
+                        nb[nr] = gi if nb[nr] is None else nb[nr] + gi
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if d == 0 and nxt not in seen_ready:
+                    seen_ready.add(nxt)
+                    ready.append(nxt)
+    finally:
+        err.__exit__(None, None, None)
+        if not retain_graph:
+            for node in executed:
+                node._free()
+    return captured
+
+
+def _needed(deps, capture):
+    targets = {n for (n, _) in capture}
+    needed = set()
+    # post-order: a node is needed when it is a target or leads to a needed node
+    order = _postorder(deps)
+    for node in order:
+        if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
+            needed.add(node)
+    return needed
+
+
+def _postorder(deps):
+    out = []
+    visited = set()
+    for start in deps:
+        if start in visited:
+            continue
+        stack = [(start, iter(start.next_functions))]
+        visited.add(start)
+        while stack:
+            node, it = stack[-1]
+            for nxt, _ in it:
+                if nxt is not None and nxt not in visited:
+                    visited.add(nxt)
+                    stack.append((nxt, iter(nxt.next_functions)))
+                    break
+            else:
+                stack.pop()
+                out.append(node)
+    return out
+
+
+def _execute(node, buf, create_graph, capture, captured, accumulate, Tensor, to_grad):
+    if buf is None:
+        buf = [None] * node._n_out
+    if capture is not None:
+        for nr in range(node._n_out):
+            slot = capture.get((node, nr))
+            if slot is not None:
+                for s in slot:
+                    captured[s] = _add(captured.get(s), buf[nr])
+    retain = getattr(node, "_retain", None)
+    if retain:
+        for nr, ref in retain.items():
+            t = ref()
+            if t is not None and buf[nr] is not None:
+                g = to_grad(buf[nr], t, create_graph)
+                t._grad = g if t._grad is None else _acc_out_of_place(t._grad, g)
+    if type(node) is AccumulateGrad:
+        g = buf[0]
+        if accumulate and g is not None:
+            _accumulate(node.variable, g, create_graph, to_grad)
+        return None
+    hooks = getattr(node, "_hooks", None)
+    if node._n_out == 1:
+        g = buf[0]
+        if g is None:
+            return None
+        grads = node._run(g, create_graph)
+    else:
+        if all(b is None for b in buf):
+            return None
+        grads = node._run(buf, create_graph)
+    if hooks:
+        for h in hooks:
+            r = h(grads, buf)
+            if r is not None:
+                grads = r
+    return grads
+
+
+def _acc_out_of_place(old, new):
+    return old + new
+
+
+def _accumulate(var, g, create_graph, to_grad):
+    """AccumulateGrad: the first gradient is stored (a copy), later ones are added in place."""
+    old = var._grad
+    if create_graph:
+        gt = to_grad(g, var, True)
+        var._grad = gt if old is None else old + gt
+        return
+    if type(g) is not np.ndarray:
+        g = g._data if hasattr(g, "_data") else np.asarray(g)
+    if old is None:
+        var._grad = to_grad(np.array(g, dtype=var._data.dtype, copy=True), var, False)
+    elif old._grad_fn is None and old._data.shape == g.shape:
+        old._data += g
+        if old._ver is not None:
+            old._ver[0] += 1
+    else:
+        var._grad = old.detach() + to_grad(g, var, False)
