@@ -1,0 +1,279 @@
+"""``symgrad.grad``: the decorated-function object and its cache."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import linecache
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from symgrad.errors import SymgradError
+from symgrad.export import describe_call
+
+_TRANSFORMS: dict[tuple, Any] = {}  # (code, wrt) -> compiled namespace and Generated
+
+
+class GradFunction:
+    """A function with its generated gradient: call it, ``.grad`` it, read its ``.source``."""
+
+    def __init__(self, fn: Callable, wrt: str | int | Sequence[str | int] | None) -> None:
+        from symgrad.frontend.parse import parse_function
+
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        parsed = parse_function(fn)  # fails early, before any transformation
+        names = [a.arg for a in parsed.tree.args.args]
+        self.params = names
+        self.wrt = tuple(_normalise_wrt(wrt, names, parsed))
+        self._single = isinstance(wrt, (str, int))
+        key = (fn.__code__, self.wrt, id(fn.__globals__), _closure_key(fn))
+        entry = _TRANSFORMS.get(key)
+        if entry is None:
+            entry = _compile(fn, list(self.wrt))
+            _TRANSFORMS[key] = entry
+        self._entry = entry
+        self._generated, namespace, _ = entry
+        self._filename = namespace["__symgrad_filename__"]
+        self._last_call: tuple | None = None  # argument shapes, for export's self-check
+        self._primal = namespace[self._generated.primal_name]
+        self._grad = namespace[self._generated.grad_name]
+        self._value_and_grad = namespace[self._generated.value_and_grad_name]
+        self._signature = inspect.signature(fn)
+
+    @property
+    def source(self) -> str:
+        """The generated module's text: numpy is its only import."""
+        return self._generated.source
+
+    @property
+    def _adjoint(self) -> Any:
+        """The SymPy-level result; computed now if the module came from the disk cache."""
+        generated, namespace, adjoint = self._entry
+        if adjoint is None:
+            from symgrad.transform import transform
+
+            adjoint = transform(self.fn, list(self.wrt))[1]
+            self._entry = (generated, namespace, adjoint)
+            for key, entry in list(_TRANSFORMS.items()):
+                if entry[0] is generated:
+                    _TRANSFORMS[key] = self._entry
+        return adjoint
+
+    def export(self, path: Any, example_args: Any = None) -> Any:
+        """Write a standalone module (numpy its only import) with a ``python path`` self-check."""
+        from symgrad.export import export
+
+        return export(self, path, example_args)
+
+    def formula(self, *example_args: Any, shapes: dict | None = None) -> Any:
+        """The gradients as SymPy expressions over the parameters (straight-line functions)."""
+        from symgrad.formula import formula
+
+        return formula(self, *example_args, shapes=shapes)
+
+    def _repr_html_(self) -> str:
+        from symgrad.export import highlight_html
+
+        return highlight_html(self.source)
+
+    def __repr__(self) -> str:
+        return f"<symgrad.grad of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self._last_call = describe_call(args, kwargs)
+        try:
+            return self._primal(*args, **kwargs)
+        except (ValueError, IndexError) as exc:
+            raise _runtime_error(self, exc) from exc
+
+    def _bind(self, args: tuple, kwargs: dict) -> inspect.BoundArguments:
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise SymgradError(f"{self.fn.__name__}: {exc}") from None
+        bound.apply_defaults()
+        return bound
+
+    def value_and_grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> tuple[Any, Any]:
+        """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``)."""
+        bound = self._bind(args, kwargs)
+        self._last_call = describe_call(bound.args, {})
+        try:
+            value, grads = self._value_and_grad(
+                *bound.args, **{self._generated.seed_param: self._seed(seed)}
+            )
+        except (ValueError, IndexError) as exc:
+            raise _runtime_error(self, exc) from exc
+        if seed is None:
+            _check_scalar(self.fn.__name__, value)
+        grads = grads if len(self.wrt) > 1 else (grads,)
+        values = bound.arguments
+        out = tuple(_finish(g, values[name]) for g, name in zip(grads, self.wrt, strict=True))
+        return value, (out[0] if len(out) == 1 and self._single_result() else out)
+
+    def grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> Any:
+        """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order."""
+        return self.value_and_grad(*args, seed=seed, **kwargs)[1]
+
+    def _single_result(self) -> bool:
+        return self._single or len(self.wrt) == 1
+
+    def _seed(self, seed: Any) -> Any:
+        if seed is None:
+            return self._value_and_grad.__defaults__[-1]
+        return seed
+
+
+def _check_scalar(name: str, value: Any) -> None:
+    values = value if isinstance(value, tuple) else (value,)
+    for v in values:
+        if np.ndim(v) != 0:
+            raise SymgradError(
+                f"{name} returned an array of shape {np.shape(v)}: grad can be implicitly "
+                "created only for scalar outputs",
+                hint="pass seed=<array shaped like the output> (PyTorch's backward(gradient))",
+            )
+
+
+def _finish(g: Any, arg: Any) -> Any:
+    """None for non-float arguments; otherwise a fresh array shaped and typed like ``arg``."""
+    dtype = np.result_type(arg) if not isinstance(arg, float) else np.dtype(np.float64)
+    if not np.issubdtype(dtype, np.floating) and not np.issubdtype(dtype, np.complexfloating):
+        return None
+    g = np.asarray(g)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    if isinstance(arg, (float, np.floating)) and g.ndim == 0:
+        return g[()]
+    return g
+
+
+def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
+    if wrt is None:
+        return list(names)
+    items = [wrt] if isinstance(wrt, (str, int)) else list(wrt)
+    out = []
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not -len(names) <= item < len(names):
+                raise parsed.error(parsed.tree, f"wrt={item} is out of range: "
+                                   f"{parsed.tree.name} has {len(names)} parameters")
+            out.append(names[item])
+        elif isinstance(item, str) and item in names:
+            out.append(item)
+        else:
+            raise parsed.error(parsed.tree, f"wrt={item!r} is not a parameter of "
+                               f"{parsed.tree.name}", f"parameters: {', '.join(names)}")
+    return out
+
+
+def _closure_key(fn: Callable) -> tuple:
+    cells = fn.__closure__ or ()
+    out = []
+    for c in cells:
+        try:
+            out.append(id(c.cell_contents))
+        except ValueError:
+            out.append(None)
+    return tuple(out)
+
+
+def _compile(fn: Callable, wrt: list[str]) -> tuple[Any, dict, Any]:
+    """Generate (or load from the disk cache) and exec the module; adjoint is None on a hit."""
+    from symgrad import cache
+
+    key = cache.cache_key(fn, wrt)
+    generated = cache.load(key)
+    if generated is not None:
+        try:  # a disk-cache hit: SymPy is never imported
+            return generated, _exec(fn, generated), None
+        except Exception:  # an entry that does not run is as good as corrupt: regenerate
+            pass
+    from symgrad.transform import transform
+
+    generated, adjoint = transform(fn, wrt)
+    namespace = _exec(fn, generated)
+    cache.store(key, generated)
+    return generated, namespace, adjoint
+
+
+def _exec(fn: Callable, generated: Any) -> dict[str, Any]:
+    filename = f"<symgrad:{fn.__module__}.{fn.__qualname__}>"
+    linecache.cache[filename] = (len(generated.source), None,
+                                 generated.source.splitlines(True), filename)
+    namespace: dict[str, Any] = {"__name__": f"symgrad_generated.{fn.__name__}"}
+    exec(compile(generated.source, filename, "exec"), namespace)
+    for name in (generated.primal_name, generated.grad_name, generated.value_and_grad_name):
+        if not callable(namespace.get(name)):
+            raise RuntimeError(f"generated module defines no {name}")
+    namespace["__symgrad_filename__"] = filename
+    return namespace
+
+
+def _runtime_error(g: GradFunction, exc: BaseException) -> BaseException:
+    """A ValueError/IndexError raised inside generated code, renamed after the source line.
+
+    The generated module quotes, in a comment above each gradient statement, the source
+    lines it differentiates; the failing line's nearest comment block names the culprit.
+    """
+    tb, lineno = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == g._filename:
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    if lineno is None:
+        return exc  # not raised by generated code: let it through unchanged
+    lines = g.source.splitlines()
+    failing = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+    quoted: list[str] = []
+    function = None
+    for i in range(lineno - 2, -1, -1):
+        text = lines[i].strip()
+        if text.startswith("def "):
+            function = text[4:].split("(")[0]
+            break
+        if text.startswith("# "):
+            quoted.insert(0, text[2:])
+        elif quoted:
+            break
+    in_gradient = bool(quoted) and function != g._generated.primal_name
+    kind = type(exc).__name__
+    try:
+        src_lines, first = inspect.getsourcelines(g.fn)
+        filename = inspect.getsourcefile(g.fn) or g.fn.__code__.co_filename
+    except (OSError, TypeError):
+        src_lines, first, filename = [], g.fn.__code__.co_firstlineno, g.fn.__code__.co_filename
+    lineno_in_file, source_line = None, None
+    if in_gradient:
+        target = quoted[-1].strip()
+        for k, text in enumerate(src_lines):
+            if text.strip() == target:
+                lineno_in_file, source_line = first + k, text
+        what = f"the gradient of {g.fn.__name__} failed at this line"
+        context = "".join(f"\n    {q}" for q in quoted[:-1])
+        if context:
+            what += " (differentiated together with:" + context + "\n)"
+    else:
+        lineno_in_file = g.fn.__code__.co_firstlineno
+        what = f"{g.fn.__name__} failed while computing its value"
+    return SymgradError(
+        f"{what}: {kind}: {exc}\n"
+        f"(generated code, {g._filename} line {lineno}: {failing})",
+        filename=filename, lineno=lineno_in_file, source_line=source_line,
+        hint="check the shapes of the arguments: they must be valid for the original "
+        "function, e.g. run it without symgrad",
+    )
+
+
+def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | None = None) -> Any:
+    """Differentiate a numpy function by transforming its source.
+
+    Use as ``@grad``, ``@grad(wrt="w")`` or ``grad(f, wrt=("a", "b"))``. ``wrt`` takes
+    parameter names or positions; by default every parameter.
+    """
+    if fn is None:
+        return lambda f: GradFunction(f, wrt)
+    return GradFunction(fn, wrt)

@@ -1,0 +1,112 @@
+"""Small numpy functions that generated modules inline when they use them.
+
+Each function here is copied verbatim (via ``inspect.getsource``) into a generated module
+that calls it, so each must be self-contained: numpy (as ``np``) is its only dependency.
+"""
+
+import numpy as np
+
+
+def _sum_to(g, like):
+    """Sum a broadcast gradient back to the shape of ``like`` (numpy's broadcasting, undone)."""
+    return _sum_to_shape(g, np.shape(like))
+
+
+def _sum_to_shape(g, shape):
+    """Sum a broadcast gradient back to ``shape`` (and broadcast a smaller one up to it)."""
+    g = np.asarray(g)
+    if g.shape == shape:
+        return g
+    if g.ndim > len(shape):
+        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    offset = len(shape) - g.ndim
+    axes = tuple(i for i in range(g.ndim) if shape[i + offset] == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if g.shape != shape:
+        g = np.array(np.broadcast_to(g, shape))
+    return g
+
+
+def _matmul_grad_a(g, a, b):
+    """Gradient of ``a @ b`` with respect to ``a``."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 2 and b.ndim == 2:
+        return g @ b.T
+    if b.ndim == 1:
+        return np.multiply.outer(g, b) if a.ndim > 1 else g * b
+    if a.ndim == 1:
+        return _sum_to(g[..., None, :] @ np.swapaxes(b, -1, -2), a[None, :])[0]
+    return _sum_to(g @ np.swapaxes(b, -1, -2), a)
+
+
+def _matmul_grad_b(g, a, b):
+    """Gradient of ``a @ b`` with respect to ``b``."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 2 and b.ndim == 2:
+        return a.T @ g
+    if a.ndim == 1:
+        return np.multiply.outer(a, g) if b.ndim > 1 else g * a
+    if b.ndim == 1:
+        return _sum_to(np.swapaxes(a, -1, -2) @ g[..., None], b[:, None])[:, 0]
+    return _sum_to(np.swapaxes(a, -1, -2) @ g, b)
+
+
+def _dot_grad_a(g, a, b):
+    """Gradient of ``np.dot(a, b)`` with respect to ``a``."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return _sum_to(g * b, a)
+    if b.ndim == 1:
+        return np.multiply.outer(g, b)
+    g2 = np.asarray(g).reshape(a.shape[:-1] + (-1,))
+    return g2 @ np.moveaxis(b, -2, -1).reshape(-1, b.shape[-2])
+
+
+def _dot_grad_b(g, a, b):
+    """Gradient of ``np.dot(a, b)`` with respect to ``b``."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return _sum_to(g * a, b)
+    a2 = a.reshape(-1, a.shape[-1])
+    if b.ndim == 1:
+        return a2.T @ np.reshape(g, -1)
+    g2 = np.asarray(g).reshape(a2.shape[0], -1)
+    gb = a2.T @ g2  # (k, prod(b.shape without axis -2))
+    rest = b.shape[:-2] + b.shape[-1:]
+    return np.moveaxis(gb.reshape((b.shape[-2],) + rest), 0, -2)
+
+
+def _inner_grad_a(g, a, b):
+    """Gradient of ``np.inner(a, b)`` with respect to ``a``."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return _sum_to(g * b, a)
+    g = np.asarray(g).reshape(a.shape[:-1] + (-1,))
+    return g @ b.reshape(-1, b.shape[-1])
+
+
+def _inner_grad_b(g, a, b):
+    """Gradient of ``np.inner(a, b)`` with respect to ``b``."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return _sum_to(g * a, b)
+    g = np.asarray(g).reshape(-1, int(np.prod(b.shape[:-1], dtype=int)))
+    return (g.T @ a.reshape(-1, a.shape[-1])).reshape(b.shape)
+
+
+def _outer_grad_a(g, a, b):
+    """Gradient of ``np.outer(a, b)`` with respect to ``a``."""
+    return (g @ np.ravel(b)).reshape(np.shape(a))
+
+
+def _outer_grad_b(g, a, b):
+    """Gradient of ``np.outer(a, b)`` with respect to ``b``."""
+    return (np.ravel(a) @ g).reshape(np.shape(b))
+
+
+def _getitem_grad(g, x, index):
+    """Gradient of ``x[index]``: zeros shaped like x with g added where x was read."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
+    np.add.at(out, index, g)
+    return out

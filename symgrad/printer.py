@@ -1,0 +1,153 @@
+"""Print SymPy expressions as numpy code that keeps the input dtype (Python literals only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from symgrad.rules.structural import Structural
+
+_NUMPY_FUNCTIONS = {
+    "exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos", "tan": "np.tan",
+    "asin": "np.arcsin", "acos": "np.arccos", "atan": "np.arctan", "atan2": "np.arctan2",
+    "sinh": "np.sinh", "cosh": "np.cosh", "tanh": "np.tanh", "sign": "np.sign",
+    "Abs": "np.abs", "log1p": "np.log1p", "expm1": "np.expm1", "sec": "1/np.cos",
+    "asinh": "np.arcsinh", "acosh": "np.arccosh", "atanh": "np.arctanh",
+}
+
+
+class NumpyPrinter(StrPrinter):
+    """SymPy's StrPrinter with numpy spellings; structural nodes print themselves."""
+
+    printmethod = "_numpycode"
+
+    def __init__(self, settings: dict | None = None) -> None:
+        super().__init__(settings)
+        self.helpers: set[str] = set()
+
+    def use_helper(self, name: str) -> None:
+        self.helpers.add(name)
+
+    def doprint_expr(self, expr: Any) -> str:
+        return self._print(expr)
+
+    def doprint_atom(self, expr: Any) -> str:
+        """Print ``expr`` so that ``.attr``, ``[i]`` or ``@`` can follow it safely."""
+        text = self._print(expr)
+        return text if is_atomic(text) else f"({text})"
+
+    def statement(self, expr: Any) -> str:
+        """Print a whole right-hand side: no redundant outer parentheses."""
+        text = self._print(expr)
+        if text.startswith("(") and text.endswith(")") and is_atomic(text) and \
+                _outer_group_closes_at_end(text):
+            return text[1:-1]
+        return text
+
+    def _print_Function(self, expr: Any) -> str:
+        name = type(expr).__name__
+        func = _NUMPY_FUNCTIONS.get(name)
+        if func is None:
+            raise TypeError(f"no numpy spelling for {name}")
+        return f"{func}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        base, exp = expr.args
+        if exp == sp.S.Half:
+            return f"np.sqrt({self._print(base)})"
+        if exp == -sp.S.Half:
+            return f"1/np.sqrt({self._print(base)})"
+        if exp == sp.Rational(1, 3):
+            return f"np.cbrt({self._print(base)})"
+        return super()._print_Pow(expr, rational)
+
+    def _print_Float(self, expr: Any) -> str:
+        return repr(float(expr))
+
+    def _print_Rational(self, expr: Any) -> str:
+        return f"{expr.p}/{expr.q}"
+
+    def _print_Pi(self, expr: Any) -> str:
+        return "np.pi"
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "np.e"
+
+    def _print_Infinity(self, expr: Any) -> str:
+        return "np.inf"
+
+    def _print_NegativeInfinity(self, expr: Any) -> str:
+        return "-np.inf"
+
+    def _print_BooleanTrue(self, expr: Any) -> str:
+        return "True"
+
+    def _print_BooleanFalse(self, expr: Any) -> str:
+        return "False"
+
+    def _minmax(self, func: str, args: Any) -> str:
+        args = list(args)
+        text = self._print(args[0])
+        for a in args[1:]:
+            text = f"{func}({text}, {self._print(a)})"
+        return text
+
+    def _print_Max(self, expr: Any) -> str:
+        return self._minmax("np.maximum", expr.args)
+
+    def _print_Min(self, expr: Any) -> str:
+        return self._minmax("np.minimum", expr.args)
+
+    def _print_Heaviside(self, expr: Any) -> str:
+        return f"np.heaviside({self._print(expr.args[0])}, 0.5)"
+
+    def _print_Piecewise(self, expr: Any) -> str:
+        *branches, (last, cond) = expr.args
+        text = self._print(last) if cond == sp.true else \
+            f"np.where({self._print(cond)}, {self._print(last)}, np.nan)"
+        for value, c in reversed(branches):
+            text = f"np.where({self._print(c)}, {self._print(value)}, {text})"
+        return text
+
+    def _print_Relational(self, expr: Any) -> str:
+        return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
+
+    def _print_And(self, expr: Any) -> str:
+        return " & ".join(f"({self._print(a)})" for a in expr.args)
+
+    def _print_Or(self, expr: Any) -> str:
+        return " | ".join(f"({self._print(a)})" for a in expr.args)
+
+    def _print_Not(self, expr: Any) -> str:
+        return f"~({self._print(expr.args[0])})"
+
+    def _print_Tuple(self, expr: Any) -> str:
+        items = [self._print(a) for a in expr.args]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def is_atomic(text: str) -> bool:
+    """No operator at bracket depth 0: names, attributes, calls, subscripts, groups, numbers."""
+    depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and not (ch.isalnum() or ch in "._"):
+            return False
+    return bool(text)
+
+
+def _outer_group_closes_at_end(text: str) -> bool:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False

@@ -1,0 +1,151 @@
+"""The one derivative table, read by both the source transform and the eager Tensor.
+
+``elementwise`` gives each elementwise primitive's SymPy form (derivatives come from
+``sympy.diff``); ``structural`` gives each structural primitive's adjoint template. The
+eager Tensor gets its backward functions from ``eager_vjp``, which prints those same rules
+to numpy code once per (op, static arguments) and caches the compiled function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from symgrad.rules.elementwise import ALIASES, ELEMENTWISE_NAMES, NON_DIFFERENTIABLE_ARGS
+
+__all__ = ["ELEMENTWISE_NAMES", "eager_vjp", "eager_vjp_source", "sum_to"]
+
+_CACHE: dict[tuple, Callable] = {}
+_SOURCES: dict[tuple, str] = {}
+
+STRUCTURAL_NAMES = frozenset({
+    "sum", "mean", "max", "min", "prod", "var", "std", "matmul", "dot", "inner", "outer",
+    "transpose", "reshape", "getitem", "expand_dims", "squeeze", "concatenate", "stack",
+})
+
+
+def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    """Undo numpy broadcasting: sum ``g`` down to ``shape``."""
+    from symgrad.helpers import _sum_to_shape
+
+    return _sum_to_shape(g, tuple(shape))
+
+
+def _key(op: str, static: dict[str, Any]) -> tuple:
+    return (op, tuple(sorted((k, repr(v)) for k, v in static.items())))
+
+
+def eager_vjp(op: str, **static: Any) -> Callable[..., tuple]:
+    """The backward function of one primitive: ``vjp(g, *inputs, out) -> grads``.
+
+    One entry per input (None where no gradient flows); elementwise grads may still be
+    broadcast-shaped (reduce them with ``sum_to``). Generated once per (op, static), cached.
+    """
+    op = ALIASES.get(op, op)
+    if op == "getitem":
+        return _getitem_vjp(static["index"])
+    if op in ("concatenate", "stack"):
+        return _variadic_vjp(op, static)
+    key = _key(op, static)
+    fn = _CACHE.get(key)
+    if fn is None:
+        fn = _CACHE[key] = _compile(key, eager_vjp_source(op, **static))
+    return fn
+
+
+def _variadic_vjp(op: str, static: dict[str, Any]) -> Callable[..., tuple]:
+    def vjp(g: Any, *args: Any) -> tuple:
+        n = len(args) - 1
+        key = _key(op, {**static, "n": n})
+        fn = _CACHE.get(key)
+        if fn is None:
+            fn = _CACHE[key] = _compile(key, eager_vjp_source(op, n=n, **static))
+        return fn(g, *args)
+
+    return vjp
+
+
+def _getitem_vjp(index: Any) -> Callable[..., tuple]:
+    from symgrad.helpers import _getitem_grad
+
+    return lambda g, x, out: (_getitem_grad(g, x, index),)
+
+
+def _compile(key: tuple, source: str) -> Callable[..., tuple]:
+    from symgrad import helpers
+
+    namespace: dict[str, Any] = {"np": np}
+    namespace.update({k: v for k, v in vars(helpers).items() if k.startswith("_") and
+                      callable(v)})
+    exec(compile(source, f"<symgrad vjp {key[0]}>", "exec"), namespace)
+    _SOURCES[key] = source
+    return namespace["vjp"]
+
+
+def eager_vjp_source(op: str, **static: Any) -> str:
+    """The numpy source of ``eager_vjp(op, **static)``: printed from the one rule table."""
+    import sympy as sp
+
+    from symgrad.adjoint import clean
+    from symgrad.printer import NumpyPrinter
+    from symgrad.rules import elementwise as ew
+    from symgrad.rules import structural as st
+
+    op = ALIASES.get(op, op)
+    g, out = sp.Symbol("g", real=True), sp.Symbol("out", real=True)
+    if op in ELEMENTWISE_NAMES:
+        xs = [sp.Symbol(f"x{i}", real=True) for i in range(ew.arity(op))]
+        expr = ew.sympy_form(op, *xs)
+        grads = []
+        for i, x in enumerate(xs):
+            if i in NON_DIFFERENTIABLE_ARGS.get(op, ()):
+                grads.append(None)
+                continue
+            d = clean(g * sp.diff(expr, x))
+            grads.append(d.xreplace({expr: out}) if expr.args else d)
+    elif op in STRUCTURAL_NAMES:
+        xs, node = _structural_node(op, static, st)
+        grads = [None if v is None else v.xreplace({node: out}) for v in node.vjp(g)]
+    else:
+        raise KeyError(f"symgrad has no derivative rule for {op!r}")
+    printer = NumpyPrinter()
+    present = [e for e in grads if e is not None]
+    temps, reduced = sp.cse(present, symbols=sp.numbered_symbols("t", real=True), order="none")
+    reduced_iter = iter(reduced)
+    items = ["None" if e is None else printer.statement(next(reduced_iter)) for e in grads]
+    params = ", ".join(["g"] + [x.name for x in xs] + ["out"])
+    body = ", ".join(items) + ("," if len(items) == 1 else "")
+    lines = [f"def vjp({params}):"]
+    lines += [f"    {t} = {printer.statement(e)}" for t, e in temps]
+    return "\n".join(lines) + f"\n    return ({body})\n"
+
+
+def _structural_node(op: str, static: dict[str, Any], st: Any) -> tuple[list, Any]:
+    import sympy as sp
+
+    s = st.static
+    if op in st.REDUCTIONS:
+        x = sp.Symbol("x0", real=True)
+        extra = [s(static.get("ddof", 0))] if op in ("var", "std") else []
+        axis = static.get("axis")
+        axis = tuple(axis) if isinstance(axis, list) else axis
+        return [x], st.REDUCTIONS[op](x, s(axis), s(bool(static.get("keepdims", False))), *extra)
+    if op in ("matmul", "dot", "inner", "outer"):
+        a, b = sp.Symbol("x0", real=True), sp.Symbol("x1", real=True)
+        cls = {"matmul": st.MatMul, "dot": st.Dot, "inner": st.Inner, "outer": st.Outer}[op]
+        return [a, b], cls(a, b)
+    x = sp.Symbol("x0", real=True)
+    if op == "transpose":
+        axes = static.get("axes")
+        return [x], st.Transpose(x, s(None if axes is None else tuple(axes)))
+    if op == "reshape":
+        return [x], st.Reshape(x, s(tuple(static["shape"])))
+    if op == "expand_dims":
+        return [x], st.ExpandDims(x, s(static["axis"]))
+    if op == "squeeze":
+        return [x], st.Squeeze(x, s(static.get("axis")))
+    xs = [sp.Symbol(f"x{i}", real=True) for i in range(static["n"])]
+    cls = st.Concatenate if op == "concatenate" else st.Stack
+    return xs, cls(*xs, s(static.get("axis", 0)))

@@ -1,0 +1,86 @@
+"""Elementwise primitives as SymPy forms: the derivative of each comes from ``sympy.diff``.
+
+Nobody writes ``d tanh = 1 - tanh**2`` here. Each entry says which SymPy expression a numpy
+function computes; the source transform and the eager Tensor both differentiate that form.
+SymPy is imported lazily: this module is cheap to import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+# name -> (arity, builder(sympy_module, *args) -> sympy expression)
+_FORMS: dict[str, tuple[int, Callable[..., Any]]] = {
+    "add": (2, lambda sp, a, b: a + b),
+    "subtract": (2, lambda sp, a, b: a - b),
+    "multiply": (2, lambda sp, a, b: a * b),
+    "divide": (2, lambda sp, a, b: a / b),
+    "negative": (1, lambda sp, a: -a),
+    "positive": (1, lambda sp, a: a),
+    "power": (2, lambda sp, a, b: a**b),
+    "square": (1, lambda sp, a: a**2),
+    "reciprocal": (1, lambda sp, a: 1 / a),
+    "exp": (1, lambda sp, a: sp.exp(a)),
+    "expm1": (1, lambda sp, a: _cfunc("expm1")(a)),
+    "log": (1, lambda sp, a: sp.log(a)),
+    "log1p": (1, lambda sp, a: _cfunc("log1p")(a)),
+    "log2": (1, lambda sp, a: sp.log(a) / sp.log(2)),
+    "log10": (1, lambda sp, a: sp.log(a) / sp.log(10)),
+    "sqrt": (1, lambda sp, a: sp.sqrt(a)),
+    "cbrt": (1, lambda sp, a: sp.cbrt(a)),
+    "sin": (1, lambda sp, a: sp.sin(a)),
+    "cos": (1, lambda sp, a: sp.cos(a)),
+    "tan": (1, lambda sp, a: sp.tan(a)),
+    "arcsin": (1, lambda sp, a: sp.asin(a)),
+    "arccos": (1, lambda sp, a: sp.acos(a)),
+    "arctan": (1, lambda sp, a: sp.atan(a)),
+    "arctan2": (2, lambda sp, a, b: sp.atan2(a, b)),
+    "sinh": (1, lambda sp, a: sp.sinh(a)),
+    "cosh": (1, lambda sp, a: sp.cosh(a)),
+    "tanh": (1, lambda sp, a: sp.tanh(a)),
+    "abs": (1, lambda sp, a: sp.Abs(a)),
+    "sign": (1, lambda sp, a: sp.sign(a)),
+    "maximum": (2, lambda sp, a, b: sp.Max(a, b)),
+    "minimum": (2, lambda sp, a, b: sp.Min(a, b)),
+    "clip": (3, lambda sp, a, lo, hi: sp.Min(sp.Max(a, lo), hi)),
+    "where": (3, lambda sp, c, a, b: sp.Piecewise((a, c), (b, True))),
+    "sigmoid": (1, lambda sp, a: 1 / (1 + sp.exp(-a))),
+    "relu": (1, lambda sp, a: sp.Piecewise((a, a > 0), (0, True))),
+}
+
+# numpy spellings that mean the same primitive
+ALIASES: dict[str, str] = {
+    "true_divide": "divide",
+    "absolute": "abs",
+    "fabs": "abs",
+    "pow": "power",
+    "asin": "arcsin",
+    "acos": "arccos",
+    "atan": "arctan",
+    "atan2": "arctan2",
+    "amax": "max",
+    "amin": "min",
+}
+
+# arguments that carry no gradient (where's condition)
+NON_DIFFERENTIABLE_ARGS: dict[str, tuple[int, ...]] = {"where": (0,)}
+
+ELEMENTWISE_NAMES: frozenset[str] = frozenset(_FORMS)
+
+
+def arity(name: str) -> int:
+    return _FORMS[name][0]
+
+
+def sympy_form(name: str, *args: Any) -> Any:
+    """The SymPy expression numpy's ``name`` computes on ``args``."""
+    import sympy
+
+    return _FORMS[name][1](sympy, *args)
+
+
+def _cfunc(name: str) -> Any:
+    from sympy.codegen import cfunctions
+
+    return getattr(cfunctions, name)

@@ -1,0 +1,634 @@
+"""Structural primitives: opaque SymPy functions with a short adjoint template each.
+
+An elementwise region of an expression is differentiated by ``sympy.diff``; a structural node
+(a reduction, a matmul, a reshape, an index) is a boundary. Each class here says three
+things: how numpy spells it (``_numpycode``), which input shapes its output keeps
+(``shape_class``), and its vector-Jacobian product (``vjp``) written with other nodes of
+this module, so the same template serves the source transform and the eager Tensor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+SCALAR = 0  # the shape class of 0-d values and Python numbers
+
+
+class Static(sp.Atom):
+    """A constant Python value (axis, slice, None) carried inside a SymPy expression."""
+
+    def __new__(cls, value: Any) -> Static:
+        obj = sp.Atom.__new__(cls)
+        obj.value = value
+        return obj
+
+    def _hashable_content(self) -> tuple:
+        return (repr(self.value),)
+
+    def _sympystr(self, printer: Any) -> str:
+        return repr(self.value)
+
+    _numpycode = _sympystr
+
+
+def static(value: Any) -> Static:
+    return Static(value)
+
+
+def sval(arg: Any) -> Any:
+    """The Python value of a Static argument (or the expression itself)."""
+    return arg.value if isinstance(arg, Static) else arg
+
+
+class Structural(sp.Function):
+    """Base of the opaque array operations."""
+
+    is_real = True
+    n_diff: int | None = 1  # leading arguments that carry gradient; None means all but the last
+    needs_full_g = True  # the VJP needs g with exactly the output's shape
+    vjp_exact = True  # given such a g, each cotangent has exactly its input's shape
+
+    @classmethod
+    def eval(cls, *args: Any) -> None:
+        return None
+
+    def _eval_derivative(self, s: Any) -> Any:  # pragma: no cover - guarded by the adjoint
+        raise TypeError(f"{type(self).__name__} is differentiated by its vjp, not sympy.diff")
+
+    def _sympystr(self, printer: Any) -> str:
+        # our own spelling: sympy's printers have methods for same-named classes (MatMul)
+        return f"{type(self).__name__}({', '.join(printer._print(a) for a in self.args)})"
+
+    def diff_args(self) -> tuple:
+        n = len(self.args) - 1 if self.n_diff is None else self.n_diff
+        return self.args[:n]
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return fresh
+
+    def vjp(self, g: Any) -> list[Any]:
+        """Cotangent for each of ``diff_args()`` (None where no gradient flows)."""
+        return [None] * len(self.diff_args())
+
+
+def _p(printer: Any, expr: Any) -> str:
+    return printer.doprint_atom(expr)
+
+
+def _a(printer: Any, expr: Any) -> str:
+    return printer.doprint_expr(expr)
+
+
+def _kw(**items: Any) -> str:
+    out = ""
+    for key, (value, default) in items.items():
+        if value != default:
+            out += f", {key}={value!r}"
+    return out
+
+
+def _axes(axis: Any) -> tuple[int, ...] | None:
+    if axis is None:
+        return None
+    return tuple(axis) if isinstance(axis, tuple) else (axis,)
+
+
+def expand_reduced(g: Any, axis: Any, keepdims: bool) -> Any:
+    """Give a reduction's cotangent back the reduced axes so it broadcasts against the input."""
+    axes = _axes(axis)
+    if axes is None or keepdims or sorted(axes) == list(range(len(axes))):
+        return g  # numpy broadcasting aligns trailing axes: leading axes come back by themselves
+    return ExpandDims(g, static(axis if isinstance(axis, int) else tuple(axis)))
+
+
+def reduced_count(x: Any, axis: Any) -> Any:
+    axes = _axes(axis)
+    if axes is None:
+        return Size(x)
+    return sp.Mul(*[ShapeAt(x, static(a)) for a in axes])
+
+
+# ---------------------------------------------------------------- reductions
+
+
+class Reduction(Structural):
+    """args: (x, axis, keepdims[, ddof])"""
+
+    numpy_name = ""
+    vjp_exact = False  # the cotangent comes back broadcastable, not broadcast
+
+    @property
+    def needs_full_g(self) -> bool:  # a scalar cotangent cannot be expand_dims-ed
+        return self.axis is not None
+
+    @property
+    def axis(self) -> Any:
+        return sval(self.args[1])
+
+    @property
+    def keepdims(self) -> bool:
+        return bool(sval(self.args[2]))
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        if self.axis is None and not self.keepdims:
+            return SCALAR
+        return fresh
+
+    def extra_kw(self) -> str:
+        return ""
+
+    def _numpycode(self, printer: Any) -> str:
+        kw = _kw(axis=(self.axis, None), keepdims=(self.keepdims, False)) + self.extra_kw()
+        return f"np.{self.numpy_name}({_a(printer, self.args[0])}{kw})"
+
+    def keep(self, cls: type, x: Any) -> Any:
+        """The same reduction of x with keepdims=True, so it broadcasts against x."""
+        return cls(x, static(self.axis), static(True), *self.args[3:])
+
+
+class NpSum(Reduction):
+    numpy_name = "sum"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [expand_reduced(g, self.axis, self.keepdims)]
+
+
+class NpMean(Reduction):
+    numpy_name = "mean"
+
+    def vjp(self, g: Any) -> list[Any]:
+        x = self.args[0]
+        return [expand_reduced(g, self.axis, self.keepdims) / reduced_count(x, self.axis)]
+
+
+class NpProd(Reduction):
+    numpy_name = "prod"
+
+    def vjp(self, g: Any) -> list[Any]:
+        x = self.args[0]
+        return [expand_reduced(g, self.axis, self.keepdims) * self.keep(NpProd, x) / x]
+
+
+class _Extremum(Reduction):
+    def vjp(self, g: Any) -> list[Any]:
+        # like torch.amax: ties share the gradient equally
+        x = self.args[0]
+        mask = EqMask(x, self.keep(type(self), x))
+        count = NpSum(mask, static(self.axis), static(True))
+        return [expand_reduced(g, self.axis, self.keepdims) * mask / count]
+
+
+class NpMax(_Extremum):
+    numpy_name = "max"
+
+
+class NpMin(_Extremum):
+    numpy_name = "min"
+
+
+class NpVar(Reduction):
+    """args: (x, axis, keepdims, ddof)"""
+
+    numpy_name = "var"
+
+    def extra_kw(self) -> str:
+        return _kw(ddof=(sval(self.args[3]), 0))
+
+    def centred_over_n(self) -> Any:
+        x = self.args[0]
+        centred = x - NpMean(x, static(self.axis), static(True))
+        return centred / (reduced_count(x, self.axis) - sval(self.args[3]))
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [2 * expand_reduced(g, self.axis, self.keepdims) * self.centred_over_n()]
+
+
+class NpStd(NpVar):
+    numpy_name = "std"
+
+    def vjp(self, g: Any) -> list[Any]:
+        # expand g and std separately: g/std may cancel to a scalar that has lost its axes
+        back = expand_reduced(g, self.axis, self.keepdims)
+        return [back / expand_reduced(self, self.axis, self.keepdims) * self.centred_over_n()]
+
+
+REDUCTIONS = {
+    "sum": NpSum,
+    "mean": NpMean,
+    "prod": NpProd,
+    "max": NpMax,
+    "min": NpMin,
+    "var": NpVar,
+    "std": NpStd,
+}
+
+# ---------------------------------------------------------------- products
+
+
+class _Product(Structural):
+    n_diff = 2
+    helper = ""
+
+    def vjp(self, g: Any) -> list[Any]:
+        a, b = self.args
+        return [ProductGrad(static(self.helper + "_a"), g, a, b),
+                ProductGrad(static(self.helper + "_b"), g, a, b)]
+
+
+class MatMul(_Product):
+    helper = "_matmul_grad"
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"({_p(printer, self.args[0])} @ {_p(printer, self.args[1])})"
+
+
+class Dot(_Product):
+    helper = "_dot_grad"
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.dot({_a(printer, self.args[0])}, {_a(printer, self.args[1])})"
+
+
+class Inner(_Product):
+    helper = "_inner_grad"
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.inner({_a(printer, self.args[0])}, {_a(printer, self.args[1])})"
+
+
+class Outer(_Product):
+    helper = "_outer_grad"
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.outer({_a(printer, self.args[0])}, {_a(printer, self.args[1])})"
+
+
+class ProductGrad(Structural):
+    """args: (helper name, g, a, b): one side of a product's VJP, via an inlined helper."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[2] if sval(self.args[0]).endswith("_a") else arg_classes[3]
+
+    def _numpycode(self, printer: Any) -> str:
+        name = sval(self.args[0])
+        printer.use_helper(name)
+        return f"{name}({', '.join(_a(printer, x) for x in self.args[1:])})"
+
+
+# ---------------------------------------------------------------- shape changes
+
+
+class Transpose(Structural):
+    """args: (x, axes)"""
+
+    def _numpycode(self, printer: Any) -> str:
+        axes = sval(self.args[1])
+        if axes is None:
+            return f"{_p(printer, self.args[0])}.T"
+        return f"np.transpose({_a(printer, self.args[0])}, {axes!r})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        axes = sval(self.args[1])
+        if axes is None:
+            return [Transpose(g, static(None))]
+        inverse = tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
+        return [Transpose(g, static(inverse))]
+
+
+class Reshape(Structural):
+    """args: (x, shape): shape is a Static tuple, a SymPy Tuple, or a Shape node."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{_p(printer, self.args[0])}.reshape({_a(printer, self.args[1])})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Reshape(g, Shape(self.args[0]))]
+
+
+class Ravel(Structural):
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.ravel({_a(printer, self.args[0])})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Reshape(g, Shape(self.args[0]))]
+
+
+class ExpandDims(Structural):
+    """args: (x, axis)"""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.expand_dims({_a(printer, self.args[0])}, {sval(self.args[1])!r})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Reshape(g, Shape(self.args[0]))]
+
+
+class Squeeze(Structural):
+    """args: (x, axis)"""
+
+    def _numpycode(self, printer: Any) -> str:
+        axis = sval(self.args[1])
+        kw = "" if axis is None else f", {axis!r}"
+        return f"np.squeeze({_a(printer, self.args[0])}{kw})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Reshape(g, Shape(self.args[0]))]
+
+
+def _index_prefix(axis: int) -> str:
+    return ":, " * axis if axis >= 0 else "..., "
+
+
+def _index_suffix(axis: int) -> str:
+    return "" if axis >= 0 or axis == -1 else ", :" * (-axis - 1)
+
+
+class Concatenate(Structural):
+    """args: (*xs, axis)"""
+
+    n_diff = None
+
+    def _numpycode(self, printer: Any) -> str:
+        xs = ", ".join(_a(printer, x) for x in self.args[:-1])
+        return f"np.concatenate([{xs}]{_kw(axis=(sval(self.args[-1]), 0))})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        axis = sval(self.args[-1])
+        start: Any = sp.Integer(0)
+        out = []
+        for x in self.args[:-1]:
+            stop = start + ShapeAt(x, static(axis))
+            out.append(SliceAlong(g, static(axis), start, stop))
+            start = stop
+        return out
+
+
+class SliceAlong(Structural):
+    """args: (g, axis, start, stop): g[..., start:stop, ...] along one axis."""
+
+    n_diff = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        axis = sval(self.args[1])
+        start = "" if self.args[2] == 0 else _a(printer, self.args[2])
+        span = f"{start}:{_a(printer, self.args[3])}"
+        return f"{_p(printer, self.args[0])}[{_index_prefix(axis)}{span}{_index_suffix(axis)}]"
+
+
+class Stack(Structural):
+    """args: (*xs, axis)"""
+
+    n_diff = None
+
+    def _numpycode(self, printer: Any) -> str:
+        xs = ", ".join(_a(printer, x) for x in self.args[:-1])
+        return f"np.stack([{xs}]{_kw(axis=(sval(self.args[-1]), 0))})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        axis = sval(self.args[-1])
+        return [TakeAlong(g, static(axis), static(i)) for i in range(len(self.args) - 1)]
+
+
+class TakeAlong(Structural):
+    """args: (g, axis, i): g[..., i, ...] along one axis."""
+
+    n_diff = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        axis, i = sval(self.args[1]), sval(self.args[2])
+        return f"{_p(printer, self.args[0])}[{_index_prefix(axis)}{i}{_index_suffix(axis)}]"
+
+
+def format_index_part(printer: Any, part: Any) -> str:
+    if isinstance(part, Static):
+        value = part.value
+        if value is None:
+            return "None"
+        if value is Ellipsis:
+            return "..."
+        if isinstance(value, slice):
+            start, stop, step = ("" if v is None else repr(v)
+                                 for v in (value.start, value.stop, value.step))
+            return f"{start}:{stop}" + (f":{step}" if step else "")
+        return repr(value)
+    if isinstance(part, SliceOf):
+        return part._numpycode(printer)
+    return _a(printer, part)
+
+
+class SliceOf(Structural):
+    """A slice with computed bounds: args (start, stop, step), each an expression or Static."""
+
+    n_diff = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        start, stop, step = (
+            "" if isinstance(a, Static) and a.value is None else _a(printer, a) for a in self.args
+        )
+        return f"{start}:{stop}" + (f":{step}" if step else "")
+
+
+class GetItem(Structural):
+    """args: (x, *index parts)"""
+
+    needs_full_g = False  # np.add.at broadcasts the cotangent
+
+    def _numpycode(self, printer: Any) -> str:
+        parts = ", ".join(format_index_part(printer, p) for p in self.args[1:])
+        return f"{_p(printer, self.args[0])}[{parts or '()'}]"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [ScatterInto(g, self.args[0], *self.args[1:])]
+
+
+class ScatterInto(Structural):
+    """args: (g, x, *index parts): zeros like x with g added at the index."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[1]
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_getitem_grad")
+        parts = ", ".join(format_index_part(printer, p) for p in self.args[2:])
+        index = f"({parts},)" if len(self.args) == 3 else f"({parts})"
+        g, x = _a(printer, self.args[0]), _a(printer, self.args[1])
+        return f"_getitem_grad({g}, {x}, np.s_[{index[1:-1].rstrip(',') or '()'}])"
+
+
+# ---------------------------------------------------------------- constructors
+
+
+class Zeros(Structural):
+    """args: (shape,)"""
+
+    n_diff = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.zeros({_a(printer, self.args[0])})"
+
+
+class Ones(Structural):
+    n_diff = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.ones({_a(printer, self.args[0])})"
+
+
+class ZerosLike(Structural):
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[0]
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.zeros_like({_a(printer, self.args[0])})"
+
+
+class OnesLike(ZerosLike):
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.ones_like({_a(printer, self.args[0])})"
+
+
+class ArrayOf(Structural):
+    """np.array of scalars: args (nested structure as Static, *elements)."""
+
+    n_diff = None
+
+    def diff_args(self) -> tuple:
+        return self.args[1:]
+
+    def _layout(self) -> list[tuple[int, ...]]:
+        return list(sval(self.args[0]))
+
+    def _numpycode(self, printer: Any) -> str:
+        layout = self._layout()
+        elements = [_a(printer, e) for e in self.args[1:]]
+
+        def build(prefix: tuple[int, ...]) -> str:
+            children = sorted({idx[len(prefix)] for idx in layout if idx[: len(prefix)] == prefix})
+            if any(len(idx) == len(prefix) + 1 for idx in layout if idx[: len(prefix)] == prefix):
+                return "[" + ", ".join(elements[layout.index(prefix + (c,))] for c in children) + "]"
+            return "[" + ", ".join(build(prefix + (c,)) for c in children) + "]"
+
+        return f"np.array({build(())})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [GetItem(g, *[static(i) for i in idx]) for idx in self._layout()]
+
+
+# ---------------------------------------------------------------- metadata and helpers
+
+
+class _Meta(Structural):
+    """Shape metadata: a constant for the gradient."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return SCALAR
+
+
+class Broadcast(_Meta):
+    """np.broadcast(a, b, ...): the broadcast shape of operands, computed without the result."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.broadcast({', '.join(_a(printer, a) for a in self.args)})"
+
+
+class Size(_Meta):
+    def _numpycode(self, printer: Any) -> str:
+        return f"{_p(printer, self.args[0])}.size"
+
+
+class Shape(_Meta):
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.shape({_a(printer, self.args[0])})"
+
+
+class ShapeAt(_Meta):
+    def _numpycode(self, printer: Any) -> str:
+        return f"{_p(printer, self.args[0])}.shape[{sval(self.args[1])!r}]"
+
+
+class Ndim(_Meta):
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.ndim({_a(printer, self.args[0])})"
+
+
+class Len(_Meta):
+    def _numpycode(self, printer: Any) -> str:
+        return f"len({_a(printer, self.args[0])})"
+
+
+class StopGradient(Structural):
+    """x.detach(), symgrad.stop_gradient(x), or a value computed under no_grad."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[0]
+
+    def _numpycode(self, printer: Any) -> str:
+        return _a(printer, self.args[0])
+
+
+class EqMask(Structural):
+    """(x == m): where an extremum is attained."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return join_classes(arg_classes, fresh)
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"({_a(printer, self.args[0])} == {_a(printer, self.args[1])})"
+
+
+class SumTo(Structural):
+    """Sum a broadcast cotangent back to the shape of x: args (g, x)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[1]
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_sum_to")
+        return f"_sum_to({_a(printer, self.args[0])}, {_a(printer, self.args[1])})"
+
+
+class BroadcastLike(Structural):
+    """Give a cotangent exactly the shape of x: args (g, x)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[1]
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.broadcast_to({_a(printer, self.args[0])}, np.shape({_a(printer, self.args[1])}))"
+
+
+class FullLike(BroadcastLike):
+    """A fresh, writable gradient array shaped and typed like x: args (g, x)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        if self.args[0] == 0:
+            return f"np.zeros_like({_a(printer, self.args[1])})"
+        return f"np.full_like({_a(printer, self.args[1])}, {_a(printer, self.args[0])})"
+
+
+def join_classes(classes: list[int], fresh: int) -> int:
+    """Shape class of an elementwise result: broadcasting against scalars keeps the shape."""
+    found = {c for c in classes if c != SCALAR}
+    if not found:
+        return SCALAR
+    if len(found) == 1:
+        return found.pop()
+    return fresh
