@@ -42,7 +42,8 @@ _TYPE_NAMES = {
 class Node:
     """A recorded operation (PyTorch calls it a grad_fn).  Subclassed per PyTorch name."""
 
-    __slots__ = ("next_functions", "_retain", "_hooks", "__weakref__")
+    _retain = None  # {output_nr: weakref to a tensor that called retain_grad()}
+    _hooks = None
 
     def name(self) -> str:
         return type(self).__name__
@@ -54,7 +55,9 @@ class Node:
     # _run(grads, create_graph) -> tuple of input grads, _free()
 
     def register_hook(self, fn):
-        hooks = getattr(self, "_hooks", None)
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward; a non-None result
+        replaces the input gradients."""
+        hooks = self._hooks
         if hooks is None:
             self._hooks = hooks = []
         hooks.append(fn)
@@ -74,7 +77,6 @@ class OpNode(Node):
     ``_meta``      ((shape, dtype) per input)
     """
 
-    __slots__ = ("_key", "_vjp", "_saved", "_tensors", "_vers", "_meta", "_saves", "_out_t")
     _n_out = 1
 
     def _free(self):
@@ -134,14 +136,13 @@ def node_class(name: str, base=OpNode):
     """The Node subclass named ``name`` (e.g. ``"MulBackward0"``), made once and cached."""
     cls = _NODE_CLASSES.get((name, base))
     if cls is None:
-        cls = _NODE_CLASSES[(name, base)] = type(name, (base,), {"__slots__": ()})
+        cls = _NODE_CLASSES[(name, base)] = type(name, (base,), {})
     return cls
 
 
 class AccumulateGrad(Node):
     """The node that adds an incoming gradient into a leaf's ``.grad``."""
 
-    __slots__ = ("variable",)
     _n_out = 1
     _saves = False
 
@@ -192,31 +193,26 @@ def run_backward(
 ):
     """Walk the graph from ``tensors`` seeded with ``grad_tensors`` (arrays or Tensors).
 
-    ``capture``: {(node, output_nr): slot} — gradients flowing into these are stored in the
-    returned dict instead of (or as well as) being accumulated.  ``accumulate``: whether
-    AccumulateGrad nodes write into ``.grad``.
+    ``capture``: {(node, output_nr): [slots]} -- the gradients flowing into these are summed
+    into the returned {slot: gradient} dict.  ``accumulate``: whether AccumulateGrad nodes
+    write into ``.grad`` (``autograd.grad`` turns it off and prunes the walk to what it needs).
     """
-    from symgrad.runtime.tensor import Tensor, _fit, _to_grad_tensor
+    from symgrad.runtime.tensor import _fit, _to_grad_tensor
 
     roots = []
     buffers: dict = {}
     for t, g in zip(tensors, grad_tensors, strict=True):
         node = t._grad_fn if t._grad_fn is not None else t._grad_accumulator()
         roots.append(node)
-        key = node
-        buf = buffers.get(key)
+        buf = buffers.get(node)
         if buf is None:
-            buf = buffers[key] = [None] * node._n_out
+            buf = buffers[node] = [None] * node._n_out
         buf[t._output_nr] = _add(buf[t._output_nr], g)
 
     deps = _topo(roots)
-    needed = None
-    if capture is not None:
-        needed = _needed(deps, capture)
+    needed = None if capture is None else _needed(deps, capture)
     captured: dict = {}
-    ready = [n for n in roots if deps.get(n, 0) == 0]
-    seen_ready = set(ready)
-    ready = list(dict.fromkeys(ready))
+    ready = list(dict.fromkeys(n for n in roots if deps[n] == 0))
     executed = []
     err = np.errstate(all="ignore")
     err.__enter__()
@@ -224,13 +220,29 @@ def run_backward(
         while ready:
             node = ready.pop()
             buf = buffers.pop(node, None)
-            if needed is not None and node not in needed:
-                grads = None
-            else:
-                grads = _execute(node, buf, create_graph, capture, captured, accumulate, Tensor, _to_grad_tensor)
-                executed.append(node)
-            nexts = node.next_functions
-            for i, (nxt, nr) in enumerate(nexts):
+            grads = None
+            if buf is not None and (needed is None or node in needed):
+                if capture is not None or node._retain is not None:
+                    _capture_and_retain(node, buf, capture, captured, create_graph, _to_grad_tensor)
+                if type(node) is AccumulateGrad:
+                    if accumulate and buf[0] is not None:
+                        _accumulate(node.variable, buf[0], create_graph, _to_grad_tensor)
+                else:
+                    executed.append(node)
+                    if node._n_out == 1:
+                        g = buf[0]
+                        if g is not None:
+                            grads = node._run(g, create_graph)
+                    elif any(b is not None for b in buf):
+                        grads = node._run(buf, create_graph)
+                    if grads is not None and node._hooks:
+                        for h in node._hooks:
+                            r = h(grads, buf)
+                            if r is not None:
+                                grads = r
+            i = -1
+            for nxt, nr in node.next_functions:
+                i += 1
                 if nxt is None:
                     continue
                 if grads is not None:
@@ -244,11 +256,11 @@ def run_backward(
                         nb = buffers.get(nxt)
                         if nb is None:
                             nb = buffers[nxt] = [None] * nxt._n_out
-                        nb[nr] = gi if nb[nr] is None else nb[nr] + gi
+                        old = nb[nr]
+                        nb[nr] = gi if old is None else old + gi
                 d = deps[nxt] - 1
                 deps[nxt] = d
-                if d == 0 and nxt not in seen_ready:
-                    seen_ready.add(nxt)
+                if d == 0:
                     ready.append(nxt)
     finally:
         err.__exit__(None, None, None)
@@ -290,43 +302,21 @@ def _postorder(deps):
     return out
 
 
-def _execute(node, buf, create_graph, capture, captured, accumulate, Tensor, to_grad):
-    if buf is None:
-        buf = [None] * node._n_out
+def _capture_and_retain(node, buf, capture, captured, create_graph, to_grad):
     if capture is not None:
         for nr in range(node._n_out):
-            slot = capture.get((node, nr))
-            if slot is not None:
-                for s in slot:
+            slots = capture.get((node, nr))
+            if slots is not None and buf[nr] is not None:
+                for s in slots:
                     captured[s] = _add(captured.get(s), buf[nr])
-    retain = getattr(node, "_retain", None)
-    if retain:
-        for nr, ref in retain.items():
+    if node._retain:
+        for nr, ref in node._retain.items():
             t = ref()
             if t is not None and buf[nr] is not None:
                 g = to_grad(buf[nr], t, create_graph)
+                if type(g._data) is np.ndarray and not g._data.flags.writeable:
+                    g._data = g._data.copy()
                 t._grad = g if t._grad is None else _acc_out_of_place(t._grad, g)
-    if type(node) is AccumulateGrad:
-        g = buf[0]
-        if accumulate and g is not None:
-            _accumulate(node.variable, g, create_graph, to_grad)
-        return None
-    hooks = getattr(node, "_hooks", None)
-    if node._n_out == 1:
-        g = buf[0]
-        if g is None:
-            return None
-        grads = node._run(g, create_graph)
-    else:
-        if all(b is None for b in buf):
-            return None
-        grads = node._run(buf, create_graph)
-    if hooks:
-        for h in hooks:
-            r = h(grads, buf)
-            if r is not None:
-                grads = r
-    return grads
 
 
 def _acc_out_of_place(old, new):

@@ -18,8 +18,6 @@ __all__ = ["apply"]
 class FunctionNode(OpNode):
     """An OpNode whose backward is a user-supplied ``backward(g, *inputs)``."""
 
-    __slots__ = ("_backward", "_n_outputs", "_out_meta")
-
     @property
     def _n_out(self):
         return self._n_outputs

@@ -85,7 +85,9 @@ def _fit(g, shape):
         else:
             g = _EAGER_VJP[1](g, shape)
     if g.shape != shape:
-        g = np.broadcast_to(g, shape)
+        full = np.empty(shape, g.dtype)
+        full[...] = g
+        g = full
     return g
 
 
@@ -163,6 +165,9 @@ def _desc(t):
     return (t._data.shape, t._data.dtype.name, which)
 
 
+_OPNODE_CLASSES: dict = {}
+
+
 def _record(out, name, key, operands, saves=True, vjp=None, out_dtype=None):
     """Make ``out`` (a Tensor) the result of a recorded op when grad mode is on and an operand
     requires grad.  ``operands``: the op's inputs (Tensors or constants), in the rule's order."""
@@ -171,7 +176,10 @@ def _record(out, name, key, operands, saves=True, vjp=None, out_dtype=None):
             break
     else:
         return out
-    node = _new_obj(node_class(name))
+    cls = _OPNODE_CLASSES.get(name)
+    if cls is None:
+        cls = _OPNODE_CLASSES[name] = node_class(name)
+    node = _new_obj(cls)
     arrays = []
     tensors = []
     metas = []
@@ -362,6 +370,7 @@ _BINARY_NP = {
     "minimum": np.minimum,
     "arctan2": np.arctan2,
 }
+_WARNS = frozenset({"divide", "power", "arctan2"})
 _KEYS = {op: (op, ()) for op in list(_UNARY_NP) + list(_BINARY_NP) + ["where", "clip", "matmul"]}
 
 
@@ -402,7 +411,10 @@ def _binary(op, a, b, name=None, reverse=False):
             bd = bd.astype(DEFAULT[0]._np)
     x, y = (bd, ad) if reverse else (ad, bd)
     try:
-        with np.errstate(all="ignore"):
+        if op in _WARNS:
+            with np.errstate(all="ignore"):
+                res = _BINARY_NP[op](x, y)
+        else:
             res = _BINARY_NP[op](x, y)
     except ValueError:
         raise _broadcast_error(np.asarray(x), np.asarray(y)) from None
@@ -1079,7 +1091,7 @@ class Tensor:
                 f"or complex dtype. Got: {_TYPE_SHORT.get(d.dtype.name, d.dtype.name)}"
             )
         if dim is None:
-            out = _wrap(np.asarray(np.mean(d)))
+            out = _wrap(np.asarray(np.add.reduce(d, axis=None) / d.size if d.size else np.mean(d)))
             if self._requires_grad and _Mode.enabled:
                 _record(out, "MeanBackward0", ("mean", (("axis", None), ("keepdims", False))), (self,), saves=False)
             return out
