@@ -1,11 +1,12 @@
-"""Approximate peak extra memory for every peer, by sampling the process RSS.
+"""Peak extra memory for every peer, measured on the process RSS.
 
 tracemalloc sees numpy's allocations but not torch's or XLA's, so ``run.py`` adds this
-second, coarser measurement that treats all peers alike: one fresh process per peer (env
+second measurement that treats all peers alike: one fresh process per peer, with env
 ``MALLOC_MMAP_THRESHOLD_=65536`` so that large buffers are mmap-ed and returned to the OS
-when freed, making RSS track live memory), a thread reading /proc/self/statm as fast as it
-can while the call runs, and ``peak RSS during the call - RSS before it``.  Resolution is a
-few hundred kB and a short-lived peak can be missed, so only the large workloads mean much.
+when freed (RSS then tracks live memory), and ``peak RSS during the call - RSS before it``.
+The peak is the kernel's high-water mark (VmHWM), reset before each call through
+/proc/self/clear_refs; where that is not allowed, a thread samples /proc/self/statm instead
+(that can miss short-lived peaks).  Page granularity: only the large workloads mean much.
 
 Usage:  python benchmarks/memory_rss.py [--workloads seed,chain] [--peers numpy,torch,jax]
 Linux only (needs /proc/self/statm); elsewhere it says so and does nothing.
@@ -26,24 +27,54 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class RssSampler:
+    """Peak RSS growth during a call.
+
+    Preferred: reset the kernel's RSS high-water mark (write "5" to /proc/self/clear_refs,
+    Linux >= 4.0) and read VmHWM afterwards -- exact at page granularity.  Fallback: a
+    thread reading /proc/self/statm as fast as it can (can miss short-lived peaks).
+    """
+
     def __init__(self):
         self.page = os.sysconf("SC_PAGE_SIZE")
         self.fd = os.open("/proc/self/statm", os.O_RDONLY)  # kept open: re-read per sample
+        try:
+            self._reset_hwm()
+            self.mode = "hwm"
+        except OSError:
+            self.mode = "sampled"
 
     def rss(self):
         return int(os.pread(self.fd, 256, 0).split()[1]) * self.page
 
+    @staticmethod
+    def _reset_hwm():
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+
+    @staticmethod
+    def _hwm():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        raise OSError("no VmHWM")
+
     def peak_during(self, fn):
-        """(peak RSS while fn() runs - RSS before, number of samples)."""
+        """Peak RSS while fn() runs (its outputs still alive at the end) - RSS before."""
+        if self.mode == "hwm":
+            self._reset_hwm()
+            base = self.rss()
+            out = fn()
+            peak = max(self._hwm(), self.rss())
+            del out
+            return peak - base
         base = self.rss()
         peak = [base]
-        count = [0]
         stop = threading.Event()
 
         def sample():
             while not stop.is_set():
                 r = self.rss()
-                count[0] += 1
                 if r > peak[0]:
                     peak[0] = r
                 time.sleep(0)  # let the GIL go; big numpy/torch/XLA ops release it anyway
@@ -52,13 +83,12 @@ class RssSampler:
         t.start()
         try:
             out = fn()
-            r = self.rss()  # the outputs are still alive here
-            peak[0] = max(peak[0], r)
+            peak[0] = max(peak[0], self.rss())  # the outputs are still alive here
         finally:
             stop.set()
             t.join()
         del out
-        return peak[0] - base, count[0]
+        return peak[0] - base
 
 
 def _trim():
@@ -99,11 +129,12 @@ def _child(peer_name, workload_names, reps):
         primal, vg = [], []
         for _ in range(reps):
             _trim()
-            primal.append(sampler.peak_during(lambda vals=vals, w=w: w.fn(*vals))[0])
+            primal.append(sampler.peak_during(lambda vals=vals, w=w: w.fn(*vals)))
             _trim()
-            vg.append(sampler.peak_during(prep.run)[0])
+            vg.append(sampler.peak_during(prep.run))
         results[name] = {"primal": statistics.median(primal), "vg": statistics.median(vg)}
         del prep
+    results["_mode"] = sampler.mode
     print(json.dumps(results))
     return 0
 
@@ -135,7 +166,10 @@ def run_all(workload_names, peer_names, *, reps=5, timeout=300):
 
 
 def print_table(res, workload_names, peer_names, fmt_bytes, size_label):
-    print("Peak extra memory, RSS-sampled (approximate; all peers alike; largest size): "
+    modes = {r.get("_mode") for r in res.values()} - {None}
+    how = ("kernel RSS high-water mark, reset per call" if modes == {"hwm"}
+           else "sampled RSS, approximate")
+    print(f"Peak extra memory by RSS ({how}; all peers alike; largest size): "
           "extra = peak(value+grad) - peak(primal)")
     head = f"  {'workload':10s}{'size':17s}{'primal peak':>12s}" + "".join(
         f"{pn:>12s}" for pn in peer_names)
