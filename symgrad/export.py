@@ -1,0 +1,323 @@
+"""Standalone modules: ``G.export(path)`` writes the generated code plus a self-check.
+
+The exported module imports numpy and nothing else. Its docstring says where it came from
+and how to call it; ``python module.py`` checks the gradient against central differences at
+the example arguments (or at random arguments shaped like the last call), prints the worst
+relative error and exits 0 when it agrees, 1 when it does not, 2 when it has nothing to
+check at.
+
+This module must not import SymPy: ``symgrad.api`` imports it on the fast path.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import inspect
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from symgrad.errors import SymgradError
+
+_LITERAL_MAX = 64  # arrays larger than this are embedded as hex bytes
+
+
+# ---------------------------------------------------------------- the last call's shapes
+
+
+def describe_call(args: tuple, kwargs: dict) -> tuple:
+    """A cheap description of a call: floating arrays by shape, everything else by value."""
+    return tuple(_describe(a) for a in args), {k: _describe(v) for k, v in kwargs.items()}
+
+
+class _Shaped:
+    """A floating array seen in a call, remembered only by its shape and dtype."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: tuple, dtype: str) -> None:
+        self.shape = shape
+        self.dtype = dtype
+
+    def __repr__(self) -> str:
+        return f"<array {self.shape} {self.dtype}>"
+
+
+def _describe(value: Any) -> Any:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+        return _Shaped(value.shape, value.dtype.str)
+    return value
+
+
+# ---------------------------------------------------------------- highlighting
+
+
+def highlight_html(source: str) -> str:
+    """The code as HTML: highlighted by pygments when it is installed, else a plain <pre>."""
+    try:
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import PythonLexer
+    except ImportError:
+        return f"<pre><code>{html.escape(source)}</code></pre>"
+    return highlight(source, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
+
+
+def highlight_terminal(source: str) -> str:
+    """The code with ANSI colours when pygments is installed; unchanged otherwise."""
+    try:
+        from pygments import highlight
+        from pygments.formatters import TerminalFormatter
+        from pygments.lexers import PythonLexer
+    except ImportError:
+        return source
+    return highlight(source, PythonLexer(), TerminalFormatter())
+
+
+# ---------------------------------------------------------------- export
+
+
+def export(g: Any, path: Any, example_args: Any = None) -> Path:
+    """Write ``g``'s generated module, documented and self-checking, to ``path``."""
+    path = Path(os.fspath(path))
+    text = module_text(g, example_args)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SymgradError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def module_text(g: Any, example_args: Any = None) -> str:
+    """The text of the exported module."""
+    gen = g._generated
+    names = list(g.params)
+    args = _example_arguments(g, example_args)
+    body = _strip_docstring(gen.source)
+    parts = [_docstring(g), "", body.rstrip("\n"), "", ""]
+    if args is not None:
+        parts.append(_example_function(names, args))
+        parts.append("")
+    parts.append(_SELF_CHECK.format(
+        primal=gen.primal_name, grad=gen.grad_name, seed=gen.seed_param,
+        wrt=tuple(names.index(w) for w in g.wrt), names=tuple(g.wrt),
+        nparams=len(names),
+    ).rstrip("\n"))
+    parts.append("")
+    parts.append("")
+    parts.append('if __name__ == "__main__":')
+    parts.append("    raise SystemExit(_main())")
+    text = "\n".join(parts) + "\n"
+    ast.parse(text)
+    return text
+
+
+def _strip_docstring(source: str) -> str:
+    tree = ast.parse(source)
+    if tree.body and isinstance(tree.body[0], ast.Expr) and \
+            isinstance(getattr(tree.body[0], "value", None), ast.Constant) and \
+            isinstance(tree.body[0].value.value, str):
+        lines = source.splitlines(True)
+        return "".join(lines[tree.body[0].end_lineno:]).lstrip("\n")
+    return source
+
+
+def _docstring(g: Any) -> str:
+    import symgrad
+
+    fn = g.fn
+    gen = g._generated
+    try:
+        filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    except TypeError:
+        filename = fn.__code__.co_filename
+    line = fn.__code__.co_firstlineno
+    params = ", ".join(g.params)
+    grads = ", ".join(f"grad_{w}" for w in g.wrt)
+    if len(g.wrt) > 1:
+        grads = f"({grads})"
+    wrt = ", ".join(g.wrt)
+    call_params = f"{params}, " if params else ""
+    text = f'''"""Gradient of `{fn.__qualname__}` with respect to {wrt}, generated by symgrad.
+
+Source: {filename}, line {line}, function `{fn.__qualname__}`.
+Generated by symgrad {symgrad.__version__}. numpy is the only dependency; nothing here
+imports symgrad or sympy.
+
+Use:
+
+    value = {gen.primal_name}({params})
+    {grads} = {gen.grad_name}({params})
+    value, {grads} = {gen.value_and_grad_name}({params})
+
+`{gen.seed_param}` (default 1.0) is the cotangent of the output, as in PyTorch's
+`out.backward(gradient)`: pass an array shaped like the output for a non-scalar output, e.g.
+`{gen.grad_name}({call_params}{gen.seed_param}=np.ones_like(value))`.
+
+Self-check: `python {{this file}}` compares the gradient with central differences and exits
+0 when they agree, 1 when they do not.
+"""'''
+    return text.replace("{this file}", "<this file>")
+
+
+def _example_arguments(g: Any, example_args: Any) -> list[tuple[str, Any]] | None:
+    """(parameter name, value or _Shaped) for each parameter, or None when unknown."""
+    sig = inspect.signature(g.fn)
+    if example_args is not None:
+        if isinstance(example_args, dict):
+            pos, kw = (), dict(example_args)
+        elif isinstance(example_args, (tuple, list)):
+            pos, kw = tuple(example_args), {}
+        else:
+            pos, kw = (example_args,), {}
+    elif g._last_call is not None:
+        pos, kw = g._last_call
+    else:
+        return None
+    try:
+        bound = sig.bind(*pos, **kw)
+    except TypeError as exc:
+        raise SymgradError(f"example_args do not fit {g.fn.__name__}{sig}: {exc}") from None
+    bound.apply_defaults()
+    return list(bound.arguments.items())
+
+
+def _example_function(names: list[str], args: list[tuple[str, Any]]) -> str:
+    lines = [
+        "def _example_args():",
+        '    """The arguments the self-check differentiates at (recorded by symgrad)."""',
+    ]
+    exprs = []
+    uses_rng = any(isinstance(v, _Shaped) for _, v in args)
+    if uses_rng:
+        lines.append("    rng = np.random.default_rng(0)")
+    for name, value in args:
+        exprs.append(f"    {name} = {_literal(name, value)}")
+    lines.extend(exprs)
+    lines.append(f"    return [{', '.join(n for n, _ in args)}]")
+    return "\n".join(lines) + "\n"
+
+
+def _literal(name: str, value: Any) -> str:
+    """Python source that rebuilds ``value`` using numpy only."""
+    if isinstance(value, _Shaped):
+        # values in (0.1, 0.9): inside the domain of log, sqrt, 1/x, arcsin, arctanh, ...
+        kind = np.dtype(value.dtype).kind
+        expr = f"rng.uniform(0.1, 0.9, size={value.shape!r})"
+        if kind == "c":
+            expr += f" + 1j * rng.uniform(0.1, 0.9, size={value.shape!r})"
+        return expr
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"float({str(value)!r})"
+        return repr(value)
+    if isinstance(value, np.generic):
+        return f"np.{value.dtype.name}({_literal(name, value.item())})"
+    if isinstance(value, (list, tuple)):
+        try:
+            if ast.literal_eval(repr(value)) == value:
+                return repr(value)
+        except (ValueError, SyntaxError):
+            pass
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
+        dtype = value.dtype.name
+        if value.size <= _LITERAL_MAX and value.dtype.kind != "c" and \
+                np.all(np.isfinite(value)):
+            return f"np.array({value.tolist()!r}, dtype=np.{dtype})"
+        data = np.ascontiguousarray(value).tobytes().hex()
+        chunks = [data[i:i + 88] for i in range(0, len(data), 88)] or [""]
+        hexed = "\n".join(f'        "{c}"' for c in chunks)
+        return (f"np.frombuffer(bytes.fromhex(\n{hexed}\n    ), "
+                f"dtype={value.dtype.str!r}).reshape({value.shape!r}).copy()")
+    raise SymgradError(
+        f"cannot write the example value of {name!r} ({type(value).__name__}) into the "
+        "exported module",
+        hint="pass example_args= with numpy arrays and numbers",
+    )
+
+
+_SELF_CHECK = '''\
+def _self_check(args, eps=1e-6, rtol=1e-5, atol=1e-8, max_points=100):
+    """Worst relative error of {grad} against central differences at ``args``, in float64.
+
+    The output is contracted with a fixed random cotangent, so one gradient call checks
+    every output; at most ``max_points`` entries of each argument are perturbed. Returns
+    ``(error, where, analytic, numeric)``; the check passes when error <= rtol, i.e. when
+    |analytic - numeric| <= atol + rtol * |numeric| everywhere.
+    """
+    args = [np.asarray(a, dtype=np.float64) if _is_real(a) else a for a in args]
+    rng = np.random.default_rng(1)
+    outputs = {primal}(*args)
+    multiple = isinstance(outputs, tuple)
+    outs = outputs if multiple else (outputs,)
+    seeds = tuple(1.0 if np.ndim(o) == 0 else rng.standard_normal(np.shape(o)) for o in outs)
+
+    def contracted(values):
+        result = {primal}(*values)
+        results = result if multiple else (result,)
+        return sum(float(np.sum(s * np.asarray(r, dtype=np.float64)))
+                   for s, r in zip(seeds, results))
+
+    grads = {grad}(*args, {seed}=seeds if multiple else seeds[0])
+    grads = grads if len(_WRT) > 1 else (grads,)
+    worst = (0.0, None, 0.0, 0.0)
+    for index, name, grad in zip(_WRT, _NAMES, grads):
+        x = args[index]
+        if not _is_real(x):
+            continue
+        grad = np.broadcast_to(np.asarray(grad, dtype=np.float64), np.shape(x))
+        size = int(np.size(x))
+        points = range(size) if size <= max_points else \\
+            rng.choice(size, max_points, replace=False)
+        for flat in points:
+            pos = np.unravel_index(int(flat), np.shape(x))
+            h = eps * max(1.0, abs(float(x[pos])))
+            plus, minus = x.copy(), x.copy()
+            plus[pos] += h
+            minus[pos] -= h
+            numeric = (contracted(_with(args, index, plus)) -
+                       contracted(_with(args, index, minus))) / (2 * h)
+            analytic = float(grad[pos])
+            error = abs(analytic - numeric) / (atol / rtol + abs(numeric))
+            if np.isnan(error):  # a gradient or a value is nan
+                error = float("inf")
+            if worst[1] is None or error > worst[0]:
+                where = name + (str(list(map(int, pos))) if pos else "")
+                worst = (error, where, analytic, numeric)
+    return worst
+
+
+def _is_real(a):
+    return isinstance(a, (float, np.floating)) or \\
+        (isinstance(a, np.ndarray) and a.dtype.kind == "f")
+
+
+def _with(args, index, value):
+    out = list(args)
+    out[index] = value
+    return out
+
+
+_WRT = {wrt!r}  # positions of the parameters the gradient is taken with respect to
+_NAMES = {names!r}
+
+
+def _main(rtol=1e-5):
+    example = globals().get("_example_args")
+    if example is None:
+        print("no example arguments were recorded at export: call "
+              "_self_check([...]) with your own arguments")
+        return 2
+    error, where, analytic, numeric = _self_check(example(), rtol=rtol)
+    ok = error <= rtol
+    print(f"{grad} vs central differences: worst relative error {{error:.3g}}"
+          + (f" at {{where}} (symgrad {{analytic:.10g}}, numeric {{numeric:.10g}})" if where else "")
+          + (" ok" if ok else f" FAILED (tolerance {{rtol:g}})"))
+    return 0 if ok else 1
+'''
