@@ -73,3 +73,7 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     *_ops_all,
 ]
+
+# ``symgrad.autograd`` (torch.autograd's namespace) is importing symgrad.runtime's sibling; load
+# it here so ``import symgrad as torch; torch.autograd.grad(...)`` works without another import.
+import symgrad.autograd  # noqa: E402,F401

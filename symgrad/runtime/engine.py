@@ -91,13 +91,14 @@ class OpNode(Node):
                 if who is None:  # the node's own output
                     nm = type(self).__name__.rstrip("0123456789")
                     nm = nm[: -len("Backward")] if nm.endswith("Backward") else nm
-                    shape, dt, which = self._saved[1].shape, self._saved[1].dtype.name, f", which is output 0 of {nm}"
+                    out = self._saved[1]
+                    shape, dt, which = out.shape, out.dtype.name, f", which is output 0 of {nm},"
                 else:
-                    shape, dt, which = _desc(who)
+                    shape, dt, which = _desc(*who)
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
                     f"inplace operation: [torch.{_TYPE_NAMES.get(dt, 'Tensor')} [{', '.join(map(str, shape))}]]"
-                    f"{which}, is at version {box[0]}; expected version {v} instead. Hint: enable "
+                    f"{which} is at version {box[0]}; expected version {v} instead. Hint: enable "
                     "anomaly detection to find the operation that failed to compute its gradient, "
                     "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
                 )
@@ -124,12 +125,16 @@ class OpNode(Node):
 
 
 class _EnableGrad:
+    """Grad mode on, and Tensor-to-ndarray conversion of differentiable values refused."""
+
     def __enter__(self):
         self._prev = _Mode.enabled
         _Mode.enabled = True
+        _Mode.strict += 1
 
     def __exit__(self, *a):
         _Mode.enabled = self._prev
+        _Mode.strict -= 1
 
 
 def node_class(name: str, base=OpNode):

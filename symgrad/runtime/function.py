@@ -103,7 +103,7 @@ def apply(name, forward, backward, *inputs):
         for a in inputs:
             if type(a) is Tensor:
                 b = _box(a)
-                vers.append((b, b[0], a))
+                vers.append((b, b[0], (a, a._grad_fn, a._output_nr)))
         node._vers = tuple(vers)
         for i, o in enumerate(outs):
             o._grad_fn = node

@@ -14,6 +14,9 @@ class _Mode:
     """The one switch the Tensor ops read (a class attribute: cheapest lookup there is)."""
 
     enabled = True
+    # > 0 while a rule's vjp runs on Tensors (create_graph=True): converting a Tensor that
+    # requires grad to an ndarray then would silently cut the graph, so it raises instead
+    strict = 0
 
 
 def is_grad_enabled() -> bool:

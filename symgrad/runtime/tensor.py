@@ -153,15 +153,15 @@ def _edge(t):
     return (None, 0)
 
 
-def _desc(t):
-    fn = t._grad_fn
+def _desc(t, fn, nr):
+    """(shape, dtype name, ", which is output 0 of Mul,") for the version-counter error."""
     which = ""
     if fn is not None:
         nm = type(fn).__name__
         base = nm.rstrip("0123456789")
         if base.endswith("Backward"):
             base = base[: -len("Backward")]
-        which = f", which is output {t._output_nr} of {base}"
+        which = f", which is output {nr} of {base},"
     return (t._data.shape, t._data.dtype.name, which)
 
 
@@ -194,7 +194,7 @@ def _record(out, name, key, operands, saves=True, vjp=None, out_dtype=None):
             edges.append(_edge(a))
             if saves:
                 b = _box(a)
-                vers.append((b, b[0], a))
+                vers.append((b, b[0], (a, a._grad_fn, a._output_nr)))
         else:
             if type(a) is not _ndarray:
                 a = np.asarray(a, dtype=odt if odt.kind in "fc" and not isinstance(a, (_pybool, np.bool_)) else None)
@@ -381,7 +381,7 @@ def _unary(op, x, name=None):
     with np.errstate(all="ignore"):
         out = _wrap(_UNARY_NP[op](d))
     if x._requires_grad and _Mode.enabled:
-        _record(out, name or _TORCH_NAMES[op], _KEYS[op], (x,))
+        _record(out, name or _TORCH_NAMES[op], _KEYS[op], (x,), saves=op not in _NO_SAVE)
     return out
 
 
@@ -738,6 +738,12 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        if _Mode.strict and self._requires_grad:
+            raise RuntimeError(
+                "symgrad: a derivative rule converted a Tensor that requires grad to a numpy "
+                "array, so its backward cannot be differentiated again (create_graph=True); "
+                "the rule must use numpy functions and operators only"
+            )
         if dtype is not None:
             return self._data.astype(dtype, copy=False)
         return self._data
@@ -1361,7 +1367,7 @@ class Tensor:
 
     def __setitem__(self, index, value):
         idx, adv, parts = _index_parts(index)
-        _check_inplace(self)
+        _check_inplace(self, setitem=True)
         vt = value if type(value) is Tensor else None
         if vt is not None:
             src = vt._data
@@ -1563,10 +1569,11 @@ def _named(t, name):
     return t
 
 
-def _check_inplace(t):
+def _check_inplace(t, setitem=False):
     if _Mode.enabled:
         if t._grad_fn is None and t._requires_grad:
-            raise RuntimeError(LEAF_INPLACE_MSG)
+            # ``x[i] = v`` is ``x[i].copy_(v)`` in PyTorch: a view of the leaf is written
+            raise RuntimeError(VIEW_LEAF_INPLACE_MSG if setitem else LEAF_INPLACE_MSG)
         b = t._base
         if b is not None and b._grad_fn is None and b._requires_grad:
             raise RuntimeError(VIEW_LEAF_INPLACE_MSG)
@@ -1938,7 +1945,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     vals = [v.item() if type(v) is Tensor else v for v in (start, end, step)]
     if dtype is None:
-        npd = DEFAULT[0]._np if any(isinstance(v, _pyfloat) for v in vals) else np.int64
+        npd = DEFAULT[0]._np if any(isinstance(v, _pyfloat) for v in vals) else np.dtype(np.int64)
     else:
         npd = _dt.to_np(dtype)
     s, e, st = vals
