@@ -292,12 +292,24 @@ class Sweep:
             c = c.xreplace(back) if back else c
             c = c.xreplace(self.primal_of)
             if self.class_of(leaf) != root_class:
+                if self.class_of(c) != root_class:
+                    # a lazily broadcast cotangent must be broadcast before it is summed
+                    c = st.BroadcastLike(c, self.shape_source(expr))
                 c = st.NpSum(c, st.static(None), st.static(False)) \
                     if self.class_of(leaf) == SCALAR else st.SumTo(c, self.shape_rep(leaf))
             if isinstance(leaf, Structural):
                 self.backprop_structural(leaf, c)
             else:
                 self.contribute(leaf, c)
+
+    def shape_source(self, expr: Any) -> Any:
+        """Something cheap with the shape of elementwise ``expr``: a name, or np.broadcast."""
+        rep = self.rep.get(self.class_of(expr))
+        if rep is not None:
+            return rep
+        leaves = [leaf for leaf in dict.fromkeys(_region_leaves(expr))
+                  if self.class_of(leaf) != SCALAR]
+        return leaves[0] if len(leaves) == 1 else st.Broadcast(*leaves)
 
     def shape_rep(self, expr: Any) -> Any:
         return expr if isinstance(expr, sp.Symbol) else self.rep.get(self.class_of(expr), expr)

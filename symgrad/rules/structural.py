@@ -612,7 +612,10 @@ class BroadcastLike(Structural):
         return arg_classes[1]
 
     def _numpycode(self, printer: Any) -> str:
-        return f"np.broadcast_to({_a(printer, self.args[0])}, np.shape({_a(printer, self.args[1])}))"
+        like = self.args[1]
+        shape = f"{_a(printer, like)}.shape" if isinstance(like, Broadcast) else \
+            f"np.shape({_a(printer, like)})"
+        return f"np.broadcast_to({_a(printer, self.args[0])}, {shape})"
 
 
 class FullLike(BroadcastLike):
