@@ -117,6 +117,7 @@ class Sweep:
         self.rep: dict[int, Any] = {}
         self._next_class = 1
         self._class_memo: dict[Any, int] = {}
+        self._joins: dict[frozenset, int] = {}
         for p in fn.params:
             self._register(sp.Symbol(p.name, real=True), self._fresh())
         for name in fn.constants:
@@ -157,7 +158,11 @@ class Sweep:
             arg_classes = [self.class_of(a) for a in expr.args]
             cls = expr.shape_class(arg_classes, self._fresh())
         else:
-            cls = st.join_classes([self.class_of(a) for a in expr.args], self._fresh())
+            found = frozenset(self.class_of(a) for a in expr.args) - {SCALAR}
+            if len(found) > 1:  # a broadcast of several shapes: the same set, the same shape
+                cls = self._joins.setdefault(found, self._fresh())
+            else:
+                cls = next(iter(found), SCALAR)
         self._class_memo[expr] = cls
         return cls
 

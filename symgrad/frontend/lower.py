@@ -50,6 +50,10 @@ def _tables() -> None:
     _STRUCTURAL_BY_OBJECT[id(len)] = "len"
 
 
+_CONSTANT_BY_OBJECT: dict[int, str] = {
+    id(getattr(np, n)): n for n in ["arange", "linspace", "eye", "identity", "full", "tri"]
+}
+
 _REDUCTION_METHODS = {"sum", "mean", "prod", "max", "min", "var", "std"}
 
 _HINT_CONTROL_FLOW = "control flow (if/for/while) is not supported yet; write straight-line code"
@@ -422,6 +426,11 @@ class Lowerer:
         name = _STRUCTURAL_BY_OBJECT.get(id(obj))
         if name is not None:
             return self.structural_call(node, name, None)
+        name = _CONSTANT_BY_OBJECT.get(id(obj))
+        if name is not None:
+            kwargs = tuple((k.arg, self.static_value(self.expr(k.value), node, k.arg))
+                           for k in node.keywords)
+            return st.NpConstant(static(name), static(kwargs), *[self.arg(a) for a in node.args])
         raise self.p.error(func, f"call to {_describe(obj)} is not supported",
                            "supported: numpy elementwise functions, reductions, products and "
                            "reshaping (calls to your own functions come later)")

@@ -480,6 +480,17 @@ class Ones(Structural):
         return f"np.ones({_a(printer, self.args[0])})"
 
 
+class NpConstant(Structural):
+    """A numpy call with no gradient (np.arange, np.eye, ...): args (name, kwargs, *args)."""
+
+    n_diff = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        items = [_a(printer, a) for a in self.args[2:]]
+        items += [f"{k}={v!r}" for k, v in sval(self.args[1])]
+        return f"np.{sval(self.args[0])}({', '.join(items)})"
+
+
 class ZerosLike(Structural):
     n_diff = 0
 
