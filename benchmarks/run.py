@@ -33,6 +33,9 @@ os.environ["XLA_FLAGS"] = (
 ).strip()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# symgrad's first-call times in the main table are cold unless the caller chose a cache;
+# transform_cost.py measures the disk cache explicitly.
+os.environ.setdefault("SYMGRAD_CACHE_DIR", "0")
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
@@ -222,7 +225,11 @@ def main(argv=None):
         try:
             ver = p.setup()
             peers[pn] = p
-            print(f"  {pn:9s} {p.label} {ver}")
+            extra = ""
+            if getattr(p, "init_time", None) is not None:
+                extra = (f" (first transform in this process: {fmt_time(p.init_time)}, one-time; "
+                         f"SYMGRAD_CACHE_DIR={os.environ.get('SYMGRAD_CACHE_DIR')})")
+            print(f"  {pn:9s} {p.label} {ver}{extra}")
         except peers_mod.PeerUnavailable as e:
             peer_skip[pn] = str(e)
             print(f"  {pn:9s} {e}")

@@ -30,6 +30,8 @@ import sys
 import tempfile
 import time
 
+import numpy as np
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(HERE)
 
@@ -95,6 +97,15 @@ def write_synthetic(directory: str, n_statements: int) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _warmup(x):
+    return np.sum(x * x)
+
+
+def _one_line(e):
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return f"{type(e).__name__}: " + " | ".join(lines)[:300]
+
+
 def _child(ns):
     if ns.pin is not None:
         try:
@@ -102,8 +113,6 @@ def _child(ns):
         except (AttributeError, OSError):
             pass
     import importlib.util
-
-    import numpy as np
 
     sys.path.insert(0, HERE)
     if importlib.util.find_spec("symgrad") is None:
@@ -115,6 +124,15 @@ def _child(ns):
     import workloads as wl
 
     result = {"import": t_import}
+    # One-time initialisation (SymPy import etc.) measured apart, on a trivial function.
+    try:
+        t0 = time.perf_counter()
+        symgrad.grad(_warmup).grad(np.ones(3))
+        result["init"] = time.perf_counter() - t0
+    except Exception as e:  # report the transform failure to the parent
+        result["error"] = _one_line(e)
+        print(json.dumps(result))
+        return 0
     if ns.child_workload:
         w = wl.WORKLOADS[ns.child_workload]
         inputs = wl.make_args(w, w.sizes[0])  # smallest size: the cost is in the code
@@ -136,7 +154,7 @@ def _child(ns):
         g = G.grad(*vals)
         t2 = time.perf_counter()
     except Exception as e:  # report the transform failure to the parent
-        result["error"] = f"{type(e).__name__}: {e}".splitlines()[0][:300]
+        result["error"] = _one_line(e)
         print(json.dumps(result))
         return 0
     grads = g if isinstance(g, (tuple, list)) else (g,)
@@ -228,6 +246,7 @@ def _row(label, m):
     cold_err = _err_of(m["cold"])
     if cold_err:
         return f"  {label:22s} {cold_err}"
+    init = _median_of(m["cold"], "init")
     cold = _median_of(m["cold"])
     dec = _median_of(m["cold"], "decorate")
     first = _median_of(m["cold"], "first_grad")
@@ -235,14 +254,16 @@ def _row(label, m):
     warm = _median_of(m["warm"])
     warm_txt = _fmt(warm) if m["warm"] and not _err_of(m["warm"]) else (
         _err_of(m["warm"]) or pop.get("error") or "-")
+    if warm is not None and cold is not None and warm > 0.5 * cold and cold > 0.05:
+        warm_txt += "?"  # no faster than cold: a cache miss (e.g. symgrad edited meanwhile)
     chk = max((r.get("check_err", 0.0) for r in m["cold"]), default=0.0)
     chk_txt = "ok" if chk < 1e-6 else f"WRONG ({chk:.1e})"
     files = m.get("cache_files", 0)
-    return (f"  {label:22s} {_fmt(cold):>10s} {_fmt(dec):>10s} {_fmt(first):>10s} "
+    return (f"  {label:22s} {_fmt(init):>9s} {_fmt(cold):>10s} {_fmt(dec):>10s} {_fmt(first):>10s} "
             f"{_fmt(pop.get('total')):>10s} {warm_txt:>10s} {files:>6d}  {chk_txt}")
 
 
-_HEADER = (f"  {'function':22s} {'cold':>10s} {'decorate':>10s} {'1st grad':>10s} "
+_HEADER = (f"  {'function':22s} {'init':>9s} {'cold':>10s} {'decorate':>10s} {'1st grad':>10s} "
            f"{'populate':>10s} {'warm disk':>10s} {'files':>6s}  grad check")
 
 
@@ -252,8 +273,11 @@ def run_all(workload_names, *, statements=(10, 100, 1000), quick=False, pin_cpu=
     timeout = timeout or (60 if quick else 180)
     print("Transform cost (symgrad only): decoration to first gradient, fresh process each, "
           f"median of {repeat}")
-    print("  cold = SYMGRAD_CACHE_DIR=0; populate = empty cache dir; warm disk = same dir, "
-          "new process; files = files in the cache dir after populate")
+    print("  init = one-time cost of the first transform in a process (trivial function, "
+          "not included in the others)")
+    print("  cold = SYMGRAD_CACHE_DIR=0 (= decorate + 1st grad); populate = empty cache dir; "
+          "warm disk = same dir, new process; files = in the cache dir after populate")
+    print("  '?' after warm disk: not faster than cold, i.e. probably a cache miss")
     result = {"workloads": {}, "synthetic": {}}
     with tempfile.TemporaryDirectory(prefix="symgrad_tc_") as tmp:
         print(_HEADER)
