@@ -83,37 +83,44 @@ class OpNode(Node):
         if self._saves:
             self._saved = None
 
-    def _check_versions(self):
-        for box, v, who in self._vers:
-            if box[0] != v:
-                from symgrad.runtime.tensor import _desc
+    def _check_versions(self, vjp):
+        """Raise PyTorch's error if a saved value this backward needs was modified in place."""
+        used = None
+        for box, v, who, name in self._vers:
+            if box[0] == v:
+                continue
+            if used is None:
+                used = _used_names(self, vjp)
+            if name is not None and used is not True and name not in used:
+                continue  # saved, but not needed for the gradients asked for
+            from symgrad.runtime.tensor import _desc
 
-                if who is None:  # the node's own output
-                    nm = type(self).__name__.rstrip("0123456789")
-                    nm = nm[: -len("Backward")] if nm.endswith("Backward") else nm
-                    out = self._saved[1]
-                    shape, dt, which = out.shape, out.dtype.name, f", which is output 0 of {nm},"
-                else:
-                    shape, dt, which = _desc(*who)
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [torch.{_TYPE_NAMES.get(dt, 'Tensor')} [{', '.join(map(str, shape))}]]"
-                    f"{which} is at version {box[0]}; expected version {v} instead. Hint: enable "
-                    "anomaly detection to find the operation that failed to compute its gradient, "
-                    "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
-                )
+            if who is None:  # the node's own output
+                nm = type(self).__name__.rstrip("0123456789")
+                nm = nm[: -len("Backward")] if nm.endswith("Backward") else nm
+                out = self._saved[1]
+                shape, dt, which = out.shape, out.dtype.name, f", which is output 0 of {nm},"
+            else:
+                shape, dt, which = _desc(*who)
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [torch.{_TYPE_NAMES.get(dt, 'Tensor')} [{', '.join(map(str, shape))}]]"
+                f"{which} is at version {box[0]}; expected version {v} instead. Hint: enable "
+                "anomaly detection to find the operation that failed to compute its gradient, "
+                "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+            )
 
     def _run(self, g, create_graph):
         saved = self._saved
         if saved is None:
             raise RuntimeError(FREED_MSG)
-        if self._vers:
-            self._check_versions()
         vjp = self._vjp
         if vjp is None:
             from symgrad.runtime.tensor import _resolve_vjp
 
             vjp = self._vjp = _resolve_vjp(self._key)
+        if self._vers:
+            self._check_versions(vjp)
         if create_graph:
             from symgrad.runtime.tensor import _saved_tensor_args
 
@@ -122,6 +129,43 @@ class OpNode(Node):
         else:
             grads = vjp(g, *saved[0], saved[1])
         return grads
+
+
+_USES: dict = {}
+
+
+def _used_names(node, vjp):
+    """The vjp parameters (``x0``.., ``out``) that the gradients this node must produce read,
+    from the rule's generated source; True (= all) when that is unknown."""
+    per_output = _USES.get(vjp)
+    if per_output is None:
+        per_output = _USES[vjp] = _names_per_output(node, vjp)
+    if per_output is True:
+        return True
+    used = set()
+    for (nxt, _), names in zip(node.next_functions, per_output, strict=False):
+        if nxt is not None:
+            used |= names
+    return used
+
+
+def _names_per_output(node, vjp):
+    import ast
+
+    try:
+        import symgrad.rules as rules
+
+        op, static = node._key
+        src = rules._SOURCES.get(rules._key(op, dict(static)))
+        if src is None:
+            return True
+        fn = ast.parse(src).body[0]
+        ret = fn.body[-1].value
+        return tuple(
+            frozenset(n.id for n in ast.walk(e) if isinstance(n, ast.Name)) for e in ret.elts
+        )
+    except Exception:  # noqa: BLE001 - any surprise: check every saved value
+        return True
 
 
 class _EnableGrad:

@@ -29,7 +29,7 @@ class FunctionNode(OpNode):
 
             raise RuntimeError(FREED_MSG)
         if self._vers:
-            self._check_versions()
+            self._check_versions(None)
         if self._n_outputs > 1:
             # outputs nobody differentiated get a zero gradient
             g = tuple(
@@ -103,7 +103,7 @@ def apply(name, forward, backward, *inputs):
         for a in inputs:
             if type(a) is Tensor:
                 b = _box(a)
-                vers.append((b, b[0], (a, a._grad_fn, a._output_nr)))
+                vers.append((b, b[0], (a, a._grad_fn, a._output_nr), None))
         node._vers = tuple(vers)
         for i, o in enumerate(outs):
             o._grad_fn = node

@@ -52,8 +52,11 @@ class _GradModeContext:
             @functools.wraps(func)
             def gen_wrapper(*args, **kwargs):
                 gen = func(*args, **kwargs)
-                with self.clone():
-                    response = gen.send(None)
+                try:
+                    with self.clone():
+                        response = gen.send(None)
+                except StopIteration as stop:
+                    return stop.value
                 while True:
                     try:
                         request = yield response
@@ -62,11 +65,17 @@ class _GradModeContext:
                             gen.close()
                         raise
                     except BaseException as exc:
-                        with self.clone():
-                            response = gen.throw(exc)
+                        try:
+                            with self.clone():
+                                response = gen.throw(exc)
+                        except StopIteration as stop:
+                            return stop.value
                     else:
-                        with self.clone():
-                            response = gen.send(request)
+                        try:
+                            with self.clone():
+                                response = gen.send(request)
+                        except StopIteration as stop:
+                            return stop.value
 
             return gen_wrapper
 

@@ -41,6 +41,12 @@ NONLEAF_GRAD_WARNING = (
     "you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. "
     "See github.com/pytorch/pytorch/pull/30531 for more information."
 )
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using autograd.grad "
+    "when creating the graph to avoid this. If you have to use this function, make sure to reset "
+    "the .grad fields of your parameters to None after use to break the cycle and avoid the leak."
+)
 RG_LEAF_MSG = (
     "you can only change requires_grad flags of leaf variables. If you want to use a computed "
     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
@@ -186,7 +192,7 @@ def _record(out, name, key, operands, saves=True, vjp=None, out_dtype=None):
     edges = []
     vers = []
     odt = out._data.dtype
-    for a in operands:
+    for i, a in enumerate(operands):
         if type(a) is Tensor:
             arrays.append(a._data)
             tensors.append(a)
@@ -194,7 +200,7 @@ def _record(out, name, key, operands, saves=True, vjp=None, out_dtype=None):
             edges.append(_edge(a))
             if saves:
                 b = _box(a)
-                vers.append((b, b[0], (a, a._grad_fn, a._output_nr)))
+                vers.append((b, b[0], (a, a._grad_fn, a._output_nr), f"x{i}"))
         else:
             if type(a) is not _ndarray:
                 a = np.asarray(a, dtype=odt if odt.kind in "fc" and not isinstance(a, (_pybool, np.bool_)) else None)
@@ -213,7 +219,7 @@ def _record(out, name, key, operands, saves=True, vjp=None, out_dtype=None):
     out._requires_grad = True
     if saves:
         b = out._ver = [0]
-        vers.append((b, 0, None))
+        vers.append((b, 0, None, "out"))
     node._vers = tuple(vers)
     return out
 
@@ -1443,7 +1449,7 @@ class Tensor:
                 # the node's output is now self's memory; later in-place changes must be caught
                 node._saved = (node._saved[0], d)
                 box = _box(self)
-                node._vers = node._vers[:-1] + ((box, box[0], None),)
+                node._vers = node._vers[:-1] + ((box, box[0], None, "out"),)
         return self
 
     def add_(self, other, *, alpha=1):
@@ -2019,6 +2025,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if retain_graph is None:
         retain_graph = create_graph
     seeds = _grad_seed(tensors, grad_tensors, create_graph)
+    if create_graph:
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
     if inputs is not None:
         inputs = _as_tuple(inputs)
         capture = _capture_map(inputs)
