@@ -35,7 +35,7 @@ def main() -> None:
     print(mlp_loss.source.split("\n\n\n")[-2])
     for step in range(5):
         loss, grads = mlp_loss.value_and_grad(W1, b1, W2, b2, X, y)
-        W1, b1, W2, b2 = (p - 0.1 * g for p, g in zip((W1, b1, W2, b2), grads))
+        W1, b1, W2, b2 = (p - 0.1 * g for p, g in zip((W1, b1, W2, b2), grads, strict=True))
         print(f"step {step}: loss {loss:.4f}")
 
 

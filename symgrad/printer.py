@@ -7,8 +7,6 @@ from typing import Any
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from symgrad.rules.structural import Structural
-
 _NUMPY_FUNCTIONS = {
     "exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos", "tan": "np.tan",
     "asin": "np.arcsin", "acos": "np.arccos", "atan": "np.arctan", "atan2": "np.arctan2",

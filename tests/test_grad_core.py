@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from gradutil import check_grads
 
 import symgrad
-from gradutil import check_grads
 
 rng = np.random.default_rng(1)
 
@@ -125,7 +125,7 @@ def test_wrt_by_position_and_single_name():
 
     a, b = rng.normal(size=3), rng.normal(size=3)
     np.testing.assert_allclose(symgrad.grad(fn, wrt=1).grad(a, b), 2 * a * b)
-    ga, = symgrad.grad(fn, wrt=["a"]).grad(a, b), 
+    ga, = symgrad.grad(fn, wrt=["a"]).grad(a, b),
     np.testing.assert_allclose(ga, b**2)
     assert "grad_a" not in symgrad.grad(fn, wrt="b").source  # no work for unrequested grads
 

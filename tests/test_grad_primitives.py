@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from gradutil import check_grads
 
 import symgrad
-from gradutil import check_grads
 
 rng = np.random.default_rng(0)
 

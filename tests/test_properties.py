@@ -4,12 +4,12 @@ import os
 import tempfile
 
 import numpy as np
+from gradutil import check_grads
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import symgrad
-from gradutil import check_grads
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from test_grad_core import logreg, mlp, seed_fn
 
 import symgrad
-from test_grad_core import logreg, mlp, seed_fn
 
 torch = pytest.importorskip("torch")
 
