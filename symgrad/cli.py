@@ -1,0 +1,355 @@
+"""The ``symgrad`` command line: show, export, check and formula for ``FILE.py:FUNC``.
+
+Exit codes: 0 success, 1 failure (a gradient check failed, the function cannot be
+differentiated, the file raised on import), 2 usage error (bad arguments, no such file or
+function). Errors go to stderr as one message naming the file and line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import linecache
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from symgrad.errors import SymgradError
+
+USAGE_ERROR = 2
+FAILURE = 1
+
+
+class UsageError(Exception):
+    """Bad arguments: exit code 2."""
+
+
+# ---------------------------------------------------------------- argument types
+
+
+def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    """``x=3,4`` -> ("x", (3, 4)); ``s=`` or ``s=()`` -> ("s", ())."""
+    name, sep, dims = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=D1,D2,... (e.g. x=3,4; s= for a scalar), got {text!r}")
+    dims = dims.strip().strip("()[]").replace("x", ",").replace(" ", "")
+    if dims in ("", "scalar"):
+        return name, ()
+    try:
+        shape = tuple(int(d) for d in dims.split(",") if d != "")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"shape of {name!r} must be integers separated by commas, got {text!r}") from None
+    if any(d < 0 for d in shape):
+        raise argparse.ArgumentTypeError(f"shape of {name!r} has a negative size: {text!r}")
+    return name, shape
+
+
+def parse_range(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (e.g. -1,1), got {text!r}") from None
+    if not lo < hi:
+        raise argparse.ArgumentTypeError(f"LOW must be below HIGH, got {text!r}")
+    return lo, hi
+
+
+def parse_wrt(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("--wrt needs at least one parameter name")
+    return names
+
+
+# ---------------------------------------------------------------- loading FILE.py:FUNC
+
+
+def load_target(target: str) -> tuple[Any, Path]:
+    """The object ``FUNC`` (dotted names allowed) of ``FILE.py``, importing the file."""
+    path_text, sep, func = target.rpartition(":")
+    if not sep or not path_text or not func:
+        raise UsageError(f"expected FILE.py:FUNC, got {target!r}")
+    path = Path(path_text)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path_text}")
+    if not all(part.isidentifier() for part in func.split(".")):
+        raise UsageError(f"{func!r} is not a function name")
+    path = path.resolve()
+    module_name = "_symgrad_cli_" + "".join(c if c.isalnum() else "_" for c in path.stem)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot import {path_text}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    except SymgradError:
+        raise
+    except SyntaxError as exc:
+        raise SymgradError(f"SyntaxError: {exc.msg}", filename=exc.filename or str(path),
+                           lineno=exc.lineno, source_line=exc.text,
+                           col=None if exc.offset is None else exc.offset - 1,
+                           end_col=None if exc.end_offset is None else exc.end_offset - 1
+                           ) from None
+    except Exception as exc:
+        raise _import_error(exc, path) from None
+    obj: Any = module
+    for i, part in enumerate(func.split(".")):
+        if not hasattr(obj, part):
+            where = path_text if i == 0 else ".".join(func.split(".")[:i])
+            raise UsageError(f"{where} has no {part!r}" + _available(obj))
+        obj = getattr(obj, part)
+    return obj, path
+
+
+def _available(module: Any) -> str:
+    from symgrad.api import GradFunction
+
+    names = sorted(n for n, v in vars(module).items()
+                   if not n.startswith("_") and (isinstance(v, GradFunction) or (
+                       callable(v) and getattr(v, "__module__", None) == module.__name__
+                       and not isinstance(v, type))))
+    return f" (functions: {', '.join(names)})" if names else ""
+
+
+def _import_error(exc: BaseException, path: Path) -> SymgradError:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if Path(f.filename).resolve() == path] if exc.__traceback__ else []
+    frame = frames[-1] if frames else None
+    return SymgradError(
+        f"{type(exc).__name__}: {exc} (while importing {path.name})",
+        filename=str(path), lineno=frame.lineno if frame else None,
+        source_line=linecache.getline(str(path), frame.lineno) if frame and frame.lineno else None,
+        hint="symgrad imports the file to find the function; it must import cleanly",
+    )
+
+
+def make_grad(obj: Any, wrt: tuple[str, ...] | None, target: str) -> Any:
+    from symgrad.api import GradFunction, grad
+
+    if isinstance(obj, GradFunction):
+        fn = obj.fn
+        if wrt is None:
+            return obj
+    else:
+        fn = obj
+    import inspect
+
+    if not inspect.isfunction(fn):
+        raise UsageError(f"{target} is a {type(fn).__name__}, not a function")
+    params = list(inspect.signature(fn).parameters)
+    for name in wrt or ():
+        if name not in params:
+            raise UsageError(f"--wrt {name}: {fn.__name__} has no parameter {name!r} "
+                             f"(parameters: {', '.join(params)})")
+    return grad(fn, wrt=wrt)
+
+
+def _shapes(args: argparse.Namespace, g: Any) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for name, shape in args.shape or ():
+        if name not in g.params:
+            raise UsageError(f"--shape {name}=...: {g.fn.__name__} has no parameter {name!r} "
+                             f"(parameters: {', '.join(g.params)})")
+        shapes[name] = shape
+    return shapes
+
+
+def _inputs(g: Any, shapes: dict, low: float, high: float, seed: int) -> list[Any]:
+    import inspect
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sig = inspect.signature(g.fn)
+    values = []
+    for name in g.params:
+        if name in shapes:
+            values.append(rng.uniform(low, high, size=shapes[name]))
+        elif sig.parameters[name].default is not inspect.Parameter.empty:
+            values.append(sig.parameters[name].default)
+        else:
+            raise UsageError(f"no shape for parameter {name!r}: pass --shape {name}=D1,D2,... "
+                             f"(--shape {name}= for a scalar)")
+    return values
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _color(args: argparse.Namespace, stream: Any) -> bool:
+    if args.color == "always":
+        return True
+    if args.color == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    g = make_grad(load_target(args.target)[0], args.wrt, args.target)
+    text = g.source
+    if _color(args, sys.stdout):
+        from symgrad.export import highlight_terminal
+
+        text = highlight_terminal(text)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from symgrad.export import describe_call
+
+    g = make_grad(load_target(args.target)[0], args.wrt, args.target)
+    shapes = _shapes(args, g)
+    if shapes:
+        import numpy as np
+
+        missing = [n for n in g.params if n not in shapes]
+        g = _copy_with_call(g, describe_call((), {n: np.empty(s) for n, s in shapes.items()}))
+        if missing and any(_no_default(g, n) for n in missing):
+            raise UsageError(f"--shape given for some parameters but not {', '.join(missing)}")
+    elif g._last_call is None:
+        print(f"symgrad export: note: no --shape given, so {args.output}'s self-check has "
+              "no arguments to check at (pass --shape NAME=D1,D2 for each parameter)",
+              file=sys.stderr)
+    path = g.export(args.output)
+    print(f"wrote {path}: {g._generated.primal_name}, {g._generated.grad_name}, "
+          f"{g._generated.value_and_grad_name}")
+    return 0
+
+
+def _no_default(g: Any, name: str) -> bool:
+    import inspect
+
+    return inspect.signature(g.fn).parameters[name].default is inspect.Parameter.empty
+
+
+def _copy_with_call(g: Any, call: tuple) -> Any:
+    import copy
+
+    g2 = copy.copy(g)
+    g2._last_call = call
+    return g2
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from symgrad.gradcheck import check
+
+    g = make_grad(load_target(args.target)[0], args.wrt, args.target)
+    shapes = _shapes(args, g)
+    low, high = args.range
+    values = _inputs(g, shapes, low, high, args.seed)
+    report = check(g, *values, eps=args.eps, rtol=args.rtol, atol=args.atol)
+    desc = ", ".join(f"{n}{list(s)}" for n, s in shapes.items())
+    print(f"{report.summary()}  [inputs: {desc or 'defaults'}; uniform in ({low:g}, {high:g}), "
+          f"seed {args.seed}]")
+    return 0 if report.ok else FAILURE
+
+
+def cmd_formula(args: argparse.Namespace) -> int:
+    g = make_grad(load_target(args.target)[0], args.wrt, args.target)
+    shapes = _shapes(args, g)
+    f = g.formula(shapes=shapes or None)
+    if args.latex:
+        import sympy
+
+        print(sympy.latex(f))
+    else:
+        print(f)
+    return 0
+
+
+# ---------------------------------------------------------------- the parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="symgrad",
+        description="Generate, inspect and check numpy gradient code for a Python function.",
+        epilog="FILE.py:FUNC names a function in a file, e.g. model.py:loss. The file is "
+        "imported (as a module not named __main__) to find it.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def command(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=description)
+        p.add_argument("target", metavar="FILE.py:FUNC", help="the function to differentiate")
+        p.add_argument("--wrt", type=parse_wrt, metavar="A,B",
+                       help="parameters to differentiate with respect to (default: all, or "
+                       "the wrt of a @symgrad.grad function)")
+        return p
+
+    def shape_option(p: argparse.ArgumentParser, help: str) -> None:
+        p.add_argument("--shape", type=parse_shape, action="append", metavar="NAME=D1,D2",
+                       help=help)
+
+    p = command("show", "print the generated gradient code",
+                "Print the generated numpy module (highlighted on a terminal when pygments "
+                "is installed).")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="highlight the code (default: when stdout is a terminal)")
+    p.set_defaults(run=cmd_show)
+
+    p = command("export", "write a standalone, self-checking module",
+                "Write the generated module to OUT.py: numpy is its only import, and "
+                "`python OUT.py` checks the gradient against central differences.")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.py", help="where to write")
+    shape_option(p, "argument shape for the module's self-check (repeat per parameter)")
+    p.set_defaults(run=cmd_export)
+
+    p = command("check", "check the gradient against central differences",
+                "Check the generated gradient at random inputs of the given shapes against "
+                "central differences in float64. Exit code 0: it agrees; 1: it does not.")
+    shape_option(p, "shape of a parameter's random input, e.g. x=3,4 (x= for a scalar); "
+                 "repeat for each parameter without a default")
+    p.add_argument("--range", type=parse_range, default=(0.1, 0.9), metavar="LOW,HIGH",
+                   help="inputs are uniform in this interval (default: 0.1,0.9)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
+    p.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance")
+    p.add_argument("--atol", type=float, default=1e-8, help="absolute tolerance")
+    p.set_defaults(run=cmd_check)
+
+    p = command("formula", "print the gradient as mathematics",
+                "Print the gradients as formulas over the parameters (per entry), "
+                "intermediates substituted back and simplified.")
+    shape_option(p, "give sizes as numbers for these shapes, e.g. x=2,2")
+    p.add_argument("--latex", action="store_true", help="print LaTeX")
+    p.set_defaults(run=cmd_formula)
+    return parser
+
+
+def _version() -> str:
+    import symgrad
+
+    return f"symgrad {symgrad.__version__}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits with 2 on usage errors, 0 on --help
+    prog = f"symgrad {args.command}"
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        sub = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
+        sub.print_usage(sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except SymgradError as exc:
+        print(f"{prog}: error:\n{exc}", file=sys.stderr)
+        return FAILURE
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,294 @@
+"""``G.formula()``: the gradient as mathematics.
+
+For a straight-line function, every backward and forward statement is substituted back
+into the gradients, so each is one SymPy expression over the parameters, read per entry:
+for ``out = mean(3 * (x + 2) ** 2)`` the gradient with respect to ``x`` is
+``6*(x + 2)/N``, and ``3*(x + 2)/2`` for a 2x2 ``x`` (the seed document's hand derivation).
+
+Shapes: with example arguments (or ``shapes={"x": (2, 2)}``) sizes become numbers and
+broadcasting is undone only where the shapes really differ; without them, every array is
+taken to have one common shape of ``N`` entries, so sizes are ``N`` and broadcast sums vanish.
+Array operations with no entrywise meaning (matmul, transpose, indexing) stay as named
+operations: ``x @ w``, ``sum(...)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from symgrad.errors import SymgradError
+from symgrad.rules import structural as st
+
+_N = sp.Symbol("N", positive=True, integer=True)
+
+
+class Formula:
+    """The gradients of one function, as SymPy expressions, by parameter name."""
+
+    def __init__(self, name: str, grads: dict[str, Any], shapes: dict[str, tuple] | None,
+                 notes: list[str]) -> None:
+        self.name = name
+        self.grads = grads
+        self.shapes = shapes
+        self.notes = notes
+
+    def __getitem__(self, name: str) -> Any:
+        return self.grads[name]
+
+    def __iter__(self) -> Any:
+        return iter(self.grads)
+
+    def __len__(self) -> int:
+        return len(self.grads)
+
+    def items(self) -> Any:
+        return self.grads.items()
+
+    @property
+    def expr(self) -> Any:
+        """The one gradient, when there is one ``wrt`` name; else a tuple in ``wrt`` order."""
+        values = tuple(self.grads.values())
+        return values[0] if len(values) == 1 else values
+
+    def __str__(self) -> str:
+        printer = FormulaStrPrinter()
+        lines = [f"d{self.name}/d{p} = {printer.doprint(e)}" for p, e in self.grads.items()]
+        return "\n".join(lines + [f"  ({n})" for n in self.notes])
+
+    def __repr__(self) -> str:
+        return f"<symgrad.Formula of {self.name}:\n{self}>"
+
+    def _sympystr(self, printer: Any) -> str:
+        return str(self)
+
+    def _latex(self, printer: Any = None) -> str:
+        latex = FormulaLatexPrinter()
+        name = latex._deal_with_super_sub(self.name) if len(self.name) == 1 else \
+            rf"\operatorname{{{self.name}}}".replace("_", r"\_")
+        rows = [rf"\frac{{\partial {name}}}{{\partial {latex.doprint(sp.Symbol(p))}}} &= "
+                f"{latex.doprint(e)}" for p, e in self.grads.items()]
+        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self._latex()}$"
+
+
+class FormulaStrPrinter(StrPrinter):
+    """Plain text with numpy-like names for the array operations that stay opaque."""
+
+    printmethod = "_symgrad_formula_str"
+
+    def _print_Static(self, expr: Any) -> str:
+        return repr(expr.value)
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        # by type, not by name: sympy's printers know other classes called MatMul, Transpose
+        if isinstance(expr, st.Structural):
+            return _structural(self, expr, latex=False)
+        return super()._print(expr, **kwargs)
+
+
+class FormulaLatexPrinter(LatexPrinter):
+    printmethod = "_symgrad_formula_latex"
+
+    def _print_Static(self, expr: Any) -> str:
+        return rf"\mathtt{{{expr.value!r}}}"
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if isinstance(expr, st.Structural):
+            return _structural(self, expr, latex=True)
+        return super()._print(expr, **kwargs)
+
+
+def _structural(printer: Any, expr: Any, latex: bool) -> str:
+    p = printer._print
+    args = expr.args
+    name = type(expr).__name__
+
+    def call(fname: str, items: Any) -> str:
+        inner = ", ".join(p(a) for a in items)
+        if latex:
+            return rf"\operatorname{{{fname}}}\left({inner}\right)".replace("_", r"\_")
+        return f"{fname}({inner})"
+
+    def atom(a: Any) -> str:
+        text = p(a)
+        if isinstance(a, (sp.Symbol, sp.Number)) or not a.args:
+            return text
+        return rf"\left({text}\right)" if latex else f"({text})"
+
+    if isinstance(expr, st.Reduction):
+        axis = st.sval(args[1])
+        extra = [] if axis is None else [f"axis={axis!r}"]
+        inner = ", ".join([p(args[0])] + extra)
+        fname = name[2:].lower()
+        if latex:
+            if fname == "sum" and axis is None:
+                return rf"\sum {atom(args[0])}"
+            return rf"\operatorname{{{fname}}}\left({inner}\right)"
+        return f"{fname}({inner})"
+    if isinstance(expr, st.MatMul):
+        return (f"{atom(args[0])} {atom(args[1])}" if latex
+                else f"{atom(args[0])} @ {atom(args[1])}")
+    if isinstance(expr, st.Transpose) and st.sval(args[1]) is None:
+        return f"{atom(args[0])}^T" if latex else f"{atom(args[0])}.T"
+    if isinstance(expr, st.ProductGrad):
+        helper = str(st.sval(args[0]))
+        g, a, b = args[1:]
+        if helper == "_matmul_grad_a":
+            return (f"{atom(g)} {atom(b)}^T" if latex else f"{atom(g)} @ {atom(b)}.T")
+        if helper == "_matmul_grad_b":
+            return (f"{atom(a)}^T {atom(g)}" if latex else f"{atom(a)}.T @ {atom(g)}")
+        return call(helper.lstrip("_"), args[1:])
+    if isinstance(expr, st.SumTo):
+        return call("sum_to", args)
+    if isinstance(expr, (st.StopGradient,)):
+        return call("stop_gradient", args)
+    if isinstance(expr, st.Size):
+        return call("size", args)
+    return call(name, [a for a in args if not isinstance(a, st.Static)] +
+                [a for a in args if isinstance(a, st.Static)])
+
+
+# ---------------------------------------------------------------- the substitution
+
+
+def formula(g: Any, *example_args: Any, shapes: dict | None = None) -> Formula:
+    """The gradients of ``g`` (a ``symgrad.grad`` function) as SymPy expressions."""
+    adj = g._adjoint
+    fn = g.fn
+    if getattr(adj.fn.body, "stmts", None) is None or any(
+            not hasattr(s, "target") for s in adj.forward):
+        raise SymgradError(f"formula() needs a straight-line function; {fn.__name__} has "
+                           "control flow", hint="read the generated code: print(G.source)")
+    if example_args and shapes:
+        raise SymgradError("pass example arguments or shapes=, not both")
+    env = None
+    if example_args or shapes:
+        env = _numeric_env(g, adj, example_args, shapes)
+    if len(adj.seeds) != 1:
+        seeds = {sp.Symbol(s, real=True): sp.Integer(1) for s in adj.seeds}
+    else:
+        seeds = {sp.Symbol(adj.seeds[0], real=True): sp.Integer(1)}
+    defs: dict[Any, Any] = dict(seeds)
+    notes: list[str] = []
+    for stmt in list(adj.forward) + list(adj.backward):
+        expr = _resolve_shapes(stmt.expr, env, notes)
+        defs[sp.Symbol(stmt.target, real=True)] = expr.xreplace(defs)
+    grads = {}
+    for name, gname in zip(adj.wrt, adj.grads, strict=True):
+        expr = defs.get(sp.Symbol(gname, real=True), sp.Integer(0))
+        grads[name] = _simplify(_resolve_shapes(expr, env, notes))
+    if env is None:
+        notes.insert(0, "per entry; every array has the same shape, with N entries")
+    else:
+        desc = ", ".join(f"{k}: {v}" for k, v in env["__shapes__"].items())
+        notes.insert(0, f"per entry, for shapes {desc}")
+    return Formula(fn.__name__, grads, None if env is None else env["__shapes__"],
+                   list(dict.fromkeys(notes)))
+
+
+def _numeric_env(g: Any, adj: Any, example_args: tuple, shapes: dict | None) -> dict:
+    """Values of every parameter and intermediate, for reading off shapes."""
+    import inspect
+
+    sig = inspect.signature(g.fn)
+    if shapes is not None:
+        values = {}
+        for name in g.params:
+            if name in shapes:
+                shape = shapes[name]
+                shape = (shape,) if isinstance(shape, int) else tuple(shape)
+                values[name] = np.full(shape, 0.5)
+            elif sig.parameters[name].default is not inspect.Parameter.empty:
+                values[name] = sig.parameters[name].default
+            else:
+                raise SymgradError(f"formula(shapes=...) has no shape for {name!r}",
+                                   hint=f"pass shapes={{{name!r}: (...)}}, () for a scalar")
+        unknown = set(shapes) - set(g.params)
+        if unknown:
+            raise SymgradError(f"{g.fn.__name__} has no parameter {sorted(unknown)[0]!r}",
+                               hint=f"parameters: {', '.join(g.params)}")
+    else:
+        bound = g._bind(example_args, {})
+        values = dict(bound.arguments)
+    namespace = dict(g._entry[1])
+    env: dict[str, Any] = {**namespace, **values}
+    from symgrad.printer import NumpyPrinter
+
+    printer = NumpyPrinter()
+    seed = dict.fromkeys(adj.seeds, 1.0)
+    env.update(seed)
+    with np.errstate(all="ignore"):
+        for stmt in list(adj.forward) + list(adj.backward):
+            try:
+                env[stmt.target] = eval(printer.statement(stmt.expr), env)  # noqa: S307
+            except Exception as exc:  # pragma: no cover - shapes that do not fit
+                raise SymgradError(f"{g.fn.__name__} cannot run at these shapes: {exc}") from None
+    env["__printer__"] = printer
+    env["__shapes__"] = {k: np.shape(v) for k, v in values.items()
+                         if isinstance(v, (np.ndarray, float, int))}
+    return env
+
+
+def _shape(expr: Any, env: dict) -> tuple:
+    with np.errstate(all="ignore"):
+        return np.shape(eval(env["__printer__"].statement(expr), env))  # noqa: S307
+
+
+def _resolve_shapes(expr: Any, env: dict | None, notes: list[str]) -> Any:
+    """Sizes become numbers (or N); broadcast sums and copies become identities where they are."""
+    def repl(node: Any) -> Any:
+        if isinstance(node, st._Meta):
+            if env is not None:
+                with np.errstate(all="ignore"):
+                    value = eval(env["__printer__"].statement(node), env)  # noqa: S307
+                if isinstance(value, (int, np.integer)):
+                    return sp.Integer(int(value))
+                return node
+            if isinstance(node, st.Size):
+                return _N
+            if isinstance(node, st.ShapeAt):
+                return sp.Symbol(f"n_{st.sval(node.args[1])}", positive=True, integer=True)
+            return node
+        if isinstance(node, (st.SumTo, st.BroadcastLike)):
+            g, like = node.args
+            if env is None:
+                return g
+            g_shape, like_shape = _shape(g, env), _shape(like, env)
+            if g_shape == like_shape:
+                return g
+            if like_shape == () and isinstance(node, st.SumTo):
+                return st.NpSum(g, st.static(None), st.static(False))
+            notes.append("sum_to(g, x): g summed over the axes broadcasting added to x")
+            return node
+        return node
+
+    def walk(e: Any) -> Any:
+        if not e.args or isinstance(e, st.Static):
+            return e
+        args = [walk(a) for a in e.args]
+        if any(a is not b for a, b in zip(args, e.args, strict=True)):
+            e = e.func(*args)
+        return repl(e)
+
+    return walk(expr)
+
+
+def _simplify(expr: Any) -> Any:
+    """The shortest of the expression, its simplification and its factorisation."""
+    candidates = []
+    if sp.count_ops(expr) < 400:
+        for f in (sp.factor, lambda e: e, sp.simplify):
+            try:
+                candidates.append(f(expr))
+            except Exception:  # pragma: no cover - sympy gives up on some expressions
+                pass
+    else:
+        candidates.append(expr)
+    return min(candidates, key=sp.count_ops)  # the first of the shortest: factored wins ties
