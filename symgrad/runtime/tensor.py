@@ -1789,7 +1789,20 @@ def stack(tensors, dim=0):
 # creation
 
 
-_RNG = [np.random.default_rng()]
+class _LazyRng:
+    """numpy's default generator, made on first use (importing numpy.random is not free)."""
+
+    def __getitem__(self, i):
+        g = self.__dict__.get("g")
+        if g is None:
+            g = self.g = np.random.default_rng()
+        return g
+
+    def __setitem__(self, i, value):
+        self.g = value
+
+
+_RNG = _LazyRng()
 
 
 def manual_seed(seed):
