@@ -311,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     shape_option(p, "shape of a parameter's random input, e.g. x=3,4 (x= for a scalar); "
                  "repeat for each parameter without a default")
     p.add_argument("--range", type=parse_range, default=(0.1, 0.9), metavar="LOW,HIGH",
-                   help="inputs are uniform in this interval (default: 0.1,0.9)")
+                   help="inputs are uniform in this interval (default: 0.1,0.9; write "
+                   "--range=-1,1 when LOW is negative)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
     p.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance")

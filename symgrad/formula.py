@@ -166,10 +166,10 @@ def formula(g: Any, *example_args: Any, shapes: dict | None = None) -> Formula:
             not hasattr(s, "target") for s in adj.forward):
         raise SymgradError(f"formula() needs a straight-line function; {fn.__name__} has "
                            "control flow", hint="read the generated code: print(G.source)")
-    if example_args and shapes:
+    if example_args and shapes is not None:
         raise SymgradError("pass example arguments or shapes=, not both")
     env = None
-    if example_args or shapes:
+    if example_args or shapes is not None:
         env = _numeric_env(g, adj, example_args, shapes)
     if len(adj.seeds) != 1:
         seeds = {sp.Symbol(s, real=True): sp.Integer(1) for s in adj.seeds}
@@ -258,11 +258,14 @@ def _resolve_shapes(expr: Any, env: dict | None, notes: list[str]) -> Any:
             return node
         if isinstance(node, (st.SumTo, st.BroadcastLike)):
             g, like = node.args
-            if env is None:
-                return g
+            if env is None or isinstance(node, st.BroadcastLike):
+                return g  # per entry, broadcasting a value up does not change it
             g_shape, like_shape = _shape(g, env), _shape(like, env)
-            if g_shape == like_shape:
-                return g
+            try:
+                if np.broadcast_shapes(g_shape, like_shape) == like_shape:
+                    return g  # nothing to sum: at most broadcast up, which per entry is g
+            except ValueError:  # pragma: no cover - shapes the generated code would reject
+                pass
             if like_shape == () and isinstance(node, st.SumTo):
                 return st.NpSum(g, st.static(None), st.static(False))
             notes.append("sum_to(g, x): g summed over the axes broadcasting added to x")
