@@ -1,0 +1,188 @@
+"""Errors that teach: file, line, the source line with a caret, what is wrong, what to write.
+
+And at run time: a shape error inside generated gradient code names the source line whose
+gradient failed; one in the primal is raised from the user's own line.
+"""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+
+import numpy as np
+import pytest
+
+import symgrad
+from symgrad import SymgradError
+
+THIS_FILE = inspect.getsourcefile(lambda: None)
+
+
+def fft(x):
+    return np.sum(np.fft.fft(x))
+
+
+def loop(x):
+    for _ in range(3):
+        x = x * 2
+    return np.sum(x)
+
+
+def branch(x):
+    if x.sum() > 0:
+        return x.sum()
+    return -x.sum()
+
+
+def undefined(x):
+    return np.sum(x * not_defined_anywhere)  # noqa: F821
+
+
+def listcomp(x):
+    return np.sum([v for v in x])
+
+
+def varargs(*xs):
+    return xs[0]
+
+
+def subscript_assign(x):
+    x[0] = 1
+    return x.sum()
+
+
+def method(x):
+    return x.cumsum().sum()
+
+
+def no_return(x):
+    y = x * 2  # noqa: F841
+
+
+def fancy_index(x):
+    return x[[0, 1]].sum()
+
+
+def lambda_call(x):
+    f = lambda v: v * 2
+    return f(x).sum()
+
+
+def chained(x):
+    return np.sum(np.where(0 < x < 1, x, 0))
+
+
+def aug_subscript(x):
+    x[1] += 2
+    return x.sum()
+
+
+def try_stmt(x):
+    try:
+        y = x * 2
+    except Exception:
+        y = x
+    return y.sum()
+
+
+def bit_xor(x):
+    return np.sum(x ^ 2)
+
+
+def dict_value(x):
+    d = {"a": x}
+    return d["a"].sum()
+
+
+def string_constant(x):
+    return x * "a"
+
+
+def tuple_arithmetic(x):
+    return np.sum(x * (1, 2))
+
+
+CASES = [
+    (fft, "np.fft.fft", "not supported"),
+    (loop, "for _ in range(3):", "`for`"),
+    (branch, "if x.sum() > 0:", "`if`"),
+    (undefined, "not_defined_anywhere", "not defined"),
+    (listcomp, "[v for v in x]", "ListComp"),
+    (varargs, "def varargs(*xs):", "*args"),
+    (subscript_assign, "x[0]", "subscript"),
+    (method, "x.cumsum", "cumsum"),
+    (no_return, "def no_return(x):", "no return"),
+    (fancy_index, "[0, 1]", "list"),
+    (lambda_call, "lambda v: v * 2", "Lambda"),
+    (chained, "0 < x < 1", "chained"),
+    (aug_subscript, "x[1]", "augmented"),
+    (try_stmt, "try:", "Try"),
+    (bit_xor, "x ^ 2", "BitXor"),
+    (dict_value, '{"a": x}', "Dict"),
+    pytest.param(string_constant, '"a"', "not a number",
+                 marks=pytest.mark.xfail(reason="core: no hint yet", strict=False)),
+    pytest.param(tuple_arithmetic, "(1, 2)", "tuple",
+                 marks=pytest.mark.xfail(reason="core: no hint yet", strict=False)),
+]
+
+
+@pytest.mark.parametrize("fn, culprit, what", CASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_unsupported_code_is_explained(fn, culprit, what):
+    with pytest.raises(SymgradError) as info:
+        symgrad.grad(fn)
+    err = info.value
+    text = str(err)
+    lines, first = inspect.getsourcelines(fn)
+    expected_line = next(first + i for i, line in enumerate(lines) if culprit in line)
+    # where: file and line, like a Python traceback
+    assert err.filename == THIS_FILE and err.lineno == expected_line
+    assert text.splitlines()[0] == f'File "{THIS_FILE}", line {expected_line}'
+    # the source line, and a caret under the offending expression, like SyntaxError
+    quoted, caret = text.splitlines()[1:3]
+    assert culprit in quoted
+    assert set(caret.strip()) == {"^"}
+    start = len(caret) - len(caret.lstrip())
+    assert quoted[start:].startswith(culprit.split("(")[0][:4]) or culprit.startswith("def")
+    # what is unsupported, and what to write instead
+    assert what in text
+    assert err.hint and text.splitlines()[-1].startswith("hint: ")
+
+
+# ---------------------------------------------------------------- at run time
+
+
+@symgrad.grad(wrt="w")
+def layer(w, x):
+    h = x @ w
+    return np.tanh(h)
+
+
+def test_shape_error_in_gradient_code_names_the_source_line():
+    w, x = np.ones((3, 2)), np.ones((4, 3))
+    with pytest.raises(SymgradError) as info:
+        layer.grad(w, x, seed=np.ones((5, 2)))  # a seed shaped unlike the output
+    err = info.value
+    text = str(err)
+    assert err.filename == THIS_FILE
+    assert err.lineno == inspect.getsourcelines(layer.fn)[1] + 3  # `return np.tanh(h)`
+    assert "return np.tanh(h)" in text and "gradient of layer" in text
+    assert "ValueError" in text and "generated code" in text
+    assert isinstance(err.__cause__, ValueError)
+
+
+def test_shape_error_in_the_primal_is_raised_from_the_users_line():
+    with pytest.raises(ValueError) as info:
+        layer(np.ones((3, 2)), np.ones((4, 4)))
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert any(f.filename == THIS_FILE and f.line == "h = x @ w" for f in frames)
+    with pytest.raises(ValueError):
+        layer.value_and_grad(np.ones((3, 2)), np.ones((4, 4)))
+
+
+def test_errors_not_from_generated_code_pass_through():
+    @symgrad.grad
+    def f(x):
+        return np.sum(x)
+
+    with pytest.raises(SymgradError, match="takes 1 positional argument|too many"):
+        f.grad(1.0, 2.0)
