@@ -47,10 +47,34 @@ class _Shaped:
         return f"<array {self.shape} {self.dtype}>"
 
 
+class _Opaque:
+    """An argument the self-check cannot rebuild (kept by type name, not by reference)."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+
 def _describe(value: Any) -> Any:
-    if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
-        return _Shaped(value.shape, value.dtype.str)
-    return value
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "fc":
+            return _Shaped(value.shape, value.dtype.str)
+        return value if value.size <= 10_000 else _Opaque("large integer array")
+    if value is None or isinstance(value, (bool, int, float, complex, str, np.generic, tuple)):
+        return value
+    dtype = getattr(value, "dtype", None)  # array-likes, e.g. symgrad.Tensor
+    if dtype is not None and hasattr(value, "shape"):
+        try:
+            kind = np.dtype(dtype).kind
+        except TypeError:  # torch-style dtypes: symgrad.float32
+            kind = "f" if "float" in str(dtype) else "?"
+        if kind in "fc":
+            try:
+                return _Shaped(tuple(int(n) for n in value.shape), "<f8")
+            except (TypeError, ValueError):
+                pass
+    return _Opaque(type(value).__name__)
 
 
 # ---------------------------------------------------------------- highlighting
@@ -211,6 +235,10 @@ def _literal(name: str, value: Any) -> str:
         if kind == "c":
             expr += f" + 1j * rng.uniform(0.1, 0.9, size={value.shape!r})"
         return expr
+    if isinstance(value, _Opaque):
+        raise SymgradError(
+            f"the last call passed {name!r} as a {value.type_name}, which the exported "
+            "self-check cannot rebuild", hint="pass example_args= with numpy arrays and numbers")
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -171,3 +171,13 @@ def test_exported_modules_pass_ruff_with_default_rules(tmp_path):
     proc = subprocess.run([*_ruff(), "check", "--isolated", "--no-cache", *paths],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_last_call_with_a_tensor_records_its_shape(tmp_path):
+    if not hasattr(symgrad, "tensor"):
+        pytest.skip("no Tensor runtime")
+    g = symgrad.grad(seed_loss.fn)
+    g(symgrad.tensor(np.ones((2, 3)), requires_grad=True))
+    path = g.export(tmp_path / "from_tensor.py")
+    assert "size=(2, 3)" in path.read_text()
+    assert _run([str(path)], tmp_path).returncode == 0
