@@ -338,6 +338,8 @@ def clean(expr: Any) -> Any:
         expr = expr.replace(sp.DiracDelta, lambda *a: sp.Integer(0))
     if expr.has(sp.Piecewise):
         expr = sp.piecewise_fold(expr)
+    if any(isinstance(p, sp.Pow) and not p.exp.is_Number for p in expr.atoms(sp.Pow)):
+        expr = sp.powsimp(expr)  # y*x**y/x -> y*x**(y - 1): finite at x = 0
     return expr
 
 

@@ -30,9 +30,9 @@ def _sum_to_shape(g, shape):
 
 def _matmul_grad_a(g, a, b):
     """Gradient of ``a @ b`` with respect to ``a``."""
-    a, b = np.asarray(a), np.asarray(b)
-    if a.ndim == 2 and b.ndim == 2:
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
         return g @ b.T
+    a, b = np.asarray(a), np.asarray(b)
     if b.ndim == 1:
         return np.multiply.outer(g, b) if a.ndim > 1 else g * b
     if a.ndim == 1:
@@ -42,9 +42,9 @@ def _matmul_grad_a(g, a, b):
 
 def _matmul_grad_b(g, a, b):
     """Gradient of ``a @ b`` with respect to ``b``."""
-    a, b = np.asarray(a), np.asarray(b)
-    if a.ndim == 2 and b.ndim == 2:
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
         return a.T @ g
+    a, b = np.asarray(a), np.asarray(b)
     if a.ndim == 1:
         return np.multiply.outer(a, g) if b.ndim > 1 else g * a
     if b.ndim == 1:

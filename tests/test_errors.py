@@ -119,10 +119,8 @@ CASES = [
     (try_stmt, "try:", "Try"),
     (bit_xor, "x ^ 2", "BitXor"),
     (dict_value, '{"a": x}', "Dict"),
-    pytest.param(string_constant, '"a"', "not a number",
-                 marks=pytest.mark.xfail(reason="core: no hint yet", strict=False)),
-    pytest.param(tuple_arithmetic, "(1, 2)", "tuple",
-                 marks=pytest.mark.xfail(reason="core: no hint yet", strict=False)),
+    (string_constant, '"a"', "not a number"),
+    (tuple_arithmetic, "(1, 2)", "tuple"),
 ]
 
 

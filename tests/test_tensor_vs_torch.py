@@ -331,9 +331,8 @@ SECOND = {
 }
 
 
-# rules-side gaps (reported): mean's generated vjp reads ``x0.size`` (a method on Tensors; it
-# needs ``np.size(x0)``), getitem's vjp writes with ``np.add.at`` into a fresh ndarray
-NEEDS_RULES = {"mean_sq", "sqrt_div", "select"}
+# rules-side gap: getitem's vjp writes with ``np.add.at`` into a fresh ndarray
+NEEDS_RULES = {"select"}
 
 
 @pytest.mark.parametrize(
@@ -373,8 +372,7 @@ def test_backward_create_graph_grad_has_graph_like_torch():
     np.testing.assert_allclose(out[1], out[0])
 
 
-# rules-side (reported): power's generated vjp is g*out*x1/x0 (nan at x0 == 0) and sigmoid's is
-# exp(-x)/(1+exp(-x))**2 (nan for very negative x); torch gives 0 in both cases
+# edge values where a naive derivative is nan (x**y at 0, sigmoid far left); torch gives 0
 EDGE = {
     "square at 0": lambda t, x: (x**2).sum(),
     "sigmoid far left": lambda t, x: t.sigmoid(x * 100 - 100).sum(),
@@ -382,7 +380,6 @@ EDGE = {
 
 
 @pytest.mark.parametrize("name", sorted(EDGE))
-@pytest.mark.xfail(reason="rule table edge case (reported to the rules owner)", strict=False)
 def test_gradient_edge_values_match_torch(name):
     grads = []
     for lib in (torch, symgrad):

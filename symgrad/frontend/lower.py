@@ -305,7 +305,8 @@ class Lowerer:
             return None
         if isinstance(node.value, (bool, int, float)):
             return self.constant(node.value, repr(node.value), node)
-        raise self.p.error(node, f"constant {node.value!r} is not a number")
+        raise self.p.error(node, f"constant {node.value!r} is not a number",
+                           "only numbers can enter differentiable code")
 
     def expr_Tuple(self, node: ast.Tuple) -> Any:
         return tuple(self.expr(e) for e in node.elts)
@@ -328,7 +329,8 @@ class Lowerer:
     def binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         for v in (a, b):
             if v is None or isinstance(v, tuple):
-                raise self.p.error(node, "arithmetic on a tuple or None is not supported")
+                raise self.p.error(node, "arithmetic on a tuple or None is not supported",
+                                   "wrap the values in np.array([...]) to compute with them")
         if isinstance(op, ast.Add):
             return a + b
         if isinstance(op, ast.Sub):

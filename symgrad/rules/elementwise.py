@@ -45,7 +45,8 @@ _FORMS: dict[str, tuple[int, Callable[..., Any]]] = {
     "minimum": (2, lambda sp, a, b: sp.Min(a, b)),
     "clip": (3, lambda sp, a, lo, hi: sp.Min(sp.Max(a, lo), hi)),
     "where": (3, lambda sp, c, a, b: sp.Piecewise((a, c), (b, True))),
-    "sigmoid": (1, lambda sp, a: 1 / (1 + sp.exp(-a))),
+    # the tanh form's derivative stays finite where exp(-a) overflows
+    "sigmoid": (1, lambda sp, a: (1 + sp.tanh(a / 2)) / 2),
     "relu": (1, lambda sp, a: sp.Piecewise((a, a > 0), (0, True))),
 }
 

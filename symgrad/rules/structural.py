@@ -554,7 +554,9 @@ class Broadcast(_Meta):
 
 class Size(_Meta):
     def _numpycode(self, printer: Any) -> str:
-        return f"{_p(printer, self.args[0])}.size"
+        if isinstance(self.args[0], Broadcast):
+            return f"{_p(printer, self.args[0])}.size"
+        return f"np.size({_a(printer, self.args[0])})"  # works for Python floats and Tensors
 
 
 class Shape(_Meta):
