@@ -118,6 +118,7 @@ class Sweep:
         self._next_class = 1
         self._class_memo: dict[Any, int] = {}
         self._joins: dict[frozenset, int] = {}
+        self._members: dict[int, frozenset] = {}
         for p in fn.params:
             self._register(sp.Symbol(p.name, real=True), self._fresh())
         for name in fn.constants:
@@ -158,9 +159,14 @@ class Sweep:
             arg_classes = [self.class_of(a) for a in expr.args]
             cls = expr.shape_class(arg_classes, self._fresh())
         else:
-            found = frozenset(self.class_of(a) for a in expr.args) - {SCALAR}
-            if len(found) > 1:  # a broadcast of several shapes: the same set, the same shape
+            found: frozenset = frozenset()
+            for a in expr.args:  # a broadcast of broadcasts: flatten to the shapes it joins
+                c = self.class_of(a)
+                found |= self._members.get(c, frozenset((c,)))
+            found -= {SCALAR}
+            if len(found) > 1:  # the same set of shapes broadcast together: the same shape
                 cls = self._joins.setdefault(found, self._fresh())
+                self._members[cls] = found
             else:
                 cls = next(iter(found), SCALAR)
         self._class_memo[expr] = cls
