@@ -206,7 +206,7 @@ def main(argv=None):
         target=0.002 if args.quick else 0.005,
         reps=reps,
         min_reps=min(reps, 5),
-        budget=0.3 if args.quick else 1.5,
+        budget=0.3 if args.quick else 1.0,
     )
 
     cpu = None if args.no_pin else pin_to_one_cpu()
