@@ -175,7 +175,7 @@ imports symgrad or sympy.
 Use:
 
     value = {gen.primal_name}({params})
-    {grads} = {gen.grad_name}({params})
+    {grads.strip("()")} = {gen.grad_name}({params})
     value, {grads} = {gen.value_and_grad_name}({params})
 
 `{gen.seed_param}` (default 1.0) is the cotangent of the output, as in PyTorch's
