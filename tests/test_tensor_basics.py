@@ -445,3 +445,13 @@ def test_runtime_backward_does_not_import_sympy_after_first_use():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=".")
     assert r.returncode == 0, r.stderr
+
+
+def test_inplace_change_of_a_value_read_through_a_shared_subexpression_is_caught():
+    # max's generated vjp reads x0 only through a common-subexpression temporary
+    a = torch.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    b = a * 1
+    m = b.max()
+    b.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        m.backward()

@@ -18,7 +18,6 @@ from symgrad.rules.elementwise import ALIASES, ELEMENTWISE_NAMES, NON_DIFFERENTI
 __all__ = ["ELEMENTWISE_NAMES", "eager_vjp", "eager_vjp_source", "sum_to"]
 
 _CACHE: dict[tuple, Callable] = {}
-_SOURCES: dict[tuple, str] = {}
 
 STRUCTURAL_NAMES = frozenset({
     "sum", "mean", "max", "min", "prod", "var", "std", "matmul", "dot", "inner", "outer",
@@ -51,7 +50,7 @@ def eager_vjp(op: str, **static: Any) -> Callable[..., tuple]:
     key = _key(op, static)
     fn = _CACHE.get(key)
     if fn is None:
-        fn = _CACHE[key] = _compile(key, eager_vjp_source(op, **static))
+        fn = _CACHE[key] = _compile(key, *_vjp_source_and_reads(op, static))
     return fn
 
 
@@ -61,7 +60,7 @@ def _variadic_vjp(op: str, static: dict[str, Any]) -> Callable[..., tuple]:
         key = _key(op, {**static, "n": n})
         fn = _CACHE.get(key)
         if fn is None:
-            fn = _CACHE[key] = _compile(key, eager_vjp_source(op, n=n, **static))
+            fn = _CACHE[key] = _compile(key, *_vjp_source_and_reads(op, {**static, "n": n}))
         return fn(g, *args)
 
     return vjp
@@ -73,19 +72,25 @@ def _getitem_vjp(index: Any) -> Callable[..., tuple]:
     return lambda g, x, out: (_getitem_grad(g, x, index),)
 
 
-def _compile(key: tuple, source: str) -> Callable[..., tuple]:
+def _compile(key: tuple, source: str, reads: tuple) -> Callable[..., tuple]:
     from symgrad import helpers
 
     namespace: dict[str, Any] = {"np": np}
     namespace.update({k: v for k, v in vars(helpers).items() if k.startswith("_") and
                       callable(v)})
     exec(compile(source, f"<symgrad vjp {key[0]}>", "exec"), namespace)
-    _SOURCES[key] = source
-    return namespace["vjp"]
+    fn = namespace["vjp"]
+    fn.reads = reads  # per input: the argument names its gradient reads (for version checks)
+    return fn
 
 
 def eager_vjp_source(op: str, **static: Any) -> str:
     """The numpy source of ``eager_vjp(op, **static)``: printed from the one rule table."""
+    return _vjp_source_and_reads(op, static)[0]
+
+
+def _vjp_source_and_reads(op: str, static: dict[str, Any]) -> tuple[str, tuple]:
+    """The vjp's source, and for each input the argument names its gradient expression reads."""
     import sympy as sp
 
     from symgrad.adjoint import clean
@@ -110,6 +115,8 @@ def eager_vjp_source(op: str, **static: Any) -> str:
         grads = [None if v is None else v.xreplace({node: out}) for v in node.vjp(g)]
     else:
         raise KeyError(f"symgrad has no derivative rule for {op!r}")
+    reads = tuple(frozenset() if e is None else frozenset(x.name for x in e.free_symbols)
+                  for e in grads)
     printer = NumpyPrinter()
     present = [e for e in grads if e is not None]
     temps, reduced = sp.cse(present, symbols=sp.numbered_symbols("t", real=True), order="none")
@@ -119,7 +126,7 @@ def eager_vjp_source(op: str, **static: Any) -> str:
     body = ", ".join(items) + ("," if len(items) == 1 else "")
     lines = [f"def vjp({params}):"]
     lines += [f"    {t} = {printer.statement(e)}" for t, e in temps]
-    return "\n".join(lines) + f"\n    return ({body})\n"
+    return "\n".join(lines) + f"\n    return ({body})\n", reads
 
 
 def _structural_node(op: str, static: dict[str, Any], st: Any) -> tuple[list, Any]:

@@ -131,41 +131,17 @@ class OpNode(Node):
         return grads
 
 
-_USES: dict = {}
-
-
 def _used_names(node, vjp):
     """The vjp parameters (``x0``.., ``out``) that the gradients this node must produce read,
-    from the rule's generated source; True (= all) when that is unknown."""
-    per_output = _USES.get(vjp)
+    as the rule table recorded them (``vjp.reads``); True (= all) when that is unknown."""
+    per_output = getattr(vjp, "reads", None)
     if per_output is None:
-        per_output = _USES[vjp] = _names_per_output(node, vjp)
-    if per_output is True:
         return True
     used = set()
     for (nxt, _), names in zip(node.next_functions, per_output, strict=False):
         if nxt is not None:
             used |= names
     return used
-
-
-def _names_per_output(node, vjp):
-    import ast
-
-    try:
-        import symgrad.rules as rules
-
-        op, static = node._key
-        src = rules._SOURCES.get(rules._key(op, dict(static)))
-        if src is None:
-            return True
-        fn = ast.parse(src).body[0]
-        ret = fn.body[-1].value
-        return tuple(
-            frozenset(n.id for n in ast.walk(e) if isinstance(n, ast.Name)) for e in ret.elts
-        )
-    except Exception:  # noqa: BLE001 - any surprise: check every saved value
-        return True
 
 
 class _EnableGrad:
