@@ -28,7 +28,6 @@ class GradFunction:
         names = [a.arg for a in parsed.tree.args.args]
         self.params = names
         self.wrt = tuple(_normalise_wrt(wrt, names, parsed))
-        self._single = isinstance(wrt, (str, int))
         key = (fn.__code__, self.wrt, id(fn.__globals__), _closure_key(fn))
         entry = _TRANSFORMS.get(key)
         if entry is None:
@@ -42,6 +41,7 @@ class GradFunction:
         self._grad = namespace[self._generated.grad_name]
         self._value_and_grad = namespace[self._generated.value_and_grad_name]
         self._signature = inspect.signature(fn)
+        self._wrt_index = tuple(names.index(w) for w in self.wrt)
 
     @property
     def source(self) -> str:
@@ -99,32 +99,24 @@ class GradFunction:
 
     def value_and_grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> tuple[Any, Any]:
         """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``)."""
-        bound = self._bind(args, kwargs)
-        self._last_call = describe_call(bound.args, {})
+        if kwargs or len(args) != len(self.params):  # the common call needs no binding
+            args = tuple(self._bind(args, kwargs).args)
+        self._last_call = describe_call(args, {})
+        seed_value = self._value_and_grad.__defaults__[-1] if seed is None else seed
         try:
-            value, grads = self._value_and_grad(
-                *bound.args, **{self._generated.seed_param: self._seed(seed)}
-            )
+            value, grads = self._value_and_grad(*args, seed_value)
         except (ValueError, IndexError) as exc:
-            _reraise(self, exc, args, kwargs)
+            _reraise(self, exc, args, {})
         if seed is None:
             _check_scalar(self.fn.__name__, value)
-        grads = grads if len(self.wrt) > 1 else (grads,)
-        values = bound.arguments
-        out = tuple(_finish(g, values[name]) for g, name in zip(grads, self.wrt, strict=True))
-        return value, (out[0] if len(out) == 1 and self._single_result() else out)
+        if len(self.wrt) == 1:
+            return value, _finish(grads, args[self._wrt_index[0]])
+        return value, tuple(_finish(g, args[i]) for g, i in zip(grads, self._wrt_index,
+                                                                   strict=True))
 
     def grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> Any:
         """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order."""
         return self.value_and_grad(*args, seed=seed, **kwargs)[1]
-
-    def _single_result(self) -> bool:
-        return self._single or len(self.wrt) == 1
-
-    def _seed(self, seed: Any) -> Any:
-        if seed is None:
-            return self._value_and_grad.__defaults__[-1]
-        return seed
 
 
 def _check_scalar(name: str, value: Any) -> None:
@@ -139,13 +131,14 @@ def _check_scalar(name: str, value: Any) -> None:
 
 
 def _finish(g: Any, arg: Any) -> Any:
-    """None for non-float arguments; otherwise a fresh array shaped and typed like ``arg``."""
-    dtype = np.result_type(arg) if not isinstance(arg, float) else np.dtype(np.float64)
-    if not np.issubdtype(dtype, np.floating) and not np.issubdtype(dtype, np.complexfloating):
+    """None for non-float arguments; otherwise the gradient typed like ``arg``."""
+    dtype = getattr(arg, "dtype", None)
+    if dtype is None:
+        dtype = np.result_type(arg) if not isinstance(arg, float) else np.dtype(np.float64)
+    if dtype.kind not in "fc":
         return None
-    g = np.asarray(g)
-    if g.dtype != dtype:
-        g = g.astype(dtype)
+    if type(g) is not np.ndarray or g.dtype != dtype:
+        g = np.asarray(g, dtype=dtype)
     if isinstance(arg, (float, np.floating)) and g.ndim == 0:
         return g[()]
     return g
