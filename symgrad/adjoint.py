@@ -16,7 +16,7 @@ from symgrad.frontend.ir import Assign, Function
 from symgrad.rules import structural as st
 from symgrad.rules.structural import SCALAR, Structural
 
-_TRANSCENDENTAL_FREE = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number)
+_ARITHMETIC_NODES = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number)
 
 
 @dataclass
@@ -39,6 +39,7 @@ class Adjoint:
     backward: list[Stmt]
     grads: list[str]  # the adjoint name of each wrt parameter
     names: set[str]  # every name the generated code uses
+    inlined: dict[Any, str] = field(default_factory=dict)  # fused expression -> user's name
 
 
 def _region_leaves(expr: Any) -> list[Any]:
@@ -70,14 +71,15 @@ def diff_symbols(expr: Any) -> set[Any]:
 
 def _arithmetic(expr: Any) -> bool:
     """Only + - * / ** on names and numbers: nothing worth a name of its own."""
-    return all(isinstance(n, _TRANSCENDENTAL_FREE) for n in sp.preorder_traversal(expr))
+    return all(isinstance(n, _ARITHMETIC_NODES) for n in sp.preorder_traversal(expr))
 
 
-def fuse(fn: Function) -> list[Assign]:
+def fuse(fn: Function) -> tuple[list[Assign], dict[Any, str]]:
     """Inline single-use and cheap elementwise values into their consumers.
 
     ``y = x + 2; z = 3 * y**2`` becomes one region ``z = 3*(x + 2)**2`` that ``sympy.diff``
-    sees whole, which is what gives closed-form gradients.
+    sees whole, which is what gives closed-form gradients. Also returns each inlined
+    expression's user name, so codegen can reuse it if the value is computed on its own again.
     """
     stmts = [Assign(s.target, s.expr, s.lineno, list(s.lines), s.user_name) for s in fn.body.stmts]
     uses: dict[str, int] = {}
@@ -103,7 +105,7 @@ def fuse(fn: Function) -> list[Assign]:
         for _, ls in sorted(lines, key=lambda t: t[0]):
             merged.extend(line for line in ls if line not in merged)
         out.append(Assign(s.target, expr, s.lineno, merged, s.user_name))
-    return out
+    return out, {expr: sym.name for sym, expr in replace.items()}
 
 
 class Sweep:
@@ -112,7 +114,7 @@ class Sweep:
     def __init__(self, fn: Function, wrt: list[str]) -> None:
         self.fn = fn
         self.wrt = wrt
-        self.forward = fuse(fn)
+        self.forward, self.inlined = fuse(fn)
         self.classes: dict[Any, int] = {}
         self.rep: dict[int, Any] = {}
         self._next_class = 1
@@ -220,7 +222,7 @@ class Sweep:
             contribs = self.acc.pop(sym, [])
             self._comment = s.lines + self._comment  # quote lines whose adjoint had no statement
             if contribs and sym in self.active:
-                g = self.materialise(s.target, sp.Add(*contribs), full=False)
+                g = self.materialise(s.target, sp.Add(*contribs))
                 self.backprop(s.expr, g)
             for p in first_use.get(i, []):
                 grads[p] = self.finish_param(p)
@@ -229,7 +231,7 @@ class Sweep:
             if p not in grads:
                 grads[p] = self.finish_param(p)
         return Adjoint(self.fn, self.wrt, self.forward, seeds, self.backward,
-                       [grads[p] for p in self.wrt], self.names)
+                       [grads[p] for p in self.wrt], self.names, self.inlined)
 
     def _first_uses(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
@@ -250,9 +252,10 @@ class Sweep:
         self.names.add(candidate)
         return candidate
 
-    def materialise(self, target: str, total: Any, full: bool) -> Any:
+    def materialise(self, target: str, total: Any) -> Any:
+        """Name a value's complete adjoint ``grad_<name>`` unless it is a bare symbol or number."""
         total = simplify_adjoint(self.canon(total))
-        if not full and (isinstance(total, (sp.Symbol, sp.Number))):
+        if isinstance(total, (sp.Symbol, sp.Number)):
             return total
         name = self.grad_name(target)
         self.backward.append(Stmt(name, total, list(self._comment)))

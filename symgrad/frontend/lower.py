@@ -291,12 +291,6 @@ class Lowerer:
                                "symgrad differentiates numpy arrays and numbers")
         return result
 
-    def value_or_object(self, node: ast.expr) -> Any:
-        method = getattr(self, "expr_" + type(node).__name__, None)
-        if method is None:
-            return self.expr(node)
-        return method(node)
-
     def expr_Name(self, node: ast.Name) -> Any:
         return self.name(node)
 

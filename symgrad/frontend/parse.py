@@ -18,7 +18,7 @@ class Parsed:
     tree: ast.FunctionDef
     source: str
     filename: str
-    firstlineno: int  # line of the ``def`` in the file
+    firstlineno: int  # file line of the first source line (the first decorator, if any)
     lines: list[str]  # the dedented source lines
 
     def line(self, node: ast.AST) -> str:
@@ -84,10 +84,8 @@ def parse_function(fn: Any) -> Parsed:
             source_line=lines[0] if lines else None,
             hint="lambdas and async functions are not supported; write a `def`",
         )
-    def_line = node.lineno  # decorators come first in the source
-    node.decorator_list = []
-    return Parsed(fn, node, source, filename, firstlineno + def_line - 1 - (def_line - 1),
-                  source.splitlines())
+    node.decorator_list = []  # node line numbers count from the first decorator's line
+    return Parsed(fn, node, source, filename, firstlineno, source.splitlines())
 
 
 _MISSING = object()
