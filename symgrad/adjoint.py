@@ -12,7 +12,7 @@ from typing import Any
 
 import sympy as sp
 
-from symgrad.frontend.ir import Assign, Function
+from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, reads
 from symgrad.rules import structural as st
 from symgrad.rules.structural import SCALAR, Structural
 
@@ -21,11 +21,36 @@ _ARITHMETIC_NODES = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number)
 
 @dataclass
 class Stmt:
-    """One generated assignment: ``target = expr``, commented with the source it came from."""
+    """One generated assignment: ``target = expr``, commented with the source it came from.
+
+    ``augment`` makes it ``target += expr`` (``target[index] += expr`` with an index): the
+    accumulation of a loop's gradient into an array the backward pass owns.
+    """
 
     target: str
     expr: Any
     comment: list[str] = field(default_factory=list)
+    augment: bool = False
+    index: tuple = ()
+
+
+@dataclass
+class BIf:
+    """The backward of an ``if``: the same condition, each branch's adjoint."""
+
+    cond: Any
+    then: list
+    orelse: list
+    comment: list[str]
+
+
+@dataclass
+class BLoop:
+    """The backward of a loop: the iterations in reverse, reading what the forward taped."""
+
+    loop: Loop
+    body: list
+    comment: list[str]
 
 
 @dataclass
@@ -34,7 +59,7 @@ class Adjoint:
 
     fn: Function
     wrt: list[str]
-    forward: list[Assign]  # after fusion
+    forward: list[Any]  # after fusion: Assign, If, Loop
     seeds: list[str]  # adjoint names of the outputs, in return order
     backward: list[Stmt]
     grads: list[str]  # the adjoint name of each wrt parameter
@@ -74,38 +99,85 @@ def _arithmetic(expr: Any) -> bool:
     return all(isinstance(n, _ARITHMETIC_NODES) for n in sp.preorder_traversal(expr))
 
 
-def fuse(fn: Function) -> tuple[list[Assign], dict[Any, str]]:
+def fuse(fn: Function) -> tuple[list[Any], dict[Any, str]]:
     """Inline single-use and cheap elementwise values into their consumers.
 
     ``y = x + 2; z = 3 * y**2`` becomes one region ``z = 3*(x + 2)**2`` that ``sympy.diff``
-    sees whole, which is what gives closed-form gradients. Also returns each inlined
-    expression's user name, so codegen can reuse it if the value is computed on its own again.
+    sees whole, which is what gives closed-form gradients. A value is inlined only within its
+    own block, and never into a branch condition, a join or a loop header. Also returns each
+    inlined expression's user name, so codegen can reuse it if the value is computed again.
     """
-    stmts = [Assign(s.target, s.expr, s.lineno, list(s.lines), s.user_name) for s in fn.body.stmts]
     uses: dict[str, int] = {}
+    for s in _walk_all(fn.body.stmts):
+        for sym in (s.expr.free_symbols if isinstance(s, Assign) else _header_reads(s)):
+            uses[sym.name] = uses.get(sym.name, 0) + (1 if isinstance(s, Assign) else 2)
+    inlined: dict[Any, str] = {}
+    return _fuse_block(fn.body.stmts, uses, set(fn.returns), inlined), inlined
+
+
+def _walk_all(stmts: list[Any]) -> Any:
     for s in stmts:
-        for sym in s.expr.free_symbols:
-            uses[sym.name] = uses.get(sym.name, 0) + 1
-    keep = set(fn.returns)
-    out: list[Assign] = []
+        yield s
+        if isinstance(s, If):
+            yield from _walk_all(s.then.stmts)
+            yield from _walk_all(s.orelse.stmts)
+        elif isinstance(s, Loop):
+            yield from _walk_all(s.body.stmts)
+
+
+def _header_reads(s: Any) -> set[Any]:
+    """What a compound statement reads itself (not through its nested statements)."""
+    out: set[Any] = set()
+    if isinstance(s, If):
+        out |= s.cond.free_symbols
+        for phi in s.phis:
+            out |= phi.then.free_symbols | phi.orelse.free_symbols
+    elif isinstance(s, Loop):
+        for e in [*s.bounds, s.cond, s.stop, *(c.init for c in s.carried),
+                  *(c.exit for c in s.carried)]:
+            if e is not None:
+                out |= e.free_symbols
+    return out
+
+
+def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
+                inlined: dict[Any, str]) -> list[Any]:
+    direct: dict[str, int] = {}
+    for s in stmts:
+        if isinstance(s, Assign):
+            for sym in s.expr.free_symbols:
+                direct[sym.name] = direct.get(sym.name, 0) + 1
+    out: list[Any] = []
     replace: dict[Any, Any] = {}
     inlined_lines: dict[str, list[tuple[int, list[str]]]] = {}
     for s in stmts:
+        if isinstance(s, If):
+            out.append(If(s.cond, Block(_fuse_block(s.then.stmts, uses, keep, inlined)),
+                          Block(_fuse_block(s.orelse.stmts, uses, keep, inlined)),
+                          [Phi(p.target, p.then, p.orelse) for p in s.phis], s.lineno,
+                          s.lines))
+            continue
+        if isinstance(s, Loop):
+            out.append(Loop(s.kind, s.var, s.bounds, s.cond,
+                            Block(_fuse_block(s.body.stmts, uses, keep, inlined)), s.carried,
+                            s.stop, s.lineno, s.lines))
+            continue
         expr = s.expr.xreplace(replace) if replace else s.expr
         lines = [(s.lineno, s.lines)]
         for sym in s.expr.free_symbols:
             lines = inlined_lines.pop(sym.name, []) + lines
         n_uses = uses.get(s.target, 0)
-        if s.target not in keep and n_uses > 0 and _arithmetic(expr) and \
-                (n_uses == 1 or sp.count_ops(expr) <= 2):
+        if s.target not in keep and n_uses > 0 and n_uses == direct.get(s.target, 0) and \
+                _arithmetic(expr) and (n_uses == 1 or sp.count_ops(expr) <= 2):
             replace[sp.Symbol(s.target, real=True)] = expr
+            inlined[expr] = s.target
             inlined_lines[s.target] = lines
             continue
         merged: list[str] = []
         for _, ls in sorted(lines, key=lambda t: t[0]):
             merged.extend(line for line in ls if line not in merged)
         out.append(Assign(s.target, expr, s.lineno, merged, s.user_name))
-    return out, {expr: sym.name for sym, expr in replace.items()}
+    return out
 
 
 class Sweep:
@@ -125,17 +197,55 @@ class Sweep:
             self._register(sp.Symbol(p.name, real=True), self._fresh())
         for name in fn.constants:
             self._register(sp.Symbol(name, real=True), self._fresh())
+        self._register_block(self.forward, top=True)
+        self.names = {p.name for p in fn.params} | set(fn.constants)
         for s in self.forward:
-            self._register(sp.Symbol(s.target, real=True), self.class_of(s.expr))
-        self.names = {p.name for p in fn.params} | {s.target for s in self.forward} | \
-            set(fn.constants)
+            self.names.update(defines(s))
         self.active = self._active()
         # reuse primal values in derivatives: d tanh(u) = 1 - h**2 where h = tanh(u)
-        self.primal_of = {s.expr: sp.Symbol(s.target, real=True) for s in self.forward
-                          if s.expr.args and not isinstance(s.expr, st.StopGradient)}
+        self.primal_of = self._primal_of(self.forward)
         self.acc: dict[Any, list[Any]] = {}
-        self.backward: list[Stmt] = []
+        self.backward: list[Any] = []
+        self._top = self.backward
+        self._finished: set[str] = set()
+        self.leftover_comment: list[str] = []
         self._comment: list[str] = []
+
+    def _primal_of(self, stmts: list[Any]) -> dict[Any, Any]:
+        """Values a block computes, by expression: only these (and outer ones) are in scope."""
+        return {s.expr: sp.Symbol(s.target, real=True) for s in stmts
+                if isinstance(s, Assign) and s.expr.args
+                and not isinstance(s.expr, (st.StopGradient, st.SetItem))}
+
+    def _register_block(self, stmts: list[Any], top: bool) -> None:
+        """Shape classes of every value; only top-level values may stand for a shape later."""
+        for s in stmts:
+            if isinstance(s, Assign):
+                self._register(sp.Symbol(s.target, real=True), self.class_of(s.expr), top)
+            elif isinstance(s, If):
+                self._register_block(s.then.stmts, top=False)
+                self._register_block(s.orelse.stmts, top=False)
+                for phi in s.phis:
+                    a, b = self.class_of(phi.then), self.class_of(phi.orelse)
+                    self._register(sp.Symbol(phi.target, real=True),
+                                   a if a == b else self._fresh(), top)
+            elif isinstance(s, Loop):
+                if s.var:
+                    self._register(sp.Symbol(s.var, real=True), SCALAR, False)
+                for c in s.carried:
+                    self._register(sp.Symbol(c.entry, real=True), self.class_of(c.init), False)
+                self._register_block(s.body.stmts, top=False)
+                changed = [c for c in s.carried
+                           if self.class_of(c.exit) != self.classes[sp.Symbol(c.entry, real=True)]]
+                if changed:  # the loop changes a value's shape: nothing is known about it
+                    for c in changed:
+                        self.classes[sp.Symbol(c.entry, real=True)] = self._fresh()
+                    self._class_memo.clear()
+                    self._register_block(s.body.stmts, top=False)
+                if top:
+                    for c in s.carried:
+                        sym = sp.Symbol(c.entry, real=True)
+                        self.rep.setdefault(self.classes[sym], sym)
 
     # ------------------------------------------------------------ shapes
 
@@ -143,9 +253,10 @@ class Sweep:
         self._next_class += 1
         return self._next_class
 
-    def _register(self, sym: Any, cls: int) -> None:
+    def _register(self, sym: Any, cls: int, rep: bool = True) -> None:
         self.classes[sym] = cls
-        self.rep.setdefault(cls, sym)
+        if rep:
+            self.rep.setdefault(cls, sym)
 
     def class_of(self, expr: Any) -> int:
         if expr in self._class_memo:
@@ -197,10 +308,31 @@ class Sweep:
 
     def _active(self) -> set[Any]:
         active = {sp.Symbol(w, real=True) for w in self.wrt}
-        for s in self.forward:
-            if diff_symbols(s.expr) & active:
-                active.add(sp.Symbol(s.target, real=True))
+        size = -1
+        while size != len(active):  # a loop feeds values back: iterate to a fixed point
+            size = len(active)
+            self._mark_active(self.forward, active)
         return active
+
+    def _mark_active(self, stmts: list[Any], active: set[Any]) -> None:
+        for s in stmts:
+            if isinstance(s, Assign):
+                if diff_symbols(s.expr) & active:
+                    active.add(sp.Symbol(s.target, real=True))
+            elif isinstance(s, If):
+                self._mark_active(s.then.stmts, active)
+                self._mark_active(s.orelse.stmts, active)
+                for phi in s.phis:
+                    if (phi.then.free_symbols | phi.orelse.free_symbols) & active:
+                        active.add(sp.Symbol(phi.target, real=True))
+            elif isinstance(s, Loop):
+                for c in s.carried:
+                    if diff_symbols(c.init) & active:
+                        active.add(sp.Symbol(c.entry, real=True))
+                self._mark_active(s.body.stmts, active)
+                for c in s.carried:
+                    if diff_symbols(c.exit) & active:
+                        active.add(sp.Symbol(c.entry, real=True))
 
     def is_active(self, expr: Any) -> bool:
         return bool(diff_symbols(expr) & self.active)
@@ -217,13 +349,7 @@ class Sweep:
         first_use = self._first_uses()
         grads: dict[str, str] = {}
         for i in range(len(self.forward) - 1, -1, -1):
-            s = self.forward[i]
-            sym = sp.Symbol(s.target, real=True)
-            contribs = self.acc.pop(sym, [])
-            self._comment = s.lines + self._comment  # quote lines whose adjoint had no statement
-            if contribs and sym in self.active:
-                g = self.materialise(s.target, sp.Add(*contribs))
-                self.backprop(s.expr, g)
+            self.reverse_stmt(self.forward[i])
             for p in first_use.get(i, []):
                 grads[p] = self.finish_param(p)
         self._comment = []
@@ -238,19 +364,149 @@ class Sweep:
         for p in self.wrt:
             sym = sp.Symbol(p, real=True)
             for i, s in enumerate(self.forward):
-                if sym in s.expr.free_symbols:
+                if sym in reads(s):
                     out.setdefault(i, []).append(p)
                     break
         return out
 
-    def grad_name(self, name: str) -> str:
-        base = f"grad_{name}"
+    def reverse_stmt(self, s: Any) -> None:
+        if isinstance(s, If):
+            self.reverse_if(s)
+            return
+        if isinstance(s, Loop):
+            self.reverse_loop(s)
+            return
+        sym = sp.Symbol(s.target, real=True)
+        contribs = self.acc.pop(sym, [])
+        self._comment = s.lines + self._comment  # quote lines whose adjoint had no statement
+        if contribs and sym in self.active:
+            g = self.materialise(s.target, sp.Add(*contribs))
+            self.backprop(s.expr, g)
+
+    def reverse_block(self, stmts: list[Any], acc: dict[Any, list[Any]]) -> tuple[list, dict]:
+        """The backward statements of a nested block, starting from the cotangents ``acc``.
+
+        Returns them with what is left in ``acc``: the contributions to values defined
+        outside the block, which the caller turns into joins or loop accumulations.
+        """
+        saved = self.acc, self.backward, self._comment, self.primal_of
+        self.acc, self.backward, self._comment = acc, [], []
+        self.primal_of = {**self.primal_of, **self._primal_of(stmts)}
+        for s in reversed(stmts):
+            self.reverse_stmt(s)
+        out, left = self.backward, self.acc
+        self.leftover_comment = self._comment
+        self.acc, self.backward, self._comment, self.primal_of = saved
+        return out, left
+
+    def reverse_if(self, s: If) -> None:
+        seeds = []
+        for phi in s.phis:
+            sym = sp.Symbol(phi.target, real=True)
+            contribs = self.acc.pop(sym, [])
+            if contribs and sym in self.active:
+                seeds.append((phi, self.materialise(phi.target, sp.Add(*contribs))))
+        if not seeds:
+            return  # no gradient flows through this branch
+        sides, comments = [], []
+        for side in ("then", "orelse"):
+            acc: dict[Any, list[Any]] = {}
+            for phi, g in seeds:
+                v = getattr(phi, side)
+                if isinstance(v, sp.Symbol) and v in self.active:
+                    acc.setdefault(v, []).append(g)
+            sides.append(self.reverse_block(getattr(s, side).stmts, acc))
+            comments.append(self.leftover_comment)
+        outer = sorted({sym for _, left in sides for sym in left}, key=lambda x: x.name)
+        for sym in outer:  # each outer value gets one adjoint name, assigned on both paths
+            name = self.grad_name(sym.name)
+            for (stmts, left), comment in zip(sides, comments, strict=True):
+                total = sp.Add(*left[sym]) if left.get(sym) else st.GradZeros(sym)
+                if self.class_of(total) != self.classes.get(sym):
+                    total = st.FullLike(total, sym)
+                stmts.append(Stmt(name, simplify_adjoint(self.canon(total)), list(comment)))
+                comment.clear()
+            gsym = sp.Symbol(name, real=True)
+            self._register(gsym, self.class_of(sym), rep=False)
+            self.contribute(sym, gsym)
+        self.backward.append(BIf(s.cond, sides[0][0], sides[1][0], self.take_comment(s.lines)))
+
+    def reverse_loop(self, s: Loop) -> None:
+        carried = [c for c in s.carried if sp.Symbol(c.entry, real=True) in self.active]
+        pending = {c.entry: self.acc.pop(sp.Symbol(c.entry, real=True), []) for c in carried}
+        if not any(pending.values()):
+            return  # nothing after the loop needs a gradient through it
+        before: list[Any] = []
+        names: dict[str, Any] = {}
+        acc: dict[Any, list[Any]] = {}
+        for c in carried:  # the adjoint of each carried value, kept in one variable
+            sym = sp.Symbol(c.entry, real=True)
+            name = self.grad_name(c.entry)
+            total = sp.Add(*pending[c.entry]) if pending[c.entry] else st.GradZeros(sym)
+            before.append(Stmt(name, simplify_adjoint(self.canon(total))))
+            names[c.entry] = gsym = sp.Symbol(name, real=True)
+            self._register(gsym, self.classes[sym], rep=False)
+            if isinstance(c.exit, sp.Symbol) and c.exit in self.active:
+                acc.setdefault(c.exit, []).append(gsym)
+        body, left = self.reverse_block(s.body.stmts, acc)
+        comment = self.leftover_comment
+        updates = []
+        for c in carried:  # the cotangent of this iteration's entry is the previous exit's
+            sym = sp.Symbol(c.entry, real=True)
+            contribs = left.pop(sym, [])
+            total = sp.Add(*contribs) if contribs else st.GradZeros(sym)
+            updates.append((names[c.entry], simplify_adjoint(self.canon(total))))
+        for sym in sorted(left, key=lambda x: x.name):  # loop-invariant inputs accumulate
+            name = self.grad_name(sym.name)
+            before.append(Stmt(name, st.GradZeros(sym)))
+            rest = []
+            for g in left[sym]:
+                if isinstance(g, st.ScatterInto) and g.args[1] == sym:
+                    body.append(Stmt(name, g.args[0], list(comment), augment=True,
+                                     index=tuple(g.args[2:])))
+                    comment = []
+                else:
+                    rest.append(g)
+            if rest:
+                body.append(Stmt(name, simplify_adjoint(self.canon(sp.Add(*rest))),
+                                 list(comment), augment=True))
+                comment = []
+            gsym = sp.Symbol(name, real=True)
+            self._register(gsym, self.classes.get(sym, self._fresh()), rep=False)
+            self.contribute(sym, gsym)
+        if len(updates) == 1:
+            body.append(Stmt(updates[0][0].name, updates[0][1], list(comment)))
+        elif updates:
+            body.append(Stmt(", ".join(n.name for n, _ in updates),
+                             sp.Tuple(*[e for _, e in updates]), list(comment)))
+        for c in carried:
+            if isinstance(c.init, sp.Symbol) and c.init in self.active:
+                self.contribute(c.init, names[c.entry])
+        variant = self._defined_in_loop(s)
+        s.taped = [n for n in variant if n in _backward_reads(body)]
+        s.tape = self._unique("tape")
+        self.backward.extend(before)
+        self.backward.append(BLoop(s, body, self.take_comment(s.lines)))
+
+    def _defined_in_loop(self, s: Loop) -> list[str]:
+        return [*([s.var] if s.var else []), *(c.entry for c in s.carried),
+                *(n for x in s.body.stmts for n in defines(x))]
+
+    def _unique(self, base: str) -> str:
         candidate, k = base, 0
         while candidate in self.names:
             k += 1
             candidate = f"{base}_{k}"
         self.names.add(candidate)
         return candidate
+
+    def take_comment(self, lines: list[str]) -> list[str]:
+        out = list(self._comment) + list(lines)
+        self._comment = []
+        return out
+
+    def grad_name(self, name: str) -> str:
+        return self._unique(f"grad_{name}")
 
     def materialise(self, target: str, total: Any) -> Any:
         """Name a value's complete adjoint ``grad_<name>`` unless it is a bare symbol or number."""
@@ -261,7 +517,7 @@ class Sweep:
         self.backward.append(Stmt(name, total, list(self._comment)))
         self._comment = []
         sym = sp.Symbol(name, real=True)
-        self._register(sym, self.class_of(total))
+        self._register(sym, self.class_of(total), rep=self.backward is self._top)
         return sym
 
     def finish_param(self, p: str) -> str:
@@ -270,8 +526,13 @@ class Sweep:
         total = sp.Add(*contribs) if contribs else sp.Integer(0)
         if self.class_of(total) != self.classes[sym]:
             total = st.FullLike(total, sym)
-        name = self.grad_name(p)
         total = simplify_adjoint(self.canon(total))
+        if isinstance(total, sp.Symbol) and total.name not in self._finished and \
+                total.name not in {q.name for q in self.fn.params} and not self.fn.straight_line:
+            self._finished.add(total.name)  # already a complete adjoint: return it as it is
+            return total.name
+        name = self.grad_name(p)
+        self._finished.add(name)
         self.backward.append(Stmt(name, total, list(self._comment)))
         self._comment = []
         return name
@@ -339,6 +600,25 @@ class Sweep:
                 if exact:
                     self._class_memo[v] = self.class_of(arg)
                 self.backprop(arg, v)
+
+
+def _backward_reads(stmts: list[Any]) -> set[str]:
+    """Names the backward statements read (a nested loop reads its tape, not its body's values)."""
+    out: set[str] = set()
+    for s in stmts:
+        if isinstance(s, Stmt):
+            out |= {x.name for x in s.expr.free_symbols}
+            for part in s.index:
+                out |= {x.name for x in part.free_symbols}
+            if s.augment:
+                out.add(s.target)
+        elif isinstance(s, BIf):
+            out |= {x.name for x in s.cond.free_symbols}
+            out |= _backward_reads(s.then) | _backward_reads(s.orelse)
+        elif isinstance(s, BLoop):
+            out.add(s.loop.tape)
+            out |= _backward_reads(s.body) - set(s.loop.taped)
+    return out
 
 
 def clean(expr: Any) -> Any:

@@ -24,6 +24,7 @@ class GradFunction:
 
         functools.update_wrapper(self, fn)
         self.fn = fn
+        self.__symgrad_wrapped__ = fn  # calls from other differentiated code inline fn
         parsed = parse_function(fn)  # fails early, before any transformation
         names = [a.arg for a in parsed.tree.args.args]
         self.params = names

@@ -110,3 +110,17 @@ def _getitem_grad(g, x, index):
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
     np.add.at(out, index, g)
     return out
+
+
+def _set_item(x, index, value):
+    """``x[index] = value`` on a copy: the caller's array is never written."""
+    out = np.array(x, copy=True)
+    out[index] = value
+    return out
+
+
+def _zero_at(g, index):
+    """Gradient of the array a ``y[index] = ...`` overwrote: g with zeros at the index."""
+    out = np.array(g, dtype=float, copy=True)
+    out[index] = 0
+    return out

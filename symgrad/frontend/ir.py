@@ -1,8 +1,9 @@
 """The IR: single-assignment statements whose right-hand sides are SymPy expressions.
 
 Array values are SymPy symbols; elementwise arithmetic is plain SymPy; structural operations
-are the opaque nodes of ``symgrad.rules.structural``. Statements live in blocks so control
-flow can keep its structure.
+are the opaque nodes of ``symgrad.rules.structural``. Statements live in blocks; ``If`` and
+``Loop`` keep the structure of the user's branches and loops, with explicit joins (``Phi``)
+and loop-carried values (``Carry``) so that every name is still assigned once.
 """
 
 from __future__ import annotations
@@ -23,8 +24,56 @@ class Assign:
 
 
 @dataclass
+class Phi:
+    """After an ``if``: ``target`` is ``then`` or ``orelse``, whichever branch ran."""
+
+    target: str
+    then: Any  # a SymPy symbol or constant
+    orelse: Any
+
+
+@dataclass
+class If:
+    cond: Any  # a SymPy symbol holding a Python/numpy bool
+    then: Block
+    orelse: Block
+    phis: list[Phi]
+    lineno: int
+    lines: list[str]
+
+
+@dataclass
+class Carry:
+    """A loop-carried variable: ``entry`` holds ``init`` first, then each iteration's ``exit``.
+
+    After the loop, ``entry`` is the value the last iteration left behind.
+    """
+
+    entry: str
+    init: Any
+    exit: Any
+
+
+@dataclass
+class Loop:
+    """``for var in range(*bounds)`` (kind "for") or ``while cond`` (kind "while")."""
+
+    kind: str
+    var: str | None
+    bounds: list[Any]  # range() arguments, SymPy expressions
+    cond: Any  # while: the condition over the entry values; for: None
+    body: Block
+    carried: list[Carry]
+    stop: Any  # a body value that is true when the iteration ended in `break` (or None)
+    lineno: int
+    lines: list[str]
+    tape: str = ""  # set by the adjoint: the name of the list the forward pass records on
+    taped: list[str] = field(default_factory=list)  # what each iteration records
+
+
+@dataclass
 class Block:
-    stmts: list[Assign] = field(default_factory=list)
+    stmts: list[Any] = field(default_factory=list)  # Assign | If | Loop
 
 
 @dataclass
@@ -45,3 +94,79 @@ class Function:
     firstlineno: int
     constants: dict[str, Any] = field(default_factory=dict)  # global arrays the code reads
     source: str = ""
+
+    @property
+    def straight_line(self) -> bool:
+        return all(isinstance(s, Assign) for s in self.body.stmts)
+
+
+def walk(block: Block) -> Any:
+    """Every statement of a block and of the blocks nested in it, in program order."""
+    for s in block.stmts:
+        yield s
+        if isinstance(s, If):
+            yield from walk(s.then)
+            yield from walk(s.orelse)
+        elif isinstance(s, Loop):
+            yield from walk(s.body)
+
+
+def substitute(block: Block, mapping: dict[Any, Any]) -> None:
+    """Replace symbols by values everywhere in a block, in place (a loop value found constant)."""
+    for s in walk(block):
+        if isinstance(s, Assign):
+            s.expr = s.expr.xreplace(mapping)
+        elif isinstance(s, If):
+            s.cond = s.cond.xreplace(mapping)
+            for phi in s.phis:
+                phi.then, phi.orelse = phi.then.xreplace(mapping), phi.orelse.xreplace(mapping)
+        elif isinstance(s, Loop):
+            s.bounds = [b.xreplace(mapping) for b in s.bounds]
+            s.cond = s.cond.xreplace(mapping) if s.cond is not None else None
+            s.stop = s.stop.xreplace(mapping) if s.stop is not None else None
+            for c in s.carried:
+                c.init, c.exit = c.init.xreplace(mapping), c.exit.xreplace(mapping)
+
+
+def reads(stmt: Any) -> set[Any]:
+    """The symbols a statement (and everything nested in it) reads."""
+    if isinstance(stmt, Assign):
+        return set(stmt.expr.free_symbols)
+    out: set[Any] = set()
+    if isinstance(stmt, If):
+        out |= stmt.cond.free_symbols
+        for phi in stmt.phis:
+            out |= phi.then.free_symbols | phi.orelse.free_symbols
+        for s in [*stmt.then.stmts, *stmt.orelse.stmts]:
+            out |= reads(s)
+    elif isinstance(stmt, Loop):
+        for b in stmt.bounds:
+            out |= b.free_symbols
+        for e in [stmt.cond, stmt.stop]:
+            if e is not None:
+                out |= e.free_symbols
+        for c in stmt.carried:
+            out |= c.init.free_symbols | c.exit.free_symbols
+        for s in stmt.body.stmts:
+            out |= reads(s)
+    return out
+
+
+def defines(stmt: Any) -> list[str]:
+    """The names a statement (and everything nested in it) assigns."""
+    if isinstance(stmt, Assign):
+        return [stmt.target]
+    out: list[str] = []
+    if isinstance(stmt, If):
+        for s in [*stmt.then.stmts, *stmt.orelse.stmts]:
+            out += defines(s)
+        out += [phi.target for phi in stmt.phis]
+    elif isinstance(stmt, Loop):
+        out += [c.entry for c in stmt.carried]
+        if stmt.var:
+            out.append(stmt.var)
+        if stmt.tape:
+            out.append(stmt.tape)
+        for s in stmt.body.stmts:
+            out += defines(s)
+    return out

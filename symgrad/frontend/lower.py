@@ -8,15 +8,18 @@ understand raises SymgradError pointing at the offending code.
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 import numbers
+import sysconfig
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from symgrad.frontend.ir import Assign, Block, Function, Param
-from symgrad.frontend.parse import MISSING, Parsed, resolve_name
+from symgrad.frontend.ir import Assign, Block, Carry, Function, If, Loop, Param, Phi, substitute
+from symgrad.frontend.parse import MISSING, Parsed, parse_function, resolve_name
 from symgrad.rules import elementwise as ew
 from symgrad.rules import structural as st
 from symgrad.rules.structural import static
@@ -56,35 +59,61 @@ _CONSTANT_BY_OBJECT: dict[int, str] = {
 
 _REDUCTION_METHODS = {"sum", "mean", "prod", "max", "min", "var", "std"}
 
-_HINT_CONTROL_FLOW = "control flow (if/for/while) is not supported yet; write straight-line code"
+_STOP = "<stop>"  # the env key of "the current loop iteration ended in `break`"
+_MAX_INLINE_DEPTH = 32
+_LIBRARY_ROOTS = {"numpy", "scipy", "sympy", "symgrad", "torch", "jax", "autograd", "pandas"}
 
 
 class Lowerer:
-    """Turns one parsed function into an IR Function."""
+    """Turns one parsed function into an IR Function; calls to user functions are inlined."""
 
-    def __init__(self, parsed: Parsed) -> None:
+    def __init__(self, parsed: Parsed, parent: Lowerer | None = None) -> None:
         _tables()
         self.p = parsed
         self.fn = parsed.fn
-        self.env: dict[str, Any] = {}  # local name -> SymPy expression of its current value
-        self.block = Block()
-        self.used_names = {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
-        self.used_names |= {a.arg for a in ast.walk(parsed.tree) if isinstance(a, ast.arg)}
-        self.versions: dict[str, int] = {}
-        self.constants: dict[str, Any] = {}
-        self.no_grad_depth = 0
+        self.env: dict[str, Any] = {}  # local name -> SymPy value, container or local function
+        names = {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
+        names |= {a.arg for a in ast.walk(parsed.tree) if isinstance(a, ast.arg)}
+        if parent is None:
+            self.block = Block()
+            self.used_names: set[str] = set()
+            self.versions: dict[str, int] = {}
+            self.constants: dict[str, Any] = {}
+            self.no_grad_depth = 0
+            self.call_stack: list[Any] = [parsed.fn]
+        else:
+            self.block = parent.block
+            self.used_names = parent.used_names
+            self.versions = parent.versions
+            self.constants = parent.constants
+            self.no_grad_depth = parent.no_grad_depth
+            self.call_stack = parent.call_stack
+        self.used_names |= names
         self.stmt_lines: list[str] = []
         self.returns: list[str] = []
         self.returns_tuple = False
+        self.returned = False  # every path so far ended in `return`
+        self.done = False  # the current path ended (return, break or continue)
+        self.loop_outer: list[set[str]] = []  # per enclosing loop: the names defined outside it
+        self.loop_locals: set[str] = set()
+        self.loop_names: set[str] = set()  # carried values and loop variables
+        self.branch_locals: set[str] = set()
+        self.name_hint: str | None = None
+        self.return_base = "out"
         self.locals = self._assigned_names()
 
     # ------------------------------------------------------------ entry
 
     def lower(self) -> Function:
         tree = self.p.tree
-        args = tree.args
+        params = self.bind_params(tree.args)
+        self.body(tree)
+        return Function(tree.name, params, self.block, self.returns, self.returns_tuple,
+                        self.p.filename, self.p.firstlineno, self.constants, self.p.source)
+
+    def bind_params(self, args: ast.arguments) -> list[Param]:
         if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
-            raise self.p.error(tree, "*args, **kwargs, keyword-only and positional-only "
+            raise self.p.error(self.p.tree, "*args, **kwargs, keyword-only and positional-only "
                                "parameters are not supported", "use plain positional parameters")
         params = []
         defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
@@ -92,62 +121,85 @@ class Lowerer:
             params.append(Param(a.arg, None if d is None else ast.unparse(d), d is not None))
             self.env[a.arg] = sp.Symbol(a.arg, real=True)
             self.versions[a.arg] = 0
+        return params
+
+    def body(self, tree: ast.FunctionDef) -> None:
         body = list(tree.body)
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
             body = body[1:]  # docstring
         self.stmts(body)
-        if not self.returns:
-            raise self.p.error(tree, f"{tree.name!r} has no return statement",
+        if not self.returned:
+            raise self.p.error(tree, f"{tree.name!r} has no return statement"
+                               + (" on every path" if self.returns else ""),
                                "a differentiable function must return its value")
-        return Function(tree.name, params, self.block, self.returns, self.returns_tuple,
-                        self.p.filename, self.p.firstlineno, self.constants, self.p.source)
 
     def _assigned_names(self) -> set[str]:
         names = set()
-        for node in ast.walk(self.p.tree):
+        for node in _walk_scope(self.p.tree):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
         return names | {a.arg for a in self.p.tree.args.args}
 
     # ------------------------------------------------------------ statements
 
     def stmts(self, body: list[ast.stmt]) -> None:
-        for node in body:
-            if self.returns:
-                raise self.p.error(node, "code after `return` is not supported",
-                                   "remove the unreachable code")
+        for i, node in enumerate(body):
+            if self.done:
+                raise self.p.error(node, "unreachable code after `return`, `break` or "
+                                   "`continue`", "remove the unreachable code")
+            if isinstance(node, ast.If) and _jumps(node):
+                # the rest of the block runs only on the paths that do not jump: move it into
+                # those branches so every branch ends where the block ends
+                self.if_(node, body[i + 1:])
+                return
             self.stmt(node)
 
     def stmt(self, node: ast.stmt) -> None:
         self.stmt_lines = self.p.lines[node.lineno - 1: node.end_lineno]
+        self.name_hint = None
         if isinstance(node, ast.Assign):
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                self.name_hint = node.targets[0].id
             value = self.expr(node.value)
             for target in node.targets:
                 self.assign(target, value, node.value, node)
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             self.assign(node.target, self.expr(node.value), node.value, node)
         elif isinstance(node, ast.AugAssign):
-            if not isinstance(node.target, ast.Name):
-                raise self.p.error(node.target, "augmented assignment to a subscript or "
-                                   "attribute is not supported", "write `x = x + ...` instead")
-            current = self.name(node.target)
-            value = self.binop(node.op, current, self.expr(node.value), node)
-            self.assign(node.target, value, node.value, node)
+            self.aug_assign(node)
         elif isinstance(node, ast.Return):
             self.return_(node)
         elif isinstance(node, ast.With):
             self.with_(node)
+        elif isinstance(node, ast.If):
+            self.if_(node, [])
+        elif isinstance(node, ast.For):
+            self.for_(node)
+        elif isinstance(node, ast.While):
+            self.while_(node)
+        elif isinstance(node, ast.Break):
+            self.jump(node, break_=True)
+        elif isinstance(node, ast.Continue):
+            self.jump(node, break_=False)
+        elif isinstance(node, ast.FunctionDef):
+            if node.decorator_list:
+                raise self.p.error(node, "decorated nested functions are not supported",
+                                   "define the helper without decorators")
+            self.env[node.name] = _LocalFunction(node, self)
         elif isinstance(node, ast.Pass):
             pass
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             pass
-        elif isinstance(node, (ast.If, ast.For, ast.While)):
-            raise self.p.error(node, f"`{type(node).__name__.lower()}` is not supported yet",
-                               _HINT_CONTROL_FLOW)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            self.call_statement(node.value)
         else:
             raise self.p.error(node, f"unsupported statement: {type(node).__name__}",
-                               "symgrad differentiates assignments, `with no_grad():` and `return`")
+                               _STATEMENT_HINTS.get(type(node).__name__,
+                                                    "symgrad differentiates assignments, "
+                                                    "if/for/while, calls and `return`"))
 
     def with_(self, node: ast.With) -> None:
         if len(node.items) != 1 or node.items[0].optional_vars is not None or \
@@ -166,23 +218,44 @@ class Lowerer:
             getattr(obj, "__symgrad_no_grad__", False)
 
     def return_(self, node: ast.Return) -> None:
+        if self.loop_outer:
+            raise self.p.error(node, "`return` inside a loop is not supported",
+                               "`break` out of the loop and return after it")
         if node.value is None:
             raise self.p.error(node, "`return` without a value", "return the function's output")
-        values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
-        self.returns_tuple = isinstance(node.value, ast.Tuple)
+        self.returns_tuple = isinstance(node.value, (ast.Tuple, ast.List))
+        value = self.expr(node.value)
+        if isinstance(value, dict):
+            raise self.p.error(node, "returning a dict is not supported",
+                               "return a tuple of values")
+        values = list(value) if isinstance(value, (tuple, list)) else [value]
+        self.returns_tuple = isinstance(value, (tuple, list))
         names = []
         for i, v in enumerate(values):
-            expr = self.expr(v)
-            if isinstance(v, ast.Name) and isinstance(expr, sp.Symbol) and expr.name in {
-                s.target for s in self.block.stmts} | set(self.versions):
-                names.append(expr.name)
+            if isinstance(v, sp.Symbol) and v.name in self.versions and \
+                    v.name not in self.loop_names:
+                names.append(v.name)
                 continue
-            base = "out" if len(values) == 1 else f"out{i}"
-            names.append(self.emit(base, expr, node))
+            base = self.return_base if len(values) == 1 else f"{self.return_base}{i}"
+            names.append(self.emit(base, v, node))
         self.returns = names
+        self.returned = self.done = True
+
+    def jump(self, node: ast.stmt, break_: bool) -> None:
+        if not self.loop_outer:
+            raise self.p.error(node, f"`{'break' if break_ else 'continue'}` outside a loop")
+        if break_:
+            self.env[_STOP] = sp.true
+        self.done = True
 
     def assign(self, target: ast.expr, value: Any, value_node: ast.expr, node: ast.stmt) -> None:
         if isinstance(target, ast.Name):
+            if isinstance(value, (tuple, list, dict, _LocalFunction)):
+                self.env[target.id] = value  # containers live at decoration time
+                return
+            if value is None:
+                raise self.p.error(value_node, "None cannot be assigned here",
+                                   "symgrad differentiates numbers and arrays")
             self.env[target.id] = sp.Symbol(self.emit(target.id, value, node), real=True)
             return
         if isinstance(target, (ast.Tuple, ast.List)):
@@ -190,8 +263,45 @@ class Lowerer:
             for t, v in zip(target.elts, items, strict=True):
                 self.assign(t, v, value_node, node)
             return
+        if isinstance(target, ast.Subscript):
+            self.set_item(target, value, node)
+            return
         raise self.p.error(target, f"assignment to {type(target).__name__.lower()} "
-                           "is not supported yet", "assign to plain names")
+                           "is not supported", "assign to names and array elements")
+
+    def aug_assign(self, node: ast.AugAssign) -> None:
+        target = node.target
+        if isinstance(target, ast.Name):
+            current = self.name(ast.Name(target.id, ast.Load(), **_loc(target)))
+        elif isinstance(target, ast.Subscript):
+            current = self.expr(ast.Subscript(target.value, target.slice, ast.Load(),
+                                              **_loc(target)))
+        else:
+            raise self.p.error(target, "augmented assignment to an attribute is not supported",
+                               "assign to names and array elements")
+        value = self.binop(node.op, current, self.expr(node.value), node)
+        self.assign(target, value, node.value, node)
+
+    def set_item(self, target: ast.Subscript, value: Any, node: ast.stmt) -> None:
+        """``x[i] = v``: rebind x to a copy with v written in; containers are copied too."""
+        if not isinstance(target.value, ast.Name):
+            raise self.p.error(target, "only `name[index] = value` is supported",
+                               "index a plain variable")
+        name = target.value.id
+        base = self.name(target.value)
+        if isinstance(base, (list, dict)):
+            key = self.container_key(target, base)
+            new = dict(base) if isinstance(base, dict) else list(base)
+            new[key] = value
+            self.env[name] = new
+            return
+        if isinstance(base, tuple):
+            raise self.p.error(target, "tuples are immutable", "use a list or an array")
+        if isinstance(value, (tuple, list, dict)) or value is None:
+            raise self.p.error(node, "only numbers and arrays can be written into an array")
+        parts = self.index_parts(target)
+        self.env[name] = sp.Symbol(self.emit(name, st.SetItem(base, value, *parts), node),
+                                   real=True)
 
     def unpack(self, value: Any, n: int, node: ast.expr) -> list[Any]:
         if isinstance(value, (tuple, list, sp.Tuple)):
@@ -200,12 +310,14 @@ class Lowerer:
             return list(value)
         if isinstance(value, st.Shape):
             return [st.ShapeAt(value.args[0], static(i)) for i in range(n)]
-        raise self.p.error(node, "cannot unpack this value", "unpack tuples or `x.shape`")
+        if isinstance(value, sp.Expr) and value.free_symbols:
+            return [st.GetItem(value, static(i)) for i in range(n)]  # rows of an array
+        raise self.p.error(node, "cannot unpack this value", "unpack tuples, arrays or `x.shape`")
 
-    def emit(self, user_name: str, value: Any, node: ast.stmt) -> str:
-        if isinstance(value, (tuple, list)):
-            raise self.p.error(node, "tuples and lists can only be unpacked or passed to "
-                               "numpy functions here", "unpack it: `a, b = ...`")
+    def emit(self, user_name: str, value: Any, node: ast.AST) -> str:
+        if isinstance(value, (tuple, list, dict, _LocalFunction)):
+            raise self.p.error(node, "a tuple, list or function cannot be used as an array here",
+                               "unpack it, index it, or wrap it in np.stack([...])")
         value = sp.sympify(value)
         if self.no_grad_depth and value.free_symbols:
             value = st.StopGradient(value)
@@ -213,6 +325,14 @@ class Lowerer:
         self.block.stmts.append(Assign(name, value, self.p.file_lineno(node),
                                        list(self.stmt_lines), user_name))
         return name
+
+    def as_symbol(self, value: Any, user_name: str, node: ast.AST) -> Any:
+        """A value fit for a join or a loop: a symbol or a constant, emitting it if needed."""
+        if isinstance(value, sp.Symbol) or (isinstance(value, sp.Basic) and
+                                            not value.free_symbols and not
+                                            isinstance(value, st.Structural)):
+            return value
+        return sp.Symbol(self.emit(user_name, value, node), real=True)
 
     def fresh(self, base: str) -> str:
         if base not in self.versions and base not in self.constants:
@@ -227,11 +347,347 @@ class Lowerer:
                 self.versions[name] = 0
                 return name
 
+    # ------------------------------------------------------------ branches
+
+    def condition(self, node: ast.expr, name_it: bool = True) -> Any:
+        cond = self.expr(node)
+        if isinstance(cond, (tuple, list, dict)) or cond is None:
+            return sp.true if cond else sp.false  # Python truthiness of a container
+        if isinstance(cond, (bool, int)):
+            return sp.true if cond else sp.false
+        if cond.is_Number:
+            return sp.true if cond != 0 else sp.false
+        if name_it and any(isinstance(n, st.Structural) and not isinstance(n, st._Meta)
+                           for n in sp.preorder_traversal(cond)):
+            # worth computing once: the backward pass reads it again to take the same branch
+            return sp.Symbol(self.emit("cond", st.StopGradient(cond), node), real=True)
+        return cond
+
+    def if_(self, node: ast.If, rest: list[ast.stmt]) -> None:
+        self.stmt_lines = header = self.p.lines[node.lineno - 1: node.lineno]
+        cond = self.condition(node.test)
+        branches = [list(node.body), list(node.orelse)]
+        if rest:
+            branches = [b if _terminates(b) else b + rest for b in branches]
+        if cond in (sp.true, sp.false):  # decided at decoration time (shapes, constants)
+            self.stmts(branches[0] if cond == sp.true else branches[1])
+            return
+        outcomes = [self.branch(lambda b=b: self.stmts(b)) for b in branches]
+        self.stmt_lines = header
+        self.join(cond, outcomes, node)
+
+    def branch(self, lower: Any) -> _Outcome:
+        """Lower one side of a branch in a copy of the environment."""
+        env, block = self.env, self.block
+        self.env, self.block = dict(env), Block()
+        self.done = self.returned = False
+        self.returns = []
+        lower()
+        out = _Outcome(self.env, self.block, self.returned, list(self.returns),
+                       self.returns_tuple)
+        self.env, self.block = env, block
+        return out
+
+    def join(self, cond: Any, outcomes: list[_Outcome], node: ast.AST) -> list[Phi]:
+        then, orelse = outcomes
+        phis: list[Phi] = []
+        if then.returned != orelse.returned:
+            raise self.p.error(node, "one branch returns and the other does not",
+                               "return on every path (or on none) of this `if`")
+        if then.returned:
+            if then.returns_tuple != orelse.returns_tuple or \
+                    len(then.returns) != len(orelse.returns):
+                raise self.p.error(node, "the branches return different numbers of values")
+            names = []
+            for i, (a, b) in enumerate(zip(then.returns, orelse.returns, strict=True)):
+                base = self.return_base if len(then.returns) == 1 else f"{self.return_base}{i}"
+                target = self.fresh(base)
+                phis.append(Phi(target, sp.Symbol(a, real=True), sp.Symbol(b, real=True)))
+                names.append(target)
+            self.returns, self.returns_tuple = names, then.returns_tuple
+            self.returned = self.done = True
+        else:
+            self.done = False
+            env: dict[str, Any] = {}
+            for key in dict.fromkeys([*then.env, *orelse.env]):
+                a, b = then.env.get(key, MISSING), orelse.env.get(key, MISSING)
+                if a is MISSING or b is MISSING:
+                    self.branch_locals.add(key)
+                    continue
+                env[key] = self.join_value(key, a, b, phis, node)
+            self.env = env
+        self.block.stmts.append(If(cond, then.block, orelse.block, phis,
+                                   self.p.file_lineno(node), list(self.stmt_lines)))
+        return phis
+
+    def join_value(self, key: str, a: Any, b: Any, phis: list[Phi], node: ast.AST) -> Any:
+        if a is b or (isinstance(a, sp.Basic) and isinstance(b, sp.Basic) and a == b):
+            return a
+        if isinstance(a, (tuple, list)) and type(a) is type(b) and len(a) == len(b):
+            return type(a)(self.join_value(key, x, y, phis, node) for x, y in zip(a, b,
+                                                                                strict=True))
+        if not (isinstance(a, sp.Basic) and isinstance(b, sp.Basic)):
+            raise self.p.error(node, f"{key!r} holds different containers or functions after "
+                               "the branches", "give it the same structure on both paths")
+        target = self.fresh("stop" if key == _STOP else key)
+        phis.append(Phi(target, a, b))
+        return sp.Symbol(target, real=True)
+
+    def expr_IfExp(self, node: ast.IfExp) -> Any:
+        cond = self.condition(node.test)
+        if cond in (sp.true, sp.false):
+            return self.expr(node.body if cond == sp.true else node.orelse)
+        base = self.name_hint or "value"
+        results = []
+
+        def side(e: ast.expr) -> Any:
+            def lower() -> None:
+                value = self.expr(e)
+                results.append(self.as_symbol(value, base, node))
+            return lower
+
+        lines = list(self.stmt_lines)
+        outcomes = [self.branch(side(node.body)), self.branch(side(node.orelse))]
+        self.stmt_lines = lines
+        a, b = results
+        phis = self.join(cond, outcomes, node)
+        if a == b:
+            return a
+        target = self.fresh(base)
+        phis.append(Phi(target, a, b))
+        return sp.Symbol(target, real=True)
+
+    # ------------------------------------------------------------ loops
+
+    def for_(self, node: ast.For) -> None:
+        if node.orelse:
+            raise self.p.error(node, "`for ... else` is not supported",
+                               "use a flag variable instead of the else clause")
+        self.stmt_lines = self.p.lines[node.lineno - 1: node.lineno]
+        it = node.iter
+        func = self.static_object(it.func) if isinstance(it, ast.Call) else None
+        if func is range:
+            if it.keywords or not 1 <= len(it.args) <= 3:
+                raise self.p.error(it, "range() takes 1 to 3 positional arguments")
+            bounds = [self.scalar_arg(a) for a in it.args]
+            if not isinstance(node.target, ast.Name):
+                raise self.p.error(node.target, "a range loop needs a plain loop variable")
+            self.loop(node, "for", node.target.id, bounds, None, None)
+            return
+        if func is enumerate:
+            if len(it.args) != 1 or it.keywords or not (
+                    isinstance(node.target, ast.Tuple) and len(node.target.elts) == 2 and
+                    isinstance(node.target.elts[0], ast.Name)):
+                raise self.p.error(it, "write `for i, v in enumerate(x):`")
+            seq = self.iterable(it.args[0])
+            if isinstance(seq, (tuple, list)):
+                self.unrolled(node, [(sp.Integer(i), v) for i, v in enumerate(seq)])
+                return
+            item = node.target.elts[1]
+            self.loop(node, "for", node.target.elts[0].id, [st.Len(seq)], None,
+                      lambda i: self.assign(item, st.GetItem(seq, i), it, node))
+            return
+        seq = self.iterable(it)
+        if isinstance(seq, (tuple, list, dict)):
+            self.unrolled(node, list(seq))
+            return
+        self.loop(node, "for", "i", [st.Len(seq)], None,
+                  lambda i: self.assign(node.target, st.GetItem(seq, i), it, node))
+
+    def iterable(self, node: ast.expr) -> Any:
+        value = self.expr(node)
+        if isinstance(value, (tuple, list, dict)):
+            return value
+        if isinstance(value, _LocalFunction) or value is None:
+            raise self.p.error(node, "cannot iterate over this value",
+                               "iterate over range(...), an array, or a list of arrays")
+        return self.as_symbol(value, "seq", node)
+
+    def unrolled(self, node: ast.For, items: list[Any]) -> None:
+        """A loop over a list known at decoration time: its body once per element."""
+        if any(isinstance(n, (ast.Break, ast.Continue)) for n in _walk_scope_list(node.body)):
+            raise self.p.error(node, "break/continue in a loop over a list is not supported",
+                               "loop over range(len(...)) instead")
+        for item in items:
+            self.assign(node.target, item, node.iter, node)
+            self.stmts(node.body)
+
+    def while_(self, node: ast.While) -> None:
+        if node.orelse:
+            raise self.p.error(node, "`while ... else` is not supported",
+                               "use a flag variable instead of the else clause")
+        self.stmt_lines = self.p.lines[node.lineno - 1: node.lineno]
+        self.loop(node, "while", None, [], node.test, None)
+
+    def scalar_arg(self, node: ast.expr) -> Any:
+        value = self.expr(node)
+        if not isinstance(value, sp.Basic):
+            raise self.p.error(node, "a loop bound must be a number")
+        return value
+
+    def loop(self, node: ast.For | ast.While, kind: str, var_name: str | None,
+             bounds: list[Any], test: ast.expr | None, bind: Any) -> None:
+        header_lines = list(self.stmt_lines)
+        carried: list[tuple[str, str, Any]] = []
+        for name in sorted(_assigned_in(node.body)):
+            value = self.env.get(name, MISSING)
+            if value is MISSING or name == var_name:
+                continue
+            if not isinstance(value, sp.Basic):
+                raise self.p.error(node, f"{name!r} is a list, tuple, dict or function that "
+                                   "the loop reassigns",
+                                   "containers are built at decoration time; inside a runtime "
+                                   "loop write into a preallocated array (np.zeros) instead")
+            init = self.as_symbol(value, name, node)
+            entry = self.fresh(name)
+            self.env[name] = sp.Symbol(entry, real=True)
+            carried.append((name, entry, init))
+        outer_block, self.block = self.block, Block()
+        outer_stop = self.env.get(_STOP, MISSING)
+        self.env[_STOP] = sp.false
+        self.loop_outer.append(set(self.env))
+        cond = None
+        if test is not None:
+            cond = self.condition(test, name_it=False)  # the header tests it every iteration
+            if self.block.stmts:
+                raise self.p.error(test, "a while condition must be a plain expression",
+                                   "compute the value in the loop body and test a name")
+        var = None
+        if var_name is not None:
+            var = self.fresh(var_name)
+            self.env[var_name] = sp.Symbol(var, real=True)
+            if bind is not None:
+                bind(sp.Symbol(var, real=True))
+        self.done = False
+        self.stmts(node.body)
+        self.done = False
+        outer_names = self.loop_outer.pop()
+        stop = self.env.get(_STOP, sp.false)
+        exits = {name: self.env[name] for name, _, _ in carried}
+        for name in list(self.env):
+            if name not in outer_names or name == var_name:
+                self.loop_locals.add(name)
+                del self.env[name]
+        if outer_stop is MISSING:
+            self.env.pop(_STOP, None)
+        else:
+            self.env[_STOP] = outer_stop
+        body, self.block = self.block, outer_block
+        carries, unchanged = [], {}
+        for name, entry, init in carried:
+            exit_ = exits[name]
+            if not isinstance(exit_, sp.Basic):
+                raise self.p.error(node, f"the loop turns {name!r} into a container",
+                                   "keep loop-carried values arrays or numbers")
+            if exit_ == sp.Symbol(entry, real=True):
+                unchanged[sp.Symbol(entry, real=True)] = init
+                self.env[name] = init
+            else:
+                carries.append(Carry(entry, init, exit_))
+                self.env[name] = sp.Symbol(entry, real=True)
+        if unchanged:
+            substitute(body, unchanged)
+            cond = cond.xreplace(unchanged) if cond is not None else None
+            stop = stop.xreplace(unchanged)
+            carries = [Carry(c.entry, c.init, c.exit.xreplace(unchanged)) for c in carries]
+        self.loop_names |= {c.entry for c in carries}
+        self.block.stmts.append(Loop(kind, var, bounds, cond, body, carries,
+                                     None if stop == sp.false else stop,
+                                     self.p.file_lineno(node), header_lines))
+
+    # ------------------------------------------------------------ calls to user functions
+
+    def call_statement(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "append" and \
+                isinstance(func.value, ast.Name):
+            base = self.env.get(func.value.id)
+            if isinstance(base, list):
+                if self.loop_outer and func.value.id in self.loop_outer[-1]:
+                    raise self.p.error(node, "appending to a list inside a loop is not "
+                                       "supported: its length would depend on the trip count",
+                                       "preallocate an array, hs = np.zeros((T, n)), and "
+                                       "write hs[t] = ...")
+                if len(node.args) != 1 or node.keywords:
+                    raise self.p.error(node, "list.append takes one argument")
+                self.env[func.value.id] = [*base, self.expr(node.args[0])]
+                return
+        value = self.expr(node)
+        if isinstance(value, sp.Basic) and value.free_symbols:
+            pass  # a call for its value only: nothing to record
+
+    def inline(self, node: ast.Call, target: Any) -> Any:
+        """Lower a call to a user function by lowering its body in place (arguments bound)."""
+        if isinstance(target, _LocalFunction):
+            parsed = Parsed(self.fn, target.node, target.definer.p.source,
+                            target.definer.p.filename, target.definer.p.firstlineno,
+                            target.definer.p.lines)
+            parsed.fn = target.definer.fn
+            key: Any = target.node
+            defaults = [None] * (len(target.node.args.args) - len(target.node.args.defaults)) \
+                + list(target.node.args.defaults)
+        else:
+            parsed = parse_function(target)
+            key = target
+            defaults = [None] * len(parsed.tree.args.args)
+            for i, d in enumerate(target.__defaults__ or ()):
+                defaults[len(defaults) - len(target.__defaults__) + i] = ("value", d)
+        if self.call_stack.count(key) >= _MAX_INLINE_DEPTH:
+            raise self.p.error(node, f"recursion deeper than {_MAX_INLINE_DEPTH} calls",
+                               "symgrad inlines calls, so recursion needs a base case decided "
+                               "by constant arguments (like a literal depth)")
+        args = parsed.tree.args
+        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+            raise self.p.error(node, "calls to functions with *args, **kwargs or keyword-only "
+                               "parameters are not supported", "use plain positional parameters")
+        names = [a.arg for a in args.args]
+        bound: dict[str, Any] = {}
+        if len(node.args) > len(names):
+            raise self.p.error(node, f"too many arguments: {parsed.tree.name} takes "
+                               f"{len(names)}")
+        for name, a in zip(names, node.args, strict=False):
+            bound[name] = self.arg(a)
+        for kw in node.keywords:
+            if kw.arg not in names or kw.arg in bound:
+                raise self.p.error(node, f"unexpected keyword argument {kw.arg!r}")
+            bound[kw.arg] = self.arg(kw.value)
+        child = Lowerer(parsed, parent=self)
+        child.return_base = parsed.tree.name if parsed.tree.name.isidentifier() else "value"
+        if isinstance(target, _LocalFunction):
+            child.env = {k: v for k, v in target.definer.env.items() if k not in child.locals}
+        for name, d in zip(names, defaults, strict=True):
+            if name in bound:
+                value = bound[name]
+            elif d is None:
+                raise self.p.error(node, f"missing argument {name!r}")
+            elif isinstance(d, tuple) and d and d[0] == "value":
+                value = self.constant(d[1], name, node)
+            else:
+                value = child.expr(d)
+            if isinstance(value, sp.Basic) and value.free_symbols and \
+                    not isinstance(value, sp.Symbol):
+                child.stmt_lines = list(self.stmt_lines)
+                value = sp.Symbol(self.emit(name, value, node), real=True)
+            child.env[name] = value
+        self.call_stack.append(key)
+        try:
+            child.body(parsed.tree)
+        finally:
+            self.call_stack.pop()
+        values = [sp.Symbol(n, real=True) for n in child.returns]
+        return tuple(values) if child.returns_tuple else values[0]
+
     # ------------------------------------------------------------ expressions
 
     def name(self, node: ast.Name) -> Any:
         if node.id in self.env:
             return self.env[node.id]
+        if node.id in self.loop_locals:
+            raise self.p.error(node, f"{node.id!r} is assigned only inside a loop",
+                               "assign it before the loop so it has a value on every path")
+        if node.id in self.branch_locals:
+            raise self.p.error(node, f"{node.id!r} is assigned on only some paths of an `if`",
+                               "assign it before the `if` or in every branch")
         if node.id in self.locals:
             raise self.p.error(node, f"{node.id!r} is used before it is assigned")
         obj = resolve_name(self.fn, node.id)
@@ -341,16 +797,65 @@ class Lowerer:
                            "use + - * / ** @ (floor division and modulo have no gradient)")
 
     def expr_Compare(self, node: ast.Compare) -> Any:
-        if len(node.ops) != 1:
-            raise self.p.error(node, "chained comparisons are not supported",
-                               "split them: `(a < b) & (b < c)`")
-        a, b = self.expr(node.left), self.expr(node.comparators[0])
         ops = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge,
                ast.Eq: sp.Eq, ast.NotEq: sp.Ne}
-        rel = ops.get(type(node.ops[0]))
-        if rel is None:
-            raise self.p.error(node, "unsupported comparison", "use < <= > >= == !=")
-        return rel(a, b, evaluate=False)
+        values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
+        parts = []
+        for op, a, b in zip(node.ops, values, values[1:], strict=False):
+            rel = ops.get(type(op))
+            if rel is None:
+                raise self.p.error(node, "unsupported comparison", "use < <= > >= == !=")
+            if not (isinstance(a, sp.Basic) and isinstance(b, sp.Basic)):
+                raise self.p.error(node, "only numbers and arrays can be compared")
+            if a.is_Number and b.is_Number:
+                parts.append(sp.true if rel(a, b) else sp.false)  # known now: a static branch
+            else:
+                parts.append(rel(a, b, evaluate=False))
+        return parts[0] if len(parts) == 1 else sp.And(*parts)
+
+    def expr_BoolOp(self, node: ast.BoolOp) -> Any:
+        values = [self.expr(v) for v in node.values]
+        for v, n in zip(values, node.values, strict=True):
+            if not isinstance(v, sp.Basic):
+                raise self.p.error(n, "`and`/`or` work on conditions here")
+        values = [sp.true if v.is_Number and v != 0 else sp.false if v.is_Number else v
+                  for v in values]
+        return sp.And(*values) if isinstance(node.op, ast.And) else sp.Or(*values)
+
+    def expr_Dict(self, node: ast.Dict) -> Any:
+        out = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            if not isinstance(k, ast.Constant):
+                raise self.p.error(node, "dict keys must be constants", "write {'w': w}")
+            out[k.value] = self.expr(v)
+        return out
+
+    def expr_Lambda(self, node: ast.Lambda) -> Any:
+        fn = ast.FunctionDef(name="<lambda>", args=node.args,
+                             body=[ast.Return(node.body, **_loc(node.body))],
+                             decorator_list=[], returns=None, **_loc(node))
+        fn.type_params = []
+        return _LocalFunction(fn, self)
+
+    def container_key(self, node: ast.Subscript, base: Any) -> Any:
+        """A constant index into a list, tuple or dict."""
+        if isinstance(base, dict):
+            if isinstance(node.slice, ast.Constant) and node.slice.value in base:
+                return node.slice.value
+            raise self.p.error(node, "a dict must be indexed with one of its constant keys")
+        if isinstance(node.slice, ast.Slice):
+            bounds = [None if b is None else self.expr(b) for b in (node.slice.lower,
+                                                                     node.slice.upper,
+                                                                     node.slice.step)]
+            if all(b is None or isinstance(b, sp.Integer) for b in bounds):
+                return slice(*[None if b is None else int(b) for b in bounds])
+        else:
+            key = self.expr(node.slice)
+            if isinstance(key, sp.Integer) and -len(base) <= int(key) < len(base):
+                return int(key)
+        raise self.p.error(node, "a list or tuple must be indexed with a constant in range",
+                           "loops over lists are unrolled: use `for v in items:` or "
+                           "stack them into an array")
 
     def expr_Attribute(self, node: ast.Attribute) -> Any:
         obj = self.static_object(node)
@@ -378,11 +883,15 @@ class Lowerer:
             if len(parts) == 1 and isinstance(parts[0], ast.Constant):
                 return st.ShapeAt(base.args[0], static(parts[0].value))
             raise self.p.error(node, "only constant indices into .shape are supported")
-        if isinstance(base, tuple):
-            if len(parts) == 1 and isinstance(parts[0], ast.Constant):
-                return base[parts[0].value]
-            raise self.p.error(node, "only constant indices into tuples are supported")
-        return st.GetItem(base, *[self.index_part(p) for p in parts])
+        if isinstance(base, (tuple, list, dict)):
+            return base[self.container_key(node, base)]
+        if isinstance(base, _LocalFunction) or base is None:
+            raise self.p.error(node, "this value cannot be indexed")
+        return st.GetItem(base, *self.index_parts(node))
+
+    def index_parts(self, node: ast.Subscript) -> list[Any]:
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        return [self.index_part(p) for p in parts]
 
     def index_part(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Slice):
@@ -409,11 +918,17 @@ class Lowerer:
 
     def expr_Call(self, node: ast.Call) -> Any:
         func = node.func
+        if isinstance(func, ast.Name) and isinstance(self.env.get(func.id), _LocalFunction):
+            return self.inline(node, self.env[func.id])
         obj = self.static_object(func)
         if obj is None and isinstance(func, ast.Attribute):
             return self.method_call(node, self.expr(func.value), func.attr)
         if obj is None:
             raise self.p.error(func, f"cannot call {ast.unparse(func)!r}")
+        obj = getattr(obj, "__symgrad_wrapped__", obj)  # a @symgrad.grad function: its source
+        builtin = self.builtin_call(node, obj)
+        if builtin is not MISSING:
+            return builtin
         if getattr(obj, "__symgrad_stop_gradient__", False):
             return st.StopGradient(self.expr(node.args[0]))
         name = _ELEMENTWISE_BY_OBJECT.get(id(obj))
@@ -427,9 +942,36 @@ class Lowerer:
             kwargs = tuple((k.arg, self.static_value(self.expr(k.value), node, k.arg))
                            for k in node.keywords)
             return st.NpConstant(static(name), static(kwargs), *[self.arg(a) for a in node.args])
+        if _is_user_function(obj):
+            return self.inline(node, obj)
         raise self.p.error(func, f"call to {_describe(obj)} is not supported",
-                           "supported: numpy elementwise functions, reductions, products and "
-                           "reshaping (calls to your own functions come later)")
+                           "supported: numpy elementwise functions, reductions, products, "
+                           "reshaping, and your own Python functions")
+
+    def builtin_call(self, node: ast.Call, obj: Any) -> Any:
+        """sum/len/float/int/range of decoration-time values; MISSING for anything else."""
+        if obj is sum and len(node.args) == 1 and not node.keywords:
+            items = self.expr(node.args[0])
+            if isinstance(items, (tuple, list)):
+                return sp.Add(*items) if items else sp.Integer(0)
+            return st.NpSum(items, static(None), static(False))  # sum over the first axis...
+        if obj in (float, int) and len(node.args) == 1 and not node.keywords:
+            value = self.expr(node.args[0])
+            if isinstance(value, sp.Basic) and value.is_Number:
+                return sp.Float(float(value)) if obj is float and not value.is_Rational \
+                    else (sp.Integer(int(value)) if obj is int else value)
+            if obj is float:
+                return value
+            raise self.p.error(node, "int() of an array value has no gradient",
+                               "compute the integer outside the differentiated function")
+        if obj is len and len(node.args) == 1:
+            value = self.expr(node.args[0])
+            if isinstance(value, (tuple, list, dict)):
+                return sp.Integer(len(value))
+            return st.Len(value)
+        if obj is range:
+            raise self.p.error(node, "range() is supported only as the iterable of a for loop")
+        return MISSING
 
     def call_args(self, node: ast.Call, names: list[str], first: Any = None) -> dict[str, Any]:
         """Bind positional and keyword arguments to ``names`` (the numpy signature)."""
@@ -478,6 +1020,8 @@ class Lowerer:
             names = ["a", "axis", "keepdims"] + (["ddof"] if name in ("var", "std") else [])
             bound = self.call_args(node, names, first)
             x = bound.get("a")
+            if isinstance(x, (tuple, list)):
+                x = st.Stack(*x, static(0))  # np.sum([a, b]) sums the stacked array
             axis = self.static_value(bound.get("axis"), node, "axis")
             keepdims = self.static_value(bound.get("keepdims", False), node, "keepdims")
             extra = [static(self.static_value(bound.get("ddof", 0), node, "ddof"))] \
@@ -595,3 +1139,115 @@ def _describe(obj: Any) -> str:
 
 def lower(parsed: Parsed) -> Function:
     return Lowerer(parsed).lower()
+
+
+@dataclass
+class _Outcome:
+    env: dict[str, Any]
+    block: Block
+    returned: bool
+    returns: list[str]
+    returns_tuple: bool
+
+
+class _LocalFunction:
+    """A nested ``def`` or lambda: inlined where it is called, reading its definer's names."""
+
+    def __init__(self, node: ast.FunctionDef, definer: Lowerer) -> None:
+        self.node = node
+        self.definer = definer
+
+
+_STATEMENT_HINTS = {
+    "Try": "exceptions are not differentiable control flow: check inputs before calling",
+    "Raise": "raise errors before calling the differentiated function",
+    "ClassDef": "define classes outside the differentiated function",
+    "Global": "a differentiated function cannot write globals: return the value instead",
+    "Nonlocal": "return the value instead of writing an enclosing function's variable",
+    "Delete": "drop the `del`: names go out of scope at the end of the function",
+    "Import": "import at module level",
+    "ImportFrom": "import at module level",
+    "Assert": "check inputs before calling the differentiated function",
+    "AsyncFunctionDef": "async functions are not supported",
+    "Match": "use if/elif/else",
+}
+_STDLIB_PATHS = tuple(p for p in {sysconfig.get_paths().get(k) for k in
+                                  ("stdlib", "platstdlib")} if p)
+
+
+def _is_user_function(obj: Any) -> bool:
+    """A plain Python function of the user's own code (not numpy's or the standard library's)."""
+    if not inspect.isfunction(obj):
+        return False
+    if (getattr(obj, "__module__", "") or "").split(".")[0] in _LIBRARY_ROOTS:
+        return False
+    return not obj.__code__.co_filename.startswith(_STDLIB_PATHS)
+
+
+def _loc(node: ast.AST) -> dict[str, int]:
+    return {k: getattr(node, k) for k in ("lineno", "col_offset", "end_lineno",
+                                          "end_col_offset") if hasattr(node, k)}
+
+
+def _walk_scope_list(body: list[ast.stmt]) -> Any:
+    """ast.walk over statements without entering nested functions, lambdas or classes."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                      ast.ClassDef)):
+                stack.append(child)
+            else:
+                yield child
+
+
+def _walk_scope(tree: ast.FunctionDef) -> Any:
+    return _walk_scope_list(list(tree.body))
+
+
+def _assigned_in(body: list[ast.stmt]) -> set[str]:
+    """Names a block rebinds: plain and augmented assignment, ``name[i] = ...``, loop targets."""
+    out = set()
+    for node in _walk_scope_list(body):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and \
+                isinstance(node.value, ast.Name):
+            out.add(node.value.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out.add(node.name)
+    return out
+
+
+def _jumps(node: ast.If) -> bool:
+    """Whether a branch contains return, or break/continue of the enclosing loop."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Return, ast.Break, ast.Continue)):
+            return True
+        for child in ast.iter_child_nodes(n):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                  ast.ClassDef)):
+                continue
+            if isinstance(child, (ast.For, ast.While)):
+                # break/continue inside belong to that loop; a return would still jump
+                if any(isinstance(x, ast.Return) for x in ast.walk(child)):
+                    return True
+                continue
+            stack.append(child)
+    return False
+
+
+def _terminates(body: list[ast.stmt]) -> bool:
+    """Whether every path through the statements ends in return, break or continue."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, (ast.Return, ast.Break, ast.Continue, ast.Raise)):
+        return True
+    if isinstance(last, ast.If):
+        return _terminates(last.body) and _terminates(last.orelse)
+    return False

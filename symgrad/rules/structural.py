@@ -461,6 +461,57 @@ class ScatterInto(Structural):
         return f"_getitem_grad({g}, {x}, np.s_[{index[1:-1].rstrip(',') or '()'}])"
 
 
+class SetItem(Structural):
+    """``x[index] = v`` as a value: a copy of x with v written at the index; args (x, v, *index).
+
+    The copy is what keeps the caller's arrays (and any value the backward pass reads)
+    unchanged; codegen prints it as ``y = x.copy(); y[index] = v``.
+    """
+
+    n_diff = 2
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[0]
+
+    def index_text(self, printer: Any) -> str:
+        return ", ".join(format_index_part(printer, p) for p in self.args[2:]) or "()"
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_set_item")
+        return (f"_set_item({_a(printer, self.args[0])}, np.s_[{self.index_text(printer)}], "
+                f"{_a(printer, self.args[1])})")
+
+    def vjp(self, g: Any) -> list[Any]:
+        index = self.args[2:]
+        return [ClearItem(g, *index), SumTo(GetItem(g, *index), self.args[1])]
+
+
+class ClearItem(Structural):
+    """The cotangent of the overwritten array: g with zeros where it was written; args (g, *index)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[0]
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_zero_at")
+        parts = ", ".join(format_index_part(printer, p) for p in self.args[1:]) or "()"
+        return f"_zero_at({_a(printer, self.args[0])}, np.s_[{parts}])"
+
+
+class GradZeros(Structural):
+    """A float64 zero gradient shaped like x (never x's integer dtype): args (x,)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[0]
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.zeros(np.shape({_a(printer, self.args[0])}))"
+
+
 # ---------------------------------------------------------------- constructors
 
 
