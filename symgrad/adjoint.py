@@ -112,7 +112,7 @@ def fuse(fn: Function) -> tuple[list[Any], dict[Any, str]]:
         for sym in (s.expr.free_symbols if isinstance(s, Assign) else _header_reads(s)):
             uses[sym.name] = uses.get(sym.name, 0) + (1 if isinstance(s, Assign) else 2)
     inlined: dict[Any, str] = {}
-    return _fuse_block(fn.body.stmts, uses, set(fn.returns), inlined), inlined
+    return _fuse_block(fn.body.stmts, uses, set(fn.returns), inlined, False), inlined
 
 
 def _walk_all(stmts: list[Any]) -> Any:
@@ -140,8 +140,36 @@ def _header_reads(s: Any) -> set[Any]:
     return out
 
 
+_COSTLY = (st.MatMul, st.Dot, st.Inner, st.Outer, *st.REDUCTIONS.values())
+
+
+def _hoist(s: Assign, taken: set[str]) -> list[Assign]:
+    """In a loop body, give products and reductions inside a region names of their own.
+
+    The backward pass of an iteration can then read them from the tape instead of
+    computing them again (a straight-line function shares them through cse instead).
+    """
+    found = [n for n in sp.preorder_traversal(s.expr) if isinstance(n, _COSTLY)]
+    if not found or isinstance(s.expr, Structural):
+        return [s]
+    out, replace = [], {}
+    for node in dict.fromkeys(found):
+        if any(node.has(other) for other in replace):
+            continue
+        k, name = 0, f"{s.target}_in"
+        while name in taken:
+            k += 1
+            name = f"{s.target}_in{k}"
+        taken.add(name)
+        replace[node] = sp.Symbol(name, real=True)
+        out.append(Assign(name, node, s.lineno, list(s.lines), name))
+    if not replace:
+        return [s]
+    return out + [Assign(s.target, s.expr.xreplace(replace), s.lineno, s.lines, s.user_name)]
+
+
 def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
-                inlined: dict[Any, str]) -> list[Any]:
+                inlined: dict[Any, str], in_loop: bool) -> list[Any]:
     direct: dict[str, int] = {}
     for s in stmts:
         if isinstance(s, Assign):
@@ -152,14 +180,15 @@ def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
     inlined_lines: dict[str, list[tuple[int, list[str]]]] = {}
     for s in stmts:
         if isinstance(s, If):
-            out.append(If(s.cond, Block(_fuse_block(s.then.stmts, uses, keep, inlined)),
-                          Block(_fuse_block(s.orelse.stmts, uses, keep, inlined)),
+            out.append(If(s.cond, Block(_fuse_block(s.then.stmts, uses, keep, inlined, in_loop)),
+                          Block(_fuse_block(s.orelse.stmts, uses, keep, inlined, in_loop)),
                           [Phi(p.target, p.then, p.orelse) for p in s.phis], s.lineno,
                           s.lines))
             continue
         if isinstance(s, Loop):
             out.append(Loop(s.kind, s.var, s.bounds, s.cond,
-                            Block(_fuse_block(s.body.stmts, uses, keep, inlined)), s.carried,
+                            Block(_fuse_block(s.body.stmts, uses, keep, inlined, True)),
+                            s.carried,
                             s.stop, s.lineno, s.lines))
             continue
         expr = s.expr.xreplace(replace) if replace else s.expr
@@ -176,7 +205,8 @@ def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
         merged: list[str] = []
         for _, ls in sorted(lines, key=lambda t: t[0]):
             merged.extend(line for line in ls if line not in merged)
-        out.append(Assign(s.target, expr, s.lineno, merged, s.user_name))
+        fused = Assign(s.target, expr, s.lineno, merged, s.user_name)
+        out.extend(_hoist(fused, set(uses)) if in_loop else [fused])
     return out
 
 
@@ -389,14 +419,22 @@ class Sweep:
         Returns them with what is left in ``acc``: the contributions to values defined
         outside the block, which the caller turns into joins or loop accumulations.
         """
-        saved = self.acc, self.backward, self._comment, self.primal_of
+        saved = self.acc, self.backward, self._comment, self.primal_of, self.rep
         self.acc, self.backward, self._comment = acc, [], []
         self.primal_of = {**self.primal_of, **self._primal_of(stmts)}
+        local: dict[int, Any] = {}  # this block's values may stand for shapes in its backward
+        for s in stmts:
+            names = [s.target] if isinstance(s, Assign) else \
+                [p.target for p in s.phis] if isinstance(s, If) else [c.entry for c in s.carried]
+            for n in names:
+                sym = sp.Symbol(n, real=True)
+                local.setdefault(self.classes.get(sym, -1), sym)
+        self.rep = {**local, **self.rep}
         for s in reversed(stmts):
             self.reverse_stmt(s)
         out, left = self.backward, self.acc
         self.leftover_comment = self._comment
-        self.acc, self.backward, self._comment, self.primal_of = saved
+        self.acc, self.backward, self._comment, self.primal_of, self.rep = saved
         return out, left
 
     def reverse_if(self, s: If) -> None:
@@ -436,6 +474,13 @@ class Sweep:
         pending = {c.entry: self.acc.pop(sp.Symbol(c.entry, real=True), []) for c in carried}
         if not any(pending.values()):
             return  # nothing after the loop needs a gradient through it
+        # the backward loop rebinds the loop's names to each iteration's values: a pending
+        # contribution that reads the value the loop left behind must be computed first
+        rebound = {sp.Symbol(n, real=True) for n in self._defined_in_loop(s)}
+        for sym in sorted(self.acc, key=lambda x: x.name):
+            contribs = self.acc[sym]
+            if contribs and any(c.free_symbols & rebound for c in contribs):
+                self.acc[sym] = [self.materialise(sym.name, sp.Add(*contribs))]
         before: list[Any] = []
         names: dict[str, Any] = {}
         acc: dict[Any, list[Any]] = {}
@@ -443,6 +488,8 @@ class Sweep:
             sym = sp.Symbol(c.entry, real=True)
             name = self.grad_name(c.entry)
             total = sp.Add(*pending[c.entry]) if pending[c.entry] else st.GradZeros(sym)
+            if self.class_of(total) != self.classes[sym]:
+                total = st.FullLike(total, sym)  # a lazily broadcast cotangent: make it whole
             before.append(Stmt(name, simplify_adjoint(self.canon(total))))
             names[c.entry] = gsym = sp.Symbol(name, real=True)
             self._register(gsym, self.classes[sym], rep=False)
@@ -455,6 +502,8 @@ class Sweep:
             sym = sp.Symbol(c.entry, real=True)
             contribs = left.pop(sym, [])
             total = sp.Add(*contribs) if contribs else st.GradZeros(sym)
+            if self.class_of(total) != self.classes[sym]:
+                total = st.FullLike(total, sym)
             updates.append((names[c.entry], simplify_adjoint(self.canon(total))))
         for sym in sorted(left, key=lambda x: x.name):  # loop-invariant inputs accumulate
             name = self.grad_name(sym.name)

@@ -120,12 +120,18 @@ def _fingerprint(value: Any, depth: int = 0) -> str:
         return f"{type(value).__name__}({inner})"
     if isinstance(value, types.ModuleType):
         return f"module:{value.__name__}"
+    wrapped = getattr(value, "__symgrad_wrapped__", None)
+    if isinstance(wrapped, types.FunctionType):  # a @symgrad.grad function: its source counts
+        value = wrapped
     if isinstance(value, types.FunctionType):
-        # a user function: its identity and its code, so editing it invalidates the entry
+        # a user function is inlined: its code and everything it reads, recursively, so that
+        # editing a helper (or a helper's constant) invalidates the entry
         code = value.__code__
         h = hashlib.sha256(code.co_code)
         h.update(repr(code.co_consts).encode(errors="replace"))
         h.update(repr(code.co_names).encode())
+        if depth < 4 and value.__module__.split(".")[0] not in ("numpy", "symgrad"):
+            h.update("".join(_name_fingerprints(value, depth + 1)).encode())
         return f"function:{value.__module__}.{value.__qualname__}:{h.hexdigest()}"
     if isinstance(value, type):
         return f"type:{value.__module__}.{value.__qualname__}"
@@ -148,10 +154,36 @@ def _code_names(code: types.CodeType) -> set[str]:
     return names
 
 
-def cache_key(fn: Any, wrt: list[str] | tuple[str, ...]) -> str | None:
-    """The hex key for ``fn`` differentiated by ``wrt``; None when ``fn`` is not cachable."""
+def _name_fingerprints(fn: Any, depth: int) -> list[str]:
+    """``name=fingerprint`` for every global, closure value and builtin the code reads."""
     import builtins
 
+    parts = []
+    code = fn.__code__
+    closure = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
+    for name in sorted(_code_names(code)):
+        if name in closure:
+            try:
+                value = closure[name].cell_contents
+            except ValueError:
+                parts.append(f"{name}=<empty cell>")
+                continue
+        elif name in fn.__globals__:
+            value = fn.__globals__[name]
+        elif hasattr(builtins, name):
+            value = getattr(builtins, name)
+        else:
+            parts.append(f"{name}=<missing>")
+            continue
+        if value is fn:
+            parts.append(f"{name}=<itself>")  # recursion
+            continue
+        parts.append(f"{name}={_fingerprint(value, depth)}")
+    return parts
+
+
+def cache_key(fn: Any, wrt: list[str] | tuple[str, ...]) -> str | None:
+    """The hex key for ``fn`` differentiated by ``wrt``; None when ``fn`` is not cachable."""
     try:
         lines, firstlineno = inspect.getsourcelines(fn)
         filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
@@ -164,23 +196,7 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...]) -> str | None:
             "wrt " + ",".join(wrt),
             "defaults " + _fingerprint(fn.__defaults__ or ()),
         ]
-        code = fn.__code__
-        closure = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
-        for name in sorted(_code_names(code)):
-            if name in closure:
-                try:
-                    value = closure[name].cell_contents
-                except ValueError:
-                    parts.append(f"{name}=<empty cell>")
-                    continue
-            elif name in fn.__globals__:
-                value = fn.__globals__[name]
-            elif hasattr(builtins, name):
-                value = getattr(builtins, name)
-            else:
-                parts.append(f"{name}=<missing>")
-                continue
-            parts.append(f"{name}={_fingerprint(value)}")
+        parts += _name_fingerprints(fn, 0)
     except (_Uncachable, OSError, TypeError, ValueError, RecursionError):
         return None
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()

@@ -266,9 +266,11 @@ class _Structured:
                                              zip(stmts, exprs, strict=True)], "",
                                             self.adj.inlined)
         placed = _place_temps(replacements, reduced)
-        lines = []
+        lines: list[str] = []
         for i, (s, expr) in enumerate(zip(stmts, reduced, strict=True)):
-            lines.extend(f"{ind}# {c.strip()}" for c in s.comment if c.strip())
+            for c in dict.fromkeys(c.strip() for c in s.comment if c.strip()):
+                if f"{ind}# {c}" not in lines[-3:]:
+                    lines.append(f"{ind}# {c}")
             for t, texpr in placed.get(i, []):
                 lines.append(f"{ind}{t} = {self.printer.statement(texpr)}")
             lines.extend(self.assignment(s, expr, ind))

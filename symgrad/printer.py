@@ -96,6 +96,8 @@ class NumpyPrinter(StrPrinter):
         return self._minmax("np.maximum", expr.args)
 
     def _print_Min(self, expr: Any) -> str:
+        if all(type(a).__name__ == "Len" for a in expr.args):  # zip's trip count
+            return f"min({', '.join(self._print(a) for a in expr.args)})"
         return self._minmax("np.minimum", expr.args)
 
     def _print_Heaviside(self, expr: Any) -> str:

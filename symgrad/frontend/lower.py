@@ -54,8 +54,12 @@ def _tables() -> None:
 
 
 _CONSTANT_BY_OBJECT: dict[int, str] = {
-    id(getattr(np, n)): n for n in ["arange", "linspace", "eye", "identity", "full", "tri"]
+    id(getattr(np, n)): n for n in ["arange", "linspace", "eye", "identity", "full", "tri",
+                                    # no gradient flows through these
+                                    "all", "any", "argmax", "argmin", "isnan", "isfinite",
+                                    "isinf", "floor", "ceil", "round", "rint", "count_nonzero"]
 }
+_CONSTANT_METHODS = {"all", "any", "argmax", "argmin", "round"}
 
 _REDUCTION_METHODS = {"sum", "mean", "prod", "max", "min", "var", "std"}
 
@@ -195,6 +199,10 @@ class Lowerer:
             pass
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             self.call_statement(node.value)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, (ast.Yield, ast.YieldFrom,
+                                                                    ast.Await)):
+            raise self.p.error(node, "generators (`yield`) and `await` are not supported",
+                               "return the values (a tuple) instead of yielding them")
         else:
             raise self.p.error(node, f"unsupported statement: {type(node).__name__}",
                                _STATEMENT_HINTS.get(type(node).__name__,
@@ -300,6 +308,10 @@ class Lowerer:
         if isinstance(value, (tuple, list, dict)) or value is None:
             raise self.p.error(node, "only numbers and arrays can be written into an array")
         parts = self.index_parts(target)
+        if isinstance(value, sp.Basic) and any(
+                isinstance(n, (sp.Function, st.Structural)) for n in sp.preorder_traversal(value)):
+            # a value of its own, so the backward pass can reuse it (tanh' = 1 - y**2)
+            value = sp.Symbol(self.emit(f"{name}_item", value, node), real=True)
         self.env[name] = sp.Symbol(self.emit(name, st.SetItem(base, value, *parts), node),
                                    real=True)
 
@@ -388,9 +400,10 @@ class Lowerer:
         self.env, self.block = env, block
         return out
 
-    def join(self, cond: Any, outcomes: list[_Outcome], node: ast.AST) -> list[Phi]:
+    def join(self, cond: Any, outcomes: list[_Outcome], node: ast.AST,
+             phis: list[Phi] | None = None) -> None:
         then, orelse = outcomes
-        phis: list[Phi] = []
+        phis = list(phis or [])
         if then.returned != orelse.returned:
             raise self.p.error(node, "one branch returns and the other does not",
                                "return on every path (or on none) of this `if`")
@@ -414,11 +427,14 @@ class Lowerer:
                 if a is MISSING or b is MISSING:
                     self.branch_locals.add(key)
                     continue
+                if key == _STOP and {a, b} == {sp.true, sp.false}:
+                    env[key] = cond if a == sp.true else sp.Not(cond)  # break when cond holds
+                    continue
                 env[key] = self.join_value(key, a, b, phis, node)
             self.env = env
-        self.block.stmts.append(If(cond, then.block, orelse.block, phis,
-                                   self.p.file_lineno(node), list(self.stmt_lines)))
-        return phis
+        if phis or then.block.stmts or orelse.block.stmts:
+            self.block.stmts.append(If(cond, then.block, orelse.block, phis,
+                                       self.p.file_lineno(node), list(self.stmt_lines)))
 
     def join_value(self, key: str, a: Any, b: Any, phis: list[Phi], node: ast.AST) -> Any:
         if a is b or (isinstance(a, sp.Basic) and isinstance(b, sp.Basic) and a == b):
@@ -450,11 +466,11 @@ class Lowerer:
         outcomes = [self.branch(side(node.body)), self.branch(side(node.orelse))]
         self.stmt_lines = lines
         a, b = results
-        phis = self.join(cond, outcomes, node)
         if a == b:
+            self.join(cond, outcomes, node)
             return a
         target = self.fresh(base)
-        phis.append(Phi(target, a, b))
+        self.join(cond, outcomes, node, [Phi(target, a, b)])
         return sp.Symbol(target, real=True)
 
     # ------------------------------------------------------------ loops
@@ -486,6 +502,24 @@ class Lowerer:
             item = node.target.elts[1]
             self.loop(node, "for", node.target.elts[0].id, [st.Len(seq)], None,
                       lambda i: self.assign(item, st.GetItem(seq, i), it, node))
+            return
+        if func is zip:
+            if it.keywords or not it.args or not isinstance(node.target, ast.Tuple) or \
+                    len(node.target.elts) != len(it.args):
+                raise self.p.error(it, "write `for a, b in zip(x, y):`")
+            seqs = [self.iterable(a) for a in it.args]
+            if all(isinstance(q, (tuple, list)) for q in seqs):
+                self.unrolled(node, list(zip(*seqs, strict=False)))
+                return
+            if any(isinstance(q, (tuple, list, dict)) for q in seqs):
+                raise self.p.error(it, "zip of lists and arrays together is not supported")
+            n = st.Len(seqs[0]) if len(seqs) == 1 else sp.Min(*[st.Len(q) for q in seqs])
+
+            def bind(i: Any) -> None:
+                for t, q in zip(node.target.elts, seqs, strict=True):
+                    self.assign(t, st.GetItem(q, i), it, node)
+
+            self.loop(node, "for", "i", [n], None, bind)
             return
         seq = self.iterable(it)
         if isinstance(seq, (tuple, list, dict)):
@@ -793,8 +827,12 @@ class Lowerer:
             return a**b
         if isinstance(op, ast.MatMult):
             return st.MatMul(a, b)
+        if isinstance(op, ast.Mod):
+            return sp.Integer(int(a) % int(b)) if _ints(a, b) else st.Mod(a, b)
+        if isinstance(op, ast.FloorDiv):
+            return sp.Integer(int(a) // int(b)) if _ints(a, b) else st.FloorDiv(a, b)
         raise self.p.error(node, f"operator {type(op).__name__} is not supported",
-                           "use + - * / ** @ (floor division and modulo have no gradient)")
+                           "use + - * / // % ** @")
 
     def expr_Compare(self, node: ast.Compare) -> Any:
         ops = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge,
@@ -802,6 +840,9 @@ class Lowerer:
         values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
         parts = []
         for op, a, b in zip(node.ops, values, values[1:], strict=False):
+            if isinstance(op, (ast.Is, ast.IsNot)):
+                parts.append(self.is_none(node, a, b, isinstance(op, ast.IsNot)))
+                continue
             rel = ops.get(type(op))
             if rel is None:
                 raise self.p.error(node, "unsupported comparison", "use < <= > >= == !=")
@@ -812,6 +853,16 @@ class Lowerer:
             else:
                 parts.append(rel(a, b, evaluate=False))
         return parts[0] if len(parts) == 1 else sp.And(*parts)
+
+    def is_none(self, node: ast.AST, a: Any, b: Any, negate: bool) -> Any:
+        """``x is None``: decided now unless x is a parameter (an optional argument)."""
+        if b is not None:
+            a, b = b, a
+        if b is not None:
+            raise self.p.error(node, "`is` is supported only to compare with None")
+        if a is None or not isinstance(a, sp.Symbol) or a.name not in self.versions:
+            return sp.true if (a is None) != negate else sp.false
+        return st.IsNone(a, static(negate))
 
     def expr_BoolOp(self, node: ast.BoolOp) -> Any:
         values = [self.expr(v) for v in node.values]
@@ -1119,6 +1170,11 @@ class Lowerer:
             return st.StopGradient(base) if method == "detach" else base
         if method == "clip":
             return self.elementwise_call(node, "clip", base)
+        if method in _CONSTANT_METHODS:
+            kwargs = tuple((k.arg, self.static_value(self.expr(k.value), node, k.arg))
+                           for k in node.keywords)
+            return st.NpConstant(static(method), static(kwargs), base,
+                                 *[self.arg(a) for a in node.args])
         raise self.p.error(node, f"method .{method}() is not supported",
                            "supported: .sum .mean .max .min .prod .var .std .reshape .ravel "
                            ".transpose .squeeze .dot .clip .copy .detach")
@@ -1182,6 +1238,10 @@ def _is_user_function(obj: Any) -> bool:
     if (getattr(obj, "__module__", "") or "").split(".")[0] in _LIBRARY_ROOTS:
         return False
     return not obj.__code__.co_filename.startswith(_STDLIB_PATHS)
+
+
+def _ints(a: Any, b: Any) -> bool:
+    return isinstance(a, sp.Integer) and isinstance(b, sp.Integer) and b != 0
 
 
 def _loc(node: ast.AST) -> dict[str, int]:

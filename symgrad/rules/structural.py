@@ -630,6 +630,43 @@ class Len(_Meta):
         return f"len({_a(printer, self.args[0])})"
 
 
+class IsNone(_Meta):
+    """``x is None`` (args: x, Static(negate)): a runtime test of an optional argument."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{_p(printer, self.args[0])} is {'not ' if sval(self.args[1]) else ''}None"
+
+
+class FloorDiv(Structural):
+    """``a // b``: piecewise constant, no gradient."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return join_classes(arg_classes, fresh)
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{_p(printer, self.args[0])} // {_p(printer, self.args[1])}"
+
+
+class Mod(Structural):
+    """``a % b`` (Python's sign convention, like np.mod): d/da = 1, d/db = -(a // b)."""
+
+    n_diff = 2
+    needs_full_g = False
+    vjp_exact = False
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return join_classes(arg_classes, fresh)
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{_p(printer, self.args[0])} % {_p(printer, self.args[1])}"
+
+    def vjp(self, g: Any) -> list[Any]:
+        a, b = self.args
+        return [SumTo(g, a), SumTo(-g * FloorDiv(a, b), b)]
+
+
 class StopGradient(Structural):
     """x.detach(), symgrad.stop_gradient(x), or a value computed under no_grad."""
 
