@@ -467,7 +467,7 @@ class Sweep:
             gsym = sp.Symbol(name, real=True)
             self._register(gsym, self.class_of(sym), rep=False)
             self.contribute(sym, gsym)
-        self.backward.append(BIf(s.cond, sides[0][0], sides[1][0], self.take_comment(s.lines)))
+        self.backward.append(BIf(s.cond, sides[0][0], sides[1][0], self.take_comment([])))
 
     def reverse_loop(self, s: Loop) -> None:
         carried = [c for c in s.carried if sp.Symbol(c.entry, real=True) in self.active]
@@ -533,7 +533,7 @@ class Sweep:
                 self.contribute(c.init, names[c.entry])
         variant = self._defined_in_loop(s)
         s.taped = [n for n in variant if n in _backward_reads(body)]
-        s.tape = self._unique("tape")
+        s.tape = self._unique("tape" if s.taped else "steps")
         self.backward.extend(before)
         self.backward.append(BLoop(s, body, self.take_comment(s.lines)))
 

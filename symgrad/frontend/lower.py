@@ -264,6 +264,9 @@ class Lowerer:
             if value is None:
                 raise self.p.error(value_node, "None cannot be assigned here",
                                    "symgrad differentiates numbers and arrays")
+            if isinstance(value_node, ast.Constant) and isinstance(value_node.value, float) \
+                    and isinstance(value, sp.Integer):
+                value = sp.Float(value_node.value)  # s = 0.0 stays a float, not the int 0
             self.env[target.id] = sp.Symbol(self.emit(target.id, value, node), real=True)
             return
         if isinstance(target, (ast.Tuple, ast.List)):

@@ -1,0 +1,204 @@
+"""Control flow through the whole product: generated code, tape, export, cache, Tensor, errors."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from gradutil import check_grads
+
+import symgrad
+from symgrad import cache
+
+rng = np.random.default_rng(3)
+
+
+def rnn(W, x, h):
+    for t in range(x.shape[0]):
+        h = np.tanh(W @ h + x[t])
+    return np.sum(h)
+
+
+def linear_accumulate(x, n):
+    s = np.zeros_like(x)
+    for _ in range(n):
+        s = s + x * 2.0
+    return np.sum(s)
+
+
+def product_accumulate(x, n):
+    s = np.ones_like(x)
+    for _ in range(n):
+        s = s * np.sin(x)
+    return np.sum(s)
+
+
+def branchy(x, a):
+    if a > 0:
+        y = np.sin(x) * a
+    else:
+        y = x**2
+    return np.sum(y)
+
+
+def _function_def(source: str, name: str) -> ast.FunctionDef:
+    tree = ast.parse(source)
+    return next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+
+
+def _tape_appends(fn: ast.FunctionDef) -> list[str]:
+    return [ast.unparse(n.args[0]) for n in ast.walk(fn)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "append"]
+
+
+def test_generated_code_keeps_the_loop_and_the_branch():
+    loop_src = symgrad.grad(rnn).source
+    for name in ("rnn", "rnn_grad", "rnn_value_and_grad"):
+        fn = _function_def(loop_src, name)
+        loops = [n for n in ast.walk(fn) if isinstance(n, ast.For)]
+        assert loops, name  # not unrolled
+    grad_fn = _function_def(loop_src, "rnn_grad")
+    assert any(isinstance(n.iter, ast.Call) and ast.unparse(n.iter.func) == "reversed"
+               for n in ast.walk(grad_fn) if isinstance(n, ast.For))
+    branch_src = symgrad.grad(branchy).source
+    grad_fn = _function_def(branch_src, "branchy_grad")
+    assert sum(isinstance(n, ast.If) for n in ast.walk(grad_fn)) == 2  # forward and backward
+
+
+def test_tape_holds_only_what_the_backward_reads():
+    src = symgrad.grad(linear_accumulate, wrt="x").source
+    assert _tape_appends(_function_def(src, "linear_accumulate")) == []  # the primal: no tape
+    # the backward of s = s + 2*x reads no value of the iteration: it only counts them
+    assert _tape_appends(_function_def(src, "linear_accumulate_grad")) == []
+    x = rng.normal(size=5)
+    np.testing.assert_allclose(symgrad.grad(linear_accumulate, wrt="x").grad(x, 3), 6.0)
+    # s = s * sin(x) needs each iteration's incoming s (and nothing else)
+    G = symgrad.grad(product_accumulate, wrt="x")
+    appends = _tape_appends(_function_def(G.source, "product_accumulate_grad"))
+    assert len(appends) == 1 and "," not in appends[0], appends
+    np.testing.assert_allclose(G.grad(x, 3), 3 * np.sin(x) ** 2 * np.cos(x))
+
+
+def test_rnn_tapes_each_step_once_and_matches_finite_differences():
+    G = symgrad.grad(rnn)
+    args = (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3)), rng.normal(size=3))
+    check_grads(G, *args)
+    appends = _tape_appends(_function_def(G.source, "rnn_grad"))
+    assert len(appends) == 1
+
+
+def test_grad_function_is_deterministic_across_repeated_calls():
+    G = symgrad.grad(rnn)
+    args = (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3)), rng.normal(size=3))
+    first = G.grad(*args)
+    second = G.grad(*args)  # no tape left over from the first call
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_value_and_grad_returns_the_final_loop_value_not_a_rewound_one():
+    def power_loop(x):
+        h = x
+        for _ in range(3):
+            h = h * x
+        return h
+
+    G = symgrad.grad(power_loop)
+    x = rng.normal(size=3)
+    value, grad = G.value_and_grad(x, seed=np.ones(3))
+    np.testing.assert_allclose(value, x**4)
+    np.testing.assert_allclose(grad, 4 * x**3)
+
+
+def test_exported_loop_module_self_checks_in_a_fresh_interpreter(tmp_path):
+    G = symgrad.grad(rnn)
+    args = (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3)), rng.normal(size=3))
+    path = G.export(tmp_path / "rnn_grad.py", example_args=args)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-I", str(path)], capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ok" in proc.stdout
+
+
+def test_tensor_through_a_function_with_a_loop():
+    G = symgrad.grad(rnn)
+    W, x, h = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3)), rng.normal(size=3)
+    Wt = symgrad.tensor(W, requires_grad=True)
+    out = G(Wt, x, h)
+    out.backward()
+    np.testing.assert_allclose(np.asarray(Wt.grad), G.grad(W, x, h)[0], rtol=1e-12)
+
+
+def test_formula_explains_that_it_needs_straight_line_code():
+    with pytest.raises(symgrad.SymgradError, match="control flow"):
+        symgrad.grad(rnn).formula(np.eye(2), np.ones((2, 2)), np.zeros(2))
+
+
+SCALE = 2.0
+
+
+def scaled(v):
+    return v * SCALE
+
+
+def calls_scaled(x):
+    return np.sum(scaled(x) ** 2)
+
+
+def test_cache_key_follows_an_inlined_helper_and_its_globals(monkeypatch):
+    before = cache.cache_key(calls_scaled, ["x"])
+    monkeypatch.setitem(globals(), "SCALE", 3.0)
+    after_constant = cache.cache_key(calls_scaled, ["x"])
+
+    def other(v):
+        return v * 5.0
+
+    monkeypatch.setitem(globals(), "scaled", other)
+    after_helper = cache.cache_key(calls_scaled, ["x"])
+    assert len({before, after_constant, after_helper}) == 3
+
+
+def test_helper_edits_change_the_gradient(monkeypatch):
+    x = rng.normal(size=3)
+    monkeypatch.setitem(globals(), "SCALE", 3.0)
+    np.testing.assert_allclose(symgrad.grad(calls_scaled).grad(x), 2 * 9.0 * x)
+
+
+def recursive_power(x, n):
+    if n == 0:
+        return 1.0
+    return x * recursive_power(x, n - 1)
+
+
+def uses_recursion(x):
+    return np.sum(recursive_power(x, 4))
+
+
+def test_recursion_with_a_constant_depth_is_inlined():
+    G = symgrad.grad(uses_recursion)
+    x = rng.normal(size=3)
+    np.testing.assert_allclose(G.grad(x), 4 * x**3)
+    assert "recursive_power" not in _function_def(G.source, "uses_recursion_grad").name
+
+
+def test_caller_arrays_are_never_written():
+    def writes_argument(x, buf):
+        buf[0] = np.sin(x[0])
+        x[1] = x[1] * 3
+        return np.sum(x * buf)
+
+    G = symgrad.grad(writes_argument)
+    x, buf = rng.normal(size=3), rng.normal(size=3)
+    x0, buf0 = x.copy(), buf.copy()
+    gx, gbuf = G.grad(x, buf)
+    np.testing.assert_allclose(gx, [np.sin(x0[0]) + x0[0] * np.cos(x0[0]), 3 * buf0[1], buf0[2]])
+    np.testing.assert_allclose(gbuf, [0.0, 3 * x0[1], x0[2]])
+    G(x, buf)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(buf, buf0)
