@@ -219,6 +219,7 @@ class _Structured:
     def __init__(self, adj: Adjoint, printer: NumpyPrinter, temp_names: Any) -> None:
         self.adj = adj
         self.printer = printer
+        self.temp_names = temp_names
         self.temps = temp_names()
         self.rename = _phi_names(adj.forward)
 
@@ -388,6 +389,7 @@ class _Structured:
     def function(self, name: str, params: str, prune: bool, grad: bool, returns: str,
                  doc: str, seed_stmt: str | None = None) -> str:
         adj = self.adj
+        self.temps = self.temp_names()  # t0, t1, ... afresh in each function
         keep = _needed_structured(adj.forward, adj.backward) if prune else None
         lines = [f"def {name}({params}):", f'{INDENT}"""{doc}"""']
         lines += self.forward(adj.forward, INDENT, grad, keep)
