@@ -120,9 +120,14 @@ class GradFunction:
         return self.value_and_grad(*args, seed=seed, **kwargs)[1]
 
 
+_SCALAR_TYPES = {float, int, np.float64, np.float32, np.float16, np.int64}
+
+
 def _check_scalar(name: str, value: Any) -> None:
     values = value if isinstance(value, tuple) else (value,)
     for v in values:
+        if type(v) in _SCALAR_TYPES:
+            continue
         if np.ndim(v) != 0:
             raise SymgradError(
                 f"{name} returned an array of shape {np.shape(v)}: grad can be implicitly "

@@ -31,7 +31,8 @@ _LITERAL_MAX = 64  # arrays larger than this are embedded as hex bytes
 
 def describe_call(args: tuple, kwargs: dict) -> tuple:
     """A cheap description of a call: floating arrays by shape, everything else by value."""
-    return tuple(_describe(a) for a in args), {k: _describe(v) for k, v in kwargs.items()}
+    return tuple(map(_describe, args)), ({k: _describe(v) for k, v in kwargs.items()}
+                                         if kwargs else {})
 
 
 class _Shaped:
@@ -58,8 +59,9 @@ class _Opaque:
 
 def _describe(value: Any) -> Any:
     if isinstance(value, np.ndarray):
-        if value.dtype.kind in "fc":
-            return _Shaped(value.shape, value.dtype.str)
+        dtype = value.dtype
+        if dtype.kind in "fc":
+            return _Shaped(value.shape, dtype)  # np.dtype(...) accepts the dtype itself
         return value if value.size <= 10_000 else _Opaque("large integer array")
     if value is None or isinstance(value, (bool, int, float, complex, str, np.generic, tuple)):
         return value
