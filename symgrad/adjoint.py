@@ -399,6 +399,18 @@ class Sweep:
                     break
         return out
 
+    def settle_pending(self, names: set[str]) -> None:
+        """Compute now the pending contributions that read ``names``.
+
+        A backward loop rebinds its loop's names to each iteration's values; a contribution
+        waiting in ``acc`` that reads the value a loop left behind must not see them.
+        """
+        rebound = {sp.Symbol(n, real=True) for n in names}
+        for sym in sorted(self.acc, key=lambda x: x.name):
+            contribs = self.acc[sym]
+            if contribs and any(c.free_symbols & rebound for c in contribs):
+                self.acc[sym] = [self.materialise(sym.name, sp.Add(*contribs))]
+
     def reverse_stmt(self, s: Any) -> None:
         if isinstance(s, If):
             self.reverse_if(s)
@@ -446,6 +458,8 @@ class Sweep:
                 seeds.append((phi, self.materialise(phi.target, sp.Add(*contribs))))
         if not seeds:
             return  # no gradient flows through this branch
+        if any(isinstance(x, Loop) for x in _walk_all([s])):
+            self.settle_pending(set(defines(s)))  # a loop inside: its backward rebinds names
         sides, comments = [], []
         for side in ("then", "orelse"):
             acc: dict[Any, list[Any]] = {}
@@ -474,13 +488,7 @@ class Sweep:
         pending = {c.entry: self.acc.pop(sp.Symbol(c.entry, real=True), []) for c in carried}
         if not any(pending.values()):
             return  # nothing after the loop needs a gradient through it
-        # the backward loop rebinds the loop's names to each iteration's values: a pending
-        # contribution that reads the value the loop left behind must be computed first
-        rebound = {sp.Symbol(n, real=True) for n in self._defined_in_loop(s)}
-        for sym in sorted(self.acc, key=lambda x: x.name):
-            contribs = self.acc[sym]
-            if contribs and any(c.free_symbols & rebound for c in contribs):
-                self.acc[sym] = [self.materialise(sym.name, sp.Add(*contribs))]
+        self.settle_pending(set(self._defined_in_loop(s)))
         before: list[Any] = []
         names: dict[str, Any] = {}
         acc: dict[Any, list[Any]] = {}
@@ -495,7 +503,12 @@ class Sweep:
             self._register(gsym, self.classes[sym], rep=False)
             if isinstance(c.exit, sp.Symbol) and c.exit in self.active:
                 acc.setdefault(c.exit, []).append(gsym)
+        rebound = {sp.Symbol(n, real=True) for n in self._defined_in_loop(s)}
+        outer_primal = self.primal_of
+        self.primal_of = {e: v for e, v in outer_primal.items()
+                          if not (e.free_symbols & rebound) and v not in rebound}
         body, left = self.reverse_block(s.body.stmts, acc)
+        self.primal_of = outer_primal
         comment = self.leftover_comment
         updates = []
         for c in carried:  # the cotangent of this iteration's entry is the previous exit's

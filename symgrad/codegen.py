@@ -319,7 +319,7 @@ class _Structured:
             body = self.forward(block.stmts, inner, tape, None)
             body += self.run([Stmt(p.target, getattr(p, side)) for p in s.phis], inner)
             sides.append(body)
-        lines = [f"{ind}if {self.cond(s.cond)}:"] + (sides[0] or [f"{inner}pass"])
+        lines = [f"{ind}if {self.cond(s.cond)}:"] + _or_pass(sides[0], inner)
         if sides[1]:
             lines += [f"{ind}else:"] + sides[1]
         return lines
@@ -353,7 +353,7 @@ class _Structured:
                         f"{', '.join(self.text(m[1]) for m in moves)}")
         if s.stop is not None:
             body += [f"{inner}if {self.cond(s.stop)}:", f"{inner}{INDENT}break"]
-        return lines + (body or [f"{inner}pass"])
+        return lines + _or_pass(body, inner)
 
     # -------------------------------------------------------------- backward
 
@@ -370,7 +370,7 @@ class _Structured:
             lines.extend(f"{ind}# {c.strip()}" for c in item.comment if c.strip())
             if isinstance(item, BIf):
                 lines.append(f"{ind}if {self.cond(item.cond)}:")
-                lines += self.backward(item.then, inner) or [f"{inner}pass"]
+                lines += _or_pass(self.backward(item.then, inner), inner)
                 other = self.backward(item.orelse, inner)
                 if other:
                     lines += [f"{ind}else:"] + other
@@ -381,7 +381,7 @@ class _Structured:
                     lines.append(f"{ind}for _ in range({loop.tape}):")
                 else:
                     lines.append(f"{ind}for {', '.join(names)} in reversed({loop.tape}):")
-                lines += self.backward(item.body, inner) or [f"{inner}pass"]
+                lines += _or_pass(self.backward(item.body, inner), inner)
         return lines + self.run(run, ind)
 
     # -------------------------------------------------------------- functions
@@ -406,6 +406,13 @@ class _Structured:
 
     def _rename_text(self, text: str) -> str:
         return re.sub(r"\w+", lambda m: self.n(m.group(0)), text)
+
+
+def _or_pass(lines: list[str], ind: str) -> list[str]:
+    """A block needs a statement: comments alone (or nothing) get ``pass``."""
+    if any(not line.lstrip().startswith("#") for line in lines):
+        return lines
+    return lines + [f"{ind}pass"]
 
 
 def _phi_names(stmts: list[Any]) -> dict[str, str]:

@@ -47,6 +47,7 @@ def _tables() -> None:
         "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "dot", "matmul",
         "inner", "outer", "transpose", "reshape", "ravel", "expand_dims", "squeeze",
         "concatenate", "stack", "zeros", "ones", "zeros_like", "ones_like", "array", "asarray",
+        "copy",
         "shape", "size", "ndim",
     ]:
         _STRUCTURAL_BY_OBJECT[id(getattr(np, name))] = ew.ALIASES.get(name, name)
@@ -493,6 +494,16 @@ class Lowerer:
                 raise self.p.error(node.target, "a range loop needs a plain loop variable")
             self.loop(node, "for", node.target.id, bounds, None, None)
             return
+        written = {n.value.id for n in _walk_scope_list(node.body)
+                   if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
+                   and isinstance(n.value, ast.Name)}
+        for source in ([it] if func is None else list(it.args)):
+            if isinstance(source, ast.Name) and source.id in written:
+                # numpy's iterator would see the writes as it goes; symgrad iterates over the
+                # array as it was when the loop began
+                raise self.p.error(source, f"the loop iterates over {source.id!r} and its body "
+                                   "writes into it", f"loop over range(len({source.id})) and "
+                                   f"index {source.id}[i] where you mean its current value")
         if func is enumerate:
             if len(it.args) != 1 or it.keywords or not (
                     isinstance(node.target, ast.Tuple) and len(node.target.elts) == 2 and
@@ -815,9 +826,17 @@ class Lowerer:
 
     def binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         for v in (a, b):
-            if v is None or isinstance(v, tuple):
-                raise self.p.error(node, "arithmetic on a tuple or None is not supported",
-                                   "wrap the values in np.array([...]) to compute with them")
+            if v is None or isinstance(v, (tuple, list, dict, _LocalFunction)):
+                raise self.p.error(node, "arithmetic on a tuple, list or None is not supported",
+                                   "wrap the values in np.stack([...]) to compute with them")
+        value = self._binop(op, a, b, node)
+        operands = [v for v in (a, b) if isinstance(v, sp.Basic) and v.free_symbols]
+        if isinstance(value, sp.Basic) and not value.free_symbols and operands:
+            # x - x is 0 to SymPy, but an array of zeros shaped like x to numpy
+            return st.ConstantLike(value, *operands)
+        return value
+
+    def _binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         if isinstance(op, ast.Add):
             return a + b
         if isinstance(op, ast.Sub):
@@ -1115,7 +1134,7 @@ class Lowerer:
         if name in ("zeros_like", "ones_like"):
             bound = self.call_args(node, ["a"], first)
             return (st.ZerosLike if name == "zeros_like" else st.OnesLike)(bound["a"])
-        if name in ("array", "asarray"):
+        if name in ("array", "asarray", "copy"):
             return self.array_literal(node)
         if name in ("shape", "size", "ndim", "len"):
             bound = self.call_args(node, ["a"], first)
@@ -1134,6 +1153,11 @@ class Lowerer:
     def array_literal(self, node: ast.Call) -> Any:
         if len(node.args) != 1 or node.keywords:
             raise self.p.error(node, "np.array takes one list literal here")
+        if not isinstance(node.args[0], (ast.List, ast.Tuple)):
+            value = self.expr(node.args[0])  # np.array(x): a copy, and values are never written
+            if isinstance(value, (list, tuple)):
+                return st.Stack(*value, static(0))
+            return value
         layout: list[tuple[int, ...]] = []
         elements: list[Any] = []
 

@@ -630,6 +630,21 @@ class Len(_Meta):
         return f"len({_a(printer, self.args[0])})"
 
 
+class ConstantLike(Structural):
+    """A constant broadcast to its operands' shape (``x - x``): args (value, *operands)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return join_classes(arg_classes[1:], fresh)
+
+    def _numpycode(self, printer: Any) -> str:
+        operands = self.args[1:]
+        shape = f"np.shape({_a(printer, operands[0])})" if len(operands) == 1 else \
+            f"np.broadcast({', '.join(_a(printer, o) for o in operands)}).shape"
+        return f"np.full({shape}, {_a(printer, self.args[0])})"
+
+
 class IsNone(_Meta):
     """``x is None`` (args: x, Static(negate)): a runtime test of an optional argument."""
 
