@@ -237,6 +237,10 @@ class _Structured:
     def n(self, name: str) -> str:
         return self.rename.get(name, name)
 
+    def taped(self, loop: Loop) -> list[str]:
+        """The printed names a loop tapes (joined names print once)."""
+        return list(dict.fromkeys(self.n(n) for n in loop.taped))
+
     def text(self, expr: Any) -> str:
         return self.printer.statement(self.r(expr))
 
@@ -330,8 +334,9 @@ class _Structured:
         lines = self.run([Stmt(c.entry, c.init) for c in s.carried], ind)
         if record:
             lines.append(f"{ind}{s.tape} = []" if s.taped else f"{ind}{s.tape} = 0")
-            sometimes = [n for n in s.taped if n not in _always_defined(s)]
-            lines += [f"{ind}{self.n(n)} = None  # set in a branch" for n in sometimes]
+            always = {self.n(n) for n in _always_defined(s)}
+            sometimes = [n for n in self.taped(s) if n not in always]
+            lines += [f"{ind}{n} = None  # set in a branch" for n in sometimes]
         if s.kind == "for":
             bounds = ", ".join(self.text(b) for b in s.bounds)
             lines.append(f"{ind}for {s.var} in range({bounds}):")
@@ -339,18 +344,17 @@ class _Structured:
             lines.append(f"{ind}while {self.cond(s.cond)}:")
         body = self.forward(s.body.stmts, inner, tape, None)
         if record:
-            names = [self.n(n) for n in s.taped]
+            names = self.taped(s)
             if not names:
                 body.append(f"{inner}{s.tape} += 1")
             else:
                 item = names[0] if len(names) == 1 else f"({', '.join(names)})"
                 body.append(f"{inner}{s.tape}.append({item})")
-        moves = [(c.entry, c.exit) for c in s.carried if c.exit != sp.Symbol(c.entry, real=True)]
-        if len(moves) == 1:
-            body.append(f"{inner}{moves[0][0]} = {self.text(moves[0][1])}")
-        elif moves:
+        moves = [(self.n(c.entry), self.text(c.exit)) for c in s.carried]
+        moves = [(entry, exit_) for entry, exit_ in moves if entry != exit_]
+        if moves:
             body.append(f"{inner}{', '.join(m[0] for m in moves)} = "
-                        f"{', '.join(self.text(m[1]) for m in moves)}")
+                        f"{', '.join(m[1] for m in moves)}")
         if s.stop is not None:
             body += [f"{inner}if {self.cond(s.stop)}:", f"{inner}{INDENT}break"]
         return lines + _or_pass(body, inner)
@@ -376,7 +380,7 @@ class _Structured:
                     lines += [f"{ind}else:"] + other
             else:
                 loop = item.loop
-                names = [self.n(n) for n in loop.taped]
+                names = self.taped(loop)
                 if not names:
                     lines.append(f"{ind}for _ in range({loop.tape}):")
                 else:

@@ -41,9 +41,6 @@ from hypothesis import strategies as st
 import symgrad
 
 EXAMPLES = int(os.environ.get("SYMGRAD_FUZZ_EXAMPLES", "60"))
-# Known bugs (pinned as strict xfails below) the generator steers around, so that the random
-# test stays green and keeps hunting for new ones; SYMGRAD_FUZZ_KNOWN_BUGS=1 generates them too.
-AVOID_KNOWN_BUGS = os.environ.get("SYMGRAD_FUZZ_KNOWN_BUGS", "") != "1"
 MARGIN = 1e-3
 N_VALUES = (0, 1, 2, 3)
 _MODULE_DIR = tempfile.mkdtemp(prefix="symgrad_fuzz_")
@@ -80,7 +77,6 @@ class Scope:
     loop: str | None = None  # innermost loop kind: "for" / "while" (break/continue allowed)
     counter: str | None = None  # the innermost while loop's counter
     depth: int = 0
-    in_branch: bool = False  # inside an if/elif/else body
     readonly: tuple[str, ...] = ()  # names a nested def reads from its enclosing function
     closures: list[tuple[str, int]] = dataclasses.field(default_factory=list)  # (name, arity)
 
@@ -139,8 +135,6 @@ class Builder:
         if kind in ("add", "sub", "mul"):
             op = {"add": "+", "sub": "-", "mul": "*"}[kind]
             a, b = self.arr(sc, d), self.arr(sc, d)
-            if AVOID_KNOWN_BUGS and op == "-" and a == b:
-                op = "+"  # test_known_bug_cancellation_drops_shape
             return fmt("({} " + op + " {})", a, b)
         if kind == "div":
             return fmt("{} / (1.0 + ({}) ** 2)", self.arr(sc, d), self.arr(sc, d))
@@ -153,9 +147,8 @@ class Builder:
         if kind == "square":
             return fmt("({}) ** 2", self.arr(sc, d))
         if kind == "scale":
-            # 0.0 * a simplifies to a shapeless 0 (test_known_bug_cancellation_drops_shape)
-            return fmt("{} * {}", self.const(-2.0, 2.0, zero=not AVOID_KNOWN_BUGS),
-                       self.arr(sc, d))
+            # 0.0 * a simplifies to 0 and must keep a's shape (test_cancellation_keeps_shape)
+            return fmt("{} * {}", self.const(-2.0, 2.0), self.arr(sc, d))
         if kind == "scalar_mul":
             return fmt("{} * {}", self.scalar(sc, d), self.arr(sc, d))
         if kind == "ifexp":
@@ -197,7 +190,7 @@ class Builder:
             return E.lit(f"{self.arr_leaf(sc).p}[{self.choice(sc.index)}]")
         if kind == "prev":
             return E.lit(f"{self.arr_leaf(sc).p}[{self.choice(sc.index_from1)} - 1]")
-        return self.const(zero=not AVOID_KNOWN_BUGS)
+        return self.const()
 
     def scalar(self, sc: Scope, depth: int) -> E:
         """A float scalar of modest magnitude."""
@@ -279,10 +272,9 @@ class Builder:
             options += ["buf_index", "buf_index", "buf_aug"]
         if sc.depth < 2:
             options += ["if", "if", "container"]
-            if not (AVOID_KNOWN_BUGS and sc.in_branch):  # test_known_bug_loop_in_branch
-                options += ["for_k", "for_n", "for_len", "for_len", "while", "for_elem"]
-        if sc.loop is not None and not (AVOID_KNOWN_BUGS and sc.in_branch):
-            options += ["break", "continue"]  # test_known_bug_nested_break_drops_inner_loop
+            options += ["for_k", "for_n", "for_len", "for_len", "while", "for_elem"]
+        if sc.loop is not None:
+            options += ["break", "continue"]
         if sc.depth == 0:
             options += ["def"]
         kind = self.choice(options)
@@ -368,7 +360,7 @@ class Builder:
         return sc
 
     def _branches(self, sc: Scope, indent: int, n_branches: int, has_else: bool) -> Scope:
-        inner = sc.child(depth=sc.depth + 1, in_branch=True)
+        inner = sc.child(depth=sc.depth + 1)
         results = []
         for b in range(n_branches):
             head = "if" if b == 0 else "elif"
@@ -393,9 +385,9 @@ class Builder:
         self.block(inner, indent + 1, self.choice([1, 2, 3]))
 
     def iterable(self, sc: Scope) -> str:
-        """An array to loop over; buffers are written in loop bodies, so iterating over one
-        sees its own writes (test_known_bug_iterating_over_written_array)."""
-        return self.choice(sc.arrays if AVOID_KNOWN_BUGS else sc.arrays + sc.buffers)
+        """An array to loop over; not a buffer: loop bodies write into buffers, and a loop
+        over an array its body writes into is rejected (test_iterating_over_written_array)."""
+        return self.choice(sc.arrays)
 
     def st_for_k(self, sc: Scope, indent: int) -> Scope:
         i = self.fresh("i")
@@ -458,11 +450,7 @@ class Builder:
         return sc
 
     def st_break(self, sc: Scope, indent: int) -> Scope:
-        if AVOID_KNOWN_BUGS:  # test_known_bug_break_condition_retested_after_update
-            ints = [i for i in sc.ints if not (sc.loop == "while" and i == sc.counter)]
-            self.emit(indent, fmt("if {}:", self.int_cond(sc.child(ints=ints))))
-        else:
-            self.emit(indent, fmt("if {}:", self.cond(sc)))
+        self.emit(indent, fmt("if {}:", self.cond(sc)))
         if sc.loop == "while" and self.draw(st.booleans()):
             # continue in a counter loop steps the counter first
             self.emit(indent + 1, f"{sc.counter} = {sc.counter} + 1")
@@ -679,11 +667,10 @@ def test_random_program_matches_finite_differences(program):
         check(G, module.f, args)
 
 
-# ======================================================================== known bugs, shrunk
+# ======================================================================== regressions, shrunk
 #
-# Found by the random test above and shrunk by hand. Each is a strict xfail: it starts
-# passing (and so fails the suite) when the bug is fixed; then delete the marker, and the
-# generator's matching AVOID_KNOWN_BUGS guard.
+# Found by the random test above, shrunk by hand, fixed; kept as regression tests. Each
+# comment says what the generated code used to get wrong.
 
 X = np.array([-0.69063986, -1.37707943, -1.45041709, 0.93981072])
 Y = np.array([1.23826673, 0.31990733, 0.68848968, 0.13087497])
@@ -714,15 +701,15 @@ def loop_in_branch_in_loop(x, y, flag):
     return np.sum(y * x)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "loop inside an if: the backward loop rebinds the carried variable (y_1) to its "
-    "first-iteration value, and the contribution after the if (grad_out * y_1 for "
-    "x in y * x) reads it after that instead of the loop's final value: d/dx is wrong"))
+# Was: loop inside an if: the backward loop rebinds the carried variable (y_1) to its first-
+# iteration value, and the contribution after the if (grad_out * y_1 for x in y * x) reads it
+# after that instead of the loop's final value: d/dx is wrong
 @pytest.mark.parametrize("fn", [loop_in_branch, while_in_branch, loop_in_branch_in_loop],
                          ids=lambda fn: fn.__name__)
-def test_known_bug_loop_in_branch(fn):
+@pytest.mark.parametrize("flag", [True, False])
+def test_loop_in_branch(fn, flag):
     G = symgrad.grad(fn, wrt=("x", "y"))
-    check_grads(G, X, Y, True)
+    check_grads(G, X, Y, flag)
 
 
 def cancel_then_broadcast(x, y):
@@ -735,18 +722,16 @@ def cancel_then_index(x):
     return z[0] + np.sum(x ** 2)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "x - x simplifies to the scalar 0, so the result loses x's shape: "
-    "np.sum(x - x + y[0]) is y[0] instead of len(x) * y[0] (value and d/dy wrong)"))
-def test_known_bug_cancellation_drops_shape():
+# Was: x - x simplifies to the scalar 0, so the result loses x's shape: np.sum(x - x + y[0]) is
+# y[0] instead of len(x) * y[0] (value and d/dy wrong)
+def test_cancellation_drops_shape():
     G = symgrad.grad(cancel_then_broadcast, wrt="y")
     np.testing.assert_allclose(G(X, Y), cancel_then_broadcast(X, Y))
     check_grads(G, X, Y)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "x - x simplifies to the scalar 0: the generated code indexes it, 0[0], TypeError"))
-def test_known_bug_cancellation_then_index():
+# Was: x - x simplifies to the scalar 0: the generated code indexes it, 0[0], TypeError
+def test_cancellation_then_index():
     G = symgrad.grad(cancel_then_index)
     check_grads(G, X)
 
@@ -767,20 +752,14 @@ def enumerate_over_written_buffer(x):
     return np.sum(buf)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "a for loop over an array its body writes into: numpy's iterator sees the writes "
-    "(v is read live), symgrad iterates over the array as it was before the loop: value "
-    "and gradient are silently wrong (a SymgradError would also do)"))
+# Was: a for loop over an array its body writes into: numpy's iterator sees the writes (v is
+# read live), symgrad iterated over the array as it was before the loop: value and gradient
+# were silently wrong. Now rejected at decoration.
 @pytest.mark.parametrize("fn", [iterate_over_written_buffer, enumerate_over_written_buffer],
                          ids=lambda fn: fn.__name__)
-def test_known_bug_iterating_over_written_array(fn):
-    try:
-        G = symgrad.grad(fn)
-        got = G(X.copy())
-    except symgrad.SymgradError:
-        return
-    np.testing.assert_allclose(got, fn(X.copy()), rtol=1e-12)
-    check_grads(G, X)
+def test_iterating_over_written_array(fn):
+    with pytest.raises(symgrad.SymgradError, match="iterates over 'buf' and its body writes"):
+        symgrad.grad(fn)
 
 
 def copy_with_np_copy(x, y):
@@ -795,12 +774,11 @@ def copy_with_np_array(x, y):
     return np.sum(xc * y)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "np.copy(x) ('call to numpy.copy is not supported') and np.array(x) ('np.array "
-    "needs a list literal of scalars') are rejected at decoration; x.copy() works"))
+# Was: np.copy(x) ('call to numpy.copy is not supported') and np.array(x) ('np.array needs a
+# list literal of scalars') are rejected at decoration; x.copy() works
 @pytest.mark.parametrize("fn", [copy_with_np_copy, copy_with_np_array],
                          ids=lambda fn: fn.__name__)
-def test_known_bug_copy_spellings(fn):
+def test_copy_spellings(fn):
     check_grads(symgrad.grad(fn), X, Y)
 
 
@@ -818,13 +796,12 @@ def named_after_loop_used(x):
     return np.sum(x * z)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "a value named after a loop (z = np.sin(x), x the loop's final value) is reused by "
-    "name inside the backward loop, where x_1 is rebound to each step's taped input: "
-    "grad_x_1 * np.cos(x_1) * np.cos(z) instead of ... * np.cos(np.sin(x_1)): d/dx wrong"))
+# Was: a value named after a loop (z = np.sin(x), x the loop's final value) is reused by name
+# inside the backward loop, where x_1 is rebound to each step's taped input: grad_x_1 *
+# np.cos(x_1) * np.cos(z) instead of ... * np.cos(np.sin(x_1)): d/dx wrong
 @pytest.mark.parametrize("fn", [named_after_loop, named_after_loop_used],
                          ids=lambda fn: fn.__name__)
-def test_known_bug_name_after_loop_reused_in_backward_loop(fn):
+def test_name_after_loop_reused_in_backward_loop(fn):
     check_grads(symgrad.grad(fn), X)
 
 
@@ -835,10 +812,9 @@ def loop_adds_constant(x):
     return s
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "a loop whose backward body is empty (s = s + 1.0: the adjoint passes through) is "
-    "generated as 'for _ in range(steps):' with no body: IndentationError at decoration"))
-def test_known_bug_loop_with_empty_backward_body():
+# Was: a loop whose backward body is empty (s = s + 1.0: the adjoint passes through) is
+# generated as 'for _ in range(steps):' with no body: IndentationError at decoration
+def test_loop_with_empty_backward_body():
     check_grads(symgrad.grad(loop_adds_constant), X)
 
 
@@ -862,14 +838,13 @@ def for_break_on_updated_value(x):
     return s + np.sum(x)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "break: the generated loop tests the break condition again at the end of the "
-    "iteration, after the carried variables were rebound (j_1, x_1 = j_2, x_2; if j_1 == 1: "
-    "break), so a condition on a variable updated after the break (j = j + 1, s = s + ...) "
-    "breaks one iteration early: value and gradient wrong (2*sum(x) instead of 4*sum(x))"))
+# Was: break: the generated loop tests the break condition again at the end of the iteration,
+# after the carried variables were rebound (j_1, x_1 = j_2, x_2; if j_1 == 1: break), so a
+# condition on a variable updated after the break (j = j + 1, s = s + ...) breaks one iteration
+# early: value and gradient wrong (2*sum(x) instead of 4*sum(x))
 @pytest.mark.parametrize("fn", [while_break_on_counter, for_break_on_updated_value],
                          ids=lambda fn: fn.__name__)
-def test_known_bug_break_condition_retested_after_update(fn):
+def test_break_condition_retested_after_update(fn):
     G = symgrad.grad(fn)
     np.testing.assert_allclose(G(np.abs(X)), fn(np.abs(X)), rtol=1e-12)
     check_grads(G, np.abs(X))
@@ -895,14 +870,14 @@ def nested_continue_then_loop(x, y, n):
     return np.sum(x)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "break/continue nested in two ifs, then a loop: the rest of the body is copied into "
-    "both sides of the outer if, and in the copy the inner loop's carried name is broken "
-    "(x_2 = x_1; while ...: x_6 = tanh(x_2 + y); x_5 = x_6; x_2 never updated), so the "
-    "inner loop has no effect: value sum(x) instead of the loop's result, d/dx wrong"))
+# Was: break/continue nested in two ifs, then a loop: the rest of the body is copied into both
+# sides of the outer if, and in the copy the inner loop's carried name is broken (x_2 = x_1;
+# while ...: x_6 = tanh(x_2 + y); x_5 = x_6; x_2 never updated), so the inner loop has no
+# effect: value sum(x) instead of the loop's result, d/dx wrong
 @pytest.mark.parametrize("fn", [nested_break_then_loop, nested_continue_then_loop],
                          ids=lambda fn: fn.__name__)
-def test_known_bug_nested_break_drops_inner_loop(fn):
+@pytest.mark.parametrize("n", [1, 9])
+def test_nested_break_drops_inner_loop(fn, n):
     G = symgrad.grad(fn, wrt=("x", "y"))
-    np.testing.assert_allclose(G(X, Y, 1), fn(X, Y, 1), rtol=1e-12)
-    check_grads(G, X, Y, 1)
+    np.testing.assert_allclose(G(X, Y, n), fn(X, Y, n), rtol=1e-12)
+    check_grads(G, X, Y, n)

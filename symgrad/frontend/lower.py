@@ -612,6 +612,11 @@ class Lowerer:
         outer_names = self.loop_outer.pop()
         stop = self.env.get(_STOP, sp.false)
         exits = {name: self.env[name] for name, _, _ in carried}
+        rebound = {sp.Symbol(entry, real=True) for name, entry, _ in carried
+                   if exits[name] != sp.Symbol(entry, real=True)}
+        if isinstance(stop, sp.Basic) and stop.free_symbols & rebound:
+            # the loop tests it after the carried names are rebound: keep the value it had
+            stop = sp.Symbol(self.emit("stop", st.StopGradient(stop), node), real=True)
         for name in list(self.env):
             if name not in outer_names or name == var_name:
                 self.loop_locals.add(name)
