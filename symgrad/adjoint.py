@@ -546,9 +546,16 @@ class Sweep:
                 self.contribute(c.init, names[c.entry])
         variant = self._defined_in_loop(s)
         s.taped = [n for n in variant if n in _backward_reads(body)]
-        s.tape = self._unique("tape" if s.taped else "steps")
+        s.tape = "" if self._replayable(s) else self._unique("tape" if s.taped else "steps")
         self.backward.extend(before)
         self.backward.append(BLoop(s, body, self.take_comment(s.lines)))
+
+    def _replayable(self, s: Loop) -> bool:
+        """A loop the backward pass can re-run from its header: nothing taped, no break, and
+        bounds that read only parameters (never rebound), so no counter is needed."""
+        params = {p.name for p in self.fn.params}
+        return (not s.taped and s.kind == "for" and s.stop is None and
+                all(x.name in params for b in s.bounds for x in b.free_symbols))
 
     def _defined_in_loop(self, s: Loop) -> list[str]:
         return [*([s.var] if s.var else []), *(c.entry for c in s.carried),
@@ -678,7 +685,8 @@ def _backward_reads(stmts: list[Any]) -> set[str]:
             out |= {x.name for x in s.cond.free_symbols}
             out |= _backward_reads(s.then) | _backward_reads(s.orelse)
         elif isinstance(s, BLoop):
-            out.add(s.loop.tape)
+            if s.loop.tape:
+                out.add(s.loop.tape)
             out |= _backward_reads(s.body) - set(s.loop.taped)
     return out
 

@@ -382,7 +382,8 @@ class _Structured:
                 loop = item.loop
                 names = self.taped(loop)
                 if not names:
-                    lines.append(f"{ind}for _ in range({loop.tape}):")
+                    count = loop.tape or ", ".join(self.text(b) for b in loop.bounds)
+                    lines.append(f"{ind}for _ in range({count}):")
                 else:
                     lines.append(f"{ind}for {', '.join(names)} in reversed({loop.tape}):")
                 lines += _or_pass(self.backward(item.body, inner), inner)

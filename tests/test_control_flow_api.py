@@ -74,7 +74,13 @@ def test_tape_holds_only_what_the_backward_reads():
     src = symgrad.grad(linear_accumulate, wrt="x").source
     assert _tape_appends(_function_def(src, "linear_accumulate")) == []  # the primal: no tape
     # the backward of s = s + 2*x reads no value of the iteration: it only counts them
-    assert _tape_appends(_function_def(src, "linear_accumulate_grad")) == []
+    grad_fn = _function_def(src, "linear_accumulate_grad")
+    assert _tape_appends(grad_fn) == []
+    # ... and as range(n) reads only a parameter, the backward replays it: no counter either
+    assert not [n for n in ast.walk(grad_fn) if isinstance(n, ast.AugAssign)
+                and ast.unparse(n.value) == "1"]
+    assert [ast.unparse(n.iter) for n in ast.walk(grad_fn)
+            if isinstance(n, ast.For)] == ["range(n)", "range(n)"]
     x = rng.normal(size=5)
     np.testing.assert_allclose(symgrad.grad(linear_accumulate, wrt="x").grad(x, 3), 6.0)
     # s = s * sin(x) needs each iteration's incoming s (and nothing else)
@@ -82,6 +88,25 @@ def test_tape_holds_only_what_the_backward_reads():
     appends = _tape_appends(_function_def(G.source, "product_accumulate_grad"))
     assert len(appends) == 1 and "," not in appends[0], appends
     np.testing.assert_allclose(G.grad(x, 3), 3 * np.sin(x) ** 2 * np.cos(x))
+
+
+def accumulate_until(x, n):
+    s = np.zeros_like(x)
+    for i in range(n):
+        if i >= 2:
+            break
+        s = s + x
+    return np.sum(s)
+
+
+def test_a_loop_that_may_break_counts_its_steps():
+    G = symgrad.grad(accumulate_until, wrt="x")
+    grad_fn = _function_def(G.source, "accumulate_until_grad")
+    loops = [ast.unparse(n.iter) for n in ast.walk(grad_fn) if isinstance(n, ast.For)]
+    assert len(loops) == 2 and loops.count("range(n)") == 1  # the backward cannot replay it
+    x = rng.normal(size=3)
+    for n, steps in [(0, 0), (1, 1), (5, 2)]:
+        np.testing.assert_allclose(G.grad(x, n), np.full(3, float(steps)))
 
 
 def test_rnn_tapes_each_step_once_and_matches_finite_differences():
