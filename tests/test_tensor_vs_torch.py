@@ -328,22 +328,12 @@ SECOND = {
     "max": lambda t, x: (x * x).max(),
     "where": lambda t, x: t.where(x > 1, x**2, x**3).sum(),
     "select": lambda t, x: (x[0] * x[1] ** 2),
+    "slice": lambda t, x: (x[1:] * x[:-1] ** 2).sum(),
+    "fancy": lambda t, x: (x[t.tensor([0, 2, 2])] ** 3).sum(),
 }
 
 
-# rules-side gap: getitem's vjp writes with ``np.add.at`` into a fresh ndarray
-NEEDS_RULES = {"select"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason="rule vjp not Tensor-generic yet", strict=False))
-        if n in NEEDS_RULES
-        else n
-        for n in sorted(SECOND)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(SECOND))
 def test_second_derivative_matches_torch(name):
     xv = np.array([0.7, 1.3, 0.4, 2.1])
     res = []

@@ -69,7 +69,12 @@ def _variadic_vjp(op: str, static: dict[str, Any]) -> Callable[..., tuple]:
 def _getitem_vjp(index: Any) -> Callable[..., tuple]:
     from symgrad.helpers import _getitem_grad
 
-    return lambda g, x, out: (_getitem_grad(g, x, index),)
+    def vjp(g: Any, x: Any, out: Any) -> tuple:
+        if isinstance(g, np.ndarray) or np.isscalar(g):
+            return (_getitem_grad(g, x, index),)
+        return (g._scatter(np.shape(x), index),)  # a Tensor (create_graph): recorded again
+
+    return vjp
 
 
 def _compile(key: tuple, source: str, reads: tuple) -> Callable[..., tuple]:

@@ -1371,6 +1371,15 @@ class Tensor:
             _record(out, _getitem_name(parts, adv), key, (self,), saves=adv, vjp=vjp)
         return out
 
+    def _scatter(self, shape, index):
+        """zeros(shape) with self added at ``index``: the gradient of a getitem, as a Tensor
+        whose own gradient (for create_graph) is the getitem again."""
+        from symgrad.helpers import _getitem_grad
+
+        out = _wrap(_getitem_grad(self._data, np.zeros(shape, self._data.dtype), index))
+        return _record(out, "IndexBackwardBackward0", None, (self,), saves=False,
+                       vjp=lambda gg, g, out: (gg[index],))
+
     def __setitem__(self, index, value):
         idx, adv, parts = _index_parts(index)
         _check_inplace(self, setitem=True)
