@@ -7,6 +7,7 @@ analysis cannot prove the shapes already match.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,8 @@ class Adjoint:
     grads: list[str]  # the adjoint name of each wrt parameter
     names: set[str]  # every name the generated code uses
     inlined: dict[Any, str] = field(default_factory=dict)  # fused expression -> user's name
+    # whether an expression is provably a scalar (codegen prints scalar factors first)
+    is_scalar: Callable[[Any], bool] = lambda expr: False
 
 
 def _region_leaves(expr: Any) -> list[Any]:
@@ -387,7 +390,8 @@ class Sweep:
             if p not in grads:
                 grads[p] = self.finish_param(p)
         return Adjoint(self.fn, self.wrt, self.forward, seeds, self.backward,
-                       [grads[p] for p in self.wrt], self.names, self.inlined)
+                       [grads[p] for p in self.wrt], self.names, self.inlined,
+                       lambda expr: self.class_of(expr) == SCALAR)
 
     def _first_uses(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}

@@ -31,7 +31,7 @@ class Generated:
 
 def generate(adj: Adjoint) -> Generated:
     fn = adj.fn
-    printer = NumpyPrinter()
+    printer = NumpyPrinter(is_scalar=adj.is_scalar)
     names = set(adj.names) | {"np"}
     seed_param = _unique("seed", names)
     temp_names = _temp_names(names)

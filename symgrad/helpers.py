@@ -28,6 +28,11 @@ def _sum_to_shape(g, shape):
     return g
 
 
+def _broadcast_to(g, shape):
+    """``np.broadcast_to``, skipped when g already has the shape (the usual case)."""
+    return g if np.shape(g) == shape else np.broadcast_to(g, shape)
+
+
 def _matmul_grad_a(g, a, b):
     """Gradient of ``a @ b`` with respect to ``a``."""
     if np.ndim(a) == 2 and np.ndim(b) == 2:
@@ -42,7 +47,7 @@ def _matmul_grad_a(g, a, b):
 
 def _matmul_grad_b(g, a, b):
     """Gradient of ``a @ b`` with respect to ``b``."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:
+    if np.ndim(a) == 2 and np.ndim(b) in (1, 2):
         return a.T @ g
     a, b = np.asarray(a), np.asarray(b)
     if a.ndim == 1:

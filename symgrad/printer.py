@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sympy as sp
+from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 _NUMPY_FUNCTIONS = {
@@ -21,9 +23,11 @@ class NumpyPrinter(StrPrinter):
 
     printmethod = "_numpycode"
 
-    def __init__(self, settings: dict | None = None) -> None:
+    def __init__(self, settings: dict | None = None,
+                 is_scalar: Callable[[Any], bool] | None = None) -> None:
         super().__init__(settings)
         self.helpers: set[str] = set()
+        self.is_scalar = is_scalar  # shape knowledge from the adjoint, when it has some
 
     def use_helper(self, name: str) -> None:
         self.helpers.add(name)
@@ -50,6 +54,30 @@ class NumpyPrinter(StrPrinter):
         if func is None:
             raise TypeError(f"no numpy spelling for {name}")
         return f"{func}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Mul(self, expr: Any) -> str:
+        """Scalar factors first: numpy evaluates ``a*b*c`` left to right, so
+        ``6*grad_out/np.size(x)*t0`` makes one pass over the array where
+        ``6*grad_out*t0/np.size(x)`` makes two."""
+        if self.is_scalar is None:
+            return super()._print_Mul(expr)
+        coeff, factors = expr.as_coeff_mul()
+        scalars = [f for f in factors if self.is_scalar(f)]
+        arrays = [f for f in factors if f not in scalars]
+        if not arrays or not scalars and (coeff.is_Integer or not coeff.is_Rational):
+            return super()._print_Mul(expr)
+        parts = scalars if coeff == 1 else [coeff, *scalars]
+        if len(parts) > 1:  # a product reads left to right: safe before '*' unparenthesized
+            text = super()._print_Mul(sp.Mul(*parts, evaluate=False))
+        elif coeff != 1:
+            text = _short_float(coeff) or self._print(coeff)
+        else:
+            text = self.parenthesize(parts[0], precedence(expr))
+        if text == "-1":
+            text = "-"
+        elif text != "1":
+            text += "*"
+        return text + self.parenthesize(sp.Mul(*arrays), precedence(expr), strict=True)
 
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:
         base, exp = expr.args
@@ -151,3 +179,9 @@ def _outer_group_closes_at_end(text: str) -> bool:
             if depth == 0:
                 return i == len(text) - 1
     return False
+
+
+def _short_float(r: Any) -> str | None:
+    """``0.5`` for 1/2: a rational coefficient that a short float literal states exactly."""
+    text = repr(float(r))
+    return text if sp.Rational(text) == r and len(text) <= 6 else None

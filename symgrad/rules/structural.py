@@ -731,7 +731,8 @@ class BroadcastLike(Structural):
         like = self.args[1]
         shape = f"{_a(printer, like)}.shape" if isinstance(like, Broadcast) else \
             f"np.shape({_a(printer, like)})"
-        return f"np.broadcast_to({_a(printer, self.args[0])}, {shape})"
+        printer.use_helper("_broadcast_to")
+        return f"_broadcast_to({_a(printer, self.args[0])}, {shape})"
 
 
 class FullLike(BroadcastLike):
