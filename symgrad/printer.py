@@ -43,6 +43,8 @@ class NumpyPrinter(StrPrinter):
     def statement(self, expr: Any) -> str:
         """Print a whole right-hand side: no redundant outer parentheses."""
         text = self._print(expr)
+        if getattr(expr, "is_slice", False):  # a slice pulled out of x[a:b] into a name
+            return f"np.s_[{text}]"
         if text.startswith("(") and text.endswith(")") and is_atomic(text) and \
                 _outer_group_closes_at_end(text):
             return text[1:-1]

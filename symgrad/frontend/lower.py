@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symgrad.frontend.aliasing import SharedMemory, source_of
 from symgrad.frontend.ir import Assign, Block, Carry, Function, If, Loop, Param, Phi, substitute
 from symgrad.frontend.parse import MISSING, Parsed, parse_function, resolve_name
 from symgrad.rules import elementwise as ew
@@ -77,6 +78,7 @@ class Lowerer:
         self.p = parsed
         self.fn = parsed.fn
         self.env: dict[str, Any] = {}  # local name -> SymPy value, container or local function
+        self.memory = SharedMemory()  # which names may share memory (in-place writes)
         names = {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
         names |= {a.arg for a in ast.walk(parsed.tree) if isinstance(a, ast.arg)}
         if parent is None:
@@ -257,8 +259,11 @@ class Lowerer:
             self.env[_STOP] = sp.true
         self.done = True
 
-    def assign(self, target: ast.expr, value: Any, value_node: ast.expr, node: ast.stmt) -> None:
+    def assign(self, target: ast.expr, value: Any, value_node: ast.expr, node: ast.stmt,
+               in_place: bool = False) -> None:
         if isinstance(target, ast.Name):
+            if not in_place:
+                self.memory.bind(target.id, value_node)
             if isinstance(value, (tuple, list, dict, _LocalFunction)):
                 self.env[target.id] = value  # containers live at decoration time
                 return
@@ -292,7 +297,24 @@ class Lowerer:
             raise self.p.error(target, "augmented assignment to an attribute is not supported",
                                "assign to names and array elements")
         value = self.binop(node.op, current, self.expr(node.value), node)
-        self.assign(target, value, node.value, node)
+        if isinstance(current, sp.Basic) and current.free_symbols:  # an array: written in place
+            name = target.id if isinstance(target, ast.Name) else \
+                target.value.id if isinstance(target.value, ast.Name) else None
+            if name is not None:
+                self.check_in_place(name, isinstance(target, ast.Name), node)
+        self.assign(target, value, node.value, node, in_place=True)
+
+    def check_in_place(self, name: str, whole: bool, node: ast.stmt) -> None:
+        """Refuse an in-place write that another name for the same memory would see."""
+        found = self.memory.conflict(name, whole)
+        if found is None:
+            return
+        other, how = found
+        other = other if other.startswith("the caller's") else repr(other)
+        raise self.p.error(node, f"in-place write to {name!r}: {how}, so numpy would change "
+                           f"{other} too; symgrad does not model shared memory",
+                           f"make the copy explicit ({name} = {name}.copy() before writing) "
+                           f"or build a new array ({name} = {name} + ...)")
 
     def set_item(self, target: ast.Subscript, value: Any, node: ast.stmt) -> None:
         """``x[i] = v``: rebind x to a copy with v written in; containers are copied too."""
@@ -311,6 +333,8 @@ class Lowerer:
             raise self.p.error(target, "tuples are immutable", "use a list or an array")
         if isinstance(value, (tuple, list, dict)) or value is None:
             raise self.p.error(node, "only numbers and arrays can be written into an array")
+        if not isinstance(node, ast.AugAssign):
+            self.check_in_place(name, False, node)
         parts = self.index_parts(target)
         if isinstance(value, sp.Basic) and any(
                 isinstance(n, (sp.Function, st.Structural)) for n in sp.preorder_traversal(value)):
@@ -394,14 +418,15 @@ class Lowerer:
 
     def branch(self, lower: Any) -> _Outcome:
         """Lower one side of a branch in a copy of the environment."""
-        env, block = self.env, self.block
-        self.env, self.block = dict(env), Block()
+        env, block, memory = self.env, self.block, self.memory
+        self.env, self.block, self.memory = dict(env), Block(), memory.copy()
         self.done = self.returned = False
         self.returns = []
         lower()
         out = _Outcome(self.env, self.block, self.returned, list(self.returns),
                        self.returns_tuple)
-        self.env, self.block = env, block
+        memory.merge(self.memory)  # a name may point wherever either path left it
+        self.env, self.block, self.memory = env, block, memory
         return out
 
     def join(self, cond: Any, outcomes: list[_Outcome], node: ast.AST,
@@ -515,7 +540,8 @@ class Lowerer:
                 return
             item = node.target.elts[1]
             self.loop(node, "for", node.target.elts[0].id, [st.Len(seq)], None,
-                      lambda i: self.assign(item, st.GetItem(seq, i), it, node))
+                      lambda i: self.assign(item, st.GetItem(seq, i), _item_of(it.args[0]),
+                                            node))
             return
         if func is zip:
             if it.keywords or not it.args or not isinstance(node.target, ast.Tuple) or \
@@ -530,8 +556,8 @@ class Lowerer:
             n = st.Len(seqs[0]) if len(seqs) == 1 else sp.Min(*[st.Len(q) for q in seqs])
 
             def bind(i: Any) -> None:
-                for t, q in zip(node.target.elts, seqs, strict=True):
-                    self.assign(t, st.GetItem(q, i), it, node)
+                for t, q, a in zip(node.target.elts, seqs, it.args, strict=True):
+                    self.assign(t, st.GetItem(q, i), _item_of(a), node)
 
             self.loop(node, "for", "i", [n], None, bind)
             return
@@ -540,7 +566,7 @@ class Lowerer:
             self.unrolled(node, list(seq))
             return
         self.loop(node, "for", "i", [st.Len(seq)], None,
-                  lambda i: self.assign(node.target, st.GetItem(seq, i), it, node))
+                  lambda i: self.assign(node.target, st.GetItem(seq, i), _item_of(it), node))
 
     def iterable(self, node: ast.expr) -> Any:
         value = self.expr(node)
@@ -576,6 +602,13 @@ class Lowerer:
     def loop(self, node: ast.For | ast.While, kind: str, var_name: str | None,
              bounds: list[Any], test: ast.expr | None, bind: Any) -> None:
         header_lines = list(self.stmt_lines)
+        for n in _walk_scope_list(node.body):  # a later iteration sees names the body binds
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and \
+                    isinstance(n.targets[0], ast.Name) and source_of(n.value) is not None:
+                self.memory.share(n.targets[0].id, *source_of(n.value), merge=True)
+            elif isinstance(n, ast.For) and isinstance(n.target, ast.Name) and \
+                    source_of(_item_of(n.iter)) is not None:
+                self.memory.share(n.target.id, *source_of(_item_of(n.iter)), merge=True)
         carried: list[tuple[str, str, Any]] = []
         for name in sorted(_assigned_in(node.body)):
             value = self.env.get(name, MISSING)
@@ -698,13 +731,21 @@ class Lowerer:
         if len(node.args) > len(names):
             raise self.p.error(node, f"too many arguments: {parsed.tree.name} takes "
                                f"{len(names)}")
-        for name, a in zip(names, node.args, strict=False):
+        arg_nodes = dict(zip(names, node.args, strict=False))
+        for name, a in arg_nodes.items():
             bound[name] = self.arg(a)
         for kw in node.keywords:
             if kw.arg not in names or kw.arg in bound:
                 raise self.p.error(node, f"unexpected keyword argument {kw.arg!r}")
             bound[kw.arg] = self.arg(kw.value)
+            arg_nodes[kw.arg] = kw.value
         child = Lowerer(parsed, parent=self)
+        for name, a in arg_nodes.items():  # an argument is the caller's memory, not a copy
+            src = source_of(a)
+            if src is not None:
+                caller = f"the caller's {src[0]!r}"
+                child.memory.names[caller] = self.memory.of(src[0])
+                child.memory.share(name, caller, src[1])
         child.return_base = parsed.tree.name if parsed.tree.name.isidentifier() else "value"
         if isinstance(target, _LocalFunction):
             child.env = {k: v for k, v in target.definer.env.items() if k not in child.locals}
@@ -1343,3 +1384,8 @@ def _terminates(body: list[ast.stmt]) -> bool:
     if isinstance(last, ast.If):
         return _terminates(last.body) and _terminates(last.orelse)
     return False
+
+
+def _item_of(node: ast.expr) -> ast.expr:
+    """``node[0]``: what a loop over ``node`` binds, for the shared-memory tracking."""
+    return ast.Subscript(node, ast.Constant(0), ast.Load(), **_loc(node))

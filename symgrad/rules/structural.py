@@ -424,6 +424,7 @@ class SliceOf(Structural):
     """A slice with computed bounds: args (start, stop, step), each an expression or Static."""
 
     n_diff = 0
+    is_slice = True  # a statement of its own prints as np.s_[start:stop]
 
     def _numpycode(self, printer: Any) -> str:
         start, stop, step = (

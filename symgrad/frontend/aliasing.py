@@ -1,0 +1,110 @@
+"""Which local names may share memory, so in-place writes through one of them are refused.
+
+symgrad models every in-place write (``a += b``, ``a[i] = v``) as a new value bound to the
+written name. numpy writes the shared buffer instead, so a second name for the same memory
+(``s = x``, ``row = Y[0]``, ``for row in Y``, ``Z = Y.T``) would see the write there and not
+here: a silently wrong value and gradient. The tracking is syntactic and conservative: a name
+bound from another name, a view or a loop over an array may share; a name bound to any other
+expression gets fresh memory. Branches merge by union.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from dataclasses import dataclass
+
+_COUNTER = itertools.count()
+
+# methods and numpy functions that may return a view of (or the same array as) their input
+_VIEW_METHODS = frozenset({"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes"})
+_VIEW_FUNCTIONS = frozenset({"reshape", "ravel", "transpose", "squeeze", "swapaxes",
+                             "asarray", "asanyarray", "atleast_1d", "atleast_2d",
+                             "expand_dims", "moveaxis"})
+
+
+@dataclass(frozen=True)
+class Memory:
+    buffers: frozenset[int]
+    partial: bool  # a view of part of the buffer (x[i], a row in `for row in x`)
+
+
+def source_of(node: ast.expr) -> tuple[str, bool] | None:
+    """(name, partial) when ``node`` may evaluate to a view of a local name's memory."""
+    if isinstance(node, ast.Name):
+        return node.id, False
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        return node.value.id, True
+    if isinstance(node, ast.Attribute) and node.attr == "T" and isinstance(node.value, ast.Name):
+        return node.value.id, False
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        func = node.func
+        if func.attr in _VIEW_METHODS and isinstance(func.value, ast.Name):
+            return func.value.id, False
+        if func.attr in _VIEW_FUNCTIONS and node.args and isinstance(node.args[0], ast.Name):
+            return node.args[0].id, False
+    return None
+
+
+class SharedMemory:
+    """Per lowering scope: name -> the buffers it may point into."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, Memory] = {}
+
+    def of(self, name: str) -> Memory:
+        if name not in self.names:
+            self.names[name] = Memory(frozenset([next(_COUNTER)]), False)
+        return self.names[name]
+
+    def fresh(self, name: str) -> None:
+        self.names[name] = Memory(frozenset([next(_COUNTER)]), False)
+
+    def share(self, name: str, source: str, partial: bool, merge: bool = False) -> None:
+        """``name`` now (or, with merge, also) points into ``source``'s memory."""
+        src = self.of(source)
+        mem = Memory(src.buffers, src.partial or partial)
+        if merge and name in self.names:
+            old = self.names[name]
+            mem = Memory(old.buffers | mem.buffers, old.partial or mem.partial)
+        self.names[name] = mem
+
+    def bind(self, name: str, value_node: ast.expr | None) -> None:
+        """``name = value_node`` (not in place)."""
+        src = source_of(value_node) if value_node is not None else None
+        if src is None or src[0] == name and not src[1]:
+            if src is None:
+                self.fresh(name)
+            return
+        self.share(name, *src)
+
+    def conflict(self, name: str, whole: bool) -> tuple[str, str] | None:
+        """(other name, how) when an in-place write to ``name`` would show through another
+        live name. ``whole``: the write covers the whole array (``a += b``), not ``a[i] = v``."""
+        mine = self.of(name)
+        for other, mem in self.names.items():
+            if other == name or not (mem.buffers & mine.buffers):
+                continue
+            if mine.partial:
+                return other, f"{name!r} may be a view into {_quote(other)}"
+            if not mem.partial:
+                return other, f"{name!r} and {_quote(other)} share memory"
+            if whole:
+                return other, f"{_quote(other)} may be a view into {name!r}"
+        return None
+
+    def copy(self) -> SharedMemory:
+        out = SharedMemory()
+        out.names = dict(self.names)
+        return out
+
+    def merge(self, other: SharedMemory) -> None:
+        """After a branch: a name may point wherever either path left it."""
+        for name, mem in other.names.items():
+            old = self.names.get(name)
+            self.names[name] = mem if old is None else \
+                Memory(old.buffers | mem.buffers, old.partial or mem.partial)
+
+
+def _quote(name: str) -> str:
+    return name if name.startswith("the caller's") else repr(name)

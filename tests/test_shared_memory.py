@@ -1,0 +1,144 @@
+"""In-place writes through a second name for the same memory are refused; safe ones work.
+
+numpy writes the shared buffer, symgrad gives each name its own value: accepting these would
+compute a different function (found by an adversarial review; each was silently wrong).
+"""
+
+import numpy as np
+import pytest
+from gradutil import check_grads
+
+import symgrad
+
+
+def alias_aug(x, y):
+    s = x
+    s += y
+    return np.sum(s * x)
+
+
+def view_aug(X):
+    Y = X * 1.0
+    r = Y[0]
+    r *= 3.0
+    return np.sum(Y**2)
+
+
+def center_rows(X):
+    Y = X.copy()
+    for row in Y:
+        row -= row.mean()
+    return np.sum(Y**3)
+
+
+def centre_rows_enumerate(X):
+    Y = X.copy()
+    for _i, row in enumerate(Y):
+        row -= np.mean(row)
+    return np.sum(Y**3)
+
+
+def alias_then_write(x):
+    out = x * 1.0
+    prev = out
+    out[0] = 0.0
+    return np.sum(prev * x)
+
+
+def transpose_write(X):
+    Y = X * 2.0
+    Z = Y.T
+    Z[0] = 0.0
+    return np.sum(Y * X)
+
+
+def accumulator_aliases_argument(x, y):
+    total = y
+    for i in range(3):
+        total += x * i
+    return np.sum(total * y)
+
+
+def _bump(buf, v):
+    buf[0] += v
+    return buf
+
+
+def helper_writes_callers_array(x, y):
+    z = _bump(y, np.sum(x))
+    return np.sum(z * y)
+
+
+@pytest.mark.parametrize("fn, culprit", [
+    (alias_aug, "'s' and 'x' share memory"),
+    (view_aug, "'r' may be a view into 'Y'"),
+    (center_rows, "'row' may be a view into 'Y'"),
+    (centre_rows_enumerate, "'row' may be a view into 'Y'"),
+    (alias_then_write, "'out' and 'prev' share memory"),
+    (transpose_write, "'Z' and 'Y' share memory"),
+    (accumulator_aliases_argument, "'total' and 'y' share memory"),
+    (helper_writes_callers_array, "'buf' and the caller's 'y' share memory"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_in_place_write_to_a_view_or_alias_is_refused(fn, culprit):
+    with pytest.raises(symgrad.SymgradError) as info:
+        symgrad.grad(fn)
+    message = str(info.value)
+    assert culprit in message
+    assert "test_shared_memory.py" in message and ".copy()" in message  # where, and the fix
+
+
+def rnn_buffer_reads_previous_row(x, W):
+    h = np.zeros((len(x) + 1, W.shape[0]))
+    for t in range(len(x)):
+        prev = h[t]  # a view of row t; writing row t + 1 does not touch it
+        h[t + 1] = np.tanh(W @ prev + x[t])
+    return np.sum(h[-1])
+
+
+def rebinding_is_not_in_place(x, y):
+    s = x
+    s = s + y  # a new array: x is untouched
+    h = s
+    h = np.tanh(h)
+    return np.sum(s * x + h)
+
+
+def explicit_copy_then_write(X):
+    Y = X.copy()
+    r = Y[0].copy()
+    r *= 3.0
+    Y[1] = r
+    return np.sum(Y**2)
+
+
+def writes_into_its_own_argument(x):
+    x[0] = x[1] * x[2]  # the caller's array stays as it was (tested below)
+    x += 1.0
+    return np.sum(x**2)
+
+
+def slices_with_computed_bounds(x):
+    n = len(x) // 2
+    out = np.zeros(2 * len(x))
+    out[:n] = x[:n]
+    out[n:len(x)] = x[n:] ** 2
+    return np.sum(out * out) + np.sum(x[1:n + 1] * x[:n])
+
+
+X = np.array([[0.3, -0.7, 1.1], [0.5, 0.2, -0.4]])
+
+
+@pytest.mark.parametrize("fn, args", [
+    (rnn_buffer_reads_previous_row, (np.array([0.3, -0.2, 0.5]), np.array([[0.4]]))),
+    (rebinding_is_not_in_place, (np.array([0.3, -0.2]), np.array([1.5, 0.7]))),
+    (explicit_copy_then_write, (X,)),
+    (writes_into_its_own_argument, (np.array([0.3, -0.2, 0.9]),)),
+    (slices_with_computed_bounds, (np.array([0.3, -0.2, 0.9, 1.3, -0.6]),)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_writes_that_share_nothing_are_differentiated(fn, args):
+    G = symgrad.grad(fn, wrt=fn.__code__.co_varnames[0])
+    before = [a.copy() for a in args]
+    np.testing.assert_allclose(G(*args), fn(*[a.copy() for a in args]), rtol=1e-12)
+    check_grads(G, *args)
+    for a, b in zip(args, before, strict=True):
+        np.testing.assert_array_equal(a, b)
