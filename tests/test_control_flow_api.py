@@ -227,3 +227,14 @@ def test_caller_arrays_are_never_written():
     G(x, buf)
     np.testing.assert_array_equal(x, x0)
     np.testing.assert_array_equal(buf, buf0)
+
+
+def builtin_sum_of_matrix(X):
+    return np.sum(sum(X) ** 2)  # Python's sum adds the rows: a vector, not a number
+
+
+def test_builtin_sum_of_a_matrix_adds_its_rows():
+    X = rng.normal(size=(3, 4))
+    G = symgrad.grad(builtin_sum_of_matrix)
+    np.testing.assert_allclose(G(X), builtin_sum_of_matrix(X), rtol=1e-12)
+    check_grads(G, X)

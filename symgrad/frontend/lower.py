@@ -1073,7 +1073,7 @@ class Lowerer:
             items = self.expr(node.args[0])
             if isinstance(items, (tuple, list)):
                 return sp.Add(*items) if items else sp.Integer(0)
-            return st.NpSum(items, static(None), static(False))  # sum over the first axis...
+            return st.NpSum(items, static(0), static(False))  # Python sums over the first axis
         if obj in (float, int) and len(node.args) == 1 and not node.keywords:
             value = self.expr(node.args[0])
             if isinstance(value, sp.Basic) and value.is_Number:
