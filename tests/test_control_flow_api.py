@@ -238,3 +238,40 @@ def test_builtin_sum_of_a_matrix_adds_its_rows():
     G = symgrad.grad(builtin_sum_of_matrix)
     np.testing.assert_allclose(G(X), builtin_sum_of_matrix(X), rtol=1e-12)
     check_grads(G, X)
+
+
+def horner(c, x):
+    acc = np.zeros_like(x)
+    for k in reversed(range(len(c))):
+        acc = acc * x + c[k]
+    return np.sum(acc)
+
+
+def descending_from(x, n):
+    s = 0.0
+    for i in reversed(range(1, n)):
+        s = s * 0.5 + x[i] * i
+    return s
+
+
+def clamp_products(x, lo):
+    s = 0.0
+    for v in x:
+        s = s + max(v, lo) * min(v, 1.0)
+    return s
+
+
+def test_reversed_range_and_builtin_max_min():
+    c, x = rng.normal(size=4), rng.normal(size=3)
+    G = symgrad.grad(horner)
+    np.testing.assert_allclose(G(c, x), horner(c, x), rtol=1e-12)
+    check_grads(G, c, x)
+    assert "for k in range(len(c) - 1, -1, -1):" in G.source  # still a runtime loop
+    G = symgrad.grad(descending_from, wrt="x")
+    for n in (0, 1, 3):
+        np.testing.assert_allclose(G(x, n), descending_from(x, n), rtol=1e-12)
+        check_grads(G, x, n)
+    x = np.array([0.3, -0.7, 1.1, 0.5])  # away from the kinks at lo and 1
+    G = symgrad.grad(clamp_products)
+    np.testing.assert_allclose(G(x, 0.1), clamp_products(x, 0.1), rtol=1e-12)
+    check_grads(G, x, 0.1)

@@ -511,10 +511,20 @@ class Lowerer:
         self.stmt_lines = self.p.lines[node.lineno - 1: node.lineno]
         it = node.iter
         func = self.static_object(it.func) if isinstance(it, ast.Call) else None
+        backwards = func is reversed and len(it.args) == 1 and not it.keywords and \
+            isinstance(it.args[0], ast.Call) and self.static_object(it.args[0].func) is range
+        if backwards:
+            it, func = it.args[0], range
         if func is range:
             if it.keywords or not 1 <= len(it.args) <= 3:
                 raise self.p.error(it, "range() takes 1 to 3 positional arguments")
             bounds = [self.scalar_arg(a) for a in it.args]
+            if backwards:  # reversed(range(a, b)) is range(b - 1, a - 1, -1)
+                if len(bounds) == 3:
+                    raise self.p.error(it, "reversed(range(a, b, step)) is not supported",
+                                       "write the descending range(...) out")
+                start, stop = ([sp.Integer(0)] + bounds)[-2:]
+                bounds = [stop - 1, start - 1, sp.Integer(-1)]
             if not isinstance(node.target, ast.Name):
                 raise self.p.error(node.target, "a range loop needs a plain loop variable")
             self.loop(node, "for", node.target.id, bounds, None, None)
@@ -1074,6 +1084,9 @@ class Lowerer:
             if isinstance(items, (tuple, list)):
                 return sp.Add(*items) if items else sp.Integer(0)
             return st.NpSum(items, static(0), static(False))  # Python sums over the first axis
+        if obj in (max, min) and len(node.args) == 2 and not node.keywords:
+            # max(a, b) of two numbers is np.maximum's rule (and a scalar's gradient)
+            return self.elementwise_call(node, "maximum" if obj is max else "minimum")
         if obj in (float, int) and len(node.args) == 1 and not node.keywords:
             value = self.expr(node.args[0])
             if isinstance(value, sp.Basic) and value.is_Number:
