@@ -703,7 +703,26 @@ def clean(expr: Any) -> Any:
         expr = sp.piecewise_fold(expr)
     if any(isinstance(p, sp.Pow) and not p.exp.is_Number for p in expr.atoms(sp.Pow)):
         expr = sp.powsimp(expr)  # y*x**y/x -> y*x**(y - 1): finite at x = 0
+    if expr.has(sp.exp):
+        expr = expr.replace(lambda e: e.is_Mul, _stable_logistic_slope)
     return expr
+
+
+def _stable_logistic_slope(product: Any) -> Any:
+    """``exp(a)/(1 + exp(a))**2`` (the slope of ``1/(1 + exp(-a))``) overflows to inf/inf
+    for large ``|a|``; ``(1 - tanh(a/2)**2)/4`` is the same number and saturates to 0, as
+    torch's sigmoid backward does."""
+    factors = list(product.args)
+    for p in factors:
+        if not (p.is_Pow and p.exp == -2 and p.base.is_Add and len(p.base.args) == 2):
+            continue
+        one, e = sorted(p.base.args, key=lambda t: not t.is_Number)
+        if one == 1 and isinstance(e, sp.exp) and e in factors:
+            rest = list(factors)
+            rest.remove(p)
+            rest.remove(e)
+            return sp.Mul(*rest) * (1 - sp.tanh(e.args[0] / 2) ** 2) / 4
+    return product
 
 
 def simplify_adjoint(expr: Any) -> Any:

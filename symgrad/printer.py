@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sympy as sp
-from sympy.printing.precedence import precedence
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 _NUMPY_FUNCTIONS = {
@@ -74,12 +74,13 @@ class NumpyPrinter(StrPrinter):
         elif coeff != 1:
             text = _short_float(coeff) or self._print(coeff)
         else:
-            text = self.parenthesize(parts[0], precedence(expr))
+            text = self.parenthesize(parts[0], PRECEDENCE["Mul"])
         if text == "-1":
             text = "-"
         elif text != "1":
             text += "*"
-        return text + self.parenthesize(sp.Mul(*arrays), precedence(expr), strict=True)
+        # a product that starts with a minus sign ranks as a sum: parenthesized after '*'
+        return text + self.parenthesize(sp.Mul(*arrays), PRECEDENCE["Mul"], strict=True)
 
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:
         base, exp = expr.args

@@ -1,0 +1,41 @@
+"""Gradients that once came out wrong or non-finite for ordinary numpy code."""
+
+import numpy as np
+from gradutil import check_grads
+
+import symgrad
+
+
+def binary_cross_entropy(w, x, y):
+    p = 1 / (1 + np.exp(-(x @ w)))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def logistic_sum(z):
+    s = 1.0 / (1.0 + np.exp(-z))
+    return np.sum(s)
+
+
+def test_binary_cross_entropy_matches_finite_differences():
+    # the scalar-first printer once dropped the parentheses of -g/n*(a + b) here
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(6, 3)), rng.normal(size=3)
+    y = (rng.random(6) < 0.5).astype(float)
+    G = symgrad.grad(binary_cross_entropy, wrt="w")
+    np.testing.assert_allclose(G(w, x, y), binary_cross_entropy(w, x, y), rtol=1e-12)
+    check_grads(G, w, x, y)
+    p = 1 / (1 + np.exp(-(x @ w)))
+    np.testing.assert_allclose(G.grad(w, x, y), x.T @ (p - y) / len(y), rtol=1e-10)
+
+
+def test_logistic_slope_is_finite_in_both_tails():
+    # exp(z)/(exp(z) + 1)**2 is inf/inf = nan for z > 709; the slope there is 0
+    G = symgrad.grad(logistic_sum)
+    z = np.array([-800.0, -3.0, 0.5, 12.0, 800.0])
+    with np.errstate(over="ignore"):
+        g = G.grad(z)
+    assert np.all(np.isfinite(g))
+    s = 1 / (1 + np.exp(-z[1:4]))
+    np.testing.assert_allclose(g[1:4], s * (1 - s), rtol=1e-6)
+    np.testing.assert_allclose(g[[0, 4]], 0.0, atol=1e-300)
+    check_grads(G, z[1:3])
