@@ -7,6 +7,7 @@ analysis cannot prove the shapes already match.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,6 +115,11 @@ def fuse(fn: Function) -> tuple[list[Any], dict[Any, str]]:
     for s in _walk_all(fn.body.stmts):
         for sym in (s.expr.free_symbols if isinstance(s, Assign) else _header_reads(s)):
             uses[sym.name] = uses.get(sym.name, 0) + (1 if isinstance(s, Assign) else 2)
+    for s in _walk_all(fn.body.stmts):  # names that are never read are taken too
+        for name in defines(s):
+            uses.setdefault(name, 0)
+    for p in fn.params:
+        uses.setdefault(p.name, 0)
     inlined: dict[Any, str] = {}
     return _fuse_block(fn.body.stmts, uses, set(fn.returns), inlined, False), inlined
 
@@ -144,31 +150,58 @@ def _header_reads(s: Any) -> set[Any]:
 
 
 _COSTLY = (st.MatMul, st.Dot, st.Inner, st.Outer, *st.REDUCTIONS.values())
+# gradient nodes that read one argument only for its shape: node type -> argument position
+# (not FullLike: np.full_like takes the dtype too)
+_SHAPE_ONLY = {st.SumTo: 1, st.BroadcastLike: 1, st.ScatterInto: 1, st.GradZeros: 0}
 
 
-def _hoist(s: Assign, taken: set[str]) -> list[Assign]:
-    """In a loop body, give products and reductions inside a region names of their own.
+def _hoist(s: Assign, taken: dict[str, int], buffers: set[Any]) -> list[Assign]:
+    """In a loop body, give products, reductions and reads of written arrays inside a region
+    names of their own.
 
     The backward pass of an iteration can then read them from the tape instead of
-    computing them again (a straight-line function shares them through cse instead).
+    computing them again (a straight-line function shares them through cse instead). A read
+    of an array the loop writes into (``h[t]`` of ``h[t + 1] = ...``) gets a name so the
+    backward pass can keep just that row rather than the whole array.
     """
+    out, replace = [], {}
+    if buffers and not isinstance(s.expr, Structural):
+        reads = [n for n in sp.preorder_traversal(s.expr) if isinstance(n, st.GetItem)
+                 and n.args[0] in buffers]
+        for node in dict.fromkeys(reads):
+            name = _fresh_name(f"{_user_base(node.args[0].name)}_at", taken)
+            replace[node] = sp.Symbol(name, real=True)
+            out.append(Assign(name, node, s.lineno, list(s.lines), name))
+        if replace:
+            s = Assign(s.target, s.expr.xreplace(replace), s.lineno, s.lines, s.user_name)
     found = [n for n in sp.preorder_traversal(s.expr) if isinstance(n, _COSTLY)]
     if not found or isinstance(s.expr, Structural):
-        return [s]
-    out, replace = [], {}
+        return out + [s]
+    replace = {}
     for node in dict.fromkeys(found):
         if any(node.has(other) for other in replace):
             continue
-        k, name = 0, f"{s.target}_in"
-        while name in taken:
-            k += 1
-            name = f"{s.target}_in{k}"
-        taken.add(name)
+        name = _fresh_name(f"{s.target}_in", taken)
         replace[node] = sp.Symbol(name, real=True)
         out.append(Assign(name, node, s.lineno, list(s.lines), name))
     if not replace:
-        return [s]
+        return out + [s]
     return out + [Assign(s.target, s.expr.xreplace(replace), s.lineno, s.lines, s.user_name)]
+
+
+def _fresh_name(base: str, taken: dict[str, int]) -> str:
+    """``base``, or ``base1``, ``base2``...: a name no other value of the function has."""
+    name, k = base, 0
+    while name in taken:
+        k += 1
+        name = f"{base}{k}"
+    taken[name] = 0
+    return name
+
+
+def _user_base(ssa_name: str) -> str:
+    """``h`` for ``h_2``: the user's name under the single-assignment suffix."""
+    return re.sub(r"_\d+$", "", ssa_name)
 
 
 def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
@@ -181,6 +214,9 @@ def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
     out: list[Any] = []
     replace: dict[Any, Any] = {}
     inlined_lines: dict[str, list[tuple[int, list[str]]]] = {}
+    # arrays this block writes into (x[i] = ...): their reads get names in a loop body
+    buffers = {s.expr.args[0] for s in stmts if isinstance(s, Assign)
+               and isinstance(s.expr, st.SetItem) and isinstance(s.expr.args[0], sp.Symbol)}
     for s in stmts:
         if isinstance(s, If):
             out.append(If(s.cond, Block(_fuse_block(s.then.stmts, uses, keep, inlined, in_loop)),
@@ -209,7 +245,7 @@ def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
         for _, ls in sorted(lines, key=lambda t: t[0]):
             merged.extend(line for line in ls if line not in merged)
         fused = Assign(s.target, expr, s.lineno, merged, s.user_name)
-        out.extend(_hoist(fused, set(uses)) if in_loop else [fused])
+        out.extend(_hoist(fused, uses, buffers) if in_loop else [fused])
     return out
 
 
@@ -231,6 +267,8 @@ class Sweep:
         for name in fn.constants:
             self._register(sp.Symbol(name, real=True), self._fresh())
         self._register_block(self.forward, top=True)
+        self.loop_defined = {n for s in _walk_all(self.forward) if isinstance(s, Loop)
+                             for n in self._defined_in_loop(s)}
         self.names = {p.name for p in fn.params} | set(fn.constants)
         for s in self.forward:
             self.names.update(defines(s))
@@ -333,9 +371,28 @@ class Sweep:
             return node.func(rep, *node.args[1:]) if rep is not None else node
 
         metas = [n for n in sp.preorder_traversal(expr) if isinstance(n, st._Meta)]
-        if not metas:
-            return expr
-        return expr.xreplace({m: repl(m) for m in metas})
+        if metas:
+            expr = expr.xreplace({m: repl(m) for m in metas})
+        return self._outer_likes(expr)
+
+    def _outer_likes(self, expr: Any) -> Any:
+        """A loop value read only for its shape (``_sum_to(g, h_2)``) is replaced by a value
+        of the same shape from outside every loop, so the tape need not keep it."""
+        def outer(sym: Any) -> Any:
+            if not (isinstance(sym, sp.Symbol) and sym.name in self.loop_defined):
+                return sym
+            rep = self.rep.get(self.classes.get(sym))
+            return rep if isinstance(rep, sp.Symbol) and rep.name not in self.loop_defined \
+                else sym
+
+        swaps = {}
+        for node in sp.preorder_traversal(expr):
+            if type(node) in _SHAPE_ONLY:
+                i = _SHAPE_ONLY[type(node)]
+                like = outer(node.args[i])
+                if like is not node.args[i]:
+                    swaps[node] = node.func(*node.args[:i], like, *node.args[i + 1:])
+        return expr.xreplace(swaps) if swaps else expr
 
     # ------------------------------------------------------------ activity
 

@@ -265,7 +265,13 @@ class _Structured:
         if not stmts:
             return []
         exprs = [self.r(s.expr) for s in stmts]
-        replacements, reduced = sp.cse(exprs, symbols=self.temps, order="none")
+        # a fresh array that is then accumulated into (grad += ...) must stay its own array:
+        # keep allocations out of cse, which would share two equal np.zeros(...) between names
+        fresh = {i: sp.Dummy() for i, e in enumerate(exprs)
+                 if isinstance(e, (st.GradZeros, st.FullLike))}
+        replacements, reduced = sp.cse([fresh.get(i, e) for i, e in enumerate(exprs)],
+                                       symbols=self.temps, order="none")
+        reduced = [exprs[i] if i in fresh else e for i, e in enumerate(reduced)]
         replacements, reduced = _name_temps(replacements, reduced,
                                             [Stmt(self.n(s.target), e) for s, e in
                                              zip(stmts, exprs, strict=True)], "",

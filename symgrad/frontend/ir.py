@@ -21,6 +21,10 @@ class Assign:
     lineno: int
     lines: list[str]
     user_name: str
+    # set by the adjoint for a loop's buffer writes: the SetItem writes into its input array
+    # (no copy), and a read of that array is copied when the backward pass needs it later
+    in_place: bool = False
+    snapshot: bool = False
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Carry:
     entry: str
     init: Any
     exit: Any
+    copy: bool = False  # the loop writes into it in place: start from a copy of init
 
 
 @dataclass
