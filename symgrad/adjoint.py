@@ -149,6 +149,8 @@ def _header_reads(s: Any) -> set[Any]:
     return out
 
 
+_FRESH_ARRAYS = frozenset({"zeros", "ones", "zeros_like", "ones_like", "full", "full_like",
+                           "empty", "empty_like", "eye", "identity"})
 _COSTLY = (st.MatMul, st.Dot, st.Inner, st.Outer, *st.REDUCTIONS.values())
 # gradient nodes that read one argument only for its shape: node type -> argument position
 # (not FullLike: np.full_like takes the dtype too)
@@ -269,6 +271,8 @@ class Sweep:
         self._register_block(self.forward, top=True)
         self.loop_defined = {n for s in _walk_all(self.forward) if isinstance(s, Loop)
                              for n in self._defined_in_loop(s)}
+        self.loop_vars = {s.var for s in _walk_all(self.forward) if isinstance(s, Loop)
+                          and s.var and s.kind == "for"}
         self.names = {p.name for p in fn.params} | set(fn.constants)
         for s in self.forward:
             self.names.update(defines(s))
@@ -446,6 +450,7 @@ class Sweep:
         for p in self.wrt:
             if p not in grads:
                 grads[p] = self.finish_param(p)
+        self._skip_needless_copies()
         return Adjoint(self.fn, self.wrt, self.forward, seeds, self.backward,
                        [grads[p] for p in self.wrt], self.names, self.inlined,
                        lambda expr: self.class_of(expr) == SCALAR)
@@ -605,11 +610,130 @@ class Sweep:
         for c in carried:
             if isinstance(c.init, sp.Symbol) and c.init in self.active:
                 self.contribute(c.init, names[c.entry])
+        in_place = self._write_in_place(s, _backward_reads(body))
+        if in_place and updates:
+            self._accumulate_in_place(body, before, updates,
+                                      {names[e]: e for e in in_place if e in names})
         variant = self._defined_in_loop(s)
         s.taped = [n for n in variant if n in _backward_reads(body)]
         s.tape = "" if self._replayable(s) else self._unique("tape" if s.taped else "steps")
         self.backward.extend(before)
         self.backward.append(BLoop(s, body, self.take_comment(s.lines)))
+
+    def _write_in_place(self, s: Loop, backward_reads: set[str]) -> set[str]:
+        """Let a loop's ``buf[i] = v`` write into the array instead of a copy of it.
+
+        Each write is a new value in the IR (``h_3 = SetItem(h_2, ...)``), printed as a copy:
+        O(size) per iteration, and the tape would keep every copy. The write can go into
+        the array itself when nothing reads an overwritten version: the forward pass reads
+        only the newest one, the backward pass none (a row it needs, ``h_at = h_2[t]``, is
+        copied onto the tape instead). The loop then starts from a copy of its input array.
+        Returns the entries written in place.
+        """
+        done: set[str] = set()
+        for c in s.carried:
+            chain = _write_chain(s, c)
+            if chain is None:
+                continue
+            versions, writes, reads = chain
+            if any(v.name in backward_reads for v in versions):
+                continue  # the backward pass reads a whole version: keep the copies
+            for w in writes:
+                w.in_place = True
+            for r in reads:
+                r.snapshot = r.target in backward_reads
+            c.copy = True
+            done.add(c.entry)
+        return done
+
+    def _accumulate_in_place(self, body: list[Any], before: list[Stmt],
+                             updates: list[tuple[Any, Any]], buffers: dict[Any, str]) -> None:
+        """The gradient of an array written in place is updated in place too.
+
+        Its per-iteration update, ``g = _zero_at(g, i) + _getitem_grad(v, x, j)``, allocates
+        two arrays of the buffer's size; ``g[i] = 0; g[j] += v`` touches two rows. Done only
+        where no value the update reads may share memory with ``g`` and the indices are plain
+        integers and slices (``+=`` at a repeated fancy index would add once).
+        """
+        grads = {g for g, _ in updates}
+        defs = {st_.target: st_.expr for st_ in body if isinstance(st_, Stmt)
+                and not st_.augment and not st_.index and ", " not in st_.target}
+        kept, ops = [], []
+        for g, total in updates:
+            new = self._in_place_ops(g, total, grads, defs) if g in buffers else None
+            if new is None:
+                kept.append((g, total))
+            else:
+                ops += new
+        converted = grads - {g for g, _ in kept}
+        if not ops or any(_may_share(t, c, defs) for _, t in kept for c in converted):
+            return
+        last = body.pop()  # the update statement, rebuilt
+        if len(kept) == 1:
+            body.append(Stmt(kept[0][0].name, kept[0][1], list(last.comment)))
+        elif kept:
+            body.append(Stmt(", ".join(g.name for g, _ in kept),
+                             sp.Tuple(*[t for _, t in kept]), list(last.comment)))
+        else:
+            ops[0].comment = list(last.comment)
+        body.extend(ops)
+        for i, b in enumerate(before):  # the array updated in place must be its own
+            if sp.Symbol(b.target, real=True) in converted and not (
+                    isinstance(b.expr, (st.FullLike, st.GradZeros)) or b.expr.is_Add
+                    or b.expr.is_Mul):
+                entry = sp.Symbol(buffers[sp.Symbol(b.target, real=True)], real=True)
+                before[i] = Stmt(b.target, st.FullLike(b.expr, entry), b.comment)
+
+    def _in_place_ops(self, g: Any, total: Any, grads: set[Any],
+                      defs: dict[str, Any]) -> list[Stmt] | None:
+        terms = sp.Add.make_args(total)
+        clears = [t for t in terms if isinstance(t, st.ClearItem) and t.args[0] == g]
+        scatters = [t for t in terms if isinstance(t, st.ScatterInto)]
+        if len(clears) != 1 or len(scatters) + 1 != len(terms):
+            return None
+        for part in [*clears[0].args[1:], *(p for sc in scatters for p in sc.args[2:])]:
+            if not self._plain_index(part):
+                return None
+        for sc in scatters:
+            if sc.args[0].free_symbols & grads or _may_share(sc.args[0], g, defs):
+                return None
+        return [Stmt(g.name, sp.Integer(0), index=tuple(clears[0].args[1:])),
+                *(Stmt(g.name, sc.args[0], augment=True, index=tuple(sc.args[2:]))
+                  for sc in scatters)]
+
+    def _plain_index(self, part: Any) -> bool:
+        """An integer or a slice for sure: constants, loop counters and their arithmetic."""
+        if isinstance(part, st.Static):
+            return part.value is None or isinstance(part.value, (int, slice))
+        if isinstance(part, st.SliceOf):
+            return all(self._plain_index(a) for a in part.args)
+        return isinstance(part, sp.Expr) and all(x.name in self.loop_vars
+                                                 for x in part.free_symbols)
+
+    def _skip_needless_copies(self) -> None:
+        """A loop that writes into its input array in place starts from a copy of it, unless
+        that array is a fresh one (np.zeros, an earlier copy) that nothing else reads."""
+        stmts = list(_walk_all(self.forward))
+        fresh = {s.target for s in stmts if isinstance(s, Assign) and not s.in_place and
+                 (isinstance(s.expr, (st.SetItem, st.Zeros, st.Ones, st.ZerosLike, st.OnesLike))
+                  or isinstance(s.expr, st.NpConstant)
+                  and st.sval(s.expr.args[0]) in _FRESH_ARRAYS)}
+        read_elsewhere = _backward_reads(self.backward) | set(self.fn.returns)
+        for s in stmts:
+            others = [s] if not isinstance(s, Loop) else []
+            if isinstance(s, Loop):
+                headers = [*s.bounds, s.cond, s.stop, *(c.exit for c in s.carried)]
+                read_elsewhere |= {x.name for e in headers if e is not None
+                                   for x in e.free_symbols}
+            read_elsewhere |= {x.name for o in others for x in reads(o)}
+        inits = [c.init.name for s in stmts if isinstance(s, Loop) for c in s.carried
+                 if isinstance(c.init, sp.Symbol)]
+        for s in stmts:
+            if isinstance(s, Loop):
+                for c in s.carried:
+                    if c.copy and isinstance(c.init, sp.Symbol) and c.init.name in fresh and \
+                            c.init.name not in read_elsewhere and inits.count(c.init.name) == 1:
+                        c.copy = False
 
     def _replayable(self, s: Loop) -> bool:
         """A loop the backward pass can re-run from its header: nothing taped, no break, and
@@ -732,6 +856,59 @@ class Sweep:
                 self.backprop(arg, v)
 
 
+def _may_share(expr: Any, g: Any, defs: dict[str, Any]) -> bool:
+    """Whether ``expr`` may be ``g`` itself or a view of it: followed back through the
+    backward body's names and the operations that can return their input (indexing,
+    un-broadcasting, broadcasting); any arithmetic makes a new array."""
+    seen = set()
+    while True:
+        if expr == g:
+            return True
+        if isinstance(expr, sp.Symbol) and expr.name in defs and expr.name not in seen:
+            seen.add(expr.name)
+            expr = defs[expr.name]
+        elif isinstance(expr, (st.GetItem, st.SumTo, st.BroadcastLike, st.Transpose,
+                               st.Reshape)) and not isinstance(expr, st.FullLike):
+            expr = expr.args[0]
+        else:
+            return False
+
+
+def _write_chain(s: Loop, c: Any) -> tuple[set, list, list] | None:
+    """The versions of a carried array that the loop body writes into, the writes, and the
+    reads of single elements or rows; None unless each version is read only while it is the
+    newest one (by the next write, or by ``v[index]``) and only at the top of the body."""
+    current = sp.Symbol(c.entry, real=True)
+    versions, writes, rows = {current}, [], []
+    for stmt in s.body.stmts:
+        if not isinstance(stmt, Assign):
+            if reads(stmt) & versions:
+                return None  # read inside a branch or an inner loop
+            continue
+        seen = stmt.expr.free_symbols & versions
+        if not seen:
+            continue
+        expr = stmt.expr
+        if seen != {current}:
+            return None  # an older version read after a write
+        if isinstance(expr, st.SetItem) and expr.args[0] == current:
+            if any(a.free_symbols & versions for a in expr.args[1:]):
+                return None
+            writes.append(stmt)
+            current = sp.Symbol(stmt.target, real=True)
+            versions.add(current)
+        elif isinstance(expr, st.GetItem) and expr.args[0] == current and \
+                not any(a.free_symbols & versions for a in expr.args[1:]):
+            rows.append(stmt)
+        else:
+            return None  # a whole-array read: it would need a copy of its own
+    header = [s.stop, *(k.exit for k in s.carried if k is not c)]
+    if not writes or c.exit != current or \
+            any(e is not None and e.free_symbols & versions for e in header):
+        return None
+    return versions, writes, rows
+
+
 def _backward_reads(stmts: list[Any]) -> set[str]:
     """Names the backward statements read (a nested loop reads its tape, not its body's values)."""
     out: set[str] = set()
@@ -740,7 +917,7 @@ def _backward_reads(stmts: list[Any]) -> set[str]:
             out |= {x.name for x in s.expr.free_symbols}
             for part in s.index:
                 out |= {x.name for x in part.free_symbols}
-            if s.augment:
+            if s.augment or s.index:  # written into, so read too
                 out.add(s.target)
         elif isinstance(s, BIf):
             out |= {x.name for x in s.cond.free_symbols}

@@ -222,17 +222,29 @@ class _Structured:
         self.temp_names = temp_names
         self.temps = temp_names()
         self.rename = _phi_names(adj.forward)
+        self.join_rename = dict(self.rename)
+        self.snapshots: set[str] = set()  # buffer reads copied onto the tape
+        self.in_place: set[str] = set()  # buffer writes into the array itself
+        for a in _walk(adj.forward):
+            if isinstance(a, Assign) and a.in_place:  # the new version is the array itself
+                base = a.expr.args[0].name
+                self.rename[a.target] = self.rename.get(base, base)
+                self.in_place.add(a.target)
+            elif isinstance(a, Assign) and a.snapshot:
+                self.snapshots.add(a.target)
+        self.taping = False
 
     # -------------------------------------------------------------- helpers
 
-    def r(self, expr: Any) -> Any:
-        """The expression with branch values named after the join they flow into."""
-        if not self.rename:
+    def r(self, expr: Any, versions: bool = True) -> Any:
+        """The expression with branch values named after the join they flow into, and (unless
+        ``versions`` is false) the versions of an array written in place named after it."""
+        rename = self.rename if versions else self.join_rename
+        if not rename or not expr.free_symbols:
             return expr
         return expr.xreplace({sp.Symbol(a, real=True): sp.Symbol(b, real=True)
-                              for a, b in self.rename.items()
-                              if sp.Symbol(a, real=True) in expr.free_symbols}) \
-            if expr.free_symbols else expr
+                              for a, b in rename.items()
+                              if sp.Symbol(a, real=True) in expr.free_symbols})
 
     def n(self, name: str) -> str:
         return self.rename.get(name, name)
@@ -264,7 +276,9 @@ class _Structured:
         """A straight run of assignments, sharing subexpressions among themselves."""
         if not stmts:
             return []
-        exprs = [self.r(s.expr) for s in stmts]
+        # versions of an array written in place share its name only after cse: before, h[t]
+        # read ahead of a write and h[t] read after it are different values
+        exprs = [self.r(s.expr, versions=False) for s in stmts]
         # a fresh array that is then accumulated into (grad += ...) must stay its own array:
         # keep allocations out of cse, which would share two equal np.zeros(...) between names
         fresh = {i: sp.Dummy() for i, e in enumerate(exprs)
@@ -276,6 +290,8 @@ class _Structured:
                                             [Stmt(self.n(s.target), e) for s, e in
                                              zip(stmts, exprs, strict=True)], "",
                                             self.adj.inlined)
+        replacements = [(t, self.r(e)) for t, e in replacements]
+        reduced = [self.r(e) for e in reduced]
         placed = _place_temps(replacements, reduced)
         lines: list[str] = []
         for i, (s, expr) in enumerate(zip(stmts, reduced, strict=True)):
@@ -289,24 +305,32 @@ class _Structured:
 
     def assignment(self, s: Stmt, expr: Any, ind: str) -> list[str]:
         target = ", ".join(self.n(t) for t in s.target.split(", "))
+        if isinstance(expr, st.SetItem) and s.target in self.in_place:
+            # written in place (the adjoint proved no one reads the overwritten version)
+            return [f"{ind}{target}[{expr.index_text(self.printer)}] = "
+                    f"{self.printer.statement(expr.args[1])}"]
         if isinstance(expr, st.SetItem):  # a copy, then the write: the input stays intact
             x = self.printer.doprint_atom(expr.args[0])
             return [f"{ind}{target} = {x}.copy()",
                     f"{ind}{target}[{expr.index_text(self.printer)}] = "
                     f"{self.printer.statement(expr.args[1])}"]
-        if s.augment:
+        if s.augment or s.index:
             index = ""
             if s.index:
                 parts = ", ".join(st.format_index_part(self.printer, self.r(p)) for p in s.index)
                 index = f"[{parts}]"
-            return [f"{ind}{target}{index} += {self.printer.statement(expr)}"]
+            op = "+=" if s.augment else "="
+            return [f"{ind}{target}{index} {op} {self.printer.statement(expr)}"]
         if expr == sp.Symbol(target, real=True):
             return []
+        if self.taping and s.target in self.snapshots:  # later writes must not reach the tape
+            return [f"{ind}{target} = {self.printer.doprint_atom(expr)}.copy()"]
         return [f"{ind}{target} = {self.printer.statement(expr)}"]
 
     # -------------------------------------------------------------- forward
 
     def forward(self, stmts: list[Any], ind: str, tape: bool, keep: set[str] | None) -> list[str]:
+        self.taping = tape
         lines: list[str] = []
         run: list[Stmt] = []
         for s in stmts:
@@ -337,7 +361,9 @@ class _Structured:
     def forward_loop(self, s: Loop, ind: str, tape: bool) -> list[str]:
         inner = ind + INDENT
         record = tape and bool(s.tape)
-        lines = self.run([Stmt(c.entry, c.init) for c in s.carried], ind)
+        lines = self.run([Stmt(c.entry, c.init) for c in s.carried if not c.copy], ind)
+        lines += [f"{ind}{self.n(c.entry)} = {self.printer.doprint_atom(self.r(c.init))}.copy()"
+                  f"  # written in place below" for c in s.carried if c.copy]
         if record:
             lines.append(f"{ind}{s.tape} = []" if s.taped else f"{ind}{s.tape} = 0")
             always = {self.n(n) for n in _always_defined(s)}

@@ -1,0 +1,126 @@
+"""Loops that write into an array: in place when that is safe, and always the right gradient.
+
+A write ``h[t + 1] = ...`` is a new value in symgrad's IR; printed as a copy it costs the
+whole array per iteration, and the tape would keep every copy (quadratic time and memory).
+Where no overwritten version is read again, the generated loop writes into the array and
+updates its gradient in place; everywhere else it keeps the copies.
+"""
+
+import ast
+
+import numpy as np
+import pytest
+from gradutil import check_grads
+
+import symgrad
+
+rng = np.random.default_rng(7)
+
+
+def rnn_buffer(W, x, h0):
+    T = x.shape[0]
+    h = np.zeros((T + 1, h0.shape[0]))
+    h[0] = h0
+    for t in range(T):
+        h[t + 1] = np.tanh(W @ h[t] + x[t])
+    return np.sum(h**2)
+
+
+def several_writes_per_step(x):
+    buf = np.ones(len(x))
+    for i in range(len(x)):
+        buf[i] *= x[i]
+        buf[i] += x[i] ** 2
+        buf[i] /= 1.0 + x[i] ** 2
+    return np.sum(buf * x)
+
+
+def rewrite_the_row_it_reads(x):
+    h = np.zeros((3, len(x)))
+    h[0] = x
+    for t in range(2):
+        h[t] = np.sin(h[t]) * 2.0
+        h[t + 1] = h[t] * x
+    return np.sum(h**2)
+
+
+def whole_array_read_each_step(x):
+    buf = np.zeros(len(x))
+    s = 0.0
+    for i in range(len(x)):
+        buf[i] = x[i] ** 2
+        s = s + np.sum(buf * x)  # reads every version whole: keeps the copies
+    return s
+
+
+def write_in_a_branch(x):
+    buf = np.zeros(len(x))
+    for i in range(len(x)):
+        if x[i] > 0:
+            buf[i] = x[i] ** 3
+        else:
+            buf[i] = np.sin(x[i])
+    return np.sum(buf * buf)
+
+
+def write_into_the_argument(x):
+    for i in range(1, len(x)):
+        x[i] = x[i] * x[i - 1] + 0.5
+    return np.sum(x**2)
+
+
+def accumulate_rows(X):
+    out = np.zeros(X.shape[1])
+    acc = np.zeros((X.shape[0], X.shape[1]))
+    for i in range(X.shape[0]):
+        out = out + X[i]
+        acc[i] = np.tanh(out)
+    return np.sum(acc * X)
+
+
+CASES = [
+    (rnn_buffer, lambda: (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(5, 3)),
+                          rng.normal(size=3))),
+    (several_writes_per_step, lambda: (rng.normal(size=4),)),
+    (rewrite_the_row_it_reads, lambda: (rng.normal(size=3),)),
+    (whole_array_read_each_step, lambda: (rng.normal(size=4),)),
+    (write_in_a_branch, lambda: (rng.normal(size=5),)),
+    (write_into_the_argument, lambda: (rng.normal(size=4),)),
+    (accumulate_rows, lambda: (rng.normal(size=(4, 3)),)),
+]
+
+
+@pytest.mark.parametrize("fn, make", CASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_buffer_loops_match_numpy_and_finite_differences(fn, make):
+    args = make()
+    before = [a.copy() for a in args]
+    G = symgrad.grad(fn)
+    np.testing.assert_allclose(G(*args), fn(*[a.copy() for a in args]), rtol=1e-12)
+    value, _ = G.value_and_grad(*args)
+    np.testing.assert_allclose(value, fn(*[a.copy() for a in args]), rtol=1e-12)
+    check_grads(G, *args)
+    for a, b in zip(args, before, strict=True):
+        np.testing.assert_array_equal(a, b)  # the caller's arrays are never written
+
+
+def _loop_body(source: str, function: str) -> list[str]:
+    tree = ast.parse(source)
+    fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function)
+    return [ast.unparse(s) for loop in ast.walk(fn) if isinstance(loop, ast.For)
+            for s in loop.body]
+
+
+def test_rnn_buffer_is_written_and_differentiated_in_place():
+    src = symgrad.grad(rnn_buffer).source
+    lines = _loop_body(src, "rnn_buffer_grad")
+    assert not any(".copy()" in line and "[t]" not in line for line in lines), lines
+    assert not any("_zero_at" in line or "_getitem_grad" in line for line in lines), lines
+    # the tape keeps a copy of the row the step read, not the array
+    appends = [line for line in lines if ".append(" in line]
+    assert len(appends) == 1 and "h_2," not in appends[0] and "h_2)" not in appends[0]
+
+
+def test_copies_stay_where_an_old_version_is_read():
+    src = symgrad.grad(whole_array_read_each_step).source
+    lines = _loop_body(src, "whole_array_read_each_step_grad")
+    assert any(".copy()" in line for line in lines)
