@@ -718,7 +718,7 @@ class Sweep:
                  (isinstance(s.expr, (st.SetItem, st.Zeros, st.Ones, st.ZerosLike, st.OnesLike))
                   or isinstance(s.expr, st.NpConstant)
                   and st.sval(s.expr.args[0]) in _FRESH_ARRAYS)}
-        read_elsewhere = _backward_reads(self.backward) | set(self.fn.returns)
+        read_elsewhere = _all_backward_reads(self.backward) | set(self.fn.returns)
         for s in stmts:
             others = [s] if not isinstance(s, Loop) else []
             if isinstance(s, Loop):
@@ -907,6 +907,20 @@ def _write_chain(s: Loop, c: Any) -> tuple[set, list, list] | None:
             any(e is not None and e.free_symbols & versions for e in header):
         return None
     return versions, writes, rows
+
+
+def _all_backward_reads(stmts: list[Any]) -> set[str]:
+    """Every name any backward statement reads, inside loops too (taped or not)."""
+    out: set[str] = set()
+    for s in stmts:
+        if isinstance(s, Stmt):
+            out |= _backward_reads([s])
+        elif isinstance(s, BIf):
+            out |= {x.name for x in s.cond.free_symbols}
+            out |= _all_backward_reads(s.then) | _all_backward_reads(s.orelse)
+        elif isinstance(s, BLoop):
+            out |= _all_backward_reads(s.body)
+    return out
 
 
 def _backward_reads(stmts: list[Any]) -> set[str]:

@@ -124,3 +124,21 @@ def test_copies_stay_where_an_old_version_is_read():
     src = symgrad.grad(whole_array_read_each_step).source
     lines = _loop_body(src, "whole_array_read_each_step_grad")
     assert any(".copy()" in line for line in lines)
+
+
+def fresh_buffer_read_before_the_loop(x):
+    total = 0.0
+    for k in range(2):
+        buf = np.ones(len(x))
+        s = np.sum(buf * x * x)  # the backward reads this buf: the inner loop must not write it
+        for i in range(len(x)):
+            buf[i] = np.sin(x[i] * (k + 1))
+        total = total + s * np.sum(buf)
+    return total
+
+
+def test_an_array_the_backward_reads_is_not_written_in_place():
+    x = rng.normal(size=4)
+    G = symgrad.grad(fresh_buffer_read_before_the_loop)
+    np.testing.assert_allclose(G(x), fresh_buffer_read_before_the_loop(x), rtol=1e-12)
+    check_grads(G, x)
