@@ -173,7 +173,7 @@ def _hoist(s: Assign, taken: dict[str, int], buffers: set[Any]) -> list[Assign]:
         for node in dict.fromkeys(reads):
             name = _fresh_name(f"{_user_base(node.args[0].name)}_at", taken)
             replace[node] = sp.Symbol(name, real=True)
-            out.append(Assign(name, node, s.lineno, list(s.lines), name))
+            out.append(Assign(name, node, s.lineno, [], name))
         if replace:
             s = Assign(s.target, s.expr.xreplace(replace), s.lineno, s.lines, s.user_name)
     found = [n for n in sp.preorder_traversal(s.expr) if isinstance(n, _COSTLY)]
@@ -185,7 +185,7 @@ def _hoist(s: Assign, taken: dict[str, int], buffers: set[Any]) -> list[Assign]:
             continue
         name = _fresh_name(f"{s.target}_in", taken)
         replace[node] = sp.Symbol(name, real=True)
-        out.append(Assign(name, node, s.lineno, list(s.lines), name))
+        out.append(Assign(name, node, s.lineno, [], name))
     if not replace:
         return out + [s]
     return out + [Assign(s.target, s.expr.xreplace(replace), s.lineno, s.lines, s.user_name)]
