@@ -66,8 +66,9 @@ class NumpyPrinter(StrPrinter):
         coeff, factors = expr.as_coeff_mul()
         scalars = [f for f in factors if self.is_scalar(f)]
         arrays = [f for f in factors if f not in scalars]
-        if not arrays or not scalars and (coeff.is_Integer or not coeff.is_Rational):
-            return super()._print_Mul(expr)
+        if not arrays or not scalars and (coeff.is_Integer or not coeff.is_Rational) or \
+                all(f.is_Pow and f.exp.is_negative for f in arrays):
+            return super()._print_Mul(expr)  # (g/t3 already divides the scalar first)
         parts = scalars if coeff == 1 else [coeff, *scalars]
         if len(parts) > 1:  # a product reads left to right: safe before '*' unparenthesized
             text = super()._print_Mul(sp.Mul(*parts, evaluate=False))
