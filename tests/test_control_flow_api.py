@@ -275,3 +275,27 @@ def test_reversed_range_and_builtin_max_min():
     G = symgrad.grad(clamp_products)
     np.testing.assert_allclose(G(x, 0.1), clamp_products(x, 0.1), rtol=1e-12)
     check_grads(G, x, 0.1)
+
+
+def comprehension_rows(x, W):
+    return np.sum([np.sum((W[i] * x) ** 2) for i in range(3)])
+
+
+def comprehension_filtered(x):
+    rows = [x**k for k in range(1, 4) if k != 2]
+    return np.sum(np.stack(rows) * 2.0) + sum(w * np.sum(np.sin(w * x)) for w in (0.5, -2.0))
+
+
+def comprehension_over_an_array(x):
+    return sum(v**2 for v in x)
+
+
+def test_comprehensions_over_decoration_time_values_unroll():
+    x, W = rng.normal(size=3), rng.normal(size=(3, 3))
+    for fn, args in [(comprehension_rows, (x, W)), (comprehension_filtered, (x,))]:
+        G = symgrad.grad(fn)
+        np.testing.assert_allclose(G(*args), fn(*args), rtol=1e-12)
+        check_grads(G, *args)
+    with pytest.raises(symgrad.SymgradError, match="comprehension must iterate over") as info:
+        symgrad.grad(comprehension_over_an_array)
+    assert "write a for loop" in str(info.value)

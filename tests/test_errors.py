@@ -76,7 +76,7 @@ def tuple_arithmetic(x):
 CASES = [
     (fft, "np.fft.fft", "not supported"),
     (undefined, "not_defined_anywhere", "not defined"),
-    (listcomp, "[v for v in x]", "ListComp"),
+    (listcomp, "[v for v in x]", "comprehension must iterate over"),
     (varargs, "def varargs(*xs):", "*args"),
     (method, "x.cumsum", "cumsum"),
     (no_return, "def no_return(x):", "no return"),

@@ -867,6 +867,62 @@ class Lowerer:
 
     expr_List = expr_Tuple
 
+    def expr_ListComp(self, node: ast.ListComp | ast.GeneratorExp) -> Any:
+        """A comprehension over values known at decoration time, unrolled into a list."""
+        items: list[Any] = []
+        targets = {n.id for g in node.generators for n in ast.walk(g.target)
+                   if isinstance(n, ast.Name)}
+        saved = {name: self.env[name] for name in targets if name in self.env}
+        self._comprehend(node, 0, items)
+        for name in targets:  # like Python 3, the loop names do not leak out
+            self.env.pop(name, None)
+        self.env.update(saved)
+        return tuple(items)
+
+    expr_GeneratorExp = expr_ListComp
+
+    def _comprehend(self, node: ast.ListComp | ast.GeneratorExp, level: int,
+                    items: list[Any]) -> None:
+        if level == len(node.generators):
+            items.append(self.expr(node.elt))
+            return
+        gen = node.generators[level]
+        for item in self.static_iterable(gen.iter, node):
+            if isinstance(gen.target, ast.Name) and isinstance(item, sp.Basic) and \
+                    item.is_Number:
+                self.env[gen.target.id] = item  # a constant: `if k != 2` decides now
+                self.memory.fresh(gen.target.id)
+            else:
+                self.assign(gen.target, item, gen.iter, node)
+            keep = True
+            for test in gen.ifs:
+                cond = self.condition(test, name_it=False)
+                if cond not in (sp.true, sp.false):
+                    raise self.p.error(test, "a comprehension's `if` must be decided at "
+                                       "decoration time", "use np.where(...) on whole "
+                                       "arrays, or a for loop with an if")
+                keep = keep and cond == sp.true
+            if keep:
+                self._comprehend(node, level + 1, items)
+
+    def static_iterable(self, node: ast.expr, where: ast.expr) -> list[Any]:
+        """The items of ``range(...)`` with constant bounds, or of a tuple or list."""
+        hint = ("write a for loop (symgrad keeps runtime loops), or compute on whole arrays "
+                "(np.sum(x ** 2) rather than sum(v ** 2 for v in x))")
+        if isinstance(node, ast.Call) and self.static_object(node.func) is range and \
+                not node.keywords:
+            bounds = [self.expr(a) for a in node.args]
+            if not 1 <= len(bounds) <= 3 or not all(
+                    isinstance(b, sp.Basic) and b.is_Integer for b in bounds):
+                raise self.p.error(node, "a comprehension over range() needs bounds known at "
+                                   "decoration time", hint)
+            return [sp.Integer(i) for i in range(*[int(b) for b in bounds])]
+        value = self.expr(node)
+        if isinstance(value, (tuple, list)):
+            return list(value)
+        raise self.p.error(where, "a comprehension must iterate over a range with constant "
+                           "bounds, a tuple or a list", hint)
+
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Any:
         operand = self.expr(node.operand)
         if isinstance(node.op, ast.USub):
