@@ -299,3 +299,28 @@ def test_comprehensions_over_decoration_time_values_unroll():
     with pytest.raises(symgrad.SymgradError, match="comprehension must iterate over") as info:
         symgrad.grad(comprehension_over_an_array)
     assert "write a for loop" in str(info.value)
+
+
+def enumerate_from_one(x):
+    s = 0.0
+    for k, v in enumerate(x, 1):
+        s = s + k * np.sin(v)
+    return s
+
+
+def enumerate_from_n(x, n):
+    s = 0.0
+    for k, v in enumerate(x, start=n):
+        s = s + k * v**2
+    return s
+
+
+def test_enumerate_with_a_start():
+    x = rng.normal(size=4)
+    G = symgrad.grad(enumerate_from_one)
+    np.testing.assert_allclose(G(x), enumerate_from_one(x), rtol=1e-12)
+    check_grads(G, x)
+    G = symgrad.grad(enumerate_from_n, wrt="x")
+    for n in (0, 2, -1):
+        np.testing.assert_allclose(G(x, n), enumerate_from_n(x, n), rtol=1e-12)
+        check_grads(G, x, n)

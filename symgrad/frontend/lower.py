@@ -540,18 +540,25 @@ class Lowerer:
                                    "writes into it", f"loop over range(len({source.id})) and "
                                    f"index {source.id}[i] where you mean its current value")
         if func is enumerate:
-            if len(it.args) != 1 or it.keywords or not (
+            starts = [*it.args[1:], *(k.value for k in it.keywords if k.arg == "start")]
+            if not 1 <= len(it.args) <= 2 or len(starts) > 1 or \
+                    any(k.arg != "start" for k in it.keywords) or not (
                     isinstance(node.target, ast.Tuple) and len(node.target.elts) == 2 and
                     isinstance(node.target.elts[0], ast.Name)):
-                raise self.p.error(it, "write `for i, v in enumerate(x):`")
+                raise self.p.error(it, "write `for i, v in enumerate(x):` "
+                                   "or `enumerate(x, start)`")
+            start = self.scalar_arg(starts[0]) if starts else sp.Integer(0)
             seq = self.iterable(it.args[0])
-            if isinstance(seq, (tuple, list)):
-                self.unrolled(node, [(sp.Integer(i), v) for i, v in enumerate(seq)])
+            if isinstance(seq, (tuple, list)) and start.is_Integer:
+                self.unrolled(node, [(sp.Integer(i), v) for i, v in enumerate(seq, int(start))])
                 return
+            if isinstance(seq, (tuple, list)):
+                raise self.p.error(it, "enumerate over a list needs a constant start")
             item = node.target.elts[1]
-            self.loop(node, "for", node.target.elts[0].id, [st.Len(seq)], None,
-                      lambda i: self.assign(item, st.GetItem(seq, i), _item_of(it.args[0]),
-                                            node))
+            bounds = [st.Len(seq)] if start == 0 else [start, st.Len(seq) + start]
+            self.loop(node, "for", node.target.elts[0].id, bounds, None,
+                      lambda i: self.assign(item, st.GetItem(seq, i - start),
+                                            _item_of(it.args[0]), node))
             return
         if func is zip:
             if it.keywords or not it.args or not isinstance(node.target, ast.Tuple) or \
