@@ -33,6 +33,13 @@ def _broadcast_to(g, shape):
     return g if np.shape(g) == shape else np.broadcast_to(g, shape)
 
 
+def _cumsum_grad(g, x, axis):
+    """Gradient of ``np.cumsum(x, axis)``: each input reaches every later output."""
+    if axis is None:
+        return np.flip(np.cumsum(np.flip(np.ravel(g)))).reshape(np.shape(x))
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
 def _matmul_grad_a(g, a, b):
     """Gradient of ``a @ b`` with respect to ``a``."""
     if np.ndim(a) == 2 and np.ndim(b) == 2:

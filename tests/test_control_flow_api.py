@@ -14,6 +14,11 @@ from gradutil import check_grads
 import symgrad
 from symgrad import cache
 
+try:
+    import torch
+except ImportError:  # the differential checks skip without torch
+    torch = None
+
 rng = np.random.default_rng(3)
 
 
@@ -324,3 +329,26 @@ def test_enumerate_with_a_start():
     for n in (0, 2, -1):
         np.testing.assert_allclose(G(x, n), enumerate_from_n(x, n), rtol=1e-12)
         check_grads(G, x, n)
+
+
+def norms_and_cumsums(x, X):
+    rows = X / np.linalg.norm(X, axis=1, keepdims=True)
+    return (np.linalg.norm(x) + np.sum(rows * np.cumsum(X, axis=1))
+            + np.sum(np.cumsum(x) ** 2) + np.sum(X.cumsum(axis=0) * X))
+
+
+def test_linalg_norm_and_cumsum():
+    x, X = rng.normal(size=4), rng.normal(size=(3, 4))
+    G = symgrad.grad(norms_and_cumsums)
+    np.testing.assert_allclose(G(x, X), norms_and_cumsums(x, X), rtol=1e-12)
+    check_grads(G, x, X)
+    if torch is not None:
+        xt = torch.tensor(x, requires_grad=True)
+        Xt = torch.tensor(X, requires_grad=True)
+        rows = Xt / torch.linalg.norm(Xt, dim=1, keepdim=True)
+        out = (torch.linalg.norm(xt) + torch.sum(rows * torch.cumsum(Xt, 1))
+               + torch.sum(torch.cumsum(xt, 0) ** 2) + torch.sum(Xt.cumsum(0) * Xt))
+        out.backward()
+        gx, gX = G.grad(x, X)
+        np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(gX, Xt.grad.numpy(), rtol=1e-10)

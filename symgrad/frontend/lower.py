@@ -48,7 +48,7 @@ def _tables() -> None:
         "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "dot", "matmul",
         "inner", "outer", "transpose", "reshape", "ravel", "expand_dims", "squeeze",
         "concatenate", "stack", "zeros", "ones", "zeros_like", "ones_like", "array", "asarray",
-        "copy",
+        "copy", "cumsum",
         "shape", "size", "ndim",
     ]:
         _STRUCTURAL_BY_OBJECT[id(getattr(np, name))] = ew.ALIASES.get(name, name)
@@ -1123,6 +1123,8 @@ class Lowerer:
             return builtin
         if getattr(obj, "__symgrad_stop_gradient__", False):
             return st.StopGradient(self.expr(node.args[0]))
+        if obj is np.linalg.norm:
+            return self.norm_call(node)
         name = _ELEMENTWISE_BY_OBJECT.get(id(obj))
         if name is not None:
             return self.elementwise_call(node, name)
@@ -1198,6 +1200,22 @@ class Lowerer:
                     for i, a in enumerate(args)]
         return ew.sympy_form(name, *args)
 
+    def norm_call(self, node: ast.Call) -> Any:
+        """np.linalg.norm for the 2-norm of vectors and the Frobenius norm of matrices."""
+        bound = self.call_args(node, ["x", "ord", "axis", "keepdims"])
+        order = bound.get("ord")
+        if not (order is None or isinstance(order, sp.Basic) and order == 2):
+            raise self.p.error(node, "np.linalg.norm: only the 2-norm (ord=None) is supported",
+                               "write the norm out, e.g. np.sum(np.abs(x)) for ord=1")
+        axis = self.static_value(bound.get("axis"), node, "axis")
+        if order is not None and not isinstance(axis, int):
+            raise self.p.error(node, "np.linalg.norm: ord=2 of a matrix is its largest "
+                               "singular value, which is not supported",
+                               "leave ord out for the Frobenius norm")
+        keepdims = self.static_value(bound.get("keepdims", False), node, "keepdims")
+        x = bound["x"]
+        return sp.sqrt(st.NpSum(x**2, static(axis), static(bool(keepdims))))
+
     def static_value(self, value: Any, node: ast.AST, what: str) -> Any:
         """A value that must be known at decoration time (axis, keepdims, ddof)."""
         if value is None or isinstance(value, (bool, int)):
@@ -1235,6 +1253,10 @@ class Lowerer:
             return st.Reshape(bound["a"], self.shape_arg(bound["shape"], node))
         if name == "ravel":
             return st.Ravel(self.call_args(node, ["a"], first)["a"])
+        if name == "cumsum":
+            bound = self.call_args(node, ["a", "axis"], first)
+            return st.CumSum(bound["a"], static(self.static_value(bound.get("axis"), node,
+                                                                  "axis")))
         if name in ("expand_dims", "squeeze"):
             bound = self.call_args(node, ["a", "axis"], first)
             axis = self.static_value(bound.get("axis"), node, "axis")
@@ -1309,6 +1331,8 @@ class Lowerer:
                 return st.Reshape(base, self.shape_arg(shape, node))
             axes = None if not items else (items[0] if len(items) == 1 else tuple(items))
             return st.Transpose(base, static(self.static_value(axes, node, "axes")))
+        if method == "cumsum":
+            return self.structural_call(node, "cumsum", base)
         if method in ("ravel", "flatten"):
             return st.Ravel(base)
         if method == "squeeze":

@@ -317,6 +317,35 @@ class Ravel(Structural):
         return [Reshape(g, Shape(self.args[0]))]
 
 
+class CumSum(Structural):
+    """np.cumsum: args (x, axis); axis None runs over the flattened array."""
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return fresh if sval(self.args[1]) is None else arg_classes[0]
+
+    def _numpycode(self, printer: Any) -> str:
+        axis = sval(self.args[1])
+        kw = "" if axis is None else f", axis={axis!r}"
+        return f"np.cumsum({_a(printer, self.args[0])}{kw})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [CumSumGrad(g, self.args[0], self.args[1])]
+
+
+class CumSumGrad(Structural):
+    """The cotangent of np.cumsum: g summed from the end backwards; args (g, x, axis)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[1]
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_cumsum_grad")
+        return (f"_cumsum_grad({_a(printer, self.args[0])}, {_a(printer, self.args[1])}, "
+                f"{sval(self.args[2])!r})")
+
+
 class ExpandDims(Structural):
     """args: (x, axis)"""
 
