@@ -352,3 +352,20 @@ def test_linalg_norm_and_cumsum():
         gx, gX = G.grad(x, X)
         np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=1e-10)
         np.testing.assert_allclose(gX, Xt.grad.numpy(), rtol=1e-10)
+
+
+def index_name_in_use(x, y):
+    i = 1
+    s = 0.0
+    for v in x:  # the loop's hidden position counter must not be the user's i
+        s = s + v * x[i]
+    for a, b in zip(x, y):  # noqa: B905
+        s = s + a * b * y[i]
+    return s + x[i]
+
+
+def test_a_loop_over_an_array_leaves_the_users_i_alone():
+    x, y = rng.normal(size=4), rng.normal(size=4)
+    G = symgrad.grad(index_name_in_use)
+    np.testing.assert_allclose(G(x, y), index_name_in_use(x, y), rtol=1e-12)
+    check_grads(G, x, y)

@@ -65,6 +65,7 @@ _CONSTANT_METHODS = {"all", "any", "argmax", "argmin", "round"}
 
 _REDUCTION_METHODS = {"sum", "mean", "prod", "max", "min", "var", "std"}
 
+_INDEX = "<index>"  # the env key of the position in `for v in x` (no user name shadowed)
 _STOP = "<stop>"  # the env key of "the current loop iteration ended in `break`"
 _MAX_INLINE_DEPTH = 32
 _LIBRARY_ROOTS = {"numpy", "scipy", "sympy", "symgrad", "torch", "jax", "autograd", "pandas"}
@@ -576,13 +577,13 @@ class Lowerer:
                 for t, q, a in zip(node.target.elts, seqs, it.args, strict=True):
                     self.assign(t, st.GetItem(q, i), _item_of(a), node)
 
-            self.loop(node, "for", "i", [n], None, bind)
+            self.loop(node, "for", _INDEX, [n], None, bind)
             return
         seq = self.iterable(it)
         if isinstance(seq, (tuple, list, dict)):
             self.unrolled(node, list(seq))
             return
-        self.loop(node, "for", "i", [st.Len(seq)], None,
+        self.loop(node, "for", _INDEX, [st.Len(seq)], None,
                   lambda i: self.assign(node.target, st.GetItem(seq, i), _item_of(it), node))
 
     def iterable(self, node: ast.expr) -> Any:
@@ -652,7 +653,7 @@ class Lowerer:
                                    "compute the value in the loop body and test a name")
         var = None
         if var_name is not None:
-            var = self.fresh(var_name)
+            var = self.fresh("i" if var_name == _INDEX else var_name)
             self.env[var_name] = sp.Symbol(var, real=True)
             if bind is not None:
                 bind(sp.Symbol(var, real=True))
