@@ -369,3 +369,42 @@ def test_a_loop_over_an_array_leaves_the_users_i_alone():
     G = symgrad.grad(index_name_in_use)
     np.testing.assert_allclose(G(x, y), index_name_in_use(x, y), rtol=1e-12)
     check_grads(G, x, y)
+
+
+def first_above(x, t):
+    for i in range(len(x)):
+        if x[i] > t:
+            break
+    return x[i] * 2 + np.sum(x**2)  # i: where the loop stopped, as in Python
+
+
+def last_index_value(x, n):
+    s = 0.0
+    for k in range(n):
+        s = s + x[k] ** 2
+    return s * x[k]
+
+
+def inner_loop_variable_after_outer_step(X):
+    s = 0.0
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            s = s + X[i, j]
+        s = s * X[i, j]
+    return s
+
+
+def test_a_loop_variable_read_after_its_loop():
+    x = np.array([0.3, -0.5, 0.8, 0.1])
+    G = symgrad.grad(first_above, wrt="x")
+    for t in (0.0, 0.5, 2.0):  # breaks at 0, at 2, never
+        np.testing.assert_allclose(G(x, t), first_above(x, t), rtol=1e-12)
+        check_grads(G, x, t)
+    G = symgrad.grad(last_index_value, wrt="x")
+    for n in (1, 3):
+        np.testing.assert_allclose(G(x, n), last_index_value(x, n), rtol=1e-12)
+        check_grads(G, x, n)
+    with pytest.raises(UnboundLocalError):  # no iterations: unbound, as in Python
+        G(x, 0)
+    with pytest.raises(symgrad.SymgradError, match="a for loop's variable, is read after"):
+        symgrad.grad(inner_loop_variable_after_outer_step)

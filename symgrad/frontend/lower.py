@@ -104,6 +104,7 @@ class Lowerer:
         self.done = False  # the current path ended (return, break or continue)
         self.loop_outer: list[set[str]] = []  # per enclosing loop: the names defined outside it
         self.loop_locals: set[str] = set()
+        self.loop_vars: set[str] = set()  # for-loop variables dropped after their loop
         self.loop_names: set[str] = set()  # carried values and loop variables
         self.branch_locals: set[str] = set()
         self.name_hint: str | None = None
@@ -668,9 +669,17 @@ class Lowerer:
         if isinstance(stop, sp.Basic) and stop.free_symbols & rebound:
             # the loop tests it after the carried names are rebound: keep the value it had
             stop = sp.Symbol(self.emit("stop", st.StopGradient(stop), node), real=True)
+        # `for i in range(n)` leaves i bound to its last value, as in Python (and unbound
+        # after no iterations: the generated loop behaves the same)
+        keeps_var = kind == "for" and var_name not in (None, _INDEX) and \
+            var_name not in outer_names and var_name not in _assigned_in(node.body)
         for name in list(self.env):
+            if keeps_var and name == var_name:
+                continue
             if name not in outer_names or name == var_name:
                 self.loop_locals.add(name)
+                if name == var_name:
+                    self.loop_vars.add(name)
                 del self.env[name]
         if outer_stop is MISSING:
             self.env.pop(_STOP, None)
@@ -794,6 +803,12 @@ class Lowerer:
     def name(self, node: ast.Name) -> Any:
         if node.id in self.env:
             return self.env[node.id]
+        if node.id in self.loop_vars:
+            raise self.p.error(node, f"{node.id!r}, a for loop's variable, is read after its "
+                               "loop", "symgrad supports that for a loop variable that has no "
+                               "value before the loop and is not inside another loop; "
+                               "otherwise copy it into a variable of your own (assigned "
+                               "before the loop, last = i inside it)")
         if node.id in self.loop_locals:
             raise self.p.error(node, f"{node.id!r} is assigned only inside a loop",
                                "assign it before the loop so it has a value on every path")
