@@ -385,13 +385,21 @@ def last_index_value(x, n):
     return s * x[k]
 
 
-def inner_loop_variable_after_outer_step(X):
+def inner_loop_variable_in_outer_step(X):
     s = 0.0
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
             s = s + X[i, j]
-        s = s * X[i, j]
+        s = s * X[i, j]  # j: the inner loop's last value
     return s
+
+
+def inner_loop_variable_after_both(X):
+    s = 0.0
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            s = s + X[i, j]
+    return s * X[i, j]
 
 
 def test_a_loop_variable_read_after_its_loop():
@@ -406,5 +414,9 @@ def test_a_loop_variable_read_after_its_loop():
         check_grads(G, x, n)
     with pytest.raises(UnboundLocalError):  # no iterations: unbound, as in Python
         G(x, 0)
+    X = rng.normal(size=(3, 4))
+    G = symgrad.grad(inner_loop_variable_in_outer_step)
+    np.testing.assert_allclose(G(X), inner_loop_variable_in_outer_step(X), rtol=1e-12)
+    check_grads(G, X)
     with pytest.raises(symgrad.SymgradError, match="a for loop's variable, is read after"):
-        symgrad.grad(inner_loop_variable_after_outer_step)
+        symgrad.grad(inner_loop_variable_after_both)

@@ -105,6 +105,7 @@ class Lowerer:
         self.loop_outer: list[set[str]] = []  # per enclosing loop: the names defined outside it
         self.loop_locals: set[str] = set()
         self.loop_vars: set[str] = set()  # for-loop variables dropped after their loop
+        self.kept_loop_vars: set[str] = set()  # ... and those still bound after it
         self.loop_names: set[str] = set()  # carried values and loop variables
         self.branch_locals: set[str] = set()
         self.name_hint: str | None = None
@@ -678,9 +679,11 @@ class Lowerer:
                 continue
             if name not in outer_names or name == var_name:
                 self.loop_locals.add(name)
-                if name == var_name:
+                if name == var_name or name in self.kept_loop_vars:
                     self.loop_vars.add(name)
                 del self.env[name]
+        if keeps_var:
+            self.kept_loop_vars.add(var_name)
         if outer_stop is MISSING:
             self.env.pop(_STOP, None)
         else:
