@@ -626,8 +626,8 @@ class Sweep:
         Each write is a new value in the IR (``h_3 = SetItem(h_2, ...)``), printed as a copy:
         O(size) per iteration, and the tape would keep every copy. The write can go into
         the array itself when nothing reads an overwritten version: the forward pass reads
-        only the newest one, the backward pass none (a row it needs, ``h_at = h_2[t]``, is
-        copied onto the tape instead). The loop then starts from a copy of its input array.
+        only the newest one, the backward pass none. A row read from it (``h_at = h_2[t]``)
+        is copied, so later writes cannot reach it (nor the tape, which keeps the row). The loop then starts from a copy of its input array.
         Returns the entries written in place.
         """
         done: set[str] = set()
@@ -640,8 +640,8 @@ class Sweep:
                 continue  # the backward pass reads a whole version: keep the copies
             for w in writes:
                 w.in_place = True
-            for r in reads:
-                r.snapshot = r.target in backward_reads
+            for r in reads:  # a row is a view: the next write in place would change it
+                r.snapshot = True
             c.copy = True
             done.add(c.entry)
         return done

@@ -12,7 +12,7 @@ import numpy as np
 import sympy as sp
 
 from symgrad import helpers
-from symgrad.adjoint import Adjoint, BIf, Stmt
+from symgrad.adjoint import _FRESH_ARRAYS, Adjoint, BIf, Stmt
 from symgrad.frontend.ir import Assign, If, Loop, defines, reads
 from symgrad.printer import NumpyPrinter
 from symgrad.rules import structural as st
@@ -232,7 +232,6 @@ class _Structured:
                 self.in_place.add(a.target)
             elif isinstance(a, Assign) and a.snapshot:
                 self.snapshots.add(a.target)
-        self.taping = False
 
     # -------------------------------------------------------------- helpers
 
@@ -281,8 +280,7 @@ class _Structured:
         exprs = [self.r(s.expr, versions=False) for s in stmts]
         # a fresh array that is then accumulated into (grad += ...) must stay its own array:
         # keep allocations out of cse, which would share two equal np.zeros(...) between names
-        fresh = {i: sp.Dummy() for i, e in enumerate(exprs)
-                 if isinstance(e, (st.GradZeros, st.FullLike))}
+        fresh = {i: sp.Dummy() for i, e in enumerate(exprs) if _allocates(e)}
         replacements, reduced = sp.cse([fresh.get(i, e) for i, e in enumerate(exprs)],
                                        symbols=self.temps, order="none")
         reduced = [exprs[i] if i in fresh else e for i, e in enumerate(reduced)]
@@ -323,14 +321,13 @@ class _Structured:
             return [f"{ind}{target}{index} {op} {self.printer.statement(expr)}"]
         if expr == sp.Symbol(target, real=True):
             return []
-        if self.taping and s.target in self.snapshots:  # later writes must not reach the tape
+        if s.target in self.snapshots:  # a row of an array written in place: a copy
             return [f"{ind}{target} = {self.printer.doprint_atom(expr)}.copy()"]
         return [f"{ind}{target} = {self.printer.statement(expr)}"]
 
     # -------------------------------------------------------------- forward
 
     def forward(self, stmts: list[Any], ind: str, tape: bool, keep: set[str] | None) -> list[str]:
-        self.taping = tape
         lines: list[str] = []
         run: list[Stmt] = []
         for s in stmts:
@@ -450,6 +447,13 @@ def _or_pass(lines: list[str], ind: str) -> list[str]:
     if any(not line.lstrip().startswith("#") for line in lines):
         return lines
     return lines + [f"{ind}pass"]
+
+
+def _allocates(expr: Any) -> bool:
+    """A fresh array that may then be written in place: never shared by two names."""
+    return isinstance(expr, (st.GradZeros, st.FullLike, st.Zeros, st.Ones, st.ZerosLike,
+                             st.OnesLike)) or \
+        isinstance(expr, st.NpConstant) and st.sval(expr.args[0]) in _FRESH_ARRAYS
 
 
 def _phi_names(stmts: list[Any]) -> dict[str, str]:

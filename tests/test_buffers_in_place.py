@@ -142,3 +142,56 @@ def test_an_array_the_backward_reads_is_not_written_in_place():
     G = symgrad.grad(fresh_buffer_read_before_the_loop)
     np.testing.assert_allclose(G(x), fresh_buffer_read_before_the_loop(x), rtol=1e-12)
     check_grads(G, x)
+
+
+# Found by an adversarial review of the in-place writes; each was silently wrong.
+
+
+def row_copy_then_write(X):
+    H = X * 1.0
+    s = 0.0
+    for t in range(X.shape[0]):
+        a = H[t].copy()
+        H[t] = 0.5 * X[t]
+        s = s + np.sum(np.exp(a))  # a: the row before the write
+    return s + np.sum(H**2)
+
+
+def swap_rows(X):
+    H = X * 1.0
+    for t in range(X.shape[0] - 1):
+        a = H[t].copy()
+        H[t] = H[t + 1]
+        H[t + 1] = a
+    return np.sum(H * X)
+
+
+def twin_zeros(x):
+    n = x.shape[0]
+    A = np.zeros(n + 1)  # two equal allocations: two arrays, not one
+    B = np.zeros(n + 1)
+    for t in range(n):
+        A[t + 1] = A[t] * 0.5 + x[t]
+        B[t + 1] = B[t] * 0.3 + x[t] ** 2
+    return np.sum(A * B)
+
+
+def ones_read_and_ones_written(x):
+    n = x.shape[0]
+    Z = np.ones(n + 1)
+    A = np.ones(n + 1)
+    for t in range(n):
+        A[t + 1] = A[t] * x[t]
+    return np.sum(A * Z) + np.sum(Z * x[0])
+
+
+@pytest.mark.parametrize("fn, shape", [(row_copy_then_write, (3, 4)), (swap_rows, (4, 3)),
+                                       (twin_zeros, (5,)), (ones_read_and_ones_written, (4,))],
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_review_findings(fn, shape):
+    x = rng.normal(size=shape)
+    G = symgrad.grad(fn)
+    expected = fn(x.copy())
+    np.testing.assert_allclose(G(x), expected, rtol=1e-12)
+    np.testing.assert_allclose(G.value_and_grad(x)[0], expected, rtol=1e-12)
+    check_grads(G, x)
