@@ -142,3 +142,39 @@ def test_writes_that_share_nothing_are_differentiated(fn, args):
     check_grads(G, *args)
     for a, b in zip(args, before, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def row_view_then_write(X):
+    H = X * 1.0
+    s = 0.0
+    for t in range(X.shape[0]):
+        a = H[t]  # a view of row t: numpy's a changes with the write below
+        H[t] = a * 2.0
+        s = s + np.sum(a * X[t])
+    return s + np.sum(H**2)
+
+
+def element_kept_across_a_write(x):
+    y = x * 1.0
+    old = y[1]
+    y[1] = 0.0
+    return np.sum(y) + old
+
+
+def previous_row_kept(X):
+    H = X * 1.0
+    for t in range(X.shape[0] - 1):
+        prev = H[t]  # row t is never written after this: a view is fine
+        H[t + 1] = np.tanh(prev) + H[t + 1]
+        H[t + 1] = H[t + 1] * prev
+    return np.sum(H)
+
+
+def test_a_view_read_after_a_write_to_its_elements_is_refused():
+    for fn in (row_view_then_write, element_kept_across_a_write):
+        with pytest.raises(symgrad.SymgradError, match="may be a view of the same elements"):
+            symgrad.grad(fn)
+    X = np.array([[0.3, -0.7, 1.1], [0.5, 0.2, -0.4], [0.9, -0.1, 0.6]])
+    G = symgrad.grad(previous_row_kept)
+    np.testing.assert_allclose(G(X), previous_row_kept(X.copy()), rtol=1e-12)
+    check_grads(G, X)

@@ -51,6 +51,7 @@ class SharedMemory:
 
     def __init__(self) -> None:
         self.names: dict[str, Memory] = {}
+        self.views: dict[str, tuple[str, ast.expr]] = {}  # r = x[i]: r -> (x, the index i)
 
     def of(self, name: str) -> Memory:
         if name not in self.names:
@@ -69,8 +70,14 @@ class SharedMemory:
             mem = Memory(old.buffers | mem.buffers, old.partial or mem.partial)
         self.names[name] = mem
 
+    def shares(self, a: str, b: str) -> bool:
+        return bool(self.of(a).buffers & self.of(b).buffers)
+
     def bind(self, name: str, value_node: ast.expr | None) -> None:
         """``name = value_node`` (not in place)."""
+        self.views.pop(name, None)
+        if isinstance(value_node, ast.Subscript) and isinstance(value_node.value, ast.Name):
+            self.views[name] = (value_node.value.id, value_node.slice)
         src = source_of(value_node) if value_node is not None else None
         if src is None or src[0] == name and not src[1]:
             if src is None:
@@ -96,6 +103,7 @@ class SharedMemory:
     def copy(self) -> SharedMemory:
         out = SharedMemory()
         out.names = dict(self.names)
+        out.views = dict(self.views)
         return out
 
     def merge(self, other: SharedMemory) -> None:
@@ -104,6 +112,8 @@ class SharedMemory:
             old = self.names.get(name)
             self.names[name] = mem if old is None else \
                 Memory(old.buffers | mem.buffers, old.partial or mem.partial)
+        for name, view in other.views.items():
+            self.views.setdefault(name, view)
 
 
 def _quote(name: str) -> str:

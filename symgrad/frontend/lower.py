@@ -104,6 +104,7 @@ class Lowerer:
         self.done = False  # the current path ended (return, break or continue)
         self.loop_outer: list[set[str]] = []  # per enclosing loop: the names defined outside it
         self.loop_locals: set[str] = set()
+        self.loop_nodes: list[ast.AST] = []  # the enclosing loops' statements
         self.loop_vars: set[str] = set()  # for-loop variables dropped after their loop
         self.kept_loop_vars: set[str] = set()  # ... and those still bound after it
         self.loop_names: set[str] = set()  # carried values and loop variables
@@ -307,6 +308,34 @@ class Lowerer:
                 self.check_in_place(name, isinstance(target, ast.Name), node)
         self.assign(target, value, node.value, node, in_place=True)
 
+    def check_views_of(self, name: str, index: ast.expr, node: ast.stmt) -> None:
+        """Refuse ``x[i] = v`` while ``r = x[j]`` may see it: read after the write, at an index
+        that may be the same. (For a 1-D x, r is a number and would not change; for rows it
+        is a view and would: symgrad cannot tell them apart before the call.)"""
+        for view, (base, where) in list(self.memory.views.items()):
+            if base != name or view == name or _disjoint(where, index) or \
+                    not self.memory.shares(view, name) or not self.read_after(view, node):
+                continue
+            raise self.p.error(node, f"write into {name!r} while {view!r} = {name}[...] may "
+                               "be a view of the same elements and is read afterwards",
+                               f"copy what you keep: {view} = {name}[...].copy(), or "
+                               f"float({name}[i]) for a number")
+
+    def read_after(self, name: str, node: ast.stmt) -> bool:
+        """Whether ``name`` may be read after ``node`` runs: later in the code, or anywhere in
+        an enclosing loop it was bound outside of (the next iteration)."""
+        end = (node.end_lineno, node.end_col_offset)
+        loads = [n for n in ast.walk(self.p.tree) if isinstance(n, ast.Name) and n.id == name
+                 and isinstance(n.ctx, ast.Load)]
+        if any((n.lineno, n.col_offset) > end for n in loads):
+            return True
+        for loop in self.loop_nodes:
+            if name not in _assigned_in(loop.body) and any(
+                    isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                    for n in ast.walk(loop)):
+                return True
+        return False
+
     def check_in_place(self, name: str, whole: bool, node: ast.stmt) -> None:
         """Refuse an in-place write that another name for the same memory would see."""
         found = self.memory.conflict(name, whole)
@@ -338,6 +367,7 @@ class Lowerer:
             raise self.p.error(node, "only numbers and arrays can be written into an array")
         if not isinstance(node, ast.AugAssign):
             self.check_in_place(name, False, node)
+        self.check_views_of(name, target.slice, node)
         parts = self.index_parts(target)
         if isinstance(value, sp.Basic) and any(
                 isinstance(n, (sp.Function, st.Structural)) for n in sp.preorder_traversal(value)):
@@ -647,6 +677,7 @@ class Lowerer:
         outer_stop = self.env.get(_STOP, MISSING)
         self.env[_STOP] = sp.false
         self.loop_outer.append(set(self.env))
+        self.loop_nodes.append(node)
         cond = None
         if test is not None:
             cond = self.condition(test, name_it=False)  # the header tests it every iteration
@@ -663,6 +694,7 @@ class Lowerer:
         self.stmts(node.body)
         self.done = False
         outer_names = self.loop_outer.pop()
+        self.loop_nodes.pop()
         stop = self.env.get(_STOP, sp.false)
         exits = {name: self.env[name] for name, _, _ in carried}
         rebound = {sp.Symbol(entry, real=True) for name, entry, _ in carried
@@ -1503,6 +1535,24 @@ def _terminates(body: list[ast.stmt]) -> bool:
     if isinstance(last, ast.If):
         return _terminates(last.body) and _terminates(last.orelse)
     return False
+
+
+def _disjoint(a: ast.expr, b: ast.expr) -> bool:
+    """Two indices that are surely different: ``t`` and ``t + 1``, ``0`` and ``2``."""
+    def split(e: ast.expr) -> tuple[str, int] | None:
+        if isinstance(e, ast.Constant) and type(e.value) is int:
+            return "", e.value
+        if isinstance(e, ast.Name):
+            return e.id, 0
+        if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub)) and \
+                isinstance(e.left, ast.Name) and isinstance(e.right, ast.Constant) and \
+                type(e.right.value) is int:
+            return e.left.id, e.right.value if isinstance(e.op, ast.Add) else -e.right.value
+        return None
+
+    x, y = split(a), split(b)
+    return x is not None and y is not None and x[0] == y[0] and x[1] != y[1] and \
+        (x[0] != "" or x[1] >= 0 and y[1] >= 0)
 
 
 def _item_of(node: ast.expr) -> ast.expr:
