@@ -178,3 +178,60 @@ def test_a_view_read_after_a_write_to_its_elements_is_refused():
     G = symgrad.grad(previous_row_kept)
     np.testing.assert_allclose(G(X), previous_row_kept(X.copy()), rtol=1e-12)
     check_grads(G, X)
+
+
+def _identity(a):
+    return a
+
+
+def alias_through_ifexp(x, y):
+    s = x if np.sum(x) > 0 else y
+    s += 1.0
+    return np.sum(s * x * y)
+
+
+def alias_through_unpacking(x):
+    s, k = x, 2.0
+    s += k
+    return np.sum(s * x)
+
+
+def alias_through_double_transpose(X):
+    s = X.T.T
+    s += 1.0
+    return np.sum(s * X)
+
+
+def alias_through_a_helper(x, y):
+    s = _identity(y)
+    s += x
+    return np.sum(s * y)
+
+
+def alias_through_a_lambda(x, y):
+    same = lambda a: a  # noqa: E731
+    s = same(y)
+    s[1] = 5.0
+    return np.sum(s * y + x)
+
+
+def alias_in_a_dict(x, y):
+    d = {"a": y}
+    d["a"] += x
+    return np.sum(d["a"] * y)
+
+
+def alias_through_np_squeeze(x):
+    s = np.squeeze(x)
+    s += 1.0
+    return np.sum(s * x)
+
+
+@pytest.mark.parametrize("fn", [alias_through_ifexp, alias_through_unpacking,
+                                alias_through_double_transpose, alias_through_a_helper,
+                                alias_through_a_lambda, alias_in_a_dict,
+                                alias_through_np_squeeze], ids=lambda f: f.__name__)
+def test_aliases_the_review_found_are_refused(fn):
+    with pytest.raises(symgrad.SymgradError, match="numpy would change") as info:
+        symgrad.grad(fn)
+    assert "'np'" not in str(info.value)

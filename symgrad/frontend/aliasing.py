@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _COUNTER = itertools.count()
@@ -29,27 +30,30 @@ class Memory:
     partial: bool  # a view of part of the buffer (x[i], a row in `for row in x`)
 
 
-def source_of(node: ast.expr) -> tuple[str, bool] | None:
-    """(name, partial) when ``node`` may evaluate to a view of a local name's memory."""
+def sources_of(node: ast.expr) -> list[tuple[str, bool]]:
+    """(name, partial) for each local name whose memory ``node`` may evaluate to a view of."""
     if isinstance(node, ast.Name):
-        return node.id, False
-    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-        return node.value.id, True
-    if isinstance(node, ast.Attribute) and node.attr == "T" and isinstance(node.value, ast.Name):
-        return node.value.id, False
+        return [(node.id, False)]
+    if isinstance(node, ast.Subscript):
+        return [(name, True) for name, _ in sources_of(node.value)]
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        return sources_of(node.value)
+    if isinstance(node, ast.IfExp):
+        return sources_of(node.body) + sources_of(node.orelse)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        func = node.func
-        if func.attr in _VIEW_METHODS and isinstance(func.value, ast.Name):
-            return func.value.id, False
-        if func.attr in _VIEW_FUNCTIONS and node.args and isinstance(node.args[0], ast.Name):
-            return node.args[0].id, False
-    return None
+        func = node.func  # x.reshape(...) or np.reshape(x, ...): either may be the case
+        out = sources_of(func.value) if func.attr in _VIEW_METHODS else []
+        if func.attr in _VIEW_FUNCTIONS and node.args:
+            out += sources_of(node.args[0])
+        return out
+    return []
 
 
 class SharedMemory:
     """Per lowering scope: name -> the buffers it may point into."""
 
-    def __init__(self) -> None:
+    def __init__(self, is_local: Callable[[str], bool] = lambda name: True) -> None:
+        self.is_local = is_local  # np in np.squeeze(x) is no array of ours
         self.names: dict[str, Memory] = {}
         self.views: dict[str, tuple[str, ast.expr]] = {}  # r = x[i]: r -> (x, the index i)
 
@@ -78,12 +82,14 @@ class SharedMemory:
         self.views.pop(name, None)
         if isinstance(value_node, ast.Subscript) and isinstance(value_node.value, ast.Name):
             self.views[name] = (value_node.value.id, value_node.slice)
-        src = source_of(value_node) if value_node is not None else None
-        if src is None or src[0] == name and not src[1]:
-            if src is None:
-                self.fresh(name)
+        sources = [s for s in (sources_of(value_node) if value_node is not None else [])
+                   if s != (name, False) and self.is_local(s[0])]
+        if not sources:
+            if (name, False) not in (sources_of(value_node) if value_node is not None else []):
+                self.fresh(name)  # (x = x.T keeps x's memory)
             return
-        self.share(name, *src)
+        for i, (source, partial) in enumerate(sources):
+            self.share(name, source, partial, merge=i > 0)
 
     def conflict(self, name: str, whole: bool) -> tuple[str, str] | None:
         """(other name, how) when an in-place write to ``name`` would show through another
@@ -101,7 +107,7 @@ class SharedMemory:
         return None
 
     def copy(self) -> SharedMemory:
-        out = SharedMemory()
+        out = SharedMemory(self.is_local)
         out.names = dict(self.names)
         out.views = dict(self.views)
         return out

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symgrad.frontend.aliasing import SharedMemory, source_of
+from symgrad.frontend.aliasing import SharedMemory, sources_of
 from symgrad.frontend.ir import Assign, Block, Carry, Function, If, Loop, Param, Phi, substitute
 from symgrad.frontend.parse import MISSING, Parsed, parse_function, resolve_name
 from symgrad.rules import elementwise as ew
@@ -79,7 +79,8 @@ class Lowerer:
         self.p = parsed
         self.fn = parsed.fn
         self.env: dict[str, Any] = {}  # local name -> SymPy value, container or local function
-        self.memory = SharedMemory()  # which names may share memory (in-place writes)
+        # which names may share memory (in-place writes)
+        self.memory = SharedMemory(lambda name: name in self.locals or name in self.env)
         names = {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
         names |= {a.arg for a in ast.walk(parsed.tree) if isinstance(a, ast.arg)}
         if parent is None:
@@ -268,6 +269,12 @@ class Lowerer:
         if isinstance(target, ast.Name):
             if not in_place:
                 self.memory.bind(target.id, value_node)
+                if isinstance(value, sp.Symbol) and isinstance(value_node, ast.Call) and \
+                        not _copies(value_node):
+                    # a call that hands back one of its arguments (def ident(a): return a)
+                    for other, held in list(self.env.items()):
+                        if other != target.id and isinstance(held, sp.Symbol) and held == value:
+                            self.memory.share(target.id, other, False, merge=True)
             if isinstance(value, (tuple, list, dict, _LocalFunction)):
                 self.env[target.id] = value  # containers live at decoration time
                 return
@@ -281,8 +288,10 @@ class Lowerer:
             return
         if isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpack(value, len(target.elts), value_node)
-            for t, v in zip(target.elts, items, strict=True):
-                self.assign(t, v, value_node, node)
+            nodes = value_node.elts if isinstance(value_node, (ast.Tuple, ast.List)) and \
+                len(value_node.elts) == len(items) else [value_node] * len(items)
+            for t, v, n in zip(target.elts, items, nodes, strict=True):
+                self.assign(t, v, n, node)
             return
         if isinstance(target, ast.Subscript):
             self.set_item(target, value, node)
@@ -301,6 +310,16 @@ class Lowerer:
             raise self.p.error(target, "augmented assignment to an attribute is not supported",
                                "assign to names and array elements")
         value = self.binop(node.op, current, self.expr(node.value), node)
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and \
+                isinstance(self.env.get(target.value.id), (list, dict, tuple)) and \
+                isinstance(current, sp.Symbol):
+            holders = [n for n, v in self.env.items() if v == current]
+            if holders:  # d["a"] += 1 where d["a"] is the array y: numpy changes y too
+                raise self.p.error(node, f"in-place write to an element of "
+                                   f"{target.value.id!r}, which is the array {holders[0]!r}, "
+                                   "so numpy would change it too; symgrad does not model "
+                                   "shared memory", "write the element as a new value: "
+                                   f"{ast.unparse(target)} = {ast.unparse(target)} + ...")
         if isinstance(current, sp.Basic) and current.free_symbols:  # an array: written in place
             name = target.id if isinstance(target, ast.Name) else \
                 target.value.id if isinstance(target.value, ast.Name) else None
@@ -654,11 +673,12 @@ class Lowerer:
         header_lines = list(self.stmt_lines)
         for n in _walk_scope_list(node.body):  # a later iteration sees names the body binds
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and \
-                    isinstance(n.targets[0], ast.Name) and source_of(n.value) is not None:
-                self.memory.share(n.targets[0].id, *source_of(n.value), merge=True)
-            elif isinstance(n, ast.For) and isinstance(n.target, ast.Name) and \
-                    source_of(_item_of(n.iter)) is not None:
-                self.memory.share(n.target.id, *source_of(_item_of(n.iter)), merge=True)
+                    isinstance(n.targets[0], ast.Name):
+                for src in sources_of(n.value):
+                    self.memory.share(n.targets[0].id, *src, merge=True)
+            elif isinstance(n, ast.For) and isinstance(n.target, ast.Name):
+                for src in sources_of(_item_of(n.iter)):
+                    self.memory.share(n.target.id, *src, merge=True)
         carried: list[tuple[str, str, Any]] = []
         for name in sorted(_assigned_in(node.body)):
             value = self.env.get(name, MISSING)
@@ -803,11 +823,10 @@ class Lowerer:
             arg_nodes[kw.arg] = kw.value
         child = Lowerer(parsed, parent=self)
         for name, a in arg_nodes.items():  # an argument is the caller's memory, not a copy
-            src = source_of(a)
-            if src is not None:
-                caller = f"the caller's {src[0]!r}"
-                child.memory.names[caller] = self.memory.of(src[0])
-                child.memory.share(name, caller, src[1])
+            for i, (source, partial) in enumerate(sources_of(a)):
+                caller = f"the caller's {source!r}"
+                child.memory.names[caller] = self.memory.of(source)
+                child.memory.share(name, caller, partial, merge=i > 0)
         child.return_base = parsed.tree.name if parsed.tree.name.isidentifier() else "value"
         if isinstance(target, _LocalFunction):
             child.env = {k: v for k, v in target.definer.env.items() if k not in child.locals}
@@ -1535,6 +1554,14 @@ def _terminates(body: list[ast.stmt]) -> bool:
     if isinstance(last, ast.If):
         return _terminates(last.body) and _terminates(last.orelse)
     return False
+
+
+def _copies(call: ast.Call) -> bool:
+    """``x.copy()``, ``np.copy(x)``, ``np.array(x)``: a new array, whatever symgrad's value."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else \
+        func.id if isinstance(func, ast.Name) else ""
+    return name in ("copy", "array")
 
 
 def _disjoint(a: ast.expr, b: ast.expr) -> bool:
