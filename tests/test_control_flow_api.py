@@ -420,3 +420,16 @@ def test_a_loop_variable_read_after_its_loop():
     check_grads(G, X)
     with pytest.raises(symgrad.SymgradError, match="a for loop's variable, is read after"):
         symgrad.grad(inner_loop_variable_after_both)
+
+
+def comprehension_matrix(x):
+    M = np.array([[x[i] * x[j] for j in range(3)] for i in range(3)])
+    v = np.array([x[i] ** 2 for i in range(3)])
+    return np.sum(M @ v) + np.sum(np.array([[x[i] for _ in range(2)] for i in range(2)]))
+
+
+def test_np_array_of_nested_comprehensions():
+    x = rng.normal(size=3)
+    G = symgrad.grad(comprehension_matrix)
+    np.testing.assert_allclose(G(x), comprehension_matrix(x), rtol=1e-12)
+    check_grads(G, x)

@@ -1367,13 +1367,27 @@ class Lowerer:
     def array_literal(self, node: ast.Call) -> Any:
         if len(node.args) != 1 or node.keywords:
             raise self.p.error(node, "np.array takes one list literal here")
+        layout: list[tuple[int, ...]] = []
+        elements: list[Any] = []
         if not isinstance(node.args[0], (ast.List, ast.Tuple)):
             value = self.expr(node.args[0])  # np.array(x): a copy, and values are never written
+            if isinstance(value, (list, tuple)) and \
+                    any(isinstance(v, (list, tuple)) for v in value):
+                def walk_values(v: Any, prefix: tuple[int, ...]) -> None:  # a comprehension
+                    if isinstance(v, (list, tuple)):
+                        for i, e in enumerate(v):
+                            walk_values(e, prefix + (i,))
+                        return
+                    if v is None:
+                        raise self.p.error(node, "np.array elements must be numbers")
+                    layout.append(prefix)
+                    elements.append(v if not isinstance(v, sp.Integer) else sp.Float(int(v)))
+
+                walk_values(value, ())
+                return st.ArrayOf(static(tuple(layout)), *elements)
             if isinstance(value, (list, tuple)):
                 return st.Stack(*value, static(0))
             return value
-        layout: list[tuple[int, ...]] = []
-        elements: list[Any] = []
 
         def walk(n: ast.expr, prefix: tuple[int, ...]) -> None:
             if isinstance(n, (ast.List, ast.Tuple)):
