@@ -124,6 +124,28 @@ def _getitem_grad(g, x, index):
     return out
 
 
+def _written_grad(g, index):
+    """Gradient of v in ``x[index] = v``: ``g[index]``, except that a position an integer-array
+    index repeats gets it only where it was written last (numpy keeps that write)."""
+    out = g[index]
+    parts = index if isinstance(index, tuple) else (index,)
+    arrays = [np.asarray(p) for p in parts if not isinstance(p, (int, np.integer, slice))
+              and p is not None and p is not Ellipsis]
+    if not arrays or len(arrays) != len(parts) or any(a.dtype.kind not in "iu" for a in arrays):
+        return out  # basic indices and masks write each position once
+    shape = np.shape(g)[:len(arrays)]
+    idx = np.broadcast_arrays(*[np.mod(a, n) for a, n in zip(arrays, shape, strict=False)])
+    flat = np.ravel_multi_index(idx, shape).ravel()
+    if len(np.unique(flat)) == len(flat):
+        return out
+    _, first_from_end = np.unique(flat[::-1], return_index=True)
+    keep = np.zeros(len(flat), dtype=bool)
+    keep[len(flat) - 1 - first_from_end] = True
+    out = np.array(out, copy=True).reshape((len(flat),) + np.shape(out)[idx[0].ndim:])
+    out[~keep] = 0
+    return out.reshape(np.shape(g[index]))
+
+
 def _set_item(x, index, value):
     """``x[index] = value`` on a copy: the caller's array is never written."""
     out = np.array(x, copy=True)

@@ -7,8 +7,9 @@ import numpy as np
 
 def numeric_grad(f, args, index, seed=None, eps=1e-6):
     """d <seed, f(*args)> / d args[index] by central differences."""
-    args = [np.array(a, dtype=np.float64) if isinstance(a, (np.ndarray, float)) else a
-            for a in args]
+    args = [np.array(a, dtype=np.float64) if isinstance(a, float) or
+            isinstance(a, np.ndarray) and a.dtype.kind in "fc" else a
+            for a in args]  # (integer arrays are indices: kept as they are)
     x = args[index]
     scalar = np.ndim(x) == 0
     x = np.array(x, dtype=np.float64)

@@ -195,3 +195,34 @@ def test_review_findings(fn, shape):
     np.testing.assert_allclose(G(x), expected, rtol=1e-12)
     np.testing.assert_allclose(G.value_and_grad(x)[0], expected, rtol=1e-12)
     check_grads(G, x)
+
+
+REPEATS = np.array([0, 2, 0, 1])
+
+
+def write_at_repeated_positions(x):
+    buf = np.ones(3)
+    buf[REPEATS] = x[:4] * 2.0  # numpy keeps the last write to position 0
+    return np.sum(buf**2 * np.array([1.0, 2.0, 3.0]))
+
+
+def write_at_repeated_positions_in_a_loop(x, idx):
+    buf = np.zeros(3)
+    for t in range(x.shape[0]):
+        buf[idx[t]] = buf[idx[t]] * 0.5 + x[t]
+    buf[idx] += x * buf[idx]
+    return np.sum(buf**2 * np.array([1.0, 2.0, 3.0]))
+
+
+def test_writes_at_a_repeated_integer_array_index():
+    x = rng.normal(size=5)
+    G = symgrad.grad(write_at_repeated_positions)
+    np.testing.assert_allclose(G(x), write_at_repeated_positions(x), rtol=1e-12)
+    g = G.grad(x)
+    assert g[0] == 0.0 and g[2] != 0.0  # x[0]'s write to position 0 was overwritten by x[2]
+    check_grads(G, x)
+    idx = np.array([0, 2, 0, 1, 2])
+    G = symgrad.grad(write_at_repeated_positions_in_a_loop, wrt="x")
+    np.testing.assert_allclose(G(x, idx), write_at_repeated_positions_in_a_loop(x, idx),
+                               rtol=1e-12)
+    check_grads(G, x, idx)

@@ -90,6 +90,7 @@ class Lowerer:
             self.constants: dict[str, Any] = {}
             self.no_grad_depth = 0
             self.call_stack: list[Any] = [parsed.fn]
+            self.int_names: set[str] = set()  # loop counters: surely integers
         else:
             self.block = parent.block
             self.used_names = parent.used_names
@@ -97,6 +98,7 @@ class Lowerer:
             self.constants = parent.constants
             self.no_grad_depth = parent.no_grad_depth
             self.call_stack = parent.call_stack
+            self.int_names = parent.int_names
         self.used_names |= names
         self.stmt_lines: list[str] = []
         self.returns: list[str] = []
@@ -327,6 +329,22 @@ class Lowerer:
                 self.check_in_place(name, isinstance(target, ast.Name), node)
         self.assign(target, value, node.value, node, in_place=True)
 
+    def surely_int(self, part: Any) -> bool:
+        """An index part that is an integer or a slice, never an array."""
+        if isinstance(part, st.Static):
+            return not isinstance(part.value, (list, tuple))
+        if isinstance(part, st.SliceOf):
+            return all(self.surely_int(a) for a in part.args)
+        if isinstance(part, st._Meta):  # len(x), x.shape[0]
+            return True
+        if isinstance(part, sp.Number):
+            return bool(part.is_integer)
+        if isinstance(part, sp.Symbol):
+            return part.name in self.int_names
+        if isinstance(part, (sp.Add, sp.Mul, st.Mod, st.FloorDiv)):
+            return all(self.surely_int(a) for a in part.args)
+        return False
+
     def check_views_of(self, name: str, index: ast.expr, node: ast.stmt) -> None:
         """Refuse ``x[i] = v`` while ``r = x[j]`` may see it: read after the write, at an index
         that may be the same. (For a 1-D x, r is a number and would not change; for rows it
@@ -392,8 +410,9 @@ class Lowerer:
                 isinstance(n, (sp.Function, st.Structural)) for n in sp.preorder_traversal(value)):
             # a value of its own, so the backward pass can reuse it (tanh' = 1 - y**2)
             value = sp.Symbol(self.emit(f"{name}_item", value, node), real=True)
-        self.env[name] = sp.Symbol(self.emit(name, st.SetItem(base, value, *parts), node),
-                                   real=True)
+        # an index that may hold an integer array may repeat a position: the last write wins
+        cls = st.SetItem if all(self.surely_int(p) for p in parts) else st.FancySetItem
+        self.env[name] = sp.Symbol(self.emit(name, cls(base, value, *parts), node), real=True)
 
     def unpack(self, value: Any, n: int, node: ast.expr) -> list[Any]:
         if isinstance(value, (tuple, list, sp.Tuple)):
@@ -707,6 +726,7 @@ class Lowerer:
         var = None
         if var_name is not None:
             var = self.fresh("i" if var_name == _INDEX else var_name)
+            self.int_names.add(var)
             self.env[var_name] = sp.Symbol(var, real=True)
             if bind is not None:
                 bind(sp.Symbol(var, real=True))

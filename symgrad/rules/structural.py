@@ -516,6 +516,27 @@ class SetItem(Structural):
         return [ClearItem(g, *index), SumTo(GetItem(g, *index), self.args[1])]
 
 
+class FancySetItem(SetItem):
+    """``x[index] = v`` where the index may hold integer arrays: numpy keeps the last write to
+    a repeated position, so only that position of v gets its gradient."""
+
+    def vjp(self, g: Any) -> list[Any]:
+        index = self.args[2:]
+        return [ClearItem(g, *index), SumTo(WrittenGrad(g, *index), self.args[1])]
+
+
+class WrittenGrad(Structural):
+    """``g[index]``, zero where a later position of an integer-array index is the same
+    element; args (g, *index)."""
+
+    n_diff = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_written_grad")
+        parts = ", ".join(format_index_part(printer, p) for p in self.args[1:]) or "()"
+        return f"_written_grad({_a(printer, self.args[0])}, np.s_[{parts}])"
+
+
 class ClearItem(Structural):
     """The cotangent of the overwritten array: g with zeros where it was written; args (g, *index)."""
 
