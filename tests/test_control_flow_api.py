@@ -433,3 +433,18 @@ def test_np_array_of_nested_comprehensions():
     G = symgrad.grad(comprehension_matrix)
     np.testing.assert_allclose(G(x), comprehension_matrix(x), rtol=1e-12)
     check_grads(G, x)
+
+
+def comprehension_helpers_and_nary_max(x):
+    ws = [0.5, 1.5, -2.0]
+    a = sum(w * x[i] for i, w in enumerate(ws))
+    b = np.sum([w * v for w, v in zip(ws, (x[0], x[1], x[2]))])  # noqa: B905
+    c = np.sum(np.array([x[i] for i in reversed(range(3))]) * x[:3])
+    return a * b + c + max(x[0], x[1], x[2]) + min(x[0], 0.1, x[2])
+
+
+def test_comprehensions_with_enumerate_zip_reversed_and_max_of_three():
+    x = np.array([0.3, -0.5, 0.8])  # away from the kinks of max and min
+    G = symgrad.grad(comprehension_helpers_and_nary_max)
+    np.testing.assert_allclose(G(x), comprehension_helpers_and_nary_max(x), rtol=1e-12)
+    check_grads(G, x)

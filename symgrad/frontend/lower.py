@@ -1006,8 +1006,16 @@ class Lowerer:
         """The items of ``range(...)`` with constant bounds, or of a tuple or list."""
         hint = ("write a for loop (symgrad keeps runtime loops), or compute on whole arrays "
                 "(np.sum(x ** 2) rather than sum(v ** 2 for v in x))")
-        if isinstance(node, ast.Call) and self.static_object(node.func) is range and \
-                not node.keywords:
+        func = self.static_object(node.func) if isinstance(node, ast.Call) else None
+        if func in (zip, enumerate, reversed) and not node.keywords and node.args:
+            items = [self.static_iterable(a, where) for a in node.args]
+            if func is zip:
+                return [tuple(t) for t in zip(*items, strict=False)]
+            if func is reversed and len(items) == 1:
+                return items[0][::-1]
+            if func is enumerate and len(items) == 1:
+                return [(sp.Integer(i), v) for i, v in enumerate(items[0])]
+        if isinstance(node, ast.Call) and func is range and not node.keywords:
             bounds = [self.expr(a) for a in node.args]
             if not 1 <= len(bounds) <= 3 or not all(
                     isinstance(b, sp.Basic) and b.is_Integer for b in bounds):
@@ -1239,9 +1247,17 @@ class Lowerer:
             if isinstance(items, (tuple, list)):
                 return sp.Add(*items) if items else sp.Integer(0)
             return st.NpSum(items, static(0), static(False))  # Python sums over the first axis
-        if obj in (max, min) and len(node.args) == 2 and not node.keywords:
-            # max(a, b) of two numbers is np.maximum's rule (and a scalar's gradient)
-            return self.elementwise_call(node, "maximum" if obj is max else "minimum")
+        if obj in (max, min) and len(node.args) >= 2 and not node.keywords and \
+                not any(isinstance(a, ast.Starred) for a in node.args):
+            # max(a, b, ...) of numbers is np.maximum's rule, folded (and a scalar's gradient)
+            name = "maximum" if obj is max else "minimum"
+            values = [self.arg(a) for a in node.args]
+            if any(isinstance(v, (tuple, list, dict)) or v is None for v in values):
+                raise self.p.error(node, f"{obj.__name__}() of containers is not supported")
+            out = values[0]
+            for v in values[1:]:
+                out = ew.sympy_form(name, out, v)
+            return out
         if obj in (float, int) and len(node.args) == 1 and not node.keywords:
             value = self.expr(node.args[0])
             if isinstance(value, sp.Basic) and value.is_Number:
