@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from symgrad import live
 from symgrad.errors import SymgradError
 from symgrad.export import describe_call
 
@@ -29,20 +30,33 @@ class GradFunction:
         names = [a.arg for a in parsed.tree.args.args]
         self.params = names
         self.wrt = tuple(_normalise_wrt(wrt, names, parsed))
-        key = (fn.__code__, self.wrt, id(fn.__globals__), _closure_key(fn))
-        entry = _TRANSFORMS.get(key)
+        self._key = (fn.__code__, self.wrt, id(fn.__globals__), _closure_key(fn))
+        entry = _TRANSFORMS.get(self._key)
         if entry is None:
             entry = _compile(fn, list(self.wrt))
-            _TRANSFORMS[key] = entry
+            _TRANSFORMS[self._key] = entry
+        self._use(entry)
+        self._last_call: tuple | None = None  # argument shapes, for export's self-check
+        self._signature = inspect.signature(fn)
+        self._wrt_index = tuple(names.index(w) for w in self.wrt)
+
+    def _use(self, entry: tuple) -> None:
         self._entry = entry
         self._generated, namespace, _ = entry
         self._filename = namespace["__symgrad_filename__"]
-        self._last_call: tuple | None = None  # argument shapes, for export's self-check
         self._primal = namespace[self._generated.primal_name]
         self._grad = namespace[self._generated.grad_name]
         self._value_and_grad = namespace[self._generated.value_and_grad_name]
-        self._signature = inspect.signature(fn)
-        self._wrt_index = tuple(names.index(w) for w in self.wrt)
+        self._namespace = namespace
+        self._watched = live.watch(self.fn)  # globals baked into the module, as seen now
+        live.bind(self._watched, namespace)
+
+    def _fresh(self) -> None:
+        """Generate the module again when a global number it baked in has changed."""
+        if self._watched and live.stale(self._watched, self._namespace):
+            entry = _compile(self.fn, list(self.wrt))
+            _TRANSFORMS[self._key] = entry
+            self._use(entry)
 
     @property
     def source(self) -> str:
@@ -67,6 +81,10 @@ class GradFunction:
         """Write a standalone module (numpy its only import) with a ``python path`` self-check."""
         from symgrad.export import export
 
+        self._fresh()
+        if any(isinstance(w.seen, np.ndarray) for w in self._watched):
+            # the module text holds global arrays as they were: write them as they are now
+            self._use(_compile(self.fn, list(self.wrt)))
         return export(self, path, example_args)
 
     def formula(self, *example_args: Any, shapes: dict | None = None) -> Any:
@@ -84,6 +102,7 @@ class GradFunction:
         return f"<symgrad.grad of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self._fresh()
         self._last_call = describe_call(args, kwargs)
         try:
             return self._primal(*args, **kwargs)
@@ -100,6 +119,7 @@ class GradFunction:
 
     def value_and_grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> tuple[Any, Any]:
         """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``)."""
+        self._fresh()
         if kwargs or len(args) != len(self.params):  # the common call needs no binding
             args = tuple(self._bind(args, kwargs).args)
         self._last_call = describe_call(args, {})

@@ -1,0 +1,114 @@
+"""Globals a generated module depends on, checked at each call so that it never runs stale.
+
+The transform reads global numbers into its formulas and global arrays into the module, at
+decoration time. A numpy user expects later changes to count, as they do for the original
+function: so global arrays are bound live into the module (an in-place change is seen, a
+rebinding to an array of the same shape rebinds), and a changed number (or an array of
+another shape) makes the module be generated again.
+
+This module must not import SymPy: ``symgrad.api`` imports it on the fast path.
+"""
+
+from __future__ import annotations
+
+import numbers
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+_MISSING = object()
+
+
+class Watched:
+    """One global (or closure) value the generated code baked in, as last seen."""
+
+    __slots__ = ("get", "name", "seen")
+
+    def __init__(self, get: Callable[[], Any], name: str, seen: Any) -> None:
+        self.get = get
+        self.name = name
+        self.seen = seen
+
+
+def watch(fn: Callable) -> list[Watched]:
+    """The numbers and arrays ``fn`` and the functions it calls read from outside."""
+    out: list[Watched] = []
+    _watch(fn, out, set(), 0)
+    return out
+
+
+def _watch(fn: Any, out: list[Watched], done: set[int], depth: int) -> None:
+    fn = getattr(fn, "__symgrad_wrapped__", fn)
+    if not isinstance(fn, types.FunctionType) or id(fn) in done or depth > 4 or \
+            fn.__module__.split(".")[0] in ("numpy", "symgrad"):
+        return
+    done.add(id(fn))
+    code = fn.__code__
+    cells = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
+    for name in sorted(_names(code)):
+        if name in cells:
+            get = _cell_getter(cells[name])
+        elif name in fn.__globals__:
+            get = _global_getter(fn.__globals__, name)
+        else:
+            continue
+        value = get()
+        if _baked(value):
+            out.append(Watched(get, name, value))
+        else:
+            _watch(value, out, done, depth + 1)
+
+
+def _names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names) | set(code.co_freevars)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def _cell_getter(cell: Any) -> Callable[[], Any]:
+    def get() -> Any:
+        try:
+            return cell.cell_contents
+        except ValueError:
+            return _MISSING
+    return get
+
+
+def _global_getter(namespace: dict, name: str) -> Callable[[], Any]:
+    return lambda: namespace.get(name, _MISSING)
+
+
+def _baked(value: Any) -> bool:
+    if isinstance(value, (numbers.Number, np.generic, np.ndarray)):
+        return True
+    return isinstance(value, tuple) and all(isinstance(v, numbers.Number) for v in value)
+
+
+def bind(watched: list[Watched], namespace: dict[str, Any]) -> None:
+    """Point the module's copies of global arrays at the arrays themselves."""
+    for w in watched:
+        if isinstance(w.seen, np.ndarray) and isinstance(namespace.get(w.name), np.ndarray):
+            namespace[w.name] = w.seen
+
+
+def stale(watched: list[Watched], namespace: dict[str, Any]) -> bool:
+    """Whether a baked-in value changed (the module must be generated again); rebinds a
+    global array that was replaced by another of the same shape and dtype."""
+    for w in watched:
+        now = w.get()
+        if now is w.seen:
+            continue
+        if isinstance(w.seen, np.ndarray):
+            if not (isinstance(now, np.ndarray) and now.shape == w.seen.shape and
+                    now.dtype == w.seen.dtype):
+                return True
+            if isinstance(namespace.get(w.name), np.ndarray):
+                namespace[w.name] = now
+        elif type(now) is not type(w.seen) or not bool(now == w.seen):
+            return True
+        w.seen = now
+    return False
