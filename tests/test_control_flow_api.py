@@ -448,3 +448,34 @@ def test_comprehensions_with_enumerate_zip_reversed_and_max_of_three():
     G = symgrad.grad(comprehension_helpers_and_nary_max)
     np.testing.assert_allclose(G(x), comprehension_helpers_and_nary_max(x), rtol=1e-12)
     check_grads(G, x)
+
+
+def first_above_returns(x, t):
+    for i in range(len(x)):
+        if x[i] > t:
+            return x[i] ** 2 + np.sum(x)
+    return np.sum(x**3)
+
+
+def cube_root_newton(x):
+    y = x * 1.0
+    k = 0
+    while k < 30:
+        step = (y**3 - x) / (3 * y**2)
+        if np.max(np.abs(step)) < 1e-13:
+            return np.sum(y)
+        y = y - step
+        k = k + 1
+    return np.sum(y)
+
+
+def test_return_inside_a_loop():
+    x = np.array([0.3, -0.5, 0.8, 1.2])
+    G = symgrad.grad(first_above_returns, wrt="x")
+    for t in (0.0, 1.0, 5.0):  # returns in the first, the last, no iteration
+        np.testing.assert_allclose(G(x, t), first_above_returns(x, t), rtol=1e-12)
+        check_grads(G, x, t)
+    xp = np.array([0.5, 2.0, 3.0])
+    G = symgrad.grad(cube_root_newton)
+    np.testing.assert_allclose(G(xp), cube_root_newton(xp), rtol=1e-12)
+    np.testing.assert_allclose(G.grad(xp), 1 / (3 * np.cbrt(xp) ** 2), rtol=1e-6)

@@ -65,18 +65,19 @@ def unbounded_recursion(x):
     return unbounded_recursion(x) * 2  # <-
 
 
-def return_in_loop(x):
+def return_in_nested_loop(x):
     for i in range(len(x)):
-        y = x[i] * 2
-        return y  # <-
+        for j in range(i):
+            if x[j] > x[i]:
+                return x[j] * 2  # <-
     return np.sum(x)
 
 
-def return_in_if_in_loop(x):
+def return_two_values_in_loop(x):
     for i in range(len(x)):
         if x[i] > 0:
-            return x[i] * 2  # <-
-    return np.sum(x)
+            return x[i], x[0]  # <-
+    return np.sum(x), x[0]
 
 
 def append_in_loop(x, n):
@@ -130,8 +131,8 @@ CASES = [
     (global_write, (X,), None, "global"),
     (uses_nonlocal, (X,), None, "nonlocal"),
     (unbounded_recursion, (X,), None, "recurs"),
-    (return_in_loop, (X,), None, "return"),
-    (return_in_if_in_loop, (X,), None, "return"),
+    (return_in_nested_loop, (X,), None, "return"),
+    (return_two_values_in_loop, (X,), None, "return"),
     (append_in_loop, (X, 3), "x", "append"),
     (for_else, (X,), None, "else"),
     (while_else, (X,), None, "else"),

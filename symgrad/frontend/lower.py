@@ -8,6 +8,7 @@ understand raises SymgradError pointing at the offending code.
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import math
 import numbers
@@ -169,7 +170,68 @@ class Lowerer:
                 # those branches so every branch ends where the block ends
                 self.if_(node, body[i + 1:])
                 return
+            if isinstance(node, (ast.For, ast.While)) and _loop_returns(node):
+                self.stmts(self.return_as_break(node, body[i + 1:]))
+                return
             self.stmt(node)
+
+    def return_as_break(self, loop: ast.For | ast.While, rest: list[ast.stmt]) -> list[ast.stmt]:
+        """``for ...: if c: return v`` as ``found = False; for ...: if c: result = v;
+        found = True; break`` then ``if found: return result`` before the rest."""
+        found, result = self.user_fresh("found"), self.user_fresh("result")
+
+        def store(name: str, value: ast.expr, at: ast.AST) -> ast.stmt:
+            return ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], value), at)
+
+        class Rewrite(ast.NodeTransformer):
+            def visit_Return(inner, node: ast.Return) -> Any:  # noqa: N805
+                if node.value is None or isinstance(node.value, (ast.Tuple, ast.List)):
+                    raise self.p.error(node, "`return` of several values (or of nothing) "
+                                       "inside a loop is not supported",
+                                       "`break` out of the loop and return after it")
+                return [store(result, node.value, node),
+                        store(found, ast.Constant(True), node),
+                        ast.copy_location(ast.Break(), node)]
+
+            def visit_For(inner, node: ast.AST) -> Any:  # noqa: N805
+                if _loop_returns(node):
+                    bad = next(n for n in ast.walk(node) if isinstance(n, ast.Return))
+                    raise self.p.error(bad, "`return` inside a nested loop is not supported",
+                                       "set a flag, `break` out of both loops, return after")
+                return node
+
+            visit_While = visit_For
+
+            def visit_FunctionDef(inner, node: ast.AST) -> Any:  # noqa: N805
+                return node
+
+            visit_Lambda = visit_FunctionDef
+
+        new = Rewrite()
+        body = [new.visit(s) for s in copy.deepcopy(loop.body)]
+        flat: list[ast.stmt] = []
+        for s in body:
+            flat.extend(s if isinstance(s, list) else [s])
+        rewritten = copy.copy(loop)
+        rewritten.body = flat
+        ast.fix_missing_locations(rewritten)
+        after = ast.copy_location(ast.If(ast.Name(found, ast.Load()),
+                                         [ast.copy_location(ast.Return(
+                                             ast.Name(result, ast.Load())), loop)],
+                                         list(rest)), loop)
+        ast.fix_missing_locations(after)
+        return [store(found, ast.Constant(False), loop), store(result, ast.Constant(0.0), loop),
+                rewritten, after]
+
+    def user_fresh(self, base: str) -> str:
+        """A variable name the user's code does not use."""
+        name, k = base, 0
+        while name in self.used_names or name in self.locals:
+            k += 1
+            name = f"{base}{k}"
+        self.used_names.add(name)
+        self.locals.add(name)
+        return name
 
     def stmt(self, node: ast.stmt) -> None:
         self.stmt_lines = self.p.lines[node.lineno - 1: node.end_lineno]
@@ -1572,6 +1634,19 @@ def _assigned_in(body: list[ast.stmt]) -> set[str]:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             out.add(node.name)
     return out
+
+
+def _loop_returns(loop: ast.For | ast.While) -> bool:
+    """Whether a `return` sits in the loop's body (not in a nested function)."""
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Return):
+            return True
+        stack.extend(c for c in ast.iter_child_nodes(n)
+                     if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                           ast.ClassDef)))
+    return False
 
 
 def _jumps(node: ast.If) -> bool:
