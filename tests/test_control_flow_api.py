@@ -479,3 +479,18 @@ def test_return_inside_a_loop():
     G = symgrad.grad(cube_root_newton)
     np.testing.assert_allclose(G(xp), cube_root_newton(xp), rtol=1e-12)
     np.testing.assert_allclose(G.grad(xp), 1 / (3 * np.cbrt(xp) ** 2), rtol=1e-6)
+
+
+def closure_defined_in_a_loop(W, xs, h):
+    for t in range(xs.shape[0]):
+        def step(hh):
+            return np.tanh(W @ hh + xs[t])  # noqa: B023 (the closure's own return)
+        h = step(h)
+    return np.sum(h)
+
+
+def test_a_closure_with_a_return_inside_a_loop():
+    W, xs, h = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3)), rng.normal(size=3)
+    G = symgrad.grad(closure_defined_in_a_loop)
+    np.testing.assert_allclose(G(W, xs, h), closure_defined_in_a_loop(W, xs, h), rtol=1e-12)
+    check_grads(G, W, xs, h)

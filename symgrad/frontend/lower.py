@@ -1641,11 +1641,11 @@ def _loop_returns(loop: ast.For | ast.While) -> bool:
     stack: list[ast.AST] = list(loop.body)
     while stack:
         n = stack.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue  # its returns are its own
         if isinstance(n, ast.Return):
             return True
-        stack.extend(c for c in ast.iter_child_nodes(n)
-                     if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
-                                           ast.ClassDef)))
+        stack.extend(ast.iter_child_nodes(n))
     return False
 
 
