@@ -494,3 +494,42 @@ def test_a_closure_with_a_return_inside_a_loop():
     G = symgrad.grad(closure_defined_in_a_loop)
     np.testing.assert_allclose(G(W, xs, h), closure_defined_in_a_loop(W, xs, h), rtol=1e-12)
     check_grads(G, W, xs, h)
+
+
+def search_with_else(x, t):
+    s = 0.0
+    for i in range(len(x)):
+        if x[i] > t:
+            s = x[i] * 3.0
+            break
+        for j in range(2):
+            if j > 0:
+                break  # the inner loop's break: not the outer loop's
+    else:
+        s = np.sum(x**2)
+    return s + x[0]
+
+
+def doubling_with_else(x):
+    s = x * 1.0
+    k = 0
+    while k < 3:
+        if np.sum(s) > 10.0:
+            break
+        s = s * 2.0
+        k = k + 1
+    else:
+        s = s + 1.0
+    return np.sum(s**2)
+
+
+def test_for_else_and_while_else():
+    x = np.array([0.3, -0.5, 0.8, 1.2])
+    G = symgrad.grad(search_with_else, wrt="x")
+    for t in (0.0, 1.0, 5.0):
+        np.testing.assert_allclose(G(x, t), search_with_else(x, t), rtol=1e-12)
+        check_grads(G, x, t)
+    G = symgrad.grad(doubling_with_else)
+    for xx in (x, 5 * x):  # the else runs, then does not
+        np.testing.assert_allclose(G(xx), doubling_with_else(xx), rtol=1e-12)
+        check_grads(G, xx)

@@ -87,24 +87,6 @@ def append_in_loop(x, n):
     return np.sum(np.stack(parts))
 
 
-def for_else(x):
-    s = 0.0
-    for v in x:  # <-
-        s = s + v
-    else:  # <-
-        s = s * 2  # <-
-    return s
-
-
-def while_else(x):
-    s = np.sum(x)
-    while s < 10.0:  # <-
-        s = s * 2.0 + 1.0
-    else:  # <-
-        s = s + 1.0  # <-
-    return s
-
-
 def attribute_assignment(x, obj):
     obj.scale = np.sum(x)  # <-
     return np.sum(x * 2)
@@ -134,8 +116,6 @@ CASES = [
     (return_in_nested_loop, (X,), None, "return"),
     (return_two_values_in_loop, (X,), None, "return"),
     (append_in_loop, (X, 3), "x", "append"),
-    (for_else, (X,), None, "else"),
-    (while_else, (X,), None, "else"),
     (attribute_assignment, (X, types.SimpleNamespace()), "x", "attribute"),
     (unknown_call, (X,), None, "random"),
     (delete_name, (X,), None, "del"),

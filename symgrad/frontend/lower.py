@@ -170,6 +170,9 @@ class Lowerer:
                 # those branches so every branch ends where the block ends
                 self.if_(node, body[i + 1:])
                 return
+            if isinstance(node, (ast.For, ast.While)) and node.orelse:
+                self.stmts(self.else_as_flag(node) + body[i + 1:])
+                return
             if isinstance(node, (ast.For, ast.While)) and _loop_returns(node):
                 self.stmts(self.return_as_break(node, body[i + 1:]))
                 return
@@ -222,6 +225,35 @@ class Lowerer:
         ast.fix_missing_locations(after)
         return [store(found, ast.Constant(False), loop), store(result, ast.Constant(0.0), loop),
                 rewritten, after]
+
+    def else_as_flag(self, loop: ast.For | ast.While) -> list[ast.stmt]:
+        """``for ...: ... else: E`` as ``broke = False; for ...: (broke = True; break);
+        if not broke: E``: the else runs when the loop ended without ``break``."""
+        broke = self.user_fresh("broke")
+
+        class Rewrite(ast.NodeTransformer):
+            def visit_Break(inner, node: ast.Break) -> Any:  # noqa: N805
+                flag = ast.Assign([ast.Name(broke, ast.Store())], ast.Constant(True))
+                return [ast.copy_location(flag, node), node]
+
+            def visit_For(inner, node: ast.AST) -> Any:  # noqa: N805
+                return node  # its breaks are its own
+
+            visit_While = visit_FunctionDef = visit_Lambda = visit_For
+
+        body: list[ast.stmt] = []
+        for stmt in copy.deepcopy(loop.body):
+            out = Rewrite().visit(stmt)
+            body.extend(out if isinstance(out, list) else [out])
+        rewritten = copy.copy(loop)
+        rewritten.body, rewritten.orelse = body, []
+        start = ast.copy_location(ast.Assign([ast.Name(broke, ast.Store())],
+                                             ast.Constant(False)), loop)
+        after = ast.copy_location(ast.If(ast.UnaryOp(ast.Not(), ast.Name(broke, ast.Load())),
+                                         list(loop.orelse), []), loop.orelse[0])
+        for n in (rewritten, start, after):
+            ast.fix_missing_locations(n)
+        return [start, rewritten, after]
 
     def user_fresh(self, base: str) -> str:
         """A variable name the user's code does not use."""
