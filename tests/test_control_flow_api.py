@@ -533,3 +533,23 @@ def test_for_else_and_while_else():
     for xx in (x, 5 * x):  # the else runs, then does not
         np.testing.assert_allclose(G(xx), doubling_with_else(xx), rtol=1e-12)
         check_grads(G, xx)
+
+
+def loop_variable_reused_by_a_nested_loop(x, y):
+    n, m = len(x), len(y)
+    D = np.zeros((n + 1, m + 1))
+    for j in range(m + 1):
+        D[0, j] = j * 1.0
+    for i in range(1, n + 1):
+        D[i, 0] = i * 1.0
+        for j in range(1, m + 1):  # j again: the first loop's j is gone
+            D[i, j] = min(D[i - 1, j] + 1.0, D[i, j - 1] + 1.0,
+                          D[i - 1, j - 1] + (x[i - 1] - y[j - 1]) ** 2)
+    return D[n, m]
+
+
+def test_a_loop_variable_reused_by_a_later_nested_loop():
+    x, y = np.array([0.3, -0.5, 0.8]), np.array([0.1, 0.9, -0.4, 0.2])
+    G = symgrad.grad(loop_variable_reused_by_a_nested_loop)
+    np.testing.assert_allclose(G(x, y), loop_variable_reused_by_a_nested_loop(x, y), rtol=1e-12)
+    check_grads(G, x, y)

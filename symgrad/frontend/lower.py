@@ -20,7 +20,18 @@ import numpy as np
 import sympy as sp
 
 from symgrad.frontend.aliasing import SharedMemory, sources_of
-from symgrad.frontend.ir import Assign, Block, Carry, Function, If, Loop, Param, Phi, substitute
+from symgrad.frontend.ir import (
+    Assign,
+    Block,
+    Carry,
+    Function,
+    If,
+    Loop,
+    Param,
+    Phi,
+    reads,
+    substitute,
+)
 from symgrad.frontend.parse import MISSING, Parsed, parse_function, resolve_name
 from symgrad.rules import elementwise as ew
 from symgrad.rules import structural as st
@@ -830,6 +841,15 @@ class Lowerer:
         outer_names = self.loop_outer.pop()
         self.loop_nodes.pop()
         stop = self.env.get(_STOP, sp.false)
+        gone = [(name, entry) for name, entry, _ in carried if name not in self.env]
+        if gone:  # an inner loop's variable (unbound after it): not carried by this loop
+            used = set().union(*(reads(s) for s in self.block.stmts))
+            for name, entry in gone:
+                if sp.Symbol(entry, real=True) in used:
+                    raise self.p.error(node, f"{name!r} is read in this loop before an inner "
+                                       "loop that uses it as its variable",
+                                       "give the inner loop's variable a name of its own")
+            carried = [c for c in carried if c[0] in self.env]
         exits = {name: self.env[name] for name, _, _ in carried}
         rebound = {sp.Symbol(entry, real=True) for name, entry, _ in carried
                    if exits[name] != sp.Symbol(entry, real=True)}
