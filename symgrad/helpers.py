@@ -125,25 +125,19 @@ def _getitem_grad(g, x, index):
 
 
 def _written_grad(g, index):
-    """Gradient of v in ``x[index] = v``: ``g[index]``, except that a position an integer-array
-    index repeats gets it only where it was written last (numpy keeps that write)."""
+    """Gradient of v in ``x[index] = v``: ``g[index]``, except that a position the index
+    repeats (integer arrays) gets it only where it was written last (numpy keeps that write)."""
     out = g[index]
-    parts = index if isinstance(index, tuple) else (index,)
-    arrays = [np.asarray(p) for p in parts if not isinstance(p, (int, np.integer, slice))
-              and p is not None and p is not Ellipsis]
-    if not arrays or len(arrays) != len(parts) or any(a.dtype.kind not in "iu" for a in arrays):
-        return out  # basic indices and masks write each position once
-    shape = np.shape(g)[:len(arrays)]
-    idx = np.broadcast_arrays(*[np.mod(a, n) for a, n in zip(arrays, shape, strict=False)])
-    flat = np.ravel_multi_index(idx, shape).ravel()
+    positions = np.arange(np.size(g)).reshape(np.shape(g))[index]  # which element each is
+    flat = np.ravel(positions)
     if len(np.unique(flat)) == len(flat):
         return out
     _, first_from_end = np.unique(flat[::-1], return_index=True)
     keep = np.zeros(len(flat), dtype=bool)
     keep[len(flat) - 1 - first_from_end] = True
-    out = np.array(out, copy=True).reshape((len(flat),) + np.shape(out)[idx[0].ndim:])
+    out = np.array(out, copy=True).reshape(-1)
     out[~keep] = 0
-    return out.reshape(np.shape(g[index]))
+    return out.reshape(np.shape(positions))
 
 
 def _set_item(x, index, value):

@@ -103,6 +103,7 @@ class Lowerer:
             self.no_grad_depth = 0
             self.call_stack: list[Any] = [parsed.fn]
             self.int_names: set[str] = set()  # loop counters: surely integers
+            self.defs: dict[str, Any] = {}  # emitted name -> its value (or a join's two)
         else:
             self.block = parent.block
             self.used_names = parent.used_names
@@ -111,6 +112,7 @@ class Lowerer:
             self.no_grad_depth = parent.no_grad_depth
             self.call_stack = parent.call_stack
             self.int_names = parent.int_names
+            self.defs = parent.defs
         self.used_names |= names
         self.stmt_lines: list[str] = []
         self.returns: list[str] = []
@@ -120,6 +122,7 @@ class Lowerer:
         self.loop_outer: list[set[str]] = []  # per enclosing loop: the names defined outside it
         self.loop_locals: set[str] = set()
         self.loop_nodes: list[ast.AST] = []  # the enclosing loops' statements
+        self.var_min: dict[str, int] = {}  # range loop variable -> its smallest value
         self.loop_vars: set[str] = set()  # for-loop variables dropped after their loop
         self.kept_loop_vars: set[str] = set()  # ... and those still bound after it
         self.loop_names: set[str] = set()  # carried values and loop variables
@@ -285,6 +288,9 @@ class Lowerer:
             value = self.expr(node.value)
             for target in node.targets:
                 self.assign(target, value, node.value, node)
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            for other in names[1:]:  # a = b = ...: one array under two names
+                self.memory.share(other, names[0], False, merge=True)
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             self.assign(node.target, self.expr(node.value), node.value, node)
         elif isinstance(node, ast.AugAssign):
@@ -374,14 +380,17 @@ class Lowerer:
     def assign(self, target: ast.expr, value: Any, value_node: ast.expr, node: ast.stmt,
                in_place: bool = False) -> None:
         if isinstance(target, ast.Name):
+            fresh = isinstance(value_node, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp)) \
+                or isinstance(value_node, ast.Call) and _copies(value_node)
             if not in_place:
                 self.memory.bind(target.id, value_node)
-                if isinstance(value, sp.Symbol) and isinstance(value_node, ast.Call) and \
-                        not _copies(value_node):
-                    # a call that hands back one of its arguments (def ident(a): return a)
-                    for other, held in list(self.env.items()):
-                        if other != target.id and isinstance(held, sp.Symbol) and held == value:
-                            self.memory.share(target.id, other, False, merge=True)
+                if not fresh:
+                    # what the value is made of: s = helper(y) that returns y (or y[0], y.T),
+                    # rows = [Y[0], Y[1]], a = (b, c)[0] share the arrays they hold
+                    for other, partial in self.value_sources(value, target.id):
+                        self.memory.share(target.id, other, partial, merge=True)
+                        if partial:
+                            self.memory.views.setdefault(target.id, (other, None))
             if isinstance(value, (tuple, list, dict, _LocalFunction)):
                 self.env[target.id] = value  # containers live at decoration time
                 return
@@ -391,7 +400,10 @@ class Lowerer:
             if isinstance(value_node, ast.Constant) and isinstance(value_node.value, float) \
                     and isinstance(value, sp.Integer):
                 value = sp.Float(value_node.value)  # s = 0.0 stays a float, not the int 0
-            self.env[target.id] = sp.Symbol(self.emit(target.id, value, node), real=True)
+            name = self.emit(target.id, value, node)
+            if fresh:  # x * 1.0 is a new array even where SymPy's value is x itself
+                self.defs[name] = None
+            self.env[target.id] = sp.Symbol(name, real=True)
             return
         if isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpack(value, len(target.elts), value_node)
@@ -450,12 +462,38 @@ class Lowerer:
             return all(self.surely_int(a) for a in part.args)
         return False
 
+    def value_sources(self, value: Any, target: str) -> list[tuple[str, bool]]:
+        """(name, partial) for each other name whose array ``value`` is, or views, or holds."""
+        roots: list[tuple[Any, bool]] = []
+        seen: set[str] = set()
+
+        def walk(v: Any, partial: bool) -> None:
+            if isinstance(v, (tuple, list)):
+                for e in v:
+                    walk(e, True)
+            elif isinstance(v, dict):
+                for e in v.values():
+                    walk(e, True)
+            elif isinstance(v, sp.Symbol):
+                roots.append((v, partial))
+                if self.defs.get(v.name) is not None and v.name not in seen:  # a helper's result
+                    seen.add(v.name)
+                    walk(self.defs[v.name], partial)
+            elif isinstance(v, st.GetItem):
+                walk(v.args[0], True)
+            elif isinstance(v, (st.Transpose, st.Reshape, st.Ravel, st.ExpandDims, st.Squeeze)):
+                walk(v.args[0], partial)
+
+        walk(value, False)
+        return [(name, partial) for sym, partial in roots for name, held in self.env.items()
+                if name != target and isinstance(held, sp.Symbol) and held == sym]
+
     def check_views_of(self, name: str, index: ast.expr, node: ast.stmt) -> None:
         """Refuse ``x[i] = v`` while ``r = x[j]`` may see it: read after the write, at an index
         that may be the same. (For a 1-D x, r is a number and would not change; for rows it
         is a view and would: symgrad cannot tell them apart before the call.)"""
         for view, (base, where) in list(self.memory.views.items()):
-            if base != name or view == name or _disjoint(where, index) or \
+            if base != name or view == name or _disjoint(where, index, self.var_min) or \
                     not self.memory.shares(view, name) or not self.read_after(view, node):
                 continue
             raise self.p.error(node, f"write into {name!r} while {view!r} = {name}[...] may "
@@ -507,6 +545,11 @@ class Lowerer:
             raise self.p.error(target, "tuples are immutable", "use a list or an array")
         if isinstance(value, (tuple, list, dict)) or value is None:
             raise self.p.error(node, "only numbers and arrays can be written into an array")
+        if name not in self.locals:
+            raise self.p.error(node, f"write into {name!r}, an array of the enclosing function "
+                               "or a global: numpy would change it there too, symgrad only "
+                               "here", f"return the new array and assign it where {name!r} "
+                               "lives, or copy it first")
         if not isinstance(node, ast.AugAssign):
             self.check_in_place(name, False, node)
         self.check_views_of(name, target.slice, node)
@@ -540,6 +583,7 @@ class Lowerer:
         name = self.fresh(user_name)
         self.block.stmts.append(Assign(name, value, self.p.file_lineno(node),
                                        list(self.stmt_lines), user_name))
+        self.defs[name] = value
         return name
 
     def as_symbol(self, value: Any, user_name: str, node: ast.AST) -> Any:
@@ -652,6 +696,7 @@ class Lowerer:
                                "the branches", "give it the same structure on both paths")
         target = self.fresh("stop" if key == _STOP else key)
         phis.append(Phi(target, a, b))
+        self.defs[target] = (a, b)  # either side, for value_sources
         return sp.Symbol(target, real=True)
 
     def expr_IfExp(self, node: ast.IfExp) -> Any:
@@ -676,6 +721,7 @@ class Lowerer:
             return a
         target = self.fresh(base)
         self.join(cond, outcomes, node, [Phi(target, a, b)])
+        self.defs[target] = (a, b)
         return sp.Symbol(target, real=True)
 
     # ------------------------------------------------------------ loops
@@ -703,7 +749,18 @@ class Lowerer:
                 bounds = [stop - 1, start - 1, sp.Integer(-1)]
             if not isinstance(node.target, ast.Name):
                 raise self.p.error(node.target, "a range loop needs a plain loop variable")
-            self.loop(node, "for", node.target.id, bounds, None, None)
+            name = node.target.id
+            low = sp.Integer(0) if len(bounds) == 1 else bounds[0]
+            ascending = len(bounds) < 3 or isinstance(bounds[2], sp.Integer) and bounds[2] > 0
+            saved = self.var_min.pop(name, None)
+            if not backwards and ascending and isinstance(low, sp.Integer) and low >= 0:
+                self.var_min[name] = int(low)  # t - 1 >= 0 in range(1, n): no wrap-around
+            try:
+                self.loop(node, "for", name, bounds, None, None)
+            finally:
+                self.var_min.pop(name, None)
+                if saved is not None:
+                    self.var_min[name] = saved
             return
         written = {n.value.id for n in _walk_scope_list(node.body)
                    if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
@@ -1738,10 +1795,10 @@ def _copies(call: ast.Call) -> bool:
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else \
         func.id if isinstance(func, ast.Name) else ""
-    return name in ("copy", "array")
+    return name in ("copy", "array", "flatten", "astype")
 
 
-def _disjoint(a: ast.expr, b: ast.expr) -> bool:
+def _disjoint(a: ast.expr | None, b: ast.expr | None, mins: dict[str, int]) -> bool:
     """Two indices that are surely different: ``t`` and ``t + 1``, ``0`` and ``2``."""
     def split(e: ast.expr) -> tuple[str, int] | None:
         if isinstance(e, ast.Constant) and type(e.value) is int:
@@ -1754,9 +1811,14 @@ def _disjoint(a: ast.expr, b: ast.expr) -> bool:
             return e.left.id, e.right.value if isinstance(e.op, ast.Add) else -e.right.value
         return None
 
+    if a is None or b is None:
+        return False
     x, y = split(a), split(b)
-    return x is not None and y is not None and x[0] == y[0] and x[1] != y[1] and \
-        (x[0] != "" or x[1] >= 0 and y[1] >= 0)
+    if x is None or y is None or x[0] != y[0] or x[1] == y[1]:
+        return False
+    # both surely >= 0 (t - 3 could wrap around to the same row as t, unless t >= 3)
+    low = 0 if x[0] == "" else mins.get(x[0])
+    return low is not None and low + x[1] >= 0 and low + y[1] >= 0
 
 
 def _item_of(node: ast.expr) -> ast.expr:
