@@ -124,6 +124,21 @@ def _getitem_grad(g, x, index):
     return out
 
 
+def _prod_others(x, axis):
+    """For each element of x, the product of the other elements along ``axis`` (None: all):
+    the gradient of np.prod, without dividing by x (which fails where x is 0)."""
+    x = np.asarray(x)
+    axes = tuple(range(x.ndim)) if axis is None else \
+        tuple(a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+    moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
+    y = moved.reshape(moved.shape[:moved.ndim - len(axes)] + (-1,))
+    ones = np.ones(y.shape[:-1] + (1,), dtype=y.dtype)
+    left = np.cumprod(np.concatenate([ones, y[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, y[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    return np.moveaxis(others, tuple(range(x.ndim - len(axes), x.ndim)), axes)
+
+
 def _written_grad(g, index):
     """Gradient of v in ``x[index] = v``: ``g[index]``, except that a position the index
     repeats (integer arrays) gets it only where it was written last (numpy keeps that write)."""

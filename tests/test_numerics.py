@@ -39,3 +39,21 @@ def test_logistic_slope_is_finite_in_both_tails():
     np.testing.assert_allclose(g[1:4], s * (1 - s), rtol=1e-6)
     np.testing.assert_allclose(g[[0, 4]], 0.0, atol=1e-300)
     check_grads(G, z[1:3])
+
+
+def products(x, X):
+    return (np.prod(x) + np.sum(np.prod(X, axis=1) ** 2)
+            + np.sum(np.prod(X, axis=0, keepdims=True) * X) + np.prod(X, axis=(0, 1)))
+
+
+def test_product_gradient_at_a_zero_entry():
+    # prod(x)/x is 0/0 where x has a zero: the product of the other entries is not
+    x = np.array([1.5, 0.0, -2.0, 3.0])
+    X = np.array([[1.5, 0.0, -2.0], [0.5, 2.0, 1.1]])
+    G = symgrad.grad(products)
+    gx, gX = G.grad(x, X)
+    assert np.all(np.isfinite(gx)) and np.all(np.isfinite(gX))
+    np.testing.assert_allclose(gx, [0.0, -9.0, 0.0, 0.0])
+    check_grads(G, x, X)
+    check_grads(G, np.random.default_rng(0).normal(size=4),
+                np.random.default_rng(1).normal(size=(2, 3)))

@@ -167,8 +167,21 @@ class NpProd(Reduction):
     numpy_name = "prod"
 
     def vjp(self, g: Any) -> list[Any]:
-        x = self.args[0]
-        return [expand_reduced(g, self.axis, self.keepdims) * self.keep(NpProd, x) / x]
+        # the product of the other elements: prod(x)/x would be 0/0 where x has a zero
+        return [expand_reduced(g, self.axis, self.keepdims) * ProdOthers(*self.args[:2])]
+
+
+class ProdOthers(Structural):
+    """For each element of x, the product of the others along the axis; args (x, axis)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[0]
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_prod_others")
+        return f"_prod_others({_a(printer, self.args[0])}, {sval(self.args[1])!r})"
 
 
 class _Extremum(Reduction):
