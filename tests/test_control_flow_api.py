@@ -553,3 +553,17 @@ def test_a_loop_variable_reused_by_a_later_nested_loop():
     G = symgrad.grad(loop_variable_reused_by_a_nested_loop)
     np.testing.assert_allclose(G(x, y), loop_variable_reused_by_a_nested_loop(x, y), rtol=1e-12)
     check_grads(G, x, y)
+
+
+def constant_index_arrays(x):
+    y = x[np.array([0, 2, 2])] ** 2  # an integer array, as in numpy (it was made float)
+    z = x * 1.0
+    z[np.array([0, 2])] = np.array([1.5, 2.5]) * x[1]
+    return np.sum(y) + np.sum(z * x) + np.sum(np.array([1, 2, 3]) * x[:3] / 2)
+
+
+def test_constant_integer_index_arrays():
+    x = rng.normal(size=5)
+    G = symgrad.grad(constant_index_arrays)
+    np.testing.assert_allclose(G(x), constant_index_arrays(x), rtol=1e-12)
+    check_grads(G, x)

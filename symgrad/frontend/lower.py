@@ -1588,10 +1588,10 @@ class Lowerer:
                     if v is None:
                         raise self.p.error(node, "np.array elements must be numbers")
                     layout.append(prefix)
-                    elements.append(v if not isinstance(v, sp.Integer) else sp.Float(int(v)))
+                    elements.append(v)
 
                 walk_values(value, ())
-                return st.ArrayOf(static(tuple(layout)), *elements)
+                return st.ArrayOf(static(tuple(layout)), *_as_float(elements))
             if isinstance(value, (list, tuple)):
                 return st.Stack(*value, static(0))
             return value
@@ -1605,12 +1605,12 @@ class Lowerer:
             if isinstance(value, (tuple, list)) or value is None:
                 raise self.p.error(n, "np.array elements must be scalars")
             layout.append(prefix)
-            elements.append(value if not isinstance(value, sp.Integer) else sp.Float(int(value)))
+            elements.append(value)
 
         walk(node.args[0], ())
         if not layout or any(len(p) == 0 for p in layout):
             raise self.p.error(node, "np.array needs a list literal of scalars")
-        return st.ArrayOf(static(tuple(layout)), *elements)
+        return st.ArrayOf(static(tuple(layout)), *_as_float(elements))
 
     def method_call(self, node: ast.Call, base: Any, method: str) -> Any:
         if method in _REDUCTION_METHODS:
@@ -1788,6 +1788,14 @@ def _terminates(body: list[ast.stmt]) -> bool:
     if isinstance(last, ast.If):
         return _terminates(last.body) and _terminates(last.orelse)
     return False
+
+
+def _as_float(elements: list[Any]) -> list[Any]:
+    """np.array([0, 2, 2]) stays an integer array (an index, as in numpy); with any other
+    element, integers become floats."""
+    if all(isinstance(e, sp.Integer) for e in elements):
+        return elements
+    return [sp.Float(int(e)) if isinstance(e, sp.Integer) else e for e in elements]
 
 
 def _copies(call: ast.Call) -> bool:
