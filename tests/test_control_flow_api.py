@@ -567,3 +567,16 @@ def test_constant_integer_index_arrays():
     G = symgrad.grad(constant_index_arrays)
     np.testing.assert_allclose(G(x), constant_index_arrays(x), rtol=1e-12)
     check_grads(G, x)
+
+
+def frobenius_and_enumerate_start(X):
+    ws = [0.5, 2.0]
+    return (np.linalg.norm(X, "fro") + np.linalg.norm(X, ord="fro")
+            + sum(k * w * X[0, 0] for k, w in enumerate(ws, 1)))
+
+
+def test_frobenius_norm_and_enumerate_start_in_a_comprehension():
+    X = rng.normal(size=(2, 3))
+    G = symgrad.grad(frobenius_and_enumerate_start)
+    np.testing.assert_allclose(G(X), frobenius_and_enumerate_start(X), rtol=1e-12)
+    check_grads(G, X)

@@ -340,3 +340,26 @@ def test_copies_and_disjoint_rows_stay_allowed():
         G = symgrad.grad(fn)
         np.testing.assert_allclose(G(x), fn(x.copy()), rtol=1e-12)
         check_grads(G, x)
+
+
+def swap_then_write(x, y):
+    a = x * 1.0
+    b = y * 1.0
+    a, b = b, a  # two arrays trade names: still two arrays
+    a[0] = 9.0
+    return np.sum(a * b)
+
+
+def other_slice_then_write(y):
+    z = y * 1.0
+    r = z[2:4]
+    z[0] = 9.0  # not in z[2:4]
+    return np.sum(r) * np.sum(z)
+
+
+def test_swaps_and_elements_outside_a_view_stay_allowed():
+    x, y = X[0], X[1] + 2.0
+    for fn, args in [(swap_then_write, (x, y)), (other_slice_then_write, (np.arange(5.0),))]:
+        G = symgrad.grad(fn)
+        np.testing.assert_allclose(G(*args), fn(*[a.copy() for a in args]), rtol=1e-12)
+        check_grads(G, *args)

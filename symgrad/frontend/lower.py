@@ -409,8 +409,11 @@ class Lowerer:
             items = self.unpack(value, len(target.elts), value_node)
             nodes = value_node.elts if isinstance(value_node, (ast.Tuple, ast.List)) and \
                 len(value_node.elts) == len(items) else [value_node] * len(items)
+            before = {n.id: self.memory.of(n.id) for n in nodes if isinstance(n, ast.Name)}
             for t, v, n in zip(target.elts, items, nodes, strict=True):
                 self.assign(t, v, n, node)
+                if isinstance(t, ast.Name) and isinstance(n, ast.Name):  # a, b = b, a
+                    self.memory.names[t.id] = before[n.id]
             return
         if isinstance(target, ast.Subscript):
             self.set_item(target, value, node)
@@ -1178,14 +1181,19 @@ class Lowerer:
         hint = ("write a for loop (symgrad keeps runtime loops), or compute on whole arrays "
                 "(np.sum(x ** 2) rather than sum(v ** 2 for v in x))")
         func = self.static_object(node.func) if isinstance(node, ast.Call) else None
-        if func in (zip, enumerate, reversed) and not node.keywords and node.args:
+        if func is enumerate and node.args and len(node.args) + len(node.keywords) <= 2 and \
+                all(k.arg == "start" for k in node.keywords):
+            start = self.expr((node.args[1:] or [k.value for k in node.keywords] or
+                               [ast.Constant(0)])[0])
+            if isinstance(start, sp.Integer):
+                items = self.static_iterable(node.args[0], where)
+                return [(sp.Integer(i), v) for i, v in enumerate(items, int(start))]
+        if func in (zip, reversed) and not node.keywords and node.args:
             items = [self.static_iterable(a, where) for a in node.args]
             if func is zip:
                 return [tuple(t) for t in zip(*items, strict=False)]
-            if func is reversed and len(items) == 1:
+            if len(items) == 1:
                 return items[0][::-1]
-            if func is enumerate and len(items) == 1:
-                return [(sp.Integer(i), v) for i, v in enumerate(items[0])]
         if isinstance(node, ast.Call) and func is range and not node.keywords:
             bounds = [self.expr(a) for a in node.args]
             if not 1 <= len(bounds) <= 3 or not all(
@@ -1479,6 +1487,14 @@ class Lowerer:
 
     def norm_call(self, node: ast.Call) -> Any:
         """np.linalg.norm for the 2-norm of vectors and the Frobenius norm of matrices."""
+        def fro(a: ast.expr) -> bool:
+            return isinstance(a, ast.Constant) and a.value == "fro"
+
+        if any(fro(a) for a in node.args) or any(fro(k.value) for k in node.keywords):
+            # ord="fro": the square root of the sum of squares, as for ord=None
+            node = copy.copy(node)
+            node.args = [ast.Constant(None) if fro(a) else a for a in node.args]
+            node.keywords = [k for k in node.keywords if not fro(k.value)]
         bound = self.call_args(node, ["x", "ord", "axis", "keepdims"])
         order = bound.get("ord")
         if not (order is None or isinstance(order, sp.Basic) and order == 2):
@@ -1819,8 +1835,20 @@ def _disjoint(a: ast.expr | None, b: ast.expr | None, mins: dict[str, int]) -> b
             return e.left.id, e.right.value if isinstance(e.op, ast.Add) else -e.right.value
         return None
 
+    def span(e: ast.expr) -> tuple[int, int] | None:  # [lo, hi) of a constant index
+        if isinstance(e, ast.Constant) and type(e.value) is int and e.value >= 0:
+            return e.value, e.value + 1
+        if isinstance(e, ast.Slice) and e.step is None and all(
+                isinstance(b, ast.Constant) and type(b.value) is int and b.value >= 0
+                for b in (e.lower, e.upper) if b is not None) and e.upper is not None:
+            return (e.lower.value if e.lower is not None else 0), e.upper.value
+        return None
+
     if a is None or b is None:
         return False
+    ra, rb = span(a), span(b)
+    if ra is not None and rb is not None:  # y[2:4] and y[0]
+        return ra[1] <= rb[0] or rb[1] <= ra[0]
     x, y = split(a), split(b)
     if x is None or y is None or x[0] != y[0] or x[1] == y[1]:
         return False
