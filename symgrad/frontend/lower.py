@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symgrad.frontend import desugar
 from symgrad.frontend.aliasing import SharedMemory, sources_of
 from symgrad.frontend.ir import (
     Assign,
@@ -185,89 +186,13 @@ class Lowerer:
                 self.if_(node, body[i + 1:])
                 return
             if isinstance(node, (ast.For, ast.While)) and node.orelse:
-                self.stmts(self.else_as_flag(node) + body[i + 1:])
+                self.stmts(desugar.else_as_flag(node, self.user_fresh) + body[i + 1:])
                 return
-            if isinstance(node, (ast.For, ast.While)) and _loop_returns(node):
-                self.stmts(self.return_as_break(node, body[i + 1:]))
+            if isinstance(node, (ast.For, ast.While)) and desugar.loop_returns(node):
+                self.stmts(desugar.return_as_break(node, body[i + 1:], self.user_fresh,
+                                                   self.p.error))
                 return
             self.stmt(node)
-
-    def return_as_break(self, loop: ast.For | ast.While, rest: list[ast.stmt]) -> list[ast.stmt]:
-        """``for ...: if c: return v`` as ``found = False; for ...: if c: result = v;
-        found = True; break`` then ``if found: return result`` before the rest."""
-        found, result = self.user_fresh("found"), self.user_fresh("result")
-
-        def store(name: str, value: ast.expr, at: ast.AST) -> ast.stmt:
-            return ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], value), at)
-
-        class Rewrite(ast.NodeTransformer):
-            def visit_Return(inner, node: ast.Return) -> Any:  # noqa: N805
-                if node.value is None or isinstance(node.value, (ast.Tuple, ast.List)):
-                    raise self.p.error(node, "`return` of several values (or of nothing) "
-                                       "inside a loop is not supported",
-                                       "`break` out of the loop and return after it")
-                return [store(result, node.value, node),
-                        store(found, ast.Constant(True), node),
-                        ast.copy_location(ast.Break(), node)]
-
-            def visit_For(inner, node: ast.AST) -> Any:  # noqa: N805
-                if _loop_returns(node):
-                    bad = next(n for n in ast.walk(node) if isinstance(n, ast.Return))
-                    raise self.p.error(bad, "`return` inside a nested loop is not supported",
-                                       "set a flag, `break` out of both loops, return after")
-                return node
-
-            visit_While = visit_For
-
-            def visit_FunctionDef(inner, node: ast.AST) -> Any:  # noqa: N805
-                return node
-
-            visit_Lambda = visit_FunctionDef
-
-        new = Rewrite()
-        body = [new.visit(s) for s in copy.deepcopy(loop.body)]
-        flat: list[ast.stmt] = []
-        for s in body:
-            flat.extend(s if isinstance(s, list) else [s])
-        rewritten = copy.copy(loop)
-        rewritten.body = flat
-        ast.fix_missing_locations(rewritten)
-        after = ast.copy_location(ast.If(ast.Name(found, ast.Load()),
-                                         [ast.copy_location(ast.Return(
-                                             ast.Name(result, ast.Load())), loop)],
-                                         list(rest)), loop)
-        ast.fix_missing_locations(after)
-        return [store(found, ast.Constant(False), loop), store(result, ast.Constant(0.0), loop),
-                rewritten, after]
-
-    def else_as_flag(self, loop: ast.For | ast.While) -> list[ast.stmt]:
-        """``for ...: ... else: E`` as ``broke = False; for ...: (broke = True; break);
-        if not broke: E``: the else runs when the loop ended without ``break``."""
-        broke = self.user_fresh("broke")
-
-        class Rewrite(ast.NodeTransformer):
-            def visit_Break(inner, node: ast.Break) -> Any:  # noqa: N805
-                flag = ast.Assign([ast.Name(broke, ast.Store())], ast.Constant(True))
-                return [ast.copy_location(flag, node), node]
-
-            def visit_For(inner, node: ast.AST) -> Any:  # noqa: N805
-                return node  # its breaks are its own
-
-            visit_While = visit_FunctionDef = visit_Lambda = visit_For
-
-        body: list[ast.stmt] = []
-        for stmt in copy.deepcopy(loop.body):
-            out = Rewrite().visit(stmt)
-            body.extend(out if isinstance(out, list) else [out])
-        rewritten = copy.copy(loop)
-        rewritten.body, rewritten.orelse = body, []
-        start = ast.copy_location(ast.Assign([ast.Name(broke, ast.Store())],
-                                             ast.Constant(False)), loop)
-        after = ast.copy_location(ast.If(ast.UnaryOp(ast.Not(), ast.Name(broke, ast.Load())),
-                                         list(loop.orelse), []), loop.orelse[0])
-        for n in (rewritten, start, after):
-            ast.fix_missing_locations(n)
-        return [start, rewritten, after]
 
     def user_fresh(self, base: str) -> str:
         """A variable name the user's code does not use."""
@@ -1759,19 +1684,6 @@ def _assigned_in(body: list[ast.stmt]) -> set[str]:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             out.add(node.name)
     return out
-
-
-def _loop_returns(loop: ast.For | ast.While) -> bool:
-    """Whether a `return` sits in the loop's body (not in a nested function)."""
-    stack: list[ast.AST] = list(loop.body)
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue  # its returns are its own
-        if isinstance(n, ast.Return):
-            return True
-        stack.extend(ast.iter_child_nodes(n))
-    return False
 
 
 def _jumps(node: ast.If) -> bool:
