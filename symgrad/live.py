@@ -33,7 +33,8 @@ class Watched:
 
 
 def watch(fn: Callable) -> list[Watched]:
-    """The numbers and arrays ``fn`` and the functions it calls read from outside."""
+    """The numbers, arrays and functions ``fn`` (and the functions it calls) read from
+    outside."""
     out: list[Watched] = []
     _watch(fn, out, set(), 0)
     return out
@@ -57,7 +58,9 @@ def _watch(fn: Any, out: list[Watched], done: set[int], depth: int) -> None:
         value = get()
         if _baked(value):
             out.append(Watched(get, name, value))
-        else:
+        elif isinstance(getattr(value, "__symgrad_wrapped__", value), types.FunctionType) and \
+                value.__module__.split(".")[0] not in ("numpy", "symgrad"):
+            out.append(Watched(get, name, value))  # a helper the code inlined: rebinding counts
             _watch(value, out, done, depth + 1)
 
 

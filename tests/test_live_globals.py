@@ -78,3 +78,18 @@ def test_export_writes_the_arrays_as_they_are_now(tmp_path):
     namespace: dict = {}
     exec(path.read_text(), namespace)
     np.testing.assert_allclose(namespace["weighted_grad"](X), m.W * m.scale)
+
+
+def _tripled(v):
+    return v * 3.0
+
+
+def test_a_helper_rebound_after_decoration_is_seen():
+    G = symgrad.grad(m.through_a_helper)
+    original = m._helper
+    try:
+        m._helper = _tripled
+        np.testing.assert_allclose(G(X), m.through_a_helper(X))
+        check_grads(G, X)
+    finally:
+        m._helper = original
