@@ -49,11 +49,12 @@ class GradFunction:
         self._value_and_grad = namespace[self._generated.value_and_grad_name]
         self._namespace = namespace
         self._watched = live.watch(self.fn)  # globals baked into the module, as seen now
-        live.bind(self._watched, namespace)
+        self._constants = live.constant_names(getattr(self._generated, "constants", "[]"))
+        live.bind(self._watched, namespace, self._constants)
 
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
-        if self._watched and live.stale(self._watched, self._namespace):
+        if self._watched and live.stale(self._watched, self._namespace, self._constants):
             entry = _compile(self.fn, list(self.wrt))
             _TRANSFORMS[self._key] = entry
             self._use(entry)

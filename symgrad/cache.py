@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2
 _ENV = "SYMGRAD_CACHE_DIR"
 _MAX_SCALAR_REPR = 200
 
@@ -45,9 +45,11 @@ class CachedGenerated:
     grad_name: str
     value_and_grad_name: str
     seed_param: str
+    constants: str = "[]"
 
 
-_FIELDS = ("source", "primal_name", "grad_name", "value_and_grad_name", "seed_param")
+_FIELDS = ("source", "primal_name", "grad_name", "value_and_grad_name", "seed_param",
+           "constants")
 
 
 def cache_dir() -> Path | None:

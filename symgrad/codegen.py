@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ class Generated:
     grad_name: str
     value_and_grad_name: str
     seed_param: str
+    constants: str = "[]"  # JSON: [generated name, module, function, global name] per array
 
 
 def generate(adj: Adjoint) -> Generated:
@@ -84,13 +86,17 @@ def generate(adj: Adjoint) -> Generated:
         "",
     ]
     for name, value_ in fn.constants.items():
-        header.append(f"{name} = np.array({np.asarray(value_).tolist()!r})")
+        literal = re.sub(r"\b(nan|inf)\b", r"np.\1", repr(np.asarray(value_).tolist()))
+        header.append(f"{name} = np.array({literal})")
     text = "\n".join(header) + "\n"
     for h in _helper_closure(printer.helpers):
         text += "\n" + inspect.getsource(getattr(helpers, h)) + "\n"
     text += "\n" + "\n\n".join(funcs)
     ast.parse(text)  # generated code must always be valid Python
-    return Generated(text, fn.name, f"{fn.name}_grad", f"{fn.name}_value_and_grad", seed_param)
+    constants = json.dumps([[name, *fn.constant_origins.get(name, ("", "", name))]
+                            for name in fn.constants])
+    return Generated(text, fn.name, f"{fn.name}_grad", f"{fn.name}_value_and_grad", seed_param,
+                     constants)
 
 
 def _unique(base: str, names: set[str]) -> str:

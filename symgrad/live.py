@@ -12,6 +12,7 @@ This module must not import SymPy: ``symgrad.api`` imports it on the fast path.
 from __future__ import annotations
 
 import numbers
+import sys
 import types
 from collections.abc import Callable
 from typing import Any
@@ -24,11 +25,11 @@ _MISSING = object()
 class Watched:
     """One global (or closure) value the generated code baked in, as last seen."""
 
-    __slots__ = ("get", "name", "seen")
+    __slots__ = ("get", "origin", "seen")
 
-    def __init__(self, get: Callable[[], Any], name: str, seen: Any) -> None:
+    def __init__(self, get: Callable[[], Any], origin: tuple[str, str, str], seen: Any) -> None:
         self.get = get
-        self.name = name
+        self.origin = origin  # (module, function, name): how the generated module knows it
         self.seen = seen
 
 
@@ -48,7 +49,8 @@ def _watch(fn: Any, out: list[Watched], done: set[int], depth: int) -> None:
     done.add(id(fn))
     code = fn.__code__
     cells = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
-    for name in sorted(_names(code)):
+    names = _names(code)
+    for name in sorted(names):
         if name in cells:
             get = _cell_getter(cells[name])
         elif name in fn.__globals__:
@@ -56,12 +58,19 @@ def _watch(fn: Any, out: list[Watched], done: set[int], depth: int) -> None:
         else:
             continue
         value = get()
+        origin = (fn.__module__ or "", fn.__qualname__, name)
         if _baked(value):
-            out.append(Watched(get, name, value))
-        elif isinstance(getattr(value, "__symgrad_wrapped__", value), types.FunctionType) and \
-                value.__module__.split(".")[0] not in ("numpy", "symgrad"):
-            out.append(Watched(get, name, value))  # a helper the code inlined: rebinding counts
+            out.append(Watched(get, origin, value))
+            continue
+        if not isinstance(value, (types.ModuleType, type)):
+            out.append(Watched(get, origin, value))  # a function: rebinding it counts
             _watch(value, out, done, depth + 1)
+        if isinstance(value, types.FunctionType) or _library(value):
+            continue
+        for attr in sorted(names):  # cfg.LR, settings.W: values read through an attribute
+            if attr != name and _baked(getattr(value, attr, None)):
+                out.append(Watched(_attribute_getter(get, attr), (*origin[:2], f"{name}.{attr}"),
+                                   getattr(value, attr)))
 
 
 def _names(code: types.CodeType) -> set[str]:
@@ -81,6 +90,19 @@ def _cell_getter(cell: Any) -> Callable[[], Any]:
     return get
 
 
+def _attribute_getter(get: Callable[[], Any], attr: str) -> Callable[[], Any]:
+    return lambda: getattr(get(), attr, _MISSING)
+
+
+def _library(value: Any) -> bool:
+    """numpy, the standard library, symgrad: objects whose attributes are not settings."""
+    if isinstance(value, types.ModuleType):
+        root = value.__name__.split(".")[0]
+        return root in ("numpy", "symgrad") or root in sys.stdlib_module_names
+    root = (getattr(type(value), "__module__", "") or "").split(".")[0]
+    return root in ("numpy", "symgrad")  # (a SimpleNamespace of settings is watched)
+
+
 def _global_getter(namespace: dict, name: str) -> Callable[[], Any]:
     return lambda: namespace.get(name, _MISSING)
 
@@ -91,14 +113,24 @@ def _baked(value: Any) -> bool:
     return isinstance(value, tuple) and all(isinstance(v, numbers.Number) for v in value)
 
 
-def bind(watched: list[Watched], namespace: dict[str, Any]) -> None:
+def constant_names(constants_json: str) -> dict[tuple[str, str, str], str]:
+    """(module, function, global name) -> the generated module's name for that array."""
+    import json
+
+    return {(m, f, g): name for name, m, f, g in json.loads(constants_json or "[]")}
+
+
+def bind(watched: list[Watched], namespace: dict[str, Any],
+         names: dict[tuple[str, str, str], str]) -> None:
     """Point the module's copies of global arrays at the arrays themselves."""
     for w in watched:
-        if isinstance(w.seen, np.ndarray) and isinstance(namespace.get(w.name), np.ndarray):
-            namespace[w.name] = w.seen
+        name = names.get(w.origin)
+        if name is not None and isinstance(w.seen, np.ndarray):
+            namespace[name] = w.seen
 
 
-def stale(watched: list[Watched], namespace: dict[str, Any]) -> bool:
+def stale(watched: list[Watched], namespace: dict[str, Any],
+          names: dict[tuple[str, str, str], str]) -> bool:
     """Whether a baked-in value changed (the module must be generated again); rebinds a
     global array that was replaced by another of the same shape and dtype."""
     for w in watched:
@@ -109,9 +141,10 @@ def stale(watched: list[Watched], namespace: dict[str, Any]) -> bool:
             if not (isinstance(now, np.ndarray) and now.shape == w.seen.shape and
                     now.dtype == w.seen.dtype):
                 return True
-            if isinstance(namespace.get(w.name), np.ndarray):
-                namespace[w.name] = now
-        elif type(now) is not type(w.seen) or not bool(now == w.seen):
-            return True
+            name = names.get(w.origin)
+            if name is not None:
+                namespace[name] = now
+        elif not _baked(w.seen) or type(now) is not type(w.seen) or not bool(now == w.seen):
+            return True  # (a function or another object: only the same object will do)
         w.seen = now
     return False

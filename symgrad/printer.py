@@ -94,7 +94,15 @@ class NumpyPrinter(StrPrinter):
         return super()._print_Pow(expr, rational)
 
     def _print_Float(self, expr: Any) -> str:
-        return repr(float(expr))
+        value = float(expr)
+        if value != value:
+            return "np.nan"
+        if value in (float("inf"), float("-inf")):
+            return "np.inf" if value > 0 else "-np.inf"
+        return repr(value)
+
+    def _print_NaN(self, expr: Any) -> str:
+        return "np.nan"
 
     def _print_Rational(self, expr: Any) -> str:
         return f"{expr.p}/{expr.q}"

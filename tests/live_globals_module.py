@@ -16,3 +16,29 @@ def _helper(v):
 
 def through_a_helper(x):
     return np.sum(_helper(x) ** 2)
+
+
+def helper_reading_W(x):
+    return np.sum(W * x)
+
+
+def caller_with_its_own_W(x, W):  # noqa: N803 (the same name as the helper's global)
+    return helper_reading_W(x) + np.sum(W * x)
+
+
+class _Settings:
+    pass
+
+
+settings = _Settings()
+settings.rate = 0.5
+settings.V = np.array([1.0, 2.0, 3.0])
+missing = float("nan")
+
+
+def through_attributes(x):
+    return np.sum(x * settings.rate) + np.sum(settings.V * x)
+
+
+def times_missing(x):
+    return np.sum(x) * missing

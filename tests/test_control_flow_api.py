@@ -580,3 +580,40 @@ def test_frobenius_norm_and_enumerate_start_in_a_comprehension():
     G = symgrad.grad(frobenius_and_enumerate_start)
     np.testing.assert_allclose(G(X), frobenius_and_enumerate_start(X), rtol=1e-12)
     check_grads(G, X)
+
+
+def inner_else_breaks_the_outer_loop(X):
+    s = 0.0
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            s = s + X[i, j]
+            if X[i, j] > 0.8:
+                break
+        else:
+            break  # the inner loop's else runs in the outer loop: this is the outer break
+        s = s * 0.5
+    else:
+        s = s + 100.0
+    return s
+
+
+def inner_else_returns(X):
+    s = 0.0
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            s = s + X[i, j]
+            if X[i, j] > 0.8:
+                break
+        else:
+            return s * 3
+        s = s * 0.5
+    return s
+
+
+def test_break_and_return_in_a_nested_loops_else_belong_to_the_outer_loop():
+    for X in (np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([[0.1, 0.9], [0.3, 0.95]]),
+              rng.uniform(0, 1, (3, 3))):
+        for fn in (inner_else_breaks_the_outer_loop, inner_else_returns):
+            G = symgrad.grad(fn)
+            np.testing.assert_allclose(G(X), fn(X), rtol=1e-12)
+            check_grads(G, X)

@@ -93,3 +93,25 @@ def test_a_helper_rebound_after_decoration_is_seen():
         check_grads(G, X)
     finally:
         m._helper = original
+
+
+def test_a_helpers_global_is_not_the_callers_parameter_of_the_same_name():
+    W = np.array([-1.0, 0.0, 1.0])
+    G = symgrad.grad(m.caller_with_its_own_W, wrt="x")
+    np.testing.assert_allclose(G(X, W), m.caller_with_its_own_W(X, W))
+    np.testing.assert_allclose(G.grad(X, W), m.W + W)
+    m.W[2] = 30.0  # and the helper's global stays live under its own name
+    np.testing.assert_allclose(G.grad(X, W), m.W + W)
+
+
+def test_values_read_through_attributes_and_non_finite_numbers():
+    G = symgrad.grad(m.through_attributes)
+    np.testing.assert_allclose(G(X), m.through_attributes(X))
+    m.settings.rate = 3.0
+    m.settings.V[0] = 10.0
+    np.testing.assert_allclose(G(X), m.through_attributes(X))
+    np.testing.assert_allclose(G.grad(X), m.settings.rate + m.settings.V)
+    m.settings.rate = 0.5
+    m.settings.V[0] = 1.0
+    H = symgrad.grad(m.times_missing)
+    assert np.isnan(H(X)) and np.all(np.isnan(H.grad(X)))  # nan*x: nan, not a constant

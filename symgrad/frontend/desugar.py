@@ -17,7 +17,11 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 def loop_returns(loop: ast.For | ast.While) -> bool:
     """Whether a `return` sits in the loop's body (not in a nested function)."""
-    stack: list[ast.AST] = list(loop.body)
+    return _returns_in(loop.body)
+
+
+def _returns_in(stmts: list[ast.stmt]) -> bool:
+    stack: list[ast.AST] = list(stmts)
     while stack:
         n = stack.pop()
         if isinstance(n, _SCOPES):
@@ -43,11 +47,12 @@ def return_as_break(loop: ast.For | ast.While, rest: list[ast.stmt], fresh: Fres
                     ast.copy_location(ast.Break(), node)]
 
         def visit_For(self, node: ast.AST) -> Any:
-            if loop_returns(node):
-                bad = next(n for n in ast.walk(node) if isinstance(n, ast.Return))
+            if _returns_in(node.body):
+                bad = next(n for s in node.body for n in ast.walk(s)
+                           if isinstance(n, ast.Return))
                 raise error(bad, "`return` inside a nested loop is not supported",
                             "set a flag, `break` out of both loops, return after")
-            return node
+            return super().visit_For(node)
 
         visit_While = visit_For
 
@@ -75,13 +80,23 @@ def else_as_flag(loop: ast.For | ast.While, fresh: Fresh) -> list[ast.stmt]:
 
 
 class _ThisLoopOnly(ast.NodeTransformer):
-    """Leaves nested loops and functions alone: their break and return are their own."""
+    """Leaves nested functions and the bodies of nested loops alone (their break and return
+    are their own); a nested loop's ``else:`` runs in this loop, so its break is this one's."""
 
-    def visit_For(self, node: ast.AST) -> Any:
+    def visit_For(self, node: Any) -> Any:
+        orelse: list[ast.stmt] = []
+        for stmt in node.orelse:
+            out = self.visit(stmt)
+            orelse.extend(out if isinstance(out, list) else [out])
+        node.orelse = orelse
         return node
 
-    visit_While = visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_For
-    visit_ClassDef = visit_For
+    visit_While = visit_For
+
+    def visit_FunctionDef(self, node: ast.AST) -> Any:
+        return node
+
+    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
 
 
 def _rewritten(loop: ast.For | ast.While, rewrite: ast.NodeTransformer) -> ast.stmt:

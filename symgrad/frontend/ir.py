@@ -99,6 +99,8 @@ class Function:
     firstlineno: int
     constants: dict[str, Any] = field(default_factory=dict)  # global arrays the code reads
     source: str = ""
+    # constant name -> (module, function, global name): where live.py finds it at call time
+    constant_origins: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
     @property
     def straight_line(self) -> bool:

@@ -101,6 +101,8 @@ class Lowerer:
             self.used_names: set[str] = set()
             self.versions: dict[str, int] = {}
             self.constants: dict[str, Any] = {}
+            # generated name -> (module, function, global name) the array came from
+            self.constant_origins: dict[str, tuple[str, str, str]] = {}
             self.no_grad_depth = 0
             self.call_stack: list[Any] = [parsed.fn]
             self.int_names: set[str] = set()  # loop counters: surely integers
@@ -110,6 +112,7 @@ class Lowerer:
             self.used_names = parent.used_names
             self.versions = parent.versions
             self.constants = parent.constants
+            self.constant_origins = parent.constant_origins
             self.no_grad_depth = parent.no_grad_depth
             self.call_stack = parent.call_stack
             self.int_names = parent.int_names
@@ -139,7 +142,8 @@ class Lowerer:
         params = self.bind_params(tree.args)
         self.body(tree)
         return Function(tree.name, params, self.block, self.returns, self.returns_tuple,
-                        self.p.filename, self.p.firstlineno, self.constants, self.p.source)
+                        self.p.filename, self.p.firstlineno, self.constants, self.p.source,
+                        dict(self.constant_origins))
 
     def bind_params(self, args: ast.arguments) -> list[Param]:
         if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
@@ -1005,6 +1009,10 @@ class Lowerer:
             return sp.true if obj else sp.false
         if isinstance(obj, numbers.Integral):
             return sp.Integer(int(obj))
+        if isinstance(obj, numbers.Real) and not math.isfinite(float(obj)):
+            # SymPy's nan absorbs a whole product (nan*x is nan, whose derivative is 0):
+            # keep it a named value, as numpy would compute with it
+            return self.constant(np.array(float(obj)), name, node)
         if isinstance(obj, numbers.Real):
             value = float(obj)
             if value == math.pi:
@@ -1018,8 +1026,21 @@ class Lowerer:
         if isinstance(obj, np.ndarray):
             if not np.issubdtype(obj.dtype, np.number):
                 raise self.p.error(node, f"global array {name!r} must be numeric")
-            self.constants[name] = obj
-            return sp.Symbol(name, real=True)
+            origin = (getattr(self.fn, "__module__", "") or "",
+                      getattr(self.fn, "__qualname__", ""), name)
+            for cname, seen in self.constant_origins.items():
+                if seen == origin and self.constants[cname] is obj:
+                    return sp.Symbol(cname, real=True)
+            # a name of its own: a helper's global W is not the caller's parameter W
+            base = name.replace(".", "_")  # cfg.W -> cfg_W
+            cname, k = base, 0
+            while cname in self.versions or cname in self.constants:
+                k += 1
+                cname = f"{base}_global" if k == 1 else f"{base}_global{k}"
+            self.constants[cname] = obj
+            self.constant_origins[cname] = origin
+            self.versions.setdefault(cname, 0)  # and no later local takes it
+            return sp.Symbol(cname, real=True)
         return _Opaque(obj)
 
     def static_object(self, node: ast.expr) -> Any:
