@@ -617,3 +617,19 @@ def test_break_and_return_in_a_nested_loops_else_belong_to_the_outer_loop():
             G = symgrad.grad(fn)
             np.testing.assert_allclose(G(X), fn(X), rtol=1e-12)
             check_grads(G, X)
+
+
+def cube_root_while_true(x):
+    y = x * 1.0
+    while True:
+        step = (y**3 - x) / (3 * y**2)
+        if np.max(np.abs(step)) < 1e-13:
+            return np.sum(y)
+        y = y - step
+
+
+def test_while_true_that_ends_by_returning():
+    xp = np.array([0.5, 2.0, 3.0])
+    G = symgrad.grad(cube_root_while_true)
+    np.testing.assert_allclose(G(xp), cube_root_while_true(xp), rtol=1e-12)
+    np.testing.assert_allclose(G.grad(xp), 1 / (3 * np.cbrt(xp) ** 2), rtol=1e-6)

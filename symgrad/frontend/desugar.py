@@ -56,11 +56,29 @@ def return_as_break(loop: ast.For | ast.While, rest: list[ast.stmt], fresh: Fres
 
         visit_While = visit_For
 
-    after = ast.If(ast.Name(found, ast.Load()),
-                   [ast.copy_location(ast.Return(ast.Name(result, ast.Load())), loop)],
-                   list(rest))
+    give = ast.copy_location(ast.Return(ast.Name(result, ast.Load())), loop)
+    if _endless(loop):  # while True with no break of its own: it only ends by returning
+        after: ast.stmt = give
+    else:
+        after = ast.If(ast.Name(found, ast.Load()), [give], list(rest))
     return [_store(found, ast.Constant(False), loop), _store(result, ast.Constant(0.0), loop),
             _rewritten(loop, Rewrite()), _located(after, loop)]
+
+
+def _endless(loop: ast.For | ast.While) -> bool:
+    if not (isinstance(loop, ast.While) and isinstance(loop.test, ast.Constant) and
+            loop.test.value is True):
+        return False
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Break):
+            return False
+        if isinstance(n, (ast.For, ast.While)):
+            stack.extend(n.orelse)  # (its body's breaks are its own)
+        elif not isinstance(n, _SCOPES):
+            stack.extend(ast.iter_child_nodes(n))
+    return True
 
 
 def else_as_flag(loop: ast.For | ast.While, fresh: Fresh) -> list[ast.stmt]:
