@@ -67,10 +67,15 @@ def _watch(fn: Any, out: list[Watched], done: set[int], depth: int) -> None:
             _watch(value, out, done, depth + 1)
         if isinstance(value, types.FunctionType) or _library(value):
             continue
-        for attr in sorted(names):  # cfg.LR, settings.W: values read through an attribute
-            if attr != name and _baked(getattr(value, attr, None)):
+        for attr in sorted(names):  # cfg.LR, settings.W, helpers.step: through an attribute
+            inner = getattr(value, attr, None)
+            if attr == name or inner is None:
+                continue
+            if _baked(inner) or isinstance(inner, types.FunctionType):
                 out.append(Watched(_attribute_getter(get, attr), (*origin[:2], f"{name}.{attr}"),
-                                   getattr(value, attr)))
+                                   inner))
+            if isinstance(inner, types.FunctionType):
+                _watch(inner, out, done, depth + 1)
 
 
 def _names(code: types.CodeType) -> set[str]:

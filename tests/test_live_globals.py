@@ -115,3 +115,15 @@ def test_values_read_through_attributes_and_non_finite_numbers():
     m.settings.V[0] = 1.0
     H = symgrad.grad(m.times_missing)
     assert np.isnan(H(X)) and np.all(np.isnan(H.grad(X)))  # nan*x: nan, not a constant
+
+
+def calls_a_helper_through_its_module(x):
+    return m.helper_reading_W(x) * 2.0
+
+
+def test_a_helper_reached_through_a_module_attribute_is_watched():
+    G = symgrad.grad(calls_a_helper_through_its_module)
+    G(X)
+    m.W[0] = 10.0
+    np.testing.assert_allclose(G(X), calls_a_helper_through_its_module(X))
+    np.testing.assert_allclose(G.grad(X), 2.0 * m.W)
