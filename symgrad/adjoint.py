@@ -296,7 +296,8 @@ class Sweep:
         """Shape classes of every value; only top-level values may stand for a shape later."""
         for s in stmts:
             if isinstance(s, Assign):
-                self._register(sp.Symbol(s.target, real=True), self.class_of(s.expr), top)
+                self._register(sp.Symbol(s.target, real=True), self.class_of(s.expr),
+                               top and not isinstance(s.expr, st.StopGradient))
             elif isinstance(s, If):
                 self._register_block(s.then.stmts, top=False)
                 self._register_block(s.orelse.stmts, top=False)
@@ -502,6 +503,8 @@ class Sweep:
         self.primal_of = {**self.primal_of, **self._primal_of(stmts)}
         local: dict[int, Any] = {}  # this block's values may stand for shapes in its backward
         for s in stmts:
+            if isinstance(s, Assign) and isinstance(s.expr, st.StopGradient):
+                continue  # a condition or a constant: a poor name for a shape (_sum_to(g, cond))
             names = [s.target] if isinstance(s, Assign) else \
                 [p.target for p in s.phis] if isinstance(s, If) else [c.entry for c in s.carried]
             for n in names:
