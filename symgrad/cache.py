@@ -132,6 +132,7 @@ def _fingerprint(value: Any, depth: int = 0) -> str:
         h = hashlib.sha256(code.co_code)
         h.update(repr(code.co_consts).encode(errors="replace"))
         h.update(repr(code.co_names).encode())
+        h.update(_fingerprint(value.__defaults__ or (), 1).encode())
         if depth < 4 and value.__module__.split(".")[0] not in ("numpy", "symgrad"):
             h.update("".join(_name_fingerprints(value, depth + 1)).encode())
         return f"function:{value.__module__}.{value.__qualname__}:{h.hexdigest()}"
@@ -146,6 +147,15 @@ def _fingerprint(value: Any, depth: int = 0) -> str:
     if isinstance(value, np.ufunc):
         return f"ufunc:{value.__name__}"
     raise _Uncachable
+
+
+def _code_fingerprint(fn: types.FunctionType) -> str:
+    code = fn.__code__
+    h = hashlib.sha256(code.co_code)
+    h.update(repr(code.co_consts).encode(errors="replace"))
+    h.update(repr(code.co_names).encode())
+    h.update(_fingerprint(fn.__defaults__ or (), 1).encode())
+    return f"code:{h.hexdigest()}"
 
 
 def _code_names(code: types.CodeType) -> set[str]:
@@ -198,6 +208,14 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...]) -> str | None:
             "wrt " + ",".join(wrt),
             "defaults " + _fingerprint(fn.__defaults__ or ()),
         ]
+        # everything the generated code may have baked in, however it is reached (helpers
+        # of helpers, module and object attributes): the same list live.py watches
+        from symgrad import live
+
+        for w in live.watch(fn):  # (each function on its own: the list holds its callees)
+            text = _code_fingerprint(w.seen) if isinstance(w.seen, types.FunctionType) \
+                else _fingerprint(w.seen, 1)
+            parts.append(f"read {'.'.join(w.origin)}={text}")
         parts += _name_fingerprints(fn, 0)
     except (_Uncachable, OSError, TypeError, ValueError, RecursionError):
         return None

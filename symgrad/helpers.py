@@ -57,8 +57,8 @@ def _matmul_grad_b(g, a, b):
     if np.ndim(a) == 2 and np.ndim(b) in (1, 2):
         return a.T @ g
     a, b = np.asarray(a), np.asarray(b)
-    if a.ndim == 1:
-        return np.multiply.outer(a, g) if b.ndim > 1 else g * a
+    if a.ndim == 1:  # g[..., m] for b[..., n, m]
+        return a[:, None] * g[..., None, :] if b.ndim > 1 else g * a
     if b.ndim == 1:
         return _sum_to(np.swapaxes(a, -1, -2) @ g[..., None], b[:, None])[:, 0]
     return _sum_to(np.swapaxes(a, -1, -2) @ g, b)

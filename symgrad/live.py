@@ -43,10 +43,13 @@ def watch(fn: Callable) -> list[Watched]:
 
 def _watch(fn: Any, out: list[Watched], done: set[int], depth: int) -> None:
     fn = getattr(fn, "__symgrad_wrapped__", fn)
-    if not isinstance(fn, types.FunctionType) or id(fn) in done or depth > 4 or \
+    if not isinstance(fn, types.FunctionType) or id(fn) in done or depth > 16 or \
             fn.__module__.split(".")[0] in ("numpy", "symgrad"):
         return
     done.add(id(fn))
+    if fn.__defaults__:  # inlined calls bake the defaults in too
+        out.append(Watched(_defaults_getter(fn), (fn.__module__ or "", fn.__qualname__,
+                                                   "__defaults__"), fn.__defaults__))
     code = fn.__code__
     cells = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
     names = _names(code)
@@ -93,6 +96,10 @@ def _cell_getter(cell: Any) -> Callable[[], Any]:
         except ValueError:
             return _MISSING
     return get
+
+
+def _defaults_getter(fn: types.FunctionType) -> Callable[[], Any]:
+    return lambda: fn.__defaults__
 
 
 def _attribute_getter(get: Callable[[], Any], attr: str) -> Callable[[], Any]:

@@ -42,3 +42,43 @@ def through_attributes(x):
 
 def times_missing(x):
     return np.sum(x) * missing
+
+
+class Settings:
+    k = 2.0
+
+
+def _scaled(x, c=2.0):
+    return x * c
+
+
+def _h5(x):
+    return x * scale
+
+
+def _h4(x):
+    return _h5(x) + 0.0
+
+
+def _h3(x):
+    return _h4(x) + 0.0
+
+
+def _h2(x):
+    return _h3(x) + 0.0
+
+
+def _h1(x):
+    return _h2(x) + 0.0
+
+
+def through_class_attribute(x):
+    return np.sum(x**2) * Settings.k
+
+
+def through_a_default(x):
+    return np.sum(_scaled(x) ** 2)
+
+
+def five_helpers_deep(x):
+    return np.sum(_h1(x) ** 2)

@@ -127,3 +127,23 @@ def test_a_helper_reached_through_a_module_attribute_is_watched():
     m.W[0] = 10.0
     np.testing.assert_allclose(G(X), calls_a_helper_through_its_module(X))
     np.testing.assert_allclose(G.grad(X), 2.0 * m.W)
+
+
+@pytest.mark.parametrize("fn, change", [
+    (m.through_class_attribute, lambda: setattr(m.Settings, "k", 5.0)),
+    (m.through_a_default, lambda: setattr(m._scaled, "__defaults__", (5.0,))),
+    (m.five_helpers_deep, lambda: setattr(m, "scale", 7.0)),
+], ids=["class attribute", "helper default", "five helpers deep"])
+def test_cache_key_and_live_values_follow_what_the_code_reads(fn, change):
+    from symgrad import cache
+
+    G = symgrad.grad(fn)
+    before = cache.cache_key(fn, ["x"])
+    saved_k, saved_defaults = m.Settings.k, m._scaled.__defaults__
+    try:
+        change()
+        assert cache.cache_key(fn, ["x"]) != before  # another process must not reuse it
+        np.testing.assert_allclose(G(X), fn(X))  # and this one sees it now
+        check_grads(G, X)
+    finally:
+        m.Settings.k, m._scaled.__defaults__ = saved_k, saved_defaults

@@ -57,3 +57,31 @@ def test_product_gradient_at_a_zero_entry():
     check_grads(G, x, X)
     check_grads(G, np.random.default_rng(0).normal(size=4),
                 np.random.default_rng(1).normal(size=(2, 3)))
+
+
+def float_literal_buffers(x):
+    h = np.array([0.0, 0.0, 0.0])  # float literals: a float array, written into below
+    for i in range(3):
+        h[i] = np.tanh(x[i]) * 0.5
+    y = np.array([1.0, 2.0, 3.0])
+    y[1] += 0.25 * x[1]
+    r = np.arange(3.0)
+    r[0] = x[0] * 0.3
+    return np.sum(h) + np.sum(y * x) + np.sum(r * x)
+
+
+def vector_times_batched_matrix(v, B):
+    return np.sum((v @ B) ** 2)
+
+
+def test_float_literal_buffers_and_vector_at_batched_matrix():
+    x = np.array([0.3, -0.7, 1.1])
+    G = symgrad.grad(float_literal_buffers)
+    np.testing.assert_allclose(G(x), float_literal_buffers(x.copy()), rtol=1e-12)
+    check_grads(G, x)
+    rng = np.random.default_rng(0)
+    v, B = rng.normal(size=3), rng.normal(size=(2, 3, 4))
+    G = symgrad.grad(vector_times_batched_matrix)
+    gv, gB = G.grad(v, B)
+    assert gB.shape == B.shape
+    check_grads(G, v, B)

@@ -1358,7 +1358,8 @@ class Lowerer:
         if name is not None:
             kwargs = tuple((k.arg, self.static_value(self.expr(k.value), node, k.arg))
                            for k in node.keywords)
-            return st.NpConstant(static(name), static(kwargs), *[self.arg(a) for a in node.args])
+            return st.NpConstant(static(name), static(kwargs),
+                                 *[self.literal_arg(a) for a in node.args])
         if _is_user_function(obj):
             return self.inline(node, obj)
         raise self.p.error(func, f"call to {_describe(obj)} is not supported",
@@ -1414,6 +1415,12 @@ class Lowerer:
                                    f"supported: {', '.join(names)}")
             bound[kw.arg] = self.arg(kw.value)
         return bound
+
+    def literal_arg(self, node: ast.expr) -> Any:
+        """An argument that keeps a float literal a float: np.arange(3.0) is a float array."""
+        if isinstance(node, ast.Constant) and type(node.value) is float:
+            return sp.Float(node.value)
+        return self.arg(node)
 
     def arg(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Starred):
@@ -1553,7 +1560,7 @@ class Lowerer:
                     elements.append(v)
 
                 walk_values(value, ())
-                return st.ArrayOf(static(tuple(layout)), *_as_float(elements))
+                return st.ArrayOf(static(tuple(layout)), *_as_float(elements, False))
             if isinstance(value, (list, tuple)):
                 return st.Stack(*value, static(0))
             return value
@@ -1572,7 +1579,9 @@ class Lowerer:
         walk(node.args[0], ())
         if not layout or any(len(p) == 0 for p in layout):
             raise self.p.error(node, "np.array needs a list literal of scalars")
-        return st.ArrayOf(static(tuple(layout)), *_as_float(elements))
+        ints = all(_int_literal(n) for n in ast.walk(node.args[0])
+                   if not isinstance(n, (ast.List, ast.Tuple, ast.Load, ast.USub, ast.UnaryOp)))
+        return st.ArrayOf(static(tuple(layout)), *_as_float(elements, ints))
 
     def method_call(self, node: ast.Call, base: Any, method: str) -> Any:
         if method in _REDUCTION_METHODS:
@@ -1739,12 +1748,16 @@ def _terminates(body: list[ast.stmt]) -> bool:
     return False
 
 
-def _as_float(elements: list[Any]) -> list[Any]:
-    """np.array([0, 2, 2]) stays an integer array (an index, as in numpy); with any other
-    element, integers become floats."""
-    if all(isinstance(e, sp.Integer) for e in elements):
+def _as_float(elements: list[Any], ints: bool) -> list[Any]:
+    """np.array([0, 2, 2]) written with integer literals stays an integer array (an index,
+    as in numpy); otherwise integers become floats (np.array([1.0, 2.0]) is float)."""
+    if ints and all(isinstance(e, sp.Integer) for e in elements):
         return elements
     return [sp.Float(int(e)) if isinstance(e, sp.Integer) else e for e in elements]
+
+
+def _int_literal(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int
 
 
 def _copies(call: ast.Call) -> bool:
