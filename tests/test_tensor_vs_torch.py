@@ -377,3 +377,18 @@ def test_gradient_edge_values_match_torch(name):
         EDGE[name](lib, x).backward()
         grads.append(_np(x.grad))
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6, atol=1e-30)
+
+
+def test_sign_backward_and_vector_at_batched_matrix_match_torch():
+    x = np.array([-0.5, 0.2, 0.0])
+    for lib in (torch, symgrad):
+        t = lib.tensor(x, requires_grad=True)
+        t.sign().sum().backward()
+        np.testing.assert_array_equal(_np(t.grad), np.zeros(3))
+    v, B = np.array([0.3, -1.0, 2.0]), np.arange(24.0).reshape(2, 3, 4) / 10
+    grads = []
+    for lib in (torch, symgrad):
+        tB = lib.tensor(B, requires_grad=True)
+        (lib.tensor(v) @ tB).pow(2).sum().backward()
+        grads.append(_np(tB.grad))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)

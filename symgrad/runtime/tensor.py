@@ -81,6 +81,8 @@ def _fit(g, shape):
     summed down where it was broadcast up (``sum_to``), broadcast up where it was reduced."""
     if type(g) is Tensor:
         return _fit_tensor(g, shape)
+    if not hasattr(g, "shape"):  # a constant slope (sign: 0)
+        return np.full(shape, g, dtype=np.float64)
     gs = g.shape
     lead = len(gs) - len(shape)
     if lead > 0 or any(gs[i] != 1 and shape[i - lead] == 1 for i in range(len(gs))):
