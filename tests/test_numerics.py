@@ -85,3 +85,16 @@ def test_float_literal_buffers_and_vector_at_batched_matrix():
     gv, gB = G.grad(v, B)
     assert gB.shape == B.shape
     check_grads(G, v, B)
+
+
+def clipped(x, lo):
+    return np.sum(np.clip(x, -0.5, 0.5) * x) + np.sum(np.clip(x, lo, None) ** 2)
+
+
+def test_clip_slope_is_one_on_the_closed_interval():
+    x = np.array([-0.5, 0.2, 0.5, 0.9, -1.0])  # two entries exactly at a bound
+    G = symgrad.grad(clipped, wrt="x")
+    # slope 1 at x = -0.5 (the low bound) and at x = 0.2 = lo, as torch.clamp
+    np.testing.assert_allclose(G.grad(x, 0.2), [-0.5 - 0.5, 0.2 + 0.2 + 2 * 0.2,
+                                                 0.5 + 0.5 + 2 * 0.5, 0.5 + 2 * 0.9, -0.5])
+    check_grads(G, np.array([0.1, 0.7, -0.9]), 0.3)

@@ -392,3 +392,13 @@ def test_sign_backward_and_vector_at_batched_matrix_match_torch():
         (lib.tensor(v) @ tB).pow(2).sum().backward()
         grads.append(_np(tB.grad))
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+def test_clamp_slope_at_the_bounds_matches_torch():
+    x = np.array([-0.5, 0.2, 0.5, 0.9, -1.0, 0.0])
+    grads = []
+    for lib in (torch, symgrad):
+        t = lib.tensor(x, requires_grad=True)
+        ((t.clamp(-0.5, 0.5) * t).sum() + t.clamp(min=0).sum()).backward()
+        grads.append(_np(t.grad))
+    np.testing.assert_allclose(grads[1], grads[0])

@@ -43,7 +43,7 @@ _FORMS: dict[str, tuple[int, Callable[..., Any]]] = {
     "sign": (1, lambda sp, a: sp.sign(a)),
     "maximum": (2, lambda sp, a, b: sp.Max(a, b)),
     "minimum": (2, lambda sp, a, b: sp.Min(a, b)),
-    "clip": (3, lambda sp, a, lo, hi: sp.Min(sp.Max(a, lo), hi)),
+    "clip": (3, lambda sp, a, lo, hi: _clip_functions(sp)[0](a, lo, hi)),
     "where": (3, lambda sp, c, a, b: sp.Piecewise((a, c), (b, True))),
     # the tanh form's derivative stays finite where exp(-a) overflows
     "sigmoid": (1, lambda sp, a: (1 + sp.tanh(a / 2)) / 2),
@@ -85,3 +85,58 @@ def _cfunc(name: str) -> Any:
     from sympy.codegen import cfunctions
 
     return getattr(cfunctions, name)
+
+
+_CLIP: tuple = ()
+
+
+def _clip_functions(sp: Any) -> tuple:
+    """SymPy functions for clip and its slopes, made once: the slope is 1 on the closed
+    interval ``lo <= a <= hi`` (as torch.clamp's), where Min/Max would give 1/2 at a bound."""
+    global _CLIP
+    if _CLIP:
+        return _CLIP
+
+    def bound(printer: Any, value: Any) -> str | None:
+        return None if value in (sp.oo, -sp.oo) else printer._print(value)
+
+    class Clip(sp.Function):
+        @classmethod
+        def eval(cls, a: Any, lo: Any, hi: Any) -> Any:
+            if all(v.is_number for v in (a, lo, hi)):
+                return sp.Min(sp.Max(a, lo), hi)
+            return None
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            a, lo, hi = self.args
+            return (ClipSlope(a, lo, hi), ClipBelow(a, lo), ClipBelow(hi, a))[argindex - 1]
+
+        def _numpycode(self, printer: Any) -> str:
+            a, lo, hi = self.args
+            return (f"np.clip({printer._print(a)}, {bound(printer, lo)}, "
+                    f"{bound(printer, hi)})")
+
+    class ClipSlope(sp.Function):  # 1 where lo <= a <= hi
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.Integer(0)
+
+        def _numpycode(self, printer: Any) -> str:
+            a, lo, hi = self.args
+            tests = [f"({b} <= {printer._print(a)})" for b in [bound(printer, lo)] if b] + \
+                [f"({printer._print(a)} <= {b})" for b in [bound(printer, hi)] if b]
+            if not tests:
+                return f"np.ones_like({printer._print(a)})"
+            return tests[0] if len(tests) == 1 else f"({' & '.join(tests)})"
+
+    class ClipBelow(sp.Function):  # 1 where a < b
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.Integer(0)
+
+        def _numpycode(self, printer: Any) -> str:
+            a, b = self.args
+            if sp.oo in (a, b) or -sp.oo in (a, b):
+                return "False"
+            return f"({printer._print(a)} < {printer._print(b)})"
+
+    _CLIP = (Clip, ClipSlope, ClipBelow)
+    return _CLIP
