@@ -800,12 +800,14 @@ class BroadcastLike(Structural):
 
 
 class FullLike(BroadcastLike):
-    """A fresh, writable gradient array shaped and typed like x: args (g, x)."""
+    """A fresh, writable gradient array shaped like x: args (g, x). Always floating: x may be
+    an integer array (a buffer from np.arange), whose gradient must not be truncated."""
 
     def _numpycode(self, printer: Any) -> str:
         if self.args[0] == 0:
-            return f"np.zeros_like({_a(printer, self.args[1])})"
-        return f"np.full_like({_a(printer, self.args[1])}, {_a(printer, self.args[0])})"
+            return f"np.zeros_like({_a(printer, self.args[1])}, dtype=float)"
+        return (f"np.full_like({_a(printer, self.args[1])}, {_a(printer, self.args[0])}, "
+                "dtype=float)")
 
 
 def join_classes(classes: list[int], fresh: int) -> int:
