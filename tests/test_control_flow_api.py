@@ -633,3 +633,22 @@ def test_while_true_that_ends_by_returning():
     G = symgrad.grad(cube_root_while_true)
     np.testing.assert_allclose(G(xp), cube_root_while_true(xp), rtol=1e-12)
     np.testing.assert_allclose(G.grad(xp), 1 / (3 * np.cbrt(xp) ** 2), rtol=1e-6)
+
+
+def greedy_steps(x, W):
+    h = x * 1.0
+    s = 0.0
+    for _ in range(3):
+        p = np.tanh(W @ h)
+        k = int(np.argmax(p))  # a step function of p: no gradient through k
+        s = s + p[k]
+        h = h + W[k]
+    mid = int(len(x) / 2)
+    return s + x[mid] * 2.0
+
+
+def test_int_of_argmax_and_of_shape_arithmetic():
+    x, W = rng.normal(size=4), rng.normal(size=(4, 4)) * 0.5
+    G = symgrad.grad(greedy_steps)
+    np.testing.assert_allclose(G(x, W), greedy_steps(x, W), rtol=1e-12)
+    check_grads(G, x, W)

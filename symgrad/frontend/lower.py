@@ -384,7 +384,7 @@ class Lowerer:
             return not isinstance(part.value, (list, tuple))
         if isinstance(part, st.SliceOf):
             return all(self.surely_int(a) for a in part.args)
-        if isinstance(part, st._Meta):  # len(x), x.shape[0]
+        if isinstance(part, (st._Meta, st.IntOf)):  # len(x), x.shape[0], int(...)
             return True
         if isinstance(part, sp.Number):
             return bool(part.is_integer)
@@ -1391,8 +1391,9 @@ class Lowerer:
                     else (sp.Integer(int(value)) if obj is int else value)
             if obj is float:
                 return value
-            raise self.p.error(node, "int() of an array value has no gradient",
-                               "compute the integer outside the differentiated function")
+            if not isinstance(value, sp.Basic):
+                raise self.p.error(node, "int() of a container is not supported")
+            return st.IntOf(value)  # int(np.argmax(p)), int(len(x) / 2): a step, slope 0
         if obj is len and len(node.args) == 1:
             value = self.expr(node.args[0])
             if isinstance(value, (tuple, list, dict)):

@@ -529,6 +529,18 @@ class SetItem(Structural):
         return [ClearItem(g, *index), SumTo(GetItem(g, *index), self.args[1])]
 
 
+class IntOf(Structural):
+    """Python's int(x): a step function, so no gradient flows; args (x,)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return SCALAR
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"int({printer.doprint_expr(self.args[0])})"
+
+
 class FancySetItem(SetItem):
     """``x[index] = v`` where the index may hold integer arrays: numpy keeps the last write to
     a repeated position, so only that position of v gets its gradient."""
