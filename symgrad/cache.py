@@ -31,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from symgrad import live
+from symgrad.live import code_names
+
 FORMAT = 2
 _ENV = "SYMGRAD_CACHE_DIR"
 _MAX_SCALAR_REPR = 200
@@ -128,11 +131,7 @@ def _fingerprint(value: Any, depth: int = 0) -> str:
     if isinstance(value, types.FunctionType):
         # a user function is inlined: its code and everything it reads, recursively, so that
         # editing a helper (or a helper's constant) invalidates the entry
-        code = value.__code__
-        h = hashlib.sha256(code.co_code)
-        h.update(repr(code.co_consts).encode(errors="replace"))
-        h.update(repr(code.co_names).encode())
-        h.update(_fingerprint(value.__defaults__ or (), 1).encode())
+        h = _code_hash(value)
         if depth < 4 and value.__module__.split(".")[0] not in ("numpy", "symgrad"):
             h.update("".join(_name_fingerprints(value, depth + 1)).encode())
         return f"function:{value.__module__}.{value.__qualname__}:{h.hexdigest()}"
@@ -149,21 +148,14 @@ def _fingerprint(value: Any, depth: int = 0) -> str:
     raise _Uncachable
 
 
-def _code_fingerprint(fn: types.FunctionType) -> str:
+def _code_hash(fn: types.FunctionType) -> Any:
+    """A function's own code, constants, names and defaults (not what it calls)."""
     code = fn.__code__
     h = hashlib.sha256(code.co_code)
     h.update(repr(code.co_consts).encode(errors="replace"))
     h.update(repr(code.co_names).encode())
     h.update(_fingerprint(fn.__defaults__ or (), 1).encode())
-    return f"code:{h.hexdigest()}"
-
-
-def _code_names(code: types.CodeType) -> set[str]:
-    names = set(code.co_names) | set(code.co_freevars)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _code_names(const)
-    return names
+    return h
 
 
 def _name_fingerprints(fn: Any, depth: int) -> list[str]:
@@ -173,7 +165,7 @@ def _name_fingerprints(fn: Any, depth: int) -> list[str]:
     parts = []
     code = fn.__code__
     closure = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
-    for name in sorted(_code_names(code)):
+    for name in sorted(code_names(code)):
         if name in closure:
             try:
                 value = closure[name].cell_contents
@@ -210,11 +202,9 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...]) -> str | None:
         ]
         # everything the generated code may have baked in, however it is reached (helpers
         # of helpers, module and object attributes): the same list live.py watches
-        from symgrad import live
-
         for w in live.watch(fn):  # (each function on its own: the list holds its callees)
-            text = _code_fingerprint(w.seen) if isinstance(w.seen, types.FunctionType) \
-                else _fingerprint(w.seen, 1)
+            text = f"code:{_code_hash(w.seen).hexdigest()}" \
+                if isinstance(w.seen, types.FunctionType) else _fingerprint(w.seen, 1)
             parts.append(f"read {'.'.join(w.origin)}={text}")
         parts += _name_fingerprints(fn, 0)
     except (_Uncachable, OSError, TypeError, ValueError, RecursionError):

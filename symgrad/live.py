@@ -52,7 +52,7 @@ def _watch(fn: Any, out: list[Watched], done: set[int], depth: int) -> None:
                                                    "__defaults__"), fn.__defaults__))
     code = fn.__code__
     cells = dict(zip(code.co_freevars, fn.__closure__ or (), strict=True))
-    names = _names(code)
+    names = code_names(code)
     for name in sorted(names):
         if name in cells:
             get = _cell_getter(cells[name])
@@ -81,11 +81,12 @@ def _watch(fn: Any, out: list[Watched], done: set[int], depth: int) -> None:
                 _watch(inner, out, done, depth + 1)
 
 
-def _names(code: types.CodeType) -> set[str]:
+def code_names(code: types.CodeType) -> set[str]:
+    """Every global, attribute and free name the code (and the code nested in it) reads."""
     names = set(code.co_names) | set(code.co_freevars)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            names |= _names(const)
+            names |= code_names(const)
     return names
 
 

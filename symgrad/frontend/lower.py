@@ -276,9 +276,6 @@ class Lowerer:
             getattr(obj, "__symgrad_no_grad__", False)
 
     def return_(self, node: ast.Return) -> None:
-        if self.loop_outer:
-            raise self.p.error(node, "`return` inside a loop is not supported",
-                               "`break` out of the loop and return after it")
         if node.value is None:
             raise self.p.error(node, "`return` without a value", "return the function's output")
         self.returns_tuple = isinstance(node.value, (ast.Tuple, ast.List))
@@ -659,9 +656,6 @@ class Lowerer:
     # ------------------------------------------------------------ loops
 
     def for_(self, node: ast.For) -> None:
-        if node.orelse:
-            raise self.p.error(node, "`for ... else` is not supported",
-                               "use a flag variable instead of the else clause")
         self.stmt_lines = self.p.lines[node.lineno - 1: node.lineno]
         it = node.iter
         func = self.static_object(it.func) if isinstance(it, ast.Call) else None
@@ -769,9 +763,6 @@ class Lowerer:
             self.stmts(node.body)
 
     def while_(self, node: ast.While) -> None:
-        if node.orelse:
-            raise self.p.error(node, "`while ... else` is not supported",
-                               "use a flag variable instead of the else clause")
         self.stmt_lines = self.p.lines[node.lineno - 1: node.lineno]
         self.loop(node, "while", None, [], node.test, None)
 
