@@ -149,6 +149,13 @@ def _header_reads(s: Any) -> set[Any]:
     return out
 
 
+def allocates(expr: Any) -> bool:
+    """A fresh array (np.zeros, a gradient's zeros): its own memory, never shared."""
+    return isinstance(expr, (st.GradZeros, st.FullLike, st.Zeros, st.Ones, st.ZerosLike,
+                             st.OnesLike)) or \
+        isinstance(expr, st.NpConstant) and st.sval(expr.args[0]) in _FRESH_ARRAYS
+
+
 _FRESH_ARRAYS = frozenset({"zeros", "ones", "zeros_like", "ones_like", "full", "full_like",
                            "empty", "empty_like", "eye", "identity"})
 _COSTLY = (st.MatMul, st.Dot, st.Inner, st.Outer, *st.REDUCTIONS.values())
@@ -718,9 +725,7 @@ class Sweep:
         that array is a fresh one (np.zeros, an earlier copy) that nothing else reads."""
         stmts = list(_walk_all(self.forward))
         fresh = {s.target for s in stmts if isinstance(s, Assign) and not s.in_place and
-                 (isinstance(s.expr, (st.SetItem, st.Zeros, st.Ones, st.ZerosLike, st.OnesLike))
-                  or isinstance(s.expr, st.NpConstant)
-                  and st.sval(s.expr.args[0]) in _FRESH_ARRAYS)}
+                 (isinstance(s.expr, st.SetItem) or allocates(s.expr))}
         read_elsewhere = _all_backward_reads(self.backward) | set(self.fn.returns)
         for s in stmts:
             others = [s] if not isinstance(s, Loop) else []

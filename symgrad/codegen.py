@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from symgrad import helpers
-from symgrad.adjoint import _FRESH_ARRAYS, Adjoint, BIf, Stmt
+from symgrad.adjoint import Adjoint, BIf, Stmt, allocates
 from symgrad.frontend.ir import Assign, If, Loop, defines, reads
 from symgrad.printer import NumpyPrinter
 from symgrad.rules import structural as st
@@ -286,7 +286,7 @@ class _Structured:
         exprs = [self.r(s.expr, versions=False) for s in stmts]
         # a fresh array that is then accumulated into (grad += ...) must stay its own array:
         # keep allocations out of cse, which would share two equal np.zeros(...) between names
-        fresh = {i: sp.Dummy() for i, e in enumerate(exprs) if _allocates(e)}
+        fresh = {i: sp.Dummy() for i, e in enumerate(exprs) if allocates(e)}
         replacements, reduced = sp.cse([fresh.get(i, e) for i, e in enumerate(exprs)],
                                        symbols=self.temps, order="none")
         reduced = [exprs[i] if i in fresh else e for i, e in enumerate(reduced)]
@@ -453,13 +453,6 @@ def _or_pass(lines: list[str], ind: str) -> list[str]:
     if any(not line.lstrip().startswith("#") for line in lines):
         return lines
     return lines + [f"{ind}pass"]
-
-
-def _allocates(expr: Any) -> bool:
-    """A fresh array that may then be written in place: never shared by two names."""
-    return isinstance(expr, (st.GradZeros, st.FullLike, st.Zeros, st.Ones, st.ZerosLike,
-                             st.OnesLike)) or \
-        isinstance(expr, st.NpConstant) and st.sval(expr.args[0]) in _FRESH_ARRAYS
 
 
 def _phi_names(stmts: list[Any]) -> dict[str, str]:
