@@ -223,7 +223,7 @@ def measure_modes(child_args, *, repeat, timeout, pin_cpu, tmp):
             break  # one multi-second measurement is precise enough; keep the run short
     cache_dir = tempfile.mkdtemp(prefix="cache_", dir=tmp)
     out["populate"] = _spawn(child_args, cache_dir, timeout, pin_cpu)
-    n_files = sum(len(files) for _, _, files in os.walk(cache_dir))
+    n_files = sum(f.endswith(".json") for _, _, files in os.walk(cache_dir) for f in files)
     out["cache_files"] = n_files
     if "error" not in out["populate"]:
         for _ in range(repeat):

@@ -2,9 +2,15 @@
 
 One JSON file per (function source, resolved names, symgrad, wrt) under the platform's user
 cache directory (``SYMGRAD_CACHE_DIR`` moves it; ``SYMGRAD_CACHE_DIR=0`` turns it off).
+A hit ``exec``s the file's text, so the cache is guarded like ssh guards its keys.
 
 Safety, in this order of importance:
 
+- only code this user wrote runs: the folders are 0o700 and the files 0o600; a folder, key
+  or entry owned by another user, or writable by group or others, is not loaded from (a
+  warning, once, names it and why; the transform then runs uncached); every entry carries an
+  HMAC-SHA256 under a random per-user key kept in the cache (0o600), and one that does not
+  verify is a miss. Windows has no POSIX owners and modes, so those checks are skipped there;
 - a stale hit is worse than a miss, so anything the generated text can depend on is in the
   key: the function's source and file, the fingerprint of every global and closure value it
   names (arrays by content), its defaults, ``wrt``, the symgrad version *and* the size and
@@ -13,7 +19,9 @@ Safety, in this order of importance:
 - writes go to a private temporary file that is atomically renamed into place, so two
   processes writing the same entry both succeed and a reader never sees half a file;
 - a file that is truncated, corrupt, or fails its checksum is a miss: the module is
-  regenerated and the file rewritten. The cache never raises.
+  regenerated and the file rewritten. The cache never raises;
+- the cache is bounded (``SYMGRAD_CACHE_MAX_MB``, 200 by default): a write that takes it
+  over the limit deletes the least recently used entries (a hit sets the entry's times).
 
 This module must not import SymPy: a cache hit is the fast path.
 """
@@ -21,12 +29,17 @@ This module must not import SymPy: a cache hit is the fast path.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import inspect
 import json
 import os
+import stat
 import sys
 import tempfile
+import time
 import types
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +47,7 @@ from typing import Any
 from symgrad import live
 from symgrad.live import code_names
 
-FORMAT = 2
+FORMAT = 3  # 3: entries carry an HMAC
 _ENV = "SYMGRAD_CACHE_DIR"
 _MAX_SCALAR_REPR = 200
 
@@ -213,6 +226,158 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...]) -> str | None:
 
 
 # ---------------------------------------------------------------- files
+#
+# ROOT/key is the per-user HMAC key; ROOT/ab/ab....json is the entry for key ab...., in a
+# subfolder named by its first two hex digits. Folders are 0o700 and files 0o600, whatever
+# the umask. Each file is written to a private temporary file and renamed into place.
+
+_MAX_ENV = "SYMGRAD_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 200
+_MB = 1_000_000
+_KEY_FILE = "key"
+_KEY_BYTES = 32
+_STALE_TMP_SECONDS = 3600  # a temporary file this old was left by a writer that died
+_POSIX = os.name != "nt"  # Windows has no POSIX owners and modes: those checks are skipped
+_O_READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+class CacheWarning(UserWarning):
+    """symgrad did not use (part of) its disk cache; the transform runs uncached."""
+
+
+class _Refused(Exception):
+    """This directory, key or entry must not be used; the user has been warned."""
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message in _WARNED:
+        return
+    _WARNED.add(message)
+    try:
+        warnings.warn(message, CacheWarning, stacklevel=2)
+    except Exception:  # warnings turned into errors: the cache still never raises
+        sys.stderr.write(message + "\n")
+
+
+def _uid() -> int:
+    return os.geteuid()
+
+
+def _unsafe(st: os.stat_result, secret: bool = False) -> str | None:
+    """Why a file or folder with this ``stat`` must not be trusted; None if it may be."""
+    if not _POSIX:
+        return None
+    if st.st_uid != _uid():
+        return f"it is owned by uid {st.st_uid}, not by you (uid {_uid()})"
+    mode = stat.S_IMODE(st.st_mode)
+    bad = mode & (0o077 if secret else 0o022)
+    if not bad:
+        return None
+    who = " and ".join(w for w, bits in (("its group", 0o070), ("others", 0o007)) if bad & bits)
+    return f"it can be {'read' if secret else 'written'} by {who} (mode {mode:#o})"
+
+
+def _dir_problem(path: Path) -> str | None:
+    """Why the folder ``path`` must not be loaded from; OSError when it does not exist."""
+    st = os.stat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        raise NotADirectoryError(str(path))
+    return _unsafe(st)
+
+
+def _trust_dir(path: Path) -> None:
+    problem = _dir_problem(path)
+    if problem is not None:
+        _warn_once(f"symgrad: not using the disk cache folder {path}: {problem}; running "
+                   f"uncached. Make it private (chmod 700) or point {_ENV} at a folder of "
+                   "your own.")
+        raise _Refused
+
+
+def _make_dir(path: Path) -> None:
+    """Create the cache folder ``path`` (mode 0o700) unless it exists, then check it."""
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)  # the user's own folders: their modes
+    try:
+        os.mkdir(path, 0o700)
+        os.chmod(path, 0o700)  # the umask may have taken bits away
+    except FileExistsError:
+        pass
+    _trust_dir(path)
+
+
+def _write_private(path: Path, data: bytes, exclusive: bool = False) -> None:
+    """Write ``path`` at mode 0o600 through a temporary file: no reader sees part of it.
+
+    ``exclusive`` keeps an existing ``path``: of processes racing to create it, exactly one
+    wins (a hard link fails when the name exists), and all of them then read the winner's.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:16]}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), 0o600)
+            f.write(data)
+        if not exclusive:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            except OSError:  # no hard links here: the last writer wins, and a key that
+                if not os.path.lexists(path):  # lost only makes its entries misses
+                    os.replace(tmp, path)
+    finally:
+        _unlink(Path(tmp))
+
+
+def _unlink(path: Path) -> bool:
+    """Delete ``path``; whether it is gone (another process may have deleted it first)."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError:  # e.g. open in another process on Windows
+        return False
+    return True
+
+
+def _read_secret(root: Path) -> bytes | None:
+    """The cache's HMAC key; None when there is none yet or it is damaged."""
+    path = root / _KEY_FILE
+    try:
+        fd = os.open(path, _O_READ)
+    except FileNotFoundError:
+        return None
+    except OSError:  # a link (O_NOFOLLOW): damaged, and replaced on the next write
+        return None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        problem = _unsafe(st, secret=True)
+        if problem is not None:
+            _warn_once(f"symgrad: not using the disk cache in {root}: its key file {path} "
+                       f"cannot be trusted: {problem}; running uncached. `symgrad cache "
+                       "clear` deletes it (a new key is made on the next write).")
+            raise _Refused
+        secret = f.read(_KEY_BYTES + 1)
+    return secret if len(secret) == _KEY_BYTES else None
+
+
+def _secret(root: Path) -> bytes | None:
+    """The cache's HMAC key, made (random, per user, mode 0o600) if there is none."""
+    secret = _read_secret(root)
+    if secret is None:
+        path = root / _KEY_FILE
+        damaged = os.path.lexists(path)
+        _write_private(path, os.urandom(_KEY_BYTES), exclusive=not damaged)
+        secret = _read_secret(root)
+    return secret
 
 
 def _path(key: str) -> Path | None:
@@ -220,36 +385,80 @@ def _path(key: str) -> Path | None:
     return None if root is None else root / f"{key[:2]}" / f"{key}.json"
 
 
-def _checksum(fields: dict[str, str]) -> str:
-    h = hashlib.sha256()
+def _field_bytes(fields: dict[str, str]) -> Iterator[bytes]:
     for name in _FIELDS:
-        h.update(name.encode() + b"\0" + fields[name].encode("utf-8", "surrogatepass") + b"\0")
+        yield name.encode() + b"\0" + fields[name].encode("utf-8", "surrogatepass") + b"\0"
+
+
+def _checksum(fields: dict[str, str]) -> str:
+    """A plain digest of the fields: catches a damaged file, not a forged one."""
+    h = hashlib.sha256()
+    for chunk in _field_bytes(fields):
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def _mac(secret: bytes, key: str, fields: dict[str, str]) -> str:
+    """HMAC-SHA256 of the format, the key and the fields: only the key's owner can sign."""
+    h = hmac.new(secret, f"symgrad cache entry\0{FORMAT}\0{key}\0".encode(), hashlib.sha256)
+    for chunk in _field_bytes(fields):
+        h.update(chunk)
     return h.hexdigest()
 
 
 def load(key: str | None) -> CachedGenerated | None:
-    """The cached module for ``key``, or None (missing, corrupt, truncated, unreadable)."""
+    """The cached module for ``key``, or None.
+
+    None when the entry is missing, corrupt, truncated, unreadable or not signed with this
+    cache's key, and (with a warning, once) when the folder, the key file or the entry can
+    be written by another user. A hit marks the entry used now, for eviction.
+    """
     if key is None:
         return None
     path = _path(key)
     if path is None:
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
+        _trust_dir(path.parent.parent)
+        _trust_dir(path.parent)
+        secret = _read_secret(path.parent.parent)
+        if secret is None:
             return None
-        fields = {name: data[name] for name in _FIELDS}
-        if not all(isinstance(v, str) for v in fields.values()):
-            return None
-        if data.get("checksum") != _checksum(fields):
-            return None
+        with os.fdopen(os.open(path, _O_READ), "rb") as f:
+            st = os.fstat(f.fileno())
+            problem = _unsafe(st)
+            if problem is not None:
+                _warn_once(f"symgrad: ignoring the disk cache entry {path}: {problem}; "
+                           "regenerating it.")
+                return None
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            data = json.loads(f.read())
+            if not isinstance(data, dict) or data.get("format") != FORMAT \
+                    or data.get("key") != key:
+                return None
+            fields = {name: data[name] for name in _FIELDS}
+            if not all(isinstance(v, str) for v in fields.values()):
+                return None
+            mac = data.get("mac")
+            if data.get("checksum") != _checksum(fields) or not isinstance(mac, str) \
+                    or not hmac.compare_digest(mac, _mac(secret, key, fields)):
+                return None
+            try:  # used now: set atime and mtime ourselves, since many file systems are
+                # mounted noatime or relatime; eviction goes by the later of the two
+                os.utime(f.fileno() if os.utime in os.supports_fd else path)
+            except OSError:  # (a read-only cache still hits)
+                pass
         return CachedGenerated(**fields)
-    except (OSError, ValueError, KeyError, TypeError, UnicodeError):
+    except (_Refused, OSError, ValueError, KeyError, TypeError, UnicodeError, RecursionError):
         return None
 
 
 def store(key: str | None, generated: Any) -> bool:
-    """Write ``generated`` under ``key`` atomically; False (never an exception) on failure."""
+    """Write ``generated`` under ``key``; False (never an exception) when it is not stored.
+
+    Then, if the cache is over its size limit, delete the least recently used entries.
+    """
     if key is None:
         return False
     path = _path(key)
@@ -257,34 +466,136 @@ def store(key: str | None, generated: Any) -> bool:
         return False
     try:
         fields = {name: str(getattr(generated, name)) for name in _FIELDS}
-        data = {"format": FORMAT, "key": key, **fields, "checksum": _checksum(fields)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        _make_dir(path.parent.parent)
+        _make_dir(path.parent)
+        secret = _secret(path.parent.parent)
+        if secret is None:
+            return False
+        data = {"format": FORMAT, "key": key, **fields, "checksum": _checksum(fields),
+                "mac": _mac(secret, key, fields)}
+        _write_private(path, json.dumps(data).encode("utf-8", "surrogatepass"))
+        _evict(path.parent.parent, keep=path)
         return True
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (_Refused, OSError, ValueError, TypeError, AttributeError, UnicodeError):
         return False
 
 
+# ---------------------------------------------------------------- size, listing, clearing
+
+
+def max_bytes() -> int:
+    """The size limit: ``SYMGRAD_CACHE_MAX_MB`` megabytes (10**6 bytes), 200 by default."""
+    text = os.environ.get(_MAX_ENV, "").strip()
+    if text:
+        try:
+            mb = float(text)
+            if mb >= 0:  # (not NaN)
+                return int(min(mb, 1e12) * _MB)
+        except ValueError:
+            pass
+        _warn_once(f"symgrad: {_MAX_ENV}={text!r} is not a number of megabytes; using "
+                   f"{DEFAULT_MAX_MB}.")
+    return DEFAULT_MAX_MB * _MB
+
+
+def _shards(root: Path) -> list[str]:
+    """The cache's subfolders (links to folders are not followed)."""
+    try:
+        with os.scandir(root) as it:
+            return sorted(e.path for e in it
+                          if len(e.name) == 2 and e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+
+
+def _files(root: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Every file in the cache's subfolders (entries, temporary files); links not followed."""
+    for shard in _shards(root):
+        found = []
+        try:
+            with os.scandir(shard) as it:
+                for e in it:
+                    try:
+                        if e.is_file(follow_symlinks=False):
+                            found.append((Path(e.path), e.stat(follow_symlinks=False)))
+                    except OSError:  # deleted meanwhile
+                        pass
+        except OSError:
+            continue
+        yield from found
+
+
+def _evict(root: Path, keep: Path) -> None:
+    """Delete least recently used entries (``keep`` last) until the cache fits its limit.
+
+    Safe while other processes read: a reader holding an entry open reads all of it (on
+    POSIX the data lives until closed; Windows refuses to delete an open file, which is then
+    skipped), and one that opens it a moment too late finds no file, which is a miss.
+    """
+    limit = max_bytes()
+    now = time.time()
+    entries = []
+    for path, st in _files(root):
+        if path.suffix == ".json":
+            entries.append((path == keep, max(st.st_atime, st.st_mtime), path, st.st_size))
+        elif path.suffix == ".tmp" and now - st.st_mtime > _STALE_TMP_SECONDS:
+            _unlink(path)
+    total = sum(e[3] for e in entries)
+    for *_, path, size in sorted(entries):
+        if total <= limit:
+            break
+        if _unlink(path):
+            total -= size
+
+
+@dataclass
+class CacheInfo:
+    """What ``symgrad cache info`` prints."""
+
+    path: Path | None  # None: turned off
+    entries: int
+    size: int  # bytes, entries only
+    limit: int  # bytes
+    problem: str | None  # why symgrad will not use the folder, if it will not
+
+
+def info() -> CacheInfo:
+    root = cache_dir()
+    limit = max_bytes()
+    if root is None:
+        return CacheInfo(None, 0, 0, limit, None)
+    problem = None
+    try:
+        problem = _dir_problem(root)
+        key = root / _KEY_FILE
+        st = os.lstat(key) if problem is None and os.path.lexists(key) else None
+        if st is not None and stat.S_ISREG(st.st_mode):
+            key_problem = _unsafe(st, secret=True)
+            if key_problem is not None:
+                problem = f"its key file {key}: {key_problem}"
+    except FileNotFoundError:
+        pass
+    except NotADirectoryError:
+        problem = "it is not a folder"
+    except OSError as exc:
+        problem = f"{exc.strerror or exc}"
+    sizes = [st.st_size for path, st in _files(root) if path.suffix == ".json"]
+    return CacheInfo(root, len(sizes), sum(sizes), limit, problem)
+
+
 def clear() -> int:
-    """Delete every cache file; the number deleted."""
+    """Delete every entry, temporary file and the key; the number of entries deleted."""
     root = cache_dir()
     if root is None or not root.is_dir():
         return 0
     n = 0
-    for path in root.glob("*/*.json"):
-        try:
-            path.unlink()
+    for path, _st in _files(root):
+        if path.suffix in (".json", ".tmp") and _unlink(path) and path.suffix == ".json":
             n += 1
-        except OSError:
+    for shard in _shards(root):
+        try:
+            os.rmdir(shard)
+        except OSError:  # not empty: a writer is busy in it
             pass
+    _unlink(root / _KEY_FILE)
     return n

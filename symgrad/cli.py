@@ -1,4 +1,5 @@
-"""The ``symgrad`` command line: show, export, check and formula for ``FILE.py:FUNC``.
+"""The ``symgrad`` command line: show, export, check and formula for ``FILE.py:FUNC``;
+``cache info`` and ``cache clear`` for the disk cache of generated modules.
 
 Exit codes: 0 success, 1 failure (a gradient check failed, the function cannot be
 differentiated, the file raised on import), 2 usage error (bad arguments, no such file or
@@ -265,6 +266,47 @@ def cmd_formula(args: argparse.Namespace) -> int:
     return 0
 
 
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
+
+
+def cmd_cache_info(args: argparse.Namespace) -> int:
+    from symgrad import cache
+
+    info = cache.info()
+    if info.path is None:
+        print(f"disk cache: off ({cache._ENV}={os.environ.get(cache._ENV)})")
+        return 0
+    where = f"({cache._ENV})" if os.environ.get(cache._ENV, "").strip() else \
+        f"(the default; {cache._ENV} moves it)"
+    limit = f"({cache._MAX_ENV})" if os.environ.get(cache._MAX_ENV, "").strip() else \
+        f"(the default; {cache._MAX_ENV} changes it)"
+    if info.problem is not None:
+        status = f"refused, symgrad runs uncached: {info.problem}"
+    elif not info.path.exists():
+        status = "not created yet"
+    else:
+        status = "in use"
+    print(f"path:    {info.path} {where}")
+    print(f"status:  {status}")
+    print(f"entries: {info.entries}")
+    print(f"size:    {_megabytes(info.size)}")
+    print(f"limit:   {_megabytes(info.limit)} {limit}")
+    return 0
+
+
+def cmd_cache_clear(args: argparse.Namespace) -> int:
+    from symgrad import cache
+
+    root = cache.cache_dir()
+    if root is None:
+        print(f"disk cache: off ({cache._ENV}={os.environ.get(cache._ENV)}); nothing to clear")
+        return 0
+    n = cache.clear()
+    print(f"removed {n} {'entry' if n == 1 else 'entries'} from {root}")
+    return 0
+
+
 # ---------------------------------------------------------------- the parser
 
 
@@ -325,6 +367,21 @@ def build_parser() -> argparse.ArgumentParser:
     shape_option(p, "give sizes as numbers for these shapes, e.g. x=2,2")
     p.add_argument("--latex", action="store_true", help="print LaTeX")
     p.set_defaults(run=cmd_formula)
+
+    p = sub.add_parser("cache", help="show or clear the disk cache of generated modules",
+                       description="The disk cache of generated modules (one file per "
+                       "function and wrt). SYMGRAD_CACHE_DIR moves it (=0 turns it off); "
+                       "SYMGRAD_CACHE_MAX_MB bounds its size.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    actions.add_parser("info", help="print its folder, state, entry count, size and limit",
+                       description="Print the cache folder, whether symgrad uses it (and why "
+                       "not), its entry count, size and size limit."
+                       ).set_defaults(run=cmd_cache_info)
+    actions.add_parser("clear", help="delete every entry (and the signing key)",
+                       description="Delete every cache entry, leftover temporary file and the "
+                       "signing key; the next write makes a new key."
+                       ).set_defaults(run=cmd_cache_clear)
     return parser
 
 
