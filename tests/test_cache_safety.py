@@ -421,6 +421,10 @@ def generated(k):
     return CachedGenerated(f"# {k} " + "-" * 30000, "f", "f_grad", "f_vg", "seed")
 
 
+if role != "writer":  # start reading once the writers have started writing
+    give_up = time.monotonic() + 60
+    while not (root / "key").exists() and time.monotonic() < give_up:
+        time.sleep(0.005)
 deadline = time.monotonic() + seconds
 if role == "writer":
     n = 0
