@@ -85,7 +85,7 @@ _REDUCTION_PARAMS = {
     "std": ["axis", "dtype", "out", "ddof", "keepdims"],
 }
 _DEFAULT_ONLY = {"dtype", "out"}  # parameters accepted only as None
-_ARRAY_PARAMS = {"a", "b", "c", "x", "start", "stop"}  # a list passed there is numpy's array of it
+_ARRAY_PARAMS = {"a", "b", "c", "x", "start", "stop", "fill_value"}  # a list passed there is numpy's array of it
 _LITERAL_PARAMS = {"order"}  # string arguments, read from the source
 
 _INDEX = "<index>"  # the env key of the position in `for v in x` (no user name shadowed)
@@ -1351,6 +1351,8 @@ class Lowerer:
             return self.norm_call(node)
         if obj is np.linspace:
             return self.linspace_call(node)
+        if obj in (np.full, np.arange):
+            return self.full_call(node) if obj is np.full else self.arange_call(node)
         name = _ELEMENTWISE_BY_OBJECT.get(id(obj))
         if name is not None:
             return self.elementwise_call(node, name)
@@ -1359,10 +1361,7 @@ class Lowerer:
             return self.structural_call(node, name, None)
         name = _CONSTANT_BY_OBJECT.get(id(obj))
         if name is not None:
-            kwargs = tuple((k.arg, self.static_value(self.expr(k.value), node, k.arg))
-                           for k in node.keywords)
-            return st.NpConstant(static(name), static(kwargs),
-                                 *[self.literal_arg(a) for a in node.args])
+            return self.constant_call(node, name)
         if _is_user_function(obj):
             return self.inline(node, obj)
         raise self.p.error(func, f"call to {_describe(obj)} is not supported",
@@ -1406,11 +1405,12 @@ class Lowerer:
             raise self.p.error(node, "range() is supported only as the iterable of a for loop")
         return MISSING
 
-    def call_args(self, node: ast.Call, names: list[str], first: Any = None) -> dict[str, Any]:
+    def call_args(self, node: ast.Call, names: list[str], first: Any = None,
+                  literal: bool = False) -> dict[str, Any]:
         """Bind positional and keyword arguments to ``names`` (the numpy signature, in its
         order). A name in ``_DEFAULT_ONLY`` (dtype, out) is accepted only as None: symgrad
         would otherwise drop it. A list or tuple passed for an array parameter is the array
-        numpy makes of it."""
+        numpy makes of it. ``literal`` keeps a float literal a float (np.full(3, 2.0))."""
         positional = ([first] if first is not None else []) + list(node.args)
         if len(positional) > len(names):
             raise self.p.error(node, f"too many arguments (expected at most {len(names)})")
@@ -1436,7 +1436,7 @@ class Lowerer:
                 bound[name] = value.value
                 continue
             if isinstance(value, ast.AST):
-                value = self.arg(value)
+                value = self.literal_arg(value) if literal else self.arg(value)
             bound[name] = self.array_arg(value, node) if name in _ARRAY_PARAMS else value
         return bound
 
@@ -1448,6 +1448,33 @@ class Lowerer:
             raise self.p.error(node, "an array argument must be a list of numbers or arrays",
                                "build the array with np.stack([...]) first")
         return st.Stack(*[self.array_arg(v, node) for v in value], static(0))
+
+    def constant_call(self, node: ast.Call, name: str) -> Any:
+        """A numpy call whose result has no gradient (np.eye(n), np.arange(n), np.argmax)."""
+        kwargs = tuple((k.arg, self.static_value(self.expr(k.value), node, k.arg))
+                       for k in node.keywords)
+        return st.NpConstant(static(name), static(kwargs),
+                             *[self.literal_arg(a) for a in node.args])
+
+    def full_call(self, node: ast.Call) -> Any:
+        """np.full(shape, value): value broadcast to shape, so value gets the summed gradient."""
+        bound = self.call_args(node, ["shape", "fill_value", "dtype", "order"], literal=True)
+        value = bound.get("fill_value")
+        if not (isinstance(value, sp.Basic) and value.free_symbols):
+            return self.constant_call(node, "full")
+        if "shape" not in bound:
+            raise self.p.error(node, "np.full needs a shape and a value")
+        return st.Full(value, self.shape_arg(bound["shape"], node))
+
+    def arange_call(self, node: ast.Call) -> Any:
+        """np.arange(start, stop, step): start + i * step, so start and step get gradients
+        (the count is a step function of them, with no gradient)."""
+        bound = self.call_args(node, ["start", "stop", "step", "dtype"], literal=True)
+        start, step = bound.get("start"), bound.get("step")
+        if "stop" not in bound or not any(isinstance(v, sp.Basic) and v.free_symbols
+                                          for v in (start, step)):
+            return self.constant_call(node, "arange")  # np.arange(n): integers, no gradient
+        return st.Arange(start, step if step is not None else static(None), bound["stop"])
 
     def literal_arg(self, node: ast.expr) -> Any:
         """An argument that keeps a float literal a float: np.arange(3.0) is a float array."""

@@ -633,6 +633,35 @@ class NpConstant(Structural):
         return f"np.{sval(self.args[0])}({', '.join(items)})"
 
 
+class Full(Structural):
+    """np.full(shape, value): args (value, shape)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.full({_a(printer, self.args[1])}, {_a(printer, self.args[0])})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [SumTo(g, self.args[0])]
+
+
+class Arange(Structural):
+    """np.arange(start, stop, step) with a start or step that carries gradient: args
+    (start, step, stop), step Static(None) when left out. Element i is start + i * step."""
+
+    n_diff = 2
+
+    def _numpycode(self, printer: Any) -> str:
+        start, step, stop = self.args
+        items = [_a(printer, start), _a(printer, stop)]
+        if sval(step) is not None:
+            items.append(_a(printer, step))
+        return f"np.arange({', '.join(items)})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        start, step, _ = self.args
+        index = NpConstant(static("arange"), static(()), Len(g))
+        return [SumTo(g, start), None if sval(step) is None else SumTo(g * index, step)]
+
+
 class Linspace(Structural):
     """np.linspace: args (start, stop, num, Static(endpoint), Static(axis)). Each sample is
     start * (1 - t) + stop * t for t in np.linspace(0, 1, num, endpoint): linear in both."""
