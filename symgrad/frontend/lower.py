@@ -85,7 +85,8 @@ _REDUCTION_PARAMS = {
     "std": ["axis", "dtype", "out", "ddof", "keepdims"],
 }
 _DEFAULT_ONLY = {"dtype", "out"}  # parameters accepted only as None
-_ARRAY_PARAMS = {"a", "b", "c", "x", "start", "stop", "fill_value"}  # a list passed there is numpy's array of it
+# array parameters: a list passed there is the array numpy makes of it
+_ARRAY_PARAMS = {"a", "b", "c", "x", "start", "stop", "fill_value"}
 _LITERAL_PARAMS = {"order"}  # string arguments, read from the source
 
 _INDEX = "<index>"  # the env key of the position in `for v in x` (no user name shadowed)
