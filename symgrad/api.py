@@ -158,7 +158,12 @@ def _check_scalar(name: str, value: Any) -> None:
 
 
 def _finish(g: Any, arg: Any) -> Any:
-    """None for non-float arguments; otherwise the gradient typed like ``arg``."""
+    """None for non-float arguments; otherwise the gradient typed like ``arg``. A tuple or
+    list argument gets a tuple or list of gradients, one per item (as JAX does)."""
+    if isinstance(arg, (tuple, list)):
+        items = list(g) if isinstance(g, np.ndarray) and g.dtype == object else \
+            list(np.broadcast_to(g, np.shape(arg)))  # the tuple was read as one array
+        return type(arg)(_finish(gi, ai) for gi, ai in zip(items, arg, strict=True))
     dtype = getattr(arg, "dtype", None)
     if dtype is None:
         dtype = np.result_type(arg) if not isinstance(arg, float) else np.dtype(np.float64)

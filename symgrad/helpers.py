@@ -35,9 +35,18 @@ def _broadcast_to(g, shape):
 
 def _cumsum_grad(g, x, axis):
     """Gradient of ``np.cumsum(x, axis)``: each input reaches every later output."""
-    if axis is None:
+    if axis is None or np.ndim(x) == 0:  # (numpy's cumsum of a number is 1-d, any axis)
         return np.flip(np.cumsum(np.flip(np.ravel(g)))).reshape(np.shape(x))
     return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def _linspace_grad(g, start, stop, num, endpoint, axis, end):
+    """Gradient of ``np.linspace(start, stop, num, endpoint, axis=axis)`` with respect to
+    ``start`` (end False) or ``stop`` (end True): each sample is start*(1 - t) + stop*t."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    g = np.moveaxis(np.asarray(g), axis, 0)
+    t = t.reshape((-1,) + (1,) * (g.ndim - 1))
+    return _sum_to(np.sum(g * (t if end else 1 - t), axis=0), stop if end else start)
 
 
 def _matmul_grad_a(g, a, b):
@@ -119,8 +128,23 @@ def _outer_grad_b(g, a, b):
 
 def _getitem_grad(g, x, index):
     """Gradient of ``x[index]``: zeros shaped like x with g added where x was read."""
+    if isinstance(x, (tuple, list)):
+        out = _tuple_zeros(x)
+        out[index] = out[index] + g
+        return out
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
     np.add.at(out, index, g)
+    return out
+
+
+def _tuple_zeros(x):
+    """The zero gradient of a tuple or list (``W, b = params``): an object array holding one
+    zero gradient per item (itself such an array for a nested tuple), so gradients add up
+    item by item with ``+``."""
+    out = np.empty(len(x), dtype=object)
+    for i, item in enumerate(x):
+        out[i] = _tuple_zeros(item) if isinstance(item, (tuple, list)) else \
+            np.zeros(np.shape(item))
     return out
 
 
@@ -128,6 +152,8 @@ def _prod_others(x, axis):
     """For each element of x, the product of the other elements along ``axis`` (None: all):
     the gradient of np.prod, without dividing by x (which fails where x is 0)."""
     x = np.asarray(x)
+    if x.ndim == 0:  # a number (numpy accepts axis 0 and -1 for it): no other elements
+        return np.ones_like(x)
     axes = tuple(range(x.ndim)) if axis is None else \
         tuple(a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
     moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))

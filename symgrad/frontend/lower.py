@@ -69,7 +69,7 @@ def _tables() -> None:
 
 
 _CONSTANT_BY_OBJECT: dict[int, str] = {
-    id(getattr(np, n)): n for n in ["arange", "linspace", "eye", "identity", "full", "tri",
+    id(getattr(np, n)): n for n in ["arange", "eye", "identity", "full", "tri",
                                     # no gradient flows through these
                                     "all", "any", "argmax", "argmin", "isnan", "isfinite",
                                     "isinf", "floor", "ceil", "round", "rint", "count_nonzero"]
@@ -77,6 +77,17 @@ _CONSTANT_BY_OBJECT: dict[int, str] = {
 _CONSTANT_METHODS = {"all", "any", "argmax", "argmin", "round"}
 
 _REDUCTION_METHODS = {"sum", "mean", "prod", "max", "min", "var", "std"}
+# numpy's signatures, in positional order (after the array itself)
+_REDUCTION_PARAMS = {
+    "sum": ["axis", "dtype", "out", "keepdims"], "mean": ["axis", "dtype", "out", "keepdims"],
+    "prod": ["axis", "dtype", "out", "keepdims"], "max": ["axis", "out", "keepdims"],
+    "min": ["axis", "out", "keepdims"], "var": ["axis", "dtype", "out", "ddof", "keepdims"],
+    "std": ["axis", "dtype", "out", "ddof", "keepdims"],
+}
+_DEFAULT_ONLY = {"dtype", "out"}  # parameters accepted only as None
+# array parameters: a list passed there is the array numpy makes of it
+_ARRAY_PARAMS = {"a", "b", "c", "x", "start", "stop", "fill_value"}
+_LITERAL_PARAMS = {"order"}  # string arguments, read from the source
 
 _INDEX = "<index>"  # the env key of the position in `for v in x` (no user name shadowed)
 _STOP = "<stop>"  # the env key of "the current loop iteration ended in `break`"
@@ -1339,6 +1350,10 @@ class Lowerer:
             return st.StopGradient(self.expr(node.args[0]))
         if obj is np.linalg.norm:
             return self.norm_call(node)
+        if obj is np.linspace:
+            return self.linspace_call(node)
+        if obj in (np.full, np.arange):
+            return self.full_call(node) if obj is np.full else self.arange_call(node)
         name = _ELEMENTWISE_BY_OBJECT.get(id(obj))
         if name is not None:
             return self.elementwise_call(node, name)
@@ -1347,10 +1362,7 @@ class Lowerer:
             return self.structural_call(node, name, None)
         name = _CONSTANT_BY_OBJECT.get(id(obj))
         if name is not None:
-            kwargs = tuple((k.arg, self.static_value(self.expr(k.value), node, k.arg))
-                           for k in node.keywords)
-            return st.NpConstant(static(name), static(kwargs),
-                                 *[self.literal_arg(a) for a in node.args])
+            return self.constant_call(node, name)
         if _is_user_function(obj):
             return self.inline(node, obj)
         raise self.p.error(func, f"call to {_describe(obj)} is not supported",
@@ -1394,19 +1406,76 @@ class Lowerer:
             raise self.p.error(node, "range() is supported only as the iterable of a for loop")
         return MISSING
 
-    def call_args(self, node: ast.Call, names: list[str], first: Any = None) -> dict[str, Any]:
-        """Bind positional and keyword arguments to ``names`` (the numpy signature)."""
-        bound: dict[str, Any] = {}
-        positional = ([first] if first is not None else []) + [self.arg(a) for a in node.args]
+    def call_args(self, node: ast.Call, names: list[str], first: Any = None,
+                  literal: bool = False) -> dict[str, Any]:
+        """Bind positional and keyword arguments to ``names`` (the numpy signature, in its
+        order). A name in ``_DEFAULT_ONLY`` (dtype, out) is accepted only as None: symgrad
+        would otherwise drop it. A list or tuple passed for an array parameter is the array
+        numpy makes of it. ``literal`` keeps a float literal a float (np.full(3, 2.0))."""
+        positional = ([first] if first is not None else []) + list(node.args)
         if len(positional) > len(names):
             raise self.p.error(node, f"too many arguments (expected at most {len(names)})")
-        bound.update(zip(names, positional, strict=False))
+        given = dict(zip(names, positional, strict=False))
         for kw in node.keywords:
-            if kw.arg is None or kw.arg not in names:
+            if kw.arg is None or kw.arg not in names or kw.arg in given:
+                supported = [n for n in names if n not in _DEFAULT_ONLY]
                 raise self.p.error(node, f"unsupported keyword argument {kw.arg!r}",
-                                   f"supported: {', '.join(names)}")
-            bound[kw.arg] = self.arg(kw.value)
+                                   f"supported: {', '.join(supported)}")
+            given[kw.arg] = kw.value
+        bound: dict[str, Any] = {}
+        for name, value in given.items():
+            if name in _DEFAULT_ONLY:
+                if not (isinstance(value, ast.Constant) and value.value is None):
+                    raise self.p.error(node, f"the {name}= argument is not supported",
+                                       f"leave {name} out (compute in the inputs' dtype and "
+                                       "use the returned array)")
+                continue
+            if name in _LITERAL_PARAMS:  # order="F": a string known at decoration time
+                if not isinstance(value, ast.Constant):
+                    raise self.p.error(node, f"{name} must be a literal",
+                                       f"write {name}='C' or {name}='F'")
+                bound[name] = value.value
+                continue
+            if isinstance(value, ast.AST):
+                value = self.literal_arg(value) if literal else self.arg(value)
+            bound[name] = self.array_arg(value, node) if name in _ARRAY_PARAMS else value
         return bound
+
+    def array_arg(self, value: Any, node: ast.AST) -> Any:
+        """What numpy makes of an array argument: a list or tuple of values is stacked."""
+        if not isinstance(value, (tuple, list)):
+            return value
+        if not value or any(v is None or isinstance(v, (dict, _LocalFunction)) for v in value):
+            raise self.p.error(node, "an array argument must be a list of numbers or arrays",
+                               "build the array with np.stack([...]) first")
+        return st.Stack(*[self.array_arg(v, node) for v in value], static(0))
+
+    def constant_call(self, node: ast.Call, name: str) -> Any:
+        """A numpy call whose result has no gradient (np.eye(n), np.arange(n), np.argmax)."""
+        kwargs = tuple((k.arg, self.static_value(self.expr(k.value), node, k.arg))
+                       for k in node.keywords)
+        return st.NpConstant(static(name), static(kwargs),
+                             *[self.literal_arg(a) for a in node.args])
+
+    def full_call(self, node: ast.Call) -> Any:
+        """np.full(shape, value): value broadcast to shape, so value gets the summed gradient."""
+        bound = self.call_args(node, ["shape", "fill_value", "dtype", "order"], literal=True)
+        value = bound.get("fill_value")
+        if not (isinstance(value, sp.Basic) and value.free_symbols):
+            return self.constant_call(node, "full")
+        if "shape" not in bound:
+            raise self.p.error(node, "np.full needs a shape and a value")
+        return st.Full(value, self.shape_arg(bound["shape"], node))
+
+    def arange_call(self, node: ast.Call) -> Any:
+        """np.arange(start, stop, step): start + i * step, so start and step get gradients
+        (the count is a step function of them, with no gradient)."""
+        bound = self.call_args(node, ["start", "stop", "step", "dtype"], literal=True)
+        start, step = bound.get("start"), bound.get("step")
+        if "stop" not in bound or not any(isinstance(v, sp.Basic) and v.free_symbols
+                                          for v in (start, step)):
+            return self.constant_call(node, "arange")  # np.arange(n): integers, no gradient
+        return st.Arange(start, step if step is not None else static(None), bound["stop"])
 
     def literal_arg(self, node: ast.expr) -> Any:
         """An argument that keeps a float literal a float: np.arange(3.0) is a float array."""
@@ -1454,6 +1523,25 @@ class Lowerer:
         x = bound["x"]
         return sp.sqrt(st.NpSum(x**2, static(axis), static(bool(keepdims))))
 
+    def linspace_call(self, node: ast.Call) -> Any:
+        """np.linspace: differentiable in start and stop (numpy's signature)."""
+        bound = self.call_args(node, ["start", "stop", "num", "endpoint", "retstep", "dtype",
+                                      "axis"])
+        if self.static_value(bound.get("retstep", False), node, "retstep"):
+            raise self.p.error(node, "np.linspace(..., retstep=True) is not supported",
+                               "compute the step yourself: (stop - start) / (num - 1)")
+        if "start" not in bound or "stop" not in bound:
+            raise self.p.error(node, "np.linspace needs start and stop")
+        endpoint = self.static_value(bound.get("endpoint", True), node, "endpoint")
+        axis = self.static_value(bound.get("axis", 0), node, "axis")
+        if not isinstance(axis, int):
+            raise self.p.error(node, "np.linspace: axis must be an integer")
+        num = bound.get("num", sp.Integer(50))
+        if not isinstance(num, sp.Basic) or num.is_Number and not num.is_Integer:
+            raise self.p.error(node, "np.linspace: num must be an integer")
+        return st.Linspace(bound["start"], bound["stop"], num, static(bool(endpoint)),
+                           static(axis))
+
     def static_value(self, value: Any, node: ast.AST, what: str) -> Any:
         """A value that must be known at decoration time (axis, keepdims, ddof)."""
         if value is None or isinstance(value, (bool, int)):
@@ -1468,18 +1556,16 @@ class Lowerer:
 
     def structural_call(self, node: ast.Call, name: str, first: Any) -> Any:
         if name in st.REDUCTIONS:
-            names = ["a", "axis", "keepdims"] + (["ddof"] if name in ("var", "std") else [])
-            bound = self.call_args(node, names, first)
-            x = bound.get("a")
-            if isinstance(x, (tuple, list)):
-                x = st.Stack(*x, static(0))  # np.sum([a, b]) sums the stacked array
+            bound = self.call_args(node, ["a"] + _REDUCTION_PARAMS[name], first)
+            x = bound.get("a")  # np.sum([a, b]) sums the stacked array
             axis = self.static_value(bound.get("axis"), node, "axis")
             keepdims = self.static_value(bound.get("keepdims", False), node, "keepdims")
             extra = [static(self.static_value(bound.get("ddof", 0), node, "ddof"))] \
                 if name in ("var", "std") else []
             return st.REDUCTIONS[name](x, static(axis), static(bool(keepdims)), *extra)
         if name in ("dot", "matmul", "inner", "outer"):
-            bound = self.call_args(node, ["a", "b"], first)
+            bound = self.call_args(node, ["a", "b"] + ([] if name == "inner" else ["out"]),
+                                   first)
             cls = {"dot": st.Dot, "matmul": st.MatMul, "inner": st.Inner, "outer": st.Outer}
             return cls[name](bound["a"], bound["b"])
         if name == "transpose":
@@ -1487,12 +1573,14 @@ class Lowerer:
             axes = self.static_value(bound.get("axes"), node, "axes")
             return st.Transpose(bound["a"], static(axes))
         if name == "reshape":
-            bound = self.call_args(node, ["a", "shape"], first)
-            return st.Reshape(bound["a"], self.shape_arg(bound["shape"], node))
+            bound = self.call_args(node, ["a", "shape", "order"], first)
+            return st.Reshape(bound["a"], self.shape_arg(bound["shape"], node),
+                              *self.order_arg(bound, node))
         if name == "ravel":
-            return st.Ravel(self.call_args(node, ["a"], first)["a"])
+            bound = self.call_args(node, ["a", "order"], first)
+            return st.Ravel(bound["a"], *self.order_arg(bound, node))
         if name == "cumsum":
-            bound = self.call_args(node, ["a", "axis"], first)
+            bound = self.call_args(node, ["a", "axis", "dtype", "out"], first)
             return st.CumSum(bound["a"], static(self.static_value(bound.get("axis"), node,
                                                                   "axis")))
         if name in ("expand_dims", "squeeze"):
@@ -1501,7 +1589,7 @@ class Lowerer:
             return (st.ExpandDims if name == "expand_dims" else st.Squeeze)(bound["a"],
                                                                              static(axis))
         if name in ("concatenate", "stack"):
-            bound = self.call_args(node, ["arrays", "axis"], first)
+            bound = self.call_args(node, ["arrays", "axis", "out"], first)
             arrays = bound["arrays"]
             if not isinstance(arrays, (tuple, list)):
                 raise self.p.error(node, f"{name} needs a literal list of arrays",
@@ -1523,6 +1611,15 @@ class Lowerer:
             cls = {"shape": st.Shape, "size": st.Size, "ndim": st.Ndim, "len": st.Len}
             return cls[name](bound["a"])
         raise self.p.error(node, f"np.{name} is not supported")  # pragma: no cover
+
+    def order_arg(self, bound: dict[str, Any], node: ast.AST) -> list[Any]:
+        """The memory order of a reshape or ravel: [] for 'C', [Static('F')] for 'F'."""
+        order = bound.get("order")
+        if order not in (None, "C", "F"):
+            raise self.p.error(node, f"order={order!r} is not supported", "order='C' or "
+                               "order='F' (order='A' and 'K' depend on the memory layout of "
+                               "the argument at run time)")
+        return [static("F")] if order == "F" else []
 
     def shape_arg(self, shape: Any, node: ast.AST) -> Any:
         if isinstance(shape, st.Shape):
@@ -1576,25 +1673,30 @@ class Lowerer:
         return st.ArrayOf(static(tuple(layout)), *_as_float(elements, ints))
 
     def method_call(self, node: ast.Call, base: Any, method: str) -> Any:
-        if method in _REDUCTION_METHODS:
+        if method in _REDUCTION_METHODS or method in ("cumsum", "squeeze", "dot"):
             return self.structural_call(node, method, base)
         if method in ("reshape", "transpose"):
+            # x.reshape(3, 4) or x.reshape((3, 4)), x.transpose(1, 0) or x.transpose((1, 0))
             items = [self.arg(a) for a in node.args]
+            packed = items[0] if len(items) == 1 else tuple(items)
             if method == "reshape":
-                shape = items[0] if len(items) == 1 else tuple(items)
-                return st.Reshape(base, self.shape_arg(shape, node))
-            axes = None if not items else (items[0] if len(items) == 1 else tuple(items))
+                if not items:
+                    raise self.p.error(node, ".reshape() needs a shape")
+                bound = self.call_args(_keywords_only(node), ["order"])
+                return st.Reshape(base, self.shape_arg(packed, node),
+                                  *self.order_arg(bound, node))
+            if node.keywords:
+                raise self.p.error(node, ".transpose() takes no keyword arguments",
+                                   "write x.transpose(2, 0, 1) or np.transpose(x, axes=...)")
+            axes = packed if items else None
             return st.Transpose(base, static(self.static_value(axes, node, "axes")))
-        if method == "cumsum":
-            return self.structural_call(node, "cumsum", base)
         if method in ("ravel", "flatten"):
-            return st.Ravel(base)
-        if method == "squeeze":
-            return self.structural_call(node, "squeeze", base)
-        if method == "dot":
-            return self.structural_call(node, "dot", base)
-        if method in ("detach", "copy"):
-            return st.StopGradient(base) if method == "detach" else base
+            return st.Ravel(base, *self.order_arg(self.call_args(node, ["order"]), node))
+        if method == "detach" and not node.args and not node.keywords:
+            return st.StopGradient(base)
+        if method == "copy":
+            self.call_args(node, ["order"])  # the values are the same in any memory order
+            return base
         if method == "clip":
             return self.elementwise_call(node, "clip", base)
         if method in _CONSTANT_METHODS:
@@ -1669,6 +1771,13 @@ def _is_user_function(obj: Any) -> bool:
 
 def _ints(a: Any, b: Any) -> bool:
     return isinstance(a, sp.Integer) and isinstance(b, sp.Integer) and b != 0
+
+
+def _keywords_only(node: ast.Call) -> ast.Call:
+    """The call with its positional arguments left out (bound separately)."""
+    out = copy.copy(node)
+    out.args = []
+    return out
 
 
 def _loc(node: ast.AST) -> dict[str, int]:

@@ -308,26 +308,37 @@ class Transpose(Structural):
         axes = sval(self.args[1])
         if axes is None:
             return [Transpose(g, static(None))]
-        inverse = tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
+        n = len(axes)  # numpy reads a negative axis from the end: -1 is n - 1
+        inverse = tuple(sorted(range(n), key=lambda i: axes[i] % n))
         return [Transpose(g, static(inverse))]
 
 
+def _order_kw(args: tuple) -> str:
+    """The ``order='F'`` of a reshape or ravel (an optional last Static argument)."""
+    return f", order={sval(args[0])!r}" if args else ""
+
+
 class Reshape(Structural):
-    """args: (x, shape): shape is a Static tuple, a SymPy Tuple, or a Shape node."""
+    """args: (x, shape[, order]): shape is a Static tuple, a SymPy Tuple, or a Shape node;
+    order is Static('F') when the elements are read and written in Fortran order."""
 
     def _numpycode(self, printer: Any) -> str:
-        return f"{_p(printer, self.args[0])}.reshape({_a(printer, self.args[1])})"
+        return (f"{_p(printer, self.args[0])}.reshape({_a(printer, self.args[1])}"
+                f"{_order_kw(self.args[2:])})")
 
     def vjp(self, g: Any) -> list[Any]:
-        return [Reshape(g, Shape(self.args[0]))]
+        # the same order back: element k of the order is element k of the input
+        return [Reshape(g, Shape(self.args[0]), *self.args[2:])]
 
 
 class Ravel(Structural):
+    """args: (x[, order])"""
+
     def _numpycode(self, printer: Any) -> str:
-        return f"np.ravel({_a(printer, self.args[0])})"
+        return f"np.ravel({_a(printer, self.args[0])}{_order_kw(self.args[1:])})"
 
     def vjp(self, g: Any) -> list[Any]:
-        return [Reshape(g, Shape(self.args[0]))]
+        return [Reshape(g, Shape(self.args[0]), *self.args[1:])]
 
 
 class CumSum(Structural):
@@ -403,8 +414,12 @@ class Concatenate(Structural):
         start: Any = sp.Integer(0)
         out = []
         for x in self.args[:-1]:
-            stop = start + ShapeAt(x, static(axis))
-            out.append(SliceAlong(g, static(axis), start, stop))
+            if axis is None:  # numpy flattens each array first
+                stop = start + Size(x)
+                out.append(Reshape(SliceAlong(g, static(0), start, stop), Shape(x)))
+            else:
+                stop = start + ShapeAt(x, static(axis))
+                out.append(SliceAlong(g, static(axis), start, stop))
             start = stop
         return out
 
@@ -616,6 +631,66 @@ class NpConstant(Structural):
         items = [_a(printer, a) for a in self.args[2:]]
         items += [f"{k}={v!r}" for k, v in sval(self.args[1])]
         return f"np.{sval(self.args[0])}({', '.join(items)})"
+
+
+class Full(Structural):
+    """np.full(shape, value): args (value, shape)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.full({_a(printer, self.args[1])}, {_a(printer, self.args[0])})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [SumTo(g, self.args[0])]
+
+
+class Arange(Structural):
+    """np.arange(start, stop, step) with a start or step that carries gradient: args
+    (start, step, stop), step Static(None) when left out. Element i is start + i * step."""
+
+    n_diff = 2
+
+    def _numpycode(self, printer: Any) -> str:
+        start, step, stop = self.args
+        items = [_a(printer, start), _a(printer, stop)]
+        if sval(step) is not None:
+            items.append(_a(printer, step))
+        return f"np.arange({', '.join(items)})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        start, step, _ = self.args
+        index = NpConstant(static("arange"), static(()), Len(g))
+        return [SumTo(g, start), None if sval(step) is None else SumTo(g * index, step)]
+
+
+class Linspace(Structural):
+    """np.linspace: args (start, stop, num, Static(endpoint), Static(axis)). Each sample is
+    start * (1 - t) + stop * t for t in np.linspace(0, 1, num, endpoint): linear in both."""
+
+    n_diff = 2
+
+    def _numpycode(self, printer: Any) -> str:
+        start, stop, num = (_a(printer, a) for a in self.args[:3])
+        kw = _kw(endpoint=(sval(self.args[3]), True), axis=(sval(self.args[4]), 0))
+        return f"np.linspace({start}, {stop}, {num}{kw})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [LinspaceGrad(static(end), g, *self.args) for end in (False, True)]
+
+
+class LinspaceGrad(Structural):
+    """The cotangent of np.linspace's start (Static(False)) or stop (Static(True)):
+    args (end, g, start, stop, num, endpoint, axis)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[3] if sval(self.args[0]) else arg_classes[2]
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_linspace_grad")
+        args = ", ".join(_a(printer, a) for a in self.args[1:5])
+        return (f"_linspace_grad({args}, {sval(self.args[5])!r}, {sval(self.args[6])!r}, "
+                f"{sval(self.args[0])!r})")
 
 
 class ZerosLike(Structural):
