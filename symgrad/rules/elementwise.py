@@ -44,10 +44,10 @@ _FORMS: dict[str, tuple[int, Callable[..., Any]]] = {
     "maximum": (2, lambda sp, a, b: sp.Max(a, b)),
     "minimum": (2, lambda sp, a, b: sp.Min(a, b)),
     "clip": (3, lambda sp, a, lo, hi: _clip_functions(sp)[0](a, lo, hi)),
-    "where": (3, lambda sp, c, a, b: sp.Piecewise((a, c), (b, True))),
+    "where": (3, lambda sp, c, a, b: _masks().Where(c, a, b)),
     # the tanh form's derivative stays finite where exp(-a) overflows
     "sigmoid": (1, lambda sp, a: (1 + sp.tanh(a / 2)) / 2),
-    "relu": (1, lambda sp, a: sp.Piecewise((a, a > 0), (0, True))),
+    "relu": (1, lambda sp, a: _masks().Where(_masks().IsGreater(a, 0), a, 0)),
 }
 
 # numpy spellings that mean the same primitive
@@ -79,6 +79,12 @@ def sympy_form(name: str, *args: Any) -> Any:
     import sympy
 
     return _FORMS[name][1](sympy, *args)
+
+
+def _masks() -> Any:
+    from symgrad.rules import masks
+
+    return masks
 
 
 def _cfunc(name: str) -> Any:
