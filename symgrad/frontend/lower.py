@@ -1388,14 +1388,13 @@ class Lowerer:
             return st.NpSum(items, static(0), static(False))  # Python sums over the first axis
         if obj in (max, min) and len(node.args) >= 2 and not node.keywords and \
                 not any(isinstance(a, ast.Starred) for a in node.args):
-            # max(a, b, ...) of numbers is np.maximum's rule, folded (and a scalar's gradient)
-            name = "maximum" if obj is max else "minimum"
+            # Python's max(a, b, ...) of numbers: the first of equal values wins
             values = [self.arg(a) for a in node.args]
             if any(isinstance(v, (tuple, list, dict)) or v is None for v in values):
                 raise self.p.error(node, f"{obj.__name__}() of containers is not supported")
             out = values[0]
             for v in values[1:]:
-                out = ew.sympy_form(name, out, v)
+                out = (masks.PyMax if obj is max else masks.PyMin)(out, v)
             return out
         if obj in (float, int) and len(node.args) == 1 and not node.keywords:
             value = self.expr(node.args[0])
