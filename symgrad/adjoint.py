@@ -15,6 +15,7 @@ from typing import Any
 import sympy as sp
 
 from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, reads
+from symgrad.rules import masks
 from symgrad.rules import structural as st
 from symgrad.rules.structural import SCALAR, Structural
 
@@ -71,8 +72,9 @@ class Adjoint:
     is_scalar: Callable[[Any], bool] = lambda expr: False
 
 
-def _region_leaves(expr: Any) -> list[Any]:
-    """The symbols and maximal structural nodes of an elementwise region, in preorder."""
+def _region_leaves(expr: Any, differentiable: bool = False) -> list[Any]:
+    """The symbols and maximal structural nodes of an elementwise region, in preorder; with
+    ``differentiable``, only those a gradient reaches (not a mask's or a where's condition)."""
     out: list[Any] = []
     stack = [expr]
     while stack:
@@ -81,6 +83,8 @@ def _region_leaves(expr: Any) -> list[Any]:
             out.append(e)
         elif isinstance(e, st.Static):
             continue
+        elif differentiable and isinstance(e, masks.Elementwise):
+            stack.extend(reversed(e.diff_args()))
         else:
             stack.extend(reversed(e.args))
     return out
@@ -89,7 +93,7 @@ def _region_leaves(expr: Any) -> list[Any]:
 def diff_symbols(expr: Any) -> set[Any]:
     """Free symbols through which a gradient can flow (not through metadata or stop_gradient)."""
     out: set[Any] = set()
-    for leaf in _region_leaves(expr):
+    for leaf in _region_leaves(expr, differentiable=True):
         if isinstance(leaf, sp.Symbol):
             out.add(leaf)
         else:
@@ -459,9 +463,23 @@ class Sweep:
             if p not in grads:
                 grads[p] = self.finish_param(p)
         self._skip_needless_copies()
+        self._masks_as_numbers(self.backward)
         return Adjoint(self.fn, self.wrt, self.forward, seeds, self.backward,
                        [grads[p] for p in self.wrt], self.names, self.inlined,
                        lambda expr: self.class_of(expr) == SCALAR)
+
+    def _masks_as_numbers(self, stmts: list[Any]) -> None:
+        """Sums and negations of masks in the gradients count them as numbers."""
+        names = frozenset(sp.Symbol(s.target, real=True) for s in _walk_all(self.forward)
+                          if isinstance(s, Assign) and masks.bool_valued(s.expr))
+        for s in stmts:
+            if isinstance(s, Stmt):
+                s.expr = masks.as_numbers(s.expr, names)
+            elif isinstance(s, BIf):
+                self._masks_as_numbers(s.then)
+                self._masks_as_numbers(s.orelse)
+            elif isinstance(s, BLoop):
+                self._masks_as_numbers(s.body)
 
     def _first_uses(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
@@ -813,7 +831,8 @@ class Sweep:
             return
         root_class = self.class_of(expr)
         all_leaves = list(dict.fromkeys(_region_leaves(expr)))
-        leaves = [leaf for leaf in all_leaves if self.is_active(leaf)]
+        leaves = [leaf for leaf in dict.fromkeys(_region_leaves(expr, differentiable=True))
+                  if self.is_active(leaf)]
         if not leaves:
             return
         # every structural node is opaque to sympy.diff, active or not
@@ -952,11 +971,11 @@ def _backward_reads(stmts: list[Any]) -> set[str]:
 
 
 def clean(expr: Any) -> Any:
-    """Drop what sympy.diff leaves at non-differentiable points (DiracDelta) and fold branches."""
+    """Drop what sympy.diff leaves at non-differentiable points (DiracDelta) and mask the
+    cotangent of a where."""
     if expr.has(sp.DiracDelta):
         expr = expr.replace(sp.DiracDelta, lambda *a: sp.Integer(0))
-    if expr.has(sp.Piecewise):
-        expr = sp.piecewise_fold(expr)
+    expr = masks.where_of_cotangent(expr)
     if any(isinstance(p, sp.Pow) and not p.exp.is_Number for p in expr.atoms(sp.Pow)):
         expr = sp.powsimp(expr)  # y*x**y/x -> y*x**(y - 1): finite at x = 0
     if expr.has(sp.exp):
@@ -983,7 +1002,7 @@ def _stable_logistic_slope(product: Any) -> Any:
 
 def simplify_adjoint(expr: Any) -> Any:
     """Cheap, predictable simplification: the shorter of collected and factored forms."""
-    if isinstance(expr, (sp.Symbol, sp.Number)) or expr.has(sp.Piecewise):
+    if isinstance(expr, (sp.Symbol, sp.Number)):
         return expr
     best = sp.factor_terms(expr)
     if sp.count_ops(best) < 40:

@@ -263,19 +263,9 @@ class _Structured:
 
     def cond(self, expr: Any) -> str:
         expr = self.r(expr)
-        if isinstance(expr, sp.And):
-            return " and ".join(self._cond_part(a) for a in expr.args)
-        if isinstance(expr, sp.Or):
-            return " or ".join(self._cond_part(a) for a in expr.args)
-        if isinstance(expr, sp.Not):
-            return f"not {self._cond_part(expr.args[0])}"
         if isinstance(expr, st.StopGradient):
             expr = expr.args[0]
         return self.printer.statement(expr)
-
-    def _cond_part(self, expr: Any) -> str:
-        text = self.cond(expr)
-        return text if isinstance(expr, (sp.Symbol, sp.Rel)) else f"({text})"
 
     def run(self, stmts: list[Stmt], ind: str) -> list[str]:
         """A straight run of assignments, sharing subexpressions among themselves."""

@@ -12,6 +12,7 @@ import copy
 import inspect
 import math
 import numbers
+import operator
 import sysconfig
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from symgrad.frontend.ir import (
 )
 from symgrad.frontend.parse import MISSING, Parsed, parse_function, resolve_name
 from symgrad.rules import elementwise as ew
+from symgrad.rules import masks
 from symgrad.rules import structural as st
 from symgrad.rules.structural import static
 
@@ -617,7 +619,7 @@ class Lowerer:
                     self.branch_locals.add(key)
                     continue
                 if key == _STOP and {a, b} == {sp.true, sp.false}:
-                    env[key] = cond if a == sp.true else sp.Not(cond)  # break when cond holds
+                    env[key] = cond if a == sp.true else masks.LogicalNot(cond)  # break when cond
                     continue
                 env[key] = self.join_value(key, a, b, phis, node)
             self.env = env
@@ -1162,8 +1164,16 @@ class Lowerer:
         if isinstance(node.op, ast.UAdd):
             return operand
         if isinstance(node.op, ast.Not):
-            return sp.Not(operand)
-        raise self.p.error(node, "unsupported unary operator", "use - or +")
+            if operand in (sp.true, sp.false) or isinstance(operand, sp.Number):
+                return sp.false if operand else sp.true
+            return masks.LogicalNot(operand)
+        if isinstance(node.op, ast.Invert):
+            if isinstance(operand, sp.Integer) or operand in (sp.true, sp.false):
+                return sp.Integer(~int(bool(operand) if operand in (sp.true, sp.false)
+                                       else operand))
+            if isinstance(operand, sp.Basic) and not operand.is_Number:
+                return masks.Invert(operand)  # a mask's elementwise not
+        raise self.p.error(node, "unsupported unary operator", "use -, +, not or ~")
 
     def expr_BinOp(self, node: ast.BinOp) -> Any:
         return self.binop(node.op, self.expr(node.left), self.expr(node.right), node)
@@ -1181,6 +1191,18 @@ class Lowerer:
         return value
 
     def _binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
+        bitwise = _BITWISE.get(type(op))
+        if bitwise is not None:
+            known = [v if v in (sp.true, sp.false) else int(v) if isinstance(v, sp.Integer)
+                     else None for v in (a, b)]
+            if None not in known:  # constants: Python's value (True & False is False)
+                value = bitwise[0](*(bool(v) if v in (sp.true, sp.false) else v
+                                     for v in known))
+                return (sp.true if value else sp.false) if isinstance(value, bool) \
+                    else sp.Integer(value)
+            return bitwise[1](a, b)
+        # True/False constants count as 1/0 in arithmetic, as in Python and numpy
+        a, b = (sp.Integer(int(bool(v))) if v in (sp.true, sp.false) else v for v in (a, b))
         if isinstance(op, ast.Add):
             return a + b
         if isinstance(op, ast.Sub):
@@ -1198,27 +1220,27 @@ class Lowerer:
         if isinstance(op, ast.FloorDiv):
             return sp.Integer(int(a) // int(b)) if _ints(a, b) else st.FloorDiv(a, b)
         raise self.p.error(node, f"operator {type(op).__name__} is not supported",
-                           "use + - * / // % ** @")
+                           "use + - * / // % ** @, and & | on masks")
 
     def expr_Compare(self, node: ast.Compare) -> Any:
-        ops = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge,
-               ast.Eq: sp.Eq, ast.NotEq: sp.Ne}
+        ops = {ast.Lt: (sp.Lt, "<"), ast.LtE: (sp.Le, "<="), ast.Gt: (sp.Gt, ">"),
+               ast.GtE: (sp.Ge, ">="), ast.Eq: (sp.Eq, "=="), ast.NotEq: (sp.Ne, "!=")}
         values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
         parts = []
         for op, a, b in zip(node.ops, values, values[1:], strict=False):
             if isinstance(op, (ast.Is, ast.IsNot)):
                 parts.append(self.is_none(node, a, b, isinstance(op, ast.IsNot)))
                 continue
-            rel = ops.get(type(op))
-            if rel is None:
+            if type(op) not in ops:
                 raise self.p.error(node, "unsupported comparison", "use < <= > >= == !=")
+            rel, spelling = ops[type(op)]
             if not (isinstance(a, sp.Basic) and isinstance(b, sp.Basic)):
                 raise self.p.error(node, "only numbers and arrays can be compared")
             if a.is_Number and b.is_Number:
                 parts.append(sp.true if rel(a, b) else sp.false)  # known now: a static branch
-            else:
-                parts.append(rel(a, b, evaluate=False))
-        return parts[0] if len(parts) == 1 else sp.And(*parts)
+            else:  # as written: SymPy's relationals decide `exp(z) > 0` and drop z's shape
+                parts.append(masks.COMPARISONS[spelling](a, b))
+        return parts[0] if len(parts) == 1 else _logical(True, parts)
 
     def is_none(self, node: ast.AST, a: Any, b: Any, negate: bool) -> Any:
         """``x is None``: decided now unless x is a parameter (an optional argument)."""
@@ -1237,7 +1259,7 @@ class Lowerer:
                 raise self.p.error(n, "`and`/`or` work on conditions here")
         values = [sp.true if v.is_Number and v != 0 else sp.false if v.is_Number else v
                   for v in values]
-        return sp.And(*values) if isinstance(node.op, ast.And) else sp.Or(*values)
+        return _logical(isinstance(node.op, ast.And), values)
 
     def expr_Dict(self, node: ast.Dict) -> Any:
         out = {}
@@ -1378,14 +1400,13 @@ class Lowerer:
             return st.NpSum(items, static(0), static(False))  # Python sums over the first axis
         if obj in (max, min) and len(node.args) >= 2 and not node.keywords and \
                 not any(isinstance(a, ast.Starred) for a in node.args):
-            # max(a, b, ...) of numbers is np.maximum's rule, folded (and a scalar's gradient)
-            name = "maximum" if obj is max else "minimum"
+            # Python's max(a, b, ...) of numbers: the first of equal values wins
             values = [self.arg(a) for a in node.args]
             if any(isinstance(v, (tuple, list, dict)) or v is None for v in values):
                 raise self.p.error(node, f"{obj.__name__}() of containers is not supported")
             out = values[0]
             for v in values[1:]:
-                out = ew.sympy_form(name, out, v)
+                out = (masks.PyMax if obj is max else masks.PyMin)(out, v)
             return out
         if obj in (float, int) and len(node.args) == 1 and not node.keywords:
             value = self.expr(node.args[0])
@@ -1767,6 +1788,23 @@ def _is_user_function(obj: Any) -> bool:
     if (getattr(obj, "__module__", "") or "").split(".")[0] in _LIBRARY_ROOTS:
         return False
     return not obj.__code__.co_filename.startswith(_STDLIB_PATHS)
+
+
+# & and | of masks (x ^ 2 is more often a power written wrong than a mask's xor: refused)
+_BITWISE = {ast.BitAnd: (operator.and_, masks.BitAnd), ast.BitOr: (operator.or_, masks.BitOr)}
+
+
+def _logical(conjunction: bool, values: list[Any]) -> Any:
+    """``a and b`` (or ``a or b``) of conditions, the constant ones decided now."""
+    absorbing, neutral = (sp.false, sp.true) if conjunction else (sp.true, sp.false)
+    if absorbing in values:
+        return absorbing
+    rest = [v for v in values if v != neutral]
+    if not rest:
+        return neutral
+    if len(rest) == 1:
+        return rest[0]
+    return (masks.LogicalAnd if conjunction else masks.LogicalOr)(*rest)
 
 
 def _ints(a: Any, b: Any) -> bool:

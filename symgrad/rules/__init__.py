@@ -113,7 +113,7 @@ def _vjp_source_and_reads(op: str, static: dict[str, Any]) -> tuple[str, tuple]:
             if i in NON_DIFFERENTIABLE_ARGS.get(op, ()):
                 grads.append(None)
                 continue
-            d = clean(g * sp.diff(expr, x))
+            d = ew.as_numbers(clean(g * sp.diff(expr, x)))
             grads.append(d.xreplace({expr: out}) if expr.args else d)
     elif op in STRUCTURAL_NAMES:
         xs, node = _structural_node(op, static, st)

@@ -41,13 +41,13 @@ _FORMS: dict[str, tuple[int, Callable[..., Any]]] = {
     "tanh": (1, lambda sp, a: sp.tanh(a)),
     "abs": (1, lambda sp, a: sp.Abs(a)),
     "sign": (1, lambda sp, a: sp.sign(a)),
-    "maximum": (2, lambda sp, a, b: sp.Max(a, b)),
-    "minimum": (2, lambda sp, a, b: sp.Min(a, b)),
+    "maximum": (2, lambda sp, a, b: _masks().Maximum(a, b)),
+    "minimum": (2, lambda sp, a, b: _masks().Minimum(a, b)),
     "clip": (3, lambda sp, a, lo, hi: _clip_functions(sp)[0](a, lo, hi)),
-    "where": (3, lambda sp, c, a, b: sp.Piecewise((a, c), (b, True))),
+    "where": (3, lambda sp, c, a, b: _masks().Where(c, a, b)),
     # the tanh form's derivative stays finite where exp(-a) overflows
     "sigmoid": (1, lambda sp, a: (1 + sp.tanh(a / 2)) / 2),
-    "relu": (1, lambda sp, a: sp.Piecewise((a, a > 0), (0, True))),
+    "relu": (1, lambda sp, a: _masks().Where(_masks().IsGreater(a, 0), a, 0)),
 }
 
 # numpy spellings that mean the same primitive
@@ -79,6 +79,17 @@ def sympy_form(name: str, *args: Any) -> Any:
     import sympy
 
     return _FORMS[name][1](sympy, *args)
+
+
+def _masks() -> Any:
+    from symgrad.rules import masks
+
+    return masks
+
+
+def as_numbers(expr: Any) -> Any:
+    """A gradient's sums of masks as numbers (see ``masks.as_numbers``)."""
+    return _masks().as_numbers(expr)
 
 
 def _cfunc(name: str) -> Any:

@@ -1,0 +1,312 @@
+"""numpy's ``where``, comparisons and logical operators as SymPy functions that stay as written.
+
+SymPy's own ``Piecewise`` and relationals reason about scalars: Piecewise substitutes a
+branch's condition into the branch (wrong once a reduction over the whole array sits
+inside it), a relational SymPy can decide (``exp(z) > 0``) becomes ``True`` and drops the
+broadcast against ``z``, ``Not(x > y)`` becomes ``x <= y`` (wrong for NaN), and a relational
+cannot be multiplied. The functions here never simplify: each prints as the user wrote it,
+takes part in arithmetic as a 0/1 number (as a numpy bool array does), and has no gradient
+through a condition. ``where(c, a, b)`` is elementwise with broadcasting over all three
+arguments; its derivative is the ``where`` of the branches' derivatives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+
+class Elementwise(sp.Function):
+    """Base: an elementwise numpy operation SymPy must not simplify."""
+
+    is_real = True
+
+    @classmethod
+    def eval(cls, *args: Any) -> None:
+        return None
+
+    def diff_args(self) -> tuple:
+        """The arguments a gradient flows through."""
+        return ()
+
+    def text(self, p: Any, atom: Any) -> str:  # pragma: no cover - every subclass has one
+        raise NotImplementedError
+
+    def _numpycode(self, printer: Any) -> str:
+        return self.text(printer.doprint_expr, printer.doprint_atom)
+
+    def _sympystr(self, printer: Any) -> str:
+        return self.text(printer._print, lambda e: _group(printer._print(e), e))
+
+    _symgrad_formula_str = _sympystr
+
+
+def _group(text: str, expr: Any) -> str:
+    return text if isinstance(expr, (sp.Symbol, sp.Number, Elementwise)) or \
+        (not expr.args and not text.startswith("-")) else f"({text})"
+
+
+class Mask(Elementwise):
+    """A boolean result: 0 or 1 as a number, and no gradient through its arguments."""
+
+    def _eval_derivative(self, s: Any) -> Any:
+        return sp.S.Zero
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return sp.S.Zero
+
+
+class Compare(Mask):
+    """``(a op b)``, parenthesized so that it can stand anywhere."""
+
+    nargs = 2
+    op = ""
+
+    def text(self, p: Any, atom: Any) -> str:
+        a, b = self.args
+        return f"({p(a)} {self.op} {p(b)})"
+
+
+class IsLess(Compare):
+    op = "<"
+
+
+class IsLessEqual(Compare):
+    op = "<="
+
+
+class IsGreater(Compare):
+    op = ">"
+
+
+class IsGreaterEqual(Compare):
+    op = ">="
+
+
+class IsEqual(Compare):
+    op = "=="
+
+
+class IsNotEqual(Compare):
+    op = "!="
+
+
+COMPARISONS: dict[str, type[Compare]] = {c.op: c for c in (
+    IsLess, IsLessEqual, IsGreater, IsGreaterEqual, IsEqual, IsNotEqual)}
+
+
+class _Infix(Mask):
+    op = ""
+
+    def text(self, p: Any, atom: Any) -> str:
+        return "(" + f" {self.op} ".join(atom(a) for a in self.args) + ")"
+
+
+class LogicalAnd(_Infix):
+    """Python's ``a and b`` (a scalar condition)."""
+
+    op = "and"
+
+
+class LogicalOr(_Infix):
+    """Python's ``a or b``."""
+
+    op = "or"
+
+
+class LogicalNot(Mask):
+    """Python's ``not a``."""
+
+    nargs = 1
+
+    def text(self, p: Any, atom: Any) -> str:
+        return f"(not {atom(self.args[0])})"
+
+
+class BitAnd(_Infix):
+    """``a & b``: elementwise and of masks."""
+
+    op = "&"
+
+
+class BitOr(_Infix):
+    """``a | b``."""
+
+    op = "|"
+
+
+class Invert(Mask):
+    """``~a``: elementwise not of a mask."""
+
+    nargs = 1
+
+    def text(self, p: Any, atom: Any) -> str:
+        return f"(~{atom(self.args[0])})"
+
+
+class Where(Elementwise):
+    """``np.where(c, a, b)``: shaped like the broadcast of all three arguments."""
+
+    nargs = 3
+
+    def diff_args(self) -> tuple:
+        return self.args[1:]
+
+    def _eval_derivative(self, s: Any) -> Any:
+        c, a, b = self.args
+        da, db = sp.diff(a, s), sp.diff(b, s)
+        if da == 0 and db == 0:
+            return sp.S.Zero
+        return Where(c, da, db)
+
+    def text(self, p: Any, atom: Any) -> str:
+        return f"np.where({', '.join(p(a) for a in self.args)})"
+
+    def _numpycode(self, printer: Any) -> str:  # np.where(x > 0, ...): no parentheses needed
+        return self.text(printer.statement, printer.doprint_atom)
+
+
+def where_of_cotangent(expr: Any) -> Any:
+    """``g*where(c, a, 0)`` as ``where(c, g*a, 0)``: the cotangent masked as torch's where
+    backward does (the same numbers elementwise, with broadcasting); products of one where
+    with a zero branch only."""
+    def fold(product: Any) -> Any:
+        found = [f for f in product.args if isinstance(f, Where)]
+        if len(found) != 1 or not any(a.is_Number and a.is_zero for a in found[0].args[1:]):
+            return product
+        w = found[0]
+        rest = sp.Mul(*[f for f in product.args if f is not w])
+        return Where(w.args[0], rest * w.args[1], rest * w.args[2])
+
+    if not expr.has(Where):
+        return expr
+    return expr.replace(lambda e: e.is_Mul and any(isinstance(f, Where) for f in e.args), fold)
+
+
+def _decided(a: Any, b: Any) -> bool:
+    """Two numbers (not nan) whose order is known now."""
+    return a.is_Number and b.is_Number and sp.nan not in (a, b)
+
+
+class Maximum(Elementwise):
+    """``np.maximum(a, b)``: as torch.maximum, a tie gives half the gradient to each side.
+    (SymPy's Max would decide ``Max(exp(x), -exp(z))`` is ``exp(x)`` and drop z's shape.)"""
+
+    nargs = 2
+    name = "np.maximum"
+
+    @classmethod
+    def eval(cls, a: Any, b: Any) -> Any:
+        if _decided(a, b):
+            return (sp.Min if cls is Minimum else sp.Max)(a, b)
+        return None
+
+    def diff_args(self) -> tuple:
+        return self.args
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, b = self.args if argindex == 1 else self.args[::-1]
+        wins = IsLess(a, b) if isinstance(self, Minimum) else IsGreater(a, b)
+        return wins + IsEqual(a, b) / 2
+
+    def text(self, p: Any, atom: Any) -> str:
+        return f"{self.name}({p(self.args[0])}, {p(self.args[1])})"
+
+    def _numpycode(self, printer: Any) -> str:
+        return self.text(printer.statement, printer.doprint_atom)
+
+
+class Minimum(Maximum):
+    """``np.minimum(a, b)``: half the gradient to each side at a tie."""
+
+    name = "np.minimum"
+
+
+class PyMax(Maximum):
+    """Python's ``max(a, b)`` (of numbers): ``b if b > a else a``, so the first argument
+    keeps the whole gradient at a tie (as torch gives it for max() of two tensors) and a
+    NaN is kept only where it comes first."""
+
+    name = "max"
+
+    @classmethod
+    def eval(cls, a: Any, b: Any) -> Any:
+        if _decided(a, b):
+            return b if (b < a if cls is PyMin else b > a) else a
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, b = self.args
+        later = IsLess(b, a) if isinstance(self, PyMin) else IsGreater(b, a)
+        return later if argindex == 2 else LogicalNot(later)
+
+    def text(self, p: Any, atom: Any) -> str:
+        items, first = [], self
+        while type(first.args[0]) is type(self):  # max(max(a, b), c) is max(a, b, c)
+            items.append(first.args[1])
+            first = first.args[0]
+        items += [first.args[1], first.args[0]]
+        return f"{self.name}({', '.join(p(a) for a in reversed(items))})"
+
+
+class PyMin(PyMax):
+    """Python's ``min(a, b)``: ``b if b < a else a``."""
+
+    name = "min"
+
+
+def bool_valued(expr: Any, names: frozenset = frozenset()) -> bool:
+    """Whether numpy computes ``expr`` as a bool array (a mask, a product of masks, a where
+    between masks, one of ``names``): as an operand of ``-``, or of ``+`` with another mask,
+    it is not the 0/1 number SymPy takes it for (``m1 + m2`` is their ``or``)."""
+    if isinstance(expr, Mask) or expr in names:
+        return True
+    if isinstance(expr, Where):
+        return all(bool_valued(a, names) for a in expr.args[1:])
+    return bool(expr.is_Mul) and all(bool_valued(f, names) for f in expr.args)
+
+
+class AsNumber(Elementwise):
+    """A mask counted as 0/1 where numpy would not (``1*m1 + m2``, ``-1*m``)."""
+
+    nargs = 1
+    precedence = 50  # a product (sympy's PRECEDENCE["Mul"]): parenthesized as one
+
+    def text(self, p: Any, atom: Any) -> str:
+        return f"1*{atom(self.args[0])}"
+
+    def _numpycode(self, printer: Any) -> str:  # a product: safe wherever a product is
+        return self.text(printer.doprint_expr, printer.doprint_atom)
+
+
+def as_numbers(expr: Any, names: frozenset = frozenset()) -> Any:
+    """A gradient's sums and negations of masks made to count them as numbers: ``1*m1 + m2``
+    for ``m1 + m2`` (numpy's ``or`` of two bool arrays), ``-1*m*x`` for ``-m*x`` (numpy
+    refuses ``-m``). ``names`` are the values known to be masks."""
+    def boolish(term: Any) -> bool:
+        coeff, rest = term.as_coeff_Mul()
+        return coeff in (1, -1) and bool_valued(rest, names)
+
+    def fix_sum(total: Any) -> Any:
+        n = sum(boolish(t) for t in total.args)
+        out = []
+        for t in total.args:
+            coeff, rest = t.as_coeff_Mul()
+            out.append(coeff * AsNumber(rest) if boolish(t) and (n > 1 or coeff == -1) else t)
+        return sp.Add(*out)
+
+    def fix_negation(product: Any) -> Any:
+        coeff, rest = product.as_coeff_Mul()
+        if not (coeff.is_Rational and coeff.p == -1):  # -m/2 is (-m)/2; -2*m is fine
+            return product
+        factors = sp.Mul.make_args(rest)
+        bools = [f for f in factors if bool_valued(f, names)]
+        if not bools:
+            return product
+        return coeff * AsNumber(sp.Mul(*bools)) * sp.Mul(*[f for f in factors if f not in bools])
+
+    if not (expr.has(Mask) or names & expr.free_symbols):
+        return expr
+    expr = expr.replace(lambda e: e.is_Add, fix_sum)
+    return expr.replace(lambda e: e.is_Mul, fix_negation)
