@@ -648,21 +648,25 @@ def check(prog: Program, symgrad_module=None) -> Outcome:
         try:
             G = symgrad_module.grad(module.f, wrt=prog.wrt)
         except symgrad_module.SymgradError as exc:
-            return fail("refused at decoration", str(exc))
+            lines = str(exc).splitlines()
+            carets = [i for i, ln in enumerate(lines) if ln.strip().startswith("^")]
+            first = lines[carets[0] + 1] if carets and carets[0] + 1 < len(lines) else \
+                lines[-1]
+            return fail(f"refused at decoration: {first.strip()[:70]}", str(exc))
         except Exception as exc:  # noqa: BLE001
-            return fail(f"crash at decoration: {type(exc).__name__}", _tb(exc))
+            return fail(_crash("at decoration", exc), _tb(exc))
         gen = getattr(G, "source", "")
         try:
             got = G(*_copy(args))
         except Exception as exc:  # noqa: BLE001
-            return fail(f"crash in primal: {type(exc).__name__}", _tb(exc) + _gen(gen))
+            return fail(_crash("in primal", exc), _tb(exc) + _gen(gen))
         why = _same_value(got, expected, "primal")
         if why:
             return fail("primal " + why.split(":")[1].split()[0], why + _gen(gen))
         try:
             value, grads = G.value_and_grad(*_copy(args), seed=seed)
         except Exception as exc:  # noqa: BLE001
-            return fail(f"crash in gradient: {type(exc).__name__}", _tb(exc) + _gen(gen))
+            return fail(_crash("in gradient", exc), _tb(exc) + _gen(gen))
         if len(prog.wrt) == 1:
             grads = (grads,)
         why = _same_value(value, expected, "value_and_grad's value")
@@ -702,7 +706,14 @@ def check(prog: Program, symgrad_module=None) -> Outcome:
         # central differences at two steps; checked where both agree and the value is finite
         if not np.all(np.isfinite(expected)):
             return out
-        fn = lambda *a: module.f(*_copy(a))  # noqa: E731
+        types_ = [type(a) if not isinstance(a, np.ndarray) else None for a in args]
+
+        def fn(*a):  # the arguments as the program takes them (gradutil makes 0-d arrays)
+            a = [t(float(v)) if t else v for t, v in zip(types_, a, strict=True)]
+            try:
+                return module.f(*_copy(a))
+            except (ZeroDivisionError, OverflowError, TypeError):
+                return np.nan
         for name, g, i in zip(prog.wrt, grads, wrt_index, strict=True):
             g = np.asarray(g, dtype=float)
             fd = [numeric_grad(fn, list(args), i, seed=seed, eps=eps) for eps in FD_STEPS]
@@ -723,6 +734,16 @@ def check(prog: Program, symgrad_module=None) -> Outcome:
 def _diff(name, got, expected, bad, referee):
     return (f"d/d{name} at {np.argwhere(bad).tolist()}\n  symgrad {np.asarray(got)!r}\n"
             f"  {referee} {np.asarray(expected)!r}")
+
+
+def _crash(where_, exc):
+    """A crash's failure class: where, the exception type and its message without numbers."""
+    import re
+
+    lines = str(exc).strip().splitlines() or [""]
+    msg = next((ln for ln in lines if "failed at this line" in ln), lines[0])
+    msg = re.sub(r"[0-9]+", "N", re.sub(r"'[^']*'", "'_'", msg))[-70:]
+    return f"crash {where_}: {type(exc).__name__}: {msg}"
 
 
 def _tb(exc):
@@ -766,6 +787,8 @@ def _candidates(node: Node, prog: Program):
 def shrink(prog: Program, key: str, symgrad_module=None, budget=300) -> Program:
     """A smaller program that still fails with stage ``key`` (greedy, node by node)."""
     def still(p):
+        if not _prune(p).wrt:
+            return False
         try:
             o = check(_prune(p), symgrad_module)
         except AssertionError:
