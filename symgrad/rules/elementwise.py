@@ -28,7 +28,8 @@ _FORMS: dict[str, tuple[int, Callable[..., Any]]] = {
     "log2": (1, lambda sp, a: sp.log(a) / sp.log(2)),
     "log10": (1, lambda sp, a: sp.log(a) / sp.log(10)),
     "sqrt": (1, lambda sp, a: sp.sqrt(a)),
-    "cbrt": (1, lambda sp, a: sp.cbrt(a)),
+    # not a**(1/3), which numpy makes nan for a < 0
+    "cbrt": (1, lambda sp, a: _cbrt_function(sp)(a)),
     "sin": (1, lambda sp, a: sp.sin(a)),
     "cos": (1, lambda sp, a: sp.cos(a)),
     "tan": (1, lambda sp, a: sp.tan(a)),
@@ -140,3 +141,28 @@ def _clip_functions(sp: Any) -> tuple:
 
     _CLIP = (Clip, ClipSlope, ClipBelow)
     return _CLIP
+
+
+_CBRT: list = []
+
+
+def _cbrt_function(sp: Any) -> Any:
+    """np.cbrt as a function of its own: real for a < 0, with the slope 1/(3*cbrt(a)**2)."""
+    if _CBRT:
+        return _CBRT[0]
+
+    class Cbrt(sp.Function):
+        @classmethod
+        def eval(cls, a: Any) -> Any:
+            if a.is_Number and a >= 0:
+                return sp.cbrt(a)
+            return None
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return 1 / (3 * self**2)
+
+        def _numpycode(self, printer: Any) -> str:
+            return f"np.cbrt({printer._print(self.args[0])})"
+
+    _CBRT.append(Cbrt)
+    return Cbrt

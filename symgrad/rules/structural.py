@@ -706,19 +706,27 @@ class Len(_Meta):
         return f"len({_a(printer, self.args[0])})"
 
 
-class ConstantLike(Structural):
-    """A constant broadcast to its operands' shape (``x - x``): args (value, *operands)."""
+class AsWritten(Structural):
+    """``a - b``, ``a * b``, ... exactly as the user wrote it, where SymPy's value is a
+    constant but numpy's is not (``x - x``: zeros shaped like x, nan where x is inf;
+    ``x ** 0``: ones shaped like x): args (Static(operator), a, b). Constant, so no gradient.
+    """
 
     n_diff = 0
 
     def shape_class(self, arg_classes: list[int], fresh: int) -> int:
         return join_classes(arg_classes[1:], fresh)
 
+    @property
+    def precedence(self) -> int:  # read by the printer's parenthesize
+        from sympy.printing.precedence import PRECEDENCE
+
+        op = sval(self.args[0])
+        return PRECEDENCE["Add" if op in "+-" else "Pow" if op == "**" else "Mul"]
+
     def _numpycode(self, printer: Any) -> str:
-        operands = self.args[1:]
-        shape = f"np.shape({_a(printer, operands[0])})" if len(operands) == 1 else \
-            f"np.broadcast({', '.join(_a(printer, o) for o in operands)}).shape"
-        return f"np.full({shape}, {_a(printer, self.args[0])})"
+        a, b = (_p(printer, v) for v in self.args[1:])
+        return f"{a} {sval(self.args[0])} {b}"
 
 
 class IsNone(_Meta):
