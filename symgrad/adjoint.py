@@ -16,6 +16,7 @@ import sympy as sp
 
 from symgrad.frontend import exact
 from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, reads
+from symgrad.rules import elementwise as ew
 from symgrad.rules import structural as st
 from symgrad.rules.structural import SCALAR, Structural
 
@@ -841,7 +842,7 @@ class Sweep:
         back = {d: leaf for leaf, d in dummies.items()}
         for leaf in leaves:
             var = dummies.get(leaf, leaf)
-            d = sp.diff(region, var)
+            d = derivative(region, var)
             if d == 0:
                 continue
             c = clean(g * d)
@@ -968,6 +969,18 @@ def _backward_reads(stmts: list[Any]) -> set[str]:
                 out.add(s.loop.tape)
             out |= _backward_reads(s.body) - set(s.loop.taped)
     return out
+
+
+def derivative(expr: Any, var: Any) -> Any:
+    """``sympy.diff(expr, var)``, with the slopes of symbolic powers finite where they are:
+    ``d x**k/dx`` at k = 0 and ``d 0**y/dy`` (see ``elementwise.power_functions``)."""
+    if not any(p.is_Pow and not p.exp.is_Number for p in sp.preorder_traversal(expr)):
+        return sp.diff(expr, var)
+    power = ew.power_functions(sp)[0]
+    wrapped = expr.replace(lambda e: e.is_Pow and not e.exp.is_Number,
+                           lambda e: power(*e.args))
+    return sp.diff(wrapped, var).replace(lambda e: isinstance(e, power),
+                                         lambda e: e.args[0]**e.args[1])
 
 
 def clean(expr: Any) -> Any:

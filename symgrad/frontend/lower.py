@@ -292,7 +292,9 @@ class Lowerer:
                 names.append(v.name)
                 continue
             base = self.return_base if len(values) == 1 else f"{self.return_base}{i}"
-            names.append(self.emit(base, v, node))
+            item = node.value.elts[i] if isinstance(node.value, (ast.Tuple, ast.List)) and \
+                len(node.value.elts) == len(values) else node.value
+            names.append(self.emit(base, _as_python_typed(v, item), node))
         self.returns = names
         self.returned = self.done = True
 
@@ -323,9 +325,7 @@ class Lowerer:
             if value is None:
                 raise self.p.error(value_node, "None cannot be assigned here",
                                    "symgrad differentiates numbers and arrays")
-            if isinstance(value_node, ast.Constant) and isinstance(value_node.value, float) \
-                    and isinstance(value, sp.Integer):
-                value = sp.Float(value_node.value)  # s = 0.0 stays a float, not the int 0
+            value = _as_python_typed(value, value_node)  # s = 0.0 stays a float
             name = self.emit(target.id, value, node)
             if fresh:  # x * 1.0 is a new array even where SymPy's value is x itself
                 self.defs[name] = None
@@ -1404,8 +1404,7 @@ class Lowerer:
         if obj in (float, int) and len(node.args) == 1 and not node.keywords:
             value = self.expr(node.args[0])
             if isinstance(value, sp.Basic) and value.is_Number:
-                return sp.Float(float(value)) if obj is float and not value.is_Rational \
-                    else (sp.Integer(int(value)) if obj is int else value)
+                return sp.Float(float(value)) if obj is float else sp.Integer(int(value))
             if obj is float:
                 return value
             if not isinstance(value, sp.Basic):
@@ -1741,6 +1740,16 @@ def _python_number(value: Any) -> Any:
             return sp.Float(float(value))
         except TypeError:  # complex: numpy has its own say
             return value
+    return value
+
+
+def _as_python_typed(value: Any, node: ast.AST) -> Any:
+    """A whole number that Python computes as a float (``3.0``, ``6 / 2``, ``2 * 1.5``) stays
+    a float: SymPy's Integer would print as an int."""
+    if isinstance(value, sp.Integer) and any(
+            isinstance(n, ast.Constant) and type(n.value) is float or
+            isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) for n in ast.walk(node)):
+        return sp.Float(int(value))
     return value
 
 

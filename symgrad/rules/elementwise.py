@@ -166,3 +166,36 @@ def _cbrt_function(sp: Any) -> Any:
 
     _CBRT.append(Cbrt)
     return Cbrt
+
+
+_POWER: list = []
+
+
+def power_functions(sp: Any) -> tuple:
+    """``b**e`` with a symbolic exponent, for differentiation: (Power, its two slopes).
+
+    SymPy's slopes ``e*b**(e - 1)`` and ``b**e*log(b)`` are nan at b = 0 where the true
+    slopes are finite: ``x**k`` with k = 0 is 1 for every x (slope 0, and ``0.0**-1`` raises
+    for a Python float), and ``0.0**y`` is 0 for every y > 0 (slope 0). These print as helpers
+    that give torch's values there.
+    """
+    if _POWER:
+        return tuple(_POWER)
+
+    class Power(sp.Function):
+        def fdiff(self, argindex: int = 1) -> Any:
+            b, e = self.args
+            return PowSlope(b, e) if argindex == 1 else PowLogSlope(self, b)
+
+    class PowSlope(sp.Function):  # d(b**e)/db
+        def _numpycode(self, printer: Any) -> str:
+            printer.use_helper("_pow_slope")
+            return f"_pow_slope({', '.join(printer._print(a) for a in self.args)})"
+
+    class PowLogSlope(sp.Function):  # d(b**e)/de, args (b**e, b)
+        def _numpycode(self, printer: Any) -> str:
+            printer.use_helper("_pow_log_slope")
+            return f"_pow_log_slope({', '.join(printer._print(a) for a in self.args)})"
+
+    _POWER.extend([Power, PowSlope, PowLogSlope])
+    return tuple(_POWER)

@@ -224,7 +224,23 @@ class NpStd(NpVar):
     def vjp(self, g: Any) -> list[Any]:
         # expand g and std separately: g/std may cancel to a scalar that has lost its axes
         back = expand_reduced(g, self.axis, self.keepdims)
-        return [back / expand_reduced(self, self.axis, self.keepdims) * self.centred_over_n()]
+        # where std is 0 every deviation is 0 (one element, equal elements): slope 0, as
+        # torch has it, not 0/0
+        std = NonzeroOr1(expand_reduced(self, self.axis, self.keepdims))
+        return [back / std * self.centred_over_n()]
+
+
+class NonzeroOr1(Structural):
+    """A divisor with its zeros replaced by 1 (``_nonzero_or_1``)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[0]
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_nonzero_or_1")
+        return f"_nonzero_or_1({_a(printer, self.args[0])})"
 
 
 REDUCTIONS = {
