@@ -269,3 +269,13 @@ def test_std_and_var_of_equal_elements_have_slope_zero_like_torch(value, reducti
         np.testing.assert_array_equal(got, numeric_grad(f, [x], 0))
     y = np.array([1.0, 2.0, 4.0])
     np.testing.assert_allclose(symgrad.grad(f).grad(y), numeric_grad(f, [y], 0), rtol=1e-6)
+
+
+def test_a_number_times_a_sum_is_not_distributed():
+    def f(x):
+        return 0.7 * (x + 0.1)
+
+    x = np.random.default_rng(0).normal(size=1000)
+    G = symgrad.grad(f)
+    np.testing.assert_array_equal(G(x), f(x))  # bit for bit: 0.7*x + 0.07 rounds otherwise
+    np.testing.assert_array_equal(G.value_and_grad(x, seed=np.ones_like(x))[0], f(x))
