@@ -14,7 +14,9 @@ from typing import Any
 
 import sympy as sp
 
+from symgrad.frontend import exact
 from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, reads
+from symgrad.rules import elementwise as ew
 from symgrad.rules import masks
 from symgrad.rules import structural as st
 from symgrad.rules.structural import SCALAR, Structural
@@ -226,6 +228,7 @@ def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
                 direct[sym.name] = direct.get(sym.name, 0) + 1
     out: list[Any] = []
     replace: dict[Any, Any] = {}
+    held: dict[Any, Assign] = {}
     inlined_lines: dict[str, list[tuple[int, list[str]]]] = {}
     # arrays this block writes into (x[i] = ...): their reads get names in a loop body
     buffers = {s.expr.args[0] for s in stmts if isinstance(s, Assign)
@@ -243,21 +246,34 @@ def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
                             s.carried,
                             s.stop, s.lineno, s.lines))
             continue
-        expr = s.expr.xreplace(replace) if replace else s.expr
+        expr = s.expr
+        for sym in sorted(s.expr.free_symbols & replace.keys(), key=lambda x: x.name):
+            # inlined only where SymPy's evaluation stays numpy's: y = np.sqrt(x) is not
+            # inlined into y**2, which SymPy would make x
+            inlined_expr = exact.rebuild(expr, {sym: replace[sym]})
+            if inlined_expr is not None:
+                expr = inlined_expr
+                continue
+            kept = held.pop(sym)
+            out.extend(_hoist(kept, uses, buffers) if in_loop else [kept])
+            del replace[sym]
+            inlined_lines.pop(sym.name, None)
         lines = [(s.lineno, s.lines)]
         for sym in s.expr.free_symbols:
             lines = inlined_lines.pop(sym.name, []) + lines
-        n_uses = uses.get(s.target, 0)
-        if s.target not in keep and n_uses > 0 and n_uses == direct.get(s.target, 0) and \
-                _arithmetic(expr) and (n_uses == 1 or sp.count_ops(expr) <= 2):
-            replace[sp.Symbol(s.target, real=True)] = expr
-            inlined[expr] = s.target
-            inlined_lines[s.target] = lines
-            continue
         merged: list[str] = []
         for _, ls in sorted(lines, key=lambda t: t[0]):
             merged.extend(line for line in ls if line not in merged)
         fused = Assign(s.target, expr, s.lineno, merged, s.user_name)
+        n_uses = uses.get(s.target, 0)
+        if s.target not in keep and n_uses > 0 and n_uses == direct.get(s.target, 0) and \
+                _arithmetic(expr) and (n_uses == 1 or sp.count_ops(expr) <= 2):
+            sym = sp.Symbol(s.target, real=True)
+            replace[sym] = expr
+            held[sym] = fused  # emitted after all where a use cannot inline it
+            inlined[expr] = s.target
+            inlined_lines[s.target] = lines
+            continue
         out.extend(_hoist(fused, uses, buffers) if in_loop else [fused])
     return out
 
@@ -299,9 +315,13 @@ class Sweep:
 
     def _primal_of(self, stmts: list[Any]) -> dict[Any, Any]:
         """Values a block computes, by expression: only these (and outer ones) are in scope."""
-        return {s.expr: sp.Symbol(s.target, real=True) for s in stmts
-                if isinstance(s, Assign) and s.expr.args
-                and not isinstance(s.expr, (st.StopGradient, st.SetItem))}
+        out = {s.expr: sp.Symbol(s.target, real=True) for s in stmts
+               if isinstance(s, Assign) and s.expr.args
+               and not isinstance(s.expr, (st.StopGradient, st.SetItem))}
+        for expr, sym in list(out.items()):  # d sqrt(x) = 1/(2*sqrt(x)) reads y = sqrt(x)
+            if expr.is_Pow and expr.exp.is_Rational and not expr.exp.is_Integer:
+                out.setdefault(expr.base**-expr.exp, 1 / sym)
+        return out
 
     def _register_block(self, stmts: list[Any], top: bool) -> None:
         """Shape classes of every value; only top-level values may stand for a shape later."""
@@ -841,7 +861,7 @@ class Sweep:
         back = {d: leaf for leaf, d in dummies.items()}
         for leaf in leaves:
             var = dummies.get(leaf, leaf)
-            d = sp.diff(region, var)
+            d = derivative(region, var)
             if d == 0:
                 continue
             c = clean(g * d)
@@ -968,6 +988,18 @@ def _backward_reads(stmts: list[Any]) -> set[str]:
                 out.add(s.loop.tape)
             out |= _backward_reads(s.body) - set(s.loop.taped)
     return out
+
+
+def derivative(expr: Any, var: Any) -> Any:
+    """``sympy.diff(expr, var)``, with the slopes of symbolic powers finite where they are:
+    ``d x**k/dx`` at k = 0 and ``d 0**y/dy`` (see ``elementwise.power_functions``)."""
+    if not any(p.is_Pow and not p.exp.is_Number for p in sp.preorder_traversal(expr)):
+        return sp.diff(expr, var)
+    power = ew.power_functions(sp)[0]
+    wrapped = expr.replace(lambda e: e.is_Pow and not e.exp.is_Number,
+                           lambda e: power(*e.args))
+    return sp.diff(wrapped, var).replace(lambda e: isinstance(e, power),
+                                         lambda e: e.args[0]**e.args[1])
 
 
 def clean(expr: Any) -> Any:

@@ -151,8 +151,9 @@ def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt],
     for i, (s, expr) in enumerate(zip(stmts, reduced, strict=True)):
         if i == len(forward) and seeds_used:
             lines.append(f"{INDENT}{seed_stmt}")
-        if s.comment:
-            lines.extend(f"{INDENT}# {c.strip()}" for c in s.comment if c.strip())
+        for c in dict.fromkeys(c.strip() for c in s.comment if c.strip()):
+            if f"{INDENT}# {c}" not in lines[-3:]:  # two values of one source line
+                lines.append(f"{INDENT}# {c}")
         for t, texpr in placed.get(i, []):
             lines.append(f"{INDENT}{t} = {printer.statement(texpr)}")
         lines.append(f"{INDENT}{s.target} = {printer.statement(expr)}")

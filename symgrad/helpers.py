@@ -193,3 +193,20 @@ def _zero_at(g, index):
     out = np.array(g, dtype=float, copy=True)
     out[index] = 0
     return out
+
+
+def _pow_slope(b, e):
+    """d(b**e)/db = e*b**(e - 1), and 0 where e == 0: b**0 is 1 for every b (torch's rule).
+    (b**(e - 1) is never taken at e == 0, where 0.0**-1 is inf, or raises for a float.)"""
+    return e * b ** (e - (e != 0))
+
+
+def _pow_log_slope(power, b):
+    """d(b**e)/de = b**e*log(b) for ``power`` = b**e, and 0 where b == 0 and b**e is
+    finite: 0.0**e is 0 for every e > 0 (torch's rule)."""
+    return power * np.log(np.where(b == 0, 1, b))
+
+
+def _nonzero_or_1(a):
+    """``a`` with its zeros replaced by 1: a divisor whose zeros meet a zero numerator."""
+    return np.where(a == 0, 1, a)

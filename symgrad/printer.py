@@ -89,8 +89,6 @@ class NumpyPrinter(StrPrinter):
             return f"np.sqrt({self._print(base)})"
         if exp == -sp.S.Half:
             return f"1/np.sqrt({self._print(base)})"
-        if exp == sp.Rational(1, 3):
-            return f"np.cbrt({self._print(base)})"
         return super()._print_Pow(expr, rational)
 
     def _print_Float(self, expr: Any) -> str:

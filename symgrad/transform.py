@@ -9,10 +9,14 @@ from symgrad.codegen import Generated
 
 def transform(fn: Any, wrt: list[str]) -> tuple[Generated, Any]:
     """Differentiate ``fn`` with respect to ``wrt``: the module text and the SymPy adjoint."""
+    from sympy.core.parameters import distribute
+
     from symgrad.adjoint import build
     from symgrad.codegen import generate
     from symgrad.frontend.lower import lower
     from symgrad.frontend.parse import parse_function
 
-    adjoint = build(lower(parse_function(fn)), wrt)
-    return generate(adjoint), adjoint
+    # 0.8*(x + y) stays a product, as written: SymPy would make it 0.8*x + 0.8*y
+    with distribute(False):
+        adjoint = build(lower(parse_function(fn)), wrt)
+        return generate(adjoint), adjoint

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symgrad.frontend import desugar
+from symgrad.frontend import desugar, exact
 from symgrad.frontend.aliasing import SharedMemory, sources_of
 from symgrad.frontend.ir import (
     Assign,
@@ -305,7 +305,9 @@ class Lowerer:
                 names.append(v.name)
                 continue
             base = self.return_base if len(values) == 1 else f"{self.return_base}{i}"
-            names.append(self.emit(base, v, node))
+            item = node.value.elts[i] if isinstance(node.value, (ast.Tuple, ast.List)) and \
+                len(node.value.elts) == len(values) else node.value
+            names.append(self.emit(base, _as_python_typed(v, item), node))
         self.returns = names
         self.returned = self.done = True
 
@@ -336,9 +338,7 @@ class Lowerer:
             if value is None:
                 raise self.p.error(value_node, "None cannot be assigned here",
                                    "symgrad differentiates numbers and arrays")
-            if isinstance(value_node, ast.Constant) and isinstance(value_node.value, float) \
-                    and isinstance(value, sp.Integer):
-                value = sp.Float(value_node.value)  # s = 0.0 stays a float, not the int 0
+            value = _as_python_typed(value, value_node)  # s = 0.0 stays a float
             name = self.emit(target.id, value, node)
             if fresh:  # x * 1.0 is a new array even where SymPy's value is x itself
                 self.defs[name] = None
@@ -1183,12 +1183,36 @@ class Lowerer:
             if v is None or isinstance(v, (tuple, list, dict, _LocalFunction)):
                 raise self.p.error(node, "arithmetic on a tuple, list or None is not supported",
                                    "wrap the values in np.stack([...]) to compute with them")
-        value = self._binop(op, a, b, node)
-        operands = [v for v in (a, b) if isinstance(v, sp.Basic) and v.free_symbols]
-        if isinstance(value, sp.Basic) and not value.free_symbols and operands:
-            # x - x is 0 to SymPy, but an array of zeros shaped like x to numpy
-            return st.ConstantLike(value, *operands)
-        return value
+        if type(op) not in _BITWISE:  # True/False constants count as 1/0 in arithmetic
+            a, b = (sp.Integer(int(bool(v))) if v in (sp.true, sp.false) else v for v in (a, b))
+        if type(op) in _OPERATOR_TEXT and isinstance(a, sp.Basic) and isinstance(b, sp.Basic):
+            return self.arithmetic(op, a, b, node)
+        return self._binop(op, a, b, node)
+
+    def arithmetic(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
+        """``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a ** b`` as numpy computes them.
+
+        SymPy's value where it is numpy's (``exact.combine``); where it is not
+        (``np.sqrt(x)**2`` is x to SymPy, ``y + x - x`` is y), the compound operands get names
+        of their own first, which SymPy cannot see through; what is left (``x - x``,
+        ``0 * x``, ``x ** 0``) is kept as written: numpy's shape, dtype and NaNs stay.
+        """
+        value = _combine_operator(op, a, b)
+        if value is None:
+            a, b = self.named(a, node), self.named(b, node)
+            value = _combine_operator(op, a, b)
+        if value is None:
+            return st.AsWritten(static(_OPERATOR_TEXT[type(op)]), a, b)
+        return value if a.free_symbols or b.free_symbols else _python_number(value)
+
+    def named(self, value: Any, node: ast.AST) -> Any:
+        """A compound operand as a value of its own (a symbol), so SymPy cannot simplify it
+        together with what it is combined with."""
+        if not isinstance(value, sp.Expr) or isinstance(value, sp.Symbol) or \
+                not value.free_symbols:
+            return value
+        name = _part_name(value, self.name_hint or self.return_base)
+        return sp.Symbol(self.emit(name, value, node), real=True)
 
     def _binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         bitwise = _BITWISE.get(type(op))
@@ -1201,8 +1225,6 @@ class Lowerer:
                 return (sp.true if value else sp.false) if isinstance(value, bool) \
                     else sp.Integer(value)
             return bitwise[1](a, b)
-        # True/False constants count as 1/0 in arithmetic, as in Python and numpy
-        a, b = (sp.Integer(int(bool(v))) if v in (sp.true, sp.false) else v for v in (a, b))
         if isinstance(op, ast.Add):
             return a + b
         if isinstance(op, ast.Sub):
@@ -1378,7 +1400,8 @@ class Lowerer:
             return self.full_call(node) if obj is np.full else self.arange_call(node)
         name = _ELEMENTWISE_BY_OBJECT.get(id(obj))
         if name is not None:
-            return self.elementwise_call(node, name)
+            return self.elementwise_call(
+                node, name, python=getattr(obj, "__module__", None) == "math")
         name = _STRUCTURAL_BY_OBJECT.get(id(obj))
         if name is not None:
             return self.structural_call(node, name, None)
@@ -1396,7 +1419,10 @@ class Lowerer:
         if obj is sum and len(node.args) == 1 and not node.keywords:
             items = self.expr(node.args[0])
             if isinstance(items, (tuple, list)):
-                return sp.Add(*items) if items else sp.Integer(0)
+                total = sp.Integer(0)
+                for item in items:  # Python adds left to right
+                    total = self.binop(ast.Add(), total, item, node)
+                return total
             return st.NpSum(items, static(0), static(False))  # Python sums over the first axis
         if obj in (max, min) and len(node.args) >= 2 and not node.keywords and \
                 not any(isinstance(a, ast.Starred) for a in node.args):
@@ -1411,8 +1437,7 @@ class Lowerer:
         if obj in (float, int) and len(node.args) == 1 and not node.keywords:
             value = self.expr(node.args[0])
             if isinstance(value, sp.Basic) and value.is_Number:
-                return sp.Float(float(value)) if obj is float and not value.is_Rational \
-                    else (sp.Integer(int(value)) if obj is int else value)
+                return sp.Float(float(value)) if obj is float else sp.Integer(int(value))
             if obj is float:
                 return value
             if not isinstance(value, sp.Basic):
@@ -1509,7 +1534,9 @@ class Lowerer:
             raise self.p.error(node, "starred arguments are not supported")
         return self.expr(node)
 
-    def elementwise_call(self, node: ast.Call, name: str, first: Any = None) -> Any:
+    def elementwise_call(self, node: ast.Call, name: str, first: Any = None,
+                         python: bool = False) -> Any:
+        """A numpy (or, ``python``, a math module) function applied elementwise."""
         n = ew.arity(name)
         bound = self.call_args(node, ["a", "b", "c"][:n], first)
         if len(bound) != n:
@@ -1518,7 +1545,17 @@ class Lowerer:
         if name == "clip":
             args = [a if a is not None else (sp.oo if i == 2 else -sp.oo)
                     for i, a in enumerate(args)]
-        return ew.sympy_form(name, *args)
+        if name in _UFUNC_OPERATORS and all(isinstance(a, sp.Basic) for a in args):
+            return self.binop(_UFUNC_OPERATORS[name](), *args, node)  # np.subtract(x, x)
+        value = _checked_form(name, args)
+        if value is None:  # np.exp(np.log(x)): the inner call as a value of its own
+            args = [self.named(a, node) for a in args]
+            value = _checked_form(name, args)
+        if value is None:  # np.maximum(x, x) is x: of names, SymPy's value is numpy's
+            value = ew.sympy_form(name, *args)
+        if python and isinstance(value, sp.Basic) and value.is_number:
+            value = sp.Float(float(value))  # math.sqrt(2 / math.pi) is a Python float
+        return value
 
     def norm_call(self, node: ast.Call) -> Any:
         """np.linalg.norm for the 2-norm of vectors and the Frobenius norm of matrices."""
@@ -1805,6 +1842,68 @@ def _logical(conjunction: bool, values: list[Any]) -> Any:
     if len(rest) == 1:
         return rest[0]
     return (masks.LogicalAnd if conjunction else masks.LogicalOr)(*rest)
+
+
+_OPERATOR_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UFUNC_OPERATORS = {"add": ast.Add, "subtract": ast.Sub, "multiply": ast.Mult,
+                    "divide": ast.Div, "power": ast.Pow}
+
+
+def _combine_operator(op: ast.operator, a: Any, b: Any) -> Any:
+    """SymPy's value of ``a <op> b``, or None where it is not numpy's (see ``exact``)."""
+    if isinstance(op, ast.Add):
+        return exact.combine(sp.Add, a, b)
+    if isinstance(op, ast.Sub):
+        minus_b = exact.combine(sp.Mul, sp.S.NegativeOne, b)
+        return None if minus_b is None else exact.combine(sp.Add, a, minus_b)
+    if isinstance(op, ast.Mult):
+        return exact.combine(sp.Mul, a, b)
+    if isinstance(op, ast.Div):
+        inverse = exact.combine(sp.Pow, b, sp.S.NegativeOne)
+        return None if inverse is None else exact.combine(sp.Mul, a, inverse)
+    return exact.combine(sp.Pow, a, b)
+
+
+def _checked_form(name: str, args: list[Any]) -> Any:
+    """``ew.sympy_form(name, *args)``, or None where SymPy's evaluation is not numpy's."""
+    with sp.evaluate(False):
+        raw = ew.sympy_form(name, *args)
+    return exact.rebuild(raw)
+
+
+def _python_number(value: Any) -> Any:
+    """A constant Python computes (``2 ** 0.5``) as a Python float, not ``np.sqrt(2)``:
+    a numpy scalar would turn a float32 result into float64."""
+    if isinstance(value, sp.Basic) and value.is_number and not value.is_Rational and \
+            any(isinstance(n, sp.Function) or n.is_Pow for n in sp.preorder_traversal(value)):
+        try:
+            return sp.Float(float(value))
+        except TypeError:  # complex: numpy has its own say
+            return value
+    return value
+
+
+def _as_python_typed(value: Any, node: ast.AST) -> Any:
+    """A whole number that Python computes as a float (``3.0``, ``6 / 2``, ``2 * 1.5``) stays
+    a float: SymPy's Integer would print as an int."""
+    if isinstance(value, sp.Integer) and any(
+            isinstance(n, ast.Constant) and type(n.value) is float or
+            isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) for n in ast.walk(node)):
+        return sp.Float(int(value))
+    return value
+
+
+def _part_name(value: Any, hint: str | None) -> str:
+    """A name for an operand that becomes a value of its own: ``sqrt_x`` for np.sqrt(x)."""
+    head = "sqrt" if value.is_Pow and value.exp == sp.S.Half else \
+        type(value).__name__.lower() if isinstance(value, sp.Function) else None
+    inner = value.args[0] if head else None
+    if head and isinstance(inner, sp.Symbol) and not isinstance(value, st.Structural):
+        return f"{_NUMPY_NAMES.get(head, head)}_{inner.name}"
+    return f"{hint or 'value'}_part"
+
+
+_NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}
 
 
 def _ints(a: Any, b: Any) -> bool:

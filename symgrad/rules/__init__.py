@@ -98,7 +98,7 @@ def _vjp_source_and_reads(op: str, static: dict[str, Any]) -> tuple[str, tuple]:
     """The vjp's source, and for each input the argument names its gradient expression reads."""
     import sympy as sp
 
-    from symgrad.adjoint import clean
+    from symgrad.adjoint import clean, derivative
     from symgrad.printer import NumpyPrinter
     from symgrad.rules import elementwise as ew
     from symgrad.rules import structural as st
@@ -113,7 +113,7 @@ def _vjp_source_and_reads(op: str, static: dict[str, Any]) -> tuple[str, tuple]:
             if i in NON_DIFFERENTIABLE_ARGS.get(op, ()):
                 grads.append(None)
                 continue
-            d = ew.as_numbers(clean(g * sp.diff(expr, x)))
+            d = ew.as_numbers(clean(g * derivative(expr, x)))
             grads.append(d.xreplace({expr: out}) if expr.args else d)
     elif op in STRUCTURAL_NAMES:
         xs, node = _structural_node(op, static, st)

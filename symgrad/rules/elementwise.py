@@ -28,7 +28,8 @@ _FORMS: dict[str, tuple[int, Callable[..., Any]]] = {
     "log2": (1, lambda sp, a: sp.log(a) / sp.log(2)),
     "log10": (1, lambda sp, a: sp.log(a) / sp.log(10)),
     "sqrt": (1, lambda sp, a: sp.sqrt(a)),
-    "cbrt": (1, lambda sp, a: sp.cbrt(a)),
+    # not a**(1/3), which numpy makes nan for a < 0
+    "cbrt": (1, lambda sp, a: _cbrt_function(sp)(a)),
     "sin": (1, lambda sp, a: sp.sin(a)),
     "cos": (1, lambda sp, a: sp.cos(a)),
     "tan": (1, lambda sp, a: sp.tan(a)),
@@ -151,3 +152,61 @@ def _clip_functions(sp: Any) -> tuple:
 
     _CLIP = (Clip, ClipSlope, ClipBelow)
     return _CLIP
+
+
+_CBRT: list = []
+
+
+def _cbrt_function(sp: Any) -> Any:
+    """np.cbrt as a function of its own: real for a < 0, with the slope 1/(3*cbrt(a)**2)."""
+    if _CBRT:
+        return _CBRT[0]
+
+    class Cbrt(sp.Function):
+        @classmethod
+        def eval(cls, a: Any) -> Any:
+            if a.is_Number and a >= 0:
+                return sp.cbrt(a)
+            return None
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return 1 / (3 * self**2)
+
+        def _numpycode(self, printer: Any) -> str:
+            return f"np.cbrt({printer._print(self.args[0])})"
+
+    _CBRT.append(Cbrt)
+    return Cbrt
+
+
+_POWER: list = []
+
+
+def power_functions(sp: Any) -> tuple:
+    """``b**e`` with a symbolic exponent, for differentiation: (Power, its two slopes).
+
+    SymPy's slopes ``e*b**(e - 1)`` and ``b**e*log(b)`` are nan at b = 0 where the true
+    slopes are finite: ``x**k`` with k = 0 is 1 for every x (slope 0, and ``0.0**-1`` raises
+    for a Python float), and ``0.0**y`` is 0 for every y > 0 (slope 0). These print as helpers
+    that give torch's values there.
+    """
+    if _POWER:
+        return tuple(_POWER)
+
+    class Power(sp.Function):
+        def fdiff(self, argindex: int = 1) -> Any:
+            b, e = self.args
+            return PowSlope(b, e) if argindex == 1 else PowLogSlope(self, b)
+
+    class PowSlope(sp.Function):  # d(b**e)/db
+        def _numpycode(self, printer: Any) -> str:
+            printer.use_helper("_pow_slope")
+            return f"_pow_slope({', '.join(printer._print(a) for a in self.args)})"
+
+    class PowLogSlope(sp.Function):  # d(b**e)/de, args (b**e, b)
+        def _numpycode(self, printer: Any) -> str:
+            printer.use_helper("_pow_log_slope")
+            return f"_pow_log_slope({', '.join(printer._print(a) for a in self.args)})"
+
+    _POWER.extend([Power, PowSlope, PowLogSlope])
+    return tuple(_POWER)

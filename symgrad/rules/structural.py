@@ -224,7 +224,23 @@ class NpStd(NpVar):
     def vjp(self, g: Any) -> list[Any]:
         # expand g and std separately: g/std may cancel to a scalar that has lost its axes
         back = expand_reduced(g, self.axis, self.keepdims)
-        return [back / expand_reduced(self, self.axis, self.keepdims) * self.centred_over_n()]
+        # where std is 0 every deviation is 0 (one element, equal elements): slope 0, as
+        # torch has it, not 0/0
+        std = NonzeroOr1(expand_reduced(self, self.axis, self.keepdims))
+        return [back / std * self.centred_over_n()]
+
+
+class NonzeroOr1(Structural):
+    """A divisor with its zeros replaced by 1 (``_nonzero_or_1``)."""
+
+    n_diff = 0
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return arg_classes[0]
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_nonzero_or_1")
+        return f"_nonzero_or_1({_a(printer, self.args[0])})"
 
 
 REDUCTIONS = {
@@ -781,19 +797,27 @@ class Len(_Meta):
         return f"len({_a(printer, self.args[0])})"
 
 
-class ConstantLike(Structural):
-    """A constant broadcast to its operands' shape (``x - x``): args (value, *operands)."""
+class AsWritten(Structural):
+    """``a - b``, ``a * b``, ... exactly as the user wrote it, where SymPy's value is a
+    constant but numpy's is not (``x - x``: zeros shaped like x, nan where x is inf;
+    ``x ** 0``: ones shaped like x): args (Static(operator), a, b). Constant, so no gradient.
+    """
 
     n_diff = 0
 
     def shape_class(self, arg_classes: list[int], fresh: int) -> int:
         return join_classes(arg_classes[1:], fresh)
 
+    @property
+    def precedence(self) -> int:  # read by the printer's parenthesize
+        from sympy.printing.precedence import PRECEDENCE
+
+        op = sval(self.args[0])
+        return PRECEDENCE["Add" if op in "+-" else "Pow" if op == "**" else "Mul"]
+
     def _numpycode(self, printer: Any) -> str:
-        operands = self.args[1:]
-        shape = f"np.shape({_a(printer, operands[0])})" if len(operands) == 1 else \
-            f"np.broadcast({', '.join(_a(printer, o) for o in operands)}).shape"
-        return f"np.full({shape}, {_a(printer, self.args[0])})"
+        a, b = (_p(printer, v) for v in self.args[1:])
+        return f"{a} {sval(self.args[0])} {b}"
 
 
 class IsNone(_Meta):

@@ -1,0 +1,158 @@
+"""SymPy's automatic evaluation, accepted only where it is still what numpy computes.
+
+SymPy evaluates as it builds: ``sqrt(x)**2`` is ``x``, ``exp(log(x))`` is ``x``, ``x - x``
+is ``0``. For real scalars that is algebra; for numpy arrays it drops a domain (numpy's
+``np.sqrt(x)**2`` is nan where x < 0), a NaN or an inf (inf - inf is nan) and a broadcast
+(``y + x - x`` has the shape of both). The IR's expressions are built here, one operation
+at a time, and SymPy's result is kept only where it keeps
+
+- every symbol of the operands (no value, hence no shape and no NaN, is dropped);
+- every operation that restricts a domain: each function call and each fractional or
+  symbolic power of the operands, and the one being built;
+- the terms of a sum and the factors of a product apart where they would cancel
+  (``2*x - x``, ``x**2/x``): same-sign terms and powers may merge (``x + x`` is ``2*x``).
+
+Everything else SymPy does (ordering, flattening, folding numbers, ``x*x`` as ``x**2``)
+computes the same numbers up to rounding. Where ``combine`` or ``rebuild`` says no, the
+caller gives the operands names of their own, so SymPy cannot see through them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+import sympy as sp
+
+from symgrad.rules.structural import Static
+
+
+def combine(func: Any, *args: Any) -> Any:
+    """``func(*args)`` as SymPy evaluates it, or None where that is not numpy's value."""
+    value = func(*args)
+    return value if _keeps(func, args, value) else None
+
+
+def rebuild(expr: Any, mapping: dict[Any, Any] | None = None) -> Any:
+    """``expr`` with ``mapping`` substituted (``xreplace``), evaluated bottom-up through
+    ``combine``; None where an evaluation on the way is not numpy's value. Applied to an
+    expression built under ``sympy.evaluate(False)`` it evaluates it, checked."""
+    mapping = mapping or {}
+    keys = set(mapping)
+    memo: dict[Any, Any] = {}
+
+    def walk(e: Any) -> Any:
+        if e in mapping:
+            return mapping[e]
+        if not e.args or isinstance(e, Static) or keys and not (e.free_symbols & keys):
+            return e  # (with a mapping, what it does not reach is evaluated already)
+        if e in memo:
+            return memo[e]
+        args = []
+        for a in e.args:
+            new = walk(a)
+            if new is None:
+                return None
+            args.append(new)
+        out = combine(e.func, *args)
+        memo[e] = out
+        return out
+
+    return walk(expr)
+
+
+def _keeps(func: Any, args: tuple, value: Any) -> bool:
+    if not all(isinstance(a, sp.Basic) for a in args) or not isinstance(value, sp.Basic):
+        return True
+    symbols = set().union(*(a.free_symbols for a in args))
+    if not symbols:
+        return True  # numbers: constants fold
+    if not symbols <= value.free_symbols:
+        return False  # x - x, 0*x, x**0: numpy's shape, NaNs and infs are gone
+    need = Counter(_own(func, args))
+    for a in args:
+        need.update(dict(_operations(a)))
+    have = dict(_operations(value))
+    if any(have.get(k, 0) < n for k, n in need.items()):
+        return False  # sqrt(x)**2, exp(log(x)), sqrt(x**2): a domain is gone
+    if func is sp.Add:
+        return not _cancels(args, _terms)
+    if func is sp.Mul:
+        return not _cancels(args, _factors)
+    return True
+
+
+def _cancels(args: tuple, parts: Any) -> bool:
+    """Whether two operands have a like term (or factor) of opposite sign, which SymPy would
+    merge: ``2*x - x`` is x but inf - inf is nan; ``x**2/x`` is x but 0/0 is nan."""
+    seen: dict[Any, Any] = {}
+    for a in args:
+        for key, sign in parts(a):
+            if key in seen and (sign is None or seen[key] is None or seen[key] != sign):
+                return True
+            seen[key] = sign
+    return False
+
+
+def _terms(expr: Any) -> Any:
+    for t in sp.Add.make_args(expr):
+        coeff, rest = t.as_coeff_Mul()
+        yield rest, _sign(coeff)
+
+
+def _factors(expr: Any) -> Any:
+    for f in sp.Mul.make_args(expr):
+        if f.is_Number:
+            continue  # numbers fold
+        base, exp = f.as_base_exp() if f.is_Pow else (f, sp.S.One)
+        yield base, exp if not exp.is_Number else _sign(exp)
+
+
+def _sign(number: Any) -> Any:
+    if number.is_extended_positive:
+        return 1
+    if number.is_extended_negative:
+        return -1
+    return None  # zero or nan: anything merged with it changes
+
+
+def _own(func: Any, args: tuple) -> list[Any]:
+    """The domain-restricting operation ``func(*args)`` performs itself."""
+    if func is sp.Pow:
+        key = _power_key(args[1])
+        return [] if key is None or not args[0].free_symbols and not args[1].free_symbols \
+            else [key]
+    if func in (sp.Add, sp.Mul) or not any(getattr(a, "free_symbols", None) for a in args):
+        return []
+    if isinstance(func, type) and issubclass(func, (sp.Function, sp.Piecewise)) or \
+            func in (sp.Max, sp.Min):
+        return [func.__name__]
+    return []
+
+
+def _power_key(exp: Any) -> Any:
+    if exp.is_Integer:
+        return None
+    if exp.is_Number:
+        return ("pow", abs(exp))  # x**(-1/2) is 1/sqrt(x): the same domain as sqrt(x)
+    return ("pow", -exp if exp.could_extract_minus_sign() else exp)
+
+
+@lru_cache(maxsize=8192)
+def _operations(expr: Any) -> tuple[tuple[Any, int], ...]:
+    """The domain-restricting operations in ``expr`` that depend on a value, counted."""
+    found: Counter = Counter()
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Static) or not getattr(e, "free_symbols", None):
+            continue  # numbers fold
+        if e.is_Pow:
+            key = _power_key(e.exp)
+            if key is not None:
+                found[key] += 1
+        elif isinstance(e, (sp.Function, sp.Piecewise, sp.Max, sp.Min)):
+            found[type(e).__name__] += 1
+        stack.extend(e.args)
+    return tuple(found.items())
