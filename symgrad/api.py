@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import inspect
 import linecache
+import types
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import numpy as np
@@ -14,7 +16,18 @@ from symgrad import live
 from symgrad.errors import SymgradError
 from symgrad.export import describe_call
 
-_TRANSFORMS: dict[tuple, Any] = {}  # (code, wrt) -> compiled namespace and Generated
+
+@dataclass
+class _Module:
+    """A generated module, shared by every function with the same content (see ``_module``)."""
+
+    generated: Any  # codegen.Generated, or cache.CachedGenerated from the disk cache
+    code: types.CodeType  # the module text, compiled
+    adjoint: Any  # the SymPy-level result; None when the module came from the disk cache
+    keep: list = field(default_factory=list)  # values keyed by identity: kept alive
+
+
+_TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
 
 
 class GradFunction:
@@ -30,19 +43,15 @@ class GradFunction:
         names = [a.arg for a in parsed.tree.args.args]
         self.params = names
         self.wrt = tuple(_normalise_wrt(wrt, names, parsed))
-        self._key = (fn.__code__, self.wrt, id(fn.__globals__), _closure_key(fn))
-        entry = _TRANSFORMS.get(self._key)
-        if entry is None:
-            entry = _compile(fn, list(self.wrt))
-            _TRANSFORMS[self._key] = entry
-        self._use(entry)
+        self._use(_module(fn, self.wrt))
         self._last_call: tuple | None = None  # argument shapes, for export's self-check
         self._signature = inspect.signature(fn)
         self._wrt_index = tuple(names.index(w) for w in self.wrt)
 
-    def _use(self, entry: tuple) -> None:
-        self._entry = entry
-        self._generated, namespace, _ = entry
+    def _use(self, module: _Module) -> None:
+        self._module = module
+        self._generated = module.generated
+        namespace = _exec(self.fn, module)  # its own: the live globals bound below are fn's
         self._filename = namespace["__symgrad_filename__"]
         self._primal = namespace[self._generated.primal_name]
         self._grad = namespace[self._generated.grad_name]
@@ -55,9 +64,7 @@ class GradFunction:
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
         if self._watched and live.stale(self._watched, self._namespace, self._constants):
-            entry = _compile(self.fn, list(self.wrt))
-            _TRANSFORMS[self._key] = entry
-            self._use(entry)
+            self._use(_module(self.fn, self.wrt))
 
     @property
     def source(self) -> str:
@@ -65,18 +72,18 @@ class GradFunction:
         return self._generated.source
 
     @property
+    def _entry(self) -> tuple[Any, dict[str, Any], Any]:
+        """(generated, namespace, adjoint); adjoint is None for a module from the disk cache."""
+        return self._generated, self._namespace, self._module.adjoint
+
+    @property
     def _adjoint(self) -> Any:
         """The SymPy-level result; computed now if the module came from the disk cache."""
-        generated, namespace, adjoint = self._entry
-        if adjoint is None:
+        if self._module.adjoint is None:
             from symgrad.transform import transform
 
-            adjoint = transform(self.fn, list(self.wrt))[1]
-            self._entry = (generated, namespace, adjoint)
-            for key, entry in list(_TRANSFORMS.items()):
-                if entry[0] is generated:
-                    _TRANSFORMS[key] = self._entry
-        return adjoint
+            self._module.adjoint = transform(self.fn, list(self.wrt))[1]
+        return self._module.adjoint
 
     def export(self, path: Any, example_args: Any = None) -> Any:
         """Write a standalone module (numpy its only import) with a ``python path`` self-check."""
@@ -85,7 +92,7 @@ class GradFunction:
         self._fresh()
         if any(isinstance(w.seen, np.ndarray) for w in self._watched):
             # the module text holds global arrays as they were: write them as they are now
-            self._use(_compile(self.fn, list(self.wrt)))
+            self._use(_module(self.fn, self.wrt))
         return export(self, path, example_args)
 
     def formula(self, *example_args: Any, shapes: dict | None = None) -> Any:
@@ -190,42 +197,63 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
     return out
 
 
-def _closure_key(fn: Callable) -> tuple:
-    cells = fn.__closure__ or ()
-    out = []
-    for c in cells:
-        try:
-            out.append(id(c.cell_contents))
-        except ValueError:
-            out.append(None)
-    return tuple(out)
+def _module(fn: Callable, wrt: Sequence[str]) -> _Module:
+    """The module for ``fn``: from memory, from the disk cache, or generated now.
 
-
-def _compile(fn: Callable, wrt: list[str]) -> tuple[Any, dict, Any]:
-    """Generate (or load from the disk cache) and exec the module; adjoint is None on a hit."""
+    The key describes the function by content (its source, and every value it reads, arrays
+    by value), never by ``id()``: ids are reused once an object is garbage collected, so a
+    closure made later could get an earlier closure's module. A value with no content
+    description is keyed by identity, and the module keeps it alive.
+    """
     from symgrad import cache
 
-    key = cache.cache_key(fn, wrt)
-    generated = cache.load(key)
+    keep: list = []
+    key = cache.cache_key(fn, wrt, keep)
+    module = _TRANSFORMS.get(key) if key is not None else None
+    if module is None:
+        module = _compile(fn, list(wrt), None if keep else key)
+        module.keep = keep
+        if key is not None:
+            _TRANSFORMS[key] = module
+    return module
+
+
+def _compile(fn: Callable, wrt: list[str], disk_key: str | None) -> _Module:
+    """Load the module from the disk cache, or generate it (and store it there)."""
+    from symgrad import cache
+
+    generated = cache.load(disk_key)
     if generated is not None:
         try:  # a disk-cache hit: SymPy is never imported
-            return generated, _exec(fn, generated), None
+            module = _Module(generated, _code(fn, generated), None)
+            _exec(fn, module)
+            return module
         except Exception:  # an entry that does not run is as good as corrupt: regenerate
             pass
     from symgrad.transform import transform
 
     generated, adjoint = transform(fn, wrt)
-    namespace = _exec(fn, generated)
-    cache.store(key, generated)
-    return generated, namespace, adjoint
+    module = _Module(generated, _code(fn, generated), adjoint)
+    _exec(fn, module)
+    cache.store(disk_key, generated)
+    return module
 
 
-def _exec(fn: Callable, generated: Any) -> dict[str, Any]:
-    filename = f"<symgrad:{fn.__module__}.{fn.__qualname__}>"
+def _filename(fn: Callable) -> str:
+    return f"<symgrad:{fn.__module__}.{fn.__qualname__}>"
+
+
+def _code(fn: Callable, generated: Any) -> types.CodeType:
+    return compile(generated.source, _filename(fn), "exec")
+
+
+def _exec(fn: Callable, module: _Module) -> dict[str, Any]:
+    """A fresh namespace running the module (each function binds its own live globals)."""
+    generated, filename = module.generated, _filename(fn)
     linecache.cache[filename] = (len(generated.source), None,
                                  generated.source.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": f"symgrad_generated.{fn.__name__}"}
-    exec(compile(generated.source, filename, "exec"), namespace)
+    exec(module.code, namespace)
     for name in (generated.primal_name, generated.grad_name, generated.value_and_grad_name):
         if not callable(namespace.get(name)):
             raise RuntimeError(f"generated module defines no {name}")
