@@ -111,11 +111,18 @@ class GradFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self._fresh()
-        self._last_call = describe_call(args, kwargs)
+        args = self._arguments(args, kwargs)
+        self._last_call = describe_call(args, {})
         try:
-            return self._primal(*args, **kwargs)
+            return self._primal(*args)
         except (ValueError, IndexError) as exc:
-            _reraise(self, exc, args, kwargs)
+            _reraise(self, exc, args, {})
+
+    def _arguments(self, args: tuple, kwargs: dict) -> tuple:
+        """Every argument by position, defaults the original function's own objects."""
+        if not kwargs and len(args) == len(self.params):  # the common call needs no binding
+            return args
+        return tuple(self._bind(args, kwargs).args)
 
     def _bind(self, args: tuple, kwargs: dict) -> inspect.BoundArguments:
         try:
@@ -128,8 +135,7 @@ class GradFunction:
     def value_and_grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> tuple[Any, Any]:
         """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``)."""
         self._fresh()
-        if kwargs or len(args) != len(self.params):  # the common call needs no binding
-            args = tuple(self._bind(args, kwargs).args)
+        args = self._arguments(args, kwargs)
         self._last_call = describe_call(args, {})
         seed_value = self._value_and_grad.__defaults__[-1] if seed is None else seed
         try:

@@ -87,8 +87,11 @@ def generate(adj: Adjoint) -> Generated:
         "",
     ]
     for name, value_ in fn.constants.items():
-        literal = re.sub(r"\b(nan|inf)\b", r"np.\1", repr(np.asarray(value_).tolist()))
-        header.append(f"{name} = np.array({literal})")
+        array = np.asarray(value_)
+        literal = re.sub(r"\b(nan|inf)\b", r"np.\1", repr(array.tolist()))
+        dtype = "" if np.array(array.tolist()).dtype == array.dtype else \
+            f", dtype=np.{array.dtype.name}"
+        header.append(f"{name} = np.array({literal}{dtype})")
     text = "\n".join(header) + "\n"
     for h in _helper_closure(printer.helpers):
         text += "\n" + inspect.getsource(getattr(helpers, h)) + "\n"

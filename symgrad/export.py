@@ -222,13 +222,13 @@ def _example_function(names: list[str], args: list[tuple[str, Any]]) -> str:
     if uses_rng:
         lines.append("    rng = np.random.default_rng(0)")
     for name, value in args:
-        exprs.append(f"    {name} = {_literal(name, value)}")
+        exprs.append(f"    {name} = {literal(name, value)}")
     lines.extend(exprs)
     lines.append(f"    return [{', '.join(n for n, _ in args)}]")
     return "\n".join(lines) + "\n"
 
 
-def _literal(name: str, value: Any) -> str:
+def literal(name: str, value: Any) -> str:
     """Python source that rebuilds ``value`` using numpy only."""
     if isinstance(value, _Shaped):
         # values in (0.1, 0.9): inside the domain of log, sqrt, 1/x, arcsin, arctanh, ...
@@ -241,14 +241,16 @@ def _literal(name: str, value: Any) -> str:
         raise SymgradError(
             f"the last call passed {name!r} as a {value.type_name}, which the exported "
             "self-check cannot rebuild", hint="pass example_args= with numpy arrays and numbers")
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, (bool, str, bytes)) or value is None:
         return repr(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if isinstance(value, float) and not math.isfinite(value):
             return f"float({str(value)!r})"
         return repr(value)
-    if isinstance(value, np.generic):
-        return f"np.{value.dtype.name}({_literal(name, value.item())})"
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        # str: the shortest digits of the scalar's own precision (float32's 0.001)
+        text = str(value) if np.isfinite(value) else literal(name, value.item())
+        return f"np.{value.dtype.name}({text})"
     if isinstance(value, (list, tuple)):
         try:
             if ast.literal_eval(repr(value)) == value:

@@ -108,3 +108,57 @@ def test_equal_closures_share_generated_code_but_not_their_live_arrays():
     np.testing.assert_allclose(ga.grad(x), [10.0, 20.0])
     np.testing.assert_allclose(gb.grad(x), [1.0, 2.0])
     assert ga(x) == 30.0 and gb(x) == 3.0
+
+
+# ------------------------------------------------- 16a: defaults bound by value
+
+BETA = 2.0
+W0 = np.array([1.0, -3.0], dtype=np.float32)
+EPS = np.float32(1e-3)
+
+
+def _with_defaults(x, beta=BETA, w=W0, eps=EPS, scale=(2.0,), mode="sum"):
+    return np.sum(x * beta * w * scale[0]) + eps
+
+
+def test_defaults_read_from_globals_are_bound_by_value():
+    G = symgrad.grad(_with_defaults, wrt="x")
+    x = np.array([0.5, 2.0])
+    assert G(x) == pytest.approx(_with_defaults(x))
+    np.testing.assert_allclose(G.grad(x), 2 * BETA * W0)
+    check_grads(G, x)
+    assert "beta=2.0" in G.source and "eps=np.float32(0.001)" in G.source
+    assert "w_default = np.array([1.0, -3.0], dtype=np.float32)" in G.source
+
+
+def test_a_default_from_an_enclosing_scope_and_the_exported_module_runs(tmp_path):
+    import importlib.util
+
+    def make(k):
+        def f(x, k=k):
+            return np.sum(np.sin(x) * k)
+        return f
+
+    G = symgrad.grad(make(3.0), wrt="x")
+    x = np.array([0.1, 0.7])
+    np.testing.assert_allclose(G.grad(x), 3.0 * np.cos(x))
+    path = tmp_path / "defaults_module.py"
+    G.export(path, (x,))
+    spec = importlib.util.spec_from_file_location("defaults_module", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    np.testing.assert_allclose(mod.f_grad(x), 3.0 * np.cos(x))
+    path2 = tmp_path / "defaults_module2.py"
+    symgrad.grad(_with_defaults, wrt="x").export(path2, (x,))
+    spec = importlib.util.spec_from_file_location("defaults_module2", path2)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod._with_defaults(x) == pytest.approx(_with_defaults(x))
+
+
+def test_a_default_that_cannot_be_written_is_refused_at_decoration():
+    def f(x, opts={"a": 1}):  # noqa: B006
+        return np.sum(x)
+
+    with pytest.raises(symgrad.SymgradError, match="default value of parameter 'opts'"):
+        symgrad.grad(f)
