@@ -33,7 +33,8 @@ _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
 class GradFunction:
     """A function with its generated gradient: call it, ``.grad`` it, read its ``.source``."""
 
-    def __init__(self, fn: Callable, wrt: str | int | Sequence[str | int] | None) -> None:
+    def __init__(self, fn: Callable, wrt: str | int | Sequence[str | int] | None,
+                 has_aux: bool = False) -> None:
         from symgrad.frontend.parse import parse_function
 
         functools.update_wrapper(self, fn)
@@ -43,7 +44,9 @@ class GradFunction:
         names = [a.arg for a in parsed.tree.args.args]
         self.params = names
         self.wrt = tuple(_normalise_wrt(wrt, names, parsed))
-        self._use(_module(fn, self.wrt))
+        self._wrt_named = wrt is not None  # an integer argument named in wrt is an error
+        self.has_aux = bool(has_aux)
+        self._use(_module(fn, self.wrt, self.has_aux))
         self._last_call: tuple | None = None  # argument shapes, for export's self-check
         self._signature = inspect.signature(fn)
         self._wrt_index = tuple(names.index(w) for w in self.wrt)
@@ -64,7 +67,7 @@ class GradFunction:
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
         if self._watched and live.stale(self._watched, self._namespace, self._constants):
-            self._use(_module(self.fn, self.wrt))
+            self._use(_module(self.fn, self.wrt, self.has_aux))
 
     @property
     def source(self) -> str:
@@ -82,7 +85,7 @@ class GradFunction:
         if self._module.adjoint is None:
             from symgrad.transform import transform
 
-            self._module.adjoint = transform(self.fn, list(self.wrt))[1]
+            self._module.adjoint = transform(self.fn, list(self.wrt), self.has_aux)[1]
         return self._module.adjoint
 
     def export(self, path: Any, example_args: Any = None) -> Any:
@@ -92,7 +95,7 @@ class GradFunction:
         self._fresh()
         if any(isinstance(w.seen, np.ndarray) for w in self._watched):
             # the module text holds global arrays as they were: write them as they are now
-            self._use(_module(self.fn, self.wrt))
+            self._use(_module(self.fn, self.wrt, self.has_aux))
         return export(self, path, example_args)
 
     def formula(self, *example_args: Any, shapes: dict | None = None) -> Any:
@@ -112,6 +115,7 @@ class GradFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self._fresh()
         args = self._arguments(args, kwargs)
+        self._check_values(args)
         self._last_call = describe_call(args, {})
         try:
             return self._primal(*args)
@@ -132,26 +136,73 @@ class GradFunction:
         bound.apply_defaults()
         return bound
 
+    def _check_values(self, args: tuple) -> None:
+        """Refuse the inputs symgrad would compute wrong (complex, np.matrix, masked, object)."""
+        for name, value in zip(self.params, args, strict=True):
+            if type(value) in (float, int) or \
+                    type(value) is np.ndarray and value.dtype.kind in "biuf":
+                continue  # the common case, quickly
+            _check_value(self.fn.__name__, name, value)
+
+    def _check_wrt(self, args: tuple) -> None:
+        """An integer has no gradient: refuse one named in ``wrt``, or when all are integer."""
+        integer = [_integer(args[i]) for i in self._wrt_index]
+        if not any(integer):
+            return
+        for i, is_int in zip(self._wrt_index, integer, strict=True):
+            if is_int and (self._wrt_named or all(integer)):
+                name, value = self.params[i], args[i]
+                what = f"{self.fn.__name__}: argument {name!r} is {_describe_integer(value)}"
+                if self._wrt_named:
+                    raise SymgradError(f"{what}, named in wrt=: integers have no gradient",
+                                       hint=f"pass {_as_float_hint(name, value)} to "
+                                       "differentiate it, or leave it out of wrt=")
+                raise SymgradError(f"{what}, and no differentiated argument is floating "
+                                   "point: integers have no gradient",
+                                   hint=f"pass {_as_float_hint(name, value)} (jax.grad, too, "
+                                   "refuses integer inputs)")
+
     def value_and_grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> tuple[Any, Any]:
-        """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``)."""
+        """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``).
+
+        With ``has_aux``: ``((value, aux), gradient)``, ``seed`` the cotangent of ``value``.
+        """
         self._fresh()
         args = self._arguments(args, kwargs)
+        self._check_values(args)
+        self._check_wrt(args)
         self._last_call = describe_call(args, {})
         seed_value = self._value_and_grad.__defaults__[-1] if seed is None else seed
+        if seed is None and isinstance(seed_value, tuple):
+            raise SymgradError(
+                f"{self.fn.__name__} returns {len(seed_value)} outputs: which one to "
+                "differentiate is ambiguous (their sum is seldom what is meant)",
+                hint="differentiate the first and get the others back as aux with "
+                "symgrad.grad(f, has_aux=True), or pass seed=(...) with one cotangent per "
+                "output")
         try:
             value, grads = self._value_and_grad(*args, seed_value)
         except (ValueError, IndexError) as exc:
             _reraise(self, exc, args, {})
+        out = value
+        if self.has_aux:
+            out, aux = value[0], value[1] if len(value) == 2 else value[1:]
         if seed is None:
-            _check_scalar(self.fn.__name__, value)
+            _check_scalar(self.fn.__name__, out)
         if len(self.wrt) == 1:
-            return value, _finish(grads, args[self._wrt_index[0]])
-        return value, tuple(_finish(g, args[i]) for g, i in zip(grads, self._wrt_index,
-                                                                   strict=True))
+            grads = _finish(grads, args[self._wrt_index[0]])
+        else:
+            grads = tuple(_finish(g, args[i]) for g, i in zip(grads, self._wrt_index,
+                                                               strict=True))
+        return ((out, aux), grads) if self.has_aux else (value, grads)
 
     def grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> Any:
-        """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order."""
-        return self.value_and_grad(*args, seed=seed, **kwargs)[1]
+        """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order.
+
+        With ``has_aux``: ``(gradient, aux)``.
+        """
+        value, grads = self.value_and_grad(*args, seed=seed, **kwargs)
+        return (grads, value[1]) if self.has_aux else grads
 
 
 _SCALAR_TYPES = {float, int, np.float64, np.float32, np.float16, np.int64}
@@ -168,6 +219,63 @@ def _check_scalar(name: str, value: Any) -> None:
                 "created only for scalar outputs",
                 hint="pass seed=<array shaped like the output> (PyTorch's backward(gradient))",
             )
+
+
+def _check_value(fn_name: str, label: str, value: Any) -> None:
+    """A SymgradError for an input symgrad would silently compute wrong."""
+    what, hint = None, None
+    if isinstance(value, np.matrix):
+        what = "an np.matrix, whose * is a matrix product (symgrad reads * as numpy's)"
+        hint = f"pass np.asarray({label}) (and write @ for a matrix product)"
+    elif isinstance(value, np.ma.MaskedArray):
+        what = "a masked array: its mask would be ignored"
+        hint = f"pass {label}.filled(fill_value) or np.asarray({label}), and apply the mask " \
+            "with np.where"
+    elif isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "c" or \
+            isinstance(value, complex):
+        what = "complex" + (f" (dtype {value.dtype})" if hasattr(value, "dtype") else "")
+        what += ": symgrad differentiates real-valued code"
+        hint = f"pass the real and imaginary parts as two float arguments ({label}.real, " \
+            f"{label}.imag)"
+    elif isinstance(value, np.ndarray) and value.dtype.kind == "O":
+        what = "an array of Python objects (dtype object)"
+        hint = f"pass {label}.astype(float)"
+    elif isinstance(value, (tuple, list)):
+        for i, v in enumerate(value):
+            _check_value(fn_name, f"{label}[{i}]", v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_value(fn_name, f"{label}[{k!r}]", v)
+    if what is not None:
+        raise SymgradError(f"{fn_name}: argument {label!r} is {what}", hint=hint)
+
+
+def _integer(value: Any) -> bool:
+    """Whether a value is an integer (or bool) number or array, or a container of them."""
+    if isinstance(value, (bool, int, np.integer, np.bool_)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biu"
+    if isinstance(value, (tuple, list)) and value:
+        return all(_integer(v) for v in value)
+    return False
+
+
+def _describe_integer(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an integer array (dtype {value.dtype})" if value.dtype.kind != "b" else \
+            "a bool array"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of integers"
+    return f"the {type(value).__name__} {value!r}"
+
+
+def _as_float_hint(name: str, value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"{name}.astype(float)"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return f"{float(value)!r} (a float)"
+    return "floats"
 
 
 def _finish(g: Any, arg: Any) -> Any:
@@ -203,7 +311,7 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
     return out
 
 
-def _module(fn: Callable, wrt: Sequence[str]) -> _Module:
+def _module(fn: Callable, wrt: Sequence[str], has_aux: bool) -> _Module:
     """The module for ``fn``: from memory, from the disk cache, or generated now.
 
     The key describes the function by content (its source, and every value it reads, arrays
@@ -214,17 +322,17 @@ def _module(fn: Callable, wrt: Sequence[str]) -> _Module:
     from symgrad import cache
 
     keep: list = []
-    key = cache.cache_key(fn, wrt, keep)
+    key = cache.cache_key(fn, wrt, keep, has_aux)
     module = _TRANSFORMS.get(key) if key is not None else None
     if module is None:
-        module = _compile(fn, list(wrt), None if keep else key)
+        module = _compile(fn, list(wrt), has_aux, None if keep else key)
         module.keep = keep
         if key is not None:
             _TRANSFORMS[key] = module
     return module
 
 
-def _compile(fn: Callable, wrt: list[str], disk_key: str | None) -> _Module:
+def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None) -> _Module:
     """Load the module from the disk cache, or generate it (and store it there)."""
     from symgrad import cache
 
@@ -238,7 +346,7 @@ def _compile(fn: Callable, wrt: list[str], disk_key: str | None) -> _Module:
             pass
     from symgrad.transform import transform
 
-    generated, adjoint = transform(fn, wrt)
+    generated, adjoint = transform(fn, wrt, has_aux)
     module = _Module(generated, _code(fn, generated), adjoint)
     _exec(fn, module)
     cache.store(disk_key, generated)
@@ -336,12 +444,16 @@ def _runtime_error(g: GradFunction, exc: BaseException, args: tuple,
     )
 
 
-def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | None = None) -> Any:
+def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | None = None,
+         has_aux: bool = False) -> Any:
     """Differentiate a numpy function by transforming its source.
 
     Use as ``@grad``, ``@grad(wrt="w")`` or ``grad(f, wrt=("a", "b"))``. ``wrt`` takes
-    parameter names or positions; by default every parameter.
+    parameter names or positions; by default every parameter (integer arguments then get
+    ``None``). ``has_aux=True``: ``f`` returns ``(value, aux)`` (or ``(value, aux1, aux2,
+    ...)``); only ``value`` is differentiated, and ``.grad`` returns ``(grads, aux)``,
+    ``.value_and_grad`` returns ``((value, aux), grads)``, as in JAX.
     """
     if fn is None:
-        return lambda f: GradFunction(f, wrt)
-    return GradFunction(fn, wrt)
+        return lambda f: GradFunction(f, wrt, has_aux)
+    return GradFunction(fn, wrt, has_aux)

@@ -198,7 +198,8 @@ def _name_fingerprints(fn: Any, depth: int, keep: list | None = None) -> list[st
     return parts
 
 
-def cache_key(fn: Any, wrt: list[str] | tuple[str, ...], keep: list | None = None) -> str | None:
+def cache_key(fn: Any, wrt: list[str] | tuple[str, ...], keep: list | None = None,
+              has_aux: bool = False) -> str | None:
     """The hex key for ``fn`` differentiated by ``wrt``; None when ``fn`` is not cachable.
 
     Values are keyed by content, never by ``id()`` (ids are reused after garbage
@@ -215,7 +216,7 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...], keep: list | None = Non
             f"file {filename}:{firstlineno}",
             f"name {fn.__module__}.{fn.__qualname__}",
             "source " + "".join(lines),
-            "wrt " + ",".join(wrt),
+            "wrt " + ",".join(wrt) + (" has_aux" if has_aux else ""),
             "defaults " + _fingerprint(fn.__defaults__ or (), 0, keep),
         ]
         # everything the generated code may have baked in, however it is reached (helpers

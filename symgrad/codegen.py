@@ -56,7 +56,8 @@ def generate(adj: Adjoint) -> Generated:
     backward_needed = _needed(adj.backward, forward, extra=set()) if fn.straight_line else []
 
     wrt = ", ".join(adj.wrt)
-    out_doc = "outputs" if len(returns) > 1 else "output"
+    out_doc = "outputs" if len(adj.seeds) > 1 else \
+        "first output (the others are aux)" if len(returns) > 1 else "output"
     docs = [f"The primal {fn.name}, as symgrad understood it.",
             f"Gradient of {fn.name} with respect to {wrt}; `{seed_param}` is the "
             f"cotangent of the {out_doc}.",

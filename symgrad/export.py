@@ -130,6 +130,7 @@ def module_text(g: Any, example_args: Any = None) -> str:
         parts.append("")
     parts.append(_SELF_CHECK.format(
         primal=gen.primal_name, grad=gen.grad_name, seed=gen.seed_param,
+        first="[0]" if getattr(g, "has_aux", False) else "",  # aux outputs: not differentiated
         wrt=tuple(names.index(w) for w in g.wrt), names=tuple(g.wrt),
         nparams=len(names),
     ).rstrip("\n"))
@@ -286,13 +287,13 @@ def _self_check(args, eps=1e-6, rtol=1e-5, atol=1e-8, max_points=100):
     """
     args = [np.asarray(a, dtype=np.float64) if _is_real(a) else a for a in args]
     rng = np.random.default_rng(1)
-    outputs = {primal}(*args)
+    outputs = {primal}(*args){first}
     multiple = isinstance(outputs, tuple)
     outs = outputs if multiple else (outputs,)
     seeds = tuple(1.0 if np.ndim(o) == 0 else rng.standard_normal(np.shape(o)) for o in outs)
 
     def contracted(values):
-        result = {primal}(*values)
+        result = {primal}(*values){first}
         results = result if multiple else (result,)
         return sum(float(np.sum(s * np.asarray(r, dtype=np.float64)))
                    for s, r in zip(seeds, results))

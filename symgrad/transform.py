@@ -7,12 +7,14 @@ from typing import Any
 from symgrad.codegen import Generated
 
 
-def transform(fn: Any, wrt: list[str]) -> tuple[Generated, Any]:
-    """Differentiate ``fn`` with respect to ``wrt``: the module text and the SymPy adjoint."""
+def transform(fn: Any, wrt: list[str], has_aux: bool = False) -> tuple[Generated, Any]:
+    """Differentiate ``fn`` with respect to ``wrt``: the module text and the SymPy adjoint.
+
+    ``has_aux``: ``fn`` returns ``(value, aux...)`` and only ``value`` is differentiated."""
     from symgrad.adjoint import build
     from symgrad.codegen import generate
     from symgrad.frontend.lower import lower
     from symgrad.frontend.parse import parse_function
 
-    adjoint = build(lower(parse_function(fn)), wrt)
+    adjoint = build(lower(parse_function(fn)), wrt, has_aux)
     return generate(adjoint), adjoint

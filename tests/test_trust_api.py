@@ -4,6 +4,7 @@ boundary (returned values, module reuse, wrappers, inputs, tuple outputs, defaul
 from __future__ import annotations
 
 import gc
+import re
 import types
 
 import numpy as np
@@ -162,3 +163,170 @@ def test_a_default_that_cannot_be_written_is_refused_at_decoration():
 
     with pytest.raises(symgrad.SymgradError, match="default value of parameter 'opts'"):
         symgrad.grad(f)
+
+
+# ------------------------------------------------- 12: inputs symgrad would compute wrong
+
+
+def _sum_sq(x):
+    return np.sum(x * x)
+
+
+@pytest.mark.parametrize("value, says, hint", [
+    (np.array([1 + 1j, 2.0]), "complex", r"x\.real, x\.imag"),
+    (np.matrix([[1.0, 2.0], [3.0, 4.0]]), "np.matrix", r"np\.asarray\(x\)"),
+    (np.ma.array([1.0, 2.0], mask=[0, 1]), "masked array", r"x\.filled"),
+    (np.array([1.0, 2.0], dtype=object), "dtype object", r"x\.astype\(float\)"),
+    (1 + 2j, "complex", r"x\.real"),
+])
+def test_inputs_computed_wrong_are_refused_naming_the_argument(value, says, hint):
+    G = symgrad.grad(_sum_sq)
+    for call in (G, G.grad, G.value_and_grad):
+        with pytest.raises(symgrad.SymgradError, match=f"argument 'x' is .*{says}") as info:
+            call(value)
+        assert re.search(hint, str(info.value)), str(info.value)
+        assert info.traceback[-1].name in ("_check_value",)  # at the API, not deep inside
+
+
+def test_a_refused_input_inside_a_tuple_argument_is_named_by_its_position():
+    def f(x, pair):
+        return np.sum(x * 2.0)
+
+    with pytest.raises(symgrad.SymgradError, match=r"argument 'pair\[1\]' is an np\.matrix"):
+        symgrad.grad(f, wrt="x").grad(np.ones(2), (np.ones(2), np.matrix([[1.0]])))
+
+
+def test_integer_and_bool_arguments_outside_wrt_are_still_fine():
+    def f(x, idx, mask):
+        return np.sum(np.where(mask, x[idx], 0.0))
+
+    G = symgrad.grad(f, wrt="x")
+    g = G.grad(np.array([1.0, 2.0, 3.0]), np.array([0, 2]), np.array([True, False]))
+    np.testing.assert_allclose(g, [1.0, 0.0, 0.0])
+
+
+# ------------------------------------------------- 13: a tuple output needs seed= or has_aux
+
+
+def _loss_and_metric(x):
+    return np.sum(x ** 2), np.sum(x)
+
+
+def test_a_tuple_output_without_seed_is_refused_with_a_hint():
+    G = symgrad.grad(_loss_and_metric)
+    with pytest.raises(symgrad.SymgradError, match="returns 2 outputs") as info:
+        G.grad(np.array([1.0, 2.0]))
+    assert "has_aux=True" in str(info.value) and "seed=" in str(info.value)
+    # an explicit seed still means what it says: <seed, outputs>
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(G.grad(x, seed=(1.0, 0.0)), 2 * x)
+    np.testing.assert_allclose(G.grad(x, seed=(1.0, 1.0)), 2 * x + 1)
+    check_grads(G, x, seed=(2.0, -1.0))
+
+
+def test_has_aux_differentiates_the_first_output_and_returns_the_rest():
+    G = symgrad.grad(_loss_and_metric, has_aux=True)
+    x = np.array([1.0, 2.0])
+    grads, aux = G.grad(x)
+    np.testing.assert_allclose(grads, 2 * x)
+    assert aux == 3.0
+    (value, aux), grads = G.value_and_grad(x)
+    assert value == 5.0 and aux == 3.0
+    np.testing.assert_allclose(grads, 2 * x)
+    np.testing.assert_allclose(G.grad(x, seed=3.0)[0], 6 * x)
+    assert G(x) == _loss_and_metric(x)
+    assert "seed=1.0" in G.source
+
+
+def test_has_aux_with_several_aux_outputs_and_an_aux_that_has_no_finite_gradient():
+    def f(x, w):
+        h = np.tanh(x * w)
+        for _i in range(2):
+            h = h * w
+        return np.sum(h ** 2), np.sqrt(np.abs(x)), h  # sqrt'(0) = inf: must not leak in
+
+    G = symgrad.grad(f, wrt="w", has_aux=True)
+    x, w = np.array([0.0, 0.5, -1.0]), 0.7
+    (value, (s, h)), g = G.value_and_grad(x, w)
+    e_value, e_s, e_h = f(x, w)
+    assert value == pytest.approx(e_value)
+    np.testing.assert_allclose(s, e_s)
+    np.testing.assert_allclose(h, e_h)
+    eps = 1e-6
+    assert g == pytest.approx((f(x, w + eps)[0] - f(x, w - eps)[0]) / (2 * eps), rel=1e-6)
+    assert np.isfinite(G.grad(x, w)[0])
+
+
+def test_has_aux_torch_agrees():
+    torch = pytest.importorskip("torch")
+    G = symgrad.grad(_loss_and_metric, has_aux=True)
+    x = np.array([0.3, -1.2, 2.0])
+    t = torch.tensor(x, requires_grad=True)
+    loss, _ = torch.sum(t ** 2), torch.sum(t)
+    loss.backward()
+    np.testing.assert_allclose(G.grad(x)[0], t.grad.numpy())
+
+
+def test_has_aux_needs_a_tuple_output():
+    with pytest.raises(symgrad.SymgradError, match="has_aux=True, but _sum_sq does not return"):
+        symgrad.grad(_sum_sq, has_aux=True)
+
+
+def test_gradcheck_and_export_differentiate_only_the_first_output_with_has_aux(tmp_path):
+    import subprocess
+    import sys
+
+    G = symgrad.grad(_loss_and_metric, has_aux=True)
+    x = np.array([0.3, 0.9])
+    assert symgrad.gradcheck(G, x)
+    path = tmp_path / "aux_module.py"
+    G.export(path, (x,))
+    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+# ------------------------------------------------- 14: integers have no gradient
+
+
+def test_an_integer_array_as_the_only_differentiated_argument_is_refused():
+    def f(x):
+        return np.sum(x * 2.0)
+
+    G = symgrad.grad(f)
+    with pytest.raises(symgrad.SymgradError, match=r"argument 'x' is an integer array "
+                       r"\(dtype int64\)") as info:
+        G.grad(np.ones((2, 2), dtype=int))
+    assert "x.astype(float)" in str(info.value)
+    np.testing.assert_allclose(G.grad(np.ones((2, 2))), np.full((2, 2), 2.0))
+
+
+def test_an_integer_argument_named_in_wrt_is_refused():
+    def f(x, n):
+        return np.sum(x * n)
+
+    G = symgrad.grad(f, wrt=("x", "n"))
+    with pytest.raises(symgrad.SymgradError, match="argument 'n' is an integer array.*wrt="):
+        G.grad(np.ones(2), np.array([1, 2]))
+    with pytest.raises(symgrad.SymgradError, match=r"argument 'n' is the int 3.*\n.*3\.0"):
+        G.grad(np.ones(2), 3)
+
+
+def test_integers_left_in_the_default_wrt_get_none():
+    def f(x, n):
+        return np.sum(x * n)
+
+    gx, gn = symgrad.grad(f).grad(np.array([1.0, 2.0]), np.array([3, 4]))
+    np.testing.assert_allclose(gx, [3.0, 4.0])
+    assert gn is None
+
+
+def test_a_python_int_as_the_differentiated_scalar_is_refused_like_jax():
+    def f(x):
+        return x ** 2
+
+    G = symgrad.grad(f)
+    with pytest.raises(symgrad.SymgradError, match=r"argument 'x' is the int 2") as info:
+        G.grad(2)
+    assert "2.0 (a float)" in str(info.value)
+    assert G.grad(2.0) == 4.0
+    assert G(2) == 4  # the primal takes any number
