@@ -3,8 +3,10 @@ boundary (returned values, module reuse, wrappers, inputs, tuple outputs, defaul
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
+import time
 import types
 
 import numpy as np
@@ -330,3 +332,79 @@ def test_a_python_int_as_the_differentiated_scalar_is_refused_like_jax():
     assert "2.0 (a float)" in str(info.value)
     assert G.grad(2.0) == 4.0
     assert G(2) == 4  # the primal takes any number
+
+
+# ------------------------------------------------- 11: a functools.wraps wrapper
+
+
+def _negate(f):
+    @functools.wraps(f)
+    def wrapper(*args):
+        return -f(*args)
+    return wrapper
+
+
+def _doubled_in_place(f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        out = f(*args, **kwargs)
+        out *= 2
+        return out
+    return wrapper
+
+
+def _logged(f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        out = f(*args, **kwargs)
+        _LOG.append(time.perf_counter() - start)
+        return out
+    return wrapper
+
+
+def _plain(f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        return f(*args, **kwargs)
+    return wrapper
+
+
+_LOG: list = []
+
+
+def _square_sum(x, k=BETA):
+    return np.sum(x ** 2) * k
+
+
+@pytest.mark.parametrize("decorator", [_negate, _doubled_in_place])
+def test_a_wrapper_that_changes_the_value_is_refused(decorator):
+    with pytest.raises(symgrad.SymgradError, match=r"wrapped by a decorator.*wrapper\b") as info:
+        symgrad.grad(decorator(_square_sum))
+    assert "undecorated function" in str(info.value)
+
+    def outer(x):  # the same wrapper reached through a call
+        return wrapped(x) + 1.0
+
+    wrapped = decorator(_square_sum)
+    with pytest.raises(symgrad.SymgradError, match="wrapped by a decorator"):
+        symgrad.grad(outer)
+
+
+def test_pass_through_wrappers_are_seen_through_with_the_inner_functions_defaults():
+    f = _logged(_plain(_square_sum))
+    G = symgrad.grad(f, wrt="x")
+    x = np.array([1.0, -2.0])
+    assert G(x) == pytest.approx(f(x))
+    np.testing.assert_allclose(G.grad(x), 2 * BETA * x)
+
+    def outer(x):
+        return f(x) + 1.0
+
+    np.testing.assert_allclose(symgrad.grad(outer).grad(x), 2 * BETA * x)
+
+
+def test_a_pass_through_wrapper_around_a_symgrad_function():
+    inner = symgrad.grad(_square_sum, wrt="x")
+    G = symgrad.grad(_plain(inner), wrt="x")
+    np.testing.assert_allclose(G.grad(np.array([3.0])), [6 * BETA])

@@ -940,8 +940,9 @@ class Lowerer:
             parsed = parse_function(target)
             key = target
             defaults = [None] * len(parsed.tree.args.args)
-            for i, d in enumerate(target.__defaults__ or ()):
-                defaults[len(defaults) - len(target.__defaults__) + i] = ("value", d)
+            values = parsed.fn.__defaults__ or ()  # (a wrapper's are not its function's)
+            for i, d in enumerate(values):
+                defaults[len(defaults) - len(values) + i] = ("value", d)
         if self.call_stack.count(key) >= _MAX_INLINE_DEPTH:
             raise self.p.error(node, f"recursion deeper than {_MAX_INLINE_DEPTH} calls",
                                "symgrad inlines calls, so recursion needs a base case decided "
