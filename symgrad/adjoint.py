@@ -14,6 +14,7 @@ from typing import Any
 
 import sympy as sp
 
+from symgrad.errors import SymgradError
 from symgrad.frontend import exact
 from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, reads
 from symgrad.rules import elementwise as ew
@@ -281,9 +282,10 @@ def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
 class Sweep:
     """The reverse sweep for one function and one choice of ``wrt``."""
 
-    def __init__(self, fn: Function, wrt: list[str]) -> None:
+    def __init__(self, fn: Function, wrt: list[str], has_aux: bool = False) -> None:
         self.fn = fn
         self.wrt = wrt
+        self.outputs = fn.returns[:1] if has_aux else fn.returns  # the differentiated ones
         self.forward, self.inlined = fuse(fn)
         self.classes: dict[Any, int] = {}
         self.rep: dict[int, Any] = {}
@@ -467,7 +469,7 @@ class Sweep:
 
     def run(self) -> Adjoint:
         seeds = []
-        for name in self.fn.returns:
+        for name in self.outputs:
             seed = self.grad_name(name)
             seeds.append(seed)
             self._register(sp.Symbol(seed, real=True), self.classes[sp.Symbol(name, real=True)])
@@ -1047,5 +1049,11 @@ def simplify_adjoint(expr: Any) -> Any:
     return best
 
 
-def build(fn: Function, wrt: list[str]) -> Adjoint:
-    return Sweep(fn, wrt).run()
+def build(fn: Function, wrt: list[str], has_aux: bool = False) -> Adjoint:
+    """The adjoint of ``fn``'s outputs (only the first one with ``has_aux``)."""
+    if has_aux and not (fn.returns_tuple and len(fn.returns) >= 2):
+        raise SymgradError(f"has_aux=True, but {fn.name} does not return a tuple "
+                           "(value, aux, ...)", filename=fn.filename, lineno=fn.firstlineno,
+                           hint="return the value to differentiate first and the auxiliary "
+                           "outputs after it, or drop has_aux")
+    return Sweep(fn, wrt, has_aux).run()

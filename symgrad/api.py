@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import inspect
 import linecache
+import types
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import numpy as np
@@ -14,13 +16,25 @@ from symgrad import live
 from symgrad.errors import SymgradError
 from symgrad.export import describe_call
 
-_TRANSFORMS: dict[tuple, Any] = {}  # (code, wrt) -> compiled namespace and Generated
+
+@dataclass
+class _Module:
+    """A generated module, shared by every function with the same content (see ``_module``)."""
+
+    generated: Any  # codegen.Generated, or cache.CachedGenerated from the disk cache
+    code: types.CodeType  # the module text, compiled
+    adjoint: Any  # the SymPy-level result; None when the module came from the disk cache
+    keep: list = field(default_factory=list)  # values keyed by identity: kept alive
+
+
+_TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
 
 
 class GradFunction:
     """A function with its generated gradient: call it, ``.grad`` it, read its ``.source``."""
 
-    def __init__(self, fn: Callable, wrt: str | int | Sequence[str | int] | None) -> None:
+    def __init__(self, fn: Callable, wrt: str | int | Sequence[str | int] | None,
+                 has_aux: bool = False) -> None:
         from symgrad.frontend.parse import parse_function
 
         functools.update_wrapper(self, fn)
@@ -30,19 +44,17 @@ class GradFunction:
         names = [a.arg for a in parsed.tree.args.args]
         self.params = names
         self.wrt = tuple(_normalise_wrt(wrt, names, parsed))
-        self._key = (fn.__code__, self.wrt, id(fn.__globals__), _closure_key(fn))
-        entry = _TRANSFORMS.get(self._key)
-        if entry is None:
-            entry = _compile(fn, list(self.wrt))
-            _TRANSFORMS[self._key] = entry
-        self._use(entry)
+        self._wrt_named = wrt is not None  # an integer argument named in wrt is an error
+        self.has_aux = bool(has_aux)
+        self._use(_module(fn, self.wrt, self.has_aux))
         self._last_call: tuple | None = None  # argument shapes, for export's self-check
         self._signature = inspect.signature(fn)
         self._wrt_index = tuple(names.index(w) for w in self.wrt)
 
-    def _use(self, entry: tuple) -> None:
-        self._entry = entry
-        self._generated, namespace, _ = entry
+    def _use(self, module: _Module) -> None:
+        self._module = module
+        self._generated = module.generated
+        namespace = _exec(self.fn, module)  # its own: the live globals bound below are fn's
         self._filename = namespace["__symgrad_filename__"]
         self._primal = namespace[self._generated.primal_name]
         self._grad = namespace[self._generated.grad_name]
@@ -55,9 +67,7 @@ class GradFunction:
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
         if self._watched and live.stale(self._watched, self._namespace, self._constants):
-            entry = _compile(self.fn, list(self.wrt))
-            _TRANSFORMS[self._key] = entry
-            self._use(entry)
+            self._use(_module(self.fn, self.wrt, self.has_aux))
 
     @property
     def source(self) -> str:
@@ -65,18 +75,18 @@ class GradFunction:
         return self._generated.source
 
     @property
+    def _entry(self) -> tuple[Any, dict[str, Any], Any]:
+        """(generated, namespace, adjoint); adjoint is None for a module from the disk cache."""
+        return self._generated, self._namespace, self._module.adjoint
+
+    @property
     def _adjoint(self) -> Any:
         """The SymPy-level result; computed now if the module came from the disk cache."""
-        generated, namespace, adjoint = self._entry
-        if adjoint is None:
+        if self._module.adjoint is None:
             from symgrad.transform import transform
 
-            adjoint = transform(self.fn, list(self.wrt))[1]
-            self._entry = (generated, namespace, adjoint)
-            for key, entry in list(_TRANSFORMS.items()):
-                if entry[0] is generated:
-                    _TRANSFORMS[key] = self._entry
-        return adjoint
+            self._module.adjoint = transform(self.fn, list(self.wrt), self.has_aux)[1]
+        return self._module.adjoint
 
     def export(self, path: Any, example_args: Any = None) -> Any:
         """Write a standalone module (numpy its only import) with a ``python path`` self-check."""
@@ -85,7 +95,7 @@ class GradFunction:
         self._fresh()
         if any(isinstance(w.seen, np.ndarray) for w in self._watched):
             # the module text holds global arrays as they were: write them as they are now
-            self._use(_compile(self.fn, list(self.wrt)))
+            self._use(_module(self.fn, self.wrt, self.has_aux))
         return export(self, path, example_args)
 
     def formula(self, *example_args: Any, shapes: dict | None = None) -> Any:
@@ -104,11 +114,19 @@ class GradFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self._fresh()
-        self._last_call = describe_call(args, kwargs)
+        args = self._arguments(args, kwargs)
+        self._check_values(args)
+        self._last_call = describe_call(args, {})
         try:
-            return self._primal(*args, **kwargs)
+            return self._primal(*args)
         except (ValueError, IndexError) as exc:
-            _reraise(self, exc, args, kwargs)
+            _reraise(self, exc, args, {})
+
+    def _arguments(self, args: tuple, kwargs: dict) -> tuple:
+        """Every argument by position, defaults the original function's own objects."""
+        if not kwargs and len(args) == len(self.params):  # the common call needs no binding
+            return args
+        return tuple(self._bind(args, kwargs).args)
 
     def _bind(self, args: tuple, kwargs: dict) -> inspect.BoundArguments:
         try:
@@ -118,27 +136,73 @@ class GradFunction:
         bound.apply_defaults()
         return bound
 
+    def _check_values(self, args: tuple) -> None:
+        """Refuse the inputs symgrad would compute wrong (complex, np.matrix, masked, object)."""
+        for name, value in zip(self.params, args, strict=True):
+            if type(value) in (float, int) or \
+                    type(value) is np.ndarray and value.dtype.kind in "biuf":
+                continue  # the common case, quickly
+            _check_value(self.fn.__name__, name, value)
+
+    def _check_wrt(self, args: tuple) -> None:
+        """An integer has no gradient: refuse one named in ``wrt``, or when all are integer."""
+        integer = [_integer(args[i]) for i in self._wrt_index]
+        if not any(integer):
+            return
+        for i, is_int in zip(self._wrt_index, integer, strict=True):
+            if is_int and (self._wrt_named or all(integer)):
+                name, value = self.params[i], args[i]
+                what = f"{self.fn.__name__}: argument {name!r} is {_describe_integer(value)}"
+                if self._wrt_named:
+                    raise SymgradError(f"{what}, named in wrt=: integers have no gradient",
+                                       hint=f"pass {_as_float_hint(name, value)} to "
+                                       "differentiate it, or leave it out of wrt=")
+                raise SymgradError(f"{what}, and no differentiated argument is floating "
+                                   "point: integers have no gradient",
+                                   hint=f"pass {_as_float_hint(name, value)} (jax.grad, too, "
+                                   "refuses integer inputs)")
+
     def value_and_grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> tuple[Any, Any]:
-        """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``)."""
+        """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``).
+
+        With ``has_aux``: ``((value, aux), gradient)``, ``seed`` the cotangent of ``value``.
+        """
         self._fresh()
-        if kwargs or len(args) != len(self.params):  # the common call needs no binding
-            args = tuple(self._bind(args, kwargs).args)
+        args = self._arguments(args, kwargs)
+        self._check_values(args)
+        self._check_wrt(args)
         self._last_call = describe_call(args, {})
         seed_value = self._value_and_grad.__defaults__[-1] if seed is None else seed
+        if seed is None and isinstance(seed_value, tuple):
+            raise SymgradError(
+                f"{self.fn.__name__} returns {len(seed_value)} outputs: which one to "
+                "differentiate is ambiguous (their sum is seldom what is meant)",
+                hint="differentiate the first and get the others back as aux with "
+                "symgrad.grad(f, has_aux=True), or pass seed=(...) with one cotangent per "
+                "output")
         try:
             value, grads = self._value_and_grad(*args, seed_value)
         except (ValueError, IndexError) as exc:
             _reraise(self, exc, args, {})
+        out = value
+        if self.has_aux:
+            out, aux = value[0], value[1] if len(value) == 2 else value[1:]
         if seed is None:
-            _check_scalar(self.fn.__name__, value)
+            _check_scalar(self.fn.__name__, out)
         if len(self.wrt) == 1:
-            return value, _finish(grads, args[self._wrt_index[0]])
-        return value, tuple(_finish(g, args[i]) for g, i in zip(grads, self._wrt_index,
-                                                                   strict=True))
+            grads = _finish(grads, args[self._wrt_index[0]])
+        else:
+            grads = tuple(_finish(g, args[i]) for g, i in zip(grads, self._wrt_index,
+                                                               strict=True))
+        return ((out, aux), grads) if self.has_aux else (value, grads)
 
     def grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> Any:
-        """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order."""
-        return self.value_and_grad(*args, seed=seed, **kwargs)[1]
+        """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order.
+
+        With ``has_aux``: ``(gradient, aux)``.
+        """
+        value, grads = self.value_and_grad(*args, seed=seed, **kwargs)
+        return (grads, value[1]) if self.has_aux else grads
 
 
 _SCALAR_TYPES = {float, int, np.float64, np.float32, np.float16, np.int64}
@@ -155,6 +219,63 @@ def _check_scalar(name: str, value: Any) -> None:
                 "created only for scalar outputs",
                 hint="pass seed=<array shaped like the output> (PyTorch's backward(gradient))",
             )
+
+
+def _check_value(fn_name: str, label: str, value: Any) -> None:
+    """A SymgradError for an input symgrad would silently compute wrong."""
+    what, hint = None, None
+    if isinstance(value, np.matrix):
+        what = "an np.matrix, whose * is a matrix product (symgrad reads * as numpy's)"
+        hint = f"pass np.asarray({label}) (and write @ for a matrix product)"
+    elif isinstance(value, np.ma.MaskedArray):
+        what = "a masked array: its mask would be ignored"
+        hint = f"pass {label}.filled(fill_value) or np.asarray({label}), and apply the mask " \
+            "with np.where"
+    elif isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "c" or \
+            isinstance(value, complex):
+        what = "complex" + (f" (dtype {value.dtype})" if hasattr(value, "dtype") else "")
+        what += ": symgrad differentiates real-valued code"
+        hint = f"pass the real and imaginary parts as two float arguments ({label}.real, " \
+            f"{label}.imag)"
+    elif isinstance(value, np.ndarray) and value.dtype.kind == "O":
+        what = "an array of Python objects (dtype object)"
+        hint = f"pass {label}.astype(float)"
+    elif isinstance(value, (tuple, list)):
+        for i, v in enumerate(value):
+            _check_value(fn_name, f"{label}[{i}]", v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_value(fn_name, f"{label}[{k!r}]", v)
+    if what is not None:
+        raise SymgradError(f"{fn_name}: argument {label!r} is {what}", hint=hint)
+
+
+def _integer(value: Any) -> bool:
+    """Whether a value is an integer (or bool) number or array, or a container of them."""
+    if isinstance(value, (bool, int, np.integer, np.bool_)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biu"
+    if isinstance(value, (tuple, list)) and value:
+        return all(_integer(v) for v in value)
+    return False
+
+
+def _describe_integer(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an integer array (dtype {value.dtype})" if value.dtype.kind != "b" else \
+            "a bool array"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of integers"
+    return f"the {type(value).__name__} {value!r}"
+
+
+def _as_float_hint(name: str, value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"{name}.astype(float)"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return f"{float(value)!r} (a float)"
+    return "floats"
 
 
 def _finish(g: Any, arg: Any) -> Any:
@@ -195,42 +316,63 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
     return out
 
 
-def _closure_key(fn: Callable) -> tuple:
-    cells = fn.__closure__ or ()
-    out = []
-    for c in cells:
-        try:
-            out.append(id(c.cell_contents))
-        except ValueError:
-            out.append(None)
-    return tuple(out)
+def _module(fn: Callable, wrt: Sequence[str], has_aux: bool) -> _Module:
+    """The module for ``fn``: from memory, from the disk cache, or generated now.
 
-
-def _compile(fn: Callable, wrt: list[str]) -> tuple[Any, dict, Any]:
-    """Generate (or load from the disk cache) and exec the module; adjoint is None on a hit."""
+    The key describes the function by content (its source, and every value it reads, arrays
+    by value), never by ``id()``: ids are reused once an object is garbage collected, so a
+    closure made later could get an earlier closure's module. A value with no content
+    description is keyed by identity, and the module keeps it alive.
+    """
     from symgrad import cache
 
-    key = cache.cache_key(fn, wrt)
-    generated = cache.load(key)
+    keep: list = []
+    key = cache.cache_key(fn, wrt, keep, has_aux)
+    module = _TRANSFORMS.get(key) if key is not None else None
+    if module is None:
+        module = _compile(fn, list(wrt), has_aux, None if keep else key)
+        module.keep = keep
+        if key is not None:
+            _TRANSFORMS[key] = module
+    return module
+
+
+def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None) -> _Module:
+    """Load the module from the disk cache, or generate it (and store it there)."""
+    from symgrad import cache
+
+    generated = cache.load(disk_key)
     if generated is not None:
         try:  # a disk-cache hit: SymPy is never imported
-            return generated, _exec(fn, generated), None
+            module = _Module(generated, _code(fn, generated), None)
+            _exec(fn, module)
+            return module
         except Exception:  # an entry that does not run is as good as corrupt: regenerate
             pass
     from symgrad.transform import transform
 
-    generated, adjoint = transform(fn, wrt)
-    namespace = _exec(fn, generated)
-    cache.store(key, generated)
-    return generated, namespace, adjoint
+    generated, adjoint = transform(fn, wrt, has_aux)
+    module = _Module(generated, _code(fn, generated), adjoint)
+    _exec(fn, module)
+    cache.store(disk_key, generated)
+    return module
 
 
-def _exec(fn: Callable, generated: Any) -> dict[str, Any]:
-    filename = f"<symgrad:{fn.__module__}.{fn.__qualname__}>"
+def _filename(fn: Callable) -> str:
+    return f"<symgrad:{fn.__module__}.{fn.__qualname__}>"
+
+
+def _code(fn: Callable, generated: Any) -> types.CodeType:
+    return compile(generated.source, _filename(fn), "exec")
+
+
+def _exec(fn: Callable, module: _Module) -> dict[str, Any]:
+    """A fresh namespace running the module (each function binds its own live globals)."""
+    generated, filename = module.generated, _filename(fn)
     linecache.cache[filename] = (len(generated.source), None,
                                  generated.source.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": f"symgrad_generated.{fn.__name__}"}
-    exec(compile(generated.source, filename, "exec"), namespace)
+    exec(module.code, namespace)
     for name in (generated.primal_name, generated.grad_name, generated.value_and_grad_name):
         if not callable(namespace.get(name)):
             raise RuntimeError(f"generated module defines no {name}")
@@ -307,12 +449,16 @@ def _runtime_error(g: GradFunction, exc: BaseException, args: tuple,
     )
 
 
-def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | None = None) -> Any:
+def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | None = None,
+         has_aux: bool = False) -> Any:
     """Differentiate a numpy function by transforming its source.
 
     Use as ``@grad``, ``@grad(wrt="w")`` or ``grad(f, wrt=("a", "b"))``. ``wrt`` takes
-    parameter names or positions; by default every parameter.
+    parameter names or positions; by default every parameter (integer arguments then get
+    ``None``). ``has_aux=True``: ``f`` returns ``(value, aux)`` (or ``(value, aux1, aux2,
+    ...)``); only ``value`` is differentiated, and ``.grad`` returns ``(grads, aux)``,
+    ``.value_and_grad`` returns ``((value, aux), grads)``, as in JAX.
     """
     if fn is None:
-        return lambda f: GradFunction(f, wrt)
-    return GradFunction(fn, wrt)
+        return lambda f: GradFunction(f, wrt, has_aux)
+    return GradFunction(fn, wrt, has_aux)

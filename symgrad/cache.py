@@ -114,12 +114,17 @@ class _Uncachable(Exception):
     pass
 
 
-def _fingerprint(value: Any, depth: int = 0) -> str:
-    """A process-independent description of a value the generated code may depend on."""
+def _fingerprint(value: Any, depth: int = 0, keep: list | None = None) -> str:
+    """A process-independent description of a value the generated code may depend on.
+
+    A value with no such description makes the function uncachable, unless ``keep`` is a
+    list: the value is then described by its identity and appended to ``keep``, whose holder
+    must keep it alive (an id is unique only while its object lives).
+    """
     import numpy as np
 
     if depth > 4:
-        raise _Uncachable
+        return _identity(value, keep)
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
         text = repr(value)
         if len(text) > _MAX_SCALAR_REPR:
@@ -129,12 +134,12 @@ def _fingerprint(value: Any, depth: int = 0) -> str:
         return f"np.{value.dtype.str}:{value.item()!r}"
     if isinstance(value, np.ndarray):
         if value.dtype.hasobject:
-            raise _Uncachable
+            return _identity(value, keep)
         data = np.ascontiguousarray(value)
         digest = hashlib.sha256(data.view(np.uint8).reshape(-1).tobytes()).hexdigest()
         return f"ndarray:{value.dtype.str}:{value.shape}:{digest}"
     if isinstance(value, (tuple, list)):
-        inner = ",".join(_fingerprint(v, depth + 1) for v in value)
+        inner = ",".join(_fingerprint(v, depth + 1, keep) for v in value)
         return f"{type(value).__name__}({inner})"
     if isinstance(value, types.ModuleType):
         return f"module:{value.__name__}"
@@ -144,9 +149,9 @@ def _fingerprint(value: Any, depth: int = 0) -> str:
     if isinstance(value, types.FunctionType):
         # a user function is inlined: its code and everything it reads, recursively, so that
         # editing a helper (or a helper's constant) invalidates the entry
-        h = _code_hash(value)
+        h = _code_hash(value, keep)
         if depth < 4 and value.__module__.split(".")[0] not in ("numpy", "symgrad"):
-            h.update("".join(_name_fingerprints(value, depth + 1)).encode())
+            h.update("".join(_name_fingerprints(value, depth + 1, keep)).encode())
         return f"function:{value.__module__}.{value.__qualname__}:{h.hexdigest()}"
     if isinstance(value, type):
         return f"type:{value.__module__}.{value.__qualname__}"
@@ -158,20 +163,27 @@ def _fingerprint(value: Any, depth: int = 0) -> str:
             return f"object:{module}.{name}:{type(value).__qualname__}"
     if isinstance(value, np.ufunc):
         return f"ufunc:{value.__name__}"
-    raise _Uncachable
+    return _identity(value, keep)
 
 
-def _code_hash(fn: types.FunctionType) -> Any:
+def _identity(value: Any, keep: list | None) -> str:
+    if keep is None:
+        raise _Uncachable
+    keep.append(value)
+    return f"id:{type(value).__qualname__}:{id(value)}"
+
+
+def _code_hash(fn: types.FunctionType, keep: list | None = None) -> Any:
     """A function's own code, constants, names and defaults (not what it calls)."""
     code = fn.__code__
     h = hashlib.sha256(code.co_code)
     h.update(repr(code.co_consts).encode(errors="replace"))
     h.update(repr(code.co_names).encode())
-    h.update(_fingerprint(fn.__defaults__ or (), 1).encode())
+    h.update(_fingerprint(fn.__defaults__ or (), 1, keep).encode())
     return h
 
 
-def _name_fingerprints(fn: Any, depth: int) -> list[str]:
+def _name_fingerprints(fn: Any, depth: int, keep: list | None = None) -> list[str]:
     """``name=fingerprint`` for every global, closure value and builtin the code reads."""
     import builtins
 
@@ -195,12 +207,19 @@ def _name_fingerprints(fn: Any, depth: int) -> list[str]:
         if value is fn:
             parts.append(f"{name}=<itself>")  # recursion
             continue
-        parts.append(f"{name}={_fingerprint(value, depth)}")
+        parts.append(f"{name}={_fingerprint(value, depth, keep)}")
     return parts
 
 
-def cache_key(fn: Any, wrt: list[str] | tuple[str, ...]) -> str | None:
-    """The hex key for ``fn`` differentiated by ``wrt``; None when ``fn`` is not cachable."""
+def cache_key(fn: Any, wrt: list[str] | tuple[str, ...], keep: list | None = None,
+              has_aux: bool = False) -> str | None:
+    """The hex key for ``fn`` differentiated by ``wrt``; None when ``fn`` is not cachable.
+
+    Values are keyed by content, never by ``id()`` (ids are reused after garbage
+    collection). With a ``keep`` list, a value that has no content description is keyed by
+    identity and appended to ``keep`` (see ``_fingerprint``): a key for this process only,
+    valid while ``keep`` lives; a key that needed ``keep`` must not be written to disk.
+    """
     try:
         lines, firstlineno = inspect.getsourcelines(fn)
         filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
@@ -210,16 +229,16 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...]) -> str | None:
             f"file {filename}:{firstlineno}",
             f"name {fn.__module__}.{fn.__qualname__}",
             "source " + "".join(lines),
-            "wrt " + ",".join(wrt),
-            "defaults " + _fingerprint(fn.__defaults__ or ()),
+            "wrt " + ",".join(wrt) + (" has_aux" if has_aux else ""),
+            "defaults " + _fingerprint(fn.__defaults__ or (), 0, keep),
         ]
         # everything the generated code may have baked in, however it is reached (helpers
         # of helpers, module and object attributes): the same list live.py watches
         for w in live.watch(fn):  # (each function on its own: the list holds its callees)
-            text = f"code:{_code_hash(w.seen).hexdigest()}" \
-                if isinstance(w.seen, types.FunctionType) else _fingerprint(w.seen, 1)
+            text = f"code:{_code_hash(w.seen, keep).hexdigest()}" \
+                if isinstance(w.seen, types.FunctionType) else _fingerprint(w.seen, 1, keep)
             parts.append(f"read {'.'.join(w.origin)}={text}")
-        parts += _name_fingerprints(fn, 0)
+        parts += _name_fingerprints(fn, 0, keep)
     except (_Uncachable, OSError, TypeError, ValueError, RecursionError):
         return None
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()

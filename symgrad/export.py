@@ -130,6 +130,7 @@ def module_text(g: Any, example_args: Any = None) -> str:
         parts.append("")
     parts.append(_SELF_CHECK.format(
         primal=gen.primal_name, grad=gen.grad_name, seed=gen.seed_param,
+        first="[0]" if getattr(g, "has_aux", False) else "",  # aux outputs: not differentiated
         wrt=tuple(names.index(w) for w in g.wrt), names=tuple(g.wrt),
         nparams=len(names),
     ).rstrip("\n"))
@@ -222,13 +223,13 @@ def _example_function(names: list[str], args: list[tuple[str, Any]]) -> str:
     if uses_rng:
         lines.append("    rng = np.random.default_rng(0)")
     for name, value in args:
-        exprs.append(f"    {name} = {_literal(name, value)}")
+        exprs.append(f"    {name} = {literal(name, value)}")
     lines.extend(exprs)
     lines.append(f"    return [{', '.join(n for n, _ in args)}]")
     return "\n".join(lines) + "\n"
 
 
-def _literal(name: str, value: Any) -> str:
+def literal(name: str, value: Any) -> str:
     """Python source that rebuilds ``value`` using numpy only."""
     if isinstance(value, _Shaped):
         # values in (0.1, 0.9): inside the domain of log, sqrt, 1/x, arcsin, arctanh, ...
@@ -241,14 +242,16 @@ def _literal(name: str, value: Any) -> str:
         raise SymgradError(
             f"the last call passed {name!r} as a {value.type_name}, which the exported "
             "self-check cannot rebuild", hint="pass example_args= with numpy arrays and numbers")
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, (bool, str, bytes)) or value is None:
         return repr(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if isinstance(value, float) and not math.isfinite(value):
             return f"float({str(value)!r})"
         return repr(value)
-    if isinstance(value, np.generic):
-        return f"np.{value.dtype.name}({_literal(name, value.item())})"
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        # str: the shortest digits of the scalar's own precision (float32's 0.001)
+        text = str(value) if np.isfinite(value) else literal(name, value.item())
+        return f"np.{value.dtype.name}({text})"
     if isinstance(value, (list, tuple)):
         try:
             if ast.literal_eval(repr(value)) == value:
@@ -284,13 +287,13 @@ def _self_check(args, eps=1e-6, rtol=1e-5, atol=1e-8, max_points=100):
     """
     args = [np.asarray(a, dtype=np.float64) if _is_real(a) else a for a in args]
     rng = np.random.default_rng(1)
-    outputs = {primal}(*args)
+    outputs = {primal}(*args){first}
     multiple = isinstance(outputs, tuple)
     outs = outputs if multiple else (outputs,)
     seeds = tuple(1.0 if np.ndim(o) == 0 else rng.standard_normal(np.shape(o)) for o in outs)
 
     def contracted(values):
-        result = {primal}(*values)
+        result = {primal}(*values){first}
         results = result if multiple else (result,)
         return sum(float(np.sum(s * np.asarray(r, dtype=np.float64)))
                    for s, r in zip(seeds, results))

@@ -66,7 +66,7 @@ def _as_grad_function(fn: Any, wrt: Any) -> Any:
     if isinstance(fn, GradFunction):
         if wrt is None or tuple([wrt] if isinstance(wrt, (str, int)) else wrt) == fn.wrt:
             return fn
-        return grad(fn.fn, wrt=wrt)
+        return grad(fn.fn, wrt=wrt, has_aux=fn.has_aux)
     return grad(fn, wrt=wrt)
 
 
@@ -91,8 +91,9 @@ def check(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: float =
     def call(vals: dict) -> Any:
         # differences of the user's own function (on copies: it may write into its
         # arguments), so that a primal symgrad got wrong cannot pass
-        return g.fn(*[np.array(vals[n], copy=True) if isinstance(vals[n], np.ndarray)
-                      else vals[n] for n in names])
+        result = g.fn(*[np.array(vals[n], copy=True) if isinstance(vals[n], np.ndarray)
+                        else vals[n] for n in names])
+        return result[0] if g.has_aux else result  # the aux outputs are not differentiated
 
     rng = np.random.default_rng(rng_seed)
     outputs = call(values)
@@ -109,6 +110,8 @@ def check(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: float =
                          for s, r in zip(seeds, results, strict=True)))
 
     grads = g.grad(*[values[n] for n in names], seed=seed)
+    if g.has_aux:
+        grads = grads[0]
     grads = grads if isinstance(grads, tuple) else (grads,)
     worst: Mismatch | None = None
     checked = 0

@@ -7,8 +7,10 @@ from typing import Any
 from symgrad.codegen import Generated
 
 
-def transform(fn: Any, wrt: list[str]) -> tuple[Generated, Any]:
-    """Differentiate ``fn`` with respect to ``wrt``: the module text and the SymPy adjoint."""
+def transform(fn: Any, wrt: list[str], has_aux: bool = False) -> tuple[Generated, Any]:
+    """Differentiate ``fn`` with respect to ``wrt``: the module text and the SymPy adjoint.
+
+    ``has_aux``: ``fn`` returns ``(value, aux...)`` and only ``value`` is differentiated."""
     from sympy.core.parameters import distribute
 
     from symgrad.adjoint import build
@@ -18,5 +20,5 @@ def transform(fn: Any, wrt: list[str]) -> tuple[Generated, Any]:
 
     # 0.8*(x + y) stays a product, as written: SymPy would make it 0.8*x + 0.8*y
     with distribute(False):
-        adjoint = build(lower(parse_function(fn)), wrt)
+        adjoint = build(lower(parse_function(fn)), wrt, has_aux)
         return generate(adjoint), adjoint

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symgrad.errors import SymgradError
 from symgrad.frontend import desugar, exact
 from symgrad.frontend.aliasing import SharedMemory, sources_of
 from symgrad.frontend.ir import (
@@ -163,12 +164,39 @@ class Lowerer:
             raise self.p.error(self.p.tree, "*args, **kwargs, keyword-only and positional-only "
                                "parameters are not supported", "use plain positional parameters")
         params = []
-        defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
-        for a, d in zip(args.args, defaults, strict=True):
-            params.append(Param(a.arg, None if d is None else ast.unparse(d), d is not None))
+        # the defaults as values: the source's expression (beta=BETA) may name a global
+        values = list(getattr(self.fn, "__defaults__", None) or ())
+        values = [MISSING] * (len(args.args) - len(values)) + values
+        nodes = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
+        for a, d, v in zip(args.args, nodes, values, strict=True):
+            text = None if v is MISSING else self.default_text(v, a.arg, d or a)
+            params.append(Param(a.arg, text, v is not MISSING))
             self.env[a.arg] = sp.Symbol(a.arg, real=True)
             self.versions[a.arg] = 0
         return params
+
+    def default_text(self, value: Any, name: str, node: ast.AST) -> str:
+        """A parameter's default value as Python text; an array becomes a module constant."""
+        from symgrad.export import literal
+
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+            cname, k = f"{name}_default", 1
+            while cname in self.versions or cname in self.constants:
+                k += 1
+                cname = f"{name}_default{k}"
+            self.constants[cname] = value
+            self.versions.setdefault(cname, 0)
+            return cname
+        if isinstance(value, np.ufunc) and getattr(np, value.__name__, None) is value:
+            return f"np.{value.__name__}"
+        try:
+            return literal(name, value)
+        except SymgradError:
+            raise self.p.error(node, f"the default value of parameter {name!r} (a "
+                               f"{type(value).__name__}) cannot be written into the generated "
+                               "module", "use a number, a numpy array, a string, None or a "
+                               "tuple of these as the default, or pass the value at each "
+                               "call") from None
 
     def body(self, tree: ast.FunctionDef) -> None:
         body = list(tree.body)
@@ -925,8 +953,9 @@ class Lowerer:
             parsed = parse_function(target)
             key = target
             defaults = [None] * len(parsed.tree.args.args)
-            for i, d in enumerate(target.__defaults__ or ()):
-                defaults[len(defaults) - len(target.__defaults__) + i] = ("value", d)
+            values = parsed.fn.__defaults__ or ()  # (a wrapper's are not its function's)
+            for i, d in enumerate(values):
+                defaults[len(defaults) - len(values) + i] = ("value", d)
         if self.call_stack.count(key) >= _MAX_INLINE_DEPTH:
             raise self.p.error(node, f"recursion deeper than {_MAX_INLINE_DEPTH} calls",
                                "symgrad inlines calls, so recursion needs a base case decided "

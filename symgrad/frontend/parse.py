@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import linecache
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -47,13 +48,17 @@ class Parsed:
 
 
 def parse_function(fn: Any) -> Parsed:
-    """The function's AST with decorators dropped; SymgradError when the source is unavailable."""
+    """The function's AST with decorators dropped; SymgradError when the source is unavailable.
+
+    A ``functools.wraps`` wrapper is seen through (``Parsed.fn`` is then the function it
+    wraps) only when it passes its arguments and its result through unchanged."""
     name = getattr(fn, "__name__", repr(fn))
     if not inspect.isfunction(fn):
         raise SymgradError(
             f"symgrad.grad needs a Python function defined with `def`; got {name!r} ({type(fn).__name__})",
             hint="wrap builtins and numpy functions in a `def` of your own",
         )
+    fn = unwrap(fn)
     filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
     try:
         lines, firstlineno = inspect.getsourcelines(fn)
@@ -86,6 +91,75 @@ def parse_function(fn: Any) -> Parsed:
         )
     node.decorator_list = []  # node line numbers count from the first decorator's line
     return Parsed(fn, node, source, filename, firstlineno, source.splitlines())
+
+
+def unwrap(fn: Any) -> Any:
+    """The function a chain of pass-through ``functools.wraps`` wrappers calls.
+
+    ``inspect`` reads the source of ``fn.__wrapped__``, not the wrapper's: a wrapper that does
+    anything with the value (``return -f(*args)``) would be silently ignored, so it is refused.
+    """
+    while inspect.isfunction(fn) and hasattr(fn, "__wrapped__"):
+        if not _passes_through(fn, fn.__wrapped__):
+            code = fn.__code__
+            raise SymgradError(
+                f"{fn.__qualname__!r} is wrapped by a decorator (functools.wraps): symgrad would "
+                f"read the source of the function it wraps, but the wrapper "
+                f"{getattr(code, 'co_qualname', code.co_name)!r} here may change the arguments "
+                "or the value, and symgrad cannot differentiate it",
+                filename=code.co_filename, lineno=code.co_firstlineno,
+                source_line=linecache.getline(code.co_filename, code.co_firstlineno) or None,
+                hint="apply symgrad.grad to the undecorated function (or put @symgrad.grad "
+                "below the decorator) and write what the wrapper does into the function; "
+                "wrappers that only `return f(*args, **kwargs)` are seen through")
+        fn = getattr(fn.__wrapped__, "__symgrad_wrapped__", fn.__wrapped__)  # (@symgrad.grad)
+    return fn
+
+
+def _passes_through(wrapper: Any, inner: Any) -> bool:
+    """Whether ``wrapper`` returns ``inner(*args, **kwargs)`` unchanged, with its own
+    ``*args, **kwargs`` unchanged (logging, timing and ``with`` blocks around it are fine)."""
+    try:
+        lines, _ = inspect.getsourcelines(wrapper.__code__)  # (not __wrapped__'s source)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, ast.FunctionDef) or node.name != wrapper.__code__.co_name:
+        return False
+    a = node.args
+    if a.args or a.posonlyargs or a.kwonlyargs or a.vararg is None:
+        return False
+    args, kwargs = a.vararg.arg, a.kwarg.arg if a.kwarg else None
+
+    def is_name(e: Any, name: str | None) -> bool:
+        return isinstance(e, ast.Name) and e.id == name
+
+    def is_call(e: Any) -> bool:  # inner(*args) or inner(*args, **kwargs)
+        return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and \
+            resolve_name(wrapper, e.func.id) is inner and len(e.args) == 1 and \
+            isinstance(e.args[0], ast.Starred) and is_name(e.args[0].value, args) and \
+            len(e.keywords) == (kwargs is not None) and \
+            all(k.arg is None and is_name(k.value, kwargs) for k in e.keywords)
+
+    body = list(ast.walk(ast.Module(node.body, [])))
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.FunctionDef, ast.Lambda))
+           for n in body):
+        return False
+    results = {t.id for n in body if isinstance(n, ast.Assign) and is_call(n.value)
+               for t in n.targets if isinstance(t, ast.Name)}
+    stored = [n.id for n in body if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
+    if {args, kwargs} & set(stored) or any(stored.count(r) != 1 for r in results):
+        return False  # the arguments or a result rebound
+    if any(isinstance(n, (ast.Subscript, ast.Attribute)) and not isinstance(n.ctx, ast.Load)
+           and isinstance(n.value, ast.Name) and n.value.id in results | {args, kwargs}
+           for n in body):
+        return False  # written into
+    returns = [n for n in body if isinstance(n, ast.Return)]
+    return bool(returns) and all(
+        r.value is not None and (is_call(r.value) or
+                                 isinstance(r.value, ast.Name) and r.value.id in results)
+        for r in returns)
 
 
 _MISSING = object()
