@@ -684,9 +684,8 @@ def check(prog: Program, symgrad_module=None) -> Outcome:
             t_value, t_grads = torch_reference(module, _copy(args), wrt_index, seed)
             why = _same_value(np.asarray(t_value, dtype=float),
                               np.asarray(expected, dtype=float), "torch translation")
-            if why:  # the harness is wrong, not symgrad
-                raise AssertionError("the torch translation disagrees with numpy:\n" + why +
-                                     "\n" + prog.source("np") + prog.source("torch"))
+            if why:  # torch computes another value (e.g. Python's complex float ** 1.5)
+                return Outcome("discard", "torch translation disagrees", program=prog)
         strict_nan = (_have_torch() and not np.all(np.isfinite(expected))
                       and not hides_nan(prog))
         for name, g, tg in zip(prog.wrt, grads, t_grads, strict=True):
