@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,8 +33,26 @@ class NumpyPrinter(StrPrinter):
     def use_helper(self, name: str) -> None:
         self.helpers.add(name)
 
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        """Every node prints as text that binds at least as tightly as its context assumes.
+
+        SymPy's StrPrinter places parentheses by precedence for the operators it lays out
+        itself (sums, products, powers, numbers, and/or). Anything else (a relation, a
+        function, a structural node such as ``a // b``, ``a % b``, a ``~``) is placed as
+        if it were an atom, so text of it that is not one gets grouped here, once, for
+        every such node, present and future.
+        """
+        text = super()._print(expr, **kwargs)
+        return f"({text})" if _needs_group(expr, text) else text
+
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        if isinstance(item, sp.Basic) and not isinstance(item, _LAID_OUT):
+            return self._print(item)  # prints as an atom (grouped by _print when needed)
+        return super().parenthesize(item, level, strict)
+
     def doprint_expr(self, expr: Any) -> str:
-        return self._print(expr)
+        """Print ``expr`` for a place that needs no grouping: an argument, a right-hand side."""
+        return super()._print(expr)
 
     def doprint_atom(self, expr: Any) -> str:
         """Print ``expr`` so that ``.attr``, ``[i]`` or ``@`` can follow it safely."""
@@ -42,7 +61,7 @@ class NumpyPrinter(StrPrinter):
 
     def statement(self, expr: Any) -> str:
         """Print a whole right-hand side: no redundant outer parentheses."""
-        text = self._print(expr)
+        text = self.doprint_expr(expr)
         if getattr(expr, "is_slice", False):  # a slice pulled out of x[a:b] into a name
             return f"np.s_[{text}]"
         if text.startswith("(") and text.endswith(")") and is_atomic(text) and \
@@ -55,7 +74,7 @@ class NumpyPrinter(StrPrinter):
         func = _NUMPY_FUNCTIONS.get(name)
         if func is None:
             raise TypeError(f"no numpy spelling for {name}")
-        return f"{func}({', '.join(self._print(a) for a in expr.args)})"
+        return f"{func}({', '.join(self.doprint_expr(a) for a in expr.args)})"
 
     def _print_Mul(self, expr: Any) -> str:
         """Scalar factors first: numpy evaluates ``a*b*c`` left to right, so
@@ -125,9 +144,9 @@ class NumpyPrinter(StrPrinter):
 
     def _minmax(self, func: str, args: Any) -> str:
         args = list(args)
-        text = self._print(args[0])
+        text = self.doprint_expr(args[0])
         for a in args[1:]:
-            text = f"{func}({text}, {self._print(a)})"
+            text = f"{func}({text}, {self.doprint_expr(a)})"
         return text
 
     def _print_Max(self, expr: Any) -> str:
@@ -135,35 +154,49 @@ class NumpyPrinter(StrPrinter):
 
     def _print_Min(self, expr: Any) -> str:
         if all(type(a).__name__ == "Len" for a in expr.args):  # zip's trip count
-            return f"min({', '.join(self._print(a) for a in expr.args)})"
+            return f"min({', '.join(self.doprint_expr(a) for a in expr.args)})"
         return self._minmax("np.minimum", expr.args)
 
     def _print_Heaviside(self, expr: Any) -> str:
-        return f"np.heaviside({self._print(expr.args[0])}, 0.5)"
+        return f"np.heaviside({self.doprint_expr(expr.args[0])}, 0.5)"
 
     def _print_Piecewise(self, expr: Any) -> str:
         *branches, (last, cond) = expr.args
-        text = self._print(last) if cond == sp.true else \
-            f"np.where({self._print(cond)}, {self._print(last)}, np.nan)"
+        arg = self.doprint_expr
+        text = arg(last) if cond == sp.true else f"np.where({arg(cond)}, {arg(last)}, np.nan)"
         for value, c in reversed(branches):
-            text = f"np.where({self._print(c)}, {self._print(value)}, {text})"
+            text = f"np.where({arg(c)}, {arg(value)}, {text})"
         return text
 
     def _print_Relational(self, expr: Any) -> str:
-        return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
+        # any operand binds more tightly than a comparison (relations print their own group)
+        return f"({self.doprint_expr(expr.lhs)} {expr.rel_op} {self.doprint_expr(expr.rhs)})"
 
     def _print_And(self, expr: Any) -> str:
-        return " & ".join(f"({self._print(a)})" for a in expr.args)
+        return " & ".join(self.doprint_atom(a) for a in expr.args)
 
     def _print_Or(self, expr: Any) -> str:
-        return " | ".join(f"({self._print(a)})" for a in expr.args)
+        return " | ".join(self.doprint_atom(a) for a in expr.args)
 
     def _print_Not(self, expr: Any) -> str:
-        return f"~({self._print(expr.args[0])})"
+        return f"~{self.doprint_atom(expr.args[0])}"
 
     def _print_Tuple(self, expr: Any) -> str:
-        items = [self._print(a) for a in expr.args]
+        items = [self.doprint_expr(a) for a in expr.args]
         return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+# the nodes StrPrinter lays out by operator precedence; every other node prints as an atom
+# (a relation prints its own parentheses, like an atom)
+_LAID_OUT = (sp.Add, sp.Mul, sp.Pow, sp.Number, sp.And, sp.Or)
+_NUMBER = re.compile(r"\d+(\.\d*)?(e[-+]?\d+)?")
+
+
+def _needs_group(expr: Any, text: str) -> bool:
+    """Text of a node placed as an atom that is not one: ``x // y``, ``~m``, ``1/np.cos(x)``."""
+    return isinstance(expr, sp.Basic) and not isinstance(expr, _LAID_OUT) and \
+        not getattr(expr, "is_slice", False) and not is_atomic(text) and \
+        not _NUMBER.fullmatch(text)
 
 
 def is_atomic(text: str) -> bool:

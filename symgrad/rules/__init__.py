@@ -79,10 +79,12 @@ def _getitem_vjp(index: Any) -> Callable[..., tuple]:
 
 def _compile(key: tuple, source: str, reads: tuple) -> Callable[..., tuple]:
     from symgrad import helpers
+    from symgrad.codegen import check_module
 
     namespace: dict[str, Any] = {"np": np}
     namespace.update({k: v for k, v in vars(helpers).items() if k.startswith("_") and
                       callable(v)})
+    check_module(source, f"the derivative of {key[0]}", provided=frozenset(namespace))
     exec(compile(source, f"<symgrad vjp {key[0]}>", "exec"), namespace)
     fn = namespace["vjp"]
     fn.reads = reads  # per input: the argument names its gradient reads (for version checks)
