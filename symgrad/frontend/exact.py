@@ -24,14 +24,26 @@ from functools import lru_cache
 from typing import Any
 
 import sympy as sp
+from sympy.core.parameters import distribute
 
 from symgrad.rules.structural import Static
 
 
 def combine(func: Any, *args: Any) -> Any:
     """``func(*args)`` as SymPy evaluates it, or None where that is not numpy's value."""
-    value = func(*args)
+    value = evaluated(func, *args)
     return value if _keeps(func, args, value) else None
+
+
+def evaluated(func: Any, *args: Any) -> Any:
+    """``func(*args)``; a function (not + * **) with a number distributed over a sum, as
+    SymPy expects: under ``distribute(False)`` (see transform), ``-(-u - v)`` stays
+    ``-1*(-u - v)`` and an odd function's sign rule (``tanh(-a)`` is ``-tanh(a)``) recurses
+    forever between the two spellings."""
+    if func in (sp.Add, sp.Mul, sp.Pow):
+        return func(*args)
+    with distribute(True):
+        return func(*args)
 
 
 def rebuild(expr: Any, mapping: dict[Any, Any] | None = None) -> Any:

@@ -1230,7 +1230,8 @@ class Lowerer:
         if value is None:
             a, b = self.named(a, node), self.named(b, node)
             value = _combine_operator(op, a, b)
-        if value is None:
+        if value is None or _not_real(value, (a, b)):
+            # (-1.0) ** 0.5: Python's complex number, computed as written
             return st.AsWritten(static(_OPERATOR_TEXT[type(op)]), a, b)
         return value if a.free_symbols or b.free_symbols else _python_number(value)
 
@@ -1582,6 +1583,8 @@ class Lowerer:
             value = _checked_form(name, args)
         if value is None:  # np.maximum(x, x) is x: of names, SymPy's value is numpy's
             value = ew.sympy_form(name, *args)
+        if _not_real(value, args):  # np.log(-0.3) is nan to numpy, log(0.3) + I*pi to SymPy
+            return st.NpConstant(static(name), static(()), *args)
         if python and isinstance(value, sp.Basic) and value.is_number:
             value = sp.Float(float(value))  # math.sqrt(2 / math.pi) is a Python float
         return value
@@ -1898,6 +1901,14 @@ def _checked_form(name: str, args: list[Any]) -> Any:
     with sp.evaluate(False):
         raw = ew.sympy_form(name, *args)
     return exact.rebuild(raw)
+
+
+def _not_real(value: Any, operands: Any) -> bool:
+    """Whether SymPy's value of an operation on real constants is not a real number (a
+    complex one, zoo, nan): numpy's (nan, inf) or Python's (a complex) is computed instead."""
+    return isinstance(value, sp.Basic) and not value.free_symbols and \
+        value.is_extended_real is not True and \
+        all(isinstance(a, sp.Basic) and a.is_extended_real for a in operands)
 
 
 def _python_number(value: Any) -> Any:

@@ -1,0 +1,91 @@
+"""Minimal programs from the differential fuzzer (tests/fuzz_arrays_gen.py) that crashed
+symgrad or gave a primal other than numpy's, one per class of defect."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from gradutil import check_grads
+
+import symgrad
+
+
+def _same(got, expected):
+    """Equal values, NaNs in the same places, same shape and dtype."""
+    got, expected = np.asarray(got), np.asarray(expected)
+    assert got.shape == expected.shape, (got.shape, expected.shape)
+    assert got.dtype == expected.dtype, (got.dtype, expected.dtype)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, equal_nan=True)
+
+
+def _plain(f, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return f(*args)
+
+
+# 1. A constant SymPy evaluates to a complex number (log(-0.3) is log(0.3) + I*pi) printed
+#    as `I`, a NameError at run time; numpy computes nan there, Python a complex number.
+
+def complex_python_power(s):
+    return np.where(s >= np.where(2.0 > s, (-1.0) ** 0.5, s), s, s * s)
+
+
+def log_of_negative_constant(u):
+    return np.where(0.5 > u, -0.5 * u, np.log(-0.3) ** 2)
+
+
+def exp_log_of_negative_constant(w):
+    return np.sum(np.where(np.exp(np.log(-0.3)) <= 0.7, w, 0.2) ** 2)
+
+
+@pytest.mark.parametrize("f, arg, finite", [
+    (complex_python_power, np.float64(-0.9), np.float64(-0.9)),
+    (complex_python_power, np.float64(2.5), np.float64(2.5)),
+    (log_of_negative_constant, np.array([[0.4], [1.4], [0.9]]), np.array([[0.1], [0.4]])),
+    (exp_log_of_negative_constant, np.array([0.3, 0.7, 1.1]), np.array([0.3, 0.7, 1.1])),
+])
+def test_a_constant_outside_the_real_domain_is_numpys_value(f, arg, finite):
+    G = symgrad.grad(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(G(arg), f(arg))
+        _same(G(finite), f(finite))
+        check_grads(G, finite, seed=np.ones_like(f(finite)))
+    assert " I" not in G.source and "I*" not in G.source
+
+
+# 2. Under transform's distribute(False), -(-u - v) stays -1*(-u - v), and SymPy's odd
+#    functions (tanh(-a) is -tanh(a), |-a| is |a|, cos(-a) is cos(a)) recursed forever.
+
+def abs_of_negative_sum(w):
+    return np.sum(np.abs((-1.0) - w))
+
+
+def tanh_of_negative_sum(u):
+    return np.sum(np.tanh((-u) - np.tanh(u)))
+
+
+def cos_sinh_of_negative_sums(u):
+    t = -u - np.tanh(u)
+    return np.sum(np.cos(t) * np.sinh(-u - 1.0))
+
+
+@pytest.mark.parametrize("f", [abs_of_negative_sum, tanh_of_negative_sum,
+                               cos_sinh_of_negative_sums])
+def test_an_odd_function_of_a_negated_sum_decorates(f):
+    torch = pytest.importorskip("torch")
+    x = np.array([0.39, 0.77, -0.43, -1.6])
+    G = symgrad.grad(f)
+    _same(G(x), f(x))
+    (g,) = check_grads(G, x)
+    t = torch.tensor(x, requires_grad=True)
+    tf = {"abs_of_negative_sum": lambda t: torch.sum(torch.abs(-1.0 - t)),
+          "tanh_of_negative_sum": lambda t: torch.sum(torch.tanh(-t - torch.tanh(t))),
+          "cos_sinh_of_negative_sums": lambda t: torch.sum(
+              torch.cos(-t - torch.tanh(t)) * torch.sinh(-t - 1.0))}[f.__name__]
+    tf(t).backward()
+    np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10)
