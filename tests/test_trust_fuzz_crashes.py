@@ -89,3 +89,51 @@ def test_an_odd_function_of_a_negated_sum_decorates(f):
               torch.cos(-t - torch.tanh(t)) * torch.sinh(-t - 1.0))}[f.__name__]
     tf(t).backward()
     np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10)
+
+
+# 4./5. A whole float literal is SymPy's exact integer (1.0 is 1), so `mask * 1.0` was the
+#    bool mask itself and `mask + 1.0` an int array; and a constant array (np.array of
+#    literals) counted as a number, so `c * 0.0 + u` lost c's broadcast shape.
+
+U = np.array([[-0.25], [-1.2], [1.47]])
+S = np.float64(-0.55)
+
+
+def mask_times_float(u, s):
+    return (u <= s) * 1.0
+
+
+def mask_plus_float(u, s):
+    return (s <= s) + 1.0 + 0 * u
+
+
+def float_times_mask_product(u, s):
+    return np.sum((u > 0.5) * (2.0 * (0.0 <= s)))
+
+
+def sin_of_negated_mask(u, s):
+    return np.prod(np.sin((u > -0.5) * (-1.0)), axis=0) * s
+
+
+def tanh_of_constant_mask(u, s):
+    return np.sum(np.where(0.5 >= -1.0, np.tanh(np.array([False, True, True]) * 1.0 * 1.0),
+                           np.clip(u, 0.0, 1.0) - s))
+
+
+def constant_array_times_zero(u, s):
+    return np.array([True, True]) * 1.0 * ((-1.0) - (-1.0)) + u
+
+
+def mask_variable_times_float(u, s):
+    m = u <= s
+    return m * 1.0 + s
+
+
+@pytest.mark.parametrize("f", [mask_times_float, mask_plus_float, float_times_mask_product,
+                               sin_of_negated_mask, tanh_of_constant_mask,
+                               constant_array_times_zero, mask_variable_times_float])
+def test_the_primal_keeps_numpys_dtype_and_shape(f):
+    G = symgrad.grad(f, wrt=("u", "s"))
+    _same(G(U, S), f(U, S))
+    _same(G.value_and_grad(U, S, seed=np.ones_like(f(U, S)))[0], f(U, S))
+    check_grads(G, U, S, seed=np.ones_like(f(U, S)))

@@ -1214,9 +1214,31 @@ class Lowerer:
                                    "wrap the values in np.stack([...]) to compute with them")
         if type(op) not in _BITWISE:  # True/False constants count as 1/0 in arithmetic
             a, b = (sp.Integer(int(bool(v))) if v in (sp.true, sp.false) else v for v in (a, b))
+            a, b = self.float_literals(a, b, node)
         if type(op) in _OPERATOR_TEXT and isinstance(a, sp.Basic) and isinstance(b, sp.Basic):
             return self.arithmetic(op, a, b, node)
         return self._binop(op, a, b, node)
+
+    def float_literals(self, a: Any, b: Any, node: ast.AST) -> tuple[Any, Any]:
+        """A whole float literal (``1.0``, lowered to SymPy's exact 1) stays a float next to
+        a bool array: ``mask * 1.0`` is a float array, ``mask * 1`` an int one, and SymPy's
+        ``1 * mask`` is the bool mask itself."""
+        operands = (node.left, node.right) if isinstance(node, ast.BinOp) else \
+            tuple(getattr(node, "args", ())[:2])
+        values = [a, b]
+        for i in range(len(operands) if len(operands) == 2 else 0):
+            other = values[1 - i]
+            if isinstance(values[i], sp.Integer) and isinstance(other, sp.Basic) and \
+                    masks.bool_valued(other, self.bool_names()):
+                values[i] = _as_python_typed(values[i], operands[i])
+        return values[0], values[1]
+
+    def bool_names(self) -> frozenset:
+        """The values known to be bool arrays: masks given names, bool constant arrays."""
+        return frozenset(sp.Symbol(n, real=True) for n, v in self.defs.items()
+                         if isinstance(v, sp.Basic) and masks.bool_valued(v)) | frozenset(
+            sp.Symbol(n, real=True) for n, v in self.constants.items()
+            if getattr(v, "dtype", None) == np.bool_)
 
     def arithmetic(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         """``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a ** b`` as numpy computes them.
