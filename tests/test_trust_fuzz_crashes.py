@@ -137,3 +137,51 @@ def test_the_primal_keeps_numpys_dtype_and_shape(f):
     _same(G(U, S), f(U, S))
     _same(G.value_and_grad(U, S, seed=np.ones_like(f(U, S)))[0], f(U, S))
     check_grads(G, U, S, seed=np.ones_like(f(U, S)))
+
+
+# 3. SymPy distributes a power over a product, (m * x) ** -2 is m**(-2) * x**(-2), and numpy
+#    raises on a bool array to a negative integer power: the call failed with SymgradError.
+
+def negative_power_of_a_masked_product(u, s):
+    return ((s < 0.5) * 1.0 * np.max(u, axis=-1)) ** (-2)
+
+
+@pytest.mark.parametrize("s", [np.float64(0.3), 0.3])
+def test_a_negative_power_of_a_masked_product_computes(s):
+    u = np.array([[0.19, 0.7], [0.21, -0.4], [1.3, 0.2]])
+    G = symgrad.grad(negative_power_of_a_masked_product, wrt=("u", "s"))
+    _same(G(u, s), negative_power_of_a_masked_product(u, s))
+    check_grads(G, u, s, seed=np.ones(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(G(u, 0.7), negative_power_of_a_masked_product(u, 0.7))  # inf, as numpy's
+
+
+# The gradient code's arithmetic on a Python float argument raised ZeroDivisionError where
+# numpy gives inf or nan (d/ds log(s % s) divides by s % s, which is 0.0).
+
+def log_of_remainder(x, s):
+    return np.sum(np.log(s % s) + x)
+
+
+def test_a_python_float_argument_computes_as_numpy_does():
+    x = np.array([0.5, 1.5])
+    G = symgrad.grad(log_of_remainder, wrt=("x", "s"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value, (gx, gs) = G.value_and_grad(x, 0.3)
+        value64, (gx64, gs64) = G.value_and_grad(x, np.float64(0.3))
+    _same(value, value64)
+    _same(gx, gx64)
+    _same(gs, gs64)
+    assert type(gs) is float or isinstance(gs, np.floating)
+
+
+def test_a_python_float_does_not_upcast_float32():
+    def f(x, s):
+        return np.sum(x * s)
+
+    G = symgrad.grad(f, wrt="x")
+    x = np.array([0.5, 1.5], dtype=np.float32)
+    value, g = G.value_and_grad(x, 2.0)
+    assert np.asarray(value).dtype == np.float32 and g.dtype == np.float32
