@@ -185,3 +185,12 @@ def test_a_python_float_does_not_upcast_float32():
     x = np.array([0.5, 1.5], dtype=np.float32)
     value, g = G.value_and_grad(x, 2.0)
     assert np.asarray(value).dtype == np.float32 and g.dtype == np.float32
+
+
+def test_a_python_float_keeps_pythons_semantics_in_value_and_grad():
+    def f(u, s):
+        return np.where(s**1.5 < np.min((1.5 <= s) * np.sum(u, axis=1), axis=-1), 2.0, 0.3)
+
+    u = np.array([[-0.57], [-1.1], [-0.12]])
+    G = symgrad.grad(f, wrt=("u", "s"))
+    _same(G.value_and_grad(u, -0.39)[0], f(u, -0.39))  # (-0.39) ** 1.5 is complex
