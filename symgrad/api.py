@@ -181,7 +181,10 @@ class GradFunction:
                 "symgrad.grad(f, has_aux=True), or pass seed=(...) with one cotangent per "
                 "output")
         try:
-            value, grads = self._value_and_grad(*args, seed_value)
+            try:
+                value, grads = self._value_and_grad(*args, seed_value)
+            except ZeroDivisionError:  # the gradient's arithmetic on Python floats
+                value, grads = self._value_and_grad(*_numpy_floats(args), seed_value)
         except (ValueError, IndexError) as exc:
             _reraise(self, exc, args, {})
         out = value
@@ -276,6 +279,18 @@ def _as_float_hint(name: str, value: Any) -> str:
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         return f"{float(value)!r} (a float)"
     return "floats"
+
+
+def _numpy_floats(args: tuple) -> tuple:
+    """Python float arguments as np.float64, for gradient code whose arithmetic on them
+    (1.0 / (s % s)) raised ZeroDivisionError where numpy gives inf or nan. Only then: a
+    Python float is what the user's code computes with (a negative one ** 1.5 is complex,
+    a np.float64's is nan). Not next to a float32 or float16 value, which a np.float64
+    (unlike a Python float) would upcast."""
+    if not any(type(a) is float for a in args) or any(
+            getattr(a, "dtype", None) in (np.float32, np.float16) for a in args):
+        return args
+    return tuple(np.float64(a) if type(a) is float else a for a in args)
 
 
 def _finish(g: Any, arg: Any) -> Any:

@@ -10,6 +10,8 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from symgrad.rules.masks import bool_valued
+
 _NUMPY_FUNCTIONS = {
     "exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos", "tan": "np.tan",
     "asin": "np.arcsin", "acos": "np.arccos", "atan": "np.arctan", "atan2": "np.arctan2",
@@ -108,6 +110,9 @@ class NumpyPrinter(StrPrinter):
             return f"np.sqrt({self._print(base)})"
         if exp == -sp.S.Half:
             return f"1/np.sqrt({self._print(base)})"
+        if exp.is_Integer and exp < -1 and bool_valued(base):
+            # SymPy's (m*x)**(-2) is m**(-2)*x**(-2); numpy raises on a bool ** -2
+            return f"1/{self.parenthesize(sp.Pow(base, -exp), PRECEDENCE['Mul'], strict=True)}"
         return super()._print_Pow(expr, rational)
 
     def _print_Float(self, expr: Any) -> str:

@@ -24,14 +24,26 @@ from functools import lru_cache
 from typing import Any
 
 import sympy as sp
+from sympy.core.parameters import distribute
 
-from symgrad.rules.structural import Static
+from symgrad.rules.structural import Static, Structural
 
 
 def combine(func: Any, *args: Any) -> Any:
     """``func(*args)`` as SymPy evaluates it, or None where that is not numpy's value."""
-    value = func(*args)
+    value = evaluated(func, *args)
     return value if _keeps(func, args, value) else None
+
+
+def evaluated(func: Any, *args: Any) -> Any:
+    """``func(*args)``; a function (not + * **) with a number distributed over a sum, as
+    SymPy expects: under ``distribute(False)`` (see transform), ``-(-u - v)`` stays
+    ``-1*(-u - v)`` and an odd function's sign rule (``tanh(-a)`` is ``-tanh(a)``) recurses
+    forever between the two spellings."""
+    if func in (sp.Add, sp.Mul, sp.Pow):
+        return func(*args)
+    with distribute(True):
+        return func(*args)
 
 
 def rebuild(expr: Any, mapping: dict[Any, Any] | None = None) -> Any:
@@ -65,10 +77,10 @@ def rebuild(expr: Any, mapping: dict[Any, Any] | None = None) -> Any:
 def _keeps(func: Any, args: tuple, value: Any) -> bool:
     if not all(isinstance(a, sp.Basic) for a in args) or not isinstance(value, sp.Basic):
         return True
-    symbols = set().union(*(a.free_symbols for a in args))
+    symbols = set().union(*(_values(a) for a in args))
     if not symbols:
         return True  # numbers: constants fold
-    if not symbols <= value.free_symbols:
+    if not symbols <= _values(value):
         return False  # x - x, 0*x, x**0: numpy's shape, NaNs and infs are gone
     need = Counter(_own(func, args))
     for a in args:
@@ -81,6 +93,14 @@ def _keeps(func: Any, args: tuple, value: Any) -> bool:
     if func is sp.Mul:
         return not _cancels(args, _factors)
     return True
+
+
+@lru_cache(maxsize=8192)
+def _values(expr: Any) -> frozenset:
+    """The values ``expr`` computes with: its symbols and its constant arrays
+    (``np.array([True, True])``, ``np.log(-0.3)``), each with a shape, NaNs or infs."""
+    return frozenset(expr.free_symbols) | frozenset(
+        e for e in expr.atoms(Structural) if not e.free_symbols)
 
 
 def _cancels(args: tuple, parts: Any) -> bool:

@@ -1214,9 +1214,31 @@ class Lowerer:
                                    "wrap the values in np.stack([...]) to compute with them")
         if type(op) not in _BITWISE:  # True/False constants count as 1/0 in arithmetic
             a, b = (sp.Integer(int(bool(v))) if v in (sp.true, sp.false) else v for v in (a, b))
+            a, b = self.float_literals(a, b, node)
         if type(op) in _OPERATOR_TEXT and isinstance(a, sp.Basic) and isinstance(b, sp.Basic):
             return self.arithmetic(op, a, b, node)
         return self._binop(op, a, b, node)
+
+    def float_literals(self, a: Any, b: Any, node: ast.AST) -> tuple[Any, Any]:
+        """A whole float literal (``1.0``, lowered to SymPy's exact 1) stays a float next to
+        a bool array: ``mask * 1.0`` is a float array, ``mask * 1`` an int one, and SymPy's
+        ``1 * mask`` is the bool mask itself."""
+        operands = (node.left, node.right) if isinstance(node, ast.BinOp) else \
+            tuple(getattr(node, "args", ())[:2])
+        values = [a, b]
+        for i in range(len(operands) if len(operands) == 2 else 0):
+            other = values[1 - i]
+            if isinstance(values[i], sp.Integer) and isinstance(other, sp.Basic) and \
+                    masks.bool_valued(other, self.bool_names()):
+                values[i] = _as_python_typed(values[i], operands[i])
+        return values[0], values[1]
+
+    def bool_names(self) -> frozenset:
+        """The values known to be bool arrays: masks given names, bool constant arrays."""
+        return frozenset(sp.Symbol(n, real=True) for n, v in self.defs.items()
+                         if isinstance(v, sp.Basic) and masks.bool_valued(v)) | frozenset(
+            sp.Symbol(n, real=True) for n, v in self.constants.items()
+            if getattr(v, "dtype", None) == np.bool_)
 
     def arithmetic(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         """``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a ** b`` as numpy computes them.
@@ -1230,7 +1252,8 @@ class Lowerer:
         if value is None:
             a, b = self.named(a, node), self.named(b, node)
             value = _combine_operator(op, a, b)
-        if value is None:
+        if value is None or _not_real(value, (a, b)):
+            # (-1.0) ** 0.5: Python's complex number, computed as written
             return st.AsWritten(static(_OPERATOR_TEXT[type(op)]), a, b)
         return value if a.free_symbols or b.free_symbols else _python_number(value)
 
@@ -1582,6 +1605,8 @@ class Lowerer:
             value = _checked_form(name, args)
         if value is None:  # np.maximum(x, x) is x: of names, SymPy's value is numpy's
             value = ew.sympy_form(name, *args)
+        if _not_real(value, args):  # np.log(-0.3) is nan to numpy, log(0.3) + I*pi to SymPy
+            return st.NpConstant(static(name), static(()), *args)
         if python and isinstance(value, sp.Basic) and value.is_number:
             value = sp.Float(float(value))  # math.sqrt(2 / math.pi) is a Python float
         return value
@@ -1898,6 +1923,14 @@ def _checked_form(name: str, args: list[Any]) -> Any:
     with sp.evaluate(False):
         raw = ew.sympy_form(name, *args)
     return exact.rebuild(raw)
+
+
+def _not_real(value: Any, operands: Any) -> bool:
+    """Whether SymPy's value of an operation on real constants is not a real number (a
+    complex one, zoo, nan): numpy's (nan, inf) or Python's (a complex) is computed instead."""
+    return isinstance(value, sp.Basic) and not value.free_symbols and \
+        value.is_extended_real is not True and \
+        all(isinstance(a, sp.Basic) and a.is_extended_real for a in operands)
 
 
 def _python_number(value: Any) -> Any:

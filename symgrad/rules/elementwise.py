@@ -78,8 +78,10 @@ def arity(name: str) -> int:
 def sympy_form(name: str, *args: Any) -> Any:
     """The SymPy expression numpy's ``name`` computes on ``args``."""
     import sympy
+    from sympy.core.parameters import distribute
 
-    return _FORMS[name][1](sympy, *args)
+    with distribute(True):  # see exact.evaluated
+        return _FORMS[name][1](sympy, *args)
 
 
 def _masks() -> Any:

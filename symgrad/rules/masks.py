@@ -260,7 +260,7 @@ def bool_valued(expr: Any, names: frozenset = frozenset()) -> bool:
     """Whether numpy computes ``expr`` as a bool array (a mask, a product of masks, a where
     between masks, one of ``names``): as an operand of ``-``, or of ``+`` with another mask,
     it is not the 0/1 number SymPy takes it for (``m1 + m2`` is their ``or``)."""
-    if isinstance(expr, Mask) or expr in names:
+    if isinstance(expr, Mask) or expr in names or getattr(expr, "is_bool_array", False):
         return True
     if isinstance(expr, Where):
         return all(bool_valued(a, names) for a in expr.args[1:])

@@ -735,6 +735,10 @@ class ArrayOf(Structural):
     def _layout(self) -> list[tuple[int, ...]]:
         return list(sval(self.args[0]))
 
+    @property
+    def is_bool_array(self) -> bool:  # read by masks.bool_valued
+        return all(e in (sp.true, sp.false) for e in self.args[1:])
+
     def _numpycode(self, printer: Any) -> str:
         layout = self._layout()
         elements = [_a(printer, e) for e in self.args[1:]]
