@@ -485,23 +485,9 @@ class Sweep:
             if p not in grads:
                 grads[p] = self.finish_param(p)
         self._skip_needless_copies()
-        self._masks_as_numbers(self.backward)
         return Adjoint(self.fn, self.wrt, self.forward, seeds, self.backward,
                        [grads[p] for p in self.wrt], self.names, self.inlined,
                        lambda expr: self.class_of(expr) == SCALAR)
-
-    def _masks_as_numbers(self, stmts: list[Any]) -> None:
-        """Sums and negations of masks in the gradients count them as numbers."""
-        names = frozenset(sp.Symbol(s.target, real=True) for s in _walk_all(self.forward)
-                          if isinstance(s, Assign) and masks.bool_valued(s.expr))
-        for s in stmts:
-            if isinstance(s, Stmt):
-                s.expr = masks.as_numbers(s.expr, names)
-            elif isinstance(s, BIf):
-                self._masks_as_numbers(s.then)
-                self._masks_as_numbers(s.orelse)
-            elif isinstance(s, BLoop):
-                self._masks_as_numbers(s.body)
 
     def _first_uses(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}

@@ -873,6 +873,7 @@ class EqMask(Structural):
     """(x == m): where an extremum is attained."""
 
     n_diff = 0
+    bool_array = True
 
     def shape_class(self, arg_classes: list[int], fresh: int) -> int:
         return join_classes(arg_classes, fresh)

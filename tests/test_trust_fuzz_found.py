@@ -1,0 +1,71 @@
+"""Defects the generative fuzzer (tests/fuzz_arrays_gen.py) found, each as its minimal program.
+
+Gradients are checked against central differences in float64 and, where torch is installed,
+against torch.
+"""
+
+import numpy as np
+import pytest
+from gradutil import check_grads
+
+import symgrad
+
+X = np.array([[0.3, -0.7, 0.9], [1.2, 0.1, -1.4]])
+W = np.array([0.4, -0.9, 1.3])
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _torch_grads(f_torch, args, wrt):
+    torch = _torch()
+    ts = [torch.tensor(a, dtype=torch.float64 if np.asarray(a).dtype.kind == "f" else None,
+                       requires_grad=i in wrt) for i, a in enumerate(args)]
+    f_torch(*ts).sum().backward()
+    return [ts[i].grad.numpy() for i in wrt]
+
+
+# ------------------------------------------------- masks used as numbers, printed by numpy
+# SymPy counts a mask as 0/1; numpy refuses -m and m1 - m2 and computes m1 + m2 as their or.
+# cse can pull a mask out into a temp (t0 = v > 0.5) and leave -t0*(s + 1) behind.
+
+
+def negated_masked_product(v, s):
+    t = -((v > 0.5) * (s + 1.0))
+    return np.sum(np.mean(t, axis=0))
+
+
+def mask_minus_clip_slope(u, s):
+    return np.sum((s <= s) * u - np.clip(u, -0.5, 0.5))
+
+
+def negated_mask_input(x, m):
+    return np.sum(np.maximum(m * -1.0 - 0.6, x))
+
+
+def sign_of_a_mask(v, w):  # d|(m*w)**1.5| has np.sign(m) (SymPy splits sign(m*w))
+    return np.sum(np.abs(((v < 0.5) * w) ** 1.5))
+
+
+@pytest.mark.parametrize("f, args", [
+    (negated_masked_product, (X, 0.3)),
+    (mask_minus_clip_slope, (X, 0.2)),
+    (sign_of_a_mask, (X - 2.0, np.abs(W))),
+])
+def test_a_mask_used_as_a_number_runs_and_differentiates(f, args):
+    G = symgrad.grad(f, wrt=f.__code__.co_varnames[:2])
+    np.testing.assert_allclose(G(*args), f(*args))
+    check_grads(G, *args)
+    value, _ = G.value_and_grad(*args)
+    np.testing.assert_allclose(value, f(*args))
+
+
+def test_a_bool_array_passed_in_is_negated_as_a_number():
+    m = np.array([True, False, True])
+    G = symgrad.grad(negated_mask_input, wrt="x")
+    np.testing.assert_allclose(G(X, m), negated_mask_input(X, m))
+    check_grads(G, X, m)
+    torch = _torch()
+    (expected,) = _torch_grads(lambda x, m: torch.maximum(m * -1.0 - 0.6, x), (X, m), [0])
+    np.testing.assert_allclose(G.grad(X, m), expected)
