@@ -69,3 +69,49 @@ def test_a_bool_array_passed_in_is_negated_as_a_number():
     torch = _torch()
     (expected,) = _torch_grads(lambda x, m: torch.maximum(m * -1.0 - 0.6, x), (X, m), [0])
     np.testing.assert_allclose(G.grad(X, m), expected)
+
+
+# ------------------------------------ a zero cotangent times an infinite or NaN slope is 0
+# The chain rule through a branch a where discards multiplies a 0 cotangent by the slope of
+# that branch, NaN where the branch is (np.sqrt(s) at s < 0): the derivative there is 0, as
+# central differences say (torch gives NaN). And a slope's mask (clip's, maximum's) selects,
+# as torch's backward of clamp does, instead of multiplying 0 by an infinite cotangent.
+
+
+def where_discards_a_nan_branch(s):
+    return np.sum(np.where(0.5 > s, 0.5, np.sqrt(s) ** 2))
+
+
+def where_discards_a_nan_branch_broadcast(x, u, s):
+    return np.sum(np.where(s <= u ** -2, 0.3, np.sqrt(x) ** 2))
+
+
+def division_by_a_saturated_clip(v, s):
+    return np.sum(s / np.clip(np.clip(v, 0, 1), 0, 1))
+
+
+def test_a_discarded_nan_branch_has_gradient_zero():
+    s = np.array([-0.2, 0.7, 1.3])
+    G = symgrad.grad(where_discards_a_nan_branch)
+    np.testing.assert_allclose(G.grad(s), [0.0, 1.0, 1.0])
+    check_grads(G, s)
+
+
+def test_a_discarded_nan_branch_summed_over_a_broadcast_has_gradient_zero():
+    x = np.array([[-0.6, -0.3], [-0.1, -0.5], [0.2, 0.7]])
+    u = np.array([[1.5], [-0.8], [3.0]])
+    G = symgrad.grad(where_discards_a_nan_branch_broadcast, wrt="x")
+    np.testing.assert_allclose(G.grad(x, u, 0.3)[2], [1.0, 1.0])
+    check_grads(G, x, u, 0.3)
+
+
+def test_a_saturated_clip_under_a_division_has_gradient_zero_as_in_torch():
+    torch = _torch()
+    v = np.array([-0.5, 0.3, 1.5])
+    G = symgrad.grad(division_by_a_saturated_clip, wrt=("v", "s"))
+    gv, gs = G.grad(v, 0.7)
+    tv, ts = _torch_grads(lambda v, s: s / torch.clamp(torch.clamp(v, 0, 1), 0, 1),
+                          (v, np.float64(0.7)), [0, 1])
+    np.testing.assert_allclose(gv, tv)
+    np.testing.assert_allclose(gv, [0.0, -0.7 / 0.09, 0.0])
+    np.testing.assert_allclose(gs, ts)
