@@ -115,3 +115,40 @@ def test_a_saturated_clip_under_a_division_has_gradient_zero_as_in_torch():
     np.testing.assert_allclose(gv, tv)
     np.testing.assert_allclose(gv, [0.0, -0.7 / 0.09, 0.0])
     np.testing.assert_allclose(gs, ts)
+
+
+# --------------------------------- np.maximum / np.minimum: torch's slope, selected, at NaN
+# torch.maximum's backward is where(a == b, g/2, g) with 0 filled in where the other side
+# wins: a NaN cotangent on the losing side gives 0, and at a NaN operand (no side wins) both
+# sides get the whole gradient. symgrad gave 0 to both there, and NaN to the losing side.
+
+
+def maximum_of_a_nan(v):
+    return np.sum(np.maximum(np.log(v), v))
+
+
+def sqrt_of_a_negated_maximum(w, s):
+    return np.sum(np.sqrt(-np.maximum(w, s)))
+
+
+def minimum_with_a_nan_inside_a_sum(u, w, s):  # fuzz seed 78
+    return np.sum(np.minimum(u ** 0.5, np.maximum(w, s).sum(axis=-1)))
+
+
+@pytest.mark.parametrize("f, torch_f, args", [
+    (maximum_of_a_nan, lambda t, v: t.maximum(t.log(v), v), (np.array([-0.16, 0.07, 2.0]),)),
+    (sqrt_of_a_negated_maximum, lambda t, w, s: t.sqrt(-t.maximum(w, s)),
+     (np.array([0.15, 1.46]), np.float64(-0.93))),
+    (minimum_with_a_nan_inside_a_sum,
+     lambda t, u, w, s: t.minimum(u ** 0.5, t.maximum(w, s).sum(dim=-1)),
+     (np.array([[-0.5], [0.2], [4.0]]), np.array([0.3, -0.4]), np.float64(0.1))),
+])
+def test_maximum_and_minimum_gradients_are_torchs_at_nan(f, torch_f, args):
+    torch = _torch()
+    names = f.__code__.co_varnames[:f.__code__.co_argcount]
+    G = symgrad.grad(f, wrt=names)
+    ours = G.grad(*args)
+    ours = ours if isinstance(ours, tuple) else (ours,)
+    theirs = _torch_grads(lambda *a: torch_f(torch, *a), args, list(range(len(args))))
+    for name, g, t in zip(names, ours, theirs, strict=True):
+        np.testing.assert_allclose(g, t, err_msg=f"d/d{name}")

@@ -193,7 +193,8 @@ def _decided(a: Any, b: Any) -> bool:
 
 
 class Maximum(Elementwise):
-    """``np.maximum(a, b)``: as torch.maximum, a tie gives half the gradient to each side.
+    """``np.maximum(a, b)``: as torch.maximum, a tie gives half the gradient to each side
+    and a NaN all of it to both.
     (SymPy's Max would decide ``Max(exp(x), -exp(z))`` is ``exp(x)`` and drop z's shape.)"""
 
     nargs = 2
@@ -209,9 +210,11 @@ class Maximum(Elementwise):
         return self.args
 
     def fdiff(self, argindex: int = 1) -> Any:
+        """torch's slope: 0 where the other side wins (selected, so a NaN cotangent there
+        gives 0), half at a tie, else 1 (both sides get all of it at a NaN)."""
         a, b = self.args if argindex == 1 else self.args[::-1]
-        wins = IsLess(a, b) if isinstance(self, Minimum) else IsGreater(a, b)
-        return wins + IsEqual(a, b) / 2
+        loses = IsGreater(a, b) if isinstance(self, Minimum) else IsLess(a, b)
+        return Where(loses, 0, Where(IsEqual(a, b), sp.Rational(1, 2), 1))
 
     def text(self, p: Any, atom: Any) -> str:
         return f"{self.name}({p(self.args[0])}, {p(self.args[1])})"
