@@ -293,6 +293,7 @@ class Sweep:
         self._class_memo: dict[Any, int] = {}
         self._joins: dict[frozenset, int] = {}
         self._members: dict[int, frozenset] = {}
+        self._masked: set[Any] = set()  # cotangents a where or a mask makes 0 somewhere
         for p in fn.params:
             self._register(sp.Symbol(p.name, real=True), self._fresh())
         for name in fn.constants:
@@ -485,23 +486,9 @@ class Sweep:
             if p not in grads:
                 grads[p] = self.finish_param(p)
         self._skip_needless_copies()
-        self._masks_as_numbers(self.backward)
         return Adjoint(self.fn, self.wrt, self.forward, seeds, self.backward,
                        [grads[p] for p in self.wrt], self.names, self.inlined,
                        lambda expr: self.class_of(expr) == SCALAR)
-
-    def _masks_as_numbers(self, stmts: list[Any]) -> None:
-        """Sums and negations of masks in the gradients count them as numbers."""
-        names = frozenset(sp.Symbol(s.target, real=True) for s in _walk_all(self.forward)
-                          if isinstance(s, Assign) and masks.bool_valued(s.expr))
-        for s in stmts:
-            if isinstance(s, Stmt):
-                s.expr = masks.as_numbers(s.expr, names)
-            elif isinstance(s, BIf):
-                self._masks_as_numbers(s.then)
-                self._masks_as_numbers(s.orelse)
-            elif isinstance(s, BLoop):
-                self._masks_as_numbers(s.body)
 
     def _first_uses(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
@@ -819,6 +806,8 @@ class Sweep:
         self.backward.append(Stmt(name, total, list(self._comment)))
         self._comment = []
         sym = sp.Symbol(name, real=True)
+        if self.masked(total):
+            self._masked.add(sym)
         self._register(sym, self.class_of(total), rep=self.backward is self._top)
         return sym
 
@@ -867,6 +856,9 @@ class Sweep:
             if d == 0:
                 continue
             c = clean(g * d)
+            if self.masked(g) and _may_be_infinite(d):
+                c = masks.Where(masks.IsEqual(g, 0), 0, c)
+            c = sp.Add(*[_select_by_mask(t, region) for t in sp.Add.make_args(c)])
             c = c.xreplace(back) if back else c
             c = c.xreplace(self.primal_of)
             if self.class_of(leaf) != root_class:
@@ -879,6 +871,13 @@ class Sweep:
                 self.backprop_structural(leaf, c)
             else:
                 self.contribute(leaf, c)
+
+    def masked(self, g: Any) -> bool:
+        """Whether cotangent ``g`` is 0 where a where discards a branch (or a mask zeroes a
+        value): there the chain rule's 0 times an infinite or NaN slope of the discarded
+        branch (``np.sqrt(x)`` at x < 0, ``1/x`` at 0) is NaN, where the derivative is 0."""
+        return bool(g.free_symbols & self._masked) or g.has(masks.Where) or \
+            any(masks.bool_valued(e) for e in sp.preorder_traversal(g))
 
     def shape_source(self, expr: Any) -> Any:
         """Something cheap with the shape of elementwise ``expr``: a name, or np.broadcast."""
@@ -1002,6 +1001,27 @@ def derivative(expr: Any, var: Any) -> Any:
                            lambda e: power(*e.args))
     return sp.diff(wrapped, var).replace(lambda e: isinstance(e, power),
                                          lambda e: e.args[0]**e.args[1])
+
+
+def _may_be_infinite(slope: Any) -> bool:
+    """Whether a slope can be inf or NaN at a finite point: a division, a fractional power,
+    a logarithm."""
+    return any(e.is_Pow and not (e.exp.is_Integer and e.exp >= 0) or isinstance(e, sp.log)
+               for e in sp.preorder_traversal(slope))
+
+
+def _select_by_mask(term: Any, primal: Any) -> Any:
+    """``m*y`` as ``where(m, y, 0)`` where y can be inf or NaN and m is a slope's mask (of
+    clip, maximum, ...: not in ``primal``): 0 where the mask is off, as torch's backward of
+    clamp and maximum selects, where the product would be NaN. A mask the user multiplies
+    by (``m*x``) stays a factor, as torch multiplies by it too."""
+    factors = sp.Mul.make_args(term)
+    bools = [f for f in factors if masks.bool_valued(f) and not primal.has(f)]
+    rest = sp.Mul(*[f for f in factors if f not in bools])
+    if not bools or not _may_be_infinite(rest):
+        return term
+    cond = bools[0] if len(bools) == 1 else masks.BitAnd(*bools)
+    return masks.Where(cond, rest, 0)
 
 
 def clean(expr: Any) -> Any:

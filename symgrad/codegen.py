@@ -19,6 +19,7 @@ from symgrad.adjoint import Adjoint, BIf, Stmt, allocates
 from symgrad.errors import SymgradError
 from symgrad.frontend.ir import Assign, If, Loop, defines, reads
 from symgrad.printer import NumpyPrinter
+from symgrad.rules import masks
 from symgrad.rules import structural as st
 
 INDENT = "    "
@@ -40,6 +41,8 @@ def generate(adj: Adjoint) -> Generated:
     names = set(adj.names) | {"np"}
     seed_param = _unique("seed", names)
     temp_names = _temp_names(names)
+    # a parameter not differentiated may be a bool array (a mask passed in)
+    bools = _mask_names(adj.forward, {p.name for p in fn.params} - set(adj.wrt))
 
     params = ", ".join(
         p.name + (f"={p.default}" if p.has_default else "") for p in fn.params
@@ -68,14 +71,16 @@ def generate(adj: Adjoint) -> Generated:
         f"{grads if len(adj.grads) == 1 else '(' + grads + ')'}"
     if fn.straight_line:
         funcs = [
-            _function(fn.name, params, forward, [], value, printer, temp_names, docs[0]),
+            _function(fn.name, params, forward, [], value, printer, temp_names, docs[0],
+                      bools=bools),
             _function(f"{fn.name}_grad", grad_params, backward_needed, adj.backward,
-                      grads, printer, temp_names, docs[1], seed_stmt, adj.seeds, adj.inlined),
+                      grads, printer, temp_names, docs[1], seed_stmt, adj.seeds, adj.inlined,
+                      bools),
             _function(f"{fn.name}_value_and_grad", grad_params, forward, adj.backward, both,
-                      printer, temp_names, docs[2], seed_stmt, adj.seeds, adj.inlined),
+                      printer, temp_names, docs[2], seed_stmt, adj.seeds, adj.inlined, bools),
         ]
     else:
-        emit = _Structured(adj, printer, temp_names, names)
+        emit = _Structured(adj, printer, temp_names, names, bools)
         funcs = [
             emit.function(fn.name, params, False, False, value, docs[0]),
             emit.function(f"{fn.name}_grad", grad_params, True, True, grads, docs[1],
@@ -219,7 +224,8 @@ def _needed(backward: list[Stmt], forward: list[Stmt], extra: set[str]) -> list[
 
 def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt], returns: str,
               printer: NumpyPrinter, temp_names: Any, doc: str, seed_stmt: str | None = None,
-              seeds: list[str] | None = None, inlined: dict | None = None) -> str:
+              seeds: list[str] | None = None, inlined: dict | None = None,
+              bools: frozenset = frozenset()) -> str:
     stmts = forward + backward
     exprs = [s.expr for s in stmts]
     if backward:
@@ -227,6 +233,7 @@ def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt],
         replacements, reduced = _name_temps(replacements, reduced, stmts, params, inlined or {})
     else:
         replacements, reduced = [], exprs
+    replacements, reduced = _masks_as_numbers(replacements, reduced, bools)
     placed = _place_temps(replacements, reduced)
     lines = [f"def {name}({params}):", f'{INDENT}"""{doc}"""']
     seed_names = set(seeds or [])
@@ -262,6 +269,30 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
         return replacements, reduced
     return ([(rename.get(t, t), e.xreplace(rename)) for t, e in replacements],
             [e.xreplace(rename) for e in reduced])
+
+
+def _mask_names(forward: list[Any], inputs: set[str]) -> frozenset:
+    """The values of ``forward`` numpy may compute as bool arrays: masks, names of them,
+    and the ``inputs`` (which may be passed as bool arrays)."""
+    names = {sp.Symbol(p, real=True) for p in inputs}
+    for s in _walk(forward):
+        if isinstance(s, Assign) and masks.bool_valued(s.expr, frozenset(names)):
+            names.add(sp.Symbol(s.target, real=True))
+    return frozenset(names)
+
+
+def _masks_as_numbers(replacements: list, reduced: list, bools: frozenset) -> tuple[list, list]:
+    """The printed expressions, after cse, with every mask used as a number counted as one
+    (``masks.as_numbers``): numpy refuses ``-m`` and ``m1 - m2`` and computes ``m1 + m2`` as
+    their or. After cse, since cse can pull a mask out into a temp (``t0 = x > 0``) and
+    leave ``-t0*y`` behind; a temp is a mask where what it names is one."""
+    names = set(bools)
+    fixed = []
+    for t, texpr in replacements:
+        fixed.append((t, masks.as_numbers(texpr, frozenset(names))))
+        if masks.bool_valued(texpr, frozenset(names)):
+            names.add(t)
+    return fixed, [masks.as_numbers(e, frozenset(names)) for e in reduced]
 
 
 def _place_temps(replacements: list[tuple[Any, Any]], reduced: list[Any]) -> dict[int, list]:
@@ -308,7 +339,7 @@ class _Structured:
     """
 
     def __init__(self, adj: Adjoint, printer: NumpyPrinter, temp_names: Any,
-                 names: set[str]) -> None:
+                 names: set[str], bools: frozenset) -> None:
         self.adj = adj
         self.names = names  # every name the module uses (fresh names are added)
         self.printer = printer
@@ -325,6 +356,7 @@ class _Structured:
                 self.in_place.add(a.target)
             elif isinstance(a, Assign) and a.snapshot:
                 self.snapshots.add(a.target)
+        self.bools = bools | {sp.Symbol(self.n(b.name), real=True) for b in bools}
 
     # -------------------------------------------------------------- helpers
 
@@ -373,6 +405,7 @@ class _Structured:
                                             self.adj.inlined)
         replacements = [(t, self.r(e)) for t, e in replacements]
         reduced = [self.r(e) for e in reduced]
+        replacements, reduced = _masks_as_numbers(replacements, reduced, self.bools)
         placed = _place_temps(replacements, reduced)
         lines: list[str] = []
         for i, (s, expr) in enumerate(zip(stmts, reduced, strict=True)):

@@ -131,6 +131,8 @@ def _clip_functions(sp: Any) -> tuple:
                     f"{bound(printer, hi)})")
 
     class ClipSlope(sp.Function):  # 1 where lo <= a <= hi
+        bool_array = True  # printed as a comparison
+
         def fdiff(self, argindex: int = 1) -> Any:
             return sp.Integer(0)
 
@@ -143,6 +145,8 @@ def _clip_functions(sp: Any) -> tuple:
             return tests[0] if len(tests) == 1 else f"({' & '.join(tests)})"
 
     class ClipBelow(sp.Function):  # 1 where a < b
+        bool_array = True  # printed as a comparison
+
         def fdiff(self, argindex: int = 1) -> Any:
             return sp.Integer(0)
 

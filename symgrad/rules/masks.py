@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
+from sympy.logic.boolalg import BooleanFunction
 
 
 class Elementwise(sp.Function):
@@ -49,6 +50,8 @@ def _group(text: str, expr: Any) -> str:
 
 class Mask(Elementwise):
     """A boolean result: 0 or 1 as a number, and no gradient through its arguments."""
+
+    bool_array = True  # numpy computes it as a bool array (see ``bool_valued``)
 
     def _eval_derivative(self, s: Any) -> Any:
         return sp.S.Zero
@@ -190,7 +193,8 @@ def _decided(a: Any, b: Any) -> bool:
 
 
 class Maximum(Elementwise):
-    """``np.maximum(a, b)``: as torch.maximum, a tie gives half the gradient to each side.
+    """``np.maximum(a, b)``: as torch.maximum, a tie gives half the gradient to each side
+    and a NaN all of it to both.
     (SymPy's Max would decide ``Max(exp(x), -exp(z))`` is ``exp(x)`` and drop z's shape.)"""
 
     nargs = 2
@@ -206,9 +210,11 @@ class Maximum(Elementwise):
         return self.args
 
     def fdiff(self, argindex: int = 1) -> Any:
+        """torch's slope: 0 where the other side wins (selected, so a NaN cotangent there
+        gives 0), half at a tie, else 1 (both sides get all of it at a NaN)."""
         a, b = self.args if argindex == 1 else self.args[::-1]
-        wins = IsLess(a, b) if isinstance(self, Minimum) else IsGreater(a, b)
-        return wins + IsEqual(a, b) / 2
+        loses = IsGreater(a, b) if isinstance(self, Minimum) else IsLess(a, b)
+        return Where(loses, 0, Where(IsEqual(a, b), sp.Rational(1, 2), 1))
 
     def text(self, p: Any, atom: Any) -> str:
         return f"{self.name}({p(self.args[0])}, {p(self.args[1])})"
@@ -259,8 +265,10 @@ class PyMin(PyMax):
 def bool_valued(expr: Any, names: frozenset = frozenset()) -> bool:
     """Whether numpy computes ``expr`` as a bool array (a mask, a product of masks, a where
     between masks, one of ``names``): as an operand of ``-``, or of ``+`` with another mask,
-    it is not the 0/1 number SymPy takes it for (``m1 + m2`` is their ``or``)."""
-    if isinstance(expr, Mask) or expr in names or getattr(expr, "is_bool_array", False):
+    it is not the 0/1 number SymPy takes it for (``m1 + m2`` is their ``or``). A function
+    that prints a bool array says so with a true ``bool_array`` attribute."""
+    if getattr(expr, "bool_array", False) or isinstance(expr, (sp.Rel, BooleanFunction)) or \
+            expr in names:
         return True
     if isinstance(expr, Where):
         return all(bool_valued(a, names) for a in expr.args[1:])
@@ -281,9 +289,10 @@ class AsNumber(Elementwise):
 
 
 def as_numbers(expr: Any, names: frozenset = frozenset()) -> Any:
-    """A gradient's sums and negations of masks made to count them as numbers: ``1*m1 + m2``
+    """Sums, negations and functions of masks made to count them as numbers: ``1*m1 + m2``
     for ``m1 + m2`` (numpy's ``or`` of two bool arrays), ``-1*m*x`` for ``-m*x`` (numpy
-    refuses ``-m``). ``names`` are the values known to be masks."""
+    refuses ``-m``), ``np.sign(1*m)`` (np.sign has no bool loop). ``names`` are the values
+    known to be masks."""
     def boolish(term: Any) -> bool:
         coeff, rest = term.as_coeff_Mul()
         return coeff in (1, -1) and bool_valued(rest, names)
@@ -306,7 +315,15 @@ def as_numbers(expr: Any, names: frozenset = frozenset()) -> Any:
             return product
         return coeff * AsNumber(sp.Mul(*bools)) * sp.Mul(*[f for f in factors if f not in bools])
 
-    if not (expr.has(Mask) or names & expr.free_symbols):
+    def elementary(e: Any) -> bool:  # a SymPy function of numbers: np.sign has no bool loop
+        return isinstance(e, sp.Function) and type(e).__module__.startswith("sympy.") and \
+            any(bool_valued(a, names) for a in e.args)
+
+    def fix_call(call: Any) -> Any:
+        return call.func(*[AsNumber(a) if bool_valued(a, names) else a for a in call.args])
+
+    if not (names & expr.free_symbols or any(bool_valued(e) for e in sp.preorder_traversal(expr))):
         return expr
+    expr = expr.replace(elementary, fix_call)
     expr = expr.replace(lambda e: e.is_Add, fix_sum)
     return expr.replace(lambda e: e.is_Mul, fix_negation)

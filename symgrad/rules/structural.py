@@ -736,7 +736,7 @@ class ArrayOf(Structural):
         return list(sval(self.args[0]))
 
     @property
-    def is_bool_array(self) -> bool:  # read by masks.bool_valued
+    def bool_array(self) -> bool:  # a constant bool array (read by masks.bool_valued)
         return all(e in (sp.true, sp.false) for e in self.args[1:])
 
     def _numpycode(self, printer: Any) -> str:
@@ -877,6 +877,7 @@ class EqMask(Structural):
     """(x == m): where an extremum is attained."""
 
     n_diff = 0
+    bool_array = True
 
     def shape_class(self, arg_classes: list[int], fresh: int) -> int:
         return join_classes(arg_classes, fresh)

@@ -1,0 +1,154 @@
+"""Defects the generative fuzzer (tests/fuzz_arrays_gen.py) found, each as its minimal program.
+
+Gradients are checked against central differences in float64 and, where torch is installed,
+against torch.
+"""
+
+import numpy as np
+import pytest
+from gradutil import check_grads
+
+import symgrad
+
+X = np.array([[0.3, -0.7, 0.9], [1.2, 0.1, -1.4]])
+W = np.array([0.4, -0.9, 1.3])
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _torch_grads(f_torch, args, wrt):
+    torch = _torch()
+    ts = [torch.tensor(a, dtype=torch.float64 if np.asarray(a).dtype.kind == "f" else None,
+                       requires_grad=i in wrt) for i, a in enumerate(args)]
+    f_torch(*ts).sum().backward()
+    return [ts[i].grad.numpy() for i in wrt]
+
+
+# ------------------------------------------------- masks used as numbers, printed by numpy
+# SymPy counts a mask as 0/1; numpy refuses -m and m1 - m2 and computes m1 + m2 as their or.
+# cse can pull a mask out into a temp (t0 = v > 0.5) and leave -t0*(s + 1) behind.
+
+
+def negated_masked_product(v, s):
+    t = -((v > 0.5) * (s + 1.0))
+    return np.sum(np.mean(t, axis=0))
+
+
+def mask_minus_clip_slope(u, s):
+    return np.sum((s <= s) * u - np.clip(u, -0.5, 0.5))
+
+
+def negated_mask_input(x, m):
+    return np.sum(np.maximum(m * -1.0 - 0.6, x))
+
+
+def sign_of_a_mask(v, w):  # d|(m*w)**1.5| has np.sign(m) (SymPy splits sign(m*w))
+    return np.sum(np.abs(((v < 0.5) * w) ** 1.5))
+
+
+@pytest.mark.parametrize("f, args", [
+    (negated_masked_product, (X, 0.3)),
+    (mask_minus_clip_slope, (X, 0.2)),
+    (sign_of_a_mask, (X - 2.0, np.abs(W))),
+])
+def test_a_mask_used_as_a_number_runs_and_differentiates(f, args):
+    G = symgrad.grad(f, wrt=f.__code__.co_varnames[:2])
+    np.testing.assert_allclose(G(*args), f(*args))
+    check_grads(G, *args)
+    value, _ = G.value_and_grad(*args)
+    np.testing.assert_allclose(value, f(*args))
+
+
+def test_a_bool_array_passed_in_is_negated_as_a_number():
+    m = np.array([True, False, True])
+    G = symgrad.grad(negated_mask_input, wrt="x")
+    np.testing.assert_allclose(G(X, m), negated_mask_input(X, m))
+    check_grads(G, X, m)
+    torch = _torch()
+    (expected,) = _torch_grads(lambda x, m: torch.maximum(m * -1.0 - 0.6, x), (X, m), [0])
+    np.testing.assert_allclose(G.grad(X, m), expected)
+
+
+# ------------------------------------ a zero cotangent times an infinite or NaN slope is 0
+# The chain rule through a branch a where discards multiplies a 0 cotangent by the slope of
+# that branch, NaN where the branch is (np.sqrt(s) at s < 0): the derivative there is 0, as
+# central differences say (torch gives NaN). And a slope's mask (clip's, maximum's) selects,
+# as torch's backward of clamp does, instead of multiplying 0 by an infinite cotangent.
+
+
+def where_discards_a_nan_branch(s):
+    return np.sum(np.where(0.5 > s, 0.5, np.sqrt(s) ** 2))
+
+
+def where_discards_a_nan_branch_broadcast(x, u, s):
+    return np.sum(np.where(s <= u ** -2, 0.3, np.sqrt(x) ** 2))
+
+
+def division_by_a_saturated_clip(v, s):
+    return np.sum(s / np.clip(np.clip(v, 0, 1), 0, 1))
+
+
+def test_a_discarded_nan_branch_has_gradient_zero():
+    s = np.array([-0.2, 0.7, 1.3])
+    G = symgrad.grad(where_discards_a_nan_branch)
+    np.testing.assert_allclose(G.grad(s), [0.0, 1.0, 1.0])
+    check_grads(G, s)
+
+
+def test_a_discarded_nan_branch_summed_over_a_broadcast_has_gradient_zero():
+    x = np.array([[-0.6, -0.3], [-0.1, -0.5], [0.2, 0.7]])
+    u = np.array([[1.5], [-0.8], [3.0]])
+    G = symgrad.grad(where_discards_a_nan_branch_broadcast, wrt="x")
+    np.testing.assert_allclose(G.grad(x, u, 0.3)[2], [1.0, 1.0])
+    check_grads(G, x, u, 0.3)
+
+
+def test_a_saturated_clip_under_a_division_has_gradient_zero_as_in_torch():
+    torch = _torch()
+    v = np.array([-0.5, 0.3, 1.5])
+    G = symgrad.grad(division_by_a_saturated_clip, wrt=("v", "s"))
+    gv, gs = G.grad(v, 0.7)
+    tv, ts = _torch_grads(lambda v, s: s / torch.clamp(torch.clamp(v, 0, 1), 0, 1),
+                          (v, np.float64(0.7)), [0, 1])
+    np.testing.assert_allclose(gv, tv)
+    np.testing.assert_allclose(gv, [0.0, -0.7 / 0.09, 0.0])
+    np.testing.assert_allclose(gs, ts)
+
+
+# --------------------------------- np.maximum / np.minimum: torch's slope, selected, at NaN
+# torch.maximum's backward is where(a == b, g/2, g) with 0 filled in where the other side
+# wins: a NaN cotangent on the losing side gives 0, and at a NaN operand (no side wins) both
+# sides get the whole gradient. symgrad gave 0 to both there, and NaN to the losing side.
+
+
+def maximum_of_a_nan(v):
+    return np.sum(np.maximum(np.log(v), v))
+
+
+def sqrt_of_a_negated_maximum(w, s):
+    return np.sum(np.sqrt(-np.maximum(w, s)))
+
+
+def minimum_with_a_nan_inside_a_sum(u, w, s):  # fuzz seed 78
+    return np.sum(np.minimum(u ** 0.5, np.maximum(w, s).sum(axis=-1)))
+
+
+@pytest.mark.parametrize("f, torch_f, args", [
+    (maximum_of_a_nan, lambda t, v: t.maximum(t.log(v), v), (np.array([-0.16, 0.07, 2.0]),)),
+    (sqrt_of_a_negated_maximum, lambda t, w, s: t.sqrt(-t.maximum(w, s)),
+     (np.array([0.15, 1.46]), np.float64(-0.93))),
+    (minimum_with_a_nan_inside_a_sum,
+     lambda t, u, w, s: t.minimum(u ** 0.5, t.maximum(w, s).sum(dim=-1)),
+     (np.array([[-0.5], [0.2], [4.0]]), np.array([0.3, -0.4]), np.float64(0.1))),
+])
+def test_maximum_and_minimum_gradients_are_torchs_at_nan(f, torch_f, args):
+    torch = _torch()
+    names = f.__code__.co_varnames[:f.__code__.co_argcount]
+    G = symgrad.grad(f, wrt=names)
+    ours = G.grad(*args)
+    ours = ours if isinstance(ours, tuple) else (ours,)
+    theirs = _torch_grads(lambda *a: torch_f(torch, *a), args, list(range(len(args))))
+    for name, g, t in zip(names, ours, theirs, strict=True):
+        np.testing.assert_allclose(g, t, err_msg=f"d/d{name}")
