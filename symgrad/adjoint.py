@@ -993,9 +993,13 @@ def _backward_reads(stmts: list[Any]) -> set[str]:
 
 def derivative(expr: Any, var: Any) -> Any:
     """``sympy.diff(expr, var)``, with the slopes of symbolic powers finite where they are:
-    ``d x**k/dx`` at k = 0 and ``d 0**y/dy`` (see ``elementwise.power_functions``)."""
+    ``d x**k/dx`` at k = 0 and ``d 0**y/dy`` (see ``elementwise.power_functions``), and of
+    ``abs`` of any expression ``sign(a)*a'`` (see ``elementwise.abs_function``)."""
+    if expr.has(sp.Abs):
+        real_abs = ew.abs_function(sp)
+        return derivative(expr.replace(sp.Abs, real_abs), var).replace(real_abs, sp.Abs)
     if not any(p.is_Pow and not p.exp.is_Number for p in sp.preorder_traversal(expr)):
-        return sp.diff(expr, var)
+        return _keeping_roots(expr, var, sp.diff(expr, var))
     power = ew.power_functions(sp)[0]
     wrapped = expr.replace(lambda e: e.is_Pow and not e.exp.is_Number,
                            lambda e: power(*e.args))
@@ -1003,11 +1007,31 @@ def derivative(expr: Any, var: Any) -> Any:
                                          lambda e: e.args[0]**e.args[1])
 
 
+def _fractional_bases(expr: Any, var: Any) -> set:
+    return {p.base for p in expr.atoms(sp.Pow)
+            if p.exp.is_Rational and not p.exp.is_Integer and p.base.has(var)}
+
+
+def _keeping_roots(expr: Any, var: Any, slope: Any) -> Any:
+    """``slope``, unless SymPy merged a root of a base that can be negative into an integer
+    power of it (``d log(sqrt(t))`` as ``1/(2*t)``): then again with the roots kept apart
+    (``elementwise.root_function``), nan where numpy's chain rule is nan."""
+    lost = _fractional_bases(expr, var) - _fractional_bases(slope, var)
+    lost = {b for b in lost if not b.is_nonnegative and slope.has(b)}
+    if not lost:
+        return slope
+    root = ew.root_function(sp)
+    kept = expr.replace(lambda e: e.is_Pow and e.base in lost and e.exp.is_Rational and
+                        not e.exp.is_Integer, lambda e: root(e.base, e.exp))
+    return sp.diff(kept, var)
+
+
 def _may_be_infinite(slope: Any) -> bool:
     """Whether a slope can be inf or NaN at a finite point: a division, a fractional power,
     a logarithm."""
+    root = ew.root_function(sp)
     return any(e.is_Pow and not (e.exp.is_Integer and e.exp >= 0) or isinstance(e, sp.log)
-               for e in sp.preorder_traversal(slope))
+               or isinstance(e, root) and e.args[1] < 0 for e in sp.preorder_traversal(slope))
 
 
 def _select_by_mask(term: Any, primal: Any) -> Any:

@@ -35,6 +35,9 @@ torch translation, the mismatch and symgrad's generated code):
    judges such numbers. Except: when the value itself has a NaN and no construct can discard
    a NaN (``where``, masks as numbers, comparisons, ``//``, ``%``, ``** 0``, max/min/clip,
    prod over a NaN-capable operand), a NaN gradient in torch must be NaN in symgrad too;
+   and when the value has a NaN, a NaN gradient in symgrad is accepted where torch's is a
+   number (torch's ``abs`` backward turns ``sign(nan)`` into a number: a slope of a NaN
+   value means nothing, and NaN says so);
 5. central differences (float64) at two steps, 1e-6 and 1e-5: at every element where both
    are finite and agree (the function is smooth there: a kink, jump or tie within a step
    makes them differ) and the value is finite, symgrad's gradient equals them (rtol 1e-5).

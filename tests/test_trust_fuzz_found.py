@@ -152,3 +152,36 @@ def test_maximum_and_minimum_gradients_are_torchs_at_nan(f, torch_f, args):
     theirs = _torch_grads(lambda *a: torch_f(torch, *a), args, list(range(len(args))))
     for name, g, t in zip(names, ours, theirs, strict=True):
         np.testing.assert_allclose(g, t, err_msg=f"d/d{name}")
+
+
+def test_abs_of_an_expression_has_torchs_slope_sign():
+    """SymPy's slope of Abs of a non-real-provable expression was the complex form
+    (re*re' + im*im')/|a|: unreadable, and 0/0 = nan at u = 1, where torch's slope of
+    |log(u)| is sign(0)/1 = 0."""
+    import torch
+
+    def f(u):
+        return np.sum(np.abs(np.log(u)) - np.tanh(np.tanh(u)))
+
+    u = np.array([0.3, 1.0, 0.53, 2.0])
+    G = symgrad.grad(f)
+    t = torch.tensor(u, requires_grad=True)
+    (torch.abs(torch.log(t)) - torch.tanh(torch.tanh(t))).sum().backward()
+    np.testing.assert_allclose(G.grad(u), t.grad.numpy(), rtol=1e-12)
+
+
+def test_a_root_merged_by_the_product_rule_keeps_its_nan():
+    """d log(sqrt(t)) is 1/(2t) to SymPy, finite where t < 0; numpy's chain rule and torch
+    give nan there (the value is nan), and 1/(2t) elsewhere."""
+    import torch
+
+    def f(v):
+        return np.sum(np.log(np.sqrt(0.3 - v)))
+
+    v = np.array([0.41804496682156955, 0.14860382262770955, -1.2870331820064793])
+    t = torch.tensor(v, requires_grad=True)
+    torch.log(torch.sqrt(0.3 - t)).sum().backward()
+    with np.errstate(invalid="ignore"):
+        got = symgrad.grad(f).grad(v)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(t.grad.numpy()))
+    np.testing.assert_allclose(got[1:], t.grad.numpy()[1:], rtol=1e-12)

@@ -185,6 +185,49 @@ def _cbrt_function(sp: Any) -> Any:
     return Cbrt
 
 
+_ABS: list = []
+
+
+def abs_function(sp: Any) -> Any:
+    """``|a|`` for differentiation, with torch's slope ``sign(a)`` (0 at 0).
+
+    SymPy's own slope of ``Abs`` of an expression it cannot prove real (``abs(log(u))``) is
+    the complex form ``(re(a)*re(a)' + im(a)*im(a)')/|a|``: unreadable, and nan at a = 0.
+    """
+    if not _ABS:
+        class RealAbs(sp.Function):
+            def fdiff(self, argindex: int = 1) -> Any:
+                return sp.sign(self.args[0])
+
+        _ABS.append(RealAbs)
+    return _ABS[0]
+
+
+_ROOT: list = []
+
+
+def root_function(sp: Any) -> Any:
+    """``b**q`` with a fractional q, for differentiation when SymPy's product rule would merge
+    its powers: ``1/sqrt(t) * 1/(2*sqrt(t))`` is ``1/(2*t)`` to SymPy, finite where t < 0 and
+    numpy's chain rule (and torch's) gives nan. Root(b, q) keeps each factor a root."""
+    if not _ROOT:
+        class Root(sp.Function):
+            def fdiff(self, argindex: int = 1) -> Any:
+                b, q = self.args
+                return q * (Root(b, q - 1) if q != 1 else sp.Integer(1))
+
+            def _numpycode(self, printer: Any) -> str:
+                b, q = self.args
+                if q == sp.S.Half:
+                    return f"np.sqrt({printer._print(b)})"
+                if q == -sp.S.Half:
+                    return f"(1/np.sqrt({printer._print(b)}))"
+                return f"({printer.parenthesize(b, 1000)}**{printer._print(q)})"
+
+        _ROOT.append(Root)
+    return _ROOT[0]
+
+
 _POWER: list = []
 
 
