@@ -486,16 +486,23 @@ class Sweep:
                 grads[p] = self.finish_param(p)
         self._skip_needless_copies()
         self._masks_as_numbers(self.backward)
+        self._masks_as_numbers(self.forward)
         return Adjoint(self.fn, self.wrt, self.forward, seeds, self.backward,
                        [grads[p] for p in self.wrt], self.names, self.inlined,
                        lambda expr: self.class_of(expr) == SCALAR)
 
     def _masks_as_numbers(self, stmts: list[Any]) -> None:
-        """Sums and negations of masks in the gradients count them as numbers."""
+        """Sums and negations of masks, SymPy's 0/1 numbers, count them as numbers in the
+        printed code too (``-x*m`` is ``-1*m*x``: numpy refuses ``-m``)."""
         names = frozenset(sp.Symbol(s.target, real=True) for s in _walk_all(self.forward)
                           if isinstance(s, Assign) and masks.bool_valued(s.expr))
         for s in stmts:
-            if isinstance(s, Stmt):
+            if isinstance(s, If):
+                self._masks_as_numbers(s.then.stmts)
+                self._masks_as_numbers(s.orelse.stmts)
+            elif isinstance(s, Loop):
+                self._masks_as_numbers(s.body.stmts)
+            elif isinstance(s, (Stmt, Assign)):
                 s.expr = masks.as_numbers(s.expr, names)
             elif isinstance(s, BIf):
                 self._masks_as_numbers(s.then)

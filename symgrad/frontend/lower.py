@@ -1212,6 +1212,8 @@ class Lowerer:
             if v is None or isinstance(v, (tuple, list, dict, _LocalFunction)):
                 raise self.p.error(node, "arithmetic on a tuple, list or None is not supported",
                                    "wrap the values in np.stack([...]) to compute with them")
+        if isinstance(op, ast.Add) and self.mask_sum(a, b):
+            return st.AsWritten(static("+"), a, b)
         if type(op) not in _BITWISE:  # True/False constants count as 1/0 in arithmetic
             a, b = (sp.Integer(int(bool(v))) if v in (sp.true, sp.false) else v for v in (a, b))
         if type(op) in _OPERATOR_TEXT and isinstance(a, sp.Basic) and isinstance(b, sp.Basic):
@@ -1226,6 +1228,8 @@ class Lowerer:
         of their own first, which SymPy cannot see through; what is left (``x - x``,
         ``0 * x``, ``x ** 0``) is kept as written: numpy's shape, dtype and NaNs stay.
         """
+        if isinstance(op, ast.Add) and self.mask_sum(a, b):
+            return st.AsWritten(static("+"), a, b)
         value = _combine_operator(op, a, b)
         if value is None:
             a, b = self.named(a, node), self.named(b, node)
@@ -1233,6 +1237,22 @@ class Lowerer:
         if value is None:
             return st.AsWritten(static(_OPERATOR_TEXT[type(op)]), a, b)
         return value if a.free_symbols or b.free_symbols else _python_number(value)
+
+    def mask_sum(self, a: Any, b: Any) -> bool:
+        """Whether ``a + b`` adds a mask to a mask (or to True/False): numpy's `or` of bool
+        arrays (Python's 0/1 sum of bools), never SymPy's sum of 0/1 numbers, so it is kept
+        as written, whatever the values are at run time."""
+        constants = [v in (sp.true, sp.false) for v in (a, b)]
+        return not all(constants) and all(
+            c or isinstance(v, sp.Basic) and self.is_mask(v) for c, v in zip(constants, (a, b)))
+
+    def is_mask(self, value: Any) -> bool:
+        """Whether numpy computes ``value`` as a bool array (``masks.bool_valued``), seeing
+        through the names the lowering emitted."""
+        names = frozenset(v for v in value.free_symbols
+                          if isinstance(self.defs.get(v.name), sp.Basic) and
+                          self.is_mask(self.defs[v.name]))
+        return masks.bool_valued(value, names)
 
     def named(self, value: Any, node: ast.AST) -> Any:
         """A compound operand as a value of its own (a symbol), so SymPy cannot simplify it
