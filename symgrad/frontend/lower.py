@@ -1242,9 +1242,12 @@ class Lowerer:
         """Whether ``a + b`` adds a mask to a mask (or to True/False): numpy's `or` of bool
         arrays (Python's 0/1 sum of bools), never SymPy's sum of 0/1 numbers, so it is kept
         as written, whatever the values are at run time."""
+        def mask(v: Any) -> bool:
+            return isinstance(v, sp.Basic) and self.is_mask(v)
+
         constants = [v in (sp.true, sp.false) for v in (a, b)]
-        return not all(constants) and all(
-            c or isinstance(v, sp.Basic) and self.is_mask(v) for c, v in zip(constants, (a, b)))
+        return not all(constants) and all(c or mask(v) for c, v in zip(constants, (a, b),
+                                                                          strict=True))
 
     def is_mask(self, value: Any) -> bool:
         """Whether numpy computes ``value`` as a bool array (``masks.bool_valued``), seeing
