@@ -280,10 +280,10 @@ _FLAT = {ast.BitAnd: mk.BitAnd, ast.BitOr: mk.BitOr, ast.And: mk.LogicalAnd,
 _CALLS = {"np.where": mk.Where, "np.maximum": mk.Maximum, "np.minimum": mk.Minimum}
 
 
-def unprint(node):
+def unprint(node, names=frozenset()):
     """SymPy from printed Python, operator by operator (the forms the printer writes)."""
     if isinstance(node, ast.Expression):
-        return unprint(node.body)
+        return unprint(node.body, names)
     if isinstance(node, ast.Name):
         return sp.Symbol(node.id, real=True)
     if isinstance(node, ast.Constant):
@@ -291,31 +291,32 @@ def unprint(node):
             return sp.true if node.value else sp.false
         return sp.Integer(node.value) if isinstance(node.value, int) else sp.Float(node.value)
     if isinstance(node, ast.UnaryOp):
-        operand = unprint(node.operand)
+        operand = unprint(node.operand, names)
         return {ast.USub: lambda v: -v, ast.UAdd: lambda v: v, ast.Not: mk.LogicalNot,
                 ast.Invert: mk.Invert}[type(node.op)](operand)
     if isinstance(node, ast.BinOp):
-        a, b = unprint(node.left), unprint(node.right)
+        a, b = unprint(node.left, names), unprint(node.right, names)
         if isinstance(node.op, ast.Mult) and ast.unparse(node.left) == "1":
             return mk.AsNumber(b)  # 1*m: a mask counted as a number
         if type(node.op) in _BINARY:
-            return _arithmetic(_BINARY[type(node.op)], a, b)
+            return _arithmetic(_BINARY[type(node.op)], a, b, names)
         if type(node.op) in _FLAT:
             return _FLAT[type(node.op)](a, b)
         return {ast.FloorDiv: st.FloorDiv, ast.Mod: st.Mod,
                 ast.MatMult: st.MatMul}[type(node.op)](a, b)
     if isinstance(node, ast.BoolOp):
-        return _FLAT[type(node.op)](*[unprint(v) for v in node.values])
+        return _FLAT[type(node.op)](*[unprint(v, names) for v in node.values])
     if isinstance(node, ast.Compare):
         assert len(node.ops) == 1, "the printer writes one comparison per group"
         op = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
               ast.NotEq: "!="}[type(node.ops[0])]
-        return mk.COMPARISONS[op](unprint(node.left), unprint(node.comparators[0]))
+        return mk.COMPARISONS[op](unprint(node.left, names),
+                                  unprint(node.comparators[0], names))
     if isinstance(node, ast.Attribute) and ast.unparse(node) in _NP_CONSTANTS:
         return _NP_CONSTANTS[ast.unparse(node)]
     if isinstance(node, ast.Call):
         func = ast.unparse(node.func)
-        args = [unprint(a) for a in node.args]
+        args = [unprint(a, names) for a in node.args]
         if func in _CALLS:
             return _CALLS[func](*args)
         name = func.removeprefix("np.")
@@ -323,9 +324,11 @@ def unprint(node):
     raise AssertionError(f"unprint has no rule for {ast.dump(node)}")
 
 
-def _arithmetic(op, a, b):
+def _arithmetic(op, a, b, names):
     """``a op b`` as SymPy evaluates it, or ``AsWritten`` where that is not numpy's value
-    (``x - x``, ``0*x``), as the lowering writes it."""
+    (``x - x``, ``0*x``, ``m1 + m2`` of masks: their `or`), as the lowering writes it."""
+    if op == "+" and all(v in (sp.true, sp.false) or mk.bool_valued(v, names) for v in (a, b)):
+        return st.AsWritten(st.static(op), a, b)
     value = _INFIX[op](a, b)
     if (a.free_symbols | b.free_symbols) <= value.free_symbols and \
             (not value.args or exact.combine(value.func, *value.args) is not None):
@@ -438,9 +441,13 @@ def check_values(printer, source):
 
 def check_structure(printer, source):
     program, expr = lower(source)
+    names: set = set()
+    for name, e in program:  # the emitted masks
+        if mk.bool_valued(e, frozenset(names)):
+            names.add(sp.Symbol(name, real=True))
     for (name, e), (_, text) in zip(program + [(None, expr)],
                                     _printed(printer, program, expr), strict=True):
-        back = _exact(unprint(ast.parse(text, mode="eval")))
+        back = _exact(unprint(ast.parse(text, mode="eval"), frozenset(names)))
         e = _exact(e)
         # the same tree up to SymPy's own canonical algebra (reading -(a + b)/a back
         # distributes the minus); every opaque operator (// % @ where, a function, a
