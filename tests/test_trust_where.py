@@ -297,3 +297,46 @@ def test_eager_tensor_where_and_relu_still_like_torch():
      tx.maximum(tx * 0 + 0.5).sum()).backward()
     np.testing.assert_allclose(t.grad.numpy() if hasattr(t.grad, "numpy") else t.grad,
                                tx.grad.numpy())
+
+
+# ------------------------------ found by the printer round trip: masks used as numbers
+
+
+def sum_of_masks(x, y):
+    return np.sum(((x > y) + (x > 0.5)) * x)  # numpy: the `or` of the masks
+
+
+def sum_of_named_masks(x, y):
+    s = x > y
+    t = s + s  # still s: True + True is True for numpy's bools
+    return np.sum(t * x + (s + True) * y)
+
+
+def mask_times_negation(x, y):
+    return np.sum((x > y) * (-x))  # SymPy writes -x*(x > y); numpy refuses -(x > y)
+
+
+def named_mask_times_negation(x, y):
+    s = x > y
+    return np.sum(s * (-x) - np.tanh(y) * s)
+
+
+@pytest.mark.parametrize("fn", [sum_of_masks, sum_of_named_masks, mask_times_negation,
+                                named_mask_times_negation])
+def test_masks_as_numbers_keep_numpys_value_and_gradient(fn):
+    x = np.array([1.0, 2.0, -1.0, 0.3]); y = np.array([0.0, 1.0, 1.0, 0.7])  # noqa: E702
+    G = symgrad.grad(fn)
+    value, grads = G.value_and_grad(x, y)
+    np.testing.assert_allclose(value, fn(x, y))
+    for g, expected in zip(grads, check_grads(G, x, y), strict=True):
+        np.testing.assert_allclose(g, expected)
+    _no_sympy_names(G)
+    torch = _torch()
+    tx, ty = _t(x, True), _t(y, True)
+    {sum_of_masks: lambda: (((tx > ty) | (tx > 0.5)) * tx).sum(),
+     sum_of_named_masks: lambda: ((tx > ty) * tx + ty).sum(),
+     mask_times_negation: lambda: ((tx > ty) * (-tx)).sum(),
+     named_mask_times_negation: lambda: ((tx > ty) * (-tx) - torch.tanh(ty) * (tx > ty)).sum(),
+     }[fn]().backward()
+    for g, t in zip(grads, (tx, ty), strict=True):  # (None: no gradient reaches it)
+        np.testing.assert_allclose(g, 0 * x if t.grad is None else t.grad.numpy())

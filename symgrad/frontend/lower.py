@@ -121,6 +121,7 @@ class Lowerer:
             self.call_stack: list[Any] = [parsed.fn]
             self.int_names: set[str] = set()  # loop counters: surely integers
             self.defs: dict[str, Any] = {}  # emitted name -> its value (or a join's two)
+            self.mask_names: set[Any] = set()  # emitted symbols holding a mask
         else:
             self.block = parent.block
             self.used_names = parent.used_names
@@ -131,6 +132,7 @@ class Lowerer:
             self.call_stack = parent.call_stack
             self.int_names = parent.int_names
             self.defs = parent.defs
+            self.mask_names = parent.mask_names
         self.used_names |= names
         self.stmt_lines: list[str] = []
         self.returns: list[str] = []
@@ -554,6 +556,8 @@ class Lowerer:
         self.block.stmts.append(Assign(name, value, self.p.file_lineno(node),
                                        list(self.stmt_lines), user_name))
         self.defs[name] = value
+        if self.is_mask(value):
+            self.mask_names.add(sp.Symbol(name, real=True))
         return name
 
     def as_symbol(self, value: Any, user_name: str, node: ast.AST) -> Any:
@@ -1252,10 +1256,7 @@ class Lowerer:
     def is_mask(self, value: Any) -> bool:
         """Whether numpy computes ``value`` as a bool array (``masks.bool_valued``), seeing
         through the names the lowering emitted."""
-        names = frozenset(v for v in value.free_symbols
-                          if isinstance(self.defs.get(v.name), sp.Basic) and
-                          self.is_mask(self.defs[v.name]))
-        return masks.bool_valued(value, names)
+        return masks.bool_valued(value, frozenset(self.mask_names & value.free_symbols))
 
     def named(self, value: Any, node: ast.AST) -> Any:
         """A compound operand as a value of its own (a symbol), so SymPy cannot simplify it
