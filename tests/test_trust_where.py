@@ -340,3 +340,16 @@ def test_masks_as_numbers_keep_numpys_value_and_gradient(fn):
      }[fn]().backward()
     for g, t in zip(grads, (tx, ty), strict=True):  # (None: no gradient reaches it)
         np.testing.assert_allclose(g, 0 * x if t.grad is None else t.grad.numpy())
+
+
+def and_of_a_number(x, a):
+    return np.sum((a > 0 and 2) * x + (a < 0 or 3) * x)  # Python's `and`/`or` give 2 and 3
+
+
+def test_and_or_keep_their_last_value_when_it_is_a_number():
+    x = np.array([1.0, -2.0, 0.5])
+    for a in (0.7, -0.7):
+        G = symgrad.grad(and_of_a_number, wrt="x")
+        value, g = G.value_and_grad(x, a)
+        np.testing.assert_allclose(value, and_of_a_number(x, a))
+        np.testing.assert_allclose(g, check_grads(G, x, a)[0])

@@ -1332,8 +1332,10 @@ class Lowerer:
         for v, n in zip(values, node.values, strict=True):
             if not isinstance(v, sp.Basic):
                 raise self.p.error(n, "`and`/`or` work on conditions here")
+        # a number decides now, as True/False; the last one is the value itself (Python's
+        # `c and 2` is 2 where c holds)
         values = [sp.true if v.is_Number and v != 0 else sp.false if v.is_Number else v
-                  for v in values]
+                  for v in values[:-1]] + values[-1:]
         return _logical(isinstance(node.op, ast.And), values)
 
     def expr_Dict(self, node: ast.Dict) -> Any:
