@@ -343,7 +343,7 @@ def test_masks_as_numbers_keep_numpys_value_and_gradient(fn):
 
 
 def and_of_a_number(x, a):
-    return np.sum((a > 0 and 2) * x + (a < 0 or 3) * x)  # Python's `and`/`or` give 2 and 3
+    return np.sum((a > 0 and 2) * x + (a < 0 or 3) * x + (-1 or a > 0) * x)  # 2, 3, -1
 
 
 def test_and_or_keep_their_last_value_when_it_is_a_number():

@@ -1332,10 +1332,9 @@ class Lowerer:
         for v, n in zip(values, node.values, strict=True):
             if not isinstance(v, sp.Basic):
                 raise self.p.error(n, "`and`/`or` work on conditions here")
-        # a number decides now, as True/False; the last one is the value itself (Python's
-        # `c and 2` is 2 where c holds)
-        values = [sp.true if v.is_Number and v != 0 else sp.false if v.is_Number else v
-                  for v in values[:-1]] + values[-1:]
+        # 0 and 1 decide now, as False and True; another number is a value `and`/`or` may
+        # give back (Python's `c and 2` is 2 where c holds, `~False or c` is -1)
+        values = [sp.true if v == 1 else sp.false if v == 0 else v for v in values]
         return _logical(isinstance(node.op, ast.And), values)
 
     def expr_Dict(self, node: ast.Dict) -> Any:
@@ -1887,13 +1886,20 @@ _BITWISE = {ast.BitAnd: (operator.and_, masks.BitAnd), ast.BitOr: (operator.or_,
 
 
 def _logical(conjunction: bool, values: list[Any]) -> Any:
-    """``a and b`` (or ``a or b``) of conditions, the constant ones decided now."""
-    absorbing, neutral = (sp.false, sp.true) if conjunction else (sp.true, sp.false)
-    if absorbing in values:
-        return absorbing
-    rest = [v for v in values if v != neutral]
-    if not rest:
-        return neutral
+    """Python's ``a and b`` (``a or b``) of conditions: the first value that decides it (a
+    false one for ``and``, a true one for ``or``), else the last; the constants decided now
+    (True/False decide as themselves: their truth is all that differs from the value)."""
+    rest: list[Any] = []
+    for i, v in enumerate(values):
+        if not (v in (sp.true, sp.false) or isinstance(v, sp.Number)):
+            rest.append(v)
+        elif bool(v) != conjunction:  # it decides: nothing after it is evaluated
+            if v in (sp.true, sp.false):
+                return v
+            rest.append(v)
+            break
+        elif i == len(values) - 1 and (not rest or v not in (sp.true, sp.false)):
+            rest.append(v)  # all passed: Python gives the last value (`c and True` is c's truth)
     if len(rest) == 1:
         return rest[0]
     return (masks.LogicalAnd if conjunction else masks.LogicalOr)(*rest)
