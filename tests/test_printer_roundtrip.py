@@ -246,6 +246,11 @@ def _apply(expr, vals):
         return _INFIX[st.sval(expr.args[0])](*vals)
     if isinstance(expr, (st.FloorDiv, st.Mod)):
         _robust(np.true_divide(*vals), np.round(np.true_divide(*vals)))
+        if np.any(np.asarray(vals[1]) == 0):
+            raise Fragile  # 1 // 0 or 1 // -0.0: the sign of a zero (Python's int 0 has none)
+    if isinstance(expr, sp.Pow) and np.any((np.asarray(vals[0]) == 0) &
+                                           (np.asarray(vals[1]) < 0)):
+        raise Fragile
     if isinstance(expr, mk.Compare):
         _robust(*vals)
     if type(expr) in _MASKS:
@@ -453,7 +458,7 @@ def check_values(printer, source):
         got = _quiet(_evaluate, lines)
     except ZeroDivisionError:  # Python numbers: 2 / (2 % 0.5) (np.maximum(2, 2) / ... is
         assume(False)           # numpy's inf, but the lowering folds it into Python's 2)
-    except TypeError as exc:  # -m: the user's code raises too
+    except (TypeError, ValueError) as exc:  # -m, False ** -2: the user's code raises too
         with pytest.raises(type(exc)):
             _quiet(_evaluate, [(None, source)])
         assume(False)
