@@ -297,3 +297,59 @@ def test_eager_tensor_where_and_relu_still_like_torch():
      tx.maximum(tx * 0 + 0.5).sum()).backward()
     np.testing.assert_allclose(t.grad.numpy() if hasattr(t.grad, "numpy") else t.grad,
                                tx.grad.numpy())
+
+
+# ------------------------------ found by the printer round trip: masks used as numbers
+
+
+def sum_of_masks(x, y):
+    return np.sum(((x > y) + (x > 0.5)) * x)  # numpy: the `or` of the masks
+
+
+def sum_of_named_masks(x, y):
+    s = x > y
+    t = s + s  # still s: True + True is True for numpy's bools
+    return np.sum(t * x + (s + True) * y)
+
+
+def mask_times_negation(x, y):
+    return np.sum((x > y) * (-x))  # SymPy writes -x*(x > y); numpy refuses -(x > y)
+
+
+def named_mask_times_negation(x, y):
+    s = x > y
+    return np.sum(s * (-x) - np.tanh(y) * s)
+
+
+@pytest.mark.parametrize("fn", [sum_of_masks, sum_of_named_masks, mask_times_negation,
+                                named_mask_times_negation])
+def test_masks_as_numbers_keep_numpys_value_and_gradient(fn):
+    x = np.array([1.0, 2.0, -1.0, 0.3]); y = np.array([0.0, 1.0, 1.0, 0.7])  # noqa: E702
+    G = symgrad.grad(fn)
+    value, grads = G.value_and_grad(x, y)
+    np.testing.assert_allclose(value, fn(x, y))
+    for g, expected in zip(grads, check_grads(G, x, y), strict=True):
+        np.testing.assert_allclose(g, expected)
+    _no_sympy_names(G)
+    torch = _torch()
+    tx, ty = _t(x, True), _t(y, True)
+    {sum_of_masks: lambda: (((tx > ty) | (tx > 0.5)) * tx).sum(),
+     sum_of_named_masks: lambda: ((tx > ty) * tx + ty).sum(),
+     mask_times_negation: lambda: ((tx > ty) * (-tx)).sum(),
+     named_mask_times_negation: lambda: ((tx > ty) * (-tx) - torch.tanh(ty) * (tx > ty)).sum(),
+     }[fn]().backward()
+    for g, t in zip(grads, (tx, ty), strict=True):  # (None: no gradient reaches it)
+        np.testing.assert_allclose(g, 0 * x if t.grad is None else t.grad.numpy())
+
+
+def and_of_a_number(x, a):
+    return np.sum((a > 0 and 2) * x + (a < 0 or 3) * x + (-1 or a > 0) * x)  # 2, 3, -1
+
+
+def test_and_or_keep_their_last_value_when_it_is_a_number():
+    x = np.array([1.0, -2.0, 0.5])
+    for a in (0.7, -0.7):
+        G = symgrad.grad(and_of_a_number, wrt="x")
+        value, g = G.value_and_grad(x, a)
+        np.testing.assert_allclose(value, and_of_a_number(x, a))
+        np.testing.assert_allclose(g, check_grads(G, x, a)[0])

@@ -121,6 +121,7 @@ class Lowerer:
             self.call_stack: list[Any] = [parsed.fn]
             self.int_names: set[str] = set()  # loop counters: surely integers
             self.defs: dict[str, Any] = {}  # emitted name -> its value (or a join's two)
+            self.mask_names: set[Any] = set()  # emitted symbols holding a mask
         else:
             self.block = parent.block
             self.used_names = parent.used_names
@@ -131,6 +132,7 @@ class Lowerer:
             self.call_stack = parent.call_stack
             self.int_names = parent.int_names
             self.defs = parent.defs
+            self.mask_names = parent.mask_names
         self.used_names |= names
         self.stmt_lines: list[str] = []
         self.returns: list[str] = []
@@ -554,6 +556,8 @@ class Lowerer:
         self.block.stmts.append(Assign(name, value, self.p.file_lineno(node),
                                        list(self.stmt_lines), user_name))
         self.defs[name] = value
+        if self.is_mask(value):
+            self.mask_names.add(sp.Symbol(name, real=True))
         return name
 
     def as_symbol(self, value: Any, user_name: str, node: ast.AST) -> Any:
@@ -1212,6 +1216,8 @@ class Lowerer:
             if v is None or isinstance(v, (tuple, list, dict, _LocalFunction)):
                 raise self.p.error(node, "arithmetic on a tuple, list or None is not supported",
                                    "wrap the values in np.stack([...]) to compute with them")
+        if isinstance(op, ast.Add) and self.mask_sum(a, b):
+            return st.AsWritten(static("+"), a, b)
         if type(op) not in _BITWISE:  # True/False constants count as 1/0 in arithmetic
             a, b = (sp.Integer(int(bool(v))) if v in (sp.true, sp.false) else v for v in (a, b))
             a, b = self.float_literals(a, b, node)
@@ -1248,6 +1254,8 @@ class Lowerer:
         of their own first, which SymPy cannot see through; what is left (``x - x``,
         ``0 * x``, ``x ** 0``) is kept as written: numpy's shape, dtype and NaNs stay.
         """
+        if isinstance(op, ast.Add) and self.mask_sum(a, b):
+            return st.AsWritten(static("+"), a, b)
         value = _combine_operator(op, a, b)
         if value is None:
             a, b = self.named(a, node), self.named(b, node)
@@ -1256,6 +1264,22 @@ class Lowerer:
             # (-1.0) ** 0.5: Python's complex number, computed as written
             return st.AsWritten(static(_OPERATOR_TEXT[type(op)]), a, b)
         return value if a.free_symbols or b.free_symbols else _python_number(value)
+
+    def mask_sum(self, a: Any, b: Any) -> bool:
+        """Whether ``a + b`` adds a mask to a mask (or to True/False): numpy's `or` of bool
+        arrays (Python's 0/1 sum of bools), never SymPy's sum of 0/1 numbers, so it is kept
+        as written, whatever the values are at run time."""
+        def mask(v: Any) -> bool:
+            return isinstance(v, sp.Basic) and self.is_mask(v)
+
+        constants = [v in (sp.true, sp.false) for v in (a, b)]
+        return not all(constants) and all(c or mask(v) for c, v in zip(constants, (a, b),
+                                                                          strict=True))
+
+    def is_mask(self, value: Any) -> bool:
+        """Whether numpy computes ``value`` as a bool array (``masks.bool_valued``), seeing
+        through the names the lowering emitted."""
+        return masks.bool_valued(value, frozenset(self.mask_names & value.free_symbols))
 
     def named(self, value: Any, node: ast.AST) -> Any:
         """A compound operand as a value of its own (a symbol), so SymPy cannot simplify it
@@ -1331,8 +1355,9 @@ class Lowerer:
         for v, n in zip(values, node.values, strict=True):
             if not isinstance(v, sp.Basic):
                 raise self.p.error(n, "`and`/`or` work on conditions here")
-        values = [sp.true if v.is_Number and v != 0 else sp.false if v.is_Number else v
-                  for v in values]
+        # 0 and 1 decide now, as False and True; another number is a value `and`/`or` may
+        # give back (Python's `c and 2` is 2 where c holds, `~False or c` is -1)
+        values = [sp.true if v == 1 else sp.false if v == 0 else v for v in values]
         return _logical(isinstance(node.op, ast.And), values)
 
     def expr_Dict(self, node: ast.Dict) -> Any:
@@ -1886,13 +1911,20 @@ _BITWISE = {ast.BitAnd: (operator.and_, masks.BitAnd), ast.BitOr: (operator.or_,
 
 
 def _logical(conjunction: bool, values: list[Any]) -> Any:
-    """``a and b`` (or ``a or b``) of conditions, the constant ones decided now."""
-    absorbing, neutral = (sp.false, sp.true) if conjunction else (sp.true, sp.false)
-    if absorbing in values:
-        return absorbing
-    rest = [v for v in values if v != neutral]
-    if not rest:
-        return neutral
+    """Python's ``a and b`` (``a or b``) of conditions: the first value that decides it (a
+    false one for ``and``, a true one for ``or``), else the last; the constants decided now
+    (True/False decide as themselves: their truth is all that differs from the value)."""
+    rest: list[Any] = []
+    for i, v in enumerate(values):
+        if not (v in (sp.true, sp.false) or isinstance(v, sp.Number)):
+            rest.append(v)
+        elif bool(v) != conjunction:  # it decides: nothing after it is evaluated
+            if v in (sp.true, sp.false):
+                return v
+            rest.append(v)
+            break
+        elif i == len(values) - 1 and (not rest or v not in (sp.true, sp.false)):
+            rest.append(v)  # all passed: Python gives the last value (`c and True` is c's truth)
     if len(rest) == 1:
         return rest[0]
     return (masks.LogicalAnd if conjunction else masks.LogicalOr)(*rest)

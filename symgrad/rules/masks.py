@@ -17,6 +17,8 @@ from typing import Any
 import sympy as sp
 from sympy.logic.boolalg import BooleanFunction
 
+from symgrad.rules.structural import AsWritten, sval
+
 
 class Elementwise(sp.Function):
     """Base: an elementwise numpy operation SymPy must not simplify."""
@@ -271,6 +273,8 @@ def bool_valued(expr: Any, names: frozenset = frozenset()) -> bool:
             expr in names:
         return True
     if isinstance(expr, Where):
+        return all(bool_valued(a, names) for a in expr.args[1:])
+    if isinstance(expr, AsWritten) and sval(expr.args[0]) in "+*":  # the user's m1 + m2
         return all(bool_valued(a, names) for a in expr.args[1:])
     return bool(expr.is_Mul) and all(bool_valued(f, names) for f in expr.args)
 
