@@ -185,3 +185,27 @@ def test_a_root_merged_by_the_product_rule_keeps_its_nan():
         got = symgrad.grad(f).grad(v)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(t.grad.numpy()))
     np.testing.assert_allclose(got[1:], t.grad.numpy()[1:], rtol=1e-12)
+
+
+def _mod_sum(w, s):
+    return np.sum(s % w) + np.sum(w % s)
+
+
+def _mod_mean(w, s):
+    return np.mean(s % w) + np.sum(w % s)
+
+
+@pytest.mark.parametrize("f, reduce", [(_mod_sum, "sum"), (_mod_mean, "mean")])
+def test_a_scalar_broadcast_through_mod_gets_the_summed_gradient(f, reduce):
+    """``s % w`` with a scalar s: d/ds is 1 at each of w's entries, summed back to s. The
+    cotangent stayed a scalar (``_sum_to(grad_out, s)``): d/ds came out 1/len(w) of it."""
+    import torch
+
+    w = np.array([0.35, -0.92, 0.0104, -0.81])
+    s = np.float64(-1.098)
+    gw, gs = symgrad.grad(f).grad(w, s)
+    tw = torch.tensor(w, requires_grad=True)
+    ts = torch.tensor(s, requires_grad=True)
+    (getattr(torch, reduce)(torch.remainder(ts, tw)) + torch.remainder(tw, ts).sum()).backward()
+    np.testing.assert_allclose(gs, ts.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gw, tw.grad.numpy(), rtol=1e-12)

@@ -846,8 +846,7 @@ class FloorDiv(Structural):
 class Mod(Structural):
     """``a % b`` (Python's sign convention, like np.mod): d/da = 1, d/db = -(a // b)."""
 
-    n_diff = 2
-    needs_full_g = False
+    n_diff = 2  # needs_full_g: d/da = 1 sums g over what a was broadcast to
     vjp_exact = False
 
     def shape_class(self, arg_classes: list[int], fresh: int) -> int:
