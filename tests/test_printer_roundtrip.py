@@ -176,6 +176,9 @@ def lower(source: str):
         assume(not e.has(sp.I, sp.zoo))
         assume(not any(p.base.is_number and p.base.is_negative and not p.exp.is_integer
                        for p in e.atoms(sp.Pow)))
+        assume(not any(w.args[1].is_number and w.args[1].is_negative and
+                       not w.args[2].is_integer for w in e.atoms(st.AsWritten)
+                       if len(w.args) == 3 and st.sval(w.args[0]) == "**"))
     for name, e in program:
         note(f"         {name} = {sp.srepr(e)}")
     note(f"sympy:   {sp.srepr(expr)}")
