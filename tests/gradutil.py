@@ -47,3 +47,12 @@ def check_grads(G, *args, seed=None, rtol=1e-5, atol=1e-7):
         assert np.shape(g) == np.shape(args[i]), (name, np.shape(g), np.shape(args[i]))
         np.testing.assert_allclose(g, expected, rtol=rtol, atol=atol, err_msg=f"d/d{name}")
     return grads
+
+
+def assert_same_array(got, expected):
+    """numpy's own answer: equal values, NaNs in the same places, same shape and dtype."""
+    got, expected = np.asarray(got), np.asarray(expected)
+    assert got.shape == expected.shape, (got.shape, expected.shape)
+    assert got.dtype == expected.dtype, (got.dtype, expected.dtype)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, equal_nan=True)
