@@ -222,6 +222,33 @@ def _needed(backward: list[Stmt], forward: list[Stmt], extra: set[str]) -> list[
     return list(reversed(out))
 
 
+def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
+    """``sympy.cse``, except that an expression it would rebuild without some of its symbols
+    is kept out of it, as written: rebuilding re-evaluates, and ``s - u - (-u - s)`` loses u,
+    and with it u's broadcast (a primal of value_and_grad summed over the wrong shape)."""
+    replacements, reduced = sp.cse(exprs, symbols=symbols, order="none")
+    defs, leaves_of = dict(replacements), {}
+
+    def leaves(expr: Any) -> set:
+        out: set = set()
+        for x in expr.free_symbols:
+            if x in defs:
+                if x not in leaves_of:
+                    leaves_of[x] = leaves(defs[x])
+                out |= leaves_of[x]
+            else:
+                out.add(x)
+        return out
+
+    kept = {i: sp.Dummy() for i, (e, r) in enumerate(zip(exprs, reduced, strict=True))
+            if not e.free_symbols <= leaves(r)}
+    if not kept:
+        return replacements, reduced
+    replacements, reduced = sp.cse([kept.get(i, e) for i, e in enumerate(exprs)],
+                                   symbols=symbols, order="none")
+    return replacements, [exprs[i] if i in kept else e for i, e in enumerate(reduced)]
+
+
 def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt], returns: str,
               printer: NumpyPrinter, temp_names: Any, doc: str, seed_stmt: str | None = None,
               seeds: list[str] | None = None, inlined: dict | None = None,
@@ -229,7 +256,7 @@ def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt],
     stmts = forward + backward
     exprs = [s.expr for s in stmts]
     if backward:
-        replacements, reduced = sp.cse(exprs, symbols=temp_names(), order="none")
+        replacements, reduced = _cse(exprs, temp_names())
         replacements, reduced = _name_temps(replacements, reduced, stmts, params, inlined or {})
     else:
         replacements, reduced = [], exprs
@@ -396,8 +423,8 @@ class _Structured:
         # a fresh array that is then accumulated into (grad += ...) must stay its own array:
         # keep allocations out of cse, which would share two equal np.zeros(...) between names
         fresh = {i: sp.Dummy() for i, e in enumerate(exprs) if allocates(e)}
-        replacements, reduced = sp.cse([fresh.get(i, e) for i, e in enumerate(exprs)],
-                                       symbols=self.temps, order="none")
+        replacements, reduced = _cse([fresh.get(i, e) for i, e in enumerate(exprs)],
+                                     self.temps)
         reduced = [exprs[i] if i in fresh else e for i, e in enumerate(reduced)]
         replacements, reduced = _name_temps(replacements, reduced,
                                             [Stmt(self.n(s.target), e) for s, e in

@@ -209,3 +209,21 @@ def test_a_scalar_broadcast_through_mod_gets_the_summed_gradient(f, reduce):
     (getattr(torch, reduce)(torch.remainder(ts, tw)) + torch.remainder(tw, ts).sum()).backward()
     np.testing.assert_allclose(gs, ts.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(gw, tw.grad.numpy(), rtol=1e-12)
+
+
+def _cancelling(u, s):
+    return np.sum(((1.5 - u) + (1.0 + s)) - ((2.0 - u) - (2.0 + s)))
+
+
+def test_value_and_grad_keeps_a_broadcast_that_cse_would_cancel():
+    """value_and_grad's cse rebuilt ``s - u - (-u - (s + 2) + 2)`` as ``2*s + 5/2``: u and its
+    broadcast were gone, so its value was summed over one element instead of four (fuzz seed
+    4428; the plain primal, printed without cse, was right)."""
+    u = np.array([[-0.64], [-0.45], [1.46], [-1.18]])
+    s = -0.568
+    G = symgrad.grad(_cancelling)
+    value, (gu, gs) = G.value_and_grad(u, s)
+    np.testing.assert_allclose(value, _cancelling(u, s), rtol=1e-12)
+    np.testing.assert_allclose(G(u, s), _cancelling(u, s), rtol=1e-12)
+    np.testing.assert_array_equal(gu, np.zeros_like(u))
+    np.testing.assert_allclose(gs, 8.0)
