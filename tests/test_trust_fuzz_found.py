@@ -227,3 +227,17 @@ def test_value_and_grad_keeps_a_broadcast_that_cse_would_cancel():
     np.testing.assert_allclose(G(u, s), _cancelling(u, s), rtol=1e-12)
     np.testing.assert_array_equal(gu, np.zeros_like(u))
     np.testing.assert_allclose(gs, 8.0)
+
+
+def _clip_of_a_constant_floordiv(s):
+    return np.clip((0.5 // 0.7), (-1.0), 0.2) * np.maximum(((2.0 >= 1.5) * 1.0) * s, s * s) \
+        + (7.5 % 2.0) * s
+
+
+def test_floordiv_and_mod_of_float_constants_are_numbers():
+    """``0.5 // 0.7`` stayed an unevaluated FloorDiv, which SymPy cannot compare inside clip
+    or Max: decoration crashed ("not comparable"; fuzz seed 3159)."""
+    G = symgrad.grad(_clip_of_a_constant_floordiv)
+    for s in (-1.4368679509159816, 0.3):
+        np.testing.assert_allclose(G(s), _clip_of_a_constant_floordiv(s), rtol=1e-12)
+        np.testing.assert_allclose(G.grad(s), 1.5, rtol=1e-12)

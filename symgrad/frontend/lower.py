@@ -1314,9 +1314,11 @@ class Lowerer:
         if isinstance(op, ast.MatMult):
             return st.MatMul(a, b)
         if isinstance(op, ast.Mod):
-            return sp.Integer(int(a) % int(b)) if _ints(a, b) else st.Mod(a, b)
+            return sp.Integer(int(a) % int(b)) if _ints(a, b) else \
+                sp.Float(float(a) % float(b)) if _floats(a, b) else st.Mod(a, b)
         if isinstance(op, ast.FloorDiv):
-            return sp.Integer(int(a) // int(b)) if _ints(a, b) else st.FloorDiv(a, b)
+            return sp.Integer(int(a) // int(b)) if _ints(a, b) else \
+                sp.Float(float(a) // float(b)) if _floats(a, b) else st.FloorDiv(a, b)
         raise self.p.error(node, f"operator {type(op).__name__} is not supported",
                            "use + - * / // % ** @, and & | on masks")
 
@@ -2002,6 +2004,13 @@ _NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}
 
 def _ints(a: Any, b: Any) -> bool:
     return isinstance(a, sp.Integer) and isinstance(b, sp.Integer) and b != 0
+
+
+def _floats(a: Any, b: Any) -> bool:
+    """Two real constants, not both integers, that Python divides (``0.5 // 0.7`` is 0.0, as
+    numpy's): a FloorDiv of numbers left unevaluated is not comparable inside Max or clip."""
+    return all(isinstance(v, sp.Number) and v.is_real and v.is_finite for v in (a, b)) \
+        and b != 0
 
 
 def _keywords_only(node: ast.Call) -> ast.Call:
