@@ -241,3 +241,14 @@ def test_floordiv_and_mod_of_float_constants_are_numbers():
     for s in (-1.4368679509159816, 0.3):
         np.testing.assert_allclose(G(s), _clip_of_a_constant_floordiv(s), rtol=1e-12)
         np.testing.assert_allclose(G.grad(s), 1.5, rtol=1e-12)
+
+
+def _over_zero(x):
+    return np.sum(x / 0.0 + x)
+
+
+def test_a_value_divided_by_a_constant_zero_is_refused_at_decoration():
+    """``x / 0.0`` was SymPy's ``zoo*x``: refused only by the generated-code guard, as an
+    internal error; it is the user's division by zero, refused with their line."""
+    with pytest.raises(symgrad.SymgradError, match="division by the constant 0"):
+        symgrad.grad(_over_zero)

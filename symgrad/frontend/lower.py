@@ -1256,6 +1256,10 @@ class Lowerer:
         """
         if isinstance(op, ast.Add) and self.mask_sum(a, b):
             return st.AsWritten(static("+"), a, b)
+        if isinstance(op, ast.Div) and b.is_Number and b.is_zero and a.free_symbols:
+            raise self.p.error(node, "division by the constant 0",
+                               "numpy gives inf or nan here, which has no gradient to take; "
+                               "divide by a nonzero value")
         value = _combine_operator(op, a, b)
         if value is None:
             a, b = self.named(a, node), self.named(b, node)
