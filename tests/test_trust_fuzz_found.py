@@ -255,3 +255,29 @@ def test_a_nan_cotangent_under_nested_masks_is_selected_as_in_torch(f, torch_f, 
     np.testing.assert_allclose(G.grad(*args), theirs)
     assert not np.isnan(theirs).any()
     check_grads(G, *args)
+
+
+# ------------------------------------ a fractional root's exponent printed unparenthesized
+# Root(b, 3/2) printed as b**3/2, which Python reads as (b**3)/2: log(u**1.5) had the slope
+# 1.5*sqrt(u)/(u**3/2) (fuzz seeds 1648, 1809, 2758).
+
+
+def log_of_a_fractional_power(u):
+    return np.sum(np.log(u ** 1.5))
+
+
+def log_of_a_cube_root_of_a_sum(x):
+    return np.sum(np.log(np.sum(x, axis=-1) ** (1 / 3)))
+
+
+@pytest.mark.parametrize("f, torch_f, x", [
+    (log_of_a_fractional_power, lambda t, u: t.log(u ** 1.5), np.array([1.34, 0.94, 0.21])),
+    (log_of_a_cube_root_of_a_sum, lambda t, x: t.log(t.sum(x, dim=-1) ** (1 / 3)),
+     np.array([[1.42, 0.87], [0.52, 0.37]])),
+])
+def test_a_fractional_root_in_a_slope_keeps_its_exponent(f, torch_f, x):
+    torch = _torch()
+    G = symgrad.grad(f)
+    theirs, = _torch_grads(lambda a: torch_f(torch, a), (x,), [0])
+    np.testing.assert_allclose(G.grad(x), theirs)
+    check_grads(G, x)
