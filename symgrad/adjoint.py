@@ -858,7 +858,7 @@ class Sweep:
             c = clean(g * d)
             if self.masked(g) and _may_be_infinite(d):
                 c = masks.Where(masks.IsEqual(g, 0), 0, c)
-            c = sp.Add(*[_select_by_mask(t, region) for t in sp.Add.make_args(c)])
+            c = _select_by_masks(c, region)
             c = c.xreplace(back) if back else c
             c = c.xreplace(self.primal_of)
             if self.class_of(leaf) != root_class:
@@ -1032,6 +1032,15 @@ def _may_be_infinite(slope: Any) -> bool:
     root = ew.root_function(sp)
     return any(e.is_Pow and not (e.exp.is_Integer and e.exp >= 0) or isinstance(e, sp.log)
                or isinstance(e, root) and e.args[1] < 0 for e in sp.preorder_traversal(slope))
+
+
+def _select_by_masks(expr: Any, primal: Any) -> Any:
+    """``_select_by_mask`` on each term of ``expr`` and of its where's branches (a masked
+    cotangent, ``where(c, m*y, 0)``, is selected inside)."""
+    if isinstance(expr, masks.Where):
+        c, a, b = expr.args
+        return masks.Where(c, _select_by_masks(a, primal), _select_by_masks(b, primal))
+    return sp.Add(*[_select_by_mask(t, primal) for t in sp.Add.make_args(expr)])
 
 
 def _select_by_mask(term: Any, primal: Any) -> Any:

@@ -252,3 +252,75 @@ def test_a_value_divided_by_a_constant_zero_is_refused_at_decoration():
     internal error; it is the user's division by zero, refused with their line."""
     with pytest.raises(symgrad.SymgradError, match="division by the constant 0"):
         symgrad.grad(_over_zero)
+
+
+# ------------------------------- a NaN cotangent under nested masks: selected, as in torch
+# where_of_cotangent folded g*where(c, a, 0) into where(c, g*a, 0) one level deep and only in
+# a product of a single where: a mask inside the folded branch (minimum's slope inside a
+# user's where), a product that also holds a primal where, and clip's mask inside maximum's
+# folded slope stayed factors, so 0*nan = nan reached the gradient where torch selects 0.
+
+
+def minimum_inside_a_where(w, s):  # fuzz seeds 389, 390
+    return np.sum(np.exp(np.log(s * np.where(0.5 >= s * -0.5, np.abs(0.7),
+                                             np.minimum(w / (1.0 + w ** 2), 0.0)))))
+
+
+def square_of_a_where(v, s, mrow):  # fuzz seed 1260
+    return np.sum(np.sqrt(np.where(mrow, (v >= s) * ((s ** 2 >= -1.0) * -1.0),
+                                   np.mean(v, axis=-2)) ** 2))
+
+
+def maximum_of_a_clip(x, w):  # fuzz seed 1534
+    return np.sum(np.sum(x - np.exp(np.log(np.maximum(np.clip(w, 0.0, 1.0), 0.0))), axis=0))
+
+
+@pytest.mark.parametrize("f, torch_f, args, wrt", [
+    (minimum_inside_a_where,
+     lambda t, w, s: t.exp(t.log(s * t.where(0.5 >= s * -0.5, t.abs(t.tensor(0.7)),
+                                             t.minimum(w / (1.0 + w ** 2), t.tensor(0.0))))),
+     (np.array([-1.1551, 0.1429, 0.2421]), np.float64(-1.0233)), "w"),
+    (square_of_a_where,
+     lambda t, v, s, mrow: t.sqrt(t.where(mrow, (v >= s) * ((s ** 2 >= -1.0) * -1.0),
+                                          t.mean(v, dim=-2)) ** 2),
+     (np.array([[-1.2601, -0.7304, -0.5355, -0.1354]]), np.float64(0.3179),
+      np.array([False, True, True, True])), "v"),
+    (maximum_of_a_clip,
+     lambda t, x, w: t.sum(x - t.exp(t.log(t.maximum(t.clamp(w, 0.0, 1.0), t.tensor(0.0))))),
+     (np.array([[-1.19, 1.17, -1.29], [0.41, -0.25, -1.05]]), np.array([-0.129, -1.146, 0.74])),
+     "w"),
+])
+def test_a_nan_cotangent_under_nested_masks_is_selected_as_in_torch(f, torch_f, args, wrt):
+    torch = _torch()
+    G = symgrad.grad(f, wrt=wrt)
+    i = G.params.index(wrt)
+    theirs, = _torch_grads(lambda *a: torch_f(torch, *a), args, [i])
+    np.testing.assert_allclose(G.grad(*args), theirs)
+    assert not np.isnan(theirs).any()
+    check_grads(G, *args)
+
+
+# ------------------------------------ a fractional root's exponent printed unparenthesized
+# Root(b, 3/2) printed as b**3/2, which Python reads as (b**3)/2: log(u**1.5) had the slope
+# 1.5*sqrt(u)/(u**3/2) (fuzz seeds 1648, 1809, 2758).
+
+
+def log_of_a_fractional_power(u):
+    return np.sum(np.log(u ** 1.5))
+
+
+def log_of_a_cube_root_of_a_sum(x):
+    return np.sum(np.log(np.sum(x, axis=-1) ** (1 / 3)))
+
+
+@pytest.mark.parametrize("f, torch_f, x", [
+    (log_of_a_fractional_power, lambda t, u: t.log(u ** 1.5), np.array([1.34, 0.94, 0.21])),
+    (log_of_a_cube_root_of_a_sum, lambda t, x: t.log(t.sum(x, dim=-1) ** (1 / 3)),
+     np.array([[1.42, 0.87], [0.52, 0.37]])),
+])
+def test_a_fractional_root_in_a_slope_keeps_its_exponent(f, torch_f, x):
+    torch = _torch()
+    G = symgrad.grad(f)
+    theirs, = _torch_grads(lambda a: torch_f(torch, a), (x,), [0])
+    np.testing.assert_allclose(G.grad(x), theirs)
+    check_grads(G, x)

@@ -222,7 +222,8 @@ def root_function(sp: Any) -> Any:
                     return f"np.sqrt({printer._print(b)})"
                 if q == -sp.S.Half:
                     return f"(1/np.sqrt({printer._print(b)}))"
-                return f"({printer.parenthesize(b, 1000)}**{printer._print(q)})"
+                # q = 3/2 prints as (3/2): b**3/2 would be (b**3)/2
+                return f"({printer.parenthesize(b, 1000)}**{printer.parenthesize(q, 1000)})"
 
         _ROOT.append(Root)
     return _ROOT[0]

@@ -174,15 +174,19 @@ class Where(Elementwise):
 
 def where_of_cotangent(expr: Any) -> Any:
     """``g*where(c, a, 0)`` as ``where(c, g*a, 0)``: the cotangent masked as torch's where
-    backward does (the same numbers elementwise, with broadcasting); products of one where
-    with a zero branch only."""
+    backward does (the same numbers elementwise, with broadcasting). A where with a zero
+    branch is folded whatever else the product holds (a primal where too), and so is each
+    branch's new product, so nested masks (``g*where(c, where(d, 0, a), 0)``) all select."""
     def fold(product: Any) -> Any:
-        found = [f for f in product.args if isinstance(f, Where)]
-        if len(found) != 1 or not any(a.is_Number and a.is_zero for a in found[0].args[1:]):
+        if not product.is_Mul:
+            return product
+        found = [f for f in product.args
+                 if isinstance(f, Where) and any(a.is_Number and a.is_zero for a in f.args[1:])]
+        if not found:
             return product
         w = found[0]
         rest = sp.Mul(*[f for f in product.args if f is not w])
-        return Where(w.args[0], rest * w.args[1], rest * w.args[2])
+        return Where(w.args[0], fold(rest * w.args[1]), fold(rest * w.args[2]))
 
     if not expr.has(Where):
         return expr
