@@ -93,9 +93,9 @@ class ExpressionLowering:
 
     def bool_names(self) -> frozenset:
         """The values known to be bool arrays: masks given names, bool constant arrays."""
-        return frozenset(sp.Symbol(n, real=True) for n, v in self.defs.items()
+        return frozenset(sp.Symbol(n, real=True) for n, v in self.ctx.defs.items()
                          if isinstance(v, sp.Basic) and masks.bool_valued(v)) | frozenset(
-            sp.Symbol(n, real=True) for n, v in self.constants.items()
+            sp.Symbol(n, real=True) for n, v in self.ctx.constants.items()
             if getattr(v, "dtype", None) == np.bool_)
 
     def arithmetic(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
@@ -135,7 +135,7 @@ class ExpressionLowering:
     def is_mask(self, value: Any) -> bool:
         """Whether numpy computes ``value`` as a bool array (``masks.bool_valued``), seeing
         through the names the lowering emitted."""
-        return masks.bool_valued(value, frozenset(self.mask_names & value.free_symbols))
+        return masks.bool_valued(value, frozenset(self.ctx.mask_names & value.free_symbols))
 
     def named(self, value: Any, node: ast.AST) -> Any:
         """A compound operand as a value of its own (a symbol), so SymPy cannot simplify it
@@ -204,7 +204,7 @@ class ExpressionLowering:
             a, b = b, a
         if b is not None:
             raise self.p.error(node, "`is` is supported only to compare with None")
-        if a is None or not isinstance(a, sp.Symbol) or a.name not in self.versions:
+        if a is None or not isinstance(a, sp.Symbol) or a.name not in self.ctx.versions:
             return sp.true if (a is None) != negate else sp.false
         return st.IsNone(a, static(negate))
 

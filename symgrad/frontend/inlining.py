@@ -37,7 +37,7 @@ class InlineLowering:
             values = parsed.fn.__defaults__ or ()  # (a wrapper's are not its function's)
             for i, d in enumerate(values):
                 defaults[len(defaults) - len(values) + i] = ("value", d)
-        if self.call_stack.count(key) >= _MAX_INLINE_DEPTH:
+        if self.ctx.call_stack.count(key) >= _MAX_INLINE_DEPTH:
             raise self.p.error(node, f"recursion deeper than {_MAX_INLINE_DEPTH} calls",
                                "symgrad inlines calls, so recursion needs a base case decided "
                                "by constant arguments (like a literal depth)")
@@ -58,7 +58,7 @@ class InlineLowering:
                 raise self.p.error(node, f"unexpected keyword argument {kw.arg!r}")
             bound[kw.arg] = self.arg(kw.value)
             arg_nodes[kw.arg] = kw.value
-        child = type(self)(parsed, parent=self)  # a Lowerer
+        child = type(self)(parsed, self.ctx, self.block, self.no_grad_depth)  # a Lowerer
         for name, a in arg_nodes.items():  # an argument is the caller's memory, not a copy
             for i, (source, partial) in enumerate(sources_of(a)):
                 caller = f"the caller's {source!r}"
@@ -81,11 +81,11 @@ class InlineLowering:
                 child.stmt_lines = list(self.stmt_lines)
                 value = sp.Symbol(self.emit(name, value, node), real=True)
             child.env[name] = value
-        self.call_stack.append(key)
+        self.ctx.call_stack.append(key)
         try:
             child.body(parsed.tree)
         finally:
-            self.call_stack.pop()
+            self.ctx.call_stack.pop()
         values = [sp.Symbol(n, real=True) for n in child.returns]
         return tuple(values) if child.returns_tuple else values[0]
 

@@ -188,7 +188,7 @@ class LoopLowering:
         var = None
         if var_name is not None:
             var = self.fresh("i" if var_name == _INDEX else var_name)
-            self.int_names.add(var)
+            self.ctx.int_names.add(var)
             self.env[var_name] = sp.Symbol(var, real=True)
             if bind is not None:
                 bind(sp.Symbol(var, real=True))

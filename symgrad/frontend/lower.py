@@ -12,6 +12,7 @@ expressions.py and calls.py (calls to numpy, math and builtins).
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,42 +31,43 @@ from symgrad.frontend.parse import MISSING, Parsed
 from symgrad.frontend.statements import StatementLowering
 
 
+@dataclass
+class LoweringContext:
+    """What all the Lowerers of one decorated function share: the body of a call is lowered
+    by a Lowerer of its own (inlining.py) that emits into the same program, so the names
+    taken, the module constants and what is known about emitted values are one set."""
+
+    call_stack: list[Any]  # the functions being inlined, the decorated one first
+    used_names: set[str] = field(default_factory=set)  # the user's names, and user_fresh's
+    versions: dict[str, int] = field(default_factory=dict)  # name -> its latest SSA version
+    constants: dict[str, Any] = field(default_factory=dict)  # the generated module's arrays
+    # generated name -> (module, function, global name) the array came from
+    constant_origins: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    int_names: set[str] = field(default_factory=set)  # loop counters: surely integers
+    # emitted name -> its value (or a join's two values)
+    defs: dict[str, Any] = field(default_factory=dict)
+    mask_names: set[Any] = field(default_factory=set)  # emitted symbols holding a mask
+
+
 class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
               ExpressionLowering, CallLowering):
     """Turns one parsed function into an IR Function; calls to user functions are inlined."""
 
-    def __init__(self, parsed: Parsed, parent: Lowerer | None = None) -> None:
+    def __init__(self, parsed: Parsed, context: LoweringContext | None = None,
+                 block: Block | None = None, no_grad_depth: int = 0) -> None:
+        """A child Lowerer (a call being inlined) gets its caller's ``context``, and starts
+        emitting into the caller's current ``block`` at its ``no_grad_depth``."""
         self.p = parsed
         self.fn = parsed.fn
+        self.ctx = context if context is not None else LoweringContext([parsed.fn])
+        self.block = block if block is not None else Block()  # where statements go now
+        self.no_grad_depth = no_grad_depth  # how many `with no_grad():` enclose the code
         self.env: dict[str, Any] = {}  # local name -> SymPy value, container or local function
         # which names may share memory (in-place writes)
         self.memory = SharedMemory(lambda name: name in self.locals or name in self.env)
         names = {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
         names |= {a.arg for a in ast.walk(parsed.tree) if isinstance(a, ast.arg)}
-        if parent is None:
-            self.block = Block()
-            self.used_names: set[str] = set()
-            self.versions: dict[str, int] = {}
-            self.constants: dict[str, Any] = {}
-            # generated name -> (module, function, global name) the array came from
-            self.constant_origins: dict[str, tuple[str, str, str]] = {}
-            self.no_grad_depth = 0
-            self.call_stack: list[Any] = [parsed.fn]
-            self.int_names: set[str] = set()  # loop counters: surely integers
-            self.defs: dict[str, Any] = {}  # emitted name -> its value (or a join's two)
-            self.mask_names: set[Any] = set()  # emitted symbols holding a mask
-        else:
-            self.block = parent.block
-            self.used_names = parent.used_names
-            self.versions = parent.versions
-            self.constants = parent.constants
-            self.constant_origins = parent.constant_origins
-            self.no_grad_depth = parent.no_grad_depth
-            self.call_stack = parent.call_stack
-            self.int_names = parent.int_names
-            self.defs = parent.defs
-            self.mask_names = parent.mask_names
-        self.used_names |= names
+        self.ctx.used_names |= names
         self.stmt_lines: list[str] = []
         self.returns: list[str] = []
         self.returns_tuple = False
@@ -88,8 +90,8 @@ class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
         params = self.bind_params(tree.args)
         self.body(tree)
         return Function(tree.name, params, self.block, self.returns, self.returns_tuple,
-                        self.p.filename, self.p.firstlineno, self.constants, self.p.source,
-                        dict(self.constant_origins))
+                        self.p.filename, self.p.firstlineno, self.ctx.constants, self.p.source,
+                        dict(self.ctx.constant_origins))
 
     def bind_params(self, args: ast.arguments) -> list[Param]:
         if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
@@ -104,7 +106,7 @@ class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
             text = None if v is MISSING else self.default_text(v, a.arg, d or a)
             params.append(Param(a.arg, text, v is not MISSING))
             self.env[a.arg] = sp.Symbol(a.arg, real=True)
-            self.versions[a.arg] = 0
+            self.ctx.versions[a.arg] = 0
         return params
 
     def default_text(self, value: Any, name: str, node: ast.AST) -> str:
@@ -113,11 +115,11 @@ class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
 
         if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
             cname, k = f"{name}_default", 1
-            while cname in self.versions or cname in self.constants:
+            while cname in self.ctx.versions or cname in self.ctx.constants:
                 k += 1
                 cname = f"{name}_default{k}"
-            self.constants[cname] = value
-            self.versions.setdefault(cname, 0)
+            self.ctx.constants[cname] = value
+            self.ctx.versions.setdefault(cname, 0)
             return cname
         if isinstance(value, np.ufunc) and getattr(np, value.__name__, None) is value:
             return f"np.{value.__name__}"

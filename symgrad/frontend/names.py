@@ -29,10 +29,10 @@ class NameLowering:
     def user_fresh(self, base: str) -> str:
         """A variable name the user's code does not use."""
         name, k = base, 0
-        while name in self.used_names or name in self.locals:
+        while name in self.ctx.used_names or name in self.locals:
             k += 1
             name = f"{base}{k}"
-        self.used_names.add(name)
+        self.ctx.used_names.add(name)
         self.locals.add(name)
         return name
 
@@ -46,9 +46,9 @@ class NameLowering:
         name = self.fresh(user_name)
         self.block.stmts.append(Assign(name, value, self.p.file_lineno(node),
                                        list(self.stmt_lines), user_name))
-        self.defs[name] = value
+        self.ctx.defs[name] = value
         if self.is_mask(value):
-            self.mask_names.add(sp.Symbol(name, real=True))
+            self.ctx.mask_names.add(sp.Symbol(name, real=True))
         return name
 
     def as_symbol(self, value: Any, user_name: str, node: ast.AST) -> Any:
@@ -60,16 +60,16 @@ class NameLowering:
         return sp.Symbol(self.emit(user_name, value, node), real=True)
 
     def fresh(self, base: str) -> str:
-        if base not in self.versions and base not in self.constants:
-            self.versions[base] = 0
+        if base not in self.ctx.versions and base not in self.ctx.constants:
+            self.ctx.versions[base] = 0
             return base
-        k = self.versions.get(base, 0)
+        k = self.ctx.versions.get(base, 0)
         while True:
             k += 1
             name = f"{base}_{k}"
-            if name not in self.used_names and name not in self.versions:
-                self.versions[base] = k
-                self.versions[name] = 0
+            if name not in self.ctx.used_names and name not in self.ctx.versions:
+                self.ctx.versions[base] = k
+                self.ctx.versions[name] = 0
                 return name
 
     def name(self, node: ast.Name) -> Any:
@@ -123,18 +123,18 @@ class NameLowering:
                 raise self.p.error(node, f"global array {name!r} must be numeric")
             origin = (getattr(self.fn, "__module__", "") or "",
                       getattr(self.fn, "__qualname__", ""), name)
-            for cname, seen in self.constant_origins.items():
-                if seen == origin and self.constants[cname] is obj:
+            for cname, seen in self.ctx.constant_origins.items():
+                if seen == origin and self.ctx.constants[cname] is obj:
                     return sp.Symbol(cname, real=True)
             # a name of its own: a helper's global W is not the caller's parameter W
             base = name.replace(".", "_")  # cfg.W -> cfg_W
             cname, k = base, 0
-            while cname in self.versions or cname in self.constants:
+            while cname in self.ctx.versions or cname in self.ctx.constants:
                 k += 1
                 cname = f"{base}_global" if k == 1 else f"{base}_global{k}"
-            self.constants[cname] = obj
-            self.constant_origins[cname] = origin
-            self.versions.setdefault(cname, 0)  # and no later local takes it
+            self.ctx.constants[cname] = obj
+            self.ctx.constant_origins[cname] = origin
+            self.ctx.versions.setdefault(cname, 0)  # and no later local takes it
             return sp.Symbol(cname, real=True)
         return Opaque(obj)
 

@@ -129,7 +129,7 @@ class StatementLowering:
         self.returns_tuple = isinstance(value, (tuple, list))
         names = []
         for i, v in enumerate(values):
-            if isinstance(v, sp.Symbol) and v.name in self.versions and \
+            if isinstance(v, sp.Symbol) and v.name in self.ctx.versions and \
                     v.name not in self.loop_names:
                 names.append(v.name)
                 continue
@@ -170,7 +170,7 @@ class StatementLowering:
             value = as_python_typed(value, value_node)  # s = 0.0 stays a float
             name = self.emit(target.id, value, node)
             if fresh:  # x * 1.0 is a new array even where SymPy's value is x itself
-                self.defs[name] = None
+                self.ctx.defs[name] = None
             self.env[target.id] = sp.Symbol(name, real=True)
             return
         if isinstance(target, (ast.Tuple, ast.List)):
@@ -228,7 +228,7 @@ class StatementLowering:
         if isinstance(part, sp.Number):
             return bool(part.is_integer)
         if isinstance(part, sp.Symbol):
-            return part.name in self.int_names
+            return part.name in self.ctx.int_names
         if isinstance(part, (sp.Add, sp.Mul, st.Mod, st.FloorDiv)):
             return all(self.surely_int(a) for a in part.args)
         return False
@@ -247,9 +247,9 @@ class StatementLowering:
                     walk(e, True)
             elif isinstance(v, sp.Symbol):
                 roots.append((v, partial))
-                if self.defs.get(v.name) is not None and v.name not in seen:  # a helper's result
+                if self.ctx.defs.get(v.name) is not None and v.name not in seen:  # a helper's result
                     seen.add(v.name)
-                    walk(self.defs[v.name], partial)
+                    walk(self.ctx.defs[v.name], partial)
             elif isinstance(v, st.GetItem):
                 walk(v.args[0], True)
             elif isinstance(v, (st.Transpose, st.Reshape, st.Ravel, st.ExpandDims, st.Squeeze)):
@@ -431,7 +431,7 @@ class StatementLowering:
                                "the branches", "give it the same structure on both paths")
         target = self.fresh("stop" if key == STOP else key)
         phis.append(Phi(target, a, b))
-        self.defs[target] = (a, b)  # either side, for value_sources
+        self.ctx.defs[target] = (a, b)  # either side, for value_sources
         return sp.Symbol(target, real=True)
 
     def expr_IfExp(self, node: ast.IfExp) -> Any:
@@ -456,7 +456,7 @@ class StatementLowering:
             return a
         target = self.fresh(base)
         self.join(cond, outcomes, node, [Phi(target, a, b)])
-        self.defs[target] = (a, b)
+        self.ctx.defs[target] = (a, b)
         return sp.Symbol(target, real=True)
 
     def call_statement(self, node: ast.Call) -> None:
