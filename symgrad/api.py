@@ -143,16 +143,18 @@ class GradFunction:
     def __repr__(self) -> str:
         return f"<symgrad.grad of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
 
-    @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self._fresh()
-        args = _as_arrays(self._arguments(args, kwargs))
-        self._check_values(args)
-        self._last_call = describe_call(args, {})
         try:
-            return self._primal(*args)
-        except (ValueError, IndexError, TypeError) as exc:
-            _reraise(self, exc, args, {})
+            self._fresh()
+            args = _as_arrays(self._arguments(args, kwargs))
+            self._check_values(args)
+            self._last_call = describe_call(args, {})
+            try:
+                return self._primal(*args)
+            except (ValueError, IndexError, TypeError) as exc:
+                _reraise(self, exc, args, {})
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
 
     def _arguments(self, args: tuple, kwargs: dict) -> tuple:
         """Every argument by position, defaults the original function's own objects."""
@@ -202,22 +204,29 @@ class GradFunction:
             kwargs["seed"] = seed  # the function's own parameter named seed
         return kwargs.pop(self.seed_name, None)
 
-    @api_boundary
+    # (grad, value_and_grad and __call__ cut symgrad's frames themselves, as api_boundary
+    # does: a wrapper's call would cost every call a microsecond)
+
     def value_and_grad(self, *args: Any, seed: Any = _UNSET, **kwargs: Any) -> tuple[Any, Any]:
         """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``).
 
         With ``has_aux``: ``((value, aux), gradient)``, ``seed`` the cotangent of ``value``.
         For a function with a parameter named ``seed``, the cotangent is ``G.seed_name``.
         """
-        return self._run(args, self._cotangent(seed, kwargs), kwargs)
+        try:
+            return self._run(args, self._cotangent(seed, kwargs), kwargs)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
 
-    @api_boundary
     def grad(self, *args: Any, seed: Any = _UNSET, **kwargs: Any) -> Any:
         """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order.
 
         With ``has_aux``: ``(gradient, aux)``. ``seed`` is as in ``value_and_grad``.
         """
-        value, grads = self.value_and_grad(*args, seed=seed, **kwargs)
+        try:
+            value, grads = self._run(args, self._cotangent(seed, kwargs), kwargs)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
         return (grads, value[1]) if self.has_aux else grads
 
     def _run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
@@ -248,10 +257,14 @@ class GradFunction:
         if seed is None:
             _check_scalar(self.fn.__name__, out, self.seed_name)
         if len(self.wrt) == 1:
-            grads = _finish(grads, given[self._wrt_index[0]])
+            grads = _finish(grads, args[self._wrt_index[0]])
         else:
-            grads = tuple(_finish(g, given[i]) for g, i in zip(grads, self._wrt_index,
-                                                                strict=True))
+            grads = tuple(_finish(g, args[i]) for g, i in zip(grads, self._wrt_index,
+                                                               strict=True))
+        if given is not args:  # a list of numbers was read as an array: give back a list
+            grads = _as_given(grads, given[self._wrt_index[0]]) if len(self.wrt) == 1 else \
+                tuple(_as_given(g, given[i]) for g, i in zip(grads, self._wrt_index,
+                                                              strict=True))
         return ((out, aux), grads) if self.has_aux else (value, grads)
 
 
@@ -350,15 +363,19 @@ def _numpy_floats(args: tuple, seed: Any) -> tuple:
     return (*args, cotangent(seed))
 
 
+_CONTAINERS = frozenset((list, tuple, dict))
+
+
 def _as_arrays(args: tuple) -> tuple:
     """Each list or tuple of numbers (one float at least) read as numpy reads it, once.
 
     The generated code does numpy's arithmetic, which Python lists do not: ``[1.0, 2.0] +
     2`` raises. Lists of integers stay (shapes, indices: they have no gradient), and so do
     containers of arrays (``W, b = params``), whose lists of numbers are converted inside."""
-    if not any(type(a) in (list, tuple, dict) for a in args):
+    if _CONTAINERS.isdisjoint(map(type, args)):
         return args
-    return tuple(map(_as_array, args))
+    out = tuple(map(_as_array, args))
+    return args if all(a is b for a, b in zip(out, args, strict=True)) else out
 
 
 def _as_array(value: Any) -> Any:
@@ -377,6 +394,17 @@ def _as_array(value: Any) -> Any:
             return array if array.dtype.kind == "f" else value
     items = [_as_array(v) for v in value]
     return kind(items) if any(a is not b for a, b in zip(items, value, strict=True)) else value
+
+
+def _as_given(grad: Any, given: Any) -> Any:
+    """A gradient, in the structure of the argument as given: a list of numbers read as an
+    array gets a list of gradients, as any list argument does (``_finish``)."""
+    kind = type(given)
+    if grad is None or kind not in (list, tuple, dict):
+        return grad
+    if kind is dict:
+        return {k: _as_given(grad[k], v) for k, v in given.items()}
+    return kind(_as_given(grad[i], v) for i, v in enumerate(given))
 
 
 def _numbers(value: Any) -> bool:

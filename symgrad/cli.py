@@ -385,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("check", "check the gradient against central differences",
                 "Check the generated gradient at random inputs of the given shapes against "
                 "central differences in float64. An entry that disagrees is differenced "
-                "again with a 10x step: when the two steps disagree with each other, the "
+                "again with a 10x smaller step: when the two disagree with each other, the "
                 "check is inconclusive (\"finite differences unstable here\", exit 4) rather "
                 "than failed (exit 1).")
     shape_option(p, "shape of a parameter's random input, e.g. x=3,4 (x= for a scalar); "

@@ -9,10 +9,11 @@ of the differences themselves (a few ulps of the contracted output, divided by t
 allowed on top of ``atol``, so a large output with tiny gradient entries does not fail
 spuriously.
 
-An entry that fails is differenced again with a step ten times larger. When the two
-estimates disagree with each other about as much as with symgrad (a chaotic recurrence, a
-kink within the step), central differences cannot judge the gradient there: the report says
-"finite differences unstable here" rather than FAILED.
+An entry that fails is differenced again with a step ten times smaller. When the two
+estimates disagree with each other beyond the tolerance and by a tenth of their size or more
+(a chaotic recurrence, a kink within the step), central differences cannot judge the
+gradient there: the report says "finite differences unstable here" rather than FAILED. (Two
+estimates that agree with each other and not with symgrad are a failure, however large.)
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Mismatch:
     numeric: float
     error: float  # |analytic - numeric| / (atol / rtol + |numeric|)
     step: float = 0.0  # the finite-difference step
-    numeric_wide: float | None = None  # with a 10x step, when the entry was differenced again
+    numeric_fine: float | None = None  # with a 10x smaller step, if differenced again
 
     @property
     def where(self) -> str:
@@ -74,7 +75,7 @@ class Report:
             assert w is not None
             return (f"{self.function}: finite differences unstable here: at {w.where} central "
                     f"differences give {w.numeric:.10g} with step {w.step:.3g} and "
-                    f"{w.numeric_wide:.10g} with step {10 * w.step:.3g} (symgrad "
+                    f"{w.numeric_fine:.10g} with step {w.step / 10:.3g} (symgrad "
                     f"{w.analytic:.10g}), so they cannot check the gradient at these inputs "
                     f"({self.shaky_count} of {self.checked} entries)")
         w = self.worst
@@ -147,9 +148,7 @@ def check(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: float =
         f_minus = contracted({**values, name: minus})
         return (f_plus - f_minus) / (2 * h), 4 * _EPS * (abs(f_plus) + abs(f_minus)) / (2 * h)
 
-    grads = g.grad(*[values[n] for n in names], **{g.seed_name: seed})
-    if g.has_aux:
-        grads = grads[0]
+    grads = g.value_and_grad(*[values[n] for n in names], **{g.seed_name: seed})[1]
     grads = grads if isinstance(grads, tuple) else (grads,)
     worst: Mismatch | None = None  # among the entries central differences can judge
     shaky: Mismatch | None = None
@@ -176,9 +175,10 @@ def check(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: float =
             checked += 1
             entry = Mismatch(name, tuple(int(i) for i in pos), analytic, numeric, error, h)
             if beyond_noise > rtol:
-                entry.numeric_wide, noise_wide = central(name, x, pos, 10 * h)
-                spread = max(0.0, abs(entry.numeric_wide - numeric) - noise - noise_wide)
-                if spread > rtol * scale and 10 * spread >= abs(analytic - numeric):
+                entry.numeric_fine, noise_fine = central(name, x, pos, h / 10)
+                spread = max(0.0, abs(entry.numeric_fine - numeric) - noise - noise_fine)
+                if spread > rtol * scale and \
+                        10 * spread >= max(abs(numeric), abs(entry.numeric_fine)):
                     shaky_count += 1  # the differences disagree with themselves
                     if shaky is None or error > shaky.error:
                         shaky = entry
