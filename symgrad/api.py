@@ -356,7 +356,7 @@ def _numpy_floats(args: tuple, seed: Any) -> tuple:
     def cotangent(s: Any) -> Any:
         if isinstance(s, tuple):
             return tuple(map(cotangent, s))
-        return dtype(s) if type(s) is float else s
+        return dtype(s) if type(s) in (float, int) else s
 
     if not narrow:
         args = tuple(np.float64(a) if type(a) is float else a for a in args)
@@ -608,7 +608,7 @@ def _numeric(value: Any) -> bool:
     if isinstance(value, (bool, int, float, np.ndarray)) or \
             isinstance(value, np.generic) and value.dtype.kind in "biuf":
         return True
-    if type(value) in (list, tuple) or isinstance(value, tuple):
+    if isinstance(value, (list, tuple)):
         return all(map(_numeric, value))
     if isinstance(value, dict):
         return all(map(_numeric, value.values()))

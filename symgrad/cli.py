@@ -182,7 +182,8 @@ def _what(obj: Any) -> str:
     if inspect.ismodule(obj):
         return f"a module ({obj.__name__})"
     if inspect.isbuiltin(obj) or type(obj).__name__ == "ufunc":
-        return f"a built-in function ({getattr(obj, '__name__', obj)}), which has no Python source"
+        name = getattr(obj, "__name__", obj)
+        return f"a built-in function ({name}), which has no Python source"
     if callable(obj):
         return f"a callable {type(obj).__name__} object"
     text = repr(obj)

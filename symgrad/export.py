@@ -2,9 +2,9 @@
 
 The exported module imports numpy and nothing else. Its docstring says where it came from
 and how to call it; ``python module.py`` checks the gradient against central differences at
-the example arguments (or at random arguments shaped like the last call), prints the worst
-relative error and exits 0 when it agrees, 1 when it does not, 2 when it has nothing to
-check at.
+the example arguments (or at random arguments of the shapes given, or shaped like the last
+call), prints the worst relative error and exits 0 when it agrees, 1 when it does not, 2
+when it has nothing to check at (``G.export`` warns then).
 
 This module must not import SymPy: ``symgrad.api`` imports it on the fast path.
 """

@@ -217,7 +217,9 @@ def gradcheck(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: flo
     ``fn`` is a ``symgrad.grad`` function or a plain numpy function (differentiated here,
     with respect to ``wrt``). Floating arguments are checked in float64. With
     ``raise_exception=True`` a mismatch raises GradcheckError naming the worst entry's
-    position and both values, like ``torch.autograd.gradcheck``.
+    position and both values, like ``torch.autograd.gradcheck``. Where central differences
+    are unstable (two step sizes disagree with each other), the gradient cannot be confirmed:
+    False, or a GradcheckError saying so.
     """
     report = check(fn, *args, wrt=wrt, eps=eps, rtol=rtol, atol=atol, **kwargs)
     if report.unstable and raise_exception:
