@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import inspect
 import linecache
+import re
 import types
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -13,8 +15,10 @@ from typing import Any, NoReturn
 import numpy as np
 
 from symgrad import live
-from symgrad.errors import SymgradError
+from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
+
+_UNSET: Any = object()  # no cotangent keyword given
 
 
 @dataclass
@@ -31,8 +35,16 @@ _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
 
 
 class GradFunction:
-    """A function with its generated gradient: call it, ``.grad`` it, read its ``.source``."""
+    """A function with its generated gradient: call it, ``.grad`` it, read its ``.source``.
 
+    ``.grad(*args, seed=ct)`` takes the output cotangent as ``seed``, PyTorch's
+    ``backward(gradient)``. A function with a parameter of its own named ``seed`` gets that
+    parameter from ``seed=``, and the cotangent keyword is then the generated code's own name
+    for it (``seed_1``; ``G.seed_name`` says which), as ``f_grad(x, seed, seed_1=ct)`` of the
+    exported module.
+    """
+
+    @api_boundary
     def __init__(self, fn: Callable, wrt: str | int | Sequence[str | int] | None,
                  has_aux: bool = False) -> None:
         from symgrad.frontend.parse import parse_function
@@ -60,6 +72,8 @@ class GradFunction:
         self._grad = namespace[self._generated.grad_name]
         self._value_and_grad = namespace[self._generated.value_and_grad_name]
         self._namespace = namespace
+        # the cotangent keyword: `seed`, unless one of the function's parameters is so named
+        self.seed_name = self._generated.seed_param if "seed" in self.params else "seed"
         self._watched = live.watch(self.fn)  # globals baked into the module, as seen now
         self._constants = live.constant_names(getattr(self._generated, "constants", "[]"))
         live.bind(self._watched, namespace, self._constants)
@@ -88,16 +102,33 @@ class GradFunction:
             self._module.adjoint = transform(self.fn, list(self.wrt), self.has_aux)[1]
         return self._module.adjoint
 
-    def export(self, path: Any, example_args: Any = None) -> Any:
-        """Write a standalone module (numpy its only import) with a ``python path`` self-check."""
-        from symgrad.export import export
+    @api_boundary
+    def export(self, path: Any, example_args: Any = None, *,
+               shapes: dict[str, Any] | None = None) -> Any:
+        """Write a standalone module (numpy its only import) with a ``python path`` self-check.
+
+        The self-check runs at ``example_args`` (the arguments as a tuple, or a dict by name),
+        at random arrays of the given ``shapes`` (``{"x": (3, 4)}``, as ``symgrad export
+        --shape`` does), or else at random arrays shaped like the last call's. With none of
+        these the module has nothing to check at: an ``ExportWarning`` says so.
+        """
+        from symgrad.export import ExportWarning, export
 
         self._fresh()
         if any(isinstance(w.seen, np.ndarray) for w in self._watched):
             # the module text holds global arrays as they were: write them as they are now
             self._use(_module(self.fn, self.wrt, self.has_aux))
-        return export(self, path, example_args)
+        if example_args is None and shapes is None and self._last_call is None:
+            warnings.warn(ExportWarning(
+                f"{self.fn.__name__} was never called and no example_args= or shapes= were "
+                f"given: the self-check of {path} will have nothing to check at (it exits 2); "
+                f"pass shapes={{{self.params[0]!r}: (...), ...}} or example_args=(...)"
+                if self.params else
+                f"{self.fn.__name__} was never called: the self-check of {path} will have "
+                "nothing to check at"), stacklevel=3)  # (1 here, 2 the boundary, 3 the caller)
+        return export(self, path, example_args, shapes)
 
+    @api_boundary
     def formula(self, *example_args: Any, shapes: dict | None = None) -> Any:
         """The gradients as SymPy expressions over the parameters (straight-line functions)."""
         from symgrad.formula import formula
@@ -113,14 +144,17 @@ class GradFunction:
         return f"<symgrad.grad of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self._fresh()
-        args = self._arguments(args, kwargs)
-        self._check_values(args)
-        self._last_call = describe_call(args, {})
         try:
-            return self._primal(*args)
-        except (ValueError, IndexError) as exc:
-            _reraise(self, exc, args, {})
+            self._fresh()
+            args = _as_arrays(self._arguments(args, kwargs))
+            self._check_values(args)
+            self._last_call = describe_call(args, {})
+            try:
+                return self._primal(*args)
+            except (ValueError, IndexError, TypeError) as exc:
+                _reraise(self, exc, args, {})
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
 
     def _arguments(self, args: tuple, kwargs: dict) -> tuple:
         """Every argument by position, defaults the original function's own objects."""
@@ -162,13 +196,43 @@ class GradFunction:
                                    hint=f"pass {_as_float_hint(name, value)} (jax.grad, too, "
                                    "refuses integer inputs)")
 
-    def value_and_grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> tuple[Any, Any]:
+    def _cotangent(self, seed: Any, kwargs: dict) -> Any:
+        """The cotangent passed (None: the default), taken out of ``kwargs``."""
+        if self.seed_name == "seed":
+            return None if seed is _UNSET else seed
+        if seed is not _UNSET:
+            kwargs["seed"] = seed  # the function's own parameter named seed
+        return kwargs.pop(self.seed_name, None)
+
+    # (grad, value_and_grad and __call__ cut symgrad's frames themselves, as api_boundary
+    # does: a wrapper's call would cost every call a microsecond)
+
+    def value_and_grad(self, *args: Any, seed: Any = _UNSET, **kwargs: Any) -> tuple[Any, Any]:
         """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``).
 
         With ``has_aux``: ``((value, aux), gradient)``, ``seed`` the cotangent of ``value``.
+        For a function with a parameter named ``seed``, the cotangent is ``G.seed_name``.
         """
+        try:
+            return self._run(args, self._cotangent(seed, kwargs), kwargs)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
+
+    def grad(self, *args: Any, seed: Any = _UNSET, **kwargs: Any) -> Any:
+        """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order.
+
+        With ``has_aux``: ``(gradient, aux)``. ``seed`` is as in ``value_and_grad``.
+        """
+        try:
+            value, grads = self._run(args, self._cotangent(seed, kwargs), kwargs)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
+        return (grads, value[1]) if self.has_aux else grads
+
+    def _run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
         self._fresh()
-        args = self._arguments(args, kwargs)
+        given = self._arguments(args, kwargs)
+        args = _as_arrays(given)  # lists of numbers as arrays; gradients shaped like `given`
         self._check_values(args)
         self._check_wrt(args)
         self._last_call = describe_call(args, {})
@@ -178,40 +242,36 @@ class GradFunction:
                 f"{self.fn.__name__} returns {len(seed_value)} outputs: which one to "
                 "differentiate is ambiguous (their sum is seldom what is meant)",
                 hint="differentiate the first and get the others back as aux with "
-                "symgrad.grad(f, has_aux=True), or pass seed=(...) with one cotangent per "
-                "output")
+                f"symgrad.grad(f, has_aux=True), or pass {self.seed_name}=(...) with one "
+                "cotangent per output")
         try:
             try:
                 value, grads = self._value_and_grad(*args, seed_value)
             except ZeroDivisionError:  # the gradient's arithmetic on Python floats
-                value, grads = self._value_and_grad(*_numpy_floats(args), seed_value)
-        except (ValueError, IndexError) as exc:
+                value, grads = self._value_and_grad(*_numpy_floats(args, seed_value))
+        except (ValueError, IndexError, TypeError) as exc:
             _reraise(self, exc, args, {})
         out = value
         if self.has_aux:
             out, aux = value[0], value[1] if len(value) == 2 else value[1:]
         if seed is None:
-            _check_scalar(self.fn.__name__, out)
+            _check_scalar(self.fn.__name__, out, self.seed_name)
         if len(self.wrt) == 1:
             grads = _finish(grads, args[self._wrt_index[0]])
         else:
             grads = tuple(_finish(g, args[i]) for g, i in zip(grads, self._wrt_index,
                                                                strict=True))
+        if given is not args:  # a list of numbers was read as an array: give back a list
+            grads = _as_given(grads, given[self._wrt_index[0]]) if len(self.wrt) == 1 else \
+                tuple(_as_given(g, given[i]) for g, i in zip(grads, self._wrt_index,
+                                                              strict=True))
         return ((out, aux), grads) if self.has_aux else (value, grads)
-
-    def grad(self, *args: Any, seed: Any = None, **kwargs: Any) -> Any:
-        """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order.
-
-        With ``has_aux``: ``(gradient, aux)``.
-        """
-        value, grads = self.value_and_grad(*args, seed=seed, **kwargs)
-        return (grads, value[1]) if self.has_aux else grads
 
 
 _SCALAR_TYPES = {float, int, np.float64, np.float32, np.float16, np.int64}
 
 
-def _check_scalar(name: str, value: Any) -> None:
+def _check_scalar(name: str, value: Any, seed_name: str = "seed") -> None:
     values = value if isinstance(value, tuple) else (value,)
     for v in values:
         if type(v) in _SCALAR_TYPES:
@@ -220,7 +280,8 @@ def _check_scalar(name: str, value: Any) -> None:
             raise SymgradError(
                 f"{name} returned an array of shape {np.shape(v)}: grad can be implicitly "
                 "created only for scalar outputs",
-                hint="pass seed=<array shaped like the output> (PyTorch's backward(gradient))",
+                hint=f"pass {seed_name}=<array shaped like the output> (PyTorch's "
+                "backward(gradient))",
             )
 
 
@@ -281,16 +342,76 @@ def _as_float_hint(name: str, value: Any) -> str:
     return "floats"
 
 
-def _numpy_floats(args: tuple) -> tuple:
-    """Python float arguments as np.float64, for gradient code whose arithmetic on them
-    (1.0 / (s % s)) raised ZeroDivisionError where numpy gives inf or nan. Only then: a
-    Python float is what the user's code computes with (a negative one ** 1.5 is complex,
-    a np.float64's is nan). Not next to a float32 or float16 value, which a np.float64
-    (unlike a Python float) would upcast."""
-    if not any(type(a) is float for a in args) or any(
-            getattr(a, "dtype", None) in (np.float32, np.float16) for a in args):
+def _numpy_floats(args: tuple, seed: Any) -> tuple:
+    """The arguments and the cotangent with Python floats as numpy floats, for gradient code
+    whose arithmetic on them (``1.0 / np.size(x)`` for an empty x, ``1.0 / (s % s)``) raised
+    ZeroDivisionError where numpy gives inf or nan, with its warning. Only then: a Python
+    float is what the user's code computes with (a negative one ** 1.5 is complex, a
+    np.float64's is nan). Python float arguments stay next to a float32 or float16 value,
+    which a np.float64 (unlike a Python float) would upcast; a float cotangent takes the
+    arguments' float type."""
+    narrow = [a.dtype for a in args if getattr(a, "dtype", None) in (np.float32, np.float16)]
+    dtype = np.result_type(*narrow).type if narrow else np.float64
+
+    def cotangent(s: Any) -> Any:
+        if isinstance(s, tuple):
+            return tuple(map(cotangent, s))
+        return dtype(s) if type(s) in (float, int) else s
+
+    if not narrow:
+        args = tuple(np.float64(a) if type(a) is float else a for a in args)
+    return (*args, cotangent(seed))
+
+
+_CONTAINERS = frozenset((list, tuple, dict))
+
+
+def _as_arrays(args: tuple) -> tuple:
+    """Each list or tuple of numbers (one float at least) read as numpy reads it, once.
+
+    The generated code does numpy's arithmetic, which Python lists do not: ``[1.0, 2.0] +
+    2`` raises. Lists of integers stay (shapes, indices: they have no gradient), and so do
+    containers of arrays (``W, b = params``), whose lists of numbers are converted inside."""
+    if _CONTAINERS.isdisjoint(map(type, args)):
         return args
-    return tuple(np.float64(a) if type(a) is float else a for a in args)
+    out = tuple(map(_as_array, args))
+    return args if all(a is b for a, b in zip(out, args, strict=True)) else out
+
+
+def _as_array(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        items = {k: _as_array(v) for k, v in value.items()}
+        return items if any(items[k] is not v for k, v in value.items()) else value
+    if kind not in (list, tuple) or not value:
+        return value
+    if _numbers(value):
+        try:
+            array = np.asarray(value)
+        except ValueError:  # ragged: each row on its own
+            array = None
+        if array is not None:
+            return array if array.dtype.kind == "f" else value
+    items = [_as_array(v) for v in value]
+    return kind(items) if any(a is not b for a, b in zip(items, value, strict=True)) else value
+
+
+def _as_given(grad: Any, given: Any) -> Any:
+    """A gradient, in the structure of the argument as given: a list of numbers read as an
+    array gets a list of gradients, as any list argument does (``_finish``)."""
+    kind = type(given)
+    if grad is None or kind not in (list, tuple, dict):
+        return grad
+    if kind is dict:
+        return {k: _as_given(grad[k], v) for k, v in given.items()}
+    return kind(_as_given(grad[i], v) for i, v in enumerate(given))
+
+
+def _numbers(value: Any) -> bool:
+    """Whether a nest of lists and tuples holds only real numbers."""
+    if type(value) in (list, tuple):
+        return all(_numbers(v) for v in value)
+    return isinstance(value, (int, float, np.integer, np.floating))
 
 
 def _finish(g: Any, arg: Any) -> Any:
@@ -406,7 +527,8 @@ def _reraise(g: GradFunction, exc: BaseException, args: tuple, kwargs: dict) -> 
 
 def _runtime_error(g: GradFunction, exc: BaseException, args: tuple,
                    kwargs: dict) -> BaseException | None:
-    """A ValueError/IndexError raised inside generated code, renamed after the source line.
+    """A ValueError/IndexError/TypeError raised inside generated code, renamed after the
+    source line (or, for a TypeError, after an argument that is no number or array).
 
     The generated module quotes, in a comment above each gradient statement, the source
     lines it differentiates; the failing line's nearest comment block names the culprit.
@@ -420,6 +542,12 @@ def _runtime_error(g: GradFunction, exc: BaseException, args: tuple,
         return None  # not raised by generated code: let it through unchanged
     lines = g.source.splitlines()
     failing = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+    kind = type(exc).__name__
+    if isinstance(exc, TypeError):
+        odd = _odd_argument(g.params, args)
+        if odd is not None:
+            return _odd_argument_error(g, *odd, f"{kind}: {exc}\n(generated code, "
+                                       f"{g._filename} line {lineno}: {failing})")
     quoted: list[str] = []
     function = None
     for i in range(lineno - 2, -1, -1):
@@ -432,7 +560,6 @@ def _runtime_error(g: GradFunction, exc: BaseException, args: tuple,
         elif quoted:
             break
     in_gradient = bool(quoted) and function != g._generated.primal_name
-    kind = type(exc).__name__
     try:
         src_lines, first = inspect.getsourcelines(g.fn)
         filename = inspect.getsourcefile(g.fn) or g.fn.__code__.co_filename
@@ -459,11 +586,61 @@ def _runtime_error(g: GradFunction, exc: BaseException, args: tuple,
         f"{what}: {kind}: {exc}\n"
         f"(generated code, {g._filename} line {lineno}: {failing})",
         filename=filename, lineno=lineno_in_file, source_line=source_line,
-        hint="check the shapes of the arguments: they must be valid for the original "
-        "function, e.g. run it without symgrad",
+        hint=("check the types of the arguments (numbers and numpy arrays, or tuples, lists "
+              "and dicts of them): if they are valid for the original function (run it "
+              "without symgrad), this is a symgrad bug: please report it"
+              if isinstance(exc, TypeError) else
+              "check the shapes of the arguments: they must be valid for the original "
+              "function, e.g. run it without symgrad"),
     )
 
 
+def _odd_argument(params: list[str], args: tuple) -> tuple[str, Any] | None:
+    """The first argument that is no number, array or container of them (None last: an
+    optional argument left at None is common, and seldom the culprit)."""
+    odd = [(name, value) for name, value in zip(params, args, strict=True)
+           if not _numeric(value)]
+    odd.sort(key=lambda item: item[1] is None)
+    return odd[0] if odd else None
+
+
+def _numeric(value: Any) -> bool:
+    if isinstance(value, (bool, int, float, np.ndarray)) or \
+            isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(map(_numeric, value))
+    if isinstance(value, dict):
+        return all(map(_numeric, value.values()))
+    return value is not None and hasattr(value, "__array__")  # array-likes, symgrad.Tensor
+
+
+def _odd_argument_error(g: GradFunction, name: str, value: Any, detail: str) -> SymgradError:
+    text = repr(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    what = "None" if value is None else f"{a_or_an(type(value).__name__)} ({text})"
+    try:
+        lines, first = inspect.getsourcelines(g.fn)
+        filename = inspect.getsourcefile(g.fn) or g.fn.__code__.co_filename
+        k = next((k for k, line in enumerate(lines) if line.lstrip().startswith("def ")), 0)
+        lineno, source_line = first + k, lines[k]
+    except (OSError, TypeError):
+        filename, lineno, source_line = g.fn.__code__.co_filename, None, None
+    col = None
+    if source_line is not None:
+        match = re.search(rf"\b{re.escape(name)}\b", source_line[source_line.find("("):])
+        col = None if match is None else source_line.find("(") + match.start()
+    return SymgradError(
+        f"{g.fn.__name__}: argument {name!r} is {what}, which the generated code cannot "
+        f"compute with: {detail}",
+        filename=filename, lineno=lineno, source_line=source_line, col=col,
+        end_col=None if col is None else col + len(name),
+        hint=f"pass a number or a numpy array as {name!r} (a list or tuple of numbers is read "
+        "as np.asarray(...); tuples, lists and dicts of arrays get gradients of the same "
+        "structure)")
+
+
+@api_boundary
 def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | None = None,
          has_aux: bool = False) -> Any:
     """Differentiate a numpy function by transforming its source.
@@ -475,5 +652,5 @@ def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | N
     ``.value_and_grad`` returns ``((value, aux), grads)``, as in JAX.
     """
     if fn is None:
-        return lambda f: GradFunction(f, wrt, has_aux)
+        return api_boundary(lambda f: GradFunction(f, wrt, has_aux))
     return GradFunction(fn, wrt, has_aux)

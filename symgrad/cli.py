@@ -1,9 +1,17 @@
 """The ``symgrad`` command line: show, export, check and formula for ``FILE.py:FUNC``;
 ``cache info`` and ``cache clear`` for the disk cache of generated modules.
 
-Exit codes: 0 success, 1 failure (a gradient check failed, the function cannot be
-differentiated, the file raised on import), 2 usage error (bad arguments, no such file or
-function). Errors go to stderr as one message naming the file and line.
+Exit codes (also in ``symgrad --help``):
+
+- 0: success (``check``: the gradient agrees with central differences);
+- 1: ``check``: the gradient disagrees with central differences;
+- 2: usage error or unsupported code: bad arguments, no such file or function, a file that
+  fails to import, code symgrad cannot differentiate, shapes that do not fit together;
+- 3: internal error: an exception inside symgrad, printed with its traceback (a bug);
+- 4: ``check``: inconclusive: central differences at two step sizes disagree with each
+  other, so they cannot check the gradient at these inputs.
+
+Errors other than internal ones go to stderr as one message naming the file and line.
 """
 
 from __future__ import annotations
@@ -13,14 +21,25 @@ import importlib.util
 import linecache
 import os
 import sys
+import textwrap
 import traceback
 from pathlib import Path
 from typing import Any
 
 from symgrad.errors import SymgradError
 
-USAGE_ERROR = 2
-FAILURE = 1
+OK = 0
+DISAGREES = 1
+USAGE_ERROR = 2  # and code symgrad cannot differentiate
+INTERNAL_ERROR = 3
+UNSTABLE = 4
+
+EXIT_CODES = """exit codes:
+  0  success (check: the gradient agrees with central differences)
+  1  check: the gradient disagrees with central differences
+  2  usage error, or code symgrad cannot differentiate (a message names the file and line)
+  3  internal error in symgrad (a traceback is printed: please report it)
+  4  check: inconclusive, central differences disagree with themselves at two step sizes"""
 
 
 class UsageError(Exception):
@@ -143,13 +162,32 @@ def make_grad(obj: Any, wrt: tuple[str, ...] | None, target: str) -> Any:
     import inspect
 
     if not inspect.isfunction(fn):
-        raise UsageError(f"{target} is a {type(fn).__name__}, not a function")
+        raise UsageError(f"{target} is {_what(fn)}, not a function")
     params = list(inspect.signature(fn).parameters)
     for name in wrt or ():
         if name not in params:
             raise UsageError(f"--wrt {name}: {fn.__name__} has no parameter {name!r} "
                              f"(parameters: {', '.join(params)})")
     return grad(fn, wrt=wrt)
+
+
+def _what(obj: Any) -> str:
+    """``an int (3)``, ``a class``, ``a module``: what a name that is not a function names."""
+    import inspect
+
+    from symgrad.errors import a_or_an
+
+    if inspect.isclass(obj):
+        return f"a class ({obj.__name__})"
+    if inspect.ismodule(obj):
+        return f"a module ({obj.__name__})"
+    if inspect.isbuiltin(obj) or type(obj).__name__ == "ufunc":
+        name = getattr(obj, "__name__", obj)
+        return f"a built-in function ({name}), which has no Python source"
+    if callable(obj):
+        return f"a callable {type(obj).__name__} object"
+    text = repr(obj)
+    return a_or_an(type(obj).__name__) + (f" ({text})" if len(text) <= 40 else "")
 
 
 def _shapes(args: argparse.Namespace, g: Any) -> dict[str, tuple[int, ...]]:
@@ -204,39 +242,32 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from symgrad.export import describe_call
+    import warnings
+
+    from symgrad.export import ExportWarning
 
     g = make_grad(load_target(args.target)[0], args.wrt, args.target)
     shapes = _shapes(args, g)
     if shapes:
-        import numpy as np
-
-        missing = [n for n in g.params if n not in shapes]
-        g = _copy_with_call(g, describe_call((), {n: np.empty(s) for n, s in shapes.items()}))
-        if missing and any(_no_default(g, n) for n in missing):
+        missing = [n for n in g.params if n not in shapes and _no_default(g, n)]
+        if missing:
             raise UsageError(f"--shape given for some parameters but not {', '.join(missing)}")
     elif g._last_call is None:
         print(f"symgrad export: note: no --shape given, so {args.output}'s self-check has "
               "no arguments to check at (pass --shape NAME=D1,D2 for each parameter)",
               file=sys.stderr)
-    path = g.export(args.output)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExportWarning)  # the note above says it, once
+        path = g.export(args.output, shapes=shapes or None)
     print(f"wrote {path}: {g._generated.primal_name}, {g._generated.grad_name}, "
           f"{g._generated.value_and_grad_name}")
-    return 0
+    return OK
 
 
 def _no_default(g: Any, name: str) -> bool:
     import inspect
 
     return inspect.signature(g.fn).parameters[name].default is inspect.Parameter.empty
-
-
-def _copy_with_call(g: Any, call: tuple) -> Any:
-    import copy
-
-    g2 = copy.copy(g)
-    g2._last_call = call
-    return g2
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -250,7 +281,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     desc = ", ".join(f"{n}{list(s)}" for n, s in shapes.items())
     print(f"{report.summary()}  [inputs: {desc or 'defaults'}; uniform in ({low:g}, {high:g}), "
           f"seed {args.seed}]")
-    return 0 if report.ok else FAILURE
+    if report.unstable:
+        return UNSTABLE
+    return OK if report.ok else DISAGREES
 
 
 def cmd_formula(args: argparse.Namespace) -> int:
@@ -314,15 +347,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symgrad",
         description="Generate, inspect and check numpy gradient code for a Python function.",
-        epilog="FILE.py:FUNC names a function in a file, e.g. model.py:loss. The file is "
-        "imported (as a module not named __main__) to find it.",
+        epilog=textwrap.fill("FILE.py:FUNC names a function in a file, e.g. model.py:loss. "
+                             "The file is imported (as a module not named __main__) to find "
+                             "it.", 79) + "\n\n" + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     def command(name: str, help: str, description: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=description)
+        p = sub.add_parser(name, help=help, description=textwrap.fill(description, 79),
+                           epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("target", metavar="FILE.py:FUNC", help="the function to differentiate")
         p.add_argument("--wrt", type=parse_wrt, metavar="A,B",
                        help="parameters to differentiate with respect to (default: all, or "
@@ -349,7 +385,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("check", "check the gradient against central differences",
                 "Check the generated gradient at random inputs of the given shapes against "
-                "central differences in float64. Exit code 0: it agrees; 1: it does not.")
+                "central differences in float64. An entry that disagrees is differenced "
+                "again with a 10x smaller step: when the two disagree with each other, the "
+                "check is inconclusive (\"finite differences unstable here\", exit 4) rather "
+                "than failed (exit 1).")
     shape_option(p, "shape of a parameter's random input, e.g. x=3,4 (x= for a scalar); "
                  "repeat for each parameter without a default")
     p.add_argument("--range", type=parse_range, default=(0.1, 0.9), metavar="LOW,HIGH",
@@ -404,9 +443,14 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE_ERROR
     except SymgradError as exc:
         print(f"{prog}: error:\n{exc}", file=sys.stderr)
-        return FAILURE
+        return USAGE_ERROR
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    except Exception:  # symgrad's own failure: everything a bug report needs
+        traceback.print_exc()
+        print(f"{prog}: internal error: this is a bug in symgrad {_version().split()[-1]}; "
+              "please report it with the traceback above", file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,9 +2,9 @@
 
 The exported module imports numpy and nothing else. Its docstring says where it came from
 and how to call it; ``python module.py`` checks the gradient against central differences at
-the example arguments (or at random arguments shaped like the last call), prints the worst
-relative error and exits 0 when it agrees, 1 when it does not, 2 when it has nothing to
-check at.
+the example arguments (or at random arguments of the shapes given, or shaped like the last
+call), prints the worst relative error and exits 0 when it agrees, 1 when it does not, 2
+when it has nothing to check at (``G.export`` warns then).
 
 This module must not import SymPy: ``symgrad.api`` imports it on the fast path.
 """
@@ -107,9 +107,18 @@ def highlight_terminal(source: str) -> str:
 # ---------------------------------------------------------------- export
 
 
-def export(g: Any, path: Any, example_args: Any = None) -> Path:
+class ExportWarning(UserWarning):
+    """An exported module will not be able to check itself (no arguments to check at)."""
+
+
+def export(g: Any, path: Any, example_args: Any = None,
+           shapes: dict[str, Any] | None = None) -> Path:
     """Write ``g``'s generated module, documented and self-checking, to ``path``."""
     path = Path(os.fspath(path))
+    if shapes is not None:
+        if example_args is not None:
+            raise SymgradError("pass example_args= or shapes=, not both")
+        example_args = _shaped_arguments(g, shapes)
     text = module_text(g, example_args)
     try:
         path.write_text(text, encoding="utf-8")
@@ -189,6 +198,25 @@ Self-check: `python {{this file}}` compares the gradient with central difference
 0 when they agree, 1 when they do not.
 """'''
     return text.replace("{this file}", "<this file>")
+
+
+def _shaped_arguments(g: Any, shapes: dict[str, Any]) -> dict[str, Any]:
+    """Random float64 arrays of these shapes (by parameter name) for the self-check."""
+    unknown = [n for n in shapes if n not in g.params]
+    if unknown:
+        raise SymgradError(f"shapes= names {unknown[0]!r}, which is not a parameter of "
+                           f"{g.fn.__name__}", hint=f"parameters: {', '.join(g.params)}")
+    sig = inspect.signature(g.fn)
+    missing = [n for n in g.params if n not in shapes
+               and sig.parameters[n].default is inspect.Parameter.empty]
+    if missing:
+        raise SymgradError(f"shapes= has no shape for {', '.join(map(repr, missing))}",
+                           hint=f"pass shapes={{{missing[0]!r}: (...)}}, () for a scalar")
+    out = {}
+    for name, shape in shapes.items():
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        out[name] = _Shaped(shape, np.dtype(np.float64))
+    return out
 
 
 def _example_arguments(g: Any, example_args: Any) -> list[tuple[str, Any]] | None:

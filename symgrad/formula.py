@@ -8,6 +8,8 @@ for ``out = mean(3 * (x + 2) ** 2)`` the gradient with respect to ``x`` is
 Shapes: with example arguments (or ``shapes={"x": (2, 2)}``) sizes become numbers and
 broadcasting is undone only where the shapes really differ; without them, every array is
 taken to have one common shape of ``N`` entries, so sizes are ``N`` and broadcast sums vanish.
+A function with a matrix product (``@``, dot, inner, outer) has arrays of different shapes
+by construction: it needs shapes or example arguments, and without them is refused.
 Array operations with no entrywise meaning (matmul, transpose, indexing) stay as named
 operations: ``x @ w``, ``sum(...)``.
 """
@@ -171,6 +173,8 @@ def formula(g: Any, *example_args: Any, shapes: dict | None = None) -> Formula:
     env = None
     if example_args or shapes is not None:
         env = _numeric_env(g, adj, example_args, shapes)
+    else:
+        _refuse_products(g, adj)
     if len(adj.seeds) != 1:
         seeds = {sp.Symbol(s, real=True): sp.Integer(1) for s in adj.seeds}
     else:
@@ -191,6 +195,22 @@ def formula(g: Any, *example_args: Any, shapes: dict | None = None) -> Formula:
         notes.insert(0, f"per entry, for shapes {desc}")
     return Formula(fn.__name__, grads, None if env is None else env["__shapes__"],
                    list(dict.fromkeys(notes)))
+
+
+def _refuse_products(g: Any, adj: Any) -> None:
+    """Without shapes, every array is taken to have one shape: a matrix product rules that out
+    (its gradient sums over a batch axis that formula would not show)."""
+    for stmt in list(adj.forward) + list(adj.backward):
+        for node in sp.preorder_traversal(stmt.expr):
+            if isinstance(node, st._Product):
+                name = type(node).__name__.lower().replace("matmul", "@ (matmul)")
+                example = ", ".join(f"{p!r}: (...)" for p in g.params)
+                raise SymgradError(
+                    f"formula() of {g.fn.__name__} needs the arguments' shapes: it has a "
+                    f"matrix product ({name}), so its arrays do not all have one shape",
+                    hint=f"pass shapes={{{example}}} or example arguments, "
+                    f"{g.fn.__name__}.formula({', '.join(g.params)}) (on the command line: "
+                    "--shape NAME=D1,D2 for each parameter)")
 
 
 def _numeric_env(g: Any, adj: Any, example_args: tuple, shapes: dict | None) -> dict:

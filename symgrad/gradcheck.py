@@ -8,16 +8,23 @@ a vector-Jacobian product is exactly what the generated code computes. The round
 of the differences themselves (a few ulps of the contracted output, divided by the step) is
 allowed on top of ``atol``, so a large output with tiny gradient entries does not fail
 spuriously.
+
+An entry that fails is differenced again with a step ten times smaller. When the two
+estimates disagree with each other beyond the tolerance and by a tenth of their size or more
+(a chaotic recurrence, a kink within the step), central differences cannot judge the
+gradient there: the report says "finite differences unstable here" rather than FAILED. (Two
+estimates that agree with each other and not with symgrad are a failure, however large.)
 """
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from symgrad.errors import SymgradError
+from symgrad.errors import SymgradError, api_boundary
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -35,6 +42,8 @@ class Mismatch:
     analytic: float
     numeric: float
     error: float  # |analytic - numeric| / (atol / rtol + |numeric|)
+    step: float = 0.0  # the finite-difference step
+    numeric_fine: float | None = None  # with a 10x smaller step, if differenced again
 
     @property
     def where(self) -> str:
@@ -49,11 +58,28 @@ class Report:
     rtol: float
     atol: float
     function: str
+    disagrees: bool = False  # some entry fails where central differences are stable
+    shaky: Mismatch | None = None  # the worst entry where two steps disagree with each other
+    shaky_count: int = 0
+
+    @property
+    def unstable(self) -> bool:
+        """No entry fails, but at some central differences disagree with themselves."""
+        return self.shaky is not None and not self.disagrees
 
     def summary(self) -> str:
-        if self.worst is None:
+        if self.worst is None and self.shaky is None:
             return f"{self.function}: nothing to check (no floating wrt arguments)"
+        if self.unstable:
+            w = self.shaky
+            assert w is not None
+            return (f"{self.function}: finite differences unstable here: at {w.where} central "
+                    f"differences give {w.numeric:.10g} with step {w.step:.3g} and "
+                    f"{w.numeric_fine:.10g} with step {w.step / 10:.3g} (symgrad "
+                    f"{w.analytic:.10g}), so they cannot check the gradient at these inputs "
+                    f"({self.shaky_count} of {self.checked} entries)")
         w = self.worst
+        assert w is not None
         text = (f"{self.function}: worst relative error {w.error:.3g} at {w.where} "
                 f"(symgrad {w.analytic:.10g}, central differences {w.numeric:.10g}; "
                 f"{self.checked} entries checked)")
@@ -75,6 +101,7 @@ def _is_real(a: Any) -> bool:
         isinstance(a, np.ndarray) and a.dtype.kind == "f")
 
 
+@api_boundary
 def check(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: float = 1e-5,
           atol: float = 1e-8, max_points: int | None = None, rng_seed: int = 0,
           **kwargs: Any) -> Report:
@@ -96,7 +123,10 @@ def check(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: float =
         return result[0] if g.has_aux else result  # the aux outputs are not differentiated
 
     rng = np.random.default_rng(rng_seed)
-    outputs = call(values)
+    try:
+        outputs = call(values)
+    except Exception as exc:  # the user's own function refuses these arguments
+        raise _cannot_run(g, values, exc) from None
     multiple = isinstance(outputs, tuple)
     outs = outputs if multiple else (outputs,)
     seeds = tuple(np.float64(1.0) if np.ndim(o) == 0 else rng.standard_normal(np.shape(o))
@@ -109,12 +139,20 @@ def check(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: float =
         return float(sum(np.sum(s * np.asarray(r, dtype=np.float64))
                          for s, r in zip(seeds, results, strict=True)))
 
-    grads = g.grad(*[values[n] for n in names], seed=seed)
-    if g.has_aux:
-        grads = grads[0]
+    def central(name: str, x: np.ndarray, pos: tuple, h: float) -> tuple[float, float]:
+        """The central difference at ``pos`` with step ``h``, and its rounding noise."""
+        plus, minus = x.copy(), x.copy()
+        plus[pos] += h
+        minus[pos] -= h
+        f_plus = contracted({**values, name: plus})
+        f_minus = contracted({**values, name: minus})
+        return (f_plus - f_minus) / (2 * h), 4 * _EPS * (abs(f_plus) + abs(f_minus)) / (2 * h)
+
+    grads = g.value_and_grad(*[values[n] for n in names], **{g.seed_name: seed})[1]
     grads = grads if isinstance(grads, tuple) else (grads,)
-    worst: Mismatch | None = None
-    checked = 0
+    worst: Mismatch | None = None  # among the entries central differences can judge
+    shaky: Mismatch | None = None
+    checked = shaky_count = 0
     failing = False
     for name, grad in zip(g.wrt, grads, strict=True):
         x = values[name]
@@ -127,13 +165,7 @@ def check(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: float =
         for flat in points:
             pos = np.unravel_index(int(flat), np.shape(x))
             h = eps * max(1.0, abs(float(x[pos])))
-            plus, minus = x.copy(), x.copy()
-            plus[pos] += h
-            minus[pos] -= h
-            f_plus = contracted({**values, name: plus})
-            f_minus = contracted({**values, name: minus})
-            numeric = (f_plus - f_minus) / (2 * h)
-            noise = 4 * _EPS * (abs(f_plus) + abs(f_minus)) / (2 * h)
+            numeric, noise = central(name, x, pos, h)
             analytic = float(grad[pos])
             scale = atol / rtol + abs(numeric)
             error = abs(analytic - numeric) / scale
@@ -141,13 +173,43 @@ def check(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: float =
             if np.isnan(error):
                 error = beyond_noise = float("inf")
             checked += 1
-            failing = failing or beyond_noise > rtol
+            entry = Mismatch(name, tuple(int(i) for i in pos), analytic, numeric, error, h)
+            if beyond_noise > rtol:
+                entry.numeric_fine, noise_fine = central(name, x, pos, h / 10)
+                spread = max(0.0, abs(entry.numeric_fine - numeric) - noise - noise_fine)
+                if spread > rtol * scale and \
+                        10 * spread >= max(abs(numeric), abs(entry.numeric_fine)):
+                    shaky_count += 1  # the differences disagree with themselves
+                    if shaky is None or error > shaky.error:
+                        shaky = entry
+                    continue
+                failing = True
             if worst is None or error > worst.error:
-                worst = Mismatch(name, tuple(int(i) for i in pos), analytic, numeric, error)
-    ok = not failing
-    return Report(ok, worst, checked, rtol, atol, f"gradient of {g.fn.__name__}")
+                worst = entry
+    ok = not failing and shaky is None
+    return Report(ok, worst, checked, rtol, atol, f"gradient of {g.fn.__name__}",
+                  disagrees=failing, shaky=shaky, shaky_count=shaky_count)
 
 
+def _cannot_run(g: Any, values: dict, exc: BaseException) -> SymgradError:
+    """The user's function fails at the arguments given: say so at its failing line."""
+    code = g.fn.__code__
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename == code.co_filename]
+    frame = frames[-1] if frames else None
+    given = ", ".join(f"{n} {np.shape(v)}" for n, v in values.items()
+                      if isinstance(v, (np.ndarray, float, int)) and not isinstance(v, bool))
+    return SymgradError(
+        f"{g.fn.__name__} cannot run at these arguments ({given}): "
+        f"{type(exc).__name__}: {exc}",
+        filename=code.co_filename if frame is None else frame.filename,
+        lineno=code.co_firstlineno if frame is None else frame.lineno,
+        source_line=None if frame is None else frame.line,
+        hint="give shapes that fit together as the function needs them (x @ w needs x's "
+        "last axis as long as w's first); call the function on them to see")
+
+
+@api_boundary
 def gradcheck(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: float = 1e-5,
               atol: float = 1e-8, raise_exception: bool = False, **kwargs: Any) -> bool:
     """True when ``fn``'s generated gradient matches central differences at ``args``.
@@ -155,9 +217,16 @@ def gradcheck(fn: Any, *args: Any, wrt: Any = None, eps: float = 1e-6, rtol: flo
     ``fn`` is a ``symgrad.grad`` function or a plain numpy function (differentiated here,
     with respect to ``wrt``). Floating arguments are checked in float64. With
     ``raise_exception=True`` a mismatch raises GradcheckError naming the worst entry's
-    position and both values, like ``torch.autograd.gradcheck``.
+    position and both values, like ``torch.autograd.gradcheck``. Where central differences
+    are unstable (two step sizes disagree with each other), the gradient cannot be confirmed:
+    False, or a GradcheckError saying so.
     """
     report = check(fn, *args, wrt=wrt, eps=eps, rtol=rtol, atol=atol, **kwargs)
+    if report.unstable and raise_exception:
+        raise GradcheckError(
+            f"{report.summary()}",
+            hint="check at other inputs, or with another eps= (a recurrence that amplifies "
+            "perturbations, or a kink within the step, makes central differences unreliable)")
     if not report.ok and raise_exception:
         w = report.worst
         assert w is not None

@@ -172,7 +172,7 @@ def test_usage_errors_exit_2_with_one_message(capsys, model, argv, message):
 
 def test_unsupported_code_fails_with_file_line_and_caret(capsys, model):
     code, out, err = run(capsys, "show", f"{model}:bad")
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""  # 2: unsupported code, as a usage error
     assert f'File "{model}", line 19' in err
     assert "y = np.fft.fft(x)" in err and "^^^" in err
     assert "not supported" in err and "hint:" in err
@@ -182,7 +182,7 @@ def test_a_file_that_fails_to_import_names_its_line(capsys, tmp_path):
     path = tmp_path / "broken.py"
     path.write_text("import numpy as np\n\nX = 1 / 0\n\ndef f(x):\n    return x\n")
     code, _, err = run(capsys, "show", f"{path}:f")
-    assert code == 1
+    assert code == 2
     assert f'File "{path}", line 3' in err and "ZeroDivisionError" in err and "X = 1 / 0" in err
 
 
@@ -190,7 +190,7 @@ def test_a_file_with_a_syntax_error_names_its_line(capsys, tmp_path):
     path = tmp_path / "syntax.py"
     path.write_text("def f(x):\n    return x +\n")
     code, _, err = run(capsys, "show", f"{path}:f")
-    assert code == 1 and "line 2" in err and "SyntaxError" in err
+    assert code == 2 and "line 2" in err and "SyntaxError" in err
 
 
 # ---------------------------------------------------------------- formula

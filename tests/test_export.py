@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import symgrad
-from symgrad.export import module_text
+from symgrad.export import ExportWarning, module_text
 
 
 @symgrad.grad
@@ -141,7 +141,8 @@ def test_non_scalar_output_and_defaults(tmp_path):
 def test_without_example_arguments_the_self_check_says_so(tmp_path):
     g = symgrad.grad(seed_loss.fn)
     g._last_call = None
-    path = g.export(tmp_path / "none.py")
+    with pytest.warns(ExportWarning, match="nothing to check at"):
+        path = g.export(tmp_path / "none.py")
     proc = _run([str(path)], tmp_path)
     assert proc.returncode == 2
     assert "no example arguments" in proc.stdout

@@ -67,8 +67,7 @@ def parse_function(fn: Any) -> Parsed:
             f"cannot read the source of {name!r}: {exc}",
             filename=filename,
             lineno=fn.__code__.co_firstlineno,
-            hint="define the function in a .py file (functions typed at an interactive prompt "
-            "or made by exec have no source to read)",
+            hint=_where_source_lives(filename),
         ) from None
     source = textwrap.dedent("".join(lines))
     try:
@@ -91,6 +90,16 @@ def parse_function(fn: Any) -> Parsed:
         )
     node.decorator_list = []  # node line numbers count from the first decorator's line
     return Parsed(fn, node, source, filename, firstlineno, source.splitlines())
+
+
+def _where_source_lives(filename: str) -> str:
+    """Where a function must be defined for its source to be readable."""
+    if filename == "<stdin>":  # the plain `python` prompt before 3.13 keeps no source
+        return ("the `python` prompt of Python 3.10-3.12 keeps no source: define the function "
+                "in a .py file and import it, or use IPython, Jupyter or the Python 3.13 "
+                "prompt, which keep the source of what you type")
+    return ("define the function in a .py file, an IPython or Jupyter cell or at the Python "
+            "3.13 prompt (functions made by exec or compile() have no source to read)")
 
 
 def unwrap(fn: Any) -> Any:
