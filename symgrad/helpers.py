@@ -13,18 +13,25 @@ def _sum_to(g, like):
 
 
 def _sum_to_shape(g, shape):
-    """Sum a broadcast gradient back to ``shape`` (and broadcast a smaller one up to it)."""
-    g = np.asarray(g)
-    if g.shape == shape:
+    """Sum a broadcast gradient back to ``shape`` (and broadcast a smaller one up to it).
+    ``g`` may be a Tensor (create_graph=True): only numpy functions a Tensor takes are used,
+    so the summing is recorded for the next derivative."""
+    if isinstance(g, np.generic) or not hasattr(g, "__array_function__"):
+        g = np.asarray(g)  # a number or a list; an ndarray or a Tensor stays as it is
+    gshape = np.shape(g)
+    if gshape == shape:
         return g
-    if g.ndim > len(shape):
-        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
-    offset = len(shape) - g.ndim
-    axes = tuple(i for i in range(g.ndim) if shape[i + offset] == 1 and g.shape[i] != 1)
+    if len(gshape) > len(shape):
+        g = np.sum(g, axis=tuple(range(len(gshape) - len(shape))))
+        gshape = np.shape(g)
+    offset = len(shape) - len(gshape)
+    axes = tuple(i for i in range(len(gshape)) if shape[i + offset] == 1 and gshape[i] != 1)
     if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    if g.shape != shape:
-        g = np.array(np.broadcast_to(g, shape))
+        g = np.sum(g, axis=axes, keepdims=True)
+    if np.shape(g) != shape:
+        g = np.broadcast_to(g, shape)
+        if isinstance(g, np.ndarray):
+            g = g.copy()  # a broadcast view is read-only, and callers add into gradients
     return g
 
 

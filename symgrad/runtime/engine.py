@@ -77,42 +77,6 @@ def resolve_vjp(key: tuple) -> Callable[..., tuple]:
     return vjp
 
 
-def _fit(g, shape):
-    """A rule's gradient (possibly broadcast-shaped either way) brought to exactly ``shape``:
-    summed down where it was broadcast up (``sum_to``), broadcast up where it was reduced."""
-    if type(g) is TENSOR.cls:
-        return _fit_tensor(g, shape)
-    if not hasattr(g, "shape"):  # a constant slope (sign: 0)
-        return np.full(shape, g, dtype=np.float64)
-    gs = g.shape
-    lead = len(gs) - len(shape)
-    if lead > 0 or any(gs[i] != 1 and shape[i - lead] == 1 for i in range(len(gs))):
-        if lead < 0:  # only the trailing dims of shape are broadcast against g
-            g = _sum_to_shape(g, tuple(shape[-lead:]))
-        else:
-            g = _sum_to_shape(g, tuple(shape))
-    if g.shape != shape:
-        full = np.empty(shape, g.dtype)
-        full[...] = g
-        g = full
-    return g
-
-
-def _fit_tensor(g, shape):
-    """``_fit`` for Tensors (create_graph): the same summing/broadcasting, recorded."""
-    n = len(shape)
-    lead = g.ndim - n
-    if lead > 0:
-        g = g.sum(dim=tuple(range(lead)))
-    lead = g.ndim - n  # <= 0 now
-    axes = tuple(i for i in range(g.ndim) if g.shape[i] != 1 and shape[i - lead] == 1)
-    if axes:
-        g = g.sum(dim=axes, keepdim=True)
-    if tuple(g.shape) != tuple(shape):
-        g = g.expand(shape)
-    return g
-
-
 def _to_grad_tensor(g, like, create_graph):
     """A gradient (array or Tensor) as the Tensor stored in ``.grad``."""
     if type(g) is TENSOR.cls:
@@ -353,7 +317,7 @@ def run_backward(
                     if gi is not None:
                         shape, dt = node._meta[i]
                         if getattr(gi, "shape", None) != shape:  # (a constant slope: sign's 0)
-                            gi = _fit(gi, shape)
+                            gi = _sum_to_shape(gi, shape)  # a rule's grads may be broadcast
                         if gi.dtype != dt:
                             gi = gi.astype(dt) if type(gi) is np.ndarray else gi.to(dt)
                         nb = buffers.get(nxt)
