@@ -7,6 +7,12 @@ that calls it, so each must be self-contained: numpy (as ``np``) is its only dep
 import numpy as np
 
 
+def _is_tensor(x):
+    """True for symgrad's Tensor (under create_graph=True): an array with its own numpy
+    protocol, whose operations must run through numpy functions so that they are recorded."""
+    return hasattr(x, "__array_function__") and not isinstance(x, np.ndarray)
+
+
 def _sum_to(g, like):
     """Sum a broadcast gradient back to the shape of ``like`` (numpy's broadcasting, undone)."""
     return _sum_to_shape(g, np.shape(like))
@@ -16,8 +22,8 @@ def _sum_to_shape(g, shape):
     """Sum a broadcast gradient back to ``shape`` (and broadcast a smaller one up to it).
     ``g`` may be a Tensor (create_graph=True): only numpy functions a Tensor takes are used,
     so the summing is recorded for the next derivative."""
-    if isinstance(g, np.generic) or not hasattr(g, "__array_function__"):
-        g = np.asarray(g)  # a number or a list; an ndarray or a Tensor stays as it is
+    if not _is_tensor(g):
+        g = np.asarray(g)
     gshape = np.shape(g)
     if gshape == shape:
         return g
@@ -139,7 +145,10 @@ def _getitem_grad(g, x, index):
         out = _tuple_zeros(x)
         out[index] = out[index] + g
         return out
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
+    if _is_tensor(g):  # the zeros are a Tensor too, so that np.add.at is recorded
+        out = np.zeros_like(g, dtype=np.result_type(g, x), shape=np.shape(x))
+    else:
+        out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
     np.add.at(out, index, g)
     return out
 
@@ -197,6 +206,10 @@ def _set_item(x, index, value):
 
 def _zero_at(g, index):
     """Gradient of the array a ``y[index] = ...`` overwrote: g with zeros at the index."""
+    if _is_tensor(g):  # no writes into a Tensor: select through a mask (recorded)
+        keep = np.ones(np.shape(g), dtype=bool)
+        keep[index] = False
+        return np.where(keep, g, 0)
     out = np.array(g, dtype=float, copy=True)
     out[index] = 0
     return out

@@ -10,10 +10,9 @@ import numpy as np
 
 from symgrad.runtime.arithmetic import _binary
 from symgrad.runtime.creation import _RNG
-from symgrad.runtime.engine import eager_vjp, resolve_vjp
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _TYPE_SHORT, LEAF_INPLACE_MSG, VIEW_LEAF_INPLACE_MSG
-from symgrad.runtime.shape import _hashable_index, _index_parts, _IndexKey
+from symgrad.runtime.shape import _index_key, _index_parts
 from symgrad.runtime.tensor import Tensor, _box, _named, _new_obj, _record, _wrap, install_methods
 
 
@@ -52,35 +51,38 @@ def _setitem_value(view, idx, value):
 
 
 def _record_copy_slices(t, old, idx, vt):
-    """``t[idx] = vt`` happened in place: make t's grad_fn a CopySlices node.
-
-    Gradient for the old t: g with the written region zeroed; for the value: g[idx] summed
-    to the value's shape.  Both are the rule table's ``getitem`` (g[idx]) and its vjp.
-    """
-    shape = t._data.shape
-    dt = t._data.dtype
-    h = _hashable_index(idx)
-    key = ("getitem", (("index", h if h is not None else _IndexKey(idx)),))
-
-    def vjp(g, a, v, out):
-        region = resolve_vjp(key)(g[idx], a, g[idx]) if h is not None else eager_vjp("getitem", index=idx)(g[idx], a, g[idx])
-        (scattered,) = region
-        ga = g - scattered
-        gv = None if v is None else g[idx]
-        return (ga, gv)
-
-    operands = (old, vt if vt is not None else np.zeros((), dt))
+    """``t[idx] = vt`` happened in place: make t's grad_fn a CopySlices node, whose backward is
+    the rule table's ``setitem`` (the old t gets g zeroed at idx, the value g[idx])."""
+    key, vjp = _index_key("setitem", idx)
+    operands = (old, vt if vt is not None else np.zeros((), t._data.dtype))
     tmp = _wrap(t._data)
-    _record(tmp, "CopySlices", None, operands, saves=False, vjp=vjp)
+    _record(tmp, "CopySlices", key, operands, saves=False, vjp=vjp)
     node = tmp._grad_fn
     if node is not None:
-        # the value's gradient is g[idx], broadcast to idx's region: reduce to the value's shape
         if vt is None:
             node._meta = (node._meta[0], None)
         t._grad_fn = node
         t._requires_grad = True
         t._output_nr = 0
-    del shape
+
+
+def add_at(t, index, value):
+    """``np.add.at(t, index, value)`` on a Tensor: value added at index (repeats add up), in
+    place, recorded (``IndexPutBackward0``) with the rule table's ``add_at``.  This is what a
+    getitem's gradient runs on Tensors (``helpers._getitem_grad``), so it can be
+    differentiated again."""
+    idx = _index_parts(index)[0]
+    v = value if type(value) is Tensor else _wrap(np.asarray(value))
+
+    def added(s):
+        res = _wrap(s._data.astype(np.result_type(s._data, v._data)))
+        np.add.at(res._data, idx, v._data)
+        if _Mode.enabled and (s._requires_grad or v._requires_grad):
+            key, vjp = _index_key("add_at", idx)
+            _record(res, "IndexPutBackward0", key, (s, v), saves=False, vjp=vjp)
+        return res
+
+    t._inplace(added)
 
 
 class _InplaceMethods:

@@ -16,6 +16,7 @@ import numpy as np
 from symgrad.runtime.arithmetic import _binary, _unary, matmul, where
 from symgrad.runtime.creation import full_like, ones_like, zeros_like
 from symgrad.runtime.dtypes import NP2DT
+from symgrad.runtime.inplace import add_at
 from symgrad.runtime.shape import cat, stack
 from symgrad.runtime.tensor import Tensor, _wrap, install_methods
 
@@ -116,6 +117,8 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
         return _binary(op, b, _as_operand(a), reverse=True)
     if method == "__call__" and ufunc is np.matmul and not kwargs:
         return matmul(_as_operand(inputs[0]), _as_operand(inputs[1]))
+    if method == "at" and ufunc is np.add and type(inputs[0]) is Tensor and not kwargs:
+        return add_at(*inputs)
     if method == "reduce" and ufunc is np.add and grad_needed:
         axis = kwargs.get("axis", 0)
         return inputs[0].sum(dim=axis if axis is not None else None, keepdim=kwargs.get("keepdims", False))
@@ -198,8 +201,11 @@ def _af_squeeze(a, axis=None):
     return a.squeeze(axis)
 
 
-def _af_zeros_like(a, dtype=None, **kw):
-    return zeros_like(_as_operand(a), dtype=dtype)
+def _af_zeros_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
+    a = _as_operand(a)
+    if shape is None:
+        return zeros_like(a, dtype=dtype)
+    return _wrap(np.zeros(shape, a._data.dtype if dtype is None else dtype))
 
 
 def _af_ones_like(a, dtype=None, **kw):

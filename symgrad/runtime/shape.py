@@ -76,6 +76,15 @@ class _IndexKey:
         self.index = index
 
 
+def _index_key(op, idx):
+    """A node's rule key for ``op`` (getitem, setitem, add_at) at ``idx``, and its vjp made
+    now when the index is unhashable (it holds arrays), else None (resolved from the key)."""
+    h = _hashable_index(idx)
+    if h is not None:
+        return (op, (("index", h),)), None
+    return (op, (("index", _IndexKey(idx)),)), eager_vjp(op, index=idx)
+
+
 
 class _ShapeMethods:
     def view(self, *shape):
@@ -241,22 +250,9 @@ class _ShapeMethods:
             _make_view(out, self)
             out._view_index = idx
         if self._requires_grad and _Mode.enabled:
-            h = _hashable_index(idx)
-            key = ("getitem", (("index", h if h is not None else _IndexKey(idx)),))
-            vjp = None
-            if h is None:
-                vjp = eager_vjp("getitem", index=idx)
+            key, vjp = _index_key("getitem", idx)
             _record(out, _getitem_name(parts, adv), key, (self,), saves=adv, vjp=vjp)
         return out
-
-    def _scatter(self, shape, index):
-        """zeros(shape) with self added at ``index``: the gradient of a getitem, as a Tensor
-        whose own gradient (for create_graph) is the getitem again."""
-        from symgrad.helpers import _getitem_grad
-
-        out = _wrap(_getitem_grad(self._data, np.zeros(shape, self._data.dtype), index))
-        return _record(out, "IndexBackwardBackward0", None, (self,), saves=False,
-                       vjp=lambda gg, g, out: (gg[index],))
 
 
 install_methods(_ShapeMethods)
