@@ -115,3 +115,154 @@ def test_add_at_on_a_tensor_is_recorded_like_torch_index_put_accumulate():
     (t_out * torch.tensor(W)).sum().backward()
     (s_out * symgrad.tensor(W)).sum().backward()
     np.testing.assert_allclose(_np(s_v.grad), _np(t_v.grad))
+
+
+# --- un-broadcasting: a rule's broadcast-shaped gradient summed to its input (on Tensors) -----
+
+
+BROADCASTS = {
+    "row": ((2, 3), (3,)),
+    "column_and_row": ((2, 1), (1, 3)),
+    "leading": ((4, 2, 3), (2, 1)),
+    "scalar": ((2, 3), ()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROADCASTS))
+def test_broadcast_second_derivative_matches_torch(name):
+    sa, sb = BROADCASTS[name]
+    _assert_same(_second(lambda t, a, b: ((a * b).sin() * (a + b)).sum(),
+                         RNG.standard_normal(sa), RNG.standard_normal(sb)))
+
+
+# --- products (helpers._matmul_grad_a/_b through the matmul rule) ------------------------------
+
+MATMULS = {
+    "mm": ((3, 4), (4, 2)),
+    "mv": ((3, 4), (4,)),  # A @ v: the helpers called np.asarray on Tensors here
+    "vm": ((4,), (4, 2)),
+    "dot": ((4,), (4,)),
+    "bmm": ((2, 3, 4), (2, 4, 5)),
+    "batched_mv": ((2, 3, 4), (4,)),
+    "vector_batched": ((4,), (2, 4, 5)),
+    "broadcast_batch": ((2, 3, 4), (4, 5)),
+    "broadcast_matrix": ((3, 4), (2, 4, 5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MATMULS))
+def test_matmul_second_derivative_matches_torch(name):
+    sa, sb = MATMULS[name]
+    _assert_same(_second(lambda t, a, b: ((a @ b).sin()).sum(),
+                         RNG.standard_normal(sa), RNG.standard_normal(sb)))
+
+
+def test_numpy_dot_and_outer_on_tensors_second_derivative_matches_torch():
+    a, b = RNG.standard_normal((3, 4)), RNG.standard_normal(4)
+
+    def f(t, a, b):
+        if t is torch:
+            return ((a @ b).sin().sum() * torch.outer(b, b).sum())
+        return np.dot(a, b).sin().sum() * np.outer(b, b).sum()
+
+    _assert_same(_second(f, a, b))
+
+
+# --- prod (helpers._prod_others), zeros included -------------------------------------------------
+
+PRODS = {
+    "all": lambda x: x.prod(),
+    "dim": lambda x: x.prod(1),
+    "dim0_keepdim": lambda x: x.prod(0, keepdim=True),
+}
+PROD_VALUES = {
+    "no_zero": np.array([[0.5, -1.5, 2.0], [1.5, 3.0, -1.0]]),
+    "one_zero": np.array([[0.5, 0.0, 2.0], [1.5, 3.0, -1.0]]),
+    "two_zeros": np.array([[0.0, 0.0, 2.0], [1.5, 0.0, -1.0]]),
+}
+
+
+@pytest.mark.parametrize("op", sorted(PRODS))
+@pytest.mark.parametrize("values", sorted(PROD_VALUES))
+def test_prod_second_derivative_matches_torch(op, values):
+    _assert_same(_second(lambda t, x: (PRODS[op](x) * t.tensor(1.5)).sin().sum(), PROD_VALUES[values]))
+
+
+# --- the gradient helpers the generated code inlines, called on Tensors --------------------------
+# Each helper is the vjp of one numpy op with respect to one argument: its own derivatives
+# (with respect to g and to the op's inputs) must be torch's double backward of that op.
+
+
+def _dot(t, a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return t.tensordot(a, b, dims=([a.ndim - 1], [max(b.ndim - 2, 0)]))
+
+
+TORCH_OPS = {
+    "_dot_grad": _dot,
+    "_inner_grad": lambda t, a, b: a * b if a.ndim == 0 or b.ndim == 0
+    else t.tensordot(a, b, dims=([a.ndim - 1], [b.ndim - 1])),
+    "_outer_grad": lambda t, a, b: t.outer(a.reshape(-1), b.reshape(-1)),
+    "_matmul_grad": lambda t, a, b: a @ b,
+}
+HELPER_CASES = [
+    ("_dot_grad", (3, 4), (4,)),
+    ("_dot_grad", (2, 3, 4), (4, 5)),
+    ("_dot_grad", (4,), (4, 3)),
+    ("_dot_grad", (3, 4), (2, 4, 5)),
+    ("_dot_grad", (), (3,)),
+    ("_inner_grad", (3, 4), (4,)),
+    ("_inner_grad", (2, 4), (3, 4)),
+    ("_inner_grad", (3,), ()),
+    ("_outer_grad", (3,), (4,)),
+    ("_outer_grad", (2, 2), (3,)),
+    ("_matmul_grad", (3, 4), (4,)),
+    ("_matmul_grad", (4,), (2, 4, 3)),
+]
+
+
+@pytest.mark.parametrize("helper, sa, sb", HELPER_CASES)
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_product_helpers_on_tensors_differentiate_like_torch(helper, sa, sb, side):
+    from symgrad import helpers
+
+    a, b = RNG.standard_normal(sa), RNG.standard_normal(sb)
+    out_shape = np.shape(TORCH_OPS[helper](torch, torch.tensor(a), torch.tensor(b)))
+    g = RNG.standard_normal(out_shape)
+    w = RNG.standard_normal(sa if side == "a" else sb)
+    res = []
+    for lib in (torch, symgrad):
+        ta, tb, tg = (lib.tensor(v, requires_grad=True) for v in (a, b, g))
+        if lib is torch:
+            out = TORCH_OPS[helper](torch, ta, tb)
+            (vjp,) = torch.autograd.grad(out, ta if side == "a" else tb, tg, create_graph=True)
+        else:
+            vjp = getattr(helpers, f"{helper}_{side}")(tg, ta, tb)
+        assert tuple(vjp.shape) == np.shape(w)
+        grads = lib.autograd.grad((vjp * lib.tensor(w)).sum(), (tg, ta, tb), allow_unused=True)
+        res.append([_np(vjp)] + [np.zeros(np.shape(v)) if d is None else _np(d)
+                                 for d, v in zip(grads, (g, a, b), strict=True)])
+    for s, t in zip(res[1], res[0], strict=True):
+        np.testing.assert_allclose(s, t, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape, axis", [((5,), 0), ((3, 4), 1), ((3, 4), -2), ((2, 3), None), ((), None)])
+def test_cumsum_helper_on_tensors_differentiates_like_torch(shape, axis):
+    from symgrad import helpers
+
+    x = RNG.standard_normal(shape)
+    g = RNG.standard_normal(np.shape(np.cumsum(x, axis=axis)))
+    w = RNG.standard_normal(shape)
+    tg = torch.tensor(g, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    out = torch.cumsum(tx.reshape(-1), 0) if axis is None else torch.cumsum(tx, axis)
+    (t_vjp,) = torch.autograd.grad(out, tx, tg, create_graph=True)
+    (t_gg,) = torch.autograd.grad((t_vjp * torch.tensor(w)).sum(), tg)
+    sg = symgrad.tensor(g, requires_grad=True)
+    s_vjp = helpers._cumsum_grad(sg, symgrad.tensor(x), axis)
+    (s_gg,) = symgrad.autograd.grad((s_vjp * symgrad.tensor(w)).sum(), sg)
+    np.testing.assert_allclose(_np(s_vjp), _np(t_vjp), rtol=1e-12)
+    np.testing.assert_allclose(_np(s_gg), _np(t_gg), rtol=1e-12)
+    # and the ndarray path (what generated code runs) gives the same vjp
+    np.testing.assert_allclose(helpers._cumsum_grad(g, x, axis), _np(t_vjp), rtol=1e-12)

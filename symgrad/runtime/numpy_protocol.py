@@ -175,8 +175,11 @@ def _af_swapaxes(a, axis1, axis2):
 
 def _af_moveaxis(a, source, destination):
     a = _as_operand(a)
-    order = [n for n in range(a.ndim) if n != source % a.ndim]
-    order.insert(destination % a.ndim, source % a.ndim)
+    src = [s % a.ndim for s in (source if isinstance(source, (tuple, list)) else (source,))]
+    dst = [d % a.ndim for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    order = [n for n in range(a.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
     return a._transpose(tuple(order), "PermuteBackward0")
 
 
