@@ -38,9 +38,9 @@ from symgrad.runtime.messages import (
 class TensorHook:
     """What the engine needs of the Tensor: its class, and two ways to make one."""
 
-    cls: type = None  # the Tensor class
-    wrap: Callable[[np.ndarray], Any] = None  # an ndarray as a Tensor (no copy, no grad)
-    from_data: Callable[[Any], Any] = None  # a number/array as a new Tensor (torch.tensor's dtypes)
+    cls: type | None = None  # the Tensor class
+    wrap: Callable[[np.ndarray], Any] | None = None  # an ndarray as a Tensor (no copy, no grad)
+    from_data: Callable[[Any], Any] | None = None  # a number/array as a new Tensor (torch.tensor)
 
 
 TENSOR = TensorHook()

@@ -203,7 +203,9 @@ def _from_data(data, dtype=None):
 
 class Tensor:
     """An n-dimensional array with PyTorch's autograd: ``requires_grad``, ``grad``, ``grad_fn``,
-    ``backward``.  Values live in a numpy array (``.numpy()`` shares it)."""
+    ``backward``.  Values live in a numpy array (``.numpy()`` shares it).  The operations
+    (``+``, ``exp``, ``sum``, ``view``, ``add_``, ...) are added by the family modules named
+    in this module's docstring."""
 
     __array_priority__ = 1000
 
