@@ -2,9 +2,25 @@
 
 Each function here is copied verbatim (via ``inspect.getsource``) into a generated module
 that calls it, so each must be self-contained: numpy (as ``np``) is its only dependency.
+
+The eager Tensor's backward calls them too, and under ``create_graph=True`` it calls them with
+Tensors, whose every operation must be recorded.  So they use only operators and numpy
+functions a Tensor takes (its ``__array_function__``: np.sum, np.reshape, np.moveaxis,
+np.where, ...), never ``np.asarray`` of an argument or writes into one; where numpy's own
+spelling is better for ndarrays, ``_is_tensor`` picks the recorded one.
 """
 
 import numpy as np
+
+
+def _is_tensor(x):
+    """True for symgrad's Tensor: an array with its own numpy protocol (not an ndarray)."""
+    return hasattr(x, "__array_function__") and not isinstance(x, np.ndarray)
+
+
+def _as_array(x):
+    """``np.asarray(x)``, except that a Tensor stays itself (its operations are recorded)."""
+    return x if _is_tensor(x) else np.asarray(x)
 
 
 def _sum_to(g, like):
@@ -14,17 +30,18 @@ def _sum_to(g, like):
 
 def _sum_to_shape(g, shape):
     """Sum a broadcast gradient back to ``shape`` (and broadcast a smaller one up to it)."""
-    g = np.asarray(g)
+    g = _as_array(g)
     if g.shape == shape:
         return g
     if g.ndim > len(shape):
-        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+        g = np.sum(g, axis=tuple(range(g.ndim - len(shape))))
     offset = len(shape) - g.ndim
     axes = tuple(i for i in range(g.ndim) if shape[i + offset] == 1 and g.shape[i] != 1)
     if axes:
-        g = g.sum(axis=axes, keepdims=True)
+        g = np.sum(g, axis=axes, keepdims=True)
     if g.shape != shape:
-        g = np.array(np.broadcast_to(g, shape))
+        g = np.broadcast_to(g, shape)
+        g = g if _is_tensor(g) else np.array(g)  # (a broadcast ndarray is read-only)
     return g
 
 
@@ -35,7 +52,15 @@ def _broadcast_to(g, shape):
 
 def _cumsum_grad(g, x, axis):
     """Gradient of ``np.cumsum(x, axis)``: each input reaches every later output."""
-    if axis is None or np.ndim(x) == 0:  # (numpy's cumsum of a number is 1-d, any axis)
+    flat = axis is None or np.ndim(x) == 0  # (numpy's cumsum of a number is 1-d, any axis)
+    if _is_tensor(g):
+        # a Tensor has no cumsum: the sums over later positions are a product with a lower
+        # triangle of ones (n*n numbers for n positions), differentiable as a matmul
+        h = np.reshape(g, -1) if flat else np.moveaxis(g, axis, -1)
+        n = np.shape(h)[-1]
+        h = h @ np.tril(np.ones((n, n), dtype=np.result_type(g)))
+        return np.reshape(h, np.shape(x)) if flat else np.moveaxis(h, -1, axis)
+    if flat:
         return np.flip(np.cumsum(np.flip(np.ravel(g)))).reshape(np.shape(x))
     return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
 
@@ -44,7 +69,7 @@ def _linspace_grad(g, start, stop, num, endpoint, axis, end):
     """Gradient of ``np.linspace(start, stop, num, endpoint, axis=axis)`` with respect to
     ``start`` (end False) or ``stop`` (end True): each sample is start*(1 - t) + stop*t."""
     t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
-    g = np.moveaxis(np.asarray(g), axis, 0)
+    g = np.moveaxis(_as_array(g), axis, 0)
     t = t.reshape((-1,) + (1,) * (g.ndim - 1))
     return _sum_to(np.sum(g * (t if end else 1 - t), axis=0), stop if end else start)
 
@@ -53,9 +78,9 @@ def _matmul_grad_a(g, a, b):
     """Gradient of ``a @ b`` with respect to ``a``."""
     if np.ndim(a) == 2 and np.ndim(b) == 2:
         return g @ b.T
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = _as_array(a), _as_array(b)
     if b.ndim == 1:
-        return np.multiply.outer(g, b) if a.ndim > 1 else g * b
+        return np.expand_dims(g, -1) * b if a.ndim > 1 else g * b
     if a.ndim == 1:
         return _sum_to(g[..., None, :] @ np.swapaxes(b, -1, -2), a[None, :])[0]
     return _sum_to(g @ np.swapaxes(b, -1, -2), a)
@@ -65,7 +90,7 @@ def _matmul_grad_b(g, a, b):
     """Gradient of ``a @ b`` with respect to ``b``."""
     if np.ndim(a) == 2 and np.ndim(b) in (1, 2):
         return a.T @ g
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = _as_array(a), _as_array(b)
     if a.ndim == 1:  # g[..., m] for b[..., n, m]
         return a[:, None] * g[..., None, :] if b.ndim > 1 else g * a
     if b.ndim == 1:
@@ -75,24 +100,24 @@ def _matmul_grad_b(g, a, b):
 
 def _dot_grad_a(g, a, b):
     """Gradient of ``np.dot(a, b)`` with respect to ``a``."""
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = _as_array(a), _as_array(b)
     if a.ndim == 0 or b.ndim == 0:
         return _sum_to(g * b, a)
     if b.ndim == 1:
-        return np.multiply.outer(g, b)
-    g2 = np.asarray(g).reshape(a.shape[:-1] + (-1,))
+        return np.expand_dims(g, -1) * b
+    g2 = _as_array(g).reshape(a.shape[:-1] + (-1,))
     return g2 @ np.moveaxis(b, -2, -1).reshape(-1, b.shape[-2])
 
 
 def _dot_grad_b(g, a, b):
     """Gradient of ``np.dot(a, b)`` with respect to ``b``."""
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = _as_array(a), _as_array(b)
     if a.ndim == 0 or b.ndim == 0:
         return _sum_to(g * a, b)
     a2 = a.reshape(-1, a.shape[-1])
     if b.ndim == 1:
         return a2.T @ np.reshape(g, -1)
-    g2 = np.asarray(g).reshape(a2.shape[0], -1)
+    g2 = _as_array(g).reshape(a2.shape[0], -1)
     gb = a2.T @ g2  # (k, prod(b.shape without axis -2))
     rest = b.shape[:-2] + b.shape[-1:]
     return np.moveaxis(gb.reshape((b.shape[-2],) + rest), 0, -2)
@@ -100,30 +125,30 @@ def _dot_grad_b(g, a, b):
 
 def _inner_grad_a(g, a, b):
     """Gradient of ``np.inner(a, b)`` with respect to ``a``."""
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = _as_array(a), _as_array(b)
     if a.ndim == 0 or b.ndim == 0:
         return _sum_to(g * b, a)
-    g = np.asarray(g).reshape(a.shape[:-1] + (-1,))
+    g = _as_array(g).reshape(a.shape[:-1] + (-1,))
     return g @ b.reshape(-1, b.shape[-1])
 
 
 def _inner_grad_b(g, a, b):
     """Gradient of ``np.inner(a, b)`` with respect to ``b``."""
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = _as_array(a), _as_array(b)
     if a.ndim == 0 or b.ndim == 0:
         return _sum_to(g * a, b)
-    g = np.asarray(g).reshape(-1, int(np.prod(b.shape[:-1], dtype=int)))
+    g = _as_array(g).reshape(-1, int(np.prod(b.shape[:-1], dtype=int)))
     return (g.T @ a.reshape(-1, a.shape[-1])).reshape(b.shape)
 
 
 def _outer_grad_a(g, a, b):
     """Gradient of ``np.outer(a, b)`` with respect to ``a``."""
-    return (g @ np.ravel(b)).reshape(np.shape(a))
+    return (g @ np.reshape(b, -1)).reshape(np.shape(a))
 
 
 def _outer_grad_b(g, a, b):
     """Gradient of ``np.outer(a, b)`` with respect to ``b``."""
-    return (np.ravel(a) @ g).reshape(np.shape(b))
+    return (np.reshape(a, -1) @ g).reshape(np.shape(b))
 
 
 def _getitem_grad(g, x, index):
@@ -132,7 +157,10 @@ def _getitem_grad(g, x, index):
         out = _tuple_zeros(x)
         out[index] = out[index] + g
         return out
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
+    if _is_tensor(g):  # the zeros are a Tensor too, so that np.add.at is recorded
+        out = np.zeros_like(g, dtype=np.result_type(g, x), shape=np.shape(x))
+    else:
+        out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
     np.add.at(out, index, g)
     return out
 
@@ -151,17 +179,24 @@ def _tuple_zeros(x):
 def _prod_others(x, axis):
     """For each element of x, the product of the other elements along ``axis`` (None: all):
     the gradient of np.prod, without dividing by x (which fails where x is 0)."""
-    x = np.asarray(x)
+    x = _as_array(x)
     if x.ndim == 0:  # a number (numpy accepts axis 0 and -1 for it): no other elements
         return np.ones_like(x)
     axes = tuple(range(x.ndim)) if axis is None else \
         tuple(a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
     moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
     y = moved.reshape(moved.shape[:moved.ndim - len(axes)] + (-1,))
-    ones = np.ones(y.shape[:-1] + (1,), dtype=y.dtype)
-    left = np.cumprod(np.concatenate([ones, y[..., :-1]], axis=-1), axis=-1)
-    right = np.cumprod(np.concatenate([ones, y[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-    others = (left * right).reshape(moved.shape)
+    if _is_tensor(y):
+        # a Tensor has no cumprod: each product of the others is a product with 1 in place of
+        # the element itself (n*n numbers for n elements), differentiable as np.prod
+        n = np.shape(y)[-1]
+        others = np.prod(np.where(np.eye(n, dtype=bool), 1, np.expand_dims(y, -2)), axis=-1)
+    else:
+        ones = np.ones(y.shape[:-1] + (1,), dtype=y.dtype)
+        left = np.cumprod(np.concatenate([ones, y[..., :-1]], axis=-1), axis=-1)
+        right = np.cumprod(np.concatenate([ones, y[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = left * right
+    others = others.reshape(moved.shape)
     return np.moveaxis(others, tuple(range(x.ndim - len(axes), x.ndim)), axes)
 
 
@@ -176,6 +211,8 @@ def _written_grad(g, index):
     _, first_from_end = np.unique(flat[::-1], return_index=True)
     keep = np.zeros(len(flat), dtype=bool)
     keep[len(flat) - 1 - first_from_end] = True
+    if _is_tensor(out):  # no writes into a Tensor: select through the mask (recorded)
+        return np.where(keep.reshape(np.shape(positions)), out, 0)
     out = np.array(out, copy=True).reshape(-1)
     out[~keep] = 0
     return out.reshape(np.shape(positions))
@@ -190,6 +227,10 @@ def _set_item(x, index, value):
 
 def _zero_at(g, index):
     """Gradient of the array a ``y[index] = ...`` overwrote: g with zeros at the index."""
+    if _is_tensor(g):  # no writes into a Tensor: select through a mask (recorded)
+        keep = np.ones(np.shape(g), dtype=bool)
+        keep[index] = False
+        return np.where(keep, g, 0)
     out = np.array(g, dtype=float, copy=True)
     out[index] = 0
     return out

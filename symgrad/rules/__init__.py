@@ -43,8 +43,8 @@ def eager_vjp(op: str, **static: Any) -> Callable[..., tuple]:
     broadcast-shaped (reduce them with ``sum_to``). Generated once per (op, static), cached.
     """
     op = ALIASES.get(op, op)
-    if op == "getitem":
-        return _getitem_vjp(static["index"])
+    if op in _INDEX_VJPS:
+        return _INDEX_VJPS[op](static["index"])
     if op in ("concatenate", "stack"):
         return _variadic_vjp(op, static)
     key = _key(op, static)
@@ -67,14 +67,37 @@ def _variadic_vjp(op: str, static: dict[str, Any]) -> Callable[..., tuple]:
 
 
 def _getitem_vjp(index: Any) -> Callable[..., tuple]:
+    """``x[index]``: zeros like x with g added where x was read (``structural.GetItem``)."""
     from symgrad.helpers import _getitem_grad
 
     def vjp(g: Any, x: Any, out: Any) -> tuple:
-        if isinstance(g, np.ndarray) or np.isscalar(g):
-            return (_getitem_grad(g, x, index),)
-        return (g._scatter(np.shape(x), index),)  # a Tensor (create_graph): recorded again
+        return (_getitem_grad(g, x, index),)
 
     return vjp
+
+
+def _setitem_vjp(index: Any) -> Callable[..., tuple]:
+    """``x[index] = v``: x gets g zeroed at the index, v gets ``g[index]`` (to be summed to
+    v's shape) -- ``structural.SetItem`` (PyTorch's rule: a repeated position feeds v each time)."""
+    from symgrad.helpers import _zero_at
+
+    def vjp(g: Any, x: Any, v: Any, out: Any) -> tuple:
+        return (_zero_at(g, index), g[index])
+
+    return vjp
+
+
+def _add_at_vjp(index: Any) -> Callable[..., tuple]:
+    """``np.add.at(x, index, v)`` (x + v scattered at the index, the gradient of a getitem): x
+    gets g, v gets ``g[index]`` (to be summed to v's shape)."""
+
+    def vjp(g: Any, x: Any, v: Any, out: Any) -> tuple:
+        return (g, g[index])
+
+    return vjp
+
+
+_INDEX_VJPS = {"getitem": _getitem_vjp, "setitem": _setitem_vjp, "add_at": _add_at_vjp}
 
 
 def _compile(key: tuple, source: str, reads: tuple) -> Callable[..., tuple]:

@@ -1,5 +1,37 @@
-"""symgrad's runtime: a PyTorch-compatible Tensor whose backward comes from the rule table."""
+"""symgrad's runtime: a PyTorch-compatible Tensor whose backward comes from the rule table.
 
+``tensor`` holds the class; each family module (arithmetic, reductions, shape, inplace,
+numpy_protocol) adds its methods to it when imported, which this package does for all.
+"""
+
+# the families of Tensor methods (importing each installs its methods)
+from symgrad.runtime import arithmetic, inplace, numpy_protocol, reductions, shape  # noqa: F401
+from symgrad.runtime.arithmetic import matmul, mm, where
+from symgrad.runtime.creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    is_tensor,
+    linspace,
+    manual_seed,
+    numel,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    seed,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from symgrad.runtime.dtypes import (
     Size,
     bool,
@@ -28,39 +60,8 @@ from symgrad.runtime.dtypes import (
 from symgrad.runtime.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from symgrad.runtime.ops import *  # noqa: F403
 from symgrad.runtime.ops import __all__ as _ops_all
-from symgrad.runtime.tensor import (
-    Tensor,
-    arange,
-    as_tensor,
-    cat,
-    concat,
-    device,
-    empty,
-    empty_like,
-    eye,
-    from_numpy,
-    full,
-    full_like,
-    is_tensor,
-    linspace,
-    manual_seed,
-    matmul,
-    mm,
-    numel,
-    ones,
-    ones_like,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    seed,
-    stack,
-    tensor,
-    where,
-    zeros,
-    zeros_like,
-)
+from symgrad.runtime.shape import cat, concat, stack
+from symgrad.runtime.tensor import Tensor, device
 
 __all__ = [
     "Tensor", "Size", "dtype", "tensor", "as_tensor", "from_numpy", "ones", "zeros", "empty", "full",

@@ -8,35 +8,91 @@ reach each node before running it, and finally accumulates into the leaves' ``.g
 
 Gradients flow as plain ndarrays, except with ``create_graph=True``: then they are Tensors and
 every backward computation is itself recorded, which gives higher derivatives.
+
+The engine never imports the Tensor module (which imports it): it reaches the Tensor through
+one hook, :data:`TENSOR`, that ``symgrad.runtime.tensor`` fills in at import.
 """
 
 from __future__ import annotations
 
+import numbers
+import warnings
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
+from symgrad.helpers import _sum_to_shape
+from symgrad.runtime.dtypes import Size
 from symgrad.runtime.grad_mode import _Mode
-
-FREED_MSG = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after "
-    "they have already been freed). Saved intermediate values of the graph are freed when you "
-    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
-    "through the graph a second time or if you need to access saved tensors after calling "
-    "backward."
+from symgrad.runtime.messages import (
+    CREATE_GRAPH_WARNING,
+    FREED_MSG,
+    NO_GRAD_MSG,
+    SCALAR_MSG,
+    _desc,
+    version_error,
 )
-NO_GRAD_MSG = "element {} of tensors does not require grad and does not have a grad_fn"
-SCALAR_MSG = "grad can be implicitly created only for scalar outputs"
 
-_TYPE_NAMES = {
-    "float32": "FloatTensor",
-    "float64": "DoubleTensor",
-    "float16": "HalfTensor",
-    "int64": "LongTensor",
-    "int32": "IntTensor",
-    "int16": "ShortTensor",
-    "int8": "CharTensor",
-    "uint8": "ByteTensor",
-    "bool": "BoolTensor",
-}
+
+class TensorHook:
+    """What the engine needs of the Tensor: its class, and two ways to make one."""
+
+    cls: type | None = None  # the Tensor class
+    wrap: Callable[[np.ndarray], Any] | None = None  # an ndarray as a Tensor (no copy, no grad)
+    from_data: Callable[[Any], Any] | None = None  # a number/array as a new Tensor (torch.tensor)
+
+
+TENSOR = TensorHook()
+
+
+def install_tensor(cls: type, wrap: Callable, from_data: Callable) -> None:
+    """Called once by ``symgrad.runtime.tensor`` when it defines the Tensor."""
+    TENSOR.cls, TENSOR.wrap, TENSOR.from_data = cls, wrap, from_data
+
+
+# ---------------------------------------------------------------------------------------------
+# the rule table, reached lazily (importing it imports SymPy)
+
+_VJP_CACHE: dict = {}
+_EAGER_VJP = []
+
+
+def eager_vjp(op: str, **static: Any) -> Callable[..., tuple]:
+    """``symgrad.rules.eager_vjp``: the backward function the rule table prints for ``op``."""
+    if not _EAGER_VJP:
+        from symgrad.rules import eager_vjp
+
+        _EAGER_VJP.append(eager_vjp)
+    return _EAGER_VJP[0](op, **static)
+
+
+def resolve_vjp(key: tuple) -> Callable[..., tuple]:
+    """The vjp for a node's ``(op, static items)`` key, made once per key."""
+    vjp = _VJP_CACHE.get(key)
+    if vjp is None:
+        op, static = key
+        vjp = eager_vjp(op, **dict(static))
+        _VJP_CACHE[key] = vjp
+    return vjp
+
+
+def _to_grad_tensor(g, like, create_graph):
+    """A gradient (array or Tensor) as the Tensor stored in ``.grad``."""
+    if type(g) is TENSOR.cls:
+        return g if create_graph else g.detach()
+    return TENSOR.wrap(np.asarray(g))
+
+
+def _saved_tensor_args(node):
+    """(inputs as Tensors or constants, output as Tensor) for a create_graph vjp call."""
+    arrays, out = node._saved
+    args = [t if t is not None else a for t, a in zip(node._tensors, arrays, strict=True)]
+    out_t = TENSOR.wrap(out)
+    out_t._requires_grad = True
+    out_t._grad_fn = node
+    args.append(out_t)
+    return args
 
 
 class Node:
@@ -93,8 +149,6 @@ class OpNode(Node):
                 used = _used_names(self, vjp)
             if name is not None and used is not True and name not in used:
                 continue  # saved, but not needed for the gradients asked for
-            from symgrad.runtime.tensor import _desc
-
             if who is None:  # the node's own output
                 nm = type(self).__name__.rstrip("0123456789")
                 nm = nm[: -len("Backward")] if nm.endswith("Backward") else nm
@@ -102,13 +156,7 @@ class OpNode(Node):
                 shape, dt, which = out.shape, out.dtype.name, f", which is output 0 of {nm},"
             else:
                 shape, dt, which = _desc(*who)
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [torch.{_TYPE_NAMES.get(dt, 'Tensor')} [{', '.join(map(str, shape))}]]"
-                f"{which} is at version {box[0]}; expected version {v} instead. Hint: enable "
-                "anomaly detection to find the operation that failed to compute its gradient, "
-                "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
-            )
+            raise version_error(box[0], v, shape, dt, which)
 
     def _run(self, g, create_graph):
         saved = self._saved
@@ -116,14 +164,10 @@ class OpNode(Node):
             raise RuntimeError(FREED_MSG)
         vjp = self._vjp
         if vjp is None:
-            from symgrad.runtime.tensor import _resolve_vjp
-
-            vjp = self._vjp = _resolve_vjp(self._key)
+            vjp = self._vjp = resolve_vjp(self._key)
         if self._vers:
             self._check_versions(vjp)
         if create_graph:
-            from symgrad.runtime.tensor import _saved_tensor_args
-
             with _EnableGrad():
                 grads = vjp(g, *_saved_tensor_args(self))
         else:
@@ -222,8 +266,6 @@ def run_backward(
     into the returned {slot: gradient} dict.  ``accumulate``: whether AccumulateGrad nodes
     write into ``.grad`` (``autograd.grad`` turns it off and prunes the walk to what it needs).
     """
-    from symgrad.runtime.tensor import _fit, _to_grad_tensor
-
     roots = []
     buffers: dict = {}
     for t, g in zip(tensors, grad_tensors, strict=True):
@@ -275,7 +317,7 @@ def run_backward(
                     if gi is not None:
                         shape, dt = node._meta[i]
                         if getattr(gi, "shape", None) != shape:  # (a constant slope: sign's 0)
-                            gi = _fit(gi, shape)
+                            gi = _sum_to_shape(gi, shape)  # a rule's grads may be broadcast
                         if gi.dtype != dt:
                             gi = gi.astype(dt) if type(gi) is np.ndarray else gi.to(dt)
                         nb = buffers.get(nxt)
@@ -365,3 +407,118 @@ def _accumulate(var, g, create_graph, to_grad):
             old._ver[0] += 1
     else:
         var._grad = old.detach() + to_grad(g, var, False)
+
+
+# ---------------------------------------------------------------------------------------------
+# the entry points: Tensor.backward, autograd.backward, autograd.grad
+
+
+def _grad_seed(outputs, grad_tensors, create_graph):
+    seeds = []
+    for i, t in enumerate(outputs):
+        g = None if grad_tensors is None else grad_tensors[i]
+        if g is None:
+            if not t._requires_grad:
+                raise RuntimeError(NO_GRAD_MSG.format(i))
+            if t._data.size != 1:
+                raise RuntimeError(SCALAR_MSG)
+            arr = np.ones(t._data.shape, t._data.dtype)
+            seeds.append(TENSOR.wrap(arr) if create_graph else arr)
+            continue
+        if type(g) is not TENSOR.cls:
+            if isinstance(g, (numbers.Number, np.ndarray)):
+                g = TENSOR.from_data(g)
+            else:
+                raise TypeError(
+                    "gradients can be either Tensors or None, but got " + type(g).__name__
+                )
+        if g._data.shape != t._data.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)!r} and "
+                f"output[{i}] has a shape of {Size(t._data.shape)!r}."
+            )
+        if not t._requires_grad:
+            raise RuntimeError(NO_GRAD_MSG.format(i))
+        if create_graph:
+            seeds.append(g if g._data.dtype == t._data.dtype else g.to(t.dtype))
+        else:
+            gd = g._data
+            seeds.append(gd if gd.dtype == t._data.dtype else gd.astype(t._data.dtype))
+    return seeds
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if type(x) is TENSOR.cls:
+        return (x,)
+    return tuple(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """``torch.autograd.backward``: accumulate gradients of ``tensors`` into the leaves."""
+    tensors = _as_tuple(tensors)
+    grad_tensors = _as_tuple(grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = _grad_seed(tensors, grad_tensors, create_graph)
+    if create_graph:
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        capture = _capture_map(inputs)
+        captured = run_backward(tensors, seeds, retain_graph, create_graph, capture=capture, accumulate=False)
+        for i, t in enumerate(inputs):
+            g = captured.get(i)
+            if g is not None:
+                _accumulate(t, g, create_graph, _to_grad_tensor)
+        return
+    run_backward(tensors, seeds, retain_graph, create_graph)
+
+
+def _capture_map(inputs):
+    capture: dict = {}
+    for i, t in enumerate(inputs):
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._grad_accumulator(), 0)
+        capture.setdefault(key, []).append(i)
+    return capture
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """``torch.autograd.grad``: the gradients of ``outputs`` with respect to ``inputs`` (a tuple),
+    without touching any ``.grad``.  With ``create_graph=True`` the results are differentiable."""
+    outputs = _as_tuple(outputs)
+    single = type(inputs) is TENSOR.cls
+    inputs = _as_tuple(inputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in outputs:
+        if not t._requires_grad:
+            raise RuntimeError(NO_GRAD_MSG.format(outputs.index(t)))
+    seeds = _grad_seed(outputs, grad_outputs, create_graph)
+    capture = _capture_map(inputs)
+    captured = run_backward(outputs, seeds, retain_graph, create_graph, capture=capture, accumulate=False)
+    result = []
+    for i, t in enumerate(inputs):
+        g = captured.get(i)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            result.append(TENSOR.wrap(np.zeros(t._data.shape, t._data.dtype)) if materialize_grads else None)
+            continue
+        if type(g) is not TENSOR.cls:
+            g = TENSOR.wrap(np.array(g, dtype=t._data.dtype))
+        elif not create_graph:
+            g = g.detach()
+        result.append(g)
+    del single
+    return tuple(result)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from symgrad.runtime.tensor import Tensor, tensor
+# (the families whose methods are wrapped here: importing them adds those methods to Tensor)
+from symgrad.runtime import arithmetic, reductions, shape  # noqa: F401
+from symgrad.runtime.creation import tensor
+from symgrad.runtime.tensor import Tensor
 
 _METHODS = (
     "exp log log1p expm1 sqrt rsqrt sin cos tan asin acos atan arcsin arccos arctan sinh cosh "

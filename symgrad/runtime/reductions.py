@@ -1,0 +1,140 @@
+"""The Tensor's reductions: sum, mean, prod, var, std, max, min, argmax, argmin."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from symgrad.runtime import dtypes as _dt
+from symgrad.runtime.arithmetic import _binary
+from symgrad.runtime.grad_mode import _Mode
+from symgrad.runtime.messages import _TYPE_SHORT
+from symgrad.runtime.tensor import Tensor, _norm_dim, _record, _wrap, install_methods
+
+_pybool = builtins.bool
+
+
+class _ReturnTypes(tuple):
+    """``torch.return_types.max(values=..., indices=...)``."""
+
+    def __new__(cls, name, values, indices):
+        self = super().__new__(cls, (values, indices))
+        self._name = name
+        return self
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+    def __repr__(self):
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+class _ReductionMethods:
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        d = self._data
+        if dtype is not None:
+            d = d.astype(_dt.to_np(dtype))
+        elif d.dtype.kind in "biu":
+            d = d.astype(np.int64)
+        if dim is None:
+            out = _wrap(np.asarray(np.sum(d)))
+            if self._requires_grad and _Mode.enabled:
+                _record(out, "SumBackward0", ("sum", (("axis", None), ("keepdims", False))), (self,), saves=False)
+            return out
+        axis = _norm_dim(dim, d.ndim)
+        out = _wrap(np.sum(d, axis=axis, keepdims=keepdim))
+        if self._requires_grad and _Mode.enabled:
+            _record(out, "SumBackward1", ("sum", (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,), saves=False)
+        return out
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        d = self._data
+        if dtype is not None:
+            d = d.astype(_dt.to_np(dtype))
+        if d.dtype.kind not in "fc":
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point "
+                f"or complex dtype. Got: {_TYPE_SHORT.get(d.dtype.name, d.dtype.name)}"
+            )
+        if dim is None:
+            out = _wrap(np.asarray(np.add.reduce(d, axis=None) / d.size if d.size else np.mean(d)))
+            if self._requires_grad and _Mode.enabled:
+                _record(out, "MeanBackward0", ("mean", (("axis", None), ("keepdims", False))), (self,), saves=False)
+            return out
+        axis = _norm_dim(dim, d.ndim)
+        out = _wrap(np.mean(d, axis=axis, keepdims=keepdim))
+        if self._requires_grad and _Mode.enabled:
+            _record(out, "MeanBackward1", ("mean", (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,), saves=False)
+        return out
+
+    def prod(self, dim=None, keepdim=False):
+        axis = None if dim is None else _norm_dim(dim, self._data.ndim)
+        out = _wrap(np.asarray(np.prod(self._data, axis=axis, keepdims=keepdim and dim is not None)))
+        if self._requires_grad and _Mode.enabled:
+            _record(out, "ProdBackward0" if dim is None else "ProdBackward1",
+                    ("prod", (("axis", axis), ("keepdims", _pybool(keepdim and dim is not None)))), (self,))
+        return out
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self._moment("var", "VarBackward0", dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self._moment("std", "StdBackward0", dim, unbiased, keepdim, correction)
+
+    def _moment(self, op, name, dim, unbiased, keepdim, correction):
+        if isinstance(dim, _pybool):
+            dim, unbiased = None, dim
+        ddof = correction if correction is not None else (0 if unbiased is False else 1)
+        axis = None if dim is None else _norm_dim(dim, self._data.ndim)
+        kd = _pybool(keepdim and dim is not None)
+        with np.errstate(all="ignore"):
+            out = _wrap(np.asarray(getattr(np, op)(self._data, axis=axis, keepdims=kd, ddof=ddof)))
+        if self._requires_grad and _Mode.enabled:
+            _record(out, name, (op, (("axis", axis), ("keepdims", kd), ("ddof", ddof))), (self,))
+        return out
+
+    def _extremum(self, op, dim, keepdim, other_name):
+        if dim is None:
+            if self._data.size == 0:
+                raise RuntimeError(
+                    f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                    "Specify the reduction dim with the 'dim' argument."
+                )
+            out = _wrap(np.asarray(getattr(np, op)(self._data)))
+            if self._requires_grad and _Mode.enabled:
+                _record(out, f"{op.capitalize()}Backward1", (op, (("axis", None), ("keepdims", False))), (self,))
+            return out
+        if type(dim) is Tensor:
+            return _binary(other_name, self, dim)
+        axis = _norm_dim(dim, self._data.ndim)
+        arg = np.argmax if op == "max" else np.argmin
+        idx = _wrap(np.asarray(arg(self._data, axis=axis, keepdims=keepdim)).astype(np.int64))
+        out = _wrap(np.asarray(getattr(np, op)(self._data, axis=axis, keepdims=keepdim)))
+        if self._requires_grad and _Mode.enabled:
+            _record(out, f"{op.capitalize()}Backward0", (op, (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,))
+        return _ReturnTypes(op, out, idx)
+
+    def max(self, dim=None, keepdim=False):
+        return self._extremum("max", dim, keepdim, "maximum")
+
+    def min(self, dim=None, keepdim=False):
+        return self._extremum("min", dim, keepdim, "minimum")
+
+    def argmax(self, dim=None, keepdim=False):
+        if dim is None:
+            return _wrap(np.asarray(np.argmax(self._data), dtype=np.int64))
+        return _wrap(np.asarray(np.argmax(self._data, axis=_norm_dim(dim, self.ndim), keepdims=keepdim), dtype=np.int64))
+
+    def argmin(self, dim=None, keepdim=False):
+        if dim is None:
+            return _wrap(np.asarray(np.argmin(self._data), dtype=np.int64))
+        return _wrap(np.asarray(np.argmin(self._data, axis=_norm_dim(dim, self.ndim), keepdims=keepdim), dtype=np.int64))
+
+
+install_methods(_ReductionMethods)
