@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import ast
-import builtins
 import inspect
 import json
 import re
 import textwrap
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from symgrad import helpers
-from symgrad.adjoint import Adjoint, BIf, Stmt, allocates
-from symgrad.errors import SymgradError
-from symgrad.frontend.ir import Assign, If, Loop, defines, reads
+from symgrad.adjoint.memory import allocates
+from symgrad.adjoint.program import Adjoint, BIf, Stmt, backward_reads
+from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
+from symgrad.generated import Generated, check_module
 from symgrad.printer import NumpyPrinter
 from symgrad.rules import masks
 from symgrad.rules import structural as st
@@ -25,21 +24,12 @@ from symgrad.rules import structural as st
 INDENT = "    "
 
 
-@dataclass
-class Generated:
-    source: str
-    primal_name: str
-    grad_name: str
-    value_and_grad_name: str
-    seed_param: str
-    constants: str = "[]"  # JSON: [generated name, module, function, global name] per array
-
-
 def generate(adj: Adjoint) -> Generated:
     fn = adj.fn
     printer = NumpyPrinter(is_scalar=adj.is_scalar)
-    names = set(adj.names) | {"np"}
-    seed_param = _unique("seed", names)
+    names = Names(adj.names)
+    names.add("np")
+    seed_param = names.fresh("seed")
     temp_names = _temp_names(names)
     # a parameter not differentiated may be a bool array (a mask passed in)
     bools = _mask_names(adj.forward, {p.name for p in fn.params} - set(adj.wrt))
@@ -111,100 +101,10 @@ def generate(adj: Adjoint) -> Generated:
                      constants)
 
 
-def check_module(text: str, name: str, filename: str | None = None, lineno: int | None = None,
-                 provided: frozenset[str] = frozenset()) -> None:
-    """The generated module is valid Python and reads only names it defines or imports
-    (or that its runner ``provided`` in its namespace).
-
-    A SymPy name leaking into the text (``Derivative``, ``ITE``, ``Piecewise``) would fail
-    only when the gradient runs, with a NameError; here it is an internal error at once,
-    naming the name and the generated line.
-    """
-    tree = ast.parse(text)  # generated code must always be valid Python
-    first: dict[str, int] = {}
-    for what, node in _undefined_names(tree, provided):
-        first.setdefault(what, node.lineno)
-    lines = text.splitlines()
-    problems = [f"{what} (generated line {n}: {lines[n - 1].strip()})"
-                for what, n in first.items()]
-    if problems:
-        raise SymgradError(
-            f"internal error: the code symgrad generated for {name} reads names it never "
-            "defines:\n  " + "\n  ".join(problems), filename=filename, lineno=lineno,
-            hint="this is a bug in symgrad, not in your code: please report it with this "
-            "function")
-
-
-def _undefined_names(tree: ast.Module, provided: frozenset[str]) -> list[tuple[str, ast.AST]]:
-    """Each free name of the module and each ``np.attr`` numpy does not have, with its node."""
-    module = set(dir(builtins)) | provided | {n for s in tree.body for n in (
-        {s.name} if isinstance(s, (ast.FunctionDef, ast.ClassDef)) else _bound([s]))}
-    out: list[tuple[str, ast.AST]] = []
-    for stmt in tree.body:
-        local = set(module)
-        if isinstance(stmt, ast.FunctionDef):  # its parameters and every name it binds
-            local |= _bound(stmt.body) | {a.arg for a in ast.walk(stmt) if isinstance(a, ast.arg)}
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
-                    node.id not in local:
-                out.append((f"{node.id!r}", node))
-            elif isinstance(node, ast.Attribute) and _numpy_path(node) and \
-                    not _numpy_has(_numpy_path(node)):
-                out.append((f"{'.'.join(_numpy_path(node))!r} (numpy has no such name)", node))
-    return out
-
-
-def _bound(stmts: list[ast.stmt]) -> set[str]:
-    """Names bound anywhere in ``stmts``: assignment and loop targets, defs, imports."""
-    names: set[str] = set()
-    for node in (n for s in stmts for n in ast.walk(s)):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-    return names
-
-
-def _numpy_path(node: ast.Attribute) -> list[str] | None:
-    """``np.linalg.norm`` -> ["np", "linalg", "norm"]; None for anything not read off np."""
-    parts: list[str] = []
-    value: ast.AST = node
-    while isinstance(value, ast.Attribute):
-        parts.insert(0, value.attr)
-        value = value.value
-    return ["np", *parts] if isinstance(value, ast.Name) and value.id == "np" else None
-
-
-def _numpy_has(path: list[str]) -> bool:
-    obj: Any = np
-    for part in path[1:]:
-        if not hasattr(obj, part):
-            return False
-        obj = getattr(obj, part)
-    return True
-
-
-def _unique(base: str, names: set[str]) -> str:
-    name, k = base, 0
-    while name in names:
-        k += 1
-        name = f"{base}_{k}"
-    names.add(name)
-    return name
-
-
-def _temp_names(names: set[str]) -> Any:
+def _temp_names(names: Names) -> Any:
+    """A maker of cse's temporaries, ``t0``, ``t1``, ...: none is a name the module uses."""
     def gen() -> Any:
-        k = 0
-        while True:
-            name = f"t{k}"
-            k += 1
-            if name not in names:
-                yield sp.Symbol(name, real=True)
+        return (sp.Symbol(name, real=True) for name in names.numbered("t"))
 
     return gen
 
@@ -302,7 +202,7 @@ def _mask_names(forward: list[Any], inputs: set[str]) -> frozenset:
     """The values of ``forward`` numpy may compute as bool arrays: masks, names of them,
     and the ``inputs`` (which may be passed as bool arrays)."""
     names = {sp.Symbol(p, real=True) for p in inputs}
-    for s in _walk(forward):
+    for s in walk(forward):
         if isinstance(s, Assign) and masks.bool_valued(s.expr, frozenset(names)):
             names.add(sp.Symbol(s.target, real=True))
     return frozenset(names)
@@ -366,7 +266,7 @@ class _Structured:
     """
 
     def __init__(self, adj: Adjoint, printer: NumpyPrinter, temp_names: Any,
-                 names: set[str], bools: frozenset) -> None:
+                 names: Names, bools: frozenset) -> None:
         self.adj = adj
         self.names = names  # every name the module uses (fresh names are added)
         self.printer = printer
@@ -376,7 +276,7 @@ class _Structured:
         self.join_rename = dict(self.rename)
         self.snapshots: set[str] = set()  # buffer reads copied onto the tape
         self.in_place: set[str] = set()  # buffer writes into the array itself
-        for a in _walk(adj.forward):
+        for a in walk(adj.forward):
             if isinstance(a, Assign) and a.in_place:  # the new version is the array itself
                 base = a.expr.args[0].name
                 self.rename[a.target] = self.rename.get(base, base)
@@ -579,7 +479,7 @@ class _Structured:
             rebound = _bound_names(back)
             for v in dict.fromkeys(self.n(v) for v in values):
                 if v in rebound:
-                    saved[v] = _unique("value", self.names)
+                    saved[v] = self.names.fresh("value")
                     lines.append(f"{INDENT}{saved[v]} = {v}  # the backward rebinds {v}")
             if seed_stmt and any(re.search(rf"\b{re.escape(sd)}\b", line) for line in back
                                  for sd in adj.seeds):
@@ -616,7 +516,7 @@ def _phi_names(stmts: list[Any]) -> dict[str, str]:
     branch is read only in that branch, and the join's value is the branch value that ran.
     """
     rename: dict[str, str] = {}
-    for s in _walk(stmts):
+    for s in walk(stmts):
         if not isinstance(s, If):
             continue
         for phi in s.phis:
@@ -642,16 +542,6 @@ def _phi_names(stmts: list[Any]) -> dict[str, str]:
     return rename
 
 
-def _walk(stmts: list[Any]) -> Any:
-    for s in stmts:
-        yield s
-        if isinstance(s, If):
-            yield from _walk(s.then.stmts)
-            yield from _walk(s.orelse.stmts)
-        elif isinstance(s, Loop):
-            yield from _walk(s.body.stmts)
-
-
 def _always_defined(loop: Loop) -> set[str]:
     """Names a loop body assigns on every path (a value set in one branch may be missing)."""
     def block(stmts: list[Any]) -> set[str]:
@@ -674,9 +564,7 @@ def _always_defined(loop: Loop) -> set[str]:
 
 def _needed_structured(forward: list[Any], backward: list[Any]) -> set[str]:
     """Top-level assignments the gradient needs; everything inside branches and loops stays."""
-    from symgrad.adjoint import _backward_reads
-
-    need = set(_backward_reads(backward))
+    need = set(backward_reads(backward))
     keep: set[str] = set()
     for s in reversed(forward):
         if isinstance(s, Assign):

@@ -8,6 +8,7 @@ and loop-carried values (``Carry``) so that every name is still assigned once.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,9 +108,10 @@ class Function:
         return all(isinstance(s, Assign) for s in self.body.stmts)
 
 
-def walk(block: Block) -> Any:
-    """Every statement of a block and of the blocks nested in it, in program order."""
-    for s in block.stmts:
+def walk(stmts: Block | list[Any]) -> Iterator[Any]:
+    """Every statement of a block (or a list of statements) and of the blocks nested in it,
+    in program order: the one IR walker, for lowering, the adjoint and codegen."""
+    for s in stmts.stmts if isinstance(stmts, Block) else stmts:
         yield s
         if isinstance(s, If):
             yield from walk(s.then)
@@ -177,3 +179,65 @@ def defines(stmt: Any) -> list[str]:
         for s in stmt.body.stmts:
             out += defines(s)
     return out
+
+
+def iteration_names(loop: Loop) -> list[str]:
+    """The names each iteration of ``loop`` binds afresh: its counter, its carried entries and
+    its body's values, in that order (the order a tape records them in)."""
+    return [*([loop.var] if loop.var else []), *(c.entry for c in loop.carried),
+            *(n for x in loop.body.stmts for n in defines(x))]
+
+
+# ---------------------------------------------------------------- fresh names
+
+
+def first_free(base: str, taken: Container[str] | Callable[[str], bool], sep: str = "_",
+               start: int = 1) -> str:
+    """``base`` if no value uses it, else ``base<sep><k>`` for the first free k from ``start``.
+
+    The one fresh-name generator: lowering (``x_1``, a user's ``found1``), the adjoint
+    (``grad_x_1``, ``tape``) and codegen (``seed``, ``t0``) all number names through it, so
+    that their schemes stay apart and a name is never given twice. ``taken`` may be a
+    predicate where the names in use live in several tables.
+    """
+    is_taken = taken if callable(taken) else taken.__contains__
+    name, k = base, start - 1
+    while is_taken(name):
+        k += 1
+        name = f"{base}{sep}{k}"
+    return name
+
+
+class Names:
+    """The names one generated function uses; ``fresh`` hands out new ones, each once."""
+
+    def __init__(self, taken: Iterable[str] = (), sep: str = "_") -> None:
+        self.taken: set[str] = set(taken)
+        self.sep = sep
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.taken
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.taken)
+
+    def add(self, name: str) -> None:
+        self.taken.add(name)
+
+    def update(self, names: Iterable[str]) -> None:
+        self.taken.update(names)
+
+    def fresh(self, base: str) -> str:
+        """``base``, or ``base_1``, ``base_2``, ...: the first one not taken, now taken."""
+        name = first_free(base, self.taken, self.sep)
+        self.taken.add(name)
+        return name
+
+    def numbered(self, prefix: str) -> Iterator[str]:
+        """``t0``, ``t1``, ...: the numbered names not taken (claimed by whoever uses them)."""
+        k = 0
+        while True:
+            name = f"{prefix}{k}"
+            k += 1
+            if name not in self.taken:
+                yield name

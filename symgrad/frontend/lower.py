@@ -32,6 +32,7 @@ from symgrad.frontend.ir import (
     Loop,
     Param,
     Phi,
+    first_free,
     reads,
     substitute,
 )
@@ -182,10 +183,8 @@ class Lowerer:
         from symgrad.export import literal
 
         if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-            cname, k = f"{name}_default", 1
-            while cname in self.versions or cname in self.constants:
-                k += 1
-                cname = f"{name}_default{k}"
+            cname = first_free(f"{name}_default", lambda n: n in self.versions or
+                               n in self.constants, sep="", start=2)
             self.constants[cname] = value
             self.versions.setdefault(cname, 0)
             return cname
@@ -243,10 +242,7 @@ class Lowerer:
 
     def user_fresh(self, base: str) -> str:
         """A variable name the user's code does not use."""
-        name, k = base, 0
-        while name in self.used_names or name in self.locals:
-            k += 1
-            name = f"{base}{k}"
+        name = first_free(base, lambda n: n in self.used_names or n in self.locals, sep="")
         self.used_names.add(name)
         self.locals.add(name)
         return name
@@ -572,14 +568,10 @@ class Lowerer:
         if base not in self.versions and base not in self.constants:
             self.versions[base] = 0
             return base
-        k = self.versions.get(base, 0)
-        while True:
-            k += 1
-            name = f"{base}_{k}"
-            if name not in self.used_names and name not in self.versions:
-                self.versions[base] = k
-                self.versions[name] = 0
-                return name
+        self.versions.setdefault(base, 0)
+        name = first_free(base, lambda n: n in self.used_names or n in self.versions)
+        self.versions[name] = 0
+        return name
 
     # ------------------------------------------------------------ branches
 
@@ -1070,10 +1062,8 @@ class Lowerer:
                     return sp.Symbol(cname, real=True)
             # a name of its own: a helper's global W is not the caller's parameter W
             base = name.replace(".", "_")  # cfg.W -> cfg_W
-            cname, k = base, 0
-            while cname in self.versions or cname in self.constants:
-                k += 1
-                cname = f"{base}_global" if k == 1 else f"{base}_global{k}"
+            taken = lambda n: n in self.versions or n in self.constants
+            cname = first_free(f"{base}_global", taken, sep="", start=2) if taken(base) else base
             self.constants[cname] = obj
             self.constant_origins[cname] = origin
             self.versions.setdefault(cname, 0)  # and no later local takes it
