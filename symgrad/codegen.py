@@ -14,7 +14,7 @@ import sympy as sp
 
 from symgrad import helpers
 from symgrad.adjoint.memory import allocates
-from symgrad.adjoint.program import Adjoint, BIf, Stmt, backward_reads
+from symgrad.adjoint.program import Adjoint, BIf, MemoryPlan, Stmt, Tape, backward_reads
 from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
 from symgrad.generated import Generated, check_module
 from symgrad.printer import NumpyPrinter
@@ -274,15 +274,11 @@ class _Structured:
         self.temps = temp_names()
         self.rename = _phi_names(adj.forward)
         self.join_rename = dict(self.rename)
-        self.snapshots: set[str] = set()  # buffer reads copied onto the tape
-        self.in_place: set[str] = set()  # buffer writes into the array itself
+        self.plan = adj.plan
         for a in walk(adj.forward):
-            if isinstance(a, Assign) and a.in_place:  # the new version is the array itself
-                base = a.expr.args[0].name
+            if isinstance(a, Assign) and a.target in self.plan.in_place:
+                base = a.expr.args[0].name  # the new version is the array itself
                 self.rename[a.target] = self.rename.get(base, base)
-                self.in_place.add(a.target)
-            elif isinstance(a, Assign) and a.snapshot:
-                self.snapshots.add(a.target)
         self.bools = bools | {sp.Symbol(self.n(b.name), real=True) for b in bools}
 
     # -------------------------------------------------------------- helpers
@@ -300,9 +296,9 @@ class _Structured:
     def n(self, name: str) -> str:
         return self.rename.get(name, name)
 
-    def taped(self, loop: Loop) -> list[str]:
+    def taped(self, tape: Tape) -> list[str]:
         """The printed names a loop tapes (joined names print once)."""
-        return list(dict.fromkeys(self.n(n) for n in loop.taped))
+        return list(dict.fromkeys(self.n(n) for n in tape.taped))
 
     def text(self, expr: Any) -> str:
         return self.printer.statement(self.r(expr))
@@ -346,7 +342,7 @@ class _Structured:
 
     def assignment(self, s: Stmt, expr: Any, ind: str) -> list[str]:
         target = ", ".join(self.n(t) for t in s.target.split(", "))
-        if isinstance(expr, st.SetItem) and s.target in self.in_place:
+        if isinstance(expr, st.SetItem) and s.target in self.plan.in_place:
             # written in place (the adjoint proved no one reads the overwritten version)
             return [f"{ind}{target}[{expr.index_text(self.printer)}] = "
                     f"{self.printer.statement(expr.args[1])}"]
@@ -364,13 +360,13 @@ class _Structured:
             return [f"{ind}{target}{index} {op} {self.printer.statement(expr)}"]
         if expr == sp.Symbol(target, real=True):
             return []
-        if s.target in self.snapshots:  # a row of an array written in place: a copy
+        if s.target in self.plan.snapshots:  # a row of an array written in place: a copy
             return [f"{ind}{target} = {self.printer.doprint_atom(expr)}.copy()"]
         return [f"{ind}{target} = {self.printer.statement(expr)}"]
 
     # -------------------------------------------------------------- forward
 
-    def forward(self, stmts: list[Any], ind: str, tape: bool, keep: set[str] | None) -> list[str]:
+    def forward(self, stmts: list[Any], ind: str, taping: bool, keep: set[str] | None) -> list[str]:
         lines: list[str] = []
         run: list[Stmt] = []
         for s in stmts:
@@ -381,16 +377,16 @@ class _Structured:
             lines += self.run(run, ind)
             run = []
             if isinstance(s, If):
-                lines += self.forward_if(s, ind, tape)
+                lines += self.forward_if(s, ind, taping)
             else:
-                lines += self.forward_loop(s, ind, tape)
+                lines += self.forward_loop(s, ind, taping)
         return lines + self.run(run, ind)
 
-    def forward_if(self, s: If, ind: str, tape: bool) -> list[str]:
+    def forward_if(self, s: If, ind: str, taping: bool) -> list[str]:
         inner = ind + INDENT
         sides = []
         for block, side in ((s.then, "then"), (s.orelse, "orelse")):
-            body = self.forward(block.stmts, inner, tape, None)
+            body = self.forward(block.stmts, inner, taping, None)
             body += self.run([Stmt(p.target, getattr(p, side)) for p in s.phis], inner)
             sides.append(body)
         lines = [f"{ind}if {self.cond(s.cond)}:"] + _or_pass(sides[0], inner)
@@ -398,30 +394,32 @@ class _Structured:
             lines += [f"{ind}else:"] + sides[1]
         return lines
 
-    def forward_loop(self, s: Loop, ind: str, tape: bool) -> list[str]:
+    def forward_loop(self, s: Loop, ind: str, taping: bool) -> list[str]:
         inner = ind + INDENT
-        record = tape and bool(s.tape)
-        lines = self.run([Stmt(c.entry, c.init) for c in s.carried if not c.copy], ind)
+        tape = self.plan.tape(s)
+        record = taping and bool(tape.name)
+        copies = self.plan.copies
+        lines = self.run([Stmt(c.entry, c.init) for c in s.carried if c.entry not in copies], ind)
         lines += [f"{ind}{self.n(c.entry)} = {self.printer.doprint_atom(self.r(c.init))}.copy()"
-                  f"  # written in place below" for c in s.carried if c.copy]
+                  f"  # written in place below" for c in s.carried if c.entry in copies]
         if record:
-            lines.append(f"{ind}{s.tape} = []" if s.taped else f"{ind}{s.tape} = 0")
-            always = {self.n(n) for n in _always_defined(s)}
-            sometimes = [n for n in self.taped(s) if n not in always]
+            lines.append(f"{ind}{tape.name} = {'[]' if tape.taped else '0'}")
+            always = {self.n(n) for n in _always_defined(s, self.plan)}
+            sometimes = [n for n in self.taped(tape) if n not in always]
             lines += [f"{ind}{n} = None  # set in a branch" for n in sometimes]
         if s.kind == "for":
             bounds = ", ".join(self.text(b) for b in s.bounds)
             lines.append(f"{ind}for {s.var} in range({bounds}):")
         else:
             lines.append(f"{ind}while {self.cond(s.cond)}:")
-        body = self.forward(s.body.stmts, inner, tape, None)
+        body = self.forward(s.body.stmts, inner, taping, None)
         if record:
-            names = self.taped(s)
+            names = self.taped(tape)
             if not names:
-                body.append(f"{inner}{s.tape} += 1")
+                body.append(f"{inner}{tape.name} += 1")
             else:
                 item = names[0] if len(names) == 1 else f"({', '.join(names)})"
-                body.append(f"{inner}{s.tape}.append({item})")
+                body.append(f"{inner}{tape.name}.append({item})")
         moves = [(self.n(c.entry), self.text(c.exit)) for c in s.carried]
         moves = [(entry, exit_) for entry, exit_ in moves if entry != exit_]
         if moves:
@@ -451,13 +449,12 @@ class _Structured:
                 if other:
                     lines += [f"{ind}else:"] + other
             else:
-                loop = item.loop
-                names = self.taped(loop)
+                names = self.taped(item.tape)
                 if not names:
-                    count = loop.tape or ", ".join(self.text(b) for b in loop.bounds)
+                    count = item.tape.name or ", ".join(self.text(b) for b in item.loop.bounds)
                     lines.append(f"{ind}for _ in range({count}):")
                 else:
-                    lines.append(f"{ind}for {', '.join(names)} in reversed({loop.tape}):")
+                    lines.append(f"{ind}for {', '.join(names)} in reversed({item.tape.name}):")
                 lines += _or_pass(self.backward(item.body, inner), inner)
         return lines + self.run(run, ind)
 
@@ -542,7 +539,7 @@ def _phi_names(stmts: list[Any]) -> dict[str, str]:
     return rename
 
 
-def _always_defined(loop: Loop) -> set[str]:
+def _always_defined(loop: Loop, plan: MemoryPlan) -> set[str]:
     """Names a loop body assigns on every path (a value set in one branch may be missing)."""
     def block(stmts: list[Any]) -> set[str]:
         out: set[str] = set()
@@ -553,7 +550,7 @@ def _always_defined(loop: Loop) -> set[str]:
                 out |= {p.target for p in s.phis}
                 out |= block(s.then.stmts) & block(s.orelse.stmts)
             elif isinstance(s, Loop):
-                out |= {c.entry for c in s.carried} | ({s.tape} if s.tape else set())
+                out |= {c.entry for c in s.carried} | set(plan.loop_names(s))
         return out
 
     rename = _phi_names(loop.body.stmts)

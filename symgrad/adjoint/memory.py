@@ -3,7 +3,8 @@
 The forward IR is single-assignment: ``h_3 = SetItem(h_2, ...)`` is a new array, printed
 as a copy. Here the sweep's result decides where the copy can be skipped (nothing reads the
 overwritten version), which rows a write in place must snapshot, where a loop's gradient
-can be updated in place, and what each loop iteration records for its backward.
+can be updated in place, and what each loop iteration records for its backward. The
+decisions go into a ``MemoryPlan`` beside the forward IR, which they leave as it was.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from symgrad.adjoint.program import Stmt, all_backward_reads, backward_reads
+from symgrad.adjoint.program import MemoryPlan, Stmt, Tape, all_backward_reads, backward_reads
 from symgrad.frontend.ir import Assign, Function, Loop, Names, iteration_names, reads, walk
 from symgrad.rules import structural as st
 
@@ -45,18 +46,23 @@ def may_share(expr: Any, g: Any, defs: dict[str, Any]) -> bool:
             return False
 
 
-def plan_tape(s: Loop, body: list[Any], fn: Function, names: Names) -> None:
-    """What each iteration of ``s`` records for its backward ``body``, and the tape's name:
-    none when the backward can replay the loop's header instead."""
-    s.taped = [n for n in iteration_names(s) if n in backward_reads(body)]
-    s.tape = "" if _replayable(s, fn) else names.fresh("tape" if s.taped else "steps")
+def plan_tape(s: Loop, body: list[Any], fn: Function, names: Names, plan: MemoryPlan) -> Tape:
+    """What each iteration of ``s`` records for its backward ``body`` (the tapes of the loops
+    inside it too), and the tape's name: none when the backward can replay the loop's header
+    instead."""
+    read = backward_reads(body)
+    taped = [n for n in iteration_names(s, plan.loop_names) if n in read]
+    tape = Tape("" if _replayable(s, taped, fn) else names.fresh("tape" if taped else "steps"),
+                taped)
+    plan.tapes[s] = tape
+    return tape
 
 
-def _replayable(s: Loop, fn: Function) -> bool:
+def _replayable(s: Loop, taped: list[str], fn: Function) -> bool:
     """A loop the backward pass can re-run from its header: nothing taped, no break, and
     bounds that read only parameters (never rebound), so no counter is needed."""
     params = {p.name for p in fn.params}
-    return (not s.taped and s.kind == "for" and s.stop is None and
+    return (not taped and s.kind == "for" and s.stop is None and
             all(x.name in params for b in s.bounds for x in b.free_symbols))
 
 
@@ -98,7 +104,7 @@ def _write_chain(s: Loop, c: Any) -> tuple[set, list, list] | None:
     return versions, writes, rows
 
 
-def write_in_place(s: Loop, backward_reads: set[str]) -> set[str]:
+def write_in_place(s: Loop, backward_reads: set[str], plan: MemoryPlan) -> set[str]:
     """Let a loop's ``buf[i] = v`` write into the array instead of a copy of it.
 
     Each write is a new value in the IR (``h_3 = SetItem(h_2, ...)``), printed as a copy:
@@ -116,11 +122,10 @@ def write_in_place(s: Loop, backward_reads: set[str]) -> set[str]:
         versions, writes, rows = chain
         if any(v.name in backward_reads for v in versions):
             continue  # the backward pass reads a whole version: keep the copies
-        for w in writes:
-            w.in_place = True
-        for r in rows:  # a row is a view: the next write in place would change it
-            r.snapshot = True
-        c.copy = True
+        plan.in_place.update(w.target for w in writes)
+        # a row is a view: the next write in place would change it
+        plan.snapshots.update(r.target for r in rows)
+        plan.copies.add(c.entry)
         done.add(c.entry)
     return done
 
@@ -191,11 +196,12 @@ def _plain_index(part: Any, loop_vars: set[str]) -> bool:
     return isinstance(part, sp.Expr) and all(x.name in loop_vars for x in part.free_symbols)
 
 
-def skip_needless_copies(fn: Function, forward: list[Any], backward: list[Any]) -> None:
+def skip_needless_copies(fn: Function, forward: list[Any], backward: list[Any],
+                         plan: MemoryPlan) -> None:
     """A loop that writes into its input array in place starts from a copy of it, unless
     that array is a fresh one (np.zeros, an earlier copy) that nothing else reads."""
     stmts = list(walk(forward))
-    fresh = {s.target for s in stmts if isinstance(s, Assign) and not s.in_place and
+    fresh = {s.target for s in stmts if isinstance(s, Assign) and s.target not in plan.in_place and
              (isinstance(s.expr, st.SetItem) or allocates(s.expr))}
     read_elsewhere = all_backward_reads(backward) | set(fn.returns)
     for s in stmts:
@@ -210,6 +216,7 @@ def skip_needless_copies(fn: Function, forward: list[Any], backward: list[Any]) 
     for s in stmts:
         if isinstance(s, Loop):
             for c in s.carried:
-                if c.copy and isinstance(c.init, sp.Symbol) and c.init.name in fresh and \
-                        c.init.name not in read_elsewhere and inits.count(c.init.name) == 1:
-                    c.copy = False
+                if c.entry in plan.copies and isinstance(c.init, sp.Symbol) and \
+                        c.init.name in fresh and c.init.name not in read_elsewhere and \
+                        inits.count(c.init.name) == 1:
+                    plan.copies.discard(c.entry)

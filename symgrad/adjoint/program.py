@@ -1,4 +1,6 @@
-"""The backward program the sweep writes and codegen prints: statements, branches, loops."""
+"""What the sweep hands codegen: the backward program (statements, branches, loops) and the
+memory plan, reverse mode's decisions about the forward's memory kept beside the forward IR.
+"""
 
 from __future__ import annotations
 
@@ -35,12 +37,43 @@ class BIf:
 
 
 @dataclass
+class Tape:
+    """What a loop's forward records for its backward: ``taped`` names each iteration's values
+    on the list ``name`` (with nothing taped, ``name`` counts the iterations); ``name`` is ""
+    when the backward can replay the loop's header instead."""
+
+    name: str = ""
+    taped: list[str] = field(default_factory=list)
+
+
+@dataclass
 class BLoop:
     """The backward of a loop: the iterations in reverse, reading what the forward taped."""
 
     loop: Loop
     body: list
     comment: list[str]
+    tape: Tape = field(default_factory=Tape)
+
+
+@dataclass
+class MemoryPlan:
+    """How the forward of a gradient uses memory: which writes go into the array itself, which
+    copies they need, what each loop tapes. Beside the IR, not in it, so that the forward IR
+    stays free of reverse mode's state."""
+
+    in_place: set[str] = field(default_factory=set)  # SetItem targets written into their array
+    snapshots: set[str] = field(default_factory=set)  # rows read from such an array: copied
+    copies: set[str] = field(default_factory=set)  # carried entries that start from a copy
+    tapes: dict[Loop, Tape] = field(default_factory=dict)
+
+    def tape(self, loop: Loop) -> Tape:
+        return self.tapes.get(loop, Tape())
+
+    def loop_names(self, loop: Loop) -> list[str]:
+        """The names the plan adds to a loop: its tape (``ir.defines``'s ``also``)."""
+        name = self.tape(loop).name
+        return [name] if name else []
 
 
 @dataclass
@@ -57,6 +90,7 @@ class Adjoint:
     inlined: dict[Any, str] = field(default_factory=dict)  # fused expression -> user's name
     # whether an expression is provably a scalar (codegen prints scalar factors first)
     is_scalar: Callable[[Any], bool] = lambda expr: False
+    plan: MemoryPlan = field(default_factory=MemoryPlan)
 
 
 def all_backward_reads(stmts: list[Any]) -> set[str]:
@@ -87,7 +121,7 @@ def backward_reads(stmts: list[Any]) -> set[str]:
             out |= {x.name for x in s.cond.free_symbols}
             out |= backward_reads(s.then) | backward_reads(s.orelse)
         elif isinstance(s, BLoop):
-            if s.loop.tape:
-                out.add(s.loop.tape)
-            out |= backward_reads(s.body) - set(s.loop.taped)
+            if s.tape.name:
+                out.add(s.tape.name)
+            out |= backward_reads(s.body) - set(s.tape.taped)
     return out

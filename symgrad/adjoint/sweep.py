@@ -19,7 +19,7 @@ from symgrad.adjoint.memory import (
     skip_needless_copies,
     write_in_place,
 )
-from symgrad.adjoint.program import Adjoint, BIf, BLoop, Stmt, backward_reads
+from symgrad.adjoint.program import Adjoint, BIf, BLoop, MemoryPlan, Stmt, backward_reads
 from symgrad.adjoint.regions import diff_symbols, region_leaves
 from symgrad.adjoint.shapes import Shapes
 from symgrad.derivative import derivative, may_be_infinite, select_by_masks
@@ -57,6 +57,7 @@ class Sweep:
         for s in self.forward:
             self.names.update(defines(s))
         self.active = active_values(self.forward, wrt)
+        self.plan = MemoryPlan()  # tapes and writes in place: beside the forward, not in it
         # reuse primal values in derivatives: d tanh(u) = 1 - h**2 where h = tanh(u)
         self.primal_of = self._primal_of(self.forward)
         self.acc: dict[Any, list[Any]] = {}
@@ -96,10 +97,10 @@ class Sweep:
         for p in self.wrt:
             if p not in grads:
                 grads[p] = self.finish_param(p)
-        skip_needless_copies(self.fn, self.forward, self.backward)
+        skip_needless_copies(self.fn, self.forward, self.backward, self.plan)
         return Adjoint(self.fn, self.wrt, self.forward, seeds, self.backward,
                        [grads[p] for p in self.wrt], self.names.taken, self.inlined,
-                       self.shapes.is_scalar)
+                       self.shapes.is_scalar, self.plan)
 
     def _first_uses(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
@@ -251,13 +252,13 @@ class Sweep:
         for c in carried:
             if isinstance(c.init, sp.Symbol) and c.init in self.active:
                 self.contribute(c.init, names[c.entry])
-        in_place = write_in_place(s, backward_reads(body))
+        in_place = write_in_place(s, backward_reads(body), self.plan)
         if in_place and updates:
             accumulate_in_place(body, before, updates,
                                 {names[e]: e for e in in_place if e in names}, self.loop_vars)
-        plan_tape(s, body, self.fn, self.names)
+        tape = plan_tape(s, body, self.fn, self.names, self.plan)
         self.backward.extend(before)
-        self.backward.append(BLoop(s, body, self.take_comment(s.lines)))
+        self.backward.append(BLoop(s, body, self.take_comment(s.lines), tape))
 
     def take_comment(self, lines: list[str]) -> list[str]:
         out = list(self._comment) + list(lines)

@@ -4,6 +4,10 @@ Array values are SymPy symbols; elementwise arithmetic is plain SymPy; structura
 are the opaque nodes of ``symgrad.rules.structural``. Statements live in blocks; ``If`` and
 ``Loop`` keep the structure of the user's branches and loops, with explicit joins (``Phi``)
 and loop-carried values (``Carry``) so that every name is still assigned once.
+
+The IR says what the program computes, never how a mode runs it: reverse mode's tapes and
+writes in place live in the adjoint's ``MemoryPlan``, so a forward-mode sweep can reuse it.
+Also here: the one walker over nested blocks and the one fresh-name generator.
 """
 
 from __future__ import annotations
@@ -22,10 +26,6 @@ class Assign:
     lineno: int
     lines: list[str]
     user_name: str
-    # set by the adjoint for a loop's buffer writes: the SetItem writes into its input array
-    # (no copy), and a read of that array is copied when the backward pass needs it later
-    in_place: bool = False
-    snapshot: bool = False
 
 
 @dataclass
@@ -57,12 +57,15 @@ class Carry:
     entry: str
     init: Any
     exit: Any
-    copy: bool = False  # the loop writes into it in place: start from a copy of init
 
 
-@dataclass
+@dataclass(eq=False)
 class Loop:
-    """``for var in range(*bounds)`` (kind "for") or ``while cond`` (kind "while")."""
+    """``for var in range(*bounds)`` (kind "for") or ``while cond`` (kind "while").
+
+    One place in the program: compared and hashed by identity, so that a pass can keep its
+    decisions about a loop beside the IR (the adjoint's tapes) instead of in it.
+    """
 
     kind: str
     var: str | None
@@ -73,8 +76,6 @@ class Loop:
     stop: Any  # a body value that is true when the iteration ended in `break` (or None)
     lineno: int
     lines: list[str]
-    tape: str = ""  # set by the adjoint: the name of the list the forward pass records on
-    taped: list[str] = field(default_factory=list)  # what each iteration records
 
 
 @dataclass
@@ -161,31 +162,32 @@ def reads(stmt: Any) -> set[Any]:
     return out
 
 
-def defines(stmt: Any) -> list[str]:
-    """The names a statement (and everything nested in it) assigns."""
+def defines(stmt: Any, also: Callable[[Loop], list[str]] | None = None) -> list[str]:
+    """The names a statement (and everything nested in it) assigns; ``also`` names what a
+    pass adds to a loop beside its counter (the adjoint's tape)."""
     if isinstance(stmt, Assign):
         return [stmt.target]
     out: list[str] = []
     if isinstance(stmt, If):
         for s in [*stmt.then.stmts, *stmt.orelse.stmts]:
-            out += defines(s)
+            out += defines(s, also)
         out += [phi.target for phi in stmt.phis]
     elif isinstance(stmt, Loop):
         out += [c.entry for c in stmt.carried]
         if stmt.var:
             out.append(stmt.var)
-        if stmt.tape:
-            out.append(stmt.tape)
+        if also is not None:
+            out += also(stmt)
         for s in stmt.body.stmts:
-            out += defines(s)
+            out += defines(s, also)
     return out
 
 
-def iteration_names(loop: Loop) -> list[str]:
+def iteration_names(loop: Loop, also: Callable[[Loop], list[str]] | None = None) -> list[str]:
     """The names each iteration of ``loop`` binds afresh: its counter, its carried entries and
     its body's values, in that order (the order a tape records them in)."""
     return [*([loop.var] if loop.var else []), *(c.entry for c in loop.carried),
-            *(n for x in loop.body.stmts for n in defines(x))]
+            *(n for x in loop.body.stmts for n in defines(x, also))]
 
 
 # ---------------------------------------------------------------- fresh names
