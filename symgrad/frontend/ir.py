@@ -195,12 +195,13 @@ def iteration_names(loop: Loop, also: Callable[[Loop], list[str]] | None = None)
 
 def first_free(base: str, taken: Container[str] | Callable[[str], bool], sep: str = "_",
                start: int = 1) -> str:
-    """``base`` if no value uses it, else ``base<sep><k>`` for the first free k from ``start``.
+    """``base`` if it is free, else ``base<sep><k>`` for the first free k from ``start``.
 
-    The one fresh-name generator: lowering (``x_1``, a user's ``found1``), the adjoint
-    (``grad_x_1``, ``tape``) and codegen (``seed``, ``t0``) all number names through it, so
-    that their schemes stay apart and a name is never given twice. ``taken`` may be a
-    predicate where the names in use live in several tables.
+    With ``Names``, the one fresh-name generator: lowering numbers its versions (``x_1``) and
+    the names it adds to the user's code (``found1``) with it, the adjoint its gradients and
+    tapes (``grad_x_1``, ``tape``), codegen its parameters and temporaries (``seed``,
+    ``t0``). ``taken`` holds the names in use, or is a predicate where they live in several
+    tables.
     """
     is_taken = taken if callable(taken) else taken.__contains__
     name, k = base, start - 1
@@ -213,15 +214,8 @@ def first_free(base: str, taken: Container[str] | Callable[[str], bool], sep: st
 class Names:
     """The names one generated function uses; ``fresh`` hands out new ones, each once."""
 
-    def __init__(self, taken: Iterable[str] = (), sep: str = "_") -> None:
+    def __init__(self, taken: Iterable[str] = ()) -> None:
         self.taken: set[str] = set(taken)
-        self.sep = sep
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.taken
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.taken)
 
     def add(self, name: str) -> None:
         self.taken.add(name)
@@ -231,7 +225,7 @@ class Names:
 
     def fresh(self, base: str) -> str:
         """``base``, or ``base_1``, ``base_2``, ...: the first one not taken, now taken."""
-        name = first_free(base, self.taken, self.sep)
+        name = first_free(base, self.taken)
         self.taken.add(name)
         return name
 
