@@ -25,7 +25,7 @@ _UNSET: Any = object()  # no cotangent keyword given
 class _Module:
     """A generated module, shared by every function with the same content (see ``_module``)."""
 
-    generated: Any  # codegen.Generated, or cache.CachedGenerated from the disk cache
+    generated: Any  # generated.Generated: made by codegen, or restored by the disk cache
     code: types.CodeType  # the module text, compiled
     adjoint: Any  # the SymPy-level result; None when the module came from the disk cache
     keep: list = field(default_factory=list)  # values keyed by identity: kept alive

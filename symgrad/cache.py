@@ -28,6 +28,7 @@ This module must not import SymPy: a cache hit is the fast path.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import inspect
@@ -45,27 +46,13 @@ from pathlib import Path
 from typing import Any
 
 from symgrad import live
+from symgrad.generated import Generated
 from symgrad.live import code_names
 
 FORMAT = 3  # 3: entries carry an HMAC
 _ENV = "SYMGRAD_CACHE_DIR"
 _MAX_SCALAR_REPR = 200
-
-
-@dataclass
-class CachedGenerated:
-    """The fields of ``codegen.Generated``, rebuilt from a cache file without SymPy."""
-
-    source: str
-    primal_name: str
-    grad_name: str
-    value_and_grad_name: str
-    seed_param: str
-    constants: str = "[]"
-
-
-_FIELDS = ("source", "primal_name", "grad_name", "value_and_grad_name", "seed_param",
-           "constants")
+_FIELDS = tuple(f.name for f in dataclasses.fields(Generated))  # each a str, in the file as it is
 
 
 def cache_dir() -> Path | None:
@@ -425,7 +412,7 @@ def _mac(secret: bytes, key: str, fields: dict[str, str]) -> str:
     return h.hexdigest()
 
 
-def load(key: str | None) -> CachedGenerated | None:
+def load(key: str | None) -> Generated | None:
     """The cached module for ``key``, or None.
 
     None when the entry is missing, corrupt, truncated, unreadable or not signed with this
@@ -468,12 +455,12 @@ def load(key: str | None) -> CachedGenerated | None:
                 os.utime(f.fileno() if os.utime in os.supports_fd else path)
             except OSError:  # (a read-only cache still hits)
                 pass
-        return CachedGenerated(**fields)
+        return Generated(**fields)
     except (_Refused, OSError, ValueError, KeyError, TypeError, UnicodeError, RecursionError):
         return None
 
 
-def store(key: str | None, generated: Any) -> bool:
+def store(key: str | None, generated: Generated) -> bool:
     """Write ``generated`` under ``key``; False (never an exception) when it is not stored.
 
     Then, if the cache is over its size limit, delete the least recently used entries.

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import ast
-import builtins
 import inspect
 import json
 import re
 import textwrap
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from symgrad import helpers
-from symgrad.adjoint import Adjoint, BIf, Stmt, allocates
-from symgrad.errors import SymgradError
-from symgrad.frontend.ir import Assign, If, Loop, defines, reads
+from symgrad.adjoint.memory import allocates
+from symgrad.adjoint.program import Adjoint, BIf, MemoryPlan, Stmt, Tape, backward_reads
+from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
+from symgrad.generated import Generated, check_module
 from symgrad.printer import NumpyPrinter
 from symgrad.rules import masks
 from symgrad.rules import structural as st
@@ -25,21 +24,12 @@ from symgrad.rules import structural as st
 INDENT = "    "
 
 
-@dataclass
-class Generated:
-    source: str
-    primal_name: str
-    grad_name: str
-    value_and_grad_name: str
-    seed_param: str
-    constants: str = "[]"  # JSON: [generated name, module, function, global name] per array
-
-
 def generate(adj: Adjoint) -> Generated:
     fn = adj.fn
     printer = NumpyPrinter(is_scalar=adj.is_scalar)
-    names = set(adj.names) | {"np"}
-    seed_param = _unique("seed", names)
+    names = Names(adj.names)
+    names.add("np")
+    seed_param = names.fresh("seed")
     temp_names = _temp_names(names)
     # a parameter not differentiated may be a bool array (a mask passed in)
     bools = _mask_names(adj.forward, {p.name for p in fn.params} - set(adj.wrt))
@@ -111,100 +101,10 @@ def generate(adj: Adjoint) -> Generated:
                      constants)
 
 
-def check_module(text: str, name: str, filename: str | None = None, lineno: int | None = None,
-                 provided: frozenset[str] = frozenset()) -> None:
-    """The generated module is valid Python and reads only names it defines or imports
-    (or that its runner ``provided`` in its namespace).
-
-    A SymPy name leaking into the text (``Derivative``, ``ITE``, ``Piecewise``) would fail
-    only when the gradient runs, with a NameError; here it is an internal error at once,
-    naming the name and the generated line.
-    """
-    tree = ast.parse(text)  # generated code must always be valid Python
-    first: dict[str, int] = {}
-    for what, node in _undefined_names(tree, provided):
-        first.setdefault(what, node.lineno)
-    lines = text.splitlines()
-    problems = [f"{what} (generated line {n}: {lines[n - 1].strip()})"
-                for what, n in first.items()]
-    if problems:
-        raise SymgradError(
-            f"internal error: the code symgrad generated for {name} reads names it never "
-            "defines:\n  " + "\n  ".join(problems), filename=filename, lineno=lineno,
-            hint="this is a bug in symgrad, not in your code: please report it with this "
-            "function")
-
-
-def _undefined_names(tree: ast.Module, provided: frozenset[str]) -> list[tuple[str, ast.AST]]:
-    """Each free name of the module and each ``np.attr`` numpy does not have, with its node."""
-    module = set(dir(builtins)) | provided | {n for s in tree.body for n in (
-        {s.name} if isinstance(s, (ast.FunctionDef, ast.ClassDef)) else _bound([s]))}
-    out: list[tuple[str, ast.AST]] = []
-    for stmt in tree.body:
-        local = set(module)
-        if isinstance(stmt, ast.FunctionDef):  # its parameters and every name it binds
-            local |= _bound(stmt.body) | {a.arg for a in ast.walk(stmt) if isinstance(a, ast.arg)}
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
-                    node.id not in local:
-                out.append((f"{node.id!r}", node))
-            elif isinstance(node, ast.Attribute) and _numpy_path(node) and \
-                    not _numpy_has(_numpy_path(node)):
-                out.append((f"{'.'.join(_numpy_path(node))!r} (numpy has no such name)", node))
-    return out
-
-
-def _bound(stmts: list[ast.stmt]) -> set[str]:
-    """Names bound anywhere in ``stmts``: assignment and loop targets, defs, imports."""
-    names: set[str] = set()
-    for node in (n for s in stmts for n in ast.walk(s)):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-    return names
-
-
-def _numpy_path(node: ast.Attribute) -> list[str] | None:
-    """``np.linalg.norm`` -> ["np", "linalg", "norm"]; None for anything not read off np."""
-    parts: list[str] = []
-    value: ast.AST = node
-    while isinstance(value, ast.Attribute):
-        parts.insert(0, value.attr)
-        value = value.value
-    return ["np", *parts] if isinstance(value, ast.Name) and value.id == "np" else None
-
-
-def _numpy_has(path: list[str]) -> bool:
-    obj: Any = np
-    for part in path[1:]:
-        if not hasattr(obj, part):
-            return False
-        obj = getattr(obj, part)
-    return True
-
-
-def _unique(base: str, names: set[str]) -> str:
-    name, k = base, 0
-    while name in names:
-        k += 1
-        name = f"{base}_{k}"
-    names.add(name)
-    return name
-
-
-def _temp_names(names: set[str]) -> Any:
+def _temp_names(names: Names) -> Any:
+    """A maker of cse's temporaries, ``t0``, ``t1``, ...: none is a name the module uses."""
     def gen() -> Any:
-        k = 0
-        while True:
-            name = f"t{k}"
-            k += 1
-            if name not in names:
-                yield sp.Symbol(name, real=True)
+        return (sp.Symbol(name, real=True) for name in names.numbered("t"))
 
     return gen
 
@@ -302,7 +202,7 @@ def _mask_names(forward: list[Any], inputs: set[str]) -> frozenset:
     """The values of ``forward`` numpy may compute as bool arrays: masks, names of them,
     and the ``inputs`` (which may be passed as bool arrays)."""
     names = {sp.Symbol(p, real=True) for p in inputs}
-    for s in _walk(forward):
+    for s in walk(forward):
         if isinstance(s, Assign) and masks.bool_valued(s.expr, frozenset(names)):
             names.add(sp.Symbol(s.target, real=True))
     return frozenset(names)
@@ -366,7 +266,7 @@ class _Structured:
     """
 
     def __init__(self, adj: Adjoint, printer: NumpyPrinter, temp_names: Any,
-                 names: set[str], bools: frozenset) -> None:
+                 names: Names, bools: frozenset) -> None:
         self.adj = adj
         self.names = names  # every name the module uses (fresh names are added)
         self.printer = printer
@@ -374,15 +274,11 @@ class _Structured:
         self.temps = temp_names()
         self.rename = _phi_names(adj.forward)
         self.join_rename = dict(self.rename)
-        self.snapshots: set[str] = set()  # buffer reads copied onto the tape
-        self.in_place: set[str] = set()  # buffer writes into the array itself
-        for a in _walk(adj.forward):
-            if isinstance(a, Assign) and a.in_place:  # the new version is the array itself
-                base = a.expr.args[0].name
+        self.plan = adj.plan
+        for a in walk(adj.forward):
+            if isinstance(a, Assign) and a.target in self.plan.in_place:
+                base = a.expr.args[0].name  # the new version is the array itself
                 self.rename[a.target] = self.rename.get(base, base)
-                self.in_place.add(a.target)
-            elif isinstance(a, Assign) and a.snapshot:
-                self.snapshots.add(a.target)
         self.bools = bools | {sp.Symbol(self.n(b.name), real=True) for b in bools}
 
     # -------------------------------------------------------------- helpers
@@ -400,9 +296,9 @@ class _Structured:
     def n(self, name: str) -> str:
         return self.rename.get(name, name)
 
-    def taped(self, loop: Loop) -> list[str]:
+    def taped(self, tape: Tape) -> list[str]:
         """The printed names a loop tapes (joined names print once)."""
-        return list(dict.fromkeys(self.n(n) for n in loop.taped))
+        return list(dict.fromkeys(self.n(n) for n in tape.taped))
 
     def text(self, expr: Any) -> str:
         return self.printer.statement(self.r(expr))
@@ -446,7 +342,7 @@ class _Structured:
 
     def assignment(self, s: Stmt, expr: Any, ind: str) -> list[str]:
         target = ", ".join(self.n(t) for t in s.target.split(", "))
-        if isinstance(expr, st.SetItem) and s.target in self.in_place:
+        if isinstance(expr, st.SetItem) and s.target in self.plan.in_place:
             # written in place (the adjoint proved no one reads the overwritten version)
             return [f"{ind}{target}[{expr.index_text(self.printer)}] = "
                     f"{self.printer.statement(expr.args[1])}"]
@@ -464,13 +360,13 @@ class _Structured:
             return [f"{ind}{target}{index} {op} {self.printer.statement(expr)}"]
         if expr == sp.Symbol(target, real=True):
             return []
-        if s.target in self.snapshots:  # a row of an array written in place: a copy
+        if s.target in self.plan.snapshots:  # a row of an array written in place: a copy
             return [f"{ind}{target} = {self.printer.doprint_atom(expr)}.copy()"]
         return [f"{ind}{target} = {self.printer.statement(expr)}"]
 
     # -------------------------------------------------------------- forward
 
-    def forward(self, stmts: list[Any], ind: str, tape: bool, keep: set[str] | None) -> list[str]:
+    def forward(self, stmts: list[Any], ind: str, taping: bool, keep: set[str] | None) -> list[str]:
         lines: list[str] = []
         run: list[Stmt] = []
         for s in stmts:
@@ -481,16 +377,16 @@ class _Structured:
             lines += self.run(run, ind)
             run = []
             if isinstance(s, If):
-                lines += self.forward_if(s, ind, tape)
+                lines += self.forward_if(s, ind, taping)
             else:
-                lines += self.forward_loop(s, ind, tape)
+                lines += self.forward_loop(s, ind, taping)
         return lines + self.run(run, ind)
 
-    def forward_if(self, s: If, ind: str, tape: bool) -> list[str]:
+    def forward_if(self, s: If, ind: str, taping: bool) -> list[str]:
         inner = ind + INDENT
         sides = []
         for block, side in ((s.then, "then"), (s.orelse, "orelse")):
-            body = self.forward(block.stmts, inner, tape, None)
+            body = self.forward(block.stmts, inner, taping, None)
             body += self.run([Stmt(p.target, getattr(p, side)) for p in s.phis], inner)
             sides.append(body)
         lines = [f"{ind}if {self.cond(s.cond)}:"] + _or_pass(sides[0], inner)
@@ -498,30 +394,32 @@ class _Structured:
             lines += [f"{ind}else:"] + sides[1]
         return lines
 
-    def forward_loop(self, s: Loop, ind: str, tape: bool) -> list[str]:
+    def forward_loop(self, s: Loop, ind: str, taping: bool) -> list[str]:
         inner = ind + INDENT
-        record = tape and bool(s.tape)
-        lines = self.run([Stmt(c.entry, c.init) for c in s.carried if not c.copy], ind)
+        tape = self.plan.tape(s)
+        record = taping and bool(tape.name)
+        copies = self.plan.copies
+        lines = self.run([Stmt(c.entry, c.init) for c in s.carried if c.entry not in copies], ind)
         lines += [f"{ind}{self.n(c.entry)} = {self.printer.doprint_atom(self.r(c.init))}.copy()"
-                  f"  # written in place below" for c in s.carried if c.copy]
+                  f"  # written in place below" for c in s.carried if c.entry in copies]
         if record:
-            lines.append(f"{ind}{s.tape} = []" if s.taped else f"{ind}{s.tape} = 0")
-            always = {self.n(n) for n in _always_defined(s)}
-            sometimes = [n for n in self.taped(s) if n not in always]
+            lines.append(f"{ind}{tape.name} = {'[]' if tape.taped else '0'}")
+            always = {self.n(n) for n in _always_defined(s, self.plan)}
+            sometimes = [n for n in self.taped(tape) if n not in always]
             lines += [f"{ind}{n} = None  # set in a branch" for n in sometimes]
         if s.kind == "for":
             bounds = ", ".join(self.text(b) for b in s.bounds)
             lines.append(f"{ind}for {s.var} in range({bounds}):")
         else:
             lines.append(f"{ind}while {self.cond(s.cond)}:")
-        body = self.forward(s.body.stmts, inner, tape, None)
+        body = self.forward(s.body.stmts, inner, taping, None)
         if record:
-            names = self.taped(s)
+            names = self.taped(tape)
             if not names:
-                body.append(f"{inner}{s.tape} += 1")
+                body.append(f"{inner}{tape.name} += 1")
             else:
                 item = names[0] if len(names) == 1 else f"({', '.join(names)})"
-                body.append(f"{inner}{s.tape}.append({item})")
+                body.append(f"{inner}{tape.name}.append({item})")
         moves = [(self.n(c.entry), self.text(c.exit)) for c in s.carried]
         moves = [(entry, exit_) for entry, exit_ in moves if entry != exit_]
         if moves:
@@ -551,13 +449,12 @@ class _Structured:
                 if other:
                     lines += [f"{ind}else:"] + other
             else:
-                loop = item.loop
-                names = self.taped(loop)
+                names = self.taped(item.tape)
                 if not names:
-                    count = loop.tape or ", ".join(self.text(b) for b in loop.bounds)
+                    count = item.tape.name or ", ".join(self.text(b) for b in item.loop.bounds)
                     lines.append(f"{ind}for _ in range({count}):")
                 else:
-                    lines.append(f"{ind}for {', '.join(names)} in reversed({loop.tape}):")
+                    lines.append(f"{ind}for {', '.join(names)} in reversed({item.tape.name}):")
                 lines += _or_pass(self.backward(item.body, inner), inner)
         return lines + self.run(run, ind)
 
@@ -579,7 +476,7 @@ class _Structured:
             rebound = _bound_names(back)
             for v in dict.fromkeys(self.n(v) for v in values):
                 if v in rebound:
-                    saved[v] = _unique("value", self.names)
+                    saved[v] = self.names.fresh("value")
                     lines.append(f"{INDENT}{saved[v]} = {v}  # the backward rebinds {v}")
             if seed_stmt and any(re.search(rf"\b{re.escape(sd)}\b", line) for line in back
                                  for sd in adj.seeds):
@@ -616,7 +513,7 @@ def _phi_names(stmts: list[Any]) -> dict[str, str]:
     branch is read only in that branch, and the join's value is the branch value that ran.
     """
     rename: dict[str, str] = {}
-    for s in _walk(stmts):
+    for s in walk(stmts):
         if not isinstance(s, If):
             continue
         for phi in s.phis:
@@ -642,17 +539,7 @@ def _phi_names(stmts: list[Any]) -> dict[str, str]:
     return rename
 
 
-def _walk(stmts: list[Any]) -> Any:
-    for s in stmts:
-        yield s
-        if isinstance(s, If):
-            yield from _walk(s.then.stmts)
-            yield from _walk(s.orelse.stmts)
-        elif isinstance(s, Loop):
-            yield from _walk(s.body.stmts)
-
-
-def _always_defined(loop: Loop) -> set[str]:
+def _always_defined(loop: Loop, plan: MemoryPlan) -> set[str]:
     """Names a loop body assigns on every path (a value set in one branch may be missing)."""
     def block(stmts: list[Any]) -> set[str]:
         out: set[str] = set()
@@ -663,7 +550,7 @@ def _always_defined(loop: Loop) -> set[str]:
                 out |= {p.target for p in s.phis}
                 out |= block(s.then.stmts) & block(s.orelse.stmts)
             elif isinstance(s, Loop):
-                out |= {c.entry for c in s.carried} | ({s.tape} if s.tape else set())
+                out |= {c.entry for c in s.carried} | set(plan.loop_names(s))
         return out
 
     rename = _phi_names(loop.body.stmts)
@@ -674,9 +561,7 @@ def _always_defined(loop: Loop) -> set[str]:
 
 def _needed_structured(forward: list[Any], backward: list[Any]) -> set[str]:
     """Top-level assignments the gradient needs; everything inside branches and loops stays."""
-    from symgrad.adjoint import _backward_reads
-
-    need = set(_backward_reads(backward))
+    need = set(backward_reads(backward))
     keep: set[str] = set()
     for s in reversed(forward):
         if isinstance(s, Assign):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from symgrad.codegen import Generated
+from symgrad.generated import Generated
 
 
 def transform(fn: Any, wrt: list[str], has_aux: bool = False) -> tuple[Generated, Any]:

@@ -185,9 +185,9 @@ import sys
 sys.path.insert(0, sys.argv[1])
 import numpy as np
 from symgrad import cache
-from symgrad.cache import CachedGenerated
+from symgrad.generated import Generated
 src = "import numpy as np\\n" + "# padding\\n" * 20000
-gen = CachedGenerated(src + "# writer " + sys.argv[2] + "\\n", "f", "f_grad", "f_vg", "seed")
+gen = Generated(src + "# writer " + sys.argv[2] + "\\n", "f", "f_grad", "f_vg", "seed")
 for _ in range(30):
     assert cache.store("ab" * 32, gen)
     got = cache.load("ab" * 32)

@@ -24,8 +24,9 @@ import pytest
 
 import symgrad
 from symgrad import api, cache
-from symgrad.cache import CachedGenerated, CacheWarning
+from symgrad.cache import CacheWarning
 from symgrad.cli import main
+from symgrad.generated import Generated
 
 ROOT = Path(__file__).resolve().parents[1]
 POSIX = os.name != "nt"
@@ -253,8 +254,8 @@ def test_a_hit_on_a_cache_whose_times_cannot_be_set_is_still_a_hit(cache_dir, mo
 # ---------------------------------------------------------------- bounded
 
 
-def _generated(tag: str, size: int = 30_000) -> CachedGenerated:
-    return CachedGenerated(f"# {tag} " + "-" * size, "f", "f_grad", "f_vg", "s")
+def _generated(tag: str, size: int = 30_000) -> Generated:
+    return Generated(f"# {tag} " + "-" * size, "f", "f_grad", "f_vg", "s")
 
 
 def test_the_size_bound_evicts_the_least_recently_used(cache_dir, monkeypatch):
@@ -411,14 +412,14 @@ EVICTION = '''
 import json, random, sys, time
 from pathlib import Path
 from symgrad import cache
-from symgrad.cache import CachedGenerated
+from symgrad.generated import Generated
 
 role, root, seconds = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
 keys = [f"{i:02x}" * 32 for i in range(12)]
 
 
 def generated(k):
-    return CachedGenerated(f"# {k} " + "-" * 30000, "f", "f_grad", "f_vg", "seed")
+    return Generated(f"# {k} " + "-" * 30000, "f", "f_grad", "f_vg", "seed")
 
 
 if role != "writer":  # start reading once the writers have started writing

@@ -4,10 +4,15 @@ Array values are SymPy symbols; elementwise arithmetic is plain SymPy; structura
 are the opaque nodes of ``symgrad.rules.structural``. Statements live in blocks; ``If`` and
 ``Loop`` keep the structure of the user's branches and loops, with explicit joins (``Phi``)
 and loop-carried values (``Carry``) so that every name is still assigned once.
+
+The IR says what the program computes, never how a mode runs it: reverse mode's tapes and
+writes in place live in the adjoint's ``MemoryPlan``, so a forward-mode sweep can reuse it.
+Also here: the one walker over nested blocks and the one fresh-name generator.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +26,6 @@ class Assign:
     lineno: int
     lines: list[str]
     user_name: str
-    # set by the adjoint for a loop's buffer writes: the SetItem writes into its input array
-    # (no copy), and a read of that array is copied when the backward pass needs it later
-    in_place: bool = False
-    snapshot: bool = False
 
 
 @dataclass
@@ -56,12 +57,15 @@ class Carry:
     entry: str
     init: Any
     exit: Any
-    copy: bool = False  # the loop writes into it in place: start from a copy of init
 
 
-@dataclass
+@dataclass(eq=False)
 class Loop:
-    """``for var in range(*bounds)`` (kind "for") or ``while cond`` (kind "while")."""
+    """``for var in range(*bounds)`` (kind "for") or ``while cond`` (kind "while").
+
+    One place in the program: compared and hashed by identity, so that a pass can keep its
+    decisions about a loop beside the IR (the adjoint's tapes) instead of in it.
+    """
 
     kind: str
     var: str | None
@@ -72,8 +76,6 @@ class Loop:
     stop: Any  # a body value that is true when the iteration ended in `break` (or None)
     lineno: int
     lines: list[str]
-    tape: str = ""  # set by the adjoint: the name of the list the forward pass records on
-    taped: list[str] = field(default_factory=list)  # what each iteration records
 
 
 @dataclass
@@ -107,9 +109,10 @@ class Function:
         return all(isinstance(s, Assign) for s in self.body.stmts)
 
 
-def walk(block: Block) -> Any:
-    """Every statement of a block and of the blocks nested in it, in program order."""
-    for s in block.stmts:
+def walk(stmts: Block | list[Any]) -> Iterator[Any]:
+    """Every statement of a block (or a list of statements) and of the blocks nested in it,
+    in program order: the one IR walker, for lowering, the adjoint and codegen."""
+    for s in stmts.stmts if isinstance(stmts, Block) else stmts:
         yield s
         if isinstance(s, If):
             yield from walk(s.then)
@@ -159,21 +162,78 @@ def reads(stmt: Any) -> set[Any]:
     return out
 
 
-def defines(stmt: Any) -> list[str]:
-    """The names a statement (and everything nested in it) assigns."""
+def defines(stmt: Any, also: Callable[[Loop], list[str]] | None = None) -> list[str]:
+    """The names a statement (and everything nested in it) assigns; ``also`` names what a
+    pass adds to a loop beside its counter (the adjoint's tape)."""
     if isinstance(stmt, Assign):
         return [stmt.target]
     out: list[str] = []
     if isinstance(stmt, If):
         for s in [*stmt.then.stmts, *stmt.orelse.stmts]:
-            out += defines(s)
+            out += defines(s, also)
         out += [phi.target for phi in stmt.phis]
     elif isinstance(stmt, Loop):
         out += [c.entry for c in stmt.carried]
         if stmt.var:
             out.append(stmt.var)
-        if stmt.tape:
-            out.append(stmt.tape)
+        if also is not None:
+            out += also(stmt)
         for s in stmt.body.stmts:
-            out += defines(s)
+            out += defines(s, also)
     return out
+
+
+def iteration_names(loop: Loop, also: Callable[[Loop], list[str]] | None = None) -> list[str]:
+    """The names each iteration of ``loop`` binds afresh: its counter, its carried entries and
+    its body's values, in that order (the order a tape records them in)."""
+    return [*([loop.var] if loop.var else []), *(c.entry for c in loop.carried),
+            *(n for x in loop.body.stmts for n in defines(x, also))]
+
+
+# ---------------------------------------------------------------- fresh names
+
+
+def first_free(base: str, taken: Container[str] | Callable[[str], bool], sep: str = "_",
+               start: int = 1) -> str:
+    """``base`` if it is free, else ``base<sep><k>`` for the first free k from ``start``.
+
+    With ``Names``, the one fresh-name generator: lowering numbers its versions (``x_1``) and
+    the names it adds to the user's code (``found1``) with it, the adjoint its gradients and
+    tapes (``grad_x_1``, ``tape``), codegen its parameters and temporaries (``seed``,
+    ``t0``). ``taken`` holds the names in use, or is a predicate where they live in several
+    tables.
+    """
+    is_taken = taken if callable(taken) else taken.__contains__
+    name, k = base, start - 1
+    while is_taken(name):
+        k += 1
+        name = f"{base}{sep}{k}"
+    return name
+
+
+class Names:
+    """The names one generated function uses; ``fresh`` hands out new ones, each once."""
+
+    def __init__(self, taken: Iterable[str] = ()) -> None:
+        self.taken: set[str] = set(taken)
+
+    def add(self, name: str) -> None:
+        self.taken.add(name)
+
+    def update(self, names: Iterable[str]) -> None:
+        self.taken.update(names)
+
+    def fresh(self, base: str) -> str:
+        """``base``, or ``base_1``, ``base_2``, ...: the first one not taken, now taken."""
+        name = first_free(base, self.taken)
+        self.taken.add(name)
+        return name
+
+    def numbered(self, prefix: str) -> Iterator[str]:
+        """``t0``, ``t1``, ...: the numbered names not taken (claimed by whoever uses them)."""
+        k = 0
+        while True:
+            name = f"{prefix}{k}"
+            k += 1
+            if name not in self.taken:
+                yield name

@@ -24,7 +24,7 @@ from symgrad.frontend.calls import CallLowering
 from symgrad.frontend.common import walk_scope
 from symgrad.frontend.expressions import ExpressionLowering
 from symgrad.frontend.inlining import InlineLowering
-from symgrad.frontend.ir import Block, Function, Param
+from symgrad.frontend.ir import Block, Function, Param, first_free
 from symgrad.frontend.loops import LoopLowering
 from symgrad.frontend.names import NameLowering
 from symgrad.frontend.parse import MISSING, Parsed
@@ -114,10 +114,8 @@ class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
         from symgrad.export import literal
 
         if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-            cname, k = f"{name}_default", 1
-            while cname in self.ctx.versions or cname in self.ctx.constants:
-                k += 1
-                cname = f"{name}_default{k}"
+            cname = first_free(f"{name}_default", lambda n: n in self.ctx.versions or
+                               n in self.ctx.constants, sep="", start=2)
             self.ctx.constants[cname] = value
             self.ctx.versions.setdefault(cname, 0)
             return cname

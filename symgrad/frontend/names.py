@@ -15,9 +15,7 @@ from symgrad.frontend.common import (
     Opaque,
 )
 from symgrad.frontend.inlining import LocalFunction
-from symgrad.frontend.ir import (
-    Assign,
-)
+from symgrad.frontend.ir import Assign, first_free
 from symgrad.frontend.parse import MISSING, resolve_name
 from symgrad.rules import structural as st
 from symgrad.rules.structural import static
@@ -28,10 +26,7 @@ class NameLowering:
 
     def user_fresh(self, base: str) -> str:
         """A variable name the user's code does not use."""
-        name, k = base, 0
-        while name in self.ctx.used_names or name in self.locals:
-            k += 1
-            name = f"{base}{k}"
+        name = first_free(base, lambda n: n in self.ctx.used_names or n in self.locals, sep="")
         self.ctx.used_names.add(name)
         self.locals.add(name)
         return name
@@ -63,14 +58,10 @@ class NameLowering:
         if base not in self.ctx.versions and base not in self.ctx.constants:
             self.ctx.versions[base] = 0
             return base
-        k = self.ctx.versions.get(base, 0)
-        while True:
-            k += 1
-            name = f"{base}_{k}"
-            if name not in self.ctx.used_names and name not in self.ctx.versions:
-                self.ctx.versions[base] = k
-                self.ctx.versions[name] = 0
-                return name
+        self.ctx.versions.setdefault(base, 0)
+        name = first_free(base, lambda n: n in self.ctx.used_names or n in self.ctx.versions)
+        self.ctx.versions[name] = 0
+        return name
 
     def name(self, node: ast.Name) -> Any:
         if node.id in self.env:
@@ -128,10 +119,8 @@ class NameLowering:
                     return sp.Symbol(cname, real=True)
             # a name of its own: a helper's global W is not the caller's parameter W
             base = name.replace(".", "_")  # cfg.W -> cfg_W
-            cname, k = base, 0
-            while cname in self.ctx.versions or cname in self.ctx.constants:
-                k += 1
-                cname = f"{base}_global" if k == 1 else f"{base}_global{k}"
+            taken = lambda n: n in self.ctx.versions or n in self.ctx.constants
+            cname = first_free(f"{base}_global", taken, sep="", start=2) if taken(base) else base
             self.ctx.constants[cname] = obj
             self.ctx.constant_origins[cname] = origin
             self.ctx.versions.setdefault(cname, 0)  # and no later local takes it

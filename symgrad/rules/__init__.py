@@ -102,7 +102,7 @@ _INDEX_VJPS = {"getitem": _getitem_vjp, "setitem": _setitem_vjp, "add_at": _add_
 
 def _compile(key: tuple, source: str, reads: tuple) -> Callable[..., tuple]:
     from symgrad import helpers
-    from symgrad.codegen import check_module
+    from symgrad.generated import check_module
 
     namespace: dict[str, Any] = {"np": np}
     namespace.update({k: v for k, v in vars(helpers).items() if k.startswith("_") and
@@ -123,10 +123,11 @@ def _vjp_source_and_reads(op: str, static: dict[str, Any]) -> tuple[str, tuple]:
     """The vjp's source, and for each input the argument names its gradient expression reads."""
     import sympy as sp
 
-    from symgrad.adjoint import clean, derivative
+    from symgrad.derivative import derivative
     from symgrad.printer import NumpyPrinter
     from symgrad.rules import elementwise as ew
     from symgrad.rules import structural as st
+    from symgrad.simplify import clean
 
     op = ALIASES.get(op, op)
     g, out = sp.Symbol("g", real=True), sp.Symbol("out", real=True)

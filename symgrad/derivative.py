@@ -1,0 +1,80 @@
+"""``sympy.diff`` with numpy's numbers: finite slopes where numpy's are, NaN where they are.
+
+Below the pipeline, beside ``symgrad.simplify``: the adjoint's sweep and the eager vjp table
+both differentiate through it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from symgrad.rules import elementwise as ew
+from symgrad.rules import masks
+
+
+def derivative(expr: Any, var: Any) -> Any:
+    """``sympy.diff(expr, var)``, with the slopes of symbolic powers finite where they are:
+    ``d x**k/dx`` at k = 0 and ``d 0**y/dy`` (see ``elementwise.power_functions``), and of
+    ``abs`` of any expression ``sign(a)*a'`` (see ``elementwise.abs_function``)."""
+    if expr.has(sp.Abs):
+        real_abs = ew.abs_function(sp)
+        return derivative(expr.replace(sp.Abs, real_abs), var).replace(real_abs, sp.Abs)
+    if not any(p.is_Pow and not p.exp.is_Number for p in sp.preorder_traversal(expr)):
+        return _keeping_roots(expr, var, sp.diff(expr, var))
+    power = ew.power_functions(sp)[0]
+    wrapped = expr.replace(lambda e: e.is_Pow and not e.exp.is_Number,
+                           lambda e: power(*e.args))
+    return sp.diff(wrapped, var).replace(lambda e: isinstance(e, power),
+                                         lambda e: e.args[0]**e.args[1])
+
+
+def _fractional_bases(expr: Any, var: Any) -> set:
+    return {p.base for p in expr.atoms(sp.Pow)
+            if p.exp.is_Rational and not p.exp.is_Integer and p.base.has(var)}
+
+
+def _keeping_roots(expr: Any, var: Any, slope: Any) -> Any:
+    """``slope``, unless SymPy merged a root of a base that can be negative into an integer
+    power of it (``d log(sqrt(t))`` as ``1/(2*t)``): then again with the roots kept apart
+    (``elementwise.root_function``), nan where numpy's chain rule is nan."""
+    lost = _fractional_bases(expr, var) - _fractional_bases(slope, var)
+    lost = {b for b in lost if not b.is_nonnegative and slope.has(b)}
+    if not lost:
+        return slope
+    root = ew.root_function(sp)
+    kept = expr.replace(lambda e: e.is_Pow and e.base in lost and e.exp.is_Rational and
+                        not e.exp.is_Integer, lambda e: root(e.base, e.exp))
+    return sp.diff(kept, var)
+
+
+def may_be_infinite(slope: Any) -> bool:
+    """Whether a slope can be inf or NaN at a finite point: a division, a fractional power,
+    a logarithm."""
+    root = ew.root_function(sp)
+    return any(e.is_Pow and not (e.exp.is_Integer and e.exp >= 0) or isinstance(e, sp.log)
+               or isinstance(e, root) and e.args[1] < 0 for e in sp.preorder_traversal(slope))
+
+
+def select_by_masks(expr: Any, primal: Any) -> Any:
+    """``_select_by_mask`` on each term of ``expr`` and of its where's branches (a masked
+    cotangent, ``where(c, m*y, 0)``, is selected inside)."""
+    if isinstance(expr, masks.Where):
+        c, a, b = expr.args
+        return masks.Where(c, select_by_masks(a, primal), select_by_masks(b, primal))
+    return sp.Add(*[_select_by_mask(t, primal) for t in sp.Add.make_args(expr)])
+
+
+def _select_by_mask(term: Any, primal: Any) -> Any:
+    """``m*y`` as ``where(m, y, 0)`` where y can be inf or NaN and m is a slope's mask (of
+    clip, maximum, ...: not in ``primal``): 0 where the mask is off, as torch's backward of
+    clamp and maximum selects, where the product would be NaN. A mask the user multiplies
+    by (``m*x``) stays a factor, as torch multiplies by it too."""
+    factors = sp.Mul.make_args(term)
+    bools = [f for f in factors if masks.bool_valued(f) and not primal.has(f)]
+    rest = sp.Mul(*[f for f in factors if f not in bools])
+    if not bools or not may_be_infinite(rest):
+        return term
+    cond = bools[0] if len(bools) == 1 else masks.BitAnd(*bools)
+    return masks.Where(cond, rest, 0)

@@ -1,0 +1,58 @@
+"""The SymPy-side tidying of derivatives, shared by the adjoint and the eager vjp table.
+
+Below the pipeline: it imports only SymPy and the rules, so that ``symgrad.rules`` can print
+its vjps without importing the adjoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from symgrad.rules import masks
+
+
+def clean(expr: Any) -> Any:
+    """Drop what sympy.diff leaves at non-differentiable points (DiracDelta) and mask the
+    cotangent of a where."""
+    if expr.has(sp.DiracDelta):
+        expr = expr.replace(sp.DiracDelta, lambda *a: sp.Integer(0))
+    expr = masks.where_of_cotangent(expr)
+    if any(isinstance(p, sp.Pow) and not p.exp.is_Number for p in expr.atoms(sp.Pow)):
+        expr = sp.powsimp(expr)  # y*x**y/x -> y*x**(y - 1): finite at x = 0
+    if expr.has(sp.exp):
+        expr = expr.replace(lambda e: e.is_Mul, _stable_logistic_slope)
+    return expr
+
+
+def _stable_logistic_slope(product: Any) -> Any:
+    """``exp(a)/(1 + exp(a))**2`` (the slope of ``1/(1 + exp(-a))``) overflows to inf/inf
+    for large ``|a|``; ``(1 - tanh(a/2)**2)/4`` is the same number and saturates to 0, as
+    torch's sigmoid backward does."""
+    factors = list(product.args)
+    for p in factors:
+        if not (p.is_Pow and p.exp == -2 and p.base.is_Add and len(p.base.args) == 2):
+            continue
+        one, e = sorted(p.base.args, key=lambda t: not t.is_Number)
+        if one == 1 and isinstance(e, sp.exp) and e in factors:
+            rest = list(factors)
+            rest.remove(p)
+            rest.remove(e)
+            return sp.Mul(*rest) * (1 - sp.tanh(e.args[0] / 2) ** 2) / 4
+    return product
+
+
+def simplify_adjoint(expr: Any) -> Any:
+    """Cheap, predictable simplification: the shorter of collected and factored forms."""
+    if isinstance(expr, (sp.Symbol, sp.Number)):
+        return expr
+    best = sp.factor_terms(expr)
+    if sp.count_ops(best) < 40:
+        try:
+            factored = sp.factor(best)
+        except (sp.PolynomialError, NotImplementedError, TypeError):  # pragma: no cover
+            factored = best
+        if sp.count_ops(factored) < sp.count_ops(best):
+            best = factored
+    return best
