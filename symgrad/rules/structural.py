@@ -13,86 +13,32 @@ from typing import Any
 
 import sympy as sp
 
-SCALAR = 0  # the shape class of 0-d values and Python numbers
-
-
-class Static(sp.Atom):
-    """A constant Python value (axis, slice, None) carried inside a SymPy expression."""
-
-    def __new__(cls, value: Any) -> Static:
-        obj = sp.Atom.__new__(cls)
-        obj.value = value
-        return obj
-
-    def _hashable_content(self) -> tuple:
-        return (repr(self.value),)
-
-    def _sympystr(self, printer: Any) -> str:
-        return repr(self.value)
-
-    _numpycode = _sympystr
-
-
-def static(value: Any) -> Static:
-    return Static(value)
-
-
-def sval(arg: Any) -> Any:
-    """The Python value of a Static argument (or the expression itself)."""
-    return arg.value if isinstance(arg, Static) else arg
-
-
-class Structural(sp.Function):
-    """Base of the opaque array operations."""
-
-    is_real = True
-    n_diff: int | None = 1  # leading arguments that carry gradient; None means all but the last
-    needs_full_g = True  # the VJP needs g with exactly the output's shape
-    vjp_exact = True  # given such a g, each cotangent has exactly its input's shape
-
-    @classmethod
-    def eval(cls, *args: Any) -> None:
-        return None
-
-    def _eval_derivative(self, s: Any) -> Any:  # pragma: no cover - guarded by the adjoint
-        raise TypeError(f"{type(self).__name__} is differentiated by its vjp, not sympy.diff")
-
-    def _sympystr(self, printer: Any) -> str:
-        # our own spelling: sympy's printers have methods for same-named classes (MatMul)
-        return f"{type(self).__name__}({', '.join(printer._print(a) for a in self.args)})"
-
-    def diff_args(self) -> tuple:
-        n = len(self.args) - 1 if self.n_diff is None else self.n_diff
-        return self.args[:n]
-
-    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
-        return fresh
-
-    def vjp(self, g: Any) -> list[Any]:
-        """Cotangent for each of ``diff_args()`` (None where no gradient flows)."""
-        return [None] * len(self.diff_args())
-
-
-def _p(printer: Any, expr: Any) -> str:
-    return printer.doprint_atom(expr)
-
-
-def _a(printer: Any, expr: Any) -> str:
-    return printer.doprint_expr(expr)
-
-
-def _kw(**items: Any) -> str:
-    out = ""
-    for key, (value, default) in items.items():
-        if value != default:
-            out += f", {key}={value!r}"
-    return out
-
-
-def _axes(axis: Any) -> tuple[int, ...] | None:
-    if axis is None:
-        return None
-    return tuple(axis) if isinstance(axis, tuple) else (axis,)
+from symgrad.rules.base import (  # noqa: F401  (re-exported)
+    SCALAR,
+    Static,
+    Structural,
+    _a,
+    _axes,
+    _kw,
+    _p,
+    join_classes,
+    static,
+    sval,
+)
+from symgrad.rules.shape import (  # noqa: F401  (re-exported)
+    Broadcast,
+    ExpandDims,
+    Len,
+    Ndim,
+    Ravel,
+    Reshape,
+    Shape,
+    ShapeAt,
+    Size,
+    Squeeze,
+    Transpose,
+    _Meta,
+)
 
 
 def expand_reduced(g: Any, axis: Any, keepdims: bool) -> Any:
@@ -311,52 +257,6 @@ class ProductGrad(Structural):
 # ---------------------------------------------------------------- shape changes
 
 
-class Transpose(Structural):
-    """args: (x, axes)"""
-
-    def _numpycode(self, printer: Any) -> str:
-        axes = sval(self.args[1])
-        if axes is None:
-            return f"{_p(printer, self.args[0])}.T"
-        return f"np.transpose({_a(printer, self.args[0])}, {axes!r})"
-
-    def vjp(self, g: Any) -> list[Any]:
-        axes = sval(self.args[1])
-        if axes is None:
-            return [Transpose(g, static(None))]
-        n = len(axes)  # numpy reads a negative axis from the end: -1 is n - 1
-        inverse = tuple(sorted(range(n), key=lambda i: axes[i] % n))
-        return [Transpose(g, static(inverse))]
-
-
-def _order_kw(args: tuple) -> str:
-    """The ``order='F'`` of a reshape or ravel (an optional last Static argument)."""
-    return f", order={sval(args[0])!r}" if args else ""
-
-
-class Reshape(Structural):
-    """args: (x, shape[, order]): shape is a Static tuple, a SymPy Tuple, or a Shape node;
-    order is Static('F') when the elements are read and written in Fortran order."""
-
-    def _numpycode(self, printer: Any) -> str:
-        return (f"{_p(printer, self.args[0])}.reshape({_a(printer, self.args[1])}"
-                f"{_order_kw(self.args[2:])})")
-
-    def vjp(self, g: Any) -> list[Any]:
-        # the same order back: element k of the order is element k of the input
-        return [Reshape(g, Shape(self.args[0]), *self.args[2:])]
-
-
-class Ravel(Structural):
-    """args: (x[, order])"""
-
-    def _numpycode(self, printer: Any) -> str:
-        return f"np.ravel({_a(printer, self.args[0])}{_order_kw(self.args[1:])})"
-
-    def vjp(self, g: Any) -> list[Any]:
-        return [Reshape(g, Shape(self.args[0]), *self.args[1:])]
-
-
 class CumSum(Structural):
     """np.cumsum: args (x, axis); axis None runs over the flattened array."""
 
@@ -384,28 +284,6 @@ class CumSumGrad(Structural):
         printer.use_helper("_cumsum_grad")
         return (f"_cumsum_grad({_a(printer, self.args[0])}, {_a(printer, self.args[1])}, "
                 f"{sval(self.args[2])!r})")
-
-
-class ExpandDims(Structural):
-    """args: (x, axis)"""
-
-    def _numpycode(self, printer: Any) -> str:
-        return f"np.expand_dims({_a(printer, self.args[0])}, {sval(self.args[1])!r})"
-
-    def vjp(self, g: Any) -> list[Any]:
-        return [Reshape(g, Shape(self.args[0]))]
-
-
-class Squeeze(Structural):
-    """args: (x, axis)"""
-
-    def _numpycode(self, printer: Any) -> str:
-        axis = sval(self.args[1])
-        kw = "" if axis is None else f", {axis!r}"
-        return f"np.squeeze({_a(printer, self.args[0])}{kw})"
-
-    def vjp(self, g: Any) -> list[Any]:
-        return [Reshape(g, Shape(self.args[0]))]
 
 
 def _index_prefix(axis: int) -> str:
@@ -758,49 +636,6 @@ class ArrayOf(Structural):
 # ---------------------------------------------------------------- metadata and helpers
 
 
-class _Meta(Structural):
-    """Shape metadata: a constant for the gradient."""
-
-    n_diff = 0
-
-    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
-        return SCALAR
-
-
-class Broadcast(_Meta):
-    """np.broadcast(a, b, ...): the broadcast shape of operands, computed without the result."""
-
-    def _numpycode(self, printer: Any) -> str:
-        return f"np.broadcast({', '.join(_a(printer, a) for a in self.args)})"
-
-
-class Size(_Meta):
-    def _numpycode(self, printer: Any) -> str:
-        if isinstance(self.args[0], Broadcast):
-            return f"{_p(printer, self.args[0])}.size"
-        return f"np.size({_a(printer, self.args[0])})"  # works for Python floats and Tensors
-
-
-class Shape(_Meta):
-    def _numpycode(self, printer: Any) -> str:
-        return f"np.shape({_a(printer, self.args[0])})"
-
-
-class ShapeAt(_Meta):
-    def _numpycode(self, printer: Any) -> str:
-        return f"{_p(printer, self.args[0])}.shape[{sval(self.args[1])!r}]"
-
-
-class Ndim(_Meta):
-    def _numpycode(self, printer: Any) -> str:
-        return f"np.ndim({_a(printer, self.args[0])})"
-
-
-class Len(_Meta):
-    def _numpycode(self, printer: Any) -> str:
-        return f"len({_a(printer, self.args[0])})"
-
-
 class AsWritten(Structural):
     """``a - b``, ``a * b``, ... exactly as the user wrote it, where SymPy's value is a
     constant but numpy's is not (``x - x``: zeros shaped like x, nan where x is inf;
@@ -923,13 +758,3 @@ class FullLike(BroadcastLike):
             return f"np.zeros_like({_a(printer, self.args[1])}, dtype=float)"
         return (f"np.full_like({_a(printer, self.args[1])}, {_a(printer, self.args[0])}, "
                 "dtype=float)")
-
-
-def join_classes(classes: list[int], fresh: int) -> int:
-    """Shape class of an elementwise result: broadcasting against scalars keeps the shape."""
-    found = {c for c in classes if c != SCALAR}
-    if not found:
-        return SCALAR
-    if len(found) == 1:
-        return found.pop()
-    return fresh
