@@ -42,15 +42,18 @@ class Structural(sp.Function):
     """Base of the opaque array operations: the node class of a rule is (rule, Structural).
 
     Traits read by the adjoint: ``n_diff`` leading arguments carry gradient (None: all but
-    the last); ``needs_full_g``: the vjp needs g with exactly the output's shape;
-    ``vjp_exact``: given such a g, each cotangent has exactly its input's shape;
-    ``shape_like``: the output has the shape of argument ``shape_like`` (None: its own).
+    the last; none at all with the NONDIFF trait); ``needs_full_g``: the vjp needs g with
+    exactly the output's shape; ``vjp_exact``: given such a g, each cotangent has exactly its
+    input's shape; ``shape_like``: the output has the shape of argument ``shape_like`` (None:
+    its own).
     """
 
     is_real = True
+    traits: frozenset[str] = frozenset()
     n_diff: int | None = 1  # leading arguments that carry gradient; None means all but the last
     needs_full_g = True  # the VJP needs g with exactly the output's shape
     vjp_exact = True  # given such a g, each cotangent has exactly its input's shape
+    shape_like: int | None = None
 
     @classmethod
     def eval(cls, *args: Any) -> None:
@@ -64,17 +67,21 @@ class Structural(sp.Function):
         return f"{type(self).__name__}({', '.join(printer._print(a) for a in self.args)})"
 
     def diff_args(self) -> tuple:
+        if "nondiff" in self.traits:  # registry.NONDIFF: piecewise constant
+            return ()
         n = len(self.args) - 1 if self.n_diff is None else self.n_diff
         return self.args[:n]
-
-    shape_like: int | None = None
 
     def shape_class(self, arg_classes: list[int], fresh: int) -> int:
         return fresh if self.shape_like is None else arg_classes[self.shape_like]
 
     def vjp(self, g: Any) -> list[Any]:
         """Cotangent for each of ``diff_args()`` (None where no gradient flows)."""
-        return [None] * len(self.diff_args())
+        if not self.diff_args():
+            return []
+        raise NotImplementedError(
+            f"{type(self).__name__} has array arguments that carry gradient but no vjp rule: "
+            "give it one (or the NONDIFF trait if it is piecewise constant)")
 
 
 def _p(printer: Any, expr: Any) -> str:

@@ -23,7 +23,8 @@ from typing import Any
 __all__ = [
     "LINEAR", "VIEW", "ALLOCATES", "SHAPE_ONLY", "COSTLY", "NONDIFF",
     "Primitive", "Rule", "Torch", "by_method", "by_name", "by_object", "entries",
-    "lazy_module", "primitive", "register", "with_trait",
+    "is_view", "lazy_module", "numpy_names", "primitive", "register", "rules",
+    "shape_readers", "view_rules", "with_trait",
 ]
 
 # traits
@@ -54,11 +55,13 @@ class Torch:
 
     ``methods``: Tensor method names (the first is also ``symgrad.<name>``); ``node``: the
     grad_fn class name PyTorch prints; ``params``: torch parameter -> numpy parameter
-    (``dims`` -> ``axis``)."""
+    (``dims`` -> ``axis``); ``overloads``: the node another overload prints (``"dim"``:
+    ``SumBackward1`` for ``x.sum(0)``, where ``x.sum()`` prints ``SumBackward0``)."""
 
     methods: tuple[str, ...]
     node: str
     params: dict[str, str] = field(default_factory=dict)
+    overloads: dict[str, str] = field(default_factory=dict)
 
     def __hash__(self) -> int:
         return hash((self.methods, self.node))
@@ -71,9 +74,11 @@ class Primitive:
     ``params`` is numpy's parameter list as written in its docs (``"m, axis=None"``);
     ``arrays`` names the parameters that are arrays (and carry gradient unless listed in
     ``nondiff_args``); every other parameter is ``static``: known at decoration time.
+    ``variadic``: the one array parameter is a sequence of arrays (np.concatenate's).
     Exactly one of ``form`` (elementwise: ``form(sympy, *args)`` is the SymPy expression numpy
     computes) and ``rule`` (structural: a ``Rule`` subclass) is given, or ``lower`` for an
-    entry bound by its own function.
+    entry bound by its own function. Several entries may share a rule (``flatten`` makes a
+    ``Ravel`` node); the first registered is ``rule.primitive`` and gives it its traits.
     """
 
     name: str
@@ -82,6 +87,8 @@ class Primitive:
     params: str = "a"
     arrays: tuple[str, ...] = ("a",)
     nondiff_args: tuple[int, ...] = ()  # positions (in ``arrays``) with no gradient
+    variadic: bool = False
+    node_args: tuple[str, ...] | None = None  # default: the rule's ``node_args``
     form: Callable[..., Any] | None = None
     rule: type | None = None
     lower: Callable[..., Any] | None = None  # lower(lowerer, call_node, bound) -> value
@@ -93,8 +100,11 @@ class Primitive:
 
     def __post_init__(self) -> None:
         self.traits = frozenset(self.traits)
-        if self.rule is not None:
+        if self.rule is not None and "primitive" not in self.rule.__dict__:
+            # the rule's traits (NONDIFF, declared on the class or a base) and the entry's: one set
+            self.traits |= frozenset(getattr(self.rule, "traits", ()))
             self.rule.primitive = self
+            self.rule.traits = self.traits
 
     @property
     def arity(self) -> int:
@@ -127,6 +137,83 @@ class Primitive:
             raise TypeError(f"{self.name} is elementwise: it has a form, not a node")
         return node_class(self.rule)
 
+    def bind(self, **given: Any) -> dict[str, Any]:
+        """Every parameter's value: ``given`` over numpy's defaults (a missing required one
+        raises TypeError, as numpy would)."""
+        unknown = [k for k in given if k not in self.param_names]
+        if unknown:
+            raise TypeError(f"{self.name}() got an unexpected argument {unknown[0]!r}")
+        args = {**self.defaults, **given}
+        missing = [p for p in self.param_names if p not in args]
+        if missing:
+            raise TypeError(f"{self.name}() missing required argument {missing[0]!r}")
+        return args
+
+    def build(self, **given: Any) -> Any:
+        """The SymPy value of this primitive applied to named arguments (numpy's names):
+        arrays are SymPy expressions (a sequence of them for a variadic entry), the other
+        parameters Python values known at decoration time, or SymPy expressions where the
+        rule takes them as values (a reshape's computed shape). Missing parameters take
+        numpy's defaults; a parameter the rule does not model (``dtype``, ``out``) must keep
+        its default, never be dropped silently."""
+        args = self.bind(**given)
+        if self.form is not None:
+            from symgrad.rules.elementwise import sympy_form
+
+            return sympy_form(self.name, *[args[a] for a in self.arrays])
+        if self.rule is None:
+            raise TypeError(f"{self.name} is lowered by its own function, not built")
+        names = self._node_params()
+        for p, default in self.defaults.items():
+            if p not in names and p in given and given[p] is not default and \
+                    given[p] != default:
+                raise ValueError(f"{self.name}(): the {p}= argument is not supported")
+        make = getattr(self.rule, "make", None)
+        if make is not None:
+            return make(*[args[n] for n in names])
+        items: list[Any] = []
+        for n in names:
+            if n not in self.arrays:
+                items.append(_static_arg(args[n]))
+            elif self.variadic:
+                items.extend(args[n])
+            else:
+                items.append(args[n])
+        return self.rule(*items)
+
+    def out_shape(self, *shapes: tuple[int, ...], **given: Any) -> tuple[int, ...]:
+        """The output shape from the input arrays' shapes (in ``arrays`` order; one per item
+        for a variadic entry) and the static parameters: numpy's shape, without running it."""
+        args = {k: v for k, v in self.bind(**{**dict.fromkeys(self.arrays), **given}).items()
+                if k not in self.arrays}
+        if self.shape is not None:
+            return tuple(self.shape(*shapes, **args))
+        if self.form is not None:
+            import numpy as np
+
+            return tuple(np.broadcast_shapes(*shapes))
+        rule_shape = getattr(self.rule, "out_shape", None)
+        if rule_shape is None:
+            raise NotImplementedError(f"{self.name} has no shape rule")
+        return tuple(rule_shape(*shapes, **{n: args[n] for n in self._node_params() if n in args}))
+
+    def _node_params(self) -> tuple[str, ...]:
+        """The parameters the node takes, in its argument order."""
+        return self.node_args or self.rule.node_args or tuple(self.param_names)
+
+
+def _static_arg(value: Any) -> Any:
+    """A decoration-time value as a node argument: Static, lists made tuples (``axis=[0, 1]``
+    is ``axis=(0, 1)``); a SymPy expression stays itself."""
+    base = importlib.import_module("symgrad.rules.base")
+    if isinstance(value, base.sp.Basic):
+        return value
+    return base.static(_frozen(value))
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(_frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
+
 
 _REQUIRED = object()
 _PARAMS: dict[str, dict[str, Any]] = {}
@@ -154,7 +241,8 @@ def _parse_params(text: str) -> dict[str, Any]:
 _BY_NAME: dict[str, Primitive] = {}
 _BY_OBJECT: dict[int, Primitive] = {}
 _BY_METHOD: dict[str, Primitive] = {}
-_FAMILIES = ("elementwise", "reductions", "linalg", "shape", "indexing", "creation", "grads")
+_FAMILIES = ("elementwise", "shape", "grads", "operators", "reductions", "linalg", "indexing",
+             "creation")
 _LOADED: list[bool] = []
 
 
@@ -224,6 +312,40 @@ def with_trait(trait: str) -> list[Primitive]:
     return [e for e in entries() if trait in e.traits]
 
 
+def rules() -> list[type]:
+    """Every rule class of the family modules (entries' and internal nodes'), base classes
+    included, in definition order."""
+    _load()
+    nodes = set(_NODES.values())
+    out: list[type] = []
+    stack = list(Rule.__subclasses__())
+    while stack:
+        cls = stack.pop(0)
+        if cls not in out and cls.__module__.startswith("symgrad.rules."):
+            out.append(cls)
+            stack.extend(c for c in cls.__subclasses__() if c not in nodes)
+    return out
+
+
+def view_rules() -> tuple[type, ...]:
+    """The rule classes whose result may be (a view of) their first argument: an in-place
+    write to it shows through. Use ``is_view`` on a node: a subclass may allocate instead
+    (``FullLike`` is a ``BroadcastLike`` that always copies)."""
+    return tuple(r for r in rules() if VIEW in r.traits)
+
+
+def is_view(node: Any) -> bool:
+    """Whether a node may return (a view of) its first argument."""
+    return VIEW in getattr(type(node), "traits", ())
+
+
+def shape_readers() -> dict[type, int]:
+    """Rule class -> the argument it reads only for its shape (``SumTo(g, x)``: 1), so a value
+    of the same shape may stand in for it."""
+    return {r: r.__dict__["reads_shape_of"] for r in rules()
+            if r.__dict__.get("reads_shape_of") is not None}
+
+
 def numpy_names(entry: Primitive) -> set[str]:
     """Every spelling of an entry in user code: function names and method names."""
     return {getattr(obj, "__name__", "") for obj in entry.binds} | set(entry.methods)
@@ -240,24 +362,41 @@ class Rule:
     Subclasses give ``vjp(self, g)``, ``_numpycode(self, printer)`` and traits as class
     attributes (see ``base.Structural`` for their meaning). Calling a rule class makes a SymPy
     node: an instance of the node class built from the rule and ``base.Structural``.
+
+    ``traits``: the entry's traits (set by ``@primitive``), or an internal node's own
+    (``NONDIFF``: piecewise constant, no gradient flows); ``node_args``: the numpy parameters
+    the node takes, in its argument order (arrays as they are, the others as Static), when it
+    is not ``params`` whole; ``reads_shape_of``: an argument read only for its shape. Optional
+    classmethods: ``make(**args)`` builds the node when ``node_args`` cannot say how, and
+    ``out_shape(*shapes, **static)`` is the numeric shape rule.
     """
 
     primitive: Primitive | None = None
+    traits: frozenset[str] = frozenset()
+    node_args: tuple[str, ...] | None = None
+    reads_shape_of: int | None = None
 
     def __new__(cls, *args: Any, **options: Any) -> Any:
         return node_class(cls)(*args, **options)
 
 
 def node_class(rule: type) -> type:
-    """The SymPy node class of ``rule`` (made once): ``rule``'s methods over Structural's."""
+    """The SymPy node class of ``rule`` (made once): ``rule``'s methods over Structural's.
+
+    Node classes mirror the rules' hierarchy (the node class of ``FullLike(BroadcastLike)``
+    derives from the node class of ``BroadcastLike``), so isinstance and ``type(node)``
+    agree whether a reader holds a rule class or a node class."""
     cls = _NODES.get(rule)
     if cls is None:
         from symgrad.rules.base import Structural
 
         if issubclass(rule, Structural):
             return rule
-        cls = type(rule.__name__, (rule, Structural), {
-            "__new__": Structural.__dict__.get("__new__", _function_new()),
+        parents = [b for b in rule.__bases__ if issubclass(b, Rule) and b is not Rule]
+        if len(parents) > 1:
+            raise TypeError(f"rule {rule.__name__} has more than one parent rule")
+        cls = type(rule.__name__, (rule, node_class(parents[0]) if parents else Structural), {
+            "__new__": _function_new(),
             "__module__": rule.__module__, "__qualname__": rule.__qualname__,
             "__doc__": rule.__doc__})
         _NODES[rule] = cls

@@ -5,18 +5,55 @@ Each entry is a ``Rule`` beside its registration; see ``registry`` for the field
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from symgrad.rules.registry import LINEAR, SHAPE_ONLY, VIEW, Rule, Torch, lazy_module, primitive
+from symgrad.rules.registry import (
+    ALLOCATES,
+    LINEAR,
+    NONDIFF,
+    SHAPE_ONLY,
+    VIEW,
+    Rule,
+    Torch,
+    lazy_module,
+    primitive,
+    register,
+)
+from symgrad.rules.registry import Primitive as _Entry
 
 base = lazy_module("symgrad.rules.base")
+sp = lazy_module("sympy")
+
+Dims = tuple[int, ...]
 
 
 def _order_kw(args: tuple) -> str:
     """The ``order='F'`` of a reshape or ravel (an optional last Static argument)."""
     return f", order={base.sval(args[0])!r}" if args else ""
+
+
+def _order_args(order: str) -> list[Any]:
+    """A reshape's or ravel's memory order as node arguments: none for 'C', Static('F')."""
+    if order not in ("C", "F"):
+        raise ValueError(f"order={order!r} is not supported (only 'C' and 'F')")
+    return [base.static("F")] if order == "F" else []
+
+
+def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """numpy's axis argument (an int, a tuple, None for all) as sorted non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+    out = tuple(sorted(a % ndim for a in axes))
+    if len(set(out)) != len(out):
+        raise ValueError("repeated axis")
+    return out
 
 
 @primitive("transpose", np.transpose, methods=("transpose",), params="a, axes=None",
@@ -38,6 +75,14 @@ class Transpose(Rule):
         inverse = tuple(sorted(range(n), key=lambda i: axes[i] % n))
         return [Transpose(g, base.static(inverse))]
 
+    @staticmethod
+    def out_shape(shape: Dims, axes: Any = None) -> Dims:
+        if axes is None:
+            return shape[::-1]
+        if sorted(a % len(shape) for a in axes) != list(range(len(shape))):
+            raise ValueError("axes don't match array")
+        return tuple(shape[a] for a in axes)
+
 
 @primitive("reshape", np.reshape, methods=("reshape",), params="a, shape, order='C'",
            traits={VIEW, LINEAR}, torch=Torch(("reshape",), "ViewBackward0"))
@@ -53,8 +98,29 @@ class Reshape(Rule):
         # the same order back: element k of the order is element k of the input
         return [Reshape(g, Shape(self.args[0]), *self.args[2:])]
 
+    @classmethod
+    def make(cls, a: Any, shape: Any, order: str = "C") -> Any:
+        if not isinstance(shape, (sp.Basic, tuple, list)):
+            shape = (shape,)
+        if isinstance(shape, (tuple, list)):
+            shape = base.static(tuple(int(i) for i in shape)) \
+                if all(isinstance(i, (int, np.integer)) or isinstance(i, sp.Integer)
+                       for i in shape) else sp.Tuple(*shape)
+        return cls(a, shape, *_order_args(order))
 
-@primitive("ravel", np.ravel, methods=("ravel", "flatten"), params="a, order='C'",
+    @staticmethod
+    def out_shape(shape_in: Dims, shape: Any, order: str = "C") -> Dims:
+        target = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+        size = math.prod(shape_in)
+        if -1 in target:
+            known = math.prod(d for d in target if d != -1)
+            target = tuple(size // known if d == -1 else d for d in target)
+        if math.prod(target) != size:
+            raise ValueError(f"cannot reshape an array of size {size} into shape {shape}")
+        return target
+
+
+@primitive("ravel", np.ravel, methods=("ravel",), params="a, order='C'",
            traits={VIEW, LINEAR})
 class Ravel(Rule):
     """args: (x[, order])"""
@@ -64,6 +130,20 @@ class Ravel(Rule):
 
     def vjp(self, g: Any) -> list[Any]:
         return [Reshape(g, Shape(self.args[0]), *self.args[1:])]
+
+    @classmethod
+    def make(cls, a: Any, order: str = "C") -> Any:
+        return cls(a, *_order_args(order))
+
+    @staticmethod
+    def out_shape(shape: Dims, order: str = "C") -> Dims:
+        return (math.prod(shape),)
+
+
+# x.flatten() is a ravel that always copies: never a view of x
+register(_Entry("flatten", methods=("flatten",), params="a, order='C'", rule=Ravel,
+                traits=frozenset({ALLOCATES, LINEAR}), torch=Torch(("flatten",), "ViewBackward0"),
+                eager=lambda a, order="C": np.asarray(a).flatten(order)))
 
 
 @primitive("expand_dims", np.expand_dims, params="a, axis", traits={VIEW, LINEAR},
@@ -77,9 +157,18 @@ class ExpandDims(Rule):
     def vjp(self, g: Any) -> list[Any]:
         return [Reshape(g, Shape(self.args[0]))]
 
+    @staticmethod
+    def out_shape(shape: Dims, axis: Any) -> Dims:
+        n = len(shape) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+        new = normalize_axes(axis, n)
+        rest = iter(shape)
+        return tuple(1 if i in new else next(rest) for i in range(n))
+
 
 @primitive("squeeze", np.squeeze, methods=("squeeze",), params="a, axis=None",
-           traits={VIEW, LINEAR}, torch=Torch(("squeeze",), "SqueezeBackward0", {"dim": "axis"}))
+           traits={VIEW, LINEAR},
+           torch=Torch(("squeeze",), "SqueezeBackward0", {"dim": "axis"},
+                       {"dim": "SqueezeBackward1", "dims": "SqueezeBackward2"}))
 class Squeeze(Rule):
     """args: (x, axis)"""
 
@@ -91,6 +180,16 @@ class Squeeze(Rule):
     def vjp(self, g: Any) -> list[Any]:
         return [Reshape(g, Shape(self.args[0]))]
 
+    @staticmethod
+    def out_shape(shape: Dims, axis: Any = None) -> Dims:
+        if axis is None:
+            return tuple(d for d in shape if d != 1)
+        axes = normalize_axes(axis, len(shape))
+        if any(shape[a] != 1 for a in axes):
+            raise ValueError("cannot select an axis to squeeze out which has size not equal "
+                             "to one")
+        return tuple(d for i, d in enumerate(shape) if i not in axes)
+
 
 # ---------------------------------------------------------------- shape metadata
 
@@ -98,7 +197,7 @@ class Squeeze(Rule):
 class _Meta(Rule):
     """Shape metadata: a constant for the gradient."""
 
-    n_diff = 0
+    traits = frozenset({NONDIFF})
 
     def shape_class(self, arg_classes: list[int], fresh: int) -> int:
         return base.SCALAR
@@ -118,11 +217,19 @@ class Size(_Meta):
             return f"{base._p(printer, self.args[0])}.size"
         return f"np.size({base._a(printer, self.args[0])})"  # works for Python floats and Tensors
 
+    @staticmethod
+    def out_shape(shape: Dims) -> Dims:
+        return ()
+
 
 @primitive("shape", np.shape, traits={SHAPE_ONLY})
 class Shape(_Meta):
     def _numpycode(self, printer: Any) -> str:
         return f"np.shape({base._a(printer, self.args[0])})"
+
+    @staticmethod
+    def out_shape(shape: Dims) -> Dims:
+        return (len(shape),)
 
 
 class ShapeAt(_Meta):
@@ -135,8 +242,16 @@ class Ndim(_Meta):
     def _numpycode(self, printer: Any) -> str:
         return f"np.ndim({base._a(printer, self.args[0])})"
 
+    @staticmethod
+    def out_shape(shape: Dims) -> Dims:
+        return ()
 
-@primitive("len", len, traits={SHAPE_ONLY})
+
+@primitive("len", len, params="obj", arrays=("obj",), traits={SHAPE_ONLY})
 class Len(_Meta):
     def _numpycode(self, printer: Any) -> str:
         return f"len({base._a(printer, self.args[0])})"
+
+    @staticmethod
+    def out_shape(shape: Dims) -> Dims:
+        return ()
