@@ -179,10 +179,8 @@ class Linspace(Rule):
 
 class LinspaceGrad(Rule):
     """The cotangent of np.linspace's start (Static(False)) or stop (Static(True)):
-    args (end, g, start, stop, num, endpoint, axis). Its transpose is a linspace of u to 0
-    (from 0 to u for the stop), which broadcasts against the samples."""
-
-    vjp_exact = False  # u's linspace has start's (or stop's) shape, not both broadcast
+    args (end, g, start, stop, num, endpoint, axis). Its transpose is the linspace from u to
+    zeros like the stop (from zeros like the start to u): the samples' exact shape."""
 
     def diff_args(self) -> tuple:
         return self.args[1:2]  # g (start and stop are read for their shapes)
@@ -197,8 +195,8 @@ class LinspaceGrad(Rule):
                 f"{base.sval(self.args[6])!r}, {base.sval(self.args[0])!r})")
 
     def vjp(self, g: Any) -> list[Any]:
-        zero = sp.Integer(0)
-        ends = (zero, g) if base.sval(self.args[0]) else (g, zero)
+        start, stop = self.args[2:4]
+        ends = (ZerosLike(start), g) if base.sval(self.args[0]) else (g, ZerosLike(stop))
         return [Linspace(*ends, *self.args[4:])]
 
 

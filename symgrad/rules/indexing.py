@@ -61,7 +61,17 @@ class SliceOf(Rule):
         return f"{start}:{stop}" + (f":{step}" if step else "")
 
 
-@primitive("getitem", params="a, index", traits={VIEW, LINEAR},
+def _getitem(a: Any, index: Any) -> Any:
+    return a[index]
+
+
+def _setitem(a: Any, value: Any, index: Any) -> Any:
+    out = np.array(a, copy=True)
+    out[index] = value
+    return out
+
+
+@primitive("getitem", params="a, index", traits={VIEW, LINEAR}, eager=_getitem,
            torch=Torch(("__getitem__",), "SelectBackward0", {}, {
                "slice": "SliceBackward0", "index array": "IndexBackward0",
                "None": "UnsqueezeBackward0", "whole": "AliasBackward0"}))
@@ -105,6 +115,7 @@ class ScatterInto(Rule):
 
 
 @primitive("setitem", params="a, value, index", arrays=("a", "value"), traits={ALLOCATES},
+           eager=_setitem,
            torch=Torch(("__setitem__",), "CopySlices"))
 class SetItem(Rule):
     """``x[index] = v`` as a value: a copy of x with v written at the index; args (x, v, *index).
