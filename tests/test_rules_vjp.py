@@ -128,6 +128,8 @@ def _shape_cases():
         (shape.Ravel(x, _s("F")), {"x": rand(3, 4)}),
         (shape.ExpandDims(x, _s((0, -1))), {"x": rand(3, 4)}),
         (shape.Squeeze(x, _s(1)), {"x": rand(3, 1, 4)}),
+        (shape.Flip(x, _s(None)), {"x": rand(3, 4)}),
+        (shape.Flip(x, _s((0, -1))), {"x": rand(2, 3, 4)}),
     ]
 
 

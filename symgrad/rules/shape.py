@@ -146,6 +146,28 @@ register(_Entry("flatten", methods=("flatten",), params="a, order='C'", rule=Rav
                 eager=lambda a, order="C": np.asarray(a).flatten(order)))
 
 
+@primitive("flip", np.flip, params="m, axis=None", arrays=("m",), traits={VIEW, LINEAR},
+           torch=Torch(("flip",), "FlipBackward0", {"dims": "axis"}))
+class Flip(Rule):
+    """args: (x, axis): x reversed along axis (an int, a tuple, None for every axis); a
+    permutation of the elements that is its own inverse, so its vjp is the same flip."""
+
+    shape_like = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        axis = base.sval(self.args[1])
+        kw = "" if axis is None else f", {axis!r}"
+        return f"np.flip({base._a(printer, self.args[0])}{kw})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Flip(g, self.args[1])]
+
+    @staticmethod
+    def out_shape(shape: Dims, axis: Any = None) -> Dims:
+        normalize_axes(axis, len(shape))
+        return shape
+
+
 @primitive("expand_dims", np.expand_dims, params="a, axis", traits={VIEW, LINEAR},
            torch=Torch(("unsqueeze",), "UnsqueezeBackward0", {"dim": "axis"}))
 class ExpandDims(Rule):
