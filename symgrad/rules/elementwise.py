@@ -101,6 +101,8 @@ elementwise("sinh", 1, lambda sp, a: sp.sinh(a), np.sinh, _m.sinh,
             torch=("sinh", "SinhBackward0"))
 elementwise("cosh", 1, lambda sp, a: sp.cosh(a), np.cosh, _m.cosh,
             torch=("cosh", "CoshBackward0"))
+elementwise("arcsinh", 1, lambda sp, a: sp.asinh(a), np.arcsinh, _numpy2('asinh'), _m.asinh,
+            torch=(("asinh", "arcsinh"), "AsinhBackward0"), aliases=("asinh",))
 elementwise("tanh", 1, lambda sp, a: sp.tanh(a), np.tanh, _m.tanh,
             torch=("tanh", "TanhBackward0"))
 elementwise("abs", 1, lambda sp, a: sp.Abs(a), np.abs, np.absolute, np.fabs, _m.fabs, abs,
