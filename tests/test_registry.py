@@ -79,6 +79,20 @@ def test_view_rules_and_shape_readers():
         {"SumTo": 1, "BroadcastLike": 1, "ScatterInto": 1, "GradZeros": 0}
 
 
+def test_the_transitional_facade_exports_node_classes():
+    from symgrad.rules import grads
+    from symgrad.rules import structural as st
+    from symgrad.rules.registry import node_class
+
+    x = sp.Symbol("x", real=True)
+    assert st.SumTo is node_class(grads.SumTo) and type(st.SumTo(x, x)) is st.SumTo
+    assert isinstance(st.FullLike(x, x), st.BroadcastLike)  # the hierarchy is mirrored
+    assert isinstance(st.FullLike(x, x), grads.BroadcastLike)
+    assert st.REDUCTIONS["sum"] is registry.by_name("sum").rule
+    with pytest.raises(AttributeError):
+        st.NoSuchRule  # noqa: B018
+
+
 def test_a_structural_entry_builds_its_node_from_numpys_parameter_names():
     x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
     node = entry("sum").build(a=x, axis=[0, 1])

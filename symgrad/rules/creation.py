@@ -263,5 +263,5 @@ class ArrayOf(Rule):
 # np.asarray(x) is x itself, np.copy(x) a copy: both are np.array's values
 primitive("asarray", np.asarray, np.asanyarray, params="a, dtype=None, order=None",
           node_args=("a",), traits={VIEW, LINEAR})(ArrayOf)
-primitive("copy", np.copy, params="a, order='K', subok=False", node_args=("a",),
+primitive("copy", np.copy, methods=("copy",), params="a, order='K', subok=False", node_args=("a",),
           traits={ALLOCATES, LINEAR})(ArrayOf)

@@ -57,7 +57,9 @@ def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
 
 
 @primitive("transpose", np.transpose, methods=("transpose",), params="a, axes=None",
-           traits={VIEW, LINEAR}, torch=Torch(("permute",), "PermuteBackward0", {"dims": "axes"}))
+           traits={VIEW, LINEAR},
+           torch=Torch(("permute",), "PermuteBackward0", {"dims": "axes"},
+                       {"t": "TBackward0", "transpose": "TransposeBackward0"}))
 class Transpose(Rule):
     """args: (x, axes)"""
 
@@ -85,7 +87,8 @@ class Transpose(Rule):
 
 
 @primitive("reshape", np.reshape, methods=("reshape",), params="a, shape, order='C'",
-           traits={VIEW, LINEAR}, torch=Torch(("reshape",), "ViewBackward0"))
+           traits={VIEW, LINEAR},
+           torch=Torch(("reshape", "view"), "ViewBackward0", {}, {"copy": "UnsafeViewBackward0"}))
 class Reshape(Rule):
     """args: (x, shape[, order]): shape is a Static tuple, a SymPy Tuple, or a Shape node;
     order is Static('F') when the elements are read and written in Fortran order."""
@@ -121,7 +124,7 @@ class Reshape(Rule):
 
 
 @primitive("ravel", np.ravel, methods=("ravel",), params="a, order='C'",
-           traits={VIEW, LINEAR})
+           traits={VIEW, LINEAR}, torch=Torch(("ravel",), "ViewBackward0"))
 class Ravel(Rule):
     """args: (x[, order])"""
 
