@@ -51,6 +51,17 @@ def test_lookups_by_object_method_and_name_find_the_same_entry():
     assert entry("flatten").rule is entry("ravel").rule  # a ravel that always copies
 
 
+def test_the_registry_loads_every_family_module():
+    from pathlib import Path
+
+    import symgrad.rules
+
+    folder = Path(symgrad.rules.__file__).parent
+    modules = {p.stem for p in folder.glob("*.py")} - {
+        "__init__", "registry", "base", "masks", "structural"}  # (no entries in these)
+    assert modules == set(registry._FAMILIES)
+
+
 def test_torch_node_names_look_like_pytorchs():
     for e in registry.entries():
         if e.torch is not None:

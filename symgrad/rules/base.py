@@ -9,6 +9,8 @@ from typing import Any
 
 import sympy as sp
 
+from symgrad.rules.registry import NONDIFF
+
 SCALAR = 0  # the shape class of 0-d values and Python numbers
 
 
@@ -67,7 +69,7 @@ class Structural(sp.Function):
         return f"{type(self).__name__}({', '.join(printer._print(a) for a in self.args)})"
 
     def diff_args(self) -> tuple:
-        if "nondiff" in self.traits:  # registry.NONDIFF: piecewise constant
+        if NONDIFF in self.traits:  # piecewise constant
             return ()
         n = len(self.args) - 1 if self.n_diff is None else self.n_diff
         return self.args[:n]
@@ -90,6 +92,13 @@ def _p(printer: Any, expr: Any) -> str:
 
 def _a(printer: Any, expr: Any) -> str:
     return printer.doprint_expr(expr)
+
+
+def helper_call(printer: Any, name: str, args: Any) -> str:
+    """A call of one of ``symgrad.helpers`` (copied into the generated module that uses it);
+    a Static argument prints as its value's repr."""
+    printer.use_helper(name)
+    return f"{name}({', '.join(printer.doprint_expr(a) for a in args)})"
 
 
 def _kw(**items: Any) -> str:

@@ -189,10 +189,8 @@ class LinspaceGrad(Rule):
         return arg_classes[3] if base.sval(self.args[0]) else arg_classes[2]
 
     def _numpycode(self, printer: Any) -> str:
-        printer.use_helper("_linspace_grad")
-        args = ", ".join(base._a(printer, a) for a in self.args[1:5])
-        return (f"_linspace_grad({args}, {base.sval(self.args[5])!r}, "
-                f"{base.sval(self.args[6])!r}, {base.sval(self.args[0])!r})")
+        # _linspace_grad(g, start, stop, num, endpoint, axis, end)
+        return base.helper_call(printer, "_linspace_grad", self.args[1:] + self.args[:1])
 
     def vjp(self, g: Any) -> list[Any]:
         start, stop = self.args[2:4]

@@ -23,8 +23,7 @@ class SumTo(Rule):
     reads_shape_of = 1
 
     def _numpycode(self, printer: Any) -> str:
-        printer.use_helper("_sum_to")
-        return f"_sum_to({base._a(printer, self.args[0])}, {base._a(printer, self.args[1])})"
+        return base.helper_call(printer, "_sum_to", self.args)
 
     def vjp(self, g: Any) -> list[Any]:
         return [BroadcastLike(g, self.args[0])]

@@ -114,7 +114,7 @@ class ScatterInto(Rule):
         return [SumTo(GetItem(g, *self.args[2:]), self.args[0])]
 
 
-@primitive("setitem", params="a, value, index", arrays=("a", "value"), traits={ALLOCATES},
+@primitive("setitem", params="a, value, index", arrays=("a", "value"), traits={ALLOCATES, LINEAR},
            eager=_setitem,
            torch=Torch(("__setitem__",), "CopySlices"))
 class SetItem(Rule):

@@ -17,6 +17,11 @@ class _Product(Rule):
 
     n_diff = 2
     helper = ""
+    numpy_name = ""
+
+    def _numpycode(self, printer: Any) -> str:
+        a, b = (base._a(printer, x) for x in self.args)
+        return f"np.{self.numpy_name}({a}, {b})"
 
     def vjp(self, g: Any) -> list[Any]:
         a, b = self.args
@@ -60,10 +65,8 @@ class MatMul(_Product):
            traits={LINEAR, COSTLY}, torch=Torch(("dot",), "DotBackward0"))
 class Dot(_Product):
     helper = "_dot_grad"
+    numpy_name = "dot"
     node_args = ("a", "b")
-
-    def _numpycode(self, printer: Any) -> str:
-        return f"np.dot({base._a(printer, self.args[0])}, {base._a(printer, self.args[1])})"
 
     @staticmethod
     def out_shape(a: Dims, b: Dims) -> Dims:
@@ -77,9 +80,7 @@ class Dot(_Product):
            torch=Torch(("inner",), "ViewBackward0"))
 class Inner(_Product):
     helper = "_inner_grad"
-
-    def _numpycode(self, printer: Any) -> str:
-        return f"np.inner({base._a(printer, self.args[0])}, {base._a(printer, self.args[1])})"
+    numpy_name = "inner"
 
     @staticmethod
     def out_shape(a: Dims, b: Dims) -> Dims:
@@ -93,10 +94,8 @@ class Inner(_Product):
            traits={LINEAR, COSTLY}, torch=Torch(("outer",), "MulBackward0"))
 class Outer(_Product):
     helper = "_outer_grad"
+    numpy_name = "outer"
     node_args = ("a", "b")
-
-    def _numpycode(self, printer: Any) -> str:
-        return f"np.outer({base._a(printer, self.args[0])}, {base._a(printer, self.args[1])})"
 
     @staticmethod
     def out_shape(a: Dims, b: Dims) -> Dims:
@@ -120,9 +119,7 @@ class ProductGrad(Rule):
         return arg_classes[2] if base.sval(self.args[0]).endswith("_a") else arg_classes[3]
 
     def _numpycode(self, printer: Any) -> str:
-        name = base.sval(self.args[0])
-        printer.use_helper(name)
-        return f"{name}({', '.join(base._a(printer, x) for x in self.args[1:])})"
+        return base.helper_call(printer, base.sval(self.args[0]), self.args[1:])
 
     def vjp(self, u: Any) -> list[Any]:
         name = base.sval(self.args[0])

@@ -127,8 +127,7 @@ class ProdOthers(Rule):
     shape_like = 0
 
     def _numpycode(self, printer: Any) -> str:
-        printer.use_helper("_prod_others")
-        return f"_prod_others({base._a(printer, self.args[0])}, {base.sval(self.args[1])!r})"
+        return base.helper_call(printer, "_prod_others", self.args)
 
     def vjp(self, g: Any) -> list[Any]:
         return [ProdOthersGrad(g, *self.args)]
@@ -142,9 +141,7 @@ class ProdOthersGrad(Rule):
     shape_like = 1
 
     def _numpycode(self, printer: Any) -> str:
-        printer.use_helper("_prod_others_grad")
-        return (f"_prod_others_grad({base._a(printer, self.args[0])}, "
-                f"{base._a(printer, self.args[1])}, {base.sval(self.args[2])!r})")
+        return base.helper_call(printer, "_prod_others_grad", self.args)
 
     def vjp(self, g: Any) -> list[Any]:
         raise NotImplementedError("a third derivative of np.prod is not supported "
@@ -216,8 +213,7 @@ class NonzeroOr1(Rule):
     shape_like = 0
 
     def _numpycode(self, printer: Any) -> str:
-        printer.use_helper("_nonzero_or_1")
-        return f"_nonzero_or_1({base._a(printer, self.args[0])})"
+        return base.helper_call(printer, "_nonzero_or_1", self.args)
 
     def vjp(self, g: Any) -> list[Any]:
         return [masks.Where(masks.IsEqual(self.args[0], 0), 0, g)]
@@ -270,9 +266,7 @@ class CumSumGrad(Rule):
     shape_like = 1
 
     def _numpycode(self, printer: Any) -> str:
-        printer.use_helper("_cumsum_grad")
-        return (f"_cumsum_grad({base._a(printer, self.args[0])}, "
-                f"{base._a(printer, self.args[1])}, {base.sval(self.args[2])!r})")
+        return base.helper_call(printer, "_cumsum_grad", self.args)
 
     def vjp(self, g: Any) -> list[Any]:
         return [CumSum(g, self.args[2])]
