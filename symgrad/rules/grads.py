@@ -52,6 +52,7 @@ class FullLike(BroadcastLike):
     an integer array (a buffer from np.arange), whose gradient must not be truncated."""
 
     traits = frozenset({ALLOCATES, LINEAR})
+    reads_shape_of = None  # np.full_like takes x's dtype too
 
     def _numpycode(self, printer: Any) -> str:
         if self.args[0] == 0:

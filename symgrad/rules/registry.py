@@ -342,8 +342,7 @@ def is_view(node: Any) -> bool:
 def shape_readers() -> dict[type, int]:
     """Rule class -> the argument it reads only for its shape (``SumTo(g, x)``: 1), so a value
     of the same shape may stand in for it."""
-    return {r: r.__dict__["reads_shape_of"] for r in rules()
-            if r.__dict__.get("reads_shape_of") is not None}
+    return {r: r.reads_shape_of for r in rules() if r.reads_shape_of is not None}
 
 
 def numpy_names(entry: Primitive) -> set[str]:
