@@ -251,3 +251,32 @@ def _pow_log_slope(power, b):
 def _nonzero_or_1(a):
     """``a`` with its zeros replaced by 1: a divisor whose zeros meet a zero numerator."""
     return np.where(a == 0, 1, a)
+
+
+def _prod_others_grad(g, x, axis):
+    """Gradient of ``_prod_others(x, axis)`` against cotangent g: element j gets the sum over
+    i != j of g_i times the product of the elements other than i and j (np.prod's second
+    derivative), by running products from both ends: no division, so zeros are exact."""
+    x = np.asarray(x)
+    g = np.broadcast_to(g, x.shape)
+    if x.ndim == 0:
+        return np.zeros_like(x * g)
+    axes = tuple(range(x.ndim)) if axis is None else \
+        tuple(a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+    last = tuple(range(x.ndim - len(axes), x.ndim))
+    moved_x = np.moveaxis(x, axes, last)
+    shape = moved_x.shape
+    y = moved_x.reshape(shape[:x.ndim - len(axes)] + (-1,))
+    u = np.moveaxis(g, axes, last).reshape(y.shape)
+    n = y.shape[-1]
+    ones = np.ones(y.shape[:-1] + (1,), dtype=np.result_type(y, u))
+    left = np.cumprod(np.concatenate([ones, y[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, y[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    before = np.zeros_like(left)  # sum over i < j of u_i times the x_k, k < j, k != i
+    after = np.zeros_like(left)  # sum over i > j of u_i times the x_k, k > j, k != i
+    for j in range(1, n):
+        before[..., j] = before[..., j - 1] * y[..., j - 1] + u[..., j - 1] * left[..., j - 1]
+        k = n - 1 - j
+        after[..., k] = after[..., k + 1] * y[..., k + 1] + u[..., k + 1] * right[..., k + 1]
+    out = (before * right + left * after).reshape(shape)
+    return np.moveaxis(out, last, axes)

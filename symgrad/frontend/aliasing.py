@@ -15,13 +15,21 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from symgrad.rules import registry
+
 _COUNTER = itertools.count()
 
-# methods and numpy functions that may return a view of (or the same array as) their input
-_VIEW_METHODS = frozenset({"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes"})
-_VIEW_FUNCTIONS = frozenset({"reshape", "ravel", "transpose", "squeeze", "swapaxes",
-                             "asarray", "asanyarray", "atleast_1d", "atleast_2d",
-                             "expand_dims", "moveaxis"})
+
+def _view_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The numpy functions and ndarray methods that may return a view of (or the same array
+    as) their input: the spellings of the registry entries with the VIEW trait. (A numpy
+    view symgrad does not lower, np.swapaxes, fails at lowering before aliasing matters.)"""
+    views = registry.with_trait(registry.VIEW)
+    return (frozenset(obj.__name__ for e in views for obj in e.binds),
+            frozenset(m for e in views for m in e.methods))
+
+
+_VIEW_FUNCTIONS, _VIEW_METHODS = _view_names()
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """The one derivative table, read by both the source transform and the eager Tensor.
 
-``elementwise`` gives each elementwise primitive's SymPy form (derivatives come from
-``sympy.diff``); ``structural`` gives each structural primitive's adjoint template. The
-eager Tensor gets its backward functions from ``eager_vjp``, which prints those same rules
-to numpy code once per (op, static arguments) and caches the compiled function.
+``registry`` holds one entry per primitive: an elementwise primitive's SymPy form
+(derivatives come from ``sympy.diff``), or a structural primitive's rule with its adjoint
+template (in the family modules). The eager Tensor gets its backward functions from
+``eager_vjp``, which prints those same rules to numpy code once per (op, static arguments)
+and caches the compiled function.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from typing import Any
 
 import numpy as np
 
+from symgrad.rules import registry
 from symgrad.rules.elementwise import ALIASES, ELEMENTWISE_NAMES, NON_DIFFERENTIABLE_ARGS
 
-__all__ = ["ELEMENTWISE_NAMES", "eager_vjp", "eager_vjp_source", "sum_to"]
+__all__ = ["ELEMENTWISE_NAMES", "STRUCTURAL_NAMES", "eager_vjp", "eager_vjp_source", "sum_to"]
 
 _CACHE: dict[tuple, Callable] = {}
 
-STRUCTURAL_NAMES = frozenset({
-    "sum", "mean", "max", "min", "prod", "var", "std", "matmul", "dot", "inner", "outer",
-    "transpose", "reshape", "getitem", "expand_dims", "squeeze", "concatenate", "stack",
-})
+# the structural primitives with a derivative: every rule entry with arrays, not constant
+STRUCTURAL_NAMES = frozenset(
+    e.name for e in registry.entries()
+    if e.rule is not None and e.arrays and not e.has(registry.NONDIFF))
 
 
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
@@ -126,7 +128,6 @@ def _vjp_source_and_reads(op: str, static: dict[str, Any]) -> tuple[str, tuple]:
     from symgrad.derivative import derivative
     from symgrad.printer import NumpyPrinter
     from symgrad.rules import elementwise as ew
-    from symgrad.rules import structural as st
     from symgrad.simplify import clean
 
     op = ALIASES.get(op, op)
@@ -142,7 +143,7 @@ def _vjp_source_and_reads(op: str, static: dict[str, Any]) -> tuple[str, tuple]:
             d = ew.as_numbers(clean(g * derivative(expr, x)))
             grads.append(d.xreplace({expr: out}) if expr.args else d)
     elif op in STRUCTURAL_NAMES:
-        xs, node = _structural_node(op, static, st)
+        xs, node = _structural_node(op, static)
         grads = [None if v is None else v.xreplace({node: out}) for v in node.vjp(g)]
     else:
         raise KeyError(f"symgrad has no derivative rule for {op!r}")
@@ -160,30 +161,19 @@ def _vjp_source_and_reads(op: str, static: dict[str, Any]) -> tuple[str, tuple]:
     return "\n".join(lines) + f"\n    return ({body})\n", reads
 
 
-def _structural_node(op: str, static: dict[str, Any], st: Any) -> tuple[list, Any]:
+def _structural_node(op: str, static: dict[str, Any]) -> tuple[list, Any]:
+    """The node of ``op`` on symbols x0, x1, ... (one per array; ``n`` of them for a variadic
+    entry), built by the registry entry from numpy's parameter names."""
     import sympy as sp
 
-    s = st.static
-    if op in st.REDUCTIONS:
-        x = sp.Symbol("x0", real=True)
-        extra = [s(static.get("ddof", 0))] if op in ("var", "std") else []
-        axis = static.get("axis")
-        axis = tuple(axis) if isinstance(axis, list) else axis
-        return [x], st.REDUCTIONS[op](x, s(axis), s(bool(static.get("keepdims", False))), *extra)
-    if op in ("matmul", "dot", "inner", "outer"):
-        a, b = sp.Symbol("x0", real=True), sp.Symbol("x1", real=True)
-        cls = {"matmul": st.MatMul, "dot": st.Dot, "inner": st.Inner, "outer": st.Outer}[op]
-        return [a, b], cls(a, b)
-    x = sp.Symbol("x0", real=True)
-    if op == "transpose":
-        axes = static.get("axes")
-        return [x], st.Transpose(x, s(None if axes is None else tuple(axes)))
-    if op == "reshape":
-        return [x], st.Reshape(x, s(tuple(static["shape"])))
-    if op == "expand_dims":
-        return [x], st.ExpandDims(x, s(static["axis"]))
-    if op == "squeeze":
-        return [x], st.Squeeze(x, s(static.get("axis")))
-    xs = [sp.Symbol(f"x{i}", real=True) for i in range(static["n"])]
-    cls = st.Concatenate if op == "concatenate" else st.Stack
-    return xs, cls(*xs, s(static.get("axis", 0)))
+    from symgrad.rules.base import Structural
+
+    entry = registry.by_name(op)
+    static = dict(static)
+    n = static.pop("n") if entry.variadic else len(entry.arrays)
+    xs = [sp.Symbol(f"x{i}", real=True) for i in range(n)]
+    arrays = {entry.arrays[0]: xs} if entry.variadic else dict(zip(entry.arrays, xs, strict=True))
+    node = entry.build(**arrays, **static)
+    if not isinstance(node, Structural):
+        raise KeyError(f"symgrad has no derivative rule for {op!r} (it builds {node})")
+    return xs, node

@@ -1,78 +1,144 @@
 """Elementwise primitives as SymPy forms: the derivative of each comes from ``sympy.diff``.
 
-Nobody writes ``d tanh = 1 - tanh**2`` here. Each entry says which SymPy expression a numpy
-function computes; the source transform and the eager Tensor both differentiate that form.
+Nobody writes ``d tanh = 1 - tanh**2`` here. Each registry entry says which SymPy
+expression a numpy function computes; the source transform and the eager Tensor both
+differentiate that form.
 SymPy is imported lazily: this module is cheap to import.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-# name -> (arity, builder(sympy_module, *args) -> sympy expression)
-_FORMS: dict[str, tuple[int, Callable[..., Any]]] = {
-    "add": (2, lambda sp, a, b: a + b),
-    "subtract": (2, lambda sp, a, b: a - b),
-    "multiply": (2, lambda sp, a, b: a * b),
-    "divide": (2, lambda sp, a, b: a / b),
-    "negative": (1, lambda sp, a: -a),
-    "positive": (1, lambda sp, a: a),
-    "power": (2, lambda sp, a, b: a**b),
-    "square": (1, lambda sp, a: a**2),
-    "reciprocal": (1, lambda sp, a: 1 / a),
-    "exp": (1, lambda sp, a: sp.exp(a)),
-    "expm1": (1, lambda sp, a: _cfunc("expm1")(a)),
-    "log": (1, lambda sp, a: sp.log(a)),
-    "log1p": (1, lambda sp, a: _cfunc("log1p")(a)),
-    "log2": (1, lambda sp, a: sp.log(a) / sp.log(2)),
-    "log10": (1, lambda sp, a: sp.log(a) / sp.log(10)),
-    "sqrt": (1, lambda sp, a: sp.sqrt(a)),
-    # not a**(1/3), which numpy makes nan for a < 0
-    "cbrt": (1, lambda sp, a: _cbrt_function(sp)(a)),
-    "sin": (1, lambda sp, a: sp.sin(a)),
-    "cos": (1, lambda sp, a: sp.cos(a)),
-    "tan": (1, lambda sp, a: sp.tan(a)),
-    "arcsin": (1, lambda sp, a: sp.asin(a)),
-    "arccos": (1, lambda sp, a: sp.acos(a)),
-    "arctan": (1, lambda sp, a: sp.atan(a)),
-    "arctan2": (2, lambda sp, a, b: sp.atan2(a, b)),
-    "sinh": (1, lambda sp, a: sp.sinh(a)),
-    "cosh": (1, lambda sp, a: sp.cosh(a)),
-    "tanh": (1, lambda sp, a: sp.tanh(a)),
-    "abs": (1, lambda sp, a: sp.Abs(a)),
-    "sign": (1, lambda sp, a: sp.sign(a)),
-    "maximum": (2, lambda sp, a, b: _masks().Maximum(a, b)),
-    "minimum": (2, lambda sp, a, b: _masks().Minimum(a, b)),
-    "clip": (3, lambda sp, a, lo, hi: _clip_functions(sp)[0](a, lo, hi)),
-    "where": (3, lambda sp, c, a, b: _masks().Where(c, a, b)),
-    # the tanh form's derivative stays finite where exp(-a) overflows
-    "sigmoid": (1, lambda sp, a: (1 + sp.tanh(a / 2)) / 2),
-    "relu": (1, lambda sp, a: _masks().Where(_masks().IsGreater(a, 0), a, 0)),
-}
+import numpy as np
 
+from symgrad.rules.registry import _BY_NAME as _registered
+from symgrad.rules.registry import LINEAR, Primitive, Torch, register
+
+_ARGS = ("a", "b", "c")
+
+
+def _sigmoid(x: Any) -> Any:
+    """The logistic function without overflow: exp of a negative number only."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _relu(x: Any) -> Any:
+    return np.maximum(x, x.dtype.type(0))
+
+
+def _reciprocal(x: Any) -> Any:
+    return np.divide(1, x)
+
+
+def elementwise(name: str, arity: int, form: Callable[..., Any], *binds: Any,
+                torch: tuple[str | tuple[str, ...], str] | None = None,
+                aliases: tuple[str, ...] = (), methods: tuple[str, ...] = (),
+                nondiff_args: tuple[int, ...] = (), eager: Callable[..., Any] | None = None,
+                traits: frozenset[str] = frozenset()) -> Primitive:
+    """Register an elementwise primitive: ``form(sympy, *args)`` is what numpy computes.
+
+    ``torch`` is (Tensor method name or names, grad_fn name)."""
+    binds = tuple(b for b in binds if b is not None)
+    spec = None
+    if torch is not None:
+        names, node = torch
+        spec = Torch(names if isinstance(names, tuple) else (names,), node)
+    params = _ARGS[:arity]
+    return register(Primitive(name, binds=binds, methods=methods, params=", ".join(params),
+                              arrays=params, nondiff_args=nondiff_args, form=form,
+                              traits=traits, torch=spec, eager=eager), *aliases)
+
+
+def _numpy2(name: str) -> Any:
+    """A spelling numpy 2 added (np.pow, np.asin): None on numpy 1."""
+    return getattr(np, name, None)
+
+
+_m = math
+elementwise("add", 2, lambda sp, a, b: a + b, np.add, torch=("add", "AddBackward0"),
+            traits=frozenset({LINEAR}))
+elementwise("subtract", 2, lambda sp, a, b: a - b, np.subtract,
+            torch=("sub", "SubBackward0"), traits=frozenset({LINEAR}))
+elementwise("multiply", 2, lambda sp, a, b: a * b, np.multiply, torch=("mul", "MulBackward0"))
+elementwise("divide", 2, lambda sp, a, b: a / b, np.divide, np.true_divide,
+            torch=("div", "DivBackward0"), aliases=("true_divide",))
+elementwise("negative", 1, lambda sp, a: -a, np.negative, torch=("neg", "NegBackward0"),
+            traits=frozenset({LINEAR}))
+elementwise("positive", 1, lambda sp, a: a, np.positive, traits=frozenset({LINEAR}))
+elementwise("power", 2, lambda sp, a, b: a**b, np.power, _numpy2('pow'), _m.pow,
+            torch=("pow", "PowBackward0"), aliases=("pow",))
+elementwise("square", 1, lambda sp, a: a**2, np.square, torch=("square", "PowBackward0"))
+elementwise("reciprocal", 1, lambda sp, a: 1 / a, np.reciprocal,
+            torch=("reciprocal", "ReciprocalBackward0"), eager=_reciprocal)
+elementwise("exp", 1, lambda sp, a: sp.exp(a), np.exp, _m.exp, torch=("exp", "ExpBackward0"))
+elementwise("expm1", 1, lambda sp, a: _cfunc("expm1")(a), np.expm1, _m.expm1,
+            torch=("expm1", "Expm1Backward0"))
+elementwise("log", 1, lambda sp, a: sp.log(a), np.log, _m.log, torch=("log", "LogBackward0"))
+elementwise("log1p", 1, lambda sp, a: _cfunc("log1p")(a), np.log1p, _m.log1p,
+            torch=("log1p", "Log1PBackward0"))
+elementwise("log2", 1, lambda sp, a: sp.log(a) / sp.log(2), np.log2, _m.log2)
+elementwise("log10", 1, lambda sp, a: sp.log(a) / sp.log(10), np.log10, _m.log10)
+elementwise("sqrt", 1, lambda sp, a: sp.sqrt(a), np.sqrt, _m.sqrt,
+            torch=("sqrt", "SqrtBackward0"))
+# not a**(1/3), which numpy makes nan for a < 0
+elementwise("cbrt", 1, lambda sp, a: _cbrt_function(sp)(a), np.cbrt)
+elementwise("sin", 1, lambda sp, a: sp.sin(a), np.sin, _m.sin, torch=("sin", "SinBackward0"))
+elementwise("cos", 1, lambda sp, a: sp.cos(a), np.cos, _m.cos, torch=("cos", "CosBackward0"))
+elementwise("tan", 1, lambda sp, a: sp.tan(a), np.tan, _m.tan, torch=("tan", "TanBackward0"))
+elementwise("arcsin", 1, lambda sp, a: sp.asin(a), np.arcsin, _numpy2('asin'), _m.asin,
+            torch=(("asin", "arcsin"), "AsinBackward0"), aliases=("asin",))
+elementwise("arccos", 1, lambda sp, a: sp.acos(a), np.arccos, _numpy2('acos'), _m.acos,
+            torch=(("acos", "arccos"), "AcosBackward0"), aliases=("acos",))
+elementwise("arctan", 1, lambda sp, a: sp.atan(a), np.arctan, _numpy2('atan'), _m.atan,
+            torch=(("atan", "arctan"), "AtanBackward0"), aliases=("atan",))
+elementwise("arctan2", 2, lambda sp, a, b: sp.atan2(a, b), np.arctan2, _numpy2('atan2'), _m.atan2,
+            torch=(("atan2", "arctan2"), "Atan2Backward0"), aliases=("atan2",))
+elementwise("sinh", 1, lambda sp, a: sp.sinh(a), np.sinh, _m.sinh,
+            torch=("sinh", "SinhBackward0"))
+elementwise("cosh", 1, lambda sp, a: sp.cosh(a), np.cosh, _m.cosh,
+            torch=("cosh", "CoshBackward0"))
+elementwise("arcsinh", 1, lambda sp, a: sp.asinh(a), np.arcsinh, _numpy2('asinh'), _m.asinh,
+            torch=(("asinh", "arcsinh"), "AsinhBackward0"), aliases=("asinh",))
+elementwise("tanh", 1, lambda sp, a: sp.tanh(a), np.tanh, _m.tanh,
+            torch=("tanh", "TanhBackward0"))
+elementwise("abs", 1, lambda sp, a: sp.Abs(a), np.abs, np.absolute, np.fabs, _m.fabs, abs,
+            torch=(("abs", "absolute"), "AbsBackward0"), aliases=("absolute", "fabs"))
+elementwise("sign", 1, lambda sp, a: sp.sign(a), np.sign, torch=("sign", "SignBackward0"))
+elementwise("maximum", 2, lambda sp, a, b: _masks().Maximum(a, b), np.maximum,
+            torch=("maximum", "MaximumBackward0"))
+elementwise("minimum", 2, lambda sp, a, b: _masks().Minimum(a, b), np.minimum,
+            torch=("minimum", "MinimumBackward0"))
+elementwise("clip", 3, lambda sp, a, lo, hi: _clip_functions(sp)[0](a, lo, hi), np.clip,
+            methods=("clip",), torch=(("clamp", "clip"), "ClampBackward1"))
+elementwise("where", 3, lambda sp, c, a, b: _masks().Where(c, a, b), np.where,
+            nondiff_args=(0,), torch=("where", "WhereBackward0"))
+# the tanh form's derivative stays finite where exp(-a) overflows
+elementwise("sigmoid", 1, lambda sp, a: (1 + sp.tanh(a / 2)) / 2,
+            torch=("sigmoid", "SigmoidBackward0"), eager=_sigmoid)
+elementwise("relu", 1, lambda sp, a: _masks().Where(_masks().IsGreater(a, 0), a, 0),
+            torch=("relu", "ReluBackward0"), eager=_relu)
+del _m
+
+# derived views, for readers not yet on the registry
+_ENTRIES = {e.name: e for e in _registered.values() if e.form is not None}
+ELEMENTWISE_NAMES: frozenset[str] = frozenset(_ENTRIES)
 # numpy spellings that mean the same primitive
 ALIASES: dict[str, str] = {
-    "true_divide": "divide",
-    "absolute": "abs",
-    "fabs": "abs",
-    "pow": "power",
-    "asin": "arcsin",
-    "acos": "arccos",
-    "atan": "arctan",
-    "atan2": "arctan2",
-    "amax": "max",
-    "amin": "min",
+    **{alias: e.name for alias, e in _registered.items() if e.form is not None and
+       alias != e.name},
+    "amax": "max", "amin": "min",
 }
-
 # arguments that carry no gradient (where's condition)
-NON_DIFFERENTIABLE_ARGS: dict[str, tuple[int, ...]] = {"where": (0,)}
-
-ELEMENTWISE_NAMES: frozenset[str] = frozenset(_FORMS)
+NON_DIFFERENTIABLE_ARGS: dict[str, tuple[int, ...]] = {
+    e.name: e.nondiff_args for e in _ENTRIES.values() if e.nondiff_args}
 
 
 def arity(name: str) -> int:
-    return _FORMS[name][0]
+    return _ENTRIES[name].arity
 
 
 def sympy_form(name: str, *args: Any) -> Any:
@@ -81,7 +147,7 @@ def sympy_form(name: str, *args: Any) -> Any:
     from sympy.core.parameters import distribute
 
     with distribute(True):  # see exact.evaluated
-        return _FORMS[name][1](sympy, *args)
+        return _ENTRIES[name].form(sympy, *args)
 
 
 def _masks() -> Any:

@@ -17,7 +17,8 @@ from typing import Any
 import sympy as sp
 from sympy.logic.boolalg import BooleanFunction
 
-from symgrad.rules.structural import AsWritten, sval
+from symgrad.rules.base import sval
+from symgrad.rules.operators import AsWritten
 
 
 class Elementwise(sp.Function):

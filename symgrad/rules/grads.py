@@ -1,0 +1,72 @@
+"""Gradient-side nodes: undoing and redoing numpy broadcasting, and a gradient's zeros.
+
+The adjoint writes these into gradients; they are linear in the cotangent, so each has a vjp
+(un-broadcasting's is a broadcast and the reverse) and a generated gradient can be
+differentiated again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from symgrad.rules.registry import ALLOCATES, LINEAR, NONDIFF, VIEW, Rule, lazy_module
+from symgrad.rules.shape import Broadcast
+
+base = lazy_module("symgrad.rules.base")
+
+
+class SumTo(Rule):
+    """Sum a broadcast cotangent back to the shape of x: args (g, x)."""
+
+    traits = frozenset({VIEW, LINEAR})  # g itself when it has x's shape
+    shape_like = 1
+    reads_shape_of = 1
+
+    def _numpycode(self, printer: Any) -> str:
+        return base.helper_call(printer, "_sum_to", self.args)
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [BroadcastLike(g, self.args[0])]
+
+
+class BroadcastLike(Rule):
+    """Give a cotangent exactly the shape of x: args (g, x)."""
+
+    traits = frozenset({VIEW, LINEAR})  # g itself when it has x's shape
+    shape_like = 1
+    reads_shape_of = 1
+
+    def _numpycode(self, printer: Any) -> str:
+        like = self.args[1]
+        shape = f"{base._a(printer, like)}.shape" if isinstance(like, Broadcast) else \
+            f"np.shape({base._a(printer, like)})"
+        printer.use_helper("_broadcast_to")
+        return f"_broadcast_to({base._a(printer, self.args[0])}, {shape})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [SumTo(g, self.args[0])]
+
+
+class FullLike(BroadcastLike):
+    """A fresh, writable gradient array shaped like x: args (g, x). Always floating: x may be
+    an integer array (a buffer from np.arange), whose gradient must not be truncated."""
+
+    traits = frozenset({ALLOCATES, LINEAR})
+    reads_shape_of = None  # np.full_like takes x's dtype too
+
+    def _numpycode(self, printer: Any) -> str:
+        if self.args[0] == 0:
+            return f"np.zeros_like({base._a(printer, self.args[1])}, dtype=float)"
+        return (f"np.full_like({base._a(printer, self.args[1])}, "
+                f"{base._a(printer, self.args[0])}, dtype=float)")
+
+
+class GradZeros(Rule):
+    """A float64 zero gradient shaped like x (never x's integer dtype): args (x,)."""
+
+    traits = frozenset({NONDIFF, ALLOCATES})
+    shape_like = 0
+    reads_shape_of = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.zeros(np.shape({base._a(printer, self.args[0])}))"

@@ -1,0 +1,112 @@
+"""Python operators and markers that SymPy must not evaluate: ``//``, ``%``, ``int()``, ``is
+None``, an operation kept as written, a stopped gradient, an extremum's mask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from symgrad.rules.grads import SumTo
+from symgrad.rules.registry import NONDIFF, Rule, Torch, lazy_module, primitive
+from symgrad.rules.shape import _Meta
+
+base = lazy_module("symgrad.rules.base")
+
+
+class _Broadcasting(Rule):
+    """An elementwise node: its result has its operands' broadcast shape."""
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return base.join_classes(arg_classes, fresh)
+
+    @staticmethod
+    def out_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+        return np.broadcast_shapes(*shapes)
+
+
+class AsWritten(Rule):
+    """``a - b``, ``a * b``, ... exactly as the user wrote it, where SymPy's value is a
+    constant but numpy's is not (``x - x``: zeros shaped like x, nan where x is inf;
+    ``x ** 0``: ones shaped like x): args (Static(operator), a, b). Constant, so no gradient.
+    """
+
+    traits = frozenset({NONDIFF})
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return base.join_classes(arg_classes[1:], fresh)
+
+    @property
+    def precedence(self) -> int:  # read by the printer's parenthesize
+        from sympy.printing.precedence import PRECEDENCE
+
+        op = base.sval(self.args[0])
+        return PRECEDENCE["Add" if op in "+-" else "Pow" if op == "**" else "Mul"]
+
+    def _numpycode(self, printer: Any) -> str:
+        a, b = (base._p(printer, v) for v in self.args[1:])
+        return f"{a} {base.sval(self.args[0])} {b}"
+
+
+class IsNone(_Meta):
+    """``x is None`` (args: x, Static(negate)): a runtime test of an optional argument."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{base._p(printer, self.args[0])} is {'not ' if base.sval(self.args[1]) else ''}None"
+
+
+@primitive("floor_divide", np.floor_divide, params="x1, x2", arrays=("x1", "x2"),
+           traits={NONDIFF})
+class FloorDiv(_Broadcasting):
+    """``a // b``: piecewise constant, no gradient."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{base._p(printer, self.args[0])} // {base._p(printer, self.args[1])}"
+
+
+@primitive("remainder", np.remainder, params="x1, x2", arrays=("x1", "x2"),
+           torch=Torch(("remainder",), "RemainderBackward0"))
+class Mod(_Broadcasting):
+    """``a % b`` (Python's sign convention, like np.mod): d/da = 1, d/db = -(a // b)."""
+
+    n_diff = 2  # needs_full_g: d/da = 1 sums g over what a was broadcast to
+    vjp_exact = False
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{base._p(printer, self.args[0])} % {base._p(printer, self.args[1])}"
+
+    def vjp(self, g: Any) -> list[Any]:
+        a, b = self.args
+        return [SumTo(g, a), SumTo(-g * FloorDiv(a, b), b)]
+
+
+@primitive("stop_gradient", methods=("detach",), traits={NONDIFF})
+class StopGradient(Rule):
+    """x.detach(), symgrad.stop_gradient(x), or a value computed under no_grad."""
+
+    shape_like = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        return base._a(printer, self.args[0])
+
+
+class EqMask(_Broadcasting):
+    """(x == m): where an extremum is attained."""
+
+    traits = frozenset({NONDIFF})
+    bool_array = True
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"({base._a(printer, self.args[0])} == {base._a(printer, self.args[1])})"
+
+
+class IntOf(Rule):
+    """Python's int(x): a step function, so no gradient flows; args (x,)."""
+
+    traits = frozenset({NONDIFF})
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return base.SCALAR
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"int({printer.doprint_expr(self.args[0])})"

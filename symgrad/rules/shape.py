@@ -1,0 +1,282 @@
+"""Shape primitives: transposes, reshapes, flips, added and removed axes, shape metadata.
+
+Each entry is a ``Rule`` beside its registration; see ``registry`` for the fields.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from symgrad.rules.registry import (
+    ALLOCATES,
+    LINEAR,
+    NONDIFF,
+    SHAPE_ONLY,
+    VIEW,
+    Rule,
+    Torch,
+    lazy_module,
+    primitive,
+    register,
+)
+from symgrad.rules.registry import Primitive as _Entry
+
+base = lazy_module("symgrad.rules.base")
+sp = lazy_module("sympy")
+
+Dims = tuple[int, ...]
+
+
+def _order_kw(args: tuple) -> str:
+    """The ``order='F'`` of a reshape or ravel (an optional last Static argument)."""
+    return f", order={base.sval(args[0])!r}" if args else ""
+
+
+def _order_args(order: str) -> list[Any]:
+    """A reshape's or ravel's memory order as node arguments: none for 'C', Static('F')."""
+    if order not in ("C", "F"):
+        raise ValueError(f"order={order!r} is not supported (only 'C' and 'F')")
+    return [base.static("F")] if order == "F" else []
+
+
+def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """numpy's axis argument (an int, a tuple, None for all) as sorted non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+    out = tuple(sorted(a % ndim for a in axes))
+    if len(set(out)) != len(out):
+        raise ValueError("repeated axis")
+    return out
+
+
+@primitive("transpose", np.transpose, methods=("transpose",), params="a, axes=None",
+           traits={VIEW, LINEAR},
+           torch=Torch(("permute",), "PermuteBackward0", {"dims": "axes"},
+                       {"t": "TBackward0", "transpose": "TransposeBackward0"}))
+class Transpose(Rule):
+    """args: (x, axes)"""
+
+    def _numpycode(self, printer: Any) -> str:
+        axes = base.sval(self.args[1])
+        if axes is None:
+            return f"{base._p(printer, self.args[0])}.T"
+        return f"np.transpose({base._a(printer, self.args[0])}, {axes!r})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        axes = base.sval(self.args[1])
+        if axes is None:
+            return [Transpose(g, base.static(None))]
+        n = len(axes)  # numpy reads a negative axis from the end: -1 is n - 1
+        inverse = tuple(sorted(range(n), key=lambda i: axes[i] % n))
+        return [Transpose(g, base.static(inverse))]
+
+    @staticmethod
+    def out_shape(shape: Dims, axes: Any = None) -> Dims:
+        if axes is None:
+            return shape[::-1]
+        if sorted(a % len(shape) for a in axes) != list(range(len(shape))):
+            raise ValueError("axes don't match array")
+        return tuple(shape[a] for a in axes)
+
+
+@primitive("reshape", np.reshape, methods=("reshape",), params="a, shape, order='C'",
+           traits={VIEW, LINEAR},
+           torch=Torch(("reshape", "view"), "ViewBackward0", {}, {"copy": "UnsafeViewBackward0"}))
+class Reshape(Rule):
+    """args: (x, shape[, order]): shape is a Static tuple, a SymPy Tuple, or a Shape node;
+    order is Static('F') when the elements are read and written in Fortran order."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return (f"{base._p(printer, self.args[0])}.reshape({base._a(printer, self.args[1])}"
+                f"{_order_kw(self.args[2:])})")
+
+    def vjp(self, g: Any) -> list[Any]:
+        # the same order back: element k of the order is element k of the input
+        return [Reshape(g, Shape(self.args[0]), *self.args[2:])]
+
+    @classmethod
+    def make(cls, a: Any, shape: Any, order: str = "C") -> Any:
+        if not isinstance(shape, (sp.Basic, tuple, list)):
+            shape = (shape,)
+        if isinstance(shape, (tuple, list)):
+            shape = base.static(tuple(int(i) for i in shape)) \
+                if all(isinstance(i, (int, np.integer)) or isinstance(i, sp.Integer)
+                       for i in shape) else sp.Tuple(*shape)
+        return cls(a, shape, *_order_args(order))
+
+    @staticmethod
+    def out_shape(shape_in: Dims, shape: Any, order: str = "C") -> Dims:
+        target = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+        size = math.prod(shape_in)
+        if -1 in target:
+            known = math.prod(d for d in target if d != -1)
+            target = tuple(size // known if d == -1 else d for d in target)
+        if math.prod(target) != size:
+            raise ValueError(f"cannot reshape an array of size {size} into shape {shape}")
+        return target
+
+
+@primitive("ravel", np.ravel, methods=("ravel",), params="a, order='C'",
+           traits={VIEW, LINEAR}, torch=Torch(("ravel",), "ViewBackward0"))
+class Ravel(Rule):
+    """args: (x[, order])"""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.ravel({base._a(printer, self.args[0])}{_order_kw(self.args[1:])})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Reshape(g, Shape(self.args[0]), *self.args[1:])]
+
+    @classmethod
+    def make(cls, a: Any, order: str = "C") -> Any:
+        return cls(a, *_order_args(order))
+
+    @staticmethod
+    def out_shape(shape: Dims, order: str = "C") -> Dims:
+        return (math.prod(shape),)
+
+
+# x.flatten() is a ravel that always copies: never a view of x
+register(_Entry("flatten", methods=("flatten",), params="a, order='C'", rule=Ravel,
+                traits=frozenset({ALLOCATES, LINEAR}), torch=Torch(("flatten",), "ViewBackward0"),
+                eager=lambda a, order="C": np.asarray(a).flatten(order)))
+
+
+@primitive("flip", np.flip, params="m, axis=None", arrays=("m",), traits={VIEW, LINEAR},
+           torch=Torch(("flip",), "FlipBackward0", {"dims": "axis"}))
+class Flip(Rule):
+    """args: (x, axis): x reversed along axis (an int, a tuple, None for every axis); a
+    permutation of the elements that is its own inverse, so its vjp is the same flip."""
+
+    shape_like = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        axis = base.sval(self.args[1])
+        kw = "" if axis is None else f", {axis!r}"
+        return f"np.flip({base._a(printer, self.args[0])}{kw})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Flip(g, self.args[1])]
+
+    @staticmethod
+    def out_shape(shape: Dims, axis: Any = None) -> Dims:
+        normalize_axes(axis, len(shape))
+        return shape
+
+
+@primitive("expand_dims", np.expand_dims, params="a, axis", traits={VIEW, LINEAR},
+           torch=Torch(("unsqueeze",), "UnsqueezeBackward0", {"dim": "axis"}))
+class ExpandDims(Rule):
+    """args: (x, axis)"""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.expand_dims({base._a(printer, self.args[0])}, {base.sval(self.args[1])!r})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Reshape(g, Shape(self.args[0]))]
+
+    @staticmethod
+    def out_shape(shape: Dims, axis: Any) -> Dims:
+        n = len(shape) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+        new = normalize_axes(axis, n)
+        rest = iter(shape)
+        return tuple(1 if i in new else next(rest) for i in range(n))
+
+
+@primitive("squeeze", np.squeeze, methods=("squeeze",), params="a, axis=None",
+           traits={VIEW, LINEAR},
+           torch=Torch(("squeeze",), "SqueezeBackward0", {"dim": "axis"},
+                       {"dim": "SqueezeBackward1", "dims": "SqueezeBackward2"}))
+class Squeeze(Rule):
+    """args: (x, axis)"""
+
+    def _numpycode(self, printer: Any) -> str:
+        axis = base.sval(self.args[1])
+        kw = "" if axis is None else f", {axis!r}"
+        return f"np.squeeze({base._a(printer, self.args[0])}{kw})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Reshape(g, Shape(self.args[0]))]
+
+    @staticmethod
+    def out_shape(shape: Dims, axis: Any = None) -> Dims:
+        if axis is None:
+            return tuple(d for d in shape if d != 1)
+        axes = normalize_axes(axis, len(shape))
+        if any(shape[a] != 1 for a in axes):
+            raise ValueError("cannot select an axis to squeeze out which has size not equal "
+                             "to one")
+        return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+# ---------------------------------------------------------------- shape metadata
+
+
+class _Meta(Rule):
+    """Shape metadata: a constant for the gradient."""
+
+    traits = frozenset({NONDIFF})
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return base.SCALAR
+
+
+class Broadcast(_Meta):
+    """np.broadcast(a, b, ...): the broadcast shape of operands, computed without the result."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.broadcast({', '.join(base._a(printer, a) for a in self.args)})"
+
+
+@primitive("size", np.size, traits={SHAPE_ONLY})
+class Size(_Meta):
+    def _numpycode(self, printer: Any) -> str:
+        if isinstance(self.args[0], Broadcast):
+            return f"{base._p(printer, self.args[0])}.size"
+        return f"np.size({base._a(printer, self.args[0])})"  # works for Python floats and Tensors
+
+    @staticmethod
+    def out_shape(shape: Dims) -> Dims:
+        return ()
+
+
+@primitive("shape", np.shape, traits={SHAPE_ONLY})
+class Shape(_Meta):
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.shape({base._a(printer, self.args[0])})"
+
+    @staticmethod
+    def out_shape(shape: Dims) -> Dims:
+        return (len(shape),)
+
+
+class ShapeAt(_Meta):
+    def _numpycode(self, printer: Any) -> str:
+        return f"{base._p(printer, self.args[0])}.shape[{base.sval(self.args[1])!r}]"
+
+
+@primitive("ndim", np.ndim, traits={SHAPE_ONLY})
+class Ndim(_Meta):
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.ndim({base._a(printer, self.args[0])})"
+
+    @staticmethod
+    def out_shape(shape: Dims) -> Dims:
+        return ()
+
+
+@primitive("len", len, params="obj", arrays=("obj",), traits={SHAPE_ONLY})
+class Len(_Meta):
+    def _numpycode(self, printer: Any) -> str:
+        return f"len({base._a(printer, self.args[0])})"
+
+    @staticmethod
+    def out_shape(shape: Dims) -> Dims:
+        return ()
