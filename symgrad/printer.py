@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import _coeff_isneg
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
@@ -70,6 +71,16 @@ class NumpyPrinter(StrPrinter):
                 _outer_group_closes_at_end(text):
             return text[1:-1]
         return text
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list:
+        """A sum starts with a term that is added, as a person writes it: ``y - x``, not
+        ``-x + y``; so a negated mask (``-m``, which numpy refuses) is never the first."""
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        if expr.is_Add and _coeff_isneg(terms[0]):
+            added = next((i for i, t in enumerate(terms) if not _coeff_isneg(t)), None)
+            if added is not None:
+                terms.insert(0, terms.pop(added))
+        return terms
 
     def _print_Function(self, expr: Any) -> str:
         name = type(expr).__name__

@@ -308,10 +308,14 @@ def as_numbers(expr: Any, names: frozenset = frozenset()) -> Any:
 
     def fix_sum(total: Any) -> Any:
         n = sum(boolish(t) for t in total.args)
+        # the printer puts an added term first (printer._as_ordered_terms): a mask subtracted
+        # from it is numpy's float - bool, which is fine; a sum of negated terms only is not
+        added = any(not t.as_coeff_Mul()[0].is_negative for t in total.args)
         out = []
         for t in total.args:
             coeff, rest = t.as_coeff_Mul()
-            out.append(coeff * AsNumber(rest) if boolish(t) and (n > 1 or coeff == -1) else t)
+            negated = coeff == -1 and not added
+            out.append(coeff * AsNumber(rest) if boolish(t) and (n > 1 or negated) else t)
         return sp.Add(*out)
 
     def fix_negation(product: Any) -> Any:
@@ -333,6 +337,17 @@ def as_numbers(expr: Any, names: frozenset = frozenset()) -> Any:
 
     if not (names & expr.free_symbols or any(bool_valued(e) for e in sp.preorder_traversal(expr))):
         return expr
-    expr = expr.replace(elementary, fix_call)
-    expr = expr.replace(lambda e: e.is_Add, fix_sum)
-    return expr.replace(lambda e: e.is_Mul, fix_negation)
+    def fix(e: Any, subtracted: bool = False) -> Any:
+        """``subtracted``: a term of a sum that starts with an added term, which the printer
+        prints as ``a - m*x`` (numpy's float - bool): no negation of its own is evaluated."""
+        if not e.args or isinstance(e, AsNumber):
+            return e
+        if e.is_Add:
+            added = any(not t.as_coeff_Mul()[0].is_negative for t in e.args)
+            return fix_sum(sp.Add(*[fix(t, added) for t in e.args]))
+        args = [fix(a) for a in e.args]
+        if args != list(e.args):
+            e = e.func(*args)
+        return e if subtracted or not e.is_Mul else fix_negation(e)
+
+    return fix(expr.replace(elementary, fix_call))
