@@ -188,7 +188,8 @@ class _Method:
             elif isinstance(item, str) and item.startswith(f"{s}.") and \
                     all(a.isidentifier() for a in item.split(".")[1:]):
                 path = tuple(_mangle(a, self.cls) for a in item.split(".")[1:])
-                if not any(r.attrs[0] == path[0] for r in self.reads):
+                if not any(r.attrs[0] == path[0] or r.call for r in self.reads):
+                    # (a method called through self may read it: known at the first call)
                     raise self.parsed.error(self.parsed.tree, f"wrt={item!r}: {name} never "
                                             f"reads {s}.{item.split('.')[1]}", options)
                 out.append(path)
@@ -349,7 +350,7 @@ def _callee(value: Any) -> tuple[Callable, Any] | None:
         return value.method.fn, value.obj
     if isinstance(value, types.MethodType) and is_user_function(value.__func__):
         return value.__func__, value.__self__
-    call = getattr(type(value), "__call__", None)
+    call = getattr(type(value), "__call__", None)  # noqa: B004  (its function, to inline)
     if _descends(value) and is_user_function(call):
         return call, value
     return None
