@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import hashlib
 import inspect
 import linecache
 import numbers
@@ -227,8 +228,11 @@ class _Method:
                     raise err(read.node, f"{s}.{'.'.join(path)} is a method: it can only be "
                               "called here")
                 continue
+            callee = _callee(value) if read.call and path == read.attrs else None
+            if callee is None and isinstance(value, np.ndarray):
+                items[path] = ("param", value)
+                continue
             text = ".".join((s, *path))
-            callee = _callee(value) if path == read.attrs and read.call else None
             if callee is not None:
                 if depth >= _MAX_DEPTH:
                     raise err(read.node, f"{text}: methods calling methods through {s} "
@@ -245,13 +249,17 @@ class _Method:
                 raise err(read.node, f"{text} is a {type(value).__name__} object: symgrad reads "
                           f"numbers and arrays through {s} ({text}.W), or calls its methods",
                           f"read the attributes the code needs ({text}.W)")
-            elif path in wrt and not isinstance(value, (np.ndarray, numbers.Number)):
+            elif isinstance(value, (list, tuple, dict)) and any(
+                    _descends(v) for v in (value.values() if isinstance(value, dict) else value)):
+                raise err(read.node, f"{text} is a {type(value).__name__} of objects: symgrad "
+                          f"reads arrays through {s}'s attributes, not through containers",
+                          f"make each an attribute of its own ({s}.layer1, {s}.layer2) and "
+                          "call them one by one")
+            elif path in wrt and not isinstance(value, numbers.Number):
                 raise err(read.node, f"{text}, named in wrt=, is a {type(value).__name__}: "
                           "only numbers and arrays can be differentiated")
-            elif isinstance(value, np.ndarray) or path in wrt:
-                items[path] = ("param", value)
             else:
-                items[path] = ("value", value)
+                items[path] = ("param" if path in wrt else "value", value)
         return _Resolved(self, items)
 
 
@@ -336,9 +344,13 @@ _LEAVES = (numbers.Number, np.ndarray, np.generic, str, bytes, tuple, list, dict
            types.BuiltinFunctionType, types.MethodType, np.ufunc, functools.partial)
 
 
+_COMMON_LEAVES = frozenset((np.ndarray, float, int, bool, str, tuple, type(None),
+                            np.float64))
+
+
 def _descends(value: Any) -> bool:
     """Whether attributes are read through ``value`` (an object of the user's, a namespace)."""
-    if isinstance(value, _LEAVES):
+    if type(value) in _COMMON_LEAVES or isinstance(value, _LEAVES):
         return False
     root = (getattr(type(value), "__module__", "") or "").split(".")[0]
     return root not in ("numpy", "symgrad", "builtins", "sympy")
@@ -351,6 +363,7 @@ def _callee(value: Any) -> tuple[Callable, Any] | None:
     if isinstance(value, types.MethodType) and is_user_function(value.__func__):
         return value.__func__, value.__self__
     call = getattr(type(value), "__call__", None)  # noqa: B004  (its function, to inline)
+    call = call.fn if isinstance(call, MethodGrad) else call
     if _descends(value) and is_user_function(call):
         return call, value
     return None
@@ -398,6 +411,7 @@ def _build(r: _Resolved, label: str | None = None) -> tuple[types.FunctionType,
     names: dict[Path, str] = {}  # every self.a.b of the source -> the name it becomes
     cells: dict[str, Any] = {}
     calls: dict[Path, tuple[str, list[str]]] = {}
+    variant = hashlib.sha256()
     for path, (kind, value) in r.items.items():
         if kind == "param":
             names[path] = param_names[r.canon[path]]
@@ -407,6 +421,7 @@ def _build(r: _Resolved, label: str | None = None) -> tuple[types.FunctionType,
         else:
             sub, prefix = value
             fn, sub_names = _build(sub, path[-1])
+            variant.update(fn.__symgrad_variant__.encode())  # type: ignore[attr-defined]
             calls[path] = (fresh(path), [param_names[r.canon[prefix + p]] for p in sub_names])
             cells[calls[path][0]] = fn
 
@@ -416,6 +431,10 @@ def _build(r: _Resolved, label: str | None = None) -> tuple[types.FunctionType,
                       for p, _ in r.params] + tree.args.args[1:]
     ast.fix_missing_locations(tree)
     flat = _compile(m, tree, cells)
+    variant.update(ast.dump(tree).encode())
+    # the rewrite, in the cache key (live.watch): the values read in are there already, but
+    # not which attributes became which parameters (two tied arrays are one)
+    flat.__symgrad_variant__ = variant.hexdigest()  # type: ignore[attr-defined]
     if label is not None and tree.name == "__call__" and label.isidentifier():
         tree.name = label  # (the inliner names a call's values after the function)
 

@@ -233,6 +233,26 @@ def test_an_array_reached_by_two_paths_gets_its_whole_gradient():
     close(gW, fd_attr(lambda: raw(net, X, y), net, ("l1", "W")))
 
 
+class TwoArrays:
+    def __init__(self, W, V):
+        self.W, self.V = W, V
+
+    @symgrad.grad(wrt=("self.W", "x"))
+    def loss(self, x):
+        return np.sum(self.W * x + self.V * x ** 2)
+
+
+def test_tied_and_untied_instances_get_modules_of_their_own():
+    W = RNG.normal(size=4)
+    tied, untied = TwoArrays(W, W), TwoArrays(W.copy(), W.copy())
+    for inst in (tied, untied, tied):  # the same source, values and wrt: not the same module
+        gW, gx = inst.loss.grad(X)
+        close(gW, fd_attr(lambda inst=inst: TwoArrays.loss.fn(inst, X), inst, ("W",)))
+        close(gx, fd_x(lambda x, inst=inst: TwoArrays.loss.fn(inst, x), X))
+    close(tied.loss.grad(X)[0], X + X ** 2)
+    close(untied.loss.grad(X)[0], X)
+
+
 def test_self_is_not_differentiated_and_integer_parameters_get_none():
     m = model()
     gx, gn = m.repeated.grad(X, 3)
