@@ -604,6 +604,11 @@ class BoundMethodGrad:
         return self.method.wrt
 
     @property
+    def __signature__(self) -> inspect.Signature:  # (help() and IDEs: the method's, no self)
+        sig = inspect.signature(self.method.fn)
+        return sig.replace(parameters=list(sig.parameters.values())[1:])
+
+    @property
     def has_aux(self) -> bool:
         return self.method.has_aux
 
