@@ -16,7 +16,8 @@ anything else (numbers, strings, tuples, functions) is read into the generated c
 changed number selects another generated module (made once per set of such values).
 ``self.layer.W`` reads through plain objects, and ``self.forward(x)`` or ``self.layer(x)``
 inline the method called, rewritten the same way. ``self`` itself is never a value: the
-method may not store into it, pass it on, or differentiate it.
+method may not store into it, pass it on, or differentiate it (checked when decorated; the
+rest of the transformation waits for the first call, when the attributes' types are known).
 
 A method is rewritten per set of attribute kinds and values: its AST, with each
 ``self.a.b`` replaced by a name, is compiled into a real function (the method's globals, its

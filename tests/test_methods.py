@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RNG = np.random.default_rng(18)
 W0, B0 = RNG.normal(size=(3, 4)), RNG.normal(size=3)
 X, Y = RNG.normal(size=4), RNG.normal(size=3)
+XP = np.abs(X) + 0.1  # (x ** p for a float p)
 
 
 def model(scale=0.5):
@@ -251,6 +252,49 @@ def test_tied_and_untied_instances_get_modules_of_their_own():
         close(gx, fd_x(lambda x, inst=inst: TwoArrays.loss.fn(inst, x), X))
     close(tied.loss.grad(X)[0], X + X ** 2)
     close(untied.loss.grad(X)[0], X)
+
+
+class Odds:
+    K = 3.0
+
+    def __init__(self):
+        self.W = np.array([0.5, -1.0, 2.0, 0.25])
+        self.__private = 2.0
+
+    @symgrad.grad(has_aux=True)
+    def loss(self, x, p=2.0):
+        v = np.sum(self.W * x ** p) * self.__private
+        return v, np.max(x)
+
+    @classmethod
+    def scaled(cls, x):
+        return np.sum(x ** 2) * cls.K
+
+    def through_a_classmethod(self, x):
+        return self.scaled(x) + np.sum(self.W * x)
+
+
+def test_aux_defaults_keywords_private_names_and_classmethods():
+    o = Odds()
+    raw = Odds.loss.fn
+    (gx, gp), aux = o.loss.grad(XP)  # p has a default: in the default wrt, as for functions
+    assert aux == np.max(XP)
+    close(gx, fd_x(lambda x: raw(o, x)[0], XP))
+    assert np.isfinite(gp)
+    close(gp, (raw(o, XP, 2.0 + 1e-6)[0] - raw(o, XP, 2.0 - 1e-6)[0]) / 2e-6)
+    ((value, aux), (gx3, _)) = o.loss.value_and_grad(x=XP, p=3.0)
+    close(value, raw(o, XP, 3.0)[0])
+    close(gx3, fd_x(lambda x: raw(o, x, 3.0)[0], XP))
+    G = symgrad.grad(o.loss, wrt="self.W", has_aux=True)  # a decorated method, another wrt
+    close(G.grad(XP)[0], fd_attr(lambda: raw(o, XP)[0], o, ("W",)))
+    H = symgrad.grad(o.through_a_classmethod)  # self.scaled: a method of the class, inlined
+    close(H.grad(XP), 6.0 * XP + o.W)
+    Odds.K = 5.0
+    try:
+        close(H.grad(XP), 10.0 * XP + o.W)
+        close(symgrad.grad(Odds.scaled).grad(XP), 10.0 * XP)
+    finally:
+        Odds.K = 3.0
 
 
 def test_self_is_not_differentiated_and_integer_parameters_get_none():
