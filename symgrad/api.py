@@ -652,5 +652,8 @@ def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | N
     ``.value_and_grad`` returns ``((value, aux), grads)``, as in JAX.
     """
     if fn is None:
-        return api_boundary(lambda f: GradFunction(f, wrt, has_aux))
-    return GradFunction(fn, wrt, has_aux)
+        return api_boundary(lambda f: grad(f, wrt=wrt, has_aux=has_aux))
+    from symgrad import methods
+
+    special = methods.wrap(fn, wrt, has_aux, GradFunction)  # methods, bound methods, partials
+    return special if special is not None else GradFunction(fn, wrt, has_aux)

@@ -47,6 +47,10 @@ def _watch(fn: Any, out: list[Watched], done: set[int], depth: int) -> None:
             fn.__module__.split(".")[0] in ("numpy", "symgrad"):
         return
     done.add(id(fn))
+    variant = getattr(fn, "__symgrad_variant__", None)
+    if variant is not None:  # a method rewritten for an instance (methods.py): which rewrite
+        out.append(Watched(lambda: variant, (fn.__module__ or "", fn.__qualname__,
+                                             "__symgrad_variant__"), variant))
     if fn.__defaults__:  # inlined calls bake the defaults in too
         out.append(Watched(_defaults_getter(fn), (fn.__module__ or "", fn.__qualname__,
                                                    "__defaults__"), fn.__defaults__))

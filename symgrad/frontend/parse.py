@@ -58,6 +58,9 @@ def parse_function(fn: Any) -> Parsed:
             f"symgrad.grad needs a Python function defined with `def`; got {name!r} ({type(fn).__name__})",
             hint="wrap builtins and numpy functions in a `def` of your own",
         )
+    method = getattr(fn, "__symgrad_parsed__", None)
+    if method is not None:  # a method rewritten for an instance's attributes (methods.py)
+        return method()
     fn = unwrap(fn)
     filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
     try:
