@@ -449,6 +449,10 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
         else:
             raise parsed.error(parsed.tree, f"wrt={item!r} is not a parameter of "
                                f"{parsed.tree.name}", f"parameters: {', '.join(names)}")
+    repeated = sorted({w for w in out if out.count(w) > 1}, key=out.index)
+    if repeated:  # the generated code has one gradient per parameter
+        raise parsed.error(parsed.tree, f"wrt names {repeated[0]!r} more than once",
+                           f"name each parameter once: wrt={tuple(dict.fromkeys(out))!r}")
     return out
 
 

@@ -35,7 +35,6 @@ import hashlib
 import inspect
 import linecache
 import numbers
-import sysconfig
 import types
 import weakref
 from collections import OrderedDict
@@ -45,8 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from symgrad.errors import SymgradError
-from symgrad.frontend.parse import Parsed, parse_function, unwrap
+from symgrad.errors import SymgradError, api_boundary
+from symgrad.frontend.parse import Parsed, is_user_function, parse_function, unwrap
 
 Path = tuple[str, ...]
 _MAX_VARIANTS = 32  # generated modules kept per method (one per set of read-in values)
@@ -370,17 +369,6 @@ def _callee(value: Any) -> tuple[Callable, Any] | None:
     return None
 
 
-_STDLIB = tuple(p for p in {sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib")}
-                if p)
-
-
-def is_user_function(obj: Any) -> bool:
-    """inlining.is_user_function, without importing SymPy (a cache hit never does)."""
-    return inspect.isfunction(obj) and (obj.__module__ or "").split(".")[0] not in (
-        "numpy", "scipy", "sympy", "symgrad", "torch", "jax", "autograd", "pandas") and \
-        not obj.__code__.co_filename.startswith(_STDLIB)
-
-
 def _short(obj: Any) -> str:
     text = object.__repr__(obj)
     return text if len(text) < 80 else text[:77] + "..."
@@ -569,12 +557,15 @@ class MethodGrad:
             self._inners.move_to_end(r.key)
         return entry[0], [v for _, v in r.params], entry[1]
 
+    @api_boundary
     def __call__(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
         return BoundMethodGrad(self, obj)(*args, **kwargs)
 
+    @api_boundary
     def grad(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
         return BoundMethodGrad(self, obj).grad(*args, **kwargs)
 
+    @api_boundary
     def value_and_grad(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
         return BoundMethodGrad(self, obj).value_and_grad(*args, **kwargs)
 
@@ -617,15 +608,18 @@ class BoundMethodGrad:
         inner, arrays, _ = self.method._target(self.obj)
         return inner, arrays
 
+    @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         inner, arrays = self._target()
         return inner(*arrays, *args, **kwargs)
 
+    @api_boundary
     def grad(self, *args: Any, **kwargs: Any) -> Any:
         """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order."""
         inner, arrays = self._target()
         return inner.grad(*arrays, *args, **kwargs)
 
+    @api_boundary
     def value_and_grad(self, *args: Any, **kwargs: Any) -> Any:
         """``(value, gradient)``, as ``GradFunction.value_and_grad``."""
         inner, arrays = self._target()
@@ -716,12 +710,15 @@ class PartialGrad:
     def _merge(self, kwargs: dict) -> dict:
         return {**self.keywords, **kwargs} if self.keywords else kwargs
 
+    @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.inner(*self.args, *args, **self._merge(kwargs))
 
+    @api_boundary
     def grad(self, *args: Any, **kwargs: Any) -> Any:
         return self.inner.grad(*self.args, *args, **self._merge(kwargs))
 
+    @api_boundary
     def value_and_grad(self, *args: Any, **kwargs: Any) -> Any:
         return self.inner.value_and_grad(*self.args, *args, **self._merge(kwargs))
 

@@ -412,3 +412,14 @@ def test_a_pass_through_wrapper_around_a_symgrad_function():
     inner = symgrad.grad(_square_sum, wrt="x")
     G = symgrad.grad(_plain(inner), wrt="x")
     np.testing.assert_allclose(G.grad(np.array([3.0])), [6 * BETA])
+
+
+def test_a_parameter_named_twice_in_wrt_is_refused():
+    # it was silently wrong: wrt=("a", "a", "b") gave zeros for both a's
+    def f(a, b):
+        return np.sum(a * b)
+
+    with pytest.raises(symgrad.SymgradError, match="wrt names 'a' more than once"):
+        symgrad.grad(f, wrt=("a", "a", "b"))
+    with pytest.raises(symgrad.SymgradError, match="more than once"):
+        symgrad.grad(f, wrt=(0, "a"))

@@ -4,17 +4,18 @@ their definer's names)."""
 from __future__ import annotations
 
 import ast
-import inspect
-import sysconfig
 from typing import Any
 
 import sympy as sp
 
 from symgrad.frontend.aliasing import sources_of
-from symgrad.frontend.parse import Parsed, parse_function
+from symgrad.frontend.parse import (
+    Parsed,
+    is_user_function,  # noqa: F401  (calls.py reads it here)
+    parse_function,
+)
 
 _MAX_INLINE_DEPTH = 32
-_LIBRARY_ROOTS = {"numpy", "scipy", "sympy", "symgrad", "torch", "jax", "autograd", "pandas"}
 
 
 class InlineLowering:
@@ -96,16 +97,3 @@ class LocalFunction:
     def __init__(self, node: ast.FunctionDef, definer: Any) -> None:  # definer: its Lowerer
         self.node = node
         self.definer = definer
-
-
-_STDLIB_PATHS = tuple(p for p in {sysconfig.get_paths().get(k) for k in
-                                  ("stdlib", "platstdlib")} if p)
-
-
-def is_user_function(obj: Any) -> bool:
-    """A plain Python function of the user's own code (not numpy's or the standard library's)."""
-    if not inspect.isfunction(obj):
-        return False
-    if (getattr(obj, "__module__", "") or "").split(".")[0] in _LIBRARY_ROOTS:
-        return False
-    return not obj.__code__.co_filename.startswith(_STDLIB_PATHS)

@@ -6,6 +6,7 @@ import ast
 import builtins
 import inspect
 import linecache
+import sysconfig
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -192,3 +193,17 @@ def resolve_name(fn: Any, name: str) -> Any:
 
 
 MISSING = _MISSING
+
+
+_LIBRARY_ROOTS = {"numpy", "scipy", "sympy", "symgrad", "torch", "jax", "autograd", "pandas"}
+_STDLIB_PATHS = tuple(p for p in {sysconfig.get_paths().get(k) for k in
+                                  ("stdlib", "platstdlib")} if p)
+
+
+def is_user_function(obj: Any) -> bool:
+    """A plain Python function of the user's own code (not numpy's or the standard library's)."""
+    if not inspect.isfunction(obj):
+        return False
+    if (getattr(obj, "__module__", "") or "").split(".")[0] in _LIBRARY_ROOTS:
+        return False
+    return not obj.__code__.co_filename.startswith(_STDLIB_PATHS)
