@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_cache import _run_script
 
 import symgrad
 from symgrad import cache
 from symgrad.generated import VjpModule
 from symgrad.runtime import engine, vjps
-
-ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = '''
 import sys
@@ -38,38 +35,18 @@ print(" ".join(repr(float(v)) for g in (x.grad, w.grad, gw, ggw) for v in g.deta
 '''
 
 
-def _torch_reference() -> list[float]:
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(0)
-    x = torch.tensor(rng.standard_normal((3, 4)), requires_grad=True)
-    w = torch.tensor(rng.standard_normal((4, 2)), requires_grad=True)
-    h = torch.tanh(x @ w)
-    y = torch.where(h > 0, h, h * 0.5).sum(1)
-    loss = (y[1:] ** 2).sum() + x[0, 2] * 3.0
-    loss.backward()
-    (gw,) = torch.autograd.grad((torch.sin(w) * w).sum(), w, create_graph=True)
-    (ggw,) = torch.autograd.grad(gw.sum(), w)
-    return [float(v) for g in (x.grad, w.grad, gw, ggw) for v in g.detach().numpy().ravel()]
-
-
-def _run(script: Path, cache_dir: Path) -> list[str]:
-    env = dict(os.environ, SYMGRAD_CACHE_DIR=str(cache_dir))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          env=env, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout.splitlines()
-
-
 def test_a_warm_cache_runs_the_tensor_backward_without_sympy(tmp_path):
     script = tmp_path / "eager.py"
     script.write_text(SCRIPT)
-    cold = _run(script, tmp_path / "cache")
-    warm = _run(script, tmp_path / "cache")
-    assert cold[0] == "True True"  # printed by codegen, through SymPy, once
-    assert warm[0] == "False False"
-    assert warm[1] == cold[1]
-    np.testing.assert_allclose([float(v) for v in warm[1].split()], _torch_reference(),
+    cold = _run_script(script, tmp_path / "cache")
+    warm = _run_script(script, tmp_path / "cache")
+    assert cold[:2] == ["True", "True"]  # printed by codegen, through SymPy, once
+    assert warm[:2] == ["False", "False"]
+    assert warm[2:] == cold[2:]
+    pytest.importorskip("torch")
+    script.write_text(SCRIPT.replace("import symgrad as torch", "import torch"))
+    expected = _run_script(script, tmp_path / "cache")[2:]  # the same program, in torch
+    np.testing.assert_allclose([float(v) for v in warm[2:]], [float(v) for v in expected],
                                rtol=1e-12, atol=1e-12)
 
 
