@@ -222,3 +222,20 @@ def test_an_output_is_never_an_input_array():
     with symgrad.no_grad():
         y.add_(1.0)
     np.testing.assert_array_equal(x.detach().numpy(), np.ones(3))
+    z = G(symgrad.tensor(np.ones(3)))  # no node: still its own array
+    z.add_(1.0)
+    np.testing.assert_array_equal(z.numpy(), 2.0)
+
+
+def ignores_x(x, y):
+    for _ in range(2):
+        y = np.tanh(y)
+    return np.sum(y)
+
+
+def test_the_taped_gradient_of_an_output_that_does_not_depend_on_the_tensor():
+    G = symgrad.grad(ignores_x)
+    x = _s(np.ones(3))
+    assert function._taped_gradient(G, (x, np.ones(3)), (0,), symgrad.tensor(1.0)) == (None,)
+    (gx,) = symgrad.autograd.grad(G(x, np.ones(3)) + (x * 0).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(_np(gx), np.zeros(3))

@@ -144,8 +144,8 @@ def grad_function_call(G: Any, args: tuple) -> Any:
     if not wrt:
         out = G(*arrays)
         if G.has_aux:
-            return (_outputs(out[0], False), *_outputs(out[1:], True))
-        return _outputs(out, False)
+            return (_outputs(_own(out[0], arrays), False), *_outputs(out[1:], True))
+        return _outputs(_own(out, arrays), False)
     gradient = G._with_wrt(tuple(G.params[i] for i in wrt))
     aux: list = []
 
@@ -154,7 +154,7 @@ def grad_function_call(G: Any, args: tuple) -> Any:
         if G.has_aux:
             aux.append(out[1:])
             out = out[0]
-        return tuple(_own(o, values) for o in out) if type(out) is tuple else _own(out, values)
+        return _own(out, values)
 
     def backward(g: Any, *values: Any) -> tuple:
         try:
@@ -192,6 +192,8 @@ def _taped_gradient(G: Any, values: tuple, wrt: tuple, g: Any) -> tuple:
     pairs = [(o, s) for o, s in zip(out if type(out) is tuple else (out,),
                                     g if type(g) is tuple else (g,), strict=True)
              if type(o) is Tensor and o._requires_grad]
+    if not pairs:  # no output depends on an input
+        return (None,) * len(wrt)
     return grad([o for o, _ in pairs], [inputs[i] for i in wrt], [s for _, s in pairs],
                 create_graph=True, allow_unused=True)
 
@@ -199,6 +201,8 @@ def _taped_gradient(G: Any, values: tuple, wrt: tuple, g: Any) -> tuple:
 def _own(out: Any, inputs: tuple) -> Any:
     """An output array that shares no memory with an input array (a copy where it would:
     ``return x``), so that writing into one never changes the other behind the graph."""
+    if type(out) is tuple:
+        return tuple(_own(o, inputs) for o in out)
     if type(out) is np.ndarray and any(type(a) is np.ndarray and np.may_share_memory(out, a)
                                        for a in inputs):
         return out.copy()
