@@ -17,6 +17,8 @@ import numpy as np
 from symgrad import live
 from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
+from symgrad.runtime import function as _tensor_calls
+from symgrad.runtime.tensor import Tensor as _Tensor
 
 _UNSET: Any = object()  # no cotangent keyword given
 
@@ -42,6 +44,12 @@ class GradFunction:
     parameter from ``seed=``, and the cotangent keyword is then the generated code's own name
     for it (``seed_1``; ``G.seed_name`` says which), as ``f_grad(x, seed, seed_1=ct)`` of the
     exported module.
+
+    Called with Tensors (``G(w, x)``, w a ``symgrad.tensor`` that requires grad), it is one
+    node of their graph, named after the function (``f(w, x).grad_fn`` is
+    ``<fBackward object at ...>``), whose backward is the generated gradient with respect to
+    every Tensor argument that requires grad, whatever ``wrt`` says (see
+    ``symgrad.runtime.function.grad_function_call``).
     """
 
     @api_boundary
@@ -62,6 +70,15 @@ class GradFunction:
         self._last_call: tuple | None = None  # argument shapes, for export's self-check
         self._signature = inspect.signature(fn)
         self._wrt_index = tuple(names.index(w) for w in self.wrt)
+        self._by_wrt: dict[tuple[str, ...], GradFunction] = {self.wrt: self}
+
+    def _with_wrt(self, wrt: tuple[str, ...]) -> GradFunction:
+        """This function differentiated with respect to ``wrt`` (made once, then kept)."""
+        other = self._by_wrt.get(wrt)
+        if other is None:
+            other = self._by_wrt[wrt] = GradFunction(self.fn, wrt, self.has_aux)
+        other._fresh()
+        return other
 
     def _use(self, module: _Module) -> None:
         self._module = module
@@ -147,6 +164,8 @@ class GradFunction:
         try:
             self._fresh()
             args = _as_arrays(self._arguments(args, kwargs))
+            if _Tensor in map(type, args) and _tensor_calls.one_node(args):
+                return _tensor_calls.grad_function_call(self, args)  # one graph node
             self._check_values(args)
             self._last_call = describe_call(args, {})
             try:

@@ -1,7 +1,8 @@
 """A disk cache of generated modules, so a second process skips SymPy entirely.
 
-One JSON file per (function source, resolved names, symgrad, wrt) under the platform's user
-cache directory (``SYMGRAD_CACHE_DIR`` moves it; ``SYMGRAD_CACHE_DIR=0`` turns it off).
+One JSON file per (function source, resolved names, symgrad, wrt), and one per eager vjp
+(primitive, static arguments, symgrad: ``vjp_key``), under the platform's user cache
+directory (``SYMGRAD_CACHE_DIR`` moves it; ``SYMGRAD_CACHE_DIR=0`` turns it off).
 A hit ``exec``s the file's text, so the cache is guarded like ssh guards its keys.
 
 Safety, in this order of importance:
@@ -46,13 +47,16 @@ from pathlib import Path
 from typing import Any
 
 from symgrad import live
-from symgrad.generated import Generated
+from symgrad.generated import Generated, VjpModule
 from symgrad.live import code_names
 
 FORMAT = 3  # 3: entries carry an HMAC
 _ENV = "SYMGRAD_CACHE_DIR"
 _MAX_SCALAR_REPR = 200
-_FIELDS = tuple(f.name for f in dataclasses.fields(Generated))  # each a str, in the file as it is
+# what an entry may hold: each field a str, in the file as it is (the MAC covers the fields'
+# names, so an entry of one kind never verifies as the other)
+_KINDS: dict[str, type] = {"Generated": Generated, "VjpModule": VjpModule}
+_FIELDS = tuple(f.name for f in dataclasses.fields(Generated))
 
 
 def cache_dir() -> Path | None:
@@ -231,6 +235,18 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...], keep: list | None = Non
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def vjp_key(op: str, static: dict[str, Any]) -> str | None:
+    """The hex key of the eager vjp of ``op`` with its static arguments; None when one of
+    them has no content description. The vjp's text depends on its rule and on codegen,
+    the printer and the helpers: all of symgrad's source (``_symgrad_fingerprint``)."""
+    try:
+        parts = [f"format {FORMAT}", "eager vjp", _symgrad_fingerprint(), f"op {op}"]
+        parts += [f"{k}={_fingerprint(v)}" for k, v in sorted(static.items())]
+    except (_Uncachable, TypeError, ValueError, RecursionError):
+        return None
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 # ---------------------------------------------------------------- files
 #
 # ROOT/key is the per-user HMAC key; ROOT/ab/ab....json is the entry for key ab...., in a
@@ -391,9 +407,13 @@ def _path(key: str) -> Path | None:
     return None if root is None else root / f"{key[:2]}" / f"{key}.json"
 
 
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
 def _field_bytes(fields: dict[str, str]) -> Iterator[bytes]:
-    for name in _FIELDS:
-        yield name.encode() + b"\0" + fields[name].encode("utf-8", "surrogatepass") + b"\0"
+    for name, value in fields.items():
+        yield name.encode() + b"\0" + value.encode("utf-8", "surrogatepass") + b"\0"
 
 
 def _checksum(fields: dict[str, str]) -> str:
@@ -412,8 +432,8 @@ def _mac(secret: bytes, key: str, fields: dict[str, str]) -> str:
     return h.hexdigest()
 
 
-def load(key: str | None) -> Generated | None:
-    """The cached module for ``key``, or None.
+def load(key: str | None, kind: type = Generated) -> Any:
+    """The cached module (a ``kind``: Generated or VjpModule) for ``key``, or None.
 
     None when the entry is missing, corrupt, truncated, unreadable or not signed with this
     cache's key, and (with a warning, once) when the folder, the key file or the entry can
@@ -441,9 +461,9 @@ def load(key: str | None) -> Generated | None:
                 return None
             data = json.loads(f.read())
             if not isinstance(data, dict) or data.get("format") != FORMAT \
-                    or data.get("key") != key:
+                    or data.get("key") != key or data.get("kind", "Generated") != kind.__name__:
                 return None
-            fields = {name: data[name] for name in _FIELDS}
+            fields = {name: data[name] for name in _field_names(kind)}
             if not all(isinstance(v, str) for v in fields.values()):
                 return None
             mac = data.get("mac")
@@ -455,12 +475,12 @@ def load(key: str | None) -> Generated | None:
                 os.utime(f.fileno() if os.utime in os.supports_fd else path)
             except OSError:  # (a read-only cache still hits)
                 pass
-        return Generated(**fields)
+        return kind(**fields)
     except (_Refused, OSError, ValueError, KeyError, TypeError, UnicodeError, RecursionError):
         return None
 
 
-def store(key: str | None, generated: Generated) -> bool:
+def store(key: str | None, generated: Generated | VjpModule) -> bool:
     """Write ``generated`` under ``key``; False (never an exception) when it is not stored.
 
     Then, if the cache is over its size limit, delete the least recently used entries.
@@ -471,14 +491,17 @@ def store(key: str | None, generated: Generated) -> bool:
     if path is None:
         return False
     try:
-        fields = {name: str(getattr(generated, name)) for name in _FIELDS}
+        kind = type(generated).__name__
+        if _KINDS.get(kind) is not type(generated):
+            return False
+        fields = {name: str(getattr(generated, name)) for name in _field_names(type(generated))}
         _make_dir(path.parent.parent)
         _make_dir(path.parent)
         secret = _secret(path.parent.parent)
         if secret is None:
             return False
-        data = {"format": FORMAT, "key": key, **fields, "checksum": _checksum(fields),
-                "mac": _mac(secret, key, fields)}
+        data = {"format": FORMAT, "key": key, "kind": kind, **fields,
+                "checksum": _checksum(fields), "mac": _mac(secret, key, fields)}
         _write_private(path, json.dumps(data).encode("utf-8", "surrogatepass"))
         _evict(path.parent.parent, keep=path)
         return True

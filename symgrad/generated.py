@@ -1,5 +1,6 @@
-"""A generated module: its text and the names of its functions, and the check every
-generated text passes before anyone runs it.
+"""A generated module: its text and the names of its functions (a function's gradient
+module, or one primitive's eager backward), and the check every generated text passes
+before anyone runs it.
 
 No SymPy here: the disk cache rebuilds a ``Generated`` from a file, and the eager vjp table
 checks its printed text, without the pipeline above them.
@@ -28,6 +29,17 @@ class Generated:
     value_and_grad_name: str
     seed_param: str
     constants: str = "[]"  # JSON: [generated name, module, function, global name] per array
+
+
+@dataclass
+class VjpModule:
+    """The generated module of one primitive's eager backward: it defines ``vjp(g, x0, ...,
+    out)``, returning one cotangent (or None) per input. Made by ``codegen.vjp_module``,
+    stored and restored field by field by the disk cache, as a ``Generated`` is."""
+
+    source: str
+    op: str  # the primitive, with its static arguments: `sum(axis=0)`
+    reads: str  # JSON: per input, the parameters its cotangent reads (for version checks)
 
 
 def check_module(text: str, name: str, filename: str | None = None, lineno: int | None = None,

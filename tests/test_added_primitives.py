@@ -15,8 +15,9 @@ from gradutil import check_grads, numeric_grad
 import symgrad
 from symgrad.frontend import aliasing
 from symgrad.printer import NumpyPrinter
-from symgrad.rules import eager_vjp, eager_vjp_source, registry
+from symgrad.rules import registry
 from symgrad.rules.base import static
+from symgrad.runtime.vjps import eager_vjp, eager_vjp_source
 
 R = np.random.default_rng(3)
 

@@ -2,136 +2,67 @@
 
 ``registry`` holds one entry per primitive: an elementwise primitive's SymPy form
 (derivatives come from ``sympy.diff``), or a structural primitive's rule with its adjoint
-template (in the family modules). The eager Tensor gets its backward functions from
-``eager_vjp``, which prints those same rules to numpy code once per (op, static arguments)
-and caches the compiled function.
+template (in the family modules). ``vjp_rule`` looks up one primitive's backward as SymPy
+expressions; codegen prints it (``codegen.vjp_module``) as it prints every gradient, and the
+Tensor runs the printed function (``symgrad.runtime.vjps``). Nothing here prints or runs code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from symgrad.rules import registry
 from symgrad.rules.elementwise import ALIASES, ELEMENTWISE_NAMES, NON_DIFFERENTIABLE_ARGS
 
-__all__ = ["ELEMENTWISE_NAMES", "STRUCTURAL_NAMES", "eager_vjp", "eager_vjp_source", "sum_to"]
-
-_CACHE: dict[tuple, Callable] = {}
+__all__ = ["ELEMENTWISE_NAMES", "INDEXED", "STRUCTURAL_NAMES", "VjpRule", "is_variadic",
+           "vjp_rule"]
 
 # the structural primitives with a derivative: every rule entry with arrays, not constant
 STRUCTURAL_NAMES = frozenset(
     e.name for e in registry.entries()
     if e.rule is not None and e.arrays and not e.has(registry.NONDIFF))
 
-
-def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
-    """Undo numpy broadcasting: sum ``g`` down to ``shape``."""
-    from symgrad.helpers import _sum_to_shape
-
-    return _sum_to_shape(g, tuple(shape))
+# the ops whose index is the vjp's last parameter, ``index``, rather than a static printed
+# into its text: one function serves every index (an index may hold arrays). ``add_at`` is
+# ``np.add.at(x, index, v)``, x plus v scattered at the index (the Tensor's getitem gradient).
+INDEXED = frozenset({"getitem", "setitem", "add_at"})
 
 
-def _key(op: str, static: dict[str, Any]) -> tuple:
-    return (op, tuple(sorted((k, repr(v)) for k, v in static.items())))
+def is_variadic(op: str) -> bool:
+    """Whether ``op`` takes a sequence of arrays (np.concatenate): its vjp is per count."""
+    entry = registry.by_name(ALIASES.get(op, op))
+    return entry is not None and entry.variadic
 
 
-def eager_vjp(op: str, **static: Any) -> Callable[..., tuple]:
-    """The backward function of one primitive: ``vjp(g, *inputs, out) -> grads``.
+@dataclass(frozen=True)
+class VjpRule:
+    """One primitive's backward: ``grads[i]``, the cotangent of input ``inputs[i]`` (None where
+    no gradient flows), is a SymPy expression over the symbols named by ``params``: the
+    output's cotangent ``g``, the inputs ``x0, x1, ...``, the output ``out`` and, for an
+    INDEXED op, ``index``. ``reads[i]`` names the parameters ``grads[i]`` reads (the Tensor
+    checks only those for writes in place). Elementwise cotangents may still be
+    broadcast-shaped: the engine sums them to their input's shape."""
 
-    One entry per input (None where no gradient flows); elementwise grads may still be
-    broadcast-shaped (reduce them with ``sum_to``). Generated once per (op, static), cached.
-    """
-    op = ALIASES.get(op, op)
-    if op in _INDEX_VJPS:
-        return _INDEX_VJPS[op](static["index"])
-    if op in ("concatenate", "stack"):
-        return _variadic_vjp(op, static)
-    key = _key(op, static)
-    fn = _CACHE.get(key)
-    if fn is None:
-        fn = _CACHE[key] = _compile(key, *_vjp_source_and_reads(op, static))
-    return fn
+    op: str
+    params: tuple[str, ...]
+    inputs: tuple[str, ...]
+    grads: tuple[Any, ...]
+    reads: tuple[frozenset[str], ...]
 
 
-def _variadic_vjp(op: str, static: dict[str, Any]) -> Callable[..., tuple]:
-    def vjp(g: Any, *args: Any) -> tuple:
-        n = len(args) - 1
-        key = _key(op, {**static, "n": n})
-        fn = _CACHE.get(key)
-        if fn is None:
-            fn = _CACHE[key] = _compile(key, *_vjp_source_and_reads(op, {**static, "n": n}))
-        return fn(g, *args)
-
-    return vjp
-
-
-def _getitem_vjp(index: Any) -> Callable[..., tuple]:
-    """``x[index]``: zeros like x with g added where x was read (``structural.GetItem``)."""
-    from symgrad.helpers import _getitem_grad
-
-    def vjp(g: Any, x: Any, out: Any) -> tuple:
-        return (_getitem_grad(g, x, index),)
-
-    return vjp
-
-
-def _setitem_vjp(index: Any) -> Callable[..., tuple]:
-    """``x[index] = v``: x gets g zeroed at the index, v gets ``g[index]`` (to be summed to
-    v's shape) -- ``structural.SetItem`` (PyTorch's rule: a repeated position feeds v each time)."""
-    from symgrad.helpers import _zero_at
-
-    def vjp(g: Any, x: Any, v: Any, out: Any) -> tuple:
-        return (_zero_at(g, index), g[index])
-
-    return vjp
-
-
-def _add_at_vjp(index: Any) -> Callable[..., tuple]:
-    """``np.add.at(x, index, v)`` (x + v scattered at the index, the gradient of a getitem): x
-    gets g, v gets ``g[index]`` (to be summed to v's shape)."""
-
-    def vjp(g: Any, x: Any, v: Any, out: Any) -> tuple:
-        return (g, g[index])
-
-    return vjp
-
-
-_INDEX_VJPS = {"getitem": _getitem_vjp, "setitem": _setitem_vjp, "add_at": _add_at_vjp}
-
-
-def _compile(key: tuple, source: str, reads: tuple) -> Callable[..., tuple]:
-    from symgrad import helpers
-    from symgrad.generated import check_module
-
-    namespace: dict[str, Any] = {"np": np}
-    namespace.update({k: v for k, v in vars(helpers).items() if k.startswith("_") and
-                      callable(v)})
-    check_module(source, f"the derivative of {key[0]}", provided=frozenset(namespace))
-    exec(compile(source, f"<symgrad vjp {key[0]}>", "exec"), namespace)
-    fn = namespace["vjp"]
-    fn.reads = reads  # per input: the argument names its gradient reads (for version checks)
-    return fn
-
-
-def eager_vjp_source(op: str, **static: Any) -> str:
-    """The numpy source of ``eager_vjp(op, **static)``: printed from the one rule table."""
-    return _vjp_source_and_reads(op, static)[0]
-
-
-def _vjp_source_and_reads(op: str, static: dict[str, Any]) -> tuple[str, tuple]:
-    """The vjp's source, and for each input the argument names its gradient expression reads."""
+def vjp_rule(op: str, static: dict[str, Any]) -> VjpRule:
+    """The backward of ``op`` with its static arguments (``n``, the number of arrays, for a
+    variadic op); KeyError for an op with no derivative rule."""
     import sympy as sp
 
     from symgrad.derivative import derivative
-    from symgrad.printer import NumpyPrinter
     from symgrad.rules import elementwise as ew
     from symgrad.simplify import clean
 
     op = ALIASES.get(op, op)
     g, out = sp.Symbol("g", real=True), sp.Symbol("out", real=True)
+    extra: list[Any] = []
     if op in ELEMENTWISE_NAMES:
         xs = [sp.Symbol(f"x{i}", real=True) for i in range(ew.arity(op))]
         expr = ew.sympy_form(op, *xs)
@@ -142,23 +73,23 @@ def _vjp_source_and_reads(op: str, static: dict[str, Any]) -> tuple[str, tuple]:
                 continue
             d = ew.as_numbers(clean(g * derivative(expr, x)))
             grads.append(d.xreplace({expr: out}) if expr.args else d)
+    elif op == "add_at":
+        xs = [sp.Symbol("x0", real=True), sp.Symbol("x1", real=True)]
+        extra = [sp.Symbol("index", real=True)]
+        grads = [g, registry.by_name("getitem").build(a=g, index=extra[0])]
     elif op in STRUCTURAL_NAMES:
+        if op in INDEXED:
+            extra = [sp.Symbol("index", real=True)]
+            static = {**static, "index": extra[0]}
         xs, node = _structural_node(op, static)
         grads = [None if v is None else v.xreplace({node: out}) for v in node.vjp(g)]
     else:
         raise KeyError(f"symgrad has no derivative rule for {op!r}")
     reads = tuple(frozenset() if e is None else frozenset(x.name for x in e.free_symbols)
                   for e in grads)
-    printer = NumpyPrinter()
-    present = [e for e in grads if e is not None]
-    temps, reduced = sp.cse(present, symbols=sp.numbered_symbols("t", real=True), order="none")
-    reduced_iter = iter(reduced)
-    items = ["None" if e is None else printer.statement(next(reduced_iter)) for e in grads]
-    params = ", ".join(["g"] + [x.name for x in xs] + ["out"])
-    body = ", ".join(items) + ("," if len(items) == 1 else "")
-    lines = [f"def vjp({params}):"]
-    lines += [f"    {t} = {printer.statement(e)}" for t, e in temps]
-    return "\n".join(lines) + f"\n    return ({body})\n", reads
+    inputs = tuple(x.name for x in xs)
+    params = ("g", *inputs, "out", *(x.name for x in extra))
+    return VjpRule(op, params, inputs, tuple(grads), reads)
 
 
 def _structural_node(op: str, static: dict[str, Any]) -> tuple[list, Any]:

@@ -52,16 +52,16 @@ def install_tensor(cls: type, wrap: Callable, from_data: Callable) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# the rule table, reached lazily (importing it imports SymPy)
+# the backward functions codegen prints from the rule table, reached lazily
 
 _VJP_CACHE: dict = {}
 _EAGER_VJP = []
 
 
 def eager_vjp(op: str, **static: Any) -> Callable[..., tuple]:
-    """``symgrad.rules.eager_vjp``: the backward function the rule table prints for ``op``."""
+    """``symgrad.runtime.vjps.eager_vjp``: the backward function printed for ``op``."""
     if not _EAGER_VJP:
-        from symgrad.rules import eager_vjp
+        from symgrad.runtime.vjps import eager_vjp
 
         _EAGER_VJP.append(eager_vjp)
     return _EAGER_VJP[0](op, **static)
