@@ -88,3 +88,16 @@ def test_decorated_flip():
     G = symgrad.grad(flip_then_arcsinh, wrt=("x", "w"))
     check_grads(G, R.standard_normal((3, 2)), R.standard_normal(2))
     assert "np.flip(" in G.source and "np.arcsinh(" in G.source
+
+
+def write_through_a_flip(x):
+    y = x * 2.0
+    r = np.flip(y)
+    y[0] = 5.0  # numpy changes r too: r is a view of y
+    return np.sum(r * x)
+
+
+def test_a_write_through_a_flipped_view_is_refused():
+    # the VIEW trait of np.flip's entry reaches the aliasing check: no silent wrong gradient
+    with pytest.raises(symgrad.SymgradError, match="share memory"):
+        symgrad.grad(write_through_a_flip)

@@ -9,14 +9,11 @@ import sympy as sp
 
 from symgrad.frontend import exact
 from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, first_free, walk
+from symgrad.rules import registry
 from symgrad.rules.base import Structural
 from symgrad.rules.indexing import GetItem, SetItem
-from symgrad.rules.linalg import Dot, Inner, MatMul, Outer
-from symgrad.rules.reductions import REDUCTIONS
 
 _ARITHMETIC_NODES = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number)
-# worth a name of their own in a loop body, so the backward pass reads them from the tape
-COSTLY = (MatMul, Dot, Inner, Outer, *REDUCTIONS.values())
 
 
 def fuse(fn: Function) -> tuple[list[Any], dict[Any, str]]:
@@ -79,7 +76,8 @@ def _hoist(s: Assign, taken: dict[str, int], buffers: set[Any]) -> list[Assign]:
             out.append(Assign(name, node, s.lineno, [], name))
         if replace:
             s = Assign(s.target, s.expr.xreplace(replace), s.lineno, s.lines, s.user_name)
-    found = [n for n in sp.preorder_traversal(s.expr) if isinstance(n, COSTLY)]
+    # worth a name of their own in a loop body, so the backward pass reads them from the tape
+    found = [n for n in sp.preorder_traversal(s.expr) if registry.has_trait(n, registry.COSTLY)]
     if not found or isinstance(s.expr, Structural):
         return out + [s]
     replace = {}

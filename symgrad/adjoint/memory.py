@@ -15,27 +15,27 @@ import sympy as sp
 
 from symgrad.adjoint.program import MemoryPlan, Stmt, Tape, all_backward_reads, backward_reads
 from symgrad.frontend.ir import Assign, Function, Loop, Names, iteration_names, reads, walk
+from symgrad.rules import registry
 from symgrad.rules.base import Static, sval
-from symgrad.rules.creation import NpConstant, Ones, OnesLike, Zeros, ZerosLike
-from symgrad.rules.grads import BroadcastLike, FullLike, GradZeros, SumTo
+from symgrad.rules.creation import NpConstant
+from symgrad.rules.grads import FullLike, GradZeros
 from symgrad.rules.indexing import ClearItem, GetItem, ScatterInto, SetItem, SliceOf
-from symgrad.rules.shape import Reshape, Transpose
-
-_FRESH_ARRAYS = frozenset({"zeros", "ones", "zeros_like", "ones_like", "full", "full_like",
-                           "empty", "empty_like", "eye", "identity"})
 
 
 def allocates(expr: Any) -> bool:
-    """A fresh array (np.zeros, a gradient's zeros): its own memory, never shared."""
-    return isinstance(expr, (GradZeros, FullLike, Zeros, Ones, ZerosLike,
-                             OnesLike)) or \
-        isinstance(expr, NpConstant) and sval(expr.args[0]) in _FRESH_ARRAYS
+    """A fresh array (np.zeros, a gradient's zeros): its own memory, never shared. A node
+    with the ALLOCATES trait, or a numpy call with no gradient whose entry has it (np.eye)."""
+    if isinstance(expr, NpConstant):
+        entry = registry.by_name(sval(expr.args[0]))
+        return entry is not None and entry.has(registry.ALLOCATES)
+    return registry.has_trait(expr, registry.ALLOCATES)
 
 
 def may_share(expr: Any, g: Any, defs: dict[str, Any]) -> bool:
     """Whether ``expr`` may be ``g`` itself or a view of it: followed back through the
-    backward body's names and the operations that can return their input (indexing,
-    un-broadcasting, broadcasting); any arithmetic makes a new array."""
+    backward body's names and the operations that can return their input (the registry's
+    views: indexing, reshapes, un-broadcasting, broadcasting); any arithmetic makes a new
+    array."""
     seen = set()
     while True:
         if expr == g:
@@ -43,8 +43,7 @@ def may_share(expr: Any, g: Any, defs: dict[str, Any]) -> bool:
         if isinstance(expr, sp.Symbol) and expr.name in defs and expr.name not in seen:
             seen.add(expr.name)
             expr = defs[expr.name]
-        elif isinstance(expr, (GetItem, SumTo, BroadcastLike, Transpose,
-                               Reshape)) and not isinstance(expr, FullLike):
+        elif registry.is_view(expr):
             expr = expr.args[0]
         else:
             return False

@@ -23,18 +23,13 @@ from symgrad.frontend.ir import (
     Phi,
 )
 from symgrad.frontend.parse import MISSING
-from symgrad.rules import masks
+from symgrad.rules import masks, registry
 from symgrad.rules.base import Static, Structural, static
 from symgrad.rules.indexing import FancySetItem, GetItem, SetItem, SliceOf
 from symgrad.rules.operators import FloorDiv, IntOf, Mod, StopGradient
 from symgrad.rules.shape import (
-    ExpandDims,
-    Ravel,
-    Reshape,
     Shape,
     ShapeAt,
-    Squeeze,
-    Transpose,
     _Meta,
 )
 
@@ -263,7 +258,7 @@ class StatementLowering:
                     walk(self.ctx.defs[v.name], partial)
             elif isinstance(v, GetItem):
                 walk(v.args[0], True)
-            elif isinstance(v, (Transpose, Reshape, Ravel, ExpandDims, Squeeze)):
+            elif registry.is_view(v):  # x.T, x.reshape(...), np.flip(x): x's memory
                 walk(v.args[0], partial)
 
         walk(value, False)

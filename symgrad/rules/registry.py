@@ -23,7 +23,7 @@ from typing import Any
 __all__ = [
     "LINEAR", "VIEW", "ALLOCATES", "SHAPE_ONLY", "COSTLY", "NONDIFF", "REQUIRED",
     "Params", "Primitive", "Rule", "Torch", "by_method", "by_name", "by_object", "entries",
-    "is_view", "lazy_module", "methods", "numpy_names", "parameters", "primitive", "register",
+    "has_trait", "is_view", "lazy_module", "methods", "numpy_names", "parameters", "primitive", "register",
     "reads_shape_of", "rules", "shape_readers", "view_rules", "with_trait",
 ]
 
@@ -368,9 +368,14 @@ def view_rules() -> tuple[type, ...]:
     return tuple(r for r in rules() if VIEW in r.traits)
 
 
+def has_trait(node: Any, trait: str) -> bool:
+    """Whether a node's rule has ``trait`` (any SymPy expression may be asked)."""
+    return trait in getattr(type(node), "traits", ())
+
+
 def is_view(node: Any) -> bool:
     """Whether a node may return (a view of) its first argument."""
-    return VIEW in getattr(type(node), "traits", ())
+    return has_trait(node, VIEW)
 
 
 def reads_shape_of(node: Any) -> int | None:
