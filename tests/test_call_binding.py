@@ -122,3 +122,24 @@ def test_unsupported_calls_list_what_the_registry_supports():
     with pytest.raises(SymgradError, match="order= argument is not supported") as info:
         symgrad.grad(flip_order)
     assert "np.zeros(shape, dtype=None, order='C')" in info.value.hint
+
+
+def test_every_entry_is_built_or_names_the_method_that_binds_it():
+    from symgrad.frontend.calls import CallLowering
+
+    for e in registry.entries():
+        if e.lower is not None:
+            assert callable(getattr(CallLowering, e.lower, None)), (e.name, e.lower)
+        else:
+            assert e.form is not None or e.rule is not None, e.name
+        for p in e.values:
+            assert p in e.param_names and p not in e.arrays, (e.name, p)
+
+
+def test_constant_calls_carry_no_gradient():
+    def f(x):
+        return np.sum(x * np.floor(x * 3.0)) + np.sum(x[np.argmax(x)] * np.eye(3)[0])
+
+    x = np.array([0.15, 0.5, 0.8])
+    G = symgrad.grad(f)
+    np.testing.assert_allclose(G.grad(x), np.floor(3 * x) + (x == x.max()))  # sum(eye[0]) = 1

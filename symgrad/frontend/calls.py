@@ -103,32 +103,32 @@ class CallLowering:
         signature = _signature(entry, first is not MISSING)
         method = first is not MISSING and entry.method_params is not None
         params = registry.parameters(entry.method_params if method else entry.params)
+        names = list(params.positional)
+        # a method's array binds the entry's first parameter (a value, never stacked)
+        bound: dict[str, Any] = {} if first is MISSING else {entry.param_names[0]: first}
+        if first is not MISSING and not method:
+            names = names[1:]
         given: dict[str, Any] = {}
-        positional: list[Any] = list(node.args)
-        if method:
-            given[entry.param_names[0]] = first
-        elif first is not MISSING:
-            positional.insert(0, first)
         if params.vararg is not None:  # x.reshape(3, 4) or x.reshape((3, 4))
-            items = [self.arg(a) for a in positional]
+            items = [self.arg(a) for a in node.args]
             if items:
                 given[params.vararg] = items[0] if len(items) == 1 else tuple(items)
-        elif len(positional) > len(params.positional):
-            raise self.p.error(node, f"too many arguments (expected at most "
-                               f"{len(params.positional)})",
+        elif len(node.args) > len(names):
+            raise self.p.error(node, f"too many arguments (expected at most {len(names)})",
                                f"numpy's parameters: {what}({signature})")
         else:
-            given.update(zip(params.positional, positional, strict=False))
+            given.update(zip(names, node.args, strict=False))
         for kw in node.keywords:
-            if kw.arg is None or kw.arg not in params.defaults or kw.arg in given:
-                supported = [n for n in params.defaults if n not in _DEFAULT_ONLY]
+            if kw.arg is None or kw.arg not in params.defaults or kw.arg in given or \
+                    kw.arg in bound:
+                supported = [n for n in params.defaults if n not in _DEFAULT_ONLY and
+                             n not in bound]
                 raise self.p.error(
                     node, f"unsupported keyword argument {kw.arg!r}",
                     f"supported: {', '.join(supported)}" if supported else
                     f"{what}() takes its arguments by position: {what}({signature})")
             given[kw.arg] = kw.value
         defaults = {**entry.defaults, **params.defaults}
-        bound: dict[str, Any] = {}
         for name, value in given.items():
             if name in _DEFAULT_ONLY:
                 if not (isinstance(value, ast.Constant) and value.value is None):
