@@ -121,7 +121,7 @@ del _name
 class Full(Rule):
     """np.full(shape, value): args (value, shape)."""
 
-    node_args = ("shape", "fill_value")
+    node_args = ("shape", "fill_value", "order")
 
     def _numpycode(self, printer: Any) -> str:
         return f"np.full({base._a(printer, self.args[1])}, {base._a(printer, self.args[0])})"
@@ -130,11 +130,12 @@ class Full(Rule):
         return [SumTo(g, self.args[0])]
 
     @classmethod
-    def make(cls, shape: Any, fill_value: Any) -> Any:
+    def make(cls, shape: Any, fill_value: Any, order: str = "C") -> Any:
+        # (any memory order holds the same values: every reader sees them in C order)
         return cls(fill_value, shape_node_arg(shape))
 
     @staticmethod
-    def out_shape(fill_value: tuple[int, ...], shape: Any) -> tuple[int, ...]:
+    def out_shape(fill_value: tuple[int, ...], shape: Any, order: str = "C") -> tuple[int, ...]:
         return tuple(np.broadcast_shapes(fill_value, _shape_tuple(shape)))
 
 
