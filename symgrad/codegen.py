@@ -19,7 +19,8 @@ from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
 from symgrad.generated import Generated, VjpModule, check_module
 from symgrad.printer import NumpyPrinter
 from symgrad.rules import masks, vjp_rule
-from symgrad.rules import structural as st
+from symgrad.rules.indexing import SetItem, format_index_part
+from symgrad.rules.operators import StopGradient
 
 INDENT = "    "
 
@@ -334,7 +335,7 @@ class _Structured:
 
     def cond(self, expr: Any) -> str:
         expr = self.r(expr)
-        if isinstance(expr, st.StopGradient):
+        if isinstance(expr, StopGradient):
             expr = expr.args[0]
         return self.printer.statement(expr)
 
@@ -371,11 +372,11 @@ class _Structured:
 
     def assignment(self, s: Stmt, expr: Any, ind: str) -> list[str]:
         target = ", ".join(self.n(t) for t in s.target.split(", "))
-        if isinstance(expr, st.SetItem) and s.target in self.plan.in_place:
+        if isinstance(expr, SetItem) and s.target in self.plan.in_place:
             # written in place (the adjoint proved no one reads the overwritten version)
             return [f"{ind}{target}[{expr.index_text(self.printer)}] = "
                     f"{self.printer.statement(expr.args[1])}"]
-        if isinstance(expr, st.SetItem):  # a copy, then the write: the input stays intact
+        if isinstance(expr, SetItem):  # a copy, then the write: the input stays intact
             x = self.printer.doprint_atom(expr.args[0])
             return [f"{ind}{target} = {x}.copy()",
                     f"{ind}{target}[{expr.index_text(self.printer)}] = "
@@ -383,7 +384,7 @@ class _Structured:
         if s.augment or s.index:
             index = ""
             if s.index:
-                parts = ", ".join(st.format_index_part(self.printer, self.r(p)) for p in s.index)
+                parts = ", ".join(format_index_part(self.printer, self.r(p)) for p in s.index)
                 index = f"[{parts}]"
             op = "+=" if s.augment else "="
             return [f"{ind}{target}{index} {op} {self.printer.statement(expr)}"]

@@ -16,6 +16,7 @@ operations: ``x @ w``, ``sum(...)``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,11 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from symgrad.errors import SymgradError
-from symgrad.rules import structural as st
+from symgrad.rules.base import Static, Structural, static, sval
+from symgrad.rules.grads import BroadcastLike, SumTo
+from symgrad.rules.linalg import MatMul, ProductGrad, _Product
+from symgrad.rules.reductions import NpSum, Reduction
+from symgrad.rules.shape import ShapeAt, Size, Transpose, _Meta
 
 _N = sp.Symbol("N", positive=True, integer=True)
 
@@ -90,7 +95,7 @@ class FormulaStrPrinter(StrPrinter):
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         # by type, not by name: sympy's printers know other classes called MatMul, Transpose
-        if isinstance(expr, st.Structural):
+        if isinstance(expr, Structural):
             return _structural(self, expr, latex=False)
         return super()._print(expr, **kwargs)
 
@@ -102,15 +107,24 @@ class FormulaLatexPrinter(LatexPrinter):
         return rf"\mathtt{{{expr.value!r}}}"
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
-        if isinstance(expr, st.Structural):
+        if isinstance(expr, Structural):
             return _structural(self, expr, latex=True)
         return super()._print(expr, **kwargs)
+
+
+def _name(expr: Any) -> str:
+    """How formula spells a node: its numpy name (the registry entry's: ``sum``, ``reshape``,
+    ``stop_gradient``), or a gradient-side node's class name in snake case (``sum_to``)."""
+    entry = getattr(type(expr), "primitive", None)
+    if entry is not None:
+        return entry.name
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(expr).__name__).lower()
 
 
 def _structural(printer: Any, expr: Any, latex: bool) -> str:
     p = printer._print
     args = expr.args
-    name = type(expr).__name__
+    name = _name(expr)
 
     def call(fname: str, items: Any) -> str:
         inner = ", ".join(p(a) for a in items)
@@ -124,37 +138,30 @@ def _structural(printer: Any, expr: Any, latex: bool) -> str:
             return text
         return rf"\left({text}\right)" if latex else f"({text})"
 
-    if isinstance(expr, st.Reduction):
-        axis = st.sval(args[1])
+    if isinstance(expr, Reduction):
+        axis = sval(args[1])
         extra = [] if axis is None else [f"axis={axis!r}"]
         inner = ", ".join([p(args[0])] + extra)
-        fname = name[2:].lower()
         if latex:
-            if fname == "sum" and axis is None:
+            if name == "sum" and axis is None:
                 return rf"\sum {atom(args[0])}"
-            return rf"\operatorname{{{fname}}}\left({inner}\right)"
-        return f"{fname}({inner})"
-    if isinstance(expr, st.MatMul):
+            return rf"\operatorname{{{name}}}\left({inner}\right)"
+        return f"{name}({inner})"
+    if isinstance(expr, MatMul):
         return (f"{atom(args[0])} {atom(args[1])}" if latex
                 else f"{atom(args[0])} @ {atom(args[1])}")
-    if isinstance(expr, st.Transpose) and st.sval(args[1]) is None:
+    if isinstance(expr, Transpose) and sval(args[1]) is None:
         return f"{atom(args[0])}^T" if latex else f"{atom(args[0])}.T"
-    if isinstance(expr, st.ProductGrad):
-        helper = str(st.sval(args[0]))
+    if isinstance(expr, ProductGrad):
+        helper = str(sval(args[0]))
         g, a, b = args[1:]
         if helper == "_matmul_grad_a":
             return (f"{atom(g)} {atom(b)}^T" if latex else f"{atom(g)} @ {atom(b)}.T")
         if helper == "_matmul_grad_b":
             return (f"{atom(a)}^T {atom(g)}" if latex else f"{atom(a)}.T @ {atom(g)}")
         return call(helper.lstrip("_"), args[1:])
-    if isinstance(expr, st.SumTo):
-        return call("sum_to", args)
-    if isinstance(expr, (st.StopGradient,)):
-        return call("stop_gradient", args)
-    if isinstance(expr, st.Size):
-        return call("size", args)
-    return call(name, [a for a in args if not isinstance(a, st.Static)] +
-                [a for a in args if isinstance(a, st.Static)])
+    return call(name, [a for a in args if not isinstance(a, Static)] +
+                [a for a in args if isinstance(a, Static)])
 
 
 # ---------------------------------------------------------------- the substitution
@@ -202,8 +209,8 @@ def _refuse_products(g: Any, adj: Any) -> None:
     (its gradient sums over a batch axis that formula would not show)."""
     for stmt in list(adj.forward) + list(adj.backward):
         for node in sp.preorder_traversal(stmt.expr):
-            if isinstance(node, st._Product):
-                name = type(node).__name__.lower().replace("matmul", "@ (matmul)")
+            if isinstance(node, _Product):
+                name = _name(node).replace("matmul", "@ (matmul)")
                 example = ", ".join(f"{p!r}: (...)" for p in g.params)
                 raise SymgradError(
                     f"formula() of {g.fn.__name__} needs the arguments' shapes: it has a "
@@ -264,21 +271,21 @@ def _shape(expr: Any, env: dict) -> tuple:
 def _resolve_shapes(expr: Any, env: dict | None, notes: list[str]) -> Any:
     """Sizes become numbers (or N); broadcast sums and copies become identities where they are."""
     def repl(node: Any) -> Any:
-        if isinstance(node, st._Meta):
+        if isinstance(node, _Meta):
             if env is not None:
                 with np.errstate(all="ignore"):
                     value = eval(env["__printer__"].statement(node), env)  # noqa: S307
                 if isinstance(value, (int, np.integer)):
                     return sp.Integer(int(value))
                 return node
-            if isinstance(node, st.Size):
+            if isinstance(node, Size):
                 return _N
-            if isinstance(node, st.ShapeAt):
-                return sp.Symbol(f"n_{st.sval(node.args[1])}", positive=True, integer=True)
+            if isinstance(node, ShapeAt):
+                return sp.Symbol(f"n_{sval(node.args[1])}", positive=True, integer=True)
             return node
-        if isinstance(node, (st.SumTo, st.BroadcastLike)):
+        if isinstance(node, (SumTo, BroadcastLike)):
             g, like = node.args
-            if env is None or isinstance(node, st.BroadcastLike):
+            if env is None or isinstance(node, BroadcastLike):
                 return g  # per entry, broadcasting a value up does not change it
             g_shape, like_shape = _shape(g, env), _shape(like, env)
             try:
@@ -286,14 +293,14 @@ def _resolve_shapes(expr: Any, env: dict | None, notes: list[str]) -> Any:
                     return g  # nothing to sum: at most broadcast up, which per entry is g
             except ValueError:  # pragma: no cover - shapes the generated code would reject
                 pass
-            if like_shape == () and isinstance(node, st.SumTo):
-                return st.NpSum(g, st.static(None), st.static(False))
+            if like_shape == () and isinstance(node, SumTo):
+                return NpSum(g, static(None), static(False))
             notes.append("sum_to(g, x): g summed over the axes broadcasting added to x")
             return node
         return node
 
     def walk(e: Any) -> Any:
-        if not e.args or isinstance(e, st.Static):
+        if not e.args or isinstance(e, Static):
             return e
         args = [walk(a) for a in e.args]
         if any(a is not b for a, b in zip(args, e.args, strict=True)):

@@ -226,3 +226,34 @@ def test_writes_at_a_repeated_integer_array_index():
     np.testing.assert_allclose(G(x, idx), write_at_repeated_positions_in_a_loop(x, idx),
                                rtol=1e-12)
     check_grads(G, x, idx)
+
+
+def two_equal_writes_then_a_loop(x, v):
+    a = x * 1.0
+    b = x * 1.0
+    a[0] = v
+    b[0] = v  # the same value as a: it must stay its own array
+    for i in range(1, 3):
+        a[i] = a[i - 1] * 2.0
+    return np.sum(a * 3.0) + np.sum(b)
+
+
+def fresh_literal_buffer(x):
+    h = np.array([0.0, 0.0, 0.0])
+    for i in range(3):
+        h[i] = np.tanh(x[i]) * 0.5
+    return np.sum(h) * 2.0
+
+
+def test_fresh_arrays_are_never_shared_and_need_no_copy():
+    # every node with the ALLOCATES trait stays out of cse: once, two equal writes shared one
+    # array, the loop wrote into it in place, and b saw a's writes (a wrong primal)
+    x, v = np.array([0.5, 1.0, 2.0, 4.0]), 0.7
+    G = symgrad.grad(two_equal_writes_then_a_loop)
+    np.testing.assert_allclose(G(x, v), two_equal_writes_then_a_loop(x.copy(), v), rtol=1e-12)
+    check_grads(G, x, v)
+    # a fresh np.array literal is written in place without a copy of it first
+    G = symgrad.grad(fresh_literal_buffer)
+    check_grads(G, rng.normal(size=3))
+    primal = G.source.split("def fresh_literal_buffer(x):")[1].split("\ndef ")[0]
+    assert ".copy()" not in primal and "h_1[i] = " in primal

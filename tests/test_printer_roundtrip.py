@@ -43,7 +43,10 @@ from symgrad.frontend.parse import parse_function
 from symgrad.printer import NumpyPrinter
 from symgrad.rules import elementwise as ew
 from symgrad.rules import masks as mk
-from symgrad.rules import structural as st
+from symgrad.rules import registry
+from symgrad.rules.base import static, sval
+from symgrad.rules.linalg import MatMul
+from symgrad.rules.operators import AsWritten, FloorDiv, Mod
 
 EXAMPLES = int(os.environ.get("SYMGRAD_ROUNDTRIP_EXAMPLES", "25"))
 SCALARS = ("a", "b")
@@ -177,8 +180,8 @@ def lower(source: str):
         assume(not any(p.base.is_number and p.base.is_negative and not p.exp.is_integer
                        for p in e.atoms(sp.Pow)))
         assume(not any(w.args[1].is_number and w.args[1].is_negative and
-                       not w.args[2].is_integer for w in e.atoms(st.AsWritten)
-                       if len(w.args) == 3 and st.sval(w.args[0]) == "**"))
+                       not w.args[2].is_integer for w in e.atoms(AsWritten)
+                       if len(w.args) == 3 and sval(w.args[0]) == "**"))
     for name, e in program:
         note(f"         {name} = {sp.srepr(e)}")
     note(f"sympy:   {sp.srepr(expr)}")
@@ -202,7 +205,9 @@ _MASKS = {
     mk.LogicalNot: lambda v: not v,
     mk.BitAnd: lambda *v: _fold(operator.and_, v), mk.BitOr: lambda *v: _fold(operator.or_, v),
     mk.Invert: operator.invert, mk.AsNumber: lambda v: 1 * v,
-    st.FloorDiv: np.floor_divide, st.Mod: np.mod, st.MatMul: np.matmul,
+    # keyed by node class (type(expr)): the registry entries' nodes
+    registry.by_name("floor_divide").node: np.floor_divide,
+    registry.by_name("remainder").node: np.mod, registry.by_name("matmul").node: np.matmul,
 }
 
 
@@ -227,7 +232,7 @@ def reference(expr, values):
     if isinstance(expr, sp.Number):
         v = np.float64(float(expr))
         return v, _mag(v)
-    operands = expr.args[1:] if isinstance(expr, st.AsWritten) else expr.args
+    operands = expr.args[1:] if isinstance(expr, AsWritten) else expr.args
     args = [reference(a, values) for a in operands]
     vals = [v for v, _ in args]
     scale = max([s for _, s in args], default=0.0)
@@ -245,9 +250,9 @@ def _apply(expr, vals):
         return _fold(np.multiply, vals)
     if isinstance(expr, sp.Pow):
         return np.power(np.float64(1.0) * vals[0], vals[1])
-    if isinstance(expr, st.AsWritten):  # the user's operator on the user's values
-        return _INFIX[st.sval(expr.args[0])](*vals)
-    if isinstance(expr, (st.FloorDiv, st.Mod)):
+    if isinstance(expr, AsWritten):  # the user's operator on the user's values
+        return _INFIX[sval(expr.args[0])](*vals)
+    if isinstance(expr, (FloorDiv, Mod)):
         _robust(np.true_divide(*vals), np.round(np.true_divide(*vals)))
         if np.any(np.asarray(vals[1]) == 0):
             raise Fragile  # 1 // 0 or 1 // -0.0: the sign of a zero (Python's int 0 has none)
@@ -334,8 +339,8 @@ def unprint(node, names=frozenset()):
             return _arithmetic(_BINARY[type(node.op)], a, b, names)
         if type(node.op) in _FLAT:
             return _FLAT[type(node.op)](a, b)
-        return {ast.FloorDiv: st.FloorDiv, ast.Mod: st.Mod,
-                ast.MatMult: st.MatMul}[type(node.op)](a, b)
+        return {ast.FloorDiv: FloorDiv, ast.Mod: Mod,
+                ast.MatMult: MatMul}[type(node.op)](a, b)
     if isinstance(node, ast.BoolOp):
         return _FLAT[type(node.op)](*[unprint(v, names) for v in node.values])
     if isinstance(node, ast.Compare):
@@ -360,12 +365,12 @@ def _arithmetic(op, a, b, names):
     """``a op b`` as SymPy evaluates it, or ``AsWritten`` where that is not numpy's value
     (``x - x``, ``0*x``, ``m1 + m2`` of masks: their `or`), as the lowering writes it."""
     if op == "+" and all(v in (sp.true, sp.false) or mk.bool_valued(v, names) for v in (a, b)):
-        return st.AsWritten(st.static(op), a, b)
+        return AsWritten(static(op), a, b)
     value = _INFIX[op](a, b)
     if (a.free_symbols | b.free_symbols) <= value.free_symbols and \
             (not value.args or exact.combine(value.func, *value.args) is not None):
         return value
-    return st.AsWritten(st.static(op), a, b)
+    return AsWritten(static(op), a, b)
 
 
 _NP_CONSTANTS = {"np.nan": sp.nan, "np.inf": sp.oo, "np.pi": sp.pi, "np.e": sp.E}

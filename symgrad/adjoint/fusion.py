@@ -9,12 +9,11 @@ import sympy as sp
 
 from symgrad.frontend import exact
 from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, first_free, walk
-from symgrad.rules import structural as st
-from symgrad.rules.structural import Structural
+from symgrad.rules import registry
+from symgrad.rules.base import Structural
+from symgrad.rules.indexing import GetItem, SetItem
 
 _ARITHMETIC_NODES = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number)
-# worth a name of their own in a loop body, so the backward pass reads them from the tape
-COSTLY = (st.MatMul, st.Dot, st.Inner, st.Outer, *st.REDUCTIONS.values())
 
 
 def fuse(fn: Function) -> tuple[list[Any], dict[Any, str]]:
@@ -69,7 +68,7 @@ def _hoist(s: Assign, taken: dict[str, int], buffers: set[Any]) -> list[Assign]:
     """
     out, replace = [], {}
     if buffers and not isinstance(s.expr, Structural):
-        reads = [n for n in sp.preorder_traversal(s.expr) if isinstance(n, st.GetItem)
+        reads = [n for n in sp.preorder_traversal(s.expr) if isinstance(n, GetItem)
                  and n.args[0] in buffers]
         for node in dict.fromkeys(reads):
             name = _fresh_name(f"{_user_base(node.args[0].name)}_at", taken)
@@ -77,7 +76,8 @@ def _hoist(s: Assign, taken: dict[str, int], buffers: set[Any]) -> list[Assign]:
             out.append(Assign(name, node, s.lineno, [], name))
         if replace:
             s = Assign(s.target, s.expr.xreplace(replace), s.lineno, s.lines, s.user_name)
-    found = [n for n in sp.preorder_traversal(s.expr) if isinstance(n, COSTLY)]
+    # worth a name of their own in a loop body, so the backward pass reads them from the tape
+    found = [n for n in sp.preorder_traversal(s.expr) if registry.has_trait(n, registry.COSTLY)]
     if not found or isinstance(s.expr, Structural):
         return out + [s]
     replace = {}
@@ -117,7 +117,7 @@ def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
     inlined_lines: dict[str, list[tuple[int, list[str]]]] = {}
     # arrays this block writes into (x[i] = ...): their reads get names in a loop body
     buffers = {s.expr.args[0] for s in stmts if isinstance(s, Assign)
-               and isinstance(s.expr, st.SetItem) and isinstance(s.expr.args[0], sp.Symbol)}
+               and isinstance(s.expr, SetItem) and isinstance(s.expr.args[0], sp.Symbol)}
     for s in stmts:
         if isinstance(s, If):
             out.append(If(s.cond, Block(_fuse_block(s.then.stmts, uses, keep, inlined, in_loop)),

@@ -15,23 +15,27 @@ import sympy as sp
 
 from symgrad.adjoint.program import MemoryPlan, Stmt, Tape, all_backward_reads, backward_reads
 from symgrad.frontend.ir import Assign, Function, Loop, Names, iteration_names, reads, walk
-from symgrad.rules import structural as st
-
-_FRESH_ARRAYS = frozenset({"zeros", "ones", "zeros_like", "ones_like", "full", "full_like",
-                           "empty", "empty_like", "eye", "identity"})
+from symgrad.rules import registry
+from symgrad.rules.base import Static, sval
+from symgrad.rules.creation import NpConstant
+from symgrad.rules.grads import FullLike, GradZeros
+from symgrad.rules.indexing import ClearItem, GetItem, ScatterInto, SetItem, SliceOf
 
 
 def allocates(expr: Any) -> bool:
-    """A fresh array (np.zeros, a gradient's zeros): its own memory, never shared."""
-    return isinstance(expr, (st.GradZeros, st.FullLike, st.Zeros, st.Ones, st.ZerosLike,
-                             st.OnesLike)) or \
-        isinstance(expr, st.NpConstant) and st.sval(expr.args[0]) in _FRESH_ARRAYS
+    """A fresh array (np.zeros, a gradient's zeros): its own memory, never shared. A node
+    with the ALLOCATES trait, or a numpy call with no gradient whose entry has it (np.eye)."""
+    if isinstance(expr, NpConstant):
+        entry = registry.by_name(sval(expr.args[0]))
+        return entry is not None and entry.has(registry.ALLOCATES)
+    return registry.has_trait(expr, registry.ALLOCATES)
 
 
 def may_share(expr: Any, g: Any, defs: dict[str, Any]) -> bool:
     """Whether ``expr`` may be ``g`` itself or a view of it: followed back through the
-    backward body's names and the operations that can return their input (indexing,
-    un-broadcasting, broadcasting); any arithmetic makes a new array."""
+    backward body's names and the operations that can return their input (the registry's
+    views: indexing, reshapes, un-broadcasting, broadcasting); any arithmetic makes a new
+    array."""
     seen = set()
     while True:
         if expr == g:
@@ -39,8 +43,7 @@ def may_share(expr: Any, g: Any, defs: dict[str, Any]) -> bool:
         if isinstance(expr, sp.Symbol) and expr.name in defs and expr.name not in seen:
             seen.add(expr.name)
             expr = defs[expr.name]
-        elif isinstance(expr, (st.GetItem, st.SumTo, st.BroadcastLike, st.Transpose,
-                               st.Reshape)) and not isinstance(expr, st.FullLike):
+        elif registry.is_view(expr):
             expr = expr.args[0]
         else:
             return False
@@ -86,13 +89,13 @@ def _write_chain(s: Loop, c: Any) -> tuple[set, list, list] | None:
         expr = stmt.expr
         if seen != {current}:
             return None  # an older version read after a write
-        if isinstance(expr, st.SetItem) and expr.args[0] == current:
+        if isinstance(expr, SetItem) and expr.args[0] == current:
             if any(a.free_symbols & versions for a in expr.args[1:]):
                 return None
             writes.append(stmt)
             current = sp.Symbol(stmt.target, real=True)
             versions.add(current)
-        elif isinstance(expr, st.GetItem) and expr.args[0] == current and \
+        elif isinstance(expr, GetItem) and expr.args[0] == current and \
                 not any(a.free_symbols & versions for a in expr.args[1:]):
             rows.append(stmt)
         else:
@@ -163,17 +166,17 @@ def accumulate_in_place(body: list[Any], before: list[Stmt], updates: list[tuple
     body.extend(ops)
     for i, b in enumerate(before):  # the array updated in place must be its own
         if sp.Symbol(b.target, real=True) in converted and not (
-                isinstance(b.expr, (st.FullLike, st.GradZeros)) or b.expr.is_Add
+                isinstance(b.expr, (FullLike, GradZeros)) or b.expr.is_Add
                 or b.expr.is_Mul):
             entry = sp.Symbol(buffers[sp.Symbol(b.target, real=True)], real=True)
-            before[i] = Stmt(b.target, st.FullLike(b.expr, entry), b.comment)
+            before[i] = Stmt(b.target, FullLike(b.expr, entry), b.comment)
 
 
 def _in_place_ops(g: Any, total: Any, grads: set[Any], defs: dict[str, Any],
                   loop_vars: set[str]) -> list[Stmt] | None:
     terms = sp.Add.make_args(total)
-    clears = [t for t in terms if isinstance(t, st.ClearItem) and t.args[0] == g]
-    scatters = [t for t in terms if isinstance(t, st.ScatterInto)]
+    clears = [t for t in terms if isinstance(t, ClearItem) and t.args[0] == g]
+    scatters = [t for t in terms if isinstance(t, ScatterInto)]
     if len(clears) != 1 or len(scatters) + 1 != len(terms):
         return None
     for part in [*clears[0].args[1:], *(p for sc in scatters for p in sc.args[2:])]:
@@ -189,9 +192,9 @@ def _in_place_ops(g: Any, total: Any, grads: set[Any], defs: dict[str, Any],
 
 def _plain_index(part: Any, loop_vars: set[str]) -> bool:
     """An integer or a slice for sure: constants, loop counters and their arithmetic."""
-    if isinstance(part, st.Static):
+    if isinstance(part, Static):
         return part.value is None or isinstance(part.value, (int, slice))
-    if isinstance(part, st.SliceOf):
+    if isinstance(part, SliceOf):
         return all(_plain_index(a, loop_vars) for a in part.args)
     return isinstance(part, sp.Expr) and all(x.name in loop_vars for x in part.free_symbols)
 
@@ -202,7 +205,7 @@ def skip_needless_copies(fn: Function, forward: list[Any], backward: list[Any],
     that array is a fresh one (np.zeros, an earlier copy) that nothing else reads."""
     stmts = list(walk(forward))
     fresh = {s.target for s in stmts if isinstance(s, Assign) and s.target not in plan.in_place and
-             (isinstance(s.expr, st.SetItem) or allocates(s.expr))}
+             (isinstance(s.expr, SetItem) or allocates(s.expr))}
     read_elsewhere = all_backward_reads(backward) | set(fn.returns)
     for s in stmts:
         others = [s] if not isinstance(s, Loop) else []

@@ -7,8 +7,7 @@ from typing import Any
 import sympy as sp
 
 from symgrad.rules import masks
-from symgrad.rules import structural as st
-from symgrad.rules.structural import Structural
+from symgrad.rules.base import Static, Structural
 
 
 def region_leaves(expr: Any, differentiable: bool = False) -> list[Any]:
@@ -20,7 +19,7 @@ def region_leaves(expr: Any, differentiable: bool = False) -> list[Any]:
         e = stack.pop()
         if isinstance(e, (sp.Symbol, Structural)):
             out.append(e)
-        elif isinstance(e, st.Static):
+        elif isinstance(e, Static):
             continue
         elif differentiable and isinstance(e, masks.Elementwise):
             stack.extend(reversed(e.diff_args()))

@@ -13,12 +13,10 @@ import sympy as sp
 
 from symgrad.adjoint.regions import region_leaves
 from symgrad.frontend.ir import Assign, Function, If, Loop, iteration_names, walk
-from symgrad.rules import structural as st
-from symgrad.rules.structural import SCALAR, Structural
-
-# gradient nodes that read one argument only for its shape: node type -> argument position
-# (not FullLike: np.full_like takes the dtype too)
-_SHAPE_ONLY = {st.SumTo: 1, st.BroadcastLike: 1, st.ScatterInto: 1, st.GradZeros: 0}
+from symgrad.rules import registry
+from symgrad.rules.base import SCALAR, Static, Structural
+from symgrad.rules.operators import StopGradient
+from symgrad.rules.shape import Broadcast, _Meta
 
 
 class Shapes:
@@ -45,7 +43,7 @@ class Shapes:
         for s in stmts:
             if isinstance(s, Assign):
                 self.register(sp.Symbol(s.target, real=True), self.class_of(s.expr),
-                              top and not isinstance(s.expr, st.StopGradient))
+                              top and not isinstance(s.expr, StopGradient))
             elif isinstance(s, If):
                 self._register_block(s.then.stmts, top=False)
                 self._register_block(s.orelse.stmts, top=False)
@@ -94,7 +92,7 @@ class Shapes:
             if cls is None:
                 cls = self.fresh()
                 self.classes[expr] = cls
-        elif isinstance(expr, st.Static) or not expr.args:
+        elif isinstance(expr, Static) or not expr.args:
             cls = SCALAR
         elif isinstance(expr, Structural):
             arg_classes = [self.class_of(a) for a in expr.args]
@@ -127,10 +125,10 @@ class Shapes:
                 # the shape of an elementwise result is its operands' broadcast shape
                 leaves = [leaf for leaf in dict.fromkeys(region_leaves(arg))
                           if self.class_of(leaf) != SCALAR]
-                rep = leaves[0] if len(leaves) == 1 else st.Broadcast(*leaves)
+                rep = leaves[0] if len(leaves) == 1 else Broadcast(*leaves)
             return node.func(rep, *node.args[1:]) if rep is not None else node
 
-        metas = [n for n in sp.preorder_traversal(expr) if isinstance(n, st._Meta)]
+        metas = [n for n in sp.preorder_traversal(expr) if isinstance(n, _Meta)]
         if metas:
             expr = expr.xreplace({m: repl(m) for m in metas})
         return self._outer_likes(expr)
@@ -147,8 +145,8 @@ class Shapes:
 
         swaps = {}
         for node in sp.preorder_traversal(expr):
-            if type(node) in _SHAPE_ONLY:
-                i = _SHAPE_ONLY[type(node)]
+            i = registry.reads_shape_of(node)
+            if i is not None:
                 like = outer(node.args[i])
                 if like is not node.args[i]:
                     swaps[node] = node.func(*node.args[:i], like, *node.args[i + 1:])
@@ -161,7 +159,7 @@ class Shapes:
             return rep
         leaves = [leaf for leaf in dict.fromkeys(region_leaves(expr))
                   if self.class_of(leaf) != SCALAR]
-        return leaves[0] if len(leaves) == 1 else st.Broadcast(*leaves)
+        return leaves[0] if len(leaves) == 1 else Broadcast(*leaves)
 
     def shape_rep(self, expr: Any) -> Any:
         return expr if isinstance(expr, sp.Symbol) else self.rep.get(self.class_of(expr), expr)

@@ -36,8 +36,11 @@ from symgrad.frontend.ir import (
     walk,
 )
 from symgrad.rules import masks
-from symgrad.rules import structural as st
-from symgrad.rules.structural import SCALAR, Structural
+from symgrad.rules.base import SCALAR, Structural, static
+from symgrad.rules.grads import BroadcastLike, FullLike, GradZeros, SumTo
+from symgrad.rules.indexing import ScatterInto, SetItem
+from symgrad.rules.operators import StopGradient
+from symgrad.rules.reductions import NpSum
 from symgrad.simplify import clean, simplify_adjoint
 
 
@@ -71,7 +74,7 @@ class Sweep:
         """Values a block computes, by expression: only these (and outer ones) are in scope."""
         out = {s.expr: sp.Symbol(s.target, real=True) for s in stmts
                if isinstance(s, Assign) and s.expr.args
-               and not isinstance(s.expr, (st.StopGradient, st.SetItem))}
+               and not isinstance(s.expr, (StopGradient, SetItem))}
         for expr, sym in list(out.items()):  # d sqrt(x) = 1/(2*sqrt(x)) reads y = sqrt(x)
             if expr.is_Pow and expr.exp.is_Rational and not expr.exp.is_Integer:
                 out.setdefault(expr.base**-expr.exp, 1 / sym)
@@ -149,7 +152,7 @@ class Sweep:
         self.primal_of = {**self.primal_of, **self._primal_of(stmts)}
         local: dict[int, Any] = {}  # this block's values may stand for shapes in its backward
         for s in stmts:
-            if isinstance(s, Assign) and isinstance(s.expr, st.StopGradient):
+            if isinstance(s, Assign) and isinstance(s.expr, StopGradient):
                 continue  # a condition or a constant: a poor name for a shape (_sum_to(g, cond))
             names = [s.target] if isinstance(s, Assign) else \
                 [p.target for p in s.phis] if isinstance(s, If) else [c.entry for c in s.carried]
@@ -188,7 +191,7 @@ class Sweep:
         for sym in outer:  # each outer value gets one adjoint name, assigned on both paths
             name = self.grad_name(sym.name)
             for (stmts, left), comment in zip(sides, comments, strict=True):
-                total = self.whole(sym, left.get(sym), st.GradZeros(sym))
+                total = self.whole(sym, left.get(sym), GradZeros(sym))
                 stmts.append(Stmt(name, total, list(comment)))
                 comment.clear()
             gsym = sp.Symbol(name, real=True)
@@ -208,7 +211,7 @@ class Sweep:
         for c in carried:  # the adjoint of each carried value, kept in one variable
             sym = sp.Symbol(c.entry, real=True)
             name = self.grad_name(c.entry)
-            before.append(Stmt(name, self.whole(sym, pending[c.entry], st.GradZeros(sym))))
+            before.append(Stmt(name, self.whole(sym, pending[c.entry], GradZeros(sym))))
             names[c.entry] = gsym = sp.Symbol(name, real=True)
             self.shapes.register(gsym, self.shapes.classes[sym], rep=False)
             if isinstance(c.exit, sp.Symbol) and c.exit in self.active:
@@ -224,13 +227,13 @@ class Sweep:
         for c in carried:  # the cotangent of this iteration's entry is the previous exit's
             sym = sp.Symbol(c.entry, real=True)
             updates.append((names[c.entry],
-                            self.whole(sym, left.pop(sym, []), st.GradZeros(sym))))
+                            self.whole(sym, left.pop(sym, []), GradZeros(sym))))
         for sym in sorted(left, key=lambda x: x.name):  # loop-invariant inputs accumulate
             name = self.grad_name(sym.name)
-            before.append(Stmt(name, st.GradZeros(sym)))
+            before.append(Stmt(name, GradZeros(sym)))
             rest = []
             for g in left[sym]:
-                if isinstance(g, st.ScatterInto) and g.args[1] == sym:
+                if isinstance(g, ScatterInto) and g.args[1] == sym:
                     body.append(Stmt(name, g.args[0], list(comment), augment=True,
                                      index=tuple(g.args[2:])))
                     comment = []
@@ -273,7 +276,7 @@ class Sweep:
         made whole where they are a lazily broadcast cotangent, and simplified."""
         total = sp.Add(*contribs) if contribs else empty
         if self.shapes.class_of(total) != self.shapes.classes.get(sym):
-            total = st.FullLike(total, sym)
+            total = FullLike(total, sym)
         return simplify_adjoint(self.shapes.canon(total))
 
     def materialise(self, target: str, total: Any) -> Any:
@@ -340,9 +343,9 @@ class Sweep:
             if shapes.class_of(leaf) != root_class:
                 if shapes.class_of(c) != root_class:
                     # a lazily broadcast cotangent must be broadcast before it is summed
-                    c = st.BroadcastLike(c, shapes.shape_source(expr))
-                c = st.NpSum(c, st.static(None), st.static(False)) \
-                    if shapes.class_of(leaf) == SCALAR else st.SumTo(c, shapes.shape_rep(leaf))
+                    c = BroadcastLike(c, shapes.shape_source(expr))
+                c = NpSum(c, static(None), static(False)) \
+                    if shapes.class_of(leaf) == SCALAR else SumTo(c, shapes.shape_rep(leaf))
             if isinstance(leaf, Structural):
                 self.backprop_structural(leaf, c)
             else:
@@ -362,7 +365,7 @@ class Sweep:
         if not any(self.is_active(a) for a in node.diff_args()):
             return
         if node.needs_full_g and self.shapes.class_of(g) != self.shapes.class_of(node):
-            g = st.BroadcastLike(g, self.shapes.shape_rep(node))
+            g = BroadcastLike(g, self.shapes.shape_rep(node))
         exact = node.vjp_exact and self.shapes.class_of(g) == self.shapes.class_of(node)
         for arg, v in zip(node.diff_args(), node.vjp(g), strict=True):
             if v is not None and self.is_active(arg):

@@ -26,7 +26,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.parameters import distribute
 
-from symgrad.rules.structural import Static, Structural
+from symgrad.rules.base import Static, Structural
 
 
 def combine(func: Any, *args: Any) -> Any:

@@ -19,8 +19,11 @@ from symgrad.frontend.common import (
 )
 from symgrad.frontend.inlining import LocalFunction
 from symgrad.rules import masks
-from symgrad.rules import structural as st
-from symgrad.rules.structural import static
+from symgrad.rules.base import Structural, static
+from symgrad.rules.indexing import GetItem, SliceOf
+from symgrad.rules.linalg import MatMul
+from symgrad.rules.operators import AsWritten, FloorDiv, IsNone, Mod
+from symgrad.rules.shape import Shape, ShapeAt
 
 
 class ExpressionLowering:
@@ -69,7 +72,7 @@ class ExpressionLowering:
                 raise self.p.error(node, "arithmetic on a tuple, list or None is not supported",
                                    "wrap the values in np.stack([...]) to compute with them")
         if isinstance(op, ast.Add) and self.mask_sum(a, b):
-            return st.AsWritten(static("+"), a, b)
+            return AsWritten(static("+"), a, b)
         if type(op) not in _BITWISE:  # True/False constants count as 1/0 in arithmetic
             a, b = (sp.Integer(int(bool(v))) if v in (sp.true, sp.false) else v for v in (a, b))
             a, b = self.float_literals(a, b, node)
@@ -107,7 +110,7 @@ class ExpressionLowering:
         ``0 * x``, ``x ** 0``) is kept as written: numpy's shape, dtype and NaNs stay.
         """
         if isinstance(op, ast.Add) and self.mask_sum(a, b):
-            return st.AsWritten(static("+"), a, b)
+            return AsWritten(static("+"), a, b)
         if isinstance(op, ast.Div) and b.is_Number and b.is_zero and a.free_symbols:
             raise self.p.error(node, "division by the constant 0",
                                "numpy gives inf or nan here, which has no gradient to take; "
@@ -118,7 +121,7 @@ class ExpressionLowering:
             value = _combine_operator(op, a, b)
         if value is None or not_real(value, (a, b)):
             # (-1.0) ** 0.5: Python's complex number, computed as written
-            return st.AsWritten(static(_OPERATOR_TEXT[type(op)]), a, b)
+            return AsWritten(static(_OPERATOR_TEXT[type(op)]), a, b)
         return value if a.free_symbols or b.free_symbols else _python_number(value)
 
     def mask_sum(self, a: Any, b: Any) -> bool:
@@ -168,13 +171,13 @@ class ExpressionLowering:
         if isinstance(op, ast.Pow):
             return a**b
         if isinstance(op, ast.MatMult):
-            return st.MatMul(a, b)
+            return MatMul(a, b)
         if isinstance(op, ast.Mod):
             return sp.Integer(int(a) % int(b)) if _ints(a, b) else \
-                sp.Float(float(a) % float(b)) if _floats(a, b) else st.Mod(a, b)
+                sp.Float(float(a) % float(b)) if _floats(a, b) else Mod(a, b)
         if isinstance(op, ast.FloorDiv):
             return sp.Integer(int(a) // int(b)) if _ints(a, b) else \
-                sp.Float(float(a) // float(b)) if _floats(a, b) else st.FloorDiv(a, b)
+                sp.Float(float(a) // float(b)) if _floats(a, b) else FloorDiv(a, b)
         raise self.p.error(node, f"operator {type(op).__name__} is not supported",
                            "use + - * / // % ** @, and & | on masks")
 
@@ -206,7 +209,7 @@ class ExpressionLowering:
             raise self.p.error(node, "`is` is supported only to compare with None")
         if a is None or not isinstance(a, sp.Symbol) or a.name not in self.ctx.versions:
             return sp.true if (a is None) != negate else sp.false
-        return st.IsNone(a, static(negate))
+        return IsNone(a, static(negate))
 
     def expr_BoolOp(self, node: ast.BoolOp) -> Any:
         values = [self.expr(v) for v in node.values]
@@ -256,15 +259,15 @@ class ExpressionLowering:
     def expr_Subscript(self, node: ast.Subscript) -> Any:
         base = self.expr(node.value)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if isinstance(base, st.Shape):
+        if isinstance(base, Shape):
             if len(parts) == 1 and isinstance(parts[0], ast.Constant):
-                return st.ShapeAt(base.args[0], static(parts[0].value))
+                return ShapeAt(base.args[0], static(parts[0].value))
             raise self.p.error(node, "only constant indices into .shape are supported")
         if isinstance(base, (tuple, list, dict)):
             return base[self.container_key(node, base)]
         if isinstance(base, LocalFunction) or base is None:
             raise self.p.error(node, "this value cannot be indexed")
-        return st.GetItem(base, *self.index_parts(node))
+        return GetItem(base, *self.index_parts(node))
 
     def index_parts(self, node: ast.Subscript) -> list[Any]:
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
@@ -276,7 +279,7 @@ class ExpressionLowering:
                                                                      node.step)]
             if all(b is None or isinstance(b, sp.Integer) for b in bounds):
                 return static(slice(*[None if b is None else int(b) for b in bounds]))
-            return st.SliceOf(*[static(None) if b is None else b for b in bounds])
+            return SliceOf(*[static(None) if b is None else b for b in bounds])
         if isinstance(node, ast.Constant) and node.value is None:
             return static(None)
         if isinstance(node, ast.Constant) and node.value is Ellipsis:
@@ -351,7 +354,7 @@ def _part_name(value: Any, hint: str | None) -> str:
     head = "sqrt" if value.is_Pow and value.exp == sp.S.Half else \
         type(value).__name__.lower() if isinstance(value, sp.Function) else None
     inner = value.args[0] if head else None
-    if head and isinstance(inner, sp.Symbol) and not isinstance(value, st.Structural):
+    if head and isinstance(inner, sp.Symbol) and not isinstance(value, Structural):
         return f"{_NUMPY_NAMES.get(head, head)}_{inner.name}"
     return f"{hint or 'value'}_part"
 

@@ -1,9 +1,9 @@
 """The IR: single-assignment statements whose right-hand sides are SymPy expressions.
 
 Array values are SymPy symbols; elementwise arithmetic is plain SymPy; structural operations
-are the opaque nodes of ``symgrad.rules.structural``. Statements live in blocks; ``If`` and
-``Loop`` keep the structure of the user's branches and loops, with explicit joins (``Phi``)
-and loop-carried values (``Carry``) so that every name is still assigned once.
+are the opaque nodes of the registry's rules (``symgrad.rules``). Statements live in blocks;
+``If`` and ``Loop`` keep the structure of the user's branches and loops, with explicit joins
+(``Phi``) and loop-carried values (``Carry``) so that every name is still assigned once.
 
 The IR says what the program computes, never how a mode runs it: reverse mode's tapes and
 writes in place live in the adjoint's ``MemoryPlan``, so a forward-mode sweep can reuse it.

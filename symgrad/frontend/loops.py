@@ -24,7 +24,9 @@ from symgrad.frontend.ir import (
     substitute,
 )
 from symgrad.frontend.parse import MISSING
-from symgrad.rules import structural as st
+from symgrad.rules.indexing import GetItem
+from symgrad.rules.operators import StopGradient
+from symgrad.rules.shape import Len
 
 _INDEX = "<index>"  # the env key of the position in `for v in x` (no user name shadowed)
 
@@ -91,9 +93,9 @@ class LoopLowering:
             if isinstance(seq, (tuple, list)):
                 raise self.p.error(it, "enumerate over a list needs a constant start")
             item = node.target.elts[1]
-            bounds = [st.Len(seq)] if start == 0 else [start, st.Len(seq) + start]
+            bounds = [Len(seq)] if start == 0 else [start, Len(seq) + start]
             self.loop(node, "for", node.target.elts[0].id, bounds, None,
-                      lambda i: self.assign(item, st.GetItem(seq, i - start),
+                      lambda i: self.assign(item, GetItem(seq, i - start),
                                             _item_of(it.args[0]), node))
             return
         if func is zip:
@@ -106,11 +108,11 @@ class LoopLowering:
                 return
             if any(isinstance(q, (tuple, list, dict)) for q in seqs):
                 raise self.p.error(it, "zip of lists and arrays together is not supported")
-            n = st.Len(seqs[0]) if len(seqs) == 1 else sp.Min(*[st.Len(q) for q in seqs])
+            n = Len(seqs[0]) if len(seqs) == 1 else sp.Min(*[Len(q) for q in seqs])
 
             def bind(i: Any) -> None:
                 for t, q, a in zip(node.target.elts, seqs, it.args, strict=True):
-                    self.assign(t, st.GetItem(q, i), _item_of(a), node)
+                    self.assign(t, GetItem(q, i), _item_of(a), node)
 
             self.loop(node, "for", _INDEX, [n], None, bind)
             return
@@ -118,8 +120,8 @@ class LoopLowering:
         if isinstance(seq, (tuple, list, dict)):
             self.unrolled(node, list(seq))
             return
-        self.loop(node, "for", _INDEX, [st.Len(seq)], None,
-                  lambda i: self.assign(node.target, st.GetItem(seq, i), _item_of(it), node))
+        self.loop(node, "for", _INDEX, [Len(seq)], None,
+                  lambda i: self.assign(node.target, GetItem(seq, i), _item_of(it), node))
 
     def iterable(self, node: ast.expr) -> Any:
         value = self.expr(node)
@@ -212,7 +214,7 @@ class LoopLowering:
                    if exits[name] != sp.Symbol(entry, real=True)}
         if isinstance(stop, sp.Basic) and stop.free_symbols & rebound:
             # the loop tests it after the carried names are rebound: keep the value it had
-            stop = sp.Symbol(self.emit("stop", st.StopGradient(stop), node), real=True)
+            stop = sp.Symbol(self.emit("stop", StopGradient(stop), node), real=True)
         # `for i in range(n)` leaves i bound to its last value, as in Python (and unbound
         # after no iterations: the generated loop behaves the same)
         keeps_var = kind == "for" and var_name not in (None, _INDEX) and \

@@ -17,8 +17,9 @@ from symgrad.frontend.common import (
 from symgrad.frontend.inlining import LocalFunction
 from symgrad.frontend.ir import Assign, first_free
 from symgrad.frontend.parse import MISSING, resolve_name
-from symgrad.rules import structural as st
-from symgrad.rules.structural import static
+from symgrad.rules.base import Structural, static
+from symgrad.rules.operators import StopGradient
+from symgrad.rules.shape import Ndim, Shape, Size, Transpose
 
 
 class NameLowering:
@@ -37,7 +38,7 @@ class NameLowering:
                                "unpack it, index it, or wrap it in np.stack([...])")
         value = sp.sympify(value)
         if self.no_grad_depth and value.free_symbols:
-            value = st.StopGradient(value)
+            value = StopGradient(value)
         name = self.fresh(user_name)
         self.block.stmts.append(Assign(name, value, self.p.file_lineno(node),
                                        list(self.stmt_lines), user_name))
@@ -50,7 +51,7 @@ class NameLowering:
         """A value fit for a join or a loop: a symbol or a constant, emitting it if needed."""
         if isinstance(value, sp.Symbol) or (isinstance(value, sp.Basic) and
                                             not value.free_symbols and not
-                                            isinstance(value, st.Structural)):
+                                            isinstance(value, Structural)):
             return value
         return sp.Symbol(self.emit(user_name, value, node), real=True)
 
@@ -159,14 +160,14 @@ class NameLowering:
         base = self.expr(node.value)
         attr = node.attr
         if attr == "T":
-            return st.Transpose(base, static(None))
+            return Transpose(base, static(None))
         if attr == "shape":
-            return st.Shape(base)
+            return Shape(base)
         if attr == "size":
-            return st.Size(base)
+            return Size(base)
         if attr == "ndim":
-            return st.Ndim(base)
+            return Ndim(base)
         if attr in ("data", "real"):
-            return st.StopGradient(base) if attr == "data" else base
+            return StopGradient(base) if attr == "data" else base
         raise self.p.error(node, f"attribute .{attr} is not supported",
                            "supported: .T .shape .size .ndim .data")

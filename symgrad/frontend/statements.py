@@ -23,9 +23,15 @@ from symgrad.frontend.ir import (
     Phi,
 )
 from symgrad.frontend.parse import MISSING
-from symgrad.rules import masks
-from symgrad.rules import structural as st
-from symgrad.rules.structural import static
+from symgrad.rules import masks, registry
+from symgrad.rules.base import Static, Structural, static
+from symgrad.rules.indexing import FancySetItem, GetItem, SetItem, SliceOf
+from symgrad.rules.operators import FloorDiv, IntOf, Mod, StopGradient
+from symgrad.rules.shape import (
+    Shape,
+    ShapeAt,
+    _Meta,
+)
 
 
 class StatementLowering:
@@ -219,17 +225,17 @@ class StatementLowering:
 
     def surely_int(self, part: Any) -> bool:
         """An index part that is an integer or a slice, never an array."""
-        if isinstance(part, st.Static):
+        if isinstance(part, Static):
             return not isinstance(part.value, (list, tuple))
-        if isinstance(part, st.SliceOf):
+        if isinstance(part, SliceOf):
             return all(self.surely_int(a) for a in part.args)
-        if isinstance(part, (st._Meta, st.IntOf)):  # len(x), x.shape[0], int(...)
+        if isinstance(part, (_Meta, IntOf)):  # len(x), x.shape[0], int(...)
             return True
         if isinstance(part, sp.Number):
             return bool(part.is_integer)
         if isinstance(part, sp.Symbol):
             return part.name in self.ctx.int_names
-        if isinstance(part, (sp.Add, sp.Mul, st.Mod, st.FloorDiv)):
+        if isinstance(part, (sp.Add, sp.Mul, Mod, FloorDiv)):
             return all(self.surely_int(a) for a in part.args)
         return False
 
@@ -250,9 +256,9 @@ class StatementLowering:
                 if self.ctx.defs.get(v.name) is not None and v.name not in seen:  # a helper's result
                     seen.add(v.name)
                     walk(self.ctx.defs[v.name], partial)
-            elif isinstance(v, st.GetItem):
+            elif isinstance(v, GetItem):
                 walk(v.args[0], True)
-            elif isinstance(v, (st.Transpose, st.Reshape, st.Ravel, st.ExpandDims, st.Squeeze)):
+            elif registry.is_view(v):  # x.T, x.reshape(...), np.flip(x): x's memory
                 walk(v.args[0], partial)
 
         walk(value, False)
@@ -326,11 +332,11 @@ class StatementLowering:
         self.check_views_of(name, target.slice, node)
         parts = self.index_parts(target)
         if isinstance(value, sp.Basic) and any(
-                isinstance(n, (sp.Function, st.Structural)) for n in sp.preorder_traversal(value)):
+                isinstance(n, (sp.Function, Structural)) for n in sp.preorder_traversal(value)):
             # a value of its own, so the backward pass can reuse it (tanh' = 1 - y**2)
             value = sp.Symbol(self.emit(f"{name}_item", value, node), real=True)
         # an index that may hold an integer array may repeat a position: the last write wins
-        cls = st.SetItem if all(self.surely_int(p) for p in parts) else st.FancySetItem
+        cls = SetItem if all(self.surely_int(p) for p in parts) else FancySetItem
         self.env[name] = sp.Symbol(self.emit(name, cls(base, value, *parts), node), real=True)
 
     def unpack(self, value: Any, n: int, node: ast.expr) -> list[Any]:
@@ -338,10 +344,10 @@ class StatementLowering:
             if len(value) != n:
                 raise self.p.error(node, f"cannot unpack {len(value)} values into {n} names")
             return list(value)
-        if isinstance(value, st.Shape):
-            return [st.ShapeAt(value.args[0], static(i)) for i in range(n)]
+        if isinstance(value, Shape):
+            return [ShapeAt(value.args[0], static(i)) for i in range(n)]
         if isinstance(value, sp.Expr) and value.free_symbols:
-            return [st.GetItem(value, static(i)) for i in range(n)]  # rows of an array
+            return [GetItem(value, static(i)) for i in range(n)]  # rows of an array
         raise self.p.error(node, "cannot unpack this value", "unpack tuples, arrays or `x.shape`")
 
     def condition(self, node: ast.expr, name_it: bool = True) -> Any:
@@ -352,10 +358,10 @@ class StatementLowering:
             return sp.true if cond else sp.false
         if cond.is_Number:
             return sp.true if cond != 0 else sp.false
-        if name_it and any(isinstance(n, st.Structural) and not isinstance(n, st._Meta)
+        if name_it and any(isinstance(n, Structural) and not isinstance(n, _Meta)
                            for n in sp.preorder_traversal(cond)):
             # worth computing once: the backward pass reads it again to take the same branch
-            return sp.Symbol(self.emit("cond", st.StopGradient(cond), node), real=True)
+            return sp.Symbol(self.emit("cond", StopGradient(cond), node), real=True)
         return cond
 
     def if_(self, node: ast.If, rest: list[ast.stmt]) -> None:

@@ -9,22 +9,21 @@ import numpy as np
 
 from symgrad.rules.grads import SumTo
 from symgrad.rules.indexing import GetItem
-from symgrad.rules.registry import ALLOCATES, LINEAR, NONDIFF, VIEW, Rule, lazy_module, primitive
-from symgrad.rules.shape import Len, normalize_axes
+from symgrad.rules.registry import (
+    ALLOCATES,
+    LINEAR,
+    NONDIFF,
+    VIEW,
+    Primitive,
+    Rule,
+    lazy_module,
+    primitive,
+    register,
+)
+from symgrad.rules.shape import Len, normalize_axes, shape_node_arg
 
 base = lazy_module("symgrad.rules.base")
 sp = lazy_module("sympy")
-
-
-def shape_node_arg(shape: Any) -> Any:
-    """A shape argument as a node argument: Static of integers, else a SymPy Tuple (or the
-    Shape node itself)."""
-    if isinstance(shape, sp.Basic) and not isinstance(shape, sp.Integer):
-        return shape
-    items = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
-    if all(isinstance(i, (int, np.integer, sp.Integer)) for i in items):
-        return base.static(tuple(int(i) for i in items))
-    return sp.Tuple(*items)
 
 
 def _shape_tuple(shape: Any) -> tuple[int, ...]:
@@ -50,14 +49,16 @@ class _Filled(Rule):
         return _shape_tuple(shape)
 
 
-@primitive("zeros", np.zeros, params="shape, dtype=None, order='C'", arrays=())
+@primitive("zeros", np.zeros, params="shape, dtype=None, order='C'", arrays=(),
+           values=("shape",))
 class Zeros(_Filled):
     """args: (shape,)"""
 
     fill = "zeros"
 
 
-@primitive("ones", np.ones, params="shape, dtype=None, order='C'", arrays=())
+@primitive("ones", np.ones, params="shape, dtype=None, order='C'", arrays=(),
+           values=("shape",))
 class Ones(_Filled):
     fill = "ones"
 
@@ -95,12 +96,32 @@ class NpConstant(Rule):
         return f"np.{base.sval(self.args[0])}({', '.join(items)})"
 
 
+def constant(name: str, methods: tuple[str, ...] = (), traits: frozenset[str] = frozenset()
+             ) -> Primitive:
+    """Register a numpy function whose result carries no gradient (piecewise constant, or a
+    constant array): it is called as written, its arguments passed on (an ``NpConstant``)."""
+    return register(Primitive(name, binds=(getattr(np, name),), methods=methods,
+                              params="*args, **kwargs", arrays=(), lower="constant_call",
+                              traits=frozenset({NONDIFF}) | traits))
+
+
+# (np.arange(n) and np.full(shape, 2.0) are constants too: see their entries below)
+for _name in ("eye", "identity", "tri"):
+    constant(_name, traits=frozenset({ALLOCATES}))
+for _name in ("all", "any", "argmax", "argmin", "round"):
+    constant(_name, methods=(_name,))
+for _name in ("isnan", "isfinite", "isinf", "floor", "ceil", "rint", "count_nonzero"):
+    constant(_name)
+del _name
+
+
 @primitive("full", np.full, params="shape, fill_value, dtype=None, order='C'",
-           arrays=("fill_value",), traits={ALLOCATES, LINEAR})
+           arrays=("fill_value",), values=("shape",), lower="full_call",
+           traits={ALLOCATES, LINEAR})
 class Full(Rule):
     """np.full(shape, value): args (value, shape)."""
 
-    node_args = ("shape", "fill_value")
+    node_args = ("shape", "fill_value", "order")
 
     def _numpycode(self, printer: Any) -> str:
         return f"np.full({base._a(printer, self.args[1])}, {base._a(printer, self.args[0])})"
@@ -109,16 +130,18 @@ class Full(Rule):
         return [SumTo(g, self.args[0])]
 
     @classmethod
-    def make(cls, shape: Any, fill_value: Any) -> Any:
+    def make(cls, shape: Any, fill_value: Any, order: str = "C") -> Any:
+        # (any memory order holds the same values: every reader sees them in C order)
         return cls(fill_value, shape_node_arg(shape))
 
     @staticmethod
-    def out_shape(fill_value: tuple[int, ...], shape: Any) -> tuple[int, ...]:
+    def out_shape(fill_value: tuple[int, ...], shape: Any, order: str = "C") -> tuple[int, ...]:
         return tuple(np.broadcast_shapes(fill_value, _shape_tuple(shape)))
 
 
 @primitive("arange", np.arange, params="start, stop=None, step=None, dtype=None",
-           arrays=("start", "stop", "step"), nondiff_args=(1,), traits={ALLOCATES, LINEAR})
+           arrays=("start", "stop", "step"), nondiff_args=(1,), lower="arange_call",
+           traits={ALLOCATES, LINEAR})
 class Arange(Rule):
     """np.arange(start, stop, step) with a start or step that carries gradient: args
     (start, step, stop), step Static(None) when left out. Element i is start + i * step."""
@@ -147,7 +170,8 @@ class Arange(Rule):
 
 @primitive("linspace", np.linspace,
            params="start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0",
-           arrays=("start", "stop"), traits={ALLOCATES, LINEAR})
+           arrays=("start", "stop"), values=("num",), lower="linspace_call",
+           traits={ALLOCATES, LINEAR})
 class Linspace(Rule):
     """np.linspace: args (start, stop, num, Static(endpoint), Static(axis)). Each sample is
     start * (1 - t) + stop * t for t in np.linspace(0, 1, num, endpoint): linear in both."""
@@ -202,7 +226,7 @@ class LinspaceGrad(Rule):
 
 
 @primitive("array", np.array, params="object, dtype=None, copy=True", arrays=("object",),
-           traits={ALLOCATES, LINEAR})
+           lower="array_call", traits={ALLOCATES, LINEAR})
 class ArrayOf(Rule):
     """np.array of scalars: args (nested structure as Static, *elements)."""
 
@@ -260,6 +284,6 @@ class ArrayOf(Rule):
 
 # np.asarray(x) is x itself, np.copy(x) a copy: both are np.array's values
 primitive("asarray", np.asarray, np.asanyarray, params="a, dtype=None, order=None",
-          node_args=("a",), traits={VIEW, LINEAR})(ArrayOf)
+          node_args=("a",), lower="array_call", traits={VIEW, LINEAR})(ArrayOf)
 primitive("copy", np.copy, methods=("copy",), params="a, order='K', subok=False", node_args=("a",),
-          traits={ALLOCATES, LINEAR})(ArrayOf)
+          method_params="order='C'", lower="array_call", traits={ALLOCATES, LINEAR})(ArrayOf)

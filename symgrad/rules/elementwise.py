@@ -38,10 +38,11 @@ def elementwise(name: str, arity: int, form: Callable[..., Any], *binds: Any,
                 torch: tuple[str | tuple[str, ...], str] | None = None,
                 aliases: tuple[str, ...] = (), methods: tuple[str, ...] = (),
                 nondiff_args: tuple[int, ...] = (), eager: Callable[..., Any] | None = None,
-                traits: frozenset[str] = frozenset()) -> Primitive:
+                traits: frozenset[str] = frozenset(), operator: str | None = None) -> Primitive:
     """Register an elementwise primitive: ``form(sympy, *args)`` is what numpy computes.
 
-    ``torch`` is (Tensor method name or names, grad_fn name)."""
+    ``torch`` is (Tensor method name or names, grad_fn name); ``operator`` the Python operator
+    the function is (``"+"``)."""
     binds = tuple(b for b in binds if b is not None)
     spec = None
     if torch is not None:
@@ -50,7 +51,8 @@ def elementwise(name: str, arity: int, form: Callable[..., Any], *binds: Any,
     params = _ARGS[:arity]
     return register(Primitive(name, binds=binds, methods=methods, params=", ".join(params),
                               arrays=params, nondiff_args=nondiff_args, form=form,
-                              traits=traits, torch=spec, eager=eager), *aliases)
+                              traits=traits, torch=spec, eager=eager, operator=operator),
+                    *aliases)
 
 
 def _numpy2(name: str) -> Any:
@@ -60,17 +62,18 @@ def _numpy2(name: str) -> Any:
 
 _m = math
 elementwise("add", 2, lambda sp, a, b: a + b, np.add, torch=("add", "AddBackward0"),
-            traits=frozenset({LINEAR}))
+            traits=frozenset({LINEAR}), operator="+")
 elementwise("subtract", 2, lambda sp, a, b: a - b, np.subtract,
-            torch=("sub", "SubBackward0"), traits=frozenset({LINEAR}))
-elementwise("multiply", 2, lambda sp, a, b: a * b, np.multiply, torch=("mul", "MulBackward0"))
+            torch=("sub", "SubBackward0"), traits=frozenset({LINEAR}), operator="-")
+elementwise("multiply", 2, lambda sp, a, b: a * b, np.multiply, torch=("mul", "MulBackward0"),
+            operator="*")
 elementwise("divide", 2, lambda sp, a, b: a / b, np.divide, np.true_divide,
-            torch=("div", "DivBackward0"), aliases=("true_divide",))
+            torch=("div", "DivBackward0"), aliases=("true_divide",), operator="/")
 elementwise("negative", 1, lambda sp, a: -a, np.negative, torch=("neg", "NegBackward0"),
             traits=frozenset({LINEAR}))
 elementwise("positive", 1, lambda sp, a: a, np.positive, traits=frozenset({LINEAR}))
 elementwise("power", 2, lambda sp, a, b: a**b, np.power, _numpy2('pow'), _m.pow,
-            torch=("pow", "PowBackward0"), aliases=("pow",))
+            torch=("pow", "PowBackward0"), aliases=("pow",), operator="**")
 elementwise("square", 1, lambda sp, a: a**2, np.square, torch=("square", "PowBackward0"))
 elementwise("reciprocal", 1, lambda sp, a: 1 / a, np.reciprocal,
             torch=("reciprocal", "ReciprocalBackward0"), eager=_reciprocal)
@@ -112,7 +115,9 @@ elementwise("maximum", 2, lambda sp, a, b: _masks().Maximum(a, b), np.maximum,
             torch=("maximum", "MaximumBackward0"))
 elementwise("minimum", 2, lambda sp, a, b: _masks().Minimum(a, b), np.minimum,
             torch=("minimum", "MinimumBackward0"))
-elementwise("clip", 3, lambda sp, a, lo, hi: _clip_functions(sp)[0](a, lo, hi), np.clip,
+# a bound of None is no bound (np.clip(x, None, 1.0))
+elementwise("clip", 3, lambda sp, a, lo, hi: _clip_functions(sp)[0](
+    a, -sp.oo if lo is None else lo, sp.oo if hi is None else hi), np.clip,
             methods=("clip",), torch=(("clamp", "clip"), "ClampBackward1"))
 elementwise("where", 3, lambda sp, c, a, b: _masks().Where(c, a, b), np.where,
             nondiff_args=(0,), torch=("where", "WhereBackward0"))

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from symgrad.gradients import stop_gradient
 from symgrad.rules.grads import SumTo
 from symgrad.rules.registry import NONDIFF, Rule, Torch, lazy_module, primitive
 from symgrad.rules.shape import _Meta
@@ -56,7 +57,7 @@ class IsNone(_Meta):
 
 
 @primitive("floor_divide", np.floor_divide, params="x1, x2", arrays=("x1", "x2"),
-           traits={NONDIFF})
+           operator="//", traits={NONDIFF})
 class FloorDiv(_Broadcasting):
     """``a // b``: piecewise constant, no gradient."""
 
@@ -64,7 +65,7 @@ class FloorDiv(_Broadcasting):
         return f"{base._p(printer, self.args[0])} // {base._p(printer, self.args[1])}"
 
 
-@primitive("remainder", np.remainder, params="x1, x2", arrays=("x1", "x2"),
+@primitive("remainder", np.remainder, params="x1, x2", arrays=("x1", "x2"), operator="%",
            torch=Torch(("remainder",), "RemainderBackward0"))
 class Mod(_Broadcasting):
     """``a % b`` (Python's sign convention, like np.mod): d/da = 1, d/db = -(a // b)."""
@@ -80,7 +81,7 @@ class Mod(_Broadcasting):
         return [SumTo(g, a), SumTo(-g * FloorDiv(a, b), b)]
 
 
-@primitive("stop_gradient", methods=("detach",), traits={NONDIFF})
+@primitive("stop_gradient", stop_gradient, methods=("detach",), traits={NONDIFF})
 class StopGradient(Rule):
     """x.detach(), symgrad.stop_gradient(x), or a value computed under no_grad."""
 

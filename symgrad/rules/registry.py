@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "LINEAR", "VIEW", "ALLOCATES", "SHAPE_ONLY", "COSTLY", "NONDIFF",
-    "Primitive", "Rule", "Torch", "by_method", "by_name", "by_object", "entries",
-    "is_view", "lazy_module", "numpy_names", "primitive", "register", "rules",
-    "shape_readers", "view_rules", "with_trait",
+    "LINEAR", "VIEW", "ALLOCATES", "SHAPE_ONLY", "COSTLY", "NONDIFF", "REQUIRED",
+    "Params", "Primitive", "Rule", "Torch", "by_method", "by_name", "by_object", "entries",
+    "has_trait", "is_view", "lazy_module", "methods", "numpy_names", "parameters", "primitive", "register",
+    "reads_shape_of", "rules", "shape_readers", "view_rules", "with_trait",
 ]
 
 # traits
@@ -75,10 +75,17 @@ class Primitive:
     ``arrays`` names the parameters that are arrays (and carry gradient unless listed in
     ``nondiff_args``); every other parameter is ``static``: known at decoration time.
     ``variadic``: the one array parameter is a sequence of arrays (np.concatenate's).
+    ``values``: static parameters the node takes as SymPy values, which need not be known at
+    decoration time (a reshape's computed shape). ``method_params``: the ndarray method's own
+    parameter list, when it is not ``params`` after the array (``x.reshape(3, 4)``:
+    ``"*shape, order='C'"``). ``operator``: the Python operator the function is (``"+"`` for
+    np.add), so ``np.add(x, y)`` is lowered as ``x + y`` is.
     Exactly one of ``form`` (elementwise: ``form(sympy, *args)`` is the SymPy expression numpy
-    computes) and ``rule`` (structural: a ``Rule`` subclass) is given, or ``lower`` for an
-    entry bound by its own function. Several entries may share a rule (``flatten`` makes a
-    ``Ravel`` node); the first registered is ``rule.primitive`` and gives it its traits.
+    computes) and ``rule`` (structural: a ``Rule`` subclass) is given, or ``lower``: the name
+    of the frontend method (``frontend/calls.py``) that binds a call with binding of its own
+    (np.linalg.norm's ``ord``, np.array's nested lists). Several entries may share a rule
+    (``flatten`` makes a ``Ravel`` node); the first registered is ``rule.primitive`` and gives
+    it its traits.
     """
 
     name: str
@@ -88,10 +95,13 @@ class Primitive:
     arrays: tuple[str, ...] = ("a",)
     nondiff_args: tuple[int, ...] = ()  # positions (in ``arrays``) with no gradient
     variadic: bool = False
+    values: tuple[str, ...] = ()  # static parameters taken as SymPy values (a computed shape)
+    method_params: str | None = None  # the ndarray method's parameters, when not ``params``
+    operator: str | None = None  # the Python operator this function is ("+" for np.add)
     node_args: tuple[str, ...] | None = None  # default: the rule's ``node_args``
     form: Callable[..., Any] | None = None
     rule: type | None = None
-    lower: Callable[..., Any] | None = None  # lower(lowerer, call_node, bound) -> value
+    lower: str | None = None  # the frontend method that binds this call (calls.py)
     traits: frozenset[str] = frozenset()
     torch: Torch | None = None
     eager: Callable[..., Any] | None = None  # the numpy forward (default: binds[0])
@@ -116,7 +126,7 @@ class Primitive:
 
     @property
     def defaults(self) -> dict[str, Any]:
-        return {k: v for k, v in _parse_params(self.params).items() if v is not _REQUIRED}
+        return {k: v for k, v in _parse_params(self.params).items() if v is not REQUIRED}
 
     @property
     def static_names(self) -> list[str]:
@@ -215,12 +225,29 @@ def _frozen(value: Any) -> Any:
     return tuple(_frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
-_REQUIRED = object()
-_PARAMS: dict[str, dict[str, Any]] = {}
+REQUIRED = object()  # the default of a parameter that has none
+_PARAMS: dict[str, Params] = {}
 
 
-def _parse_params(text: str) -> dict[str, Any]:
-    """``"m, axis=None"`` -> {"m": REQUIRED, "axis": None} (defaults are Python literals)."""
+@dataclass(frozen=True)
+class Params:
+    """A parameter list as numpy's docs write it: ``"a, axis=None, *, keepdims=False"``.
+
+    ``positional``: the names positional arguments bind to, in order; ``vararg``: the name
+    a ``*shape`` gathers every positional argument into (one argument stays itself, several
+    make a tuple, as ``x.reshape(3, 4)`` does), or None; ``defaults``: every named parameter
+    -> its default (``REQUIRED`` for none)."""
+
+    positional: tuple[str, ...]
+    vararg: str | None
+    defaults: dict[str, Any]
+
+    def __hash__(self) -> int:
+        return hash((self.positional, self.vararg))
+
+
+def parameters(text: str) -> Params:
+    """``"m, axis=None"`` parsed (defaults are Python literals)."""
     parsed = _PARAMS.get(text)
     if parsed is None:
         import ast
@@ -228,12 +255,19 @@ def _parse_params(text: str) -> dict[str, Any]:
         args = ast.parse(f"def f({text}): pass").body[0].args
         names = [a.arg for a in args.posonlyargs + args.args]
         defaults = [ast.literal_eval(d) for d in args.defaults]
-        values = [_REQUIRED] * (len(names) - len(defaults)) + defaults
-        parsed = dict(zip(names, values, strict=True))
-        parsed.update({a.arg: ast.literal_eval(d) if d is not None else _REQUIRED
-                       for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)})
+        values = [REQUIRED] * (len(names) - len(defaults)) + defaults
+        every = dict(zip(names, values, strict=True))
+        every.update({a.arg: ast.literal_eval(d) if d is not None else REQUIRED
+                      for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)})
+        vararg = args.vararg.arg if args.vararg else None
+        parsed = Params(tuple(names), vararg, every)
         _PARAMS[text] = parsed
     return parsed
+
+
+def _parse_params(text: str) -> dict[str, Any]:
+    """``"m, axis=None"`` -> {"m": REQUIRED, "axis": None}."""
+    return parameters(text).defaults
 
 
 # ------------------------------------------------------------------------ the registry
@@ -334,15 +368,32 @@ def view_rules() -> tuple[type, ...]:
     return tuple(r for r in rules() if VIEW in r.traits)
 
 
+def has_trait(node: Any, trait: str) -> bool:
+    """Whether a node's rule has ``trait`` (any SymPy expression may be asked)."""
+    return trait in getattr(type(node), "traits", ())
+
+
 def is_view(node: Any) -> bool:
     """Whether a node may return (a view of) its first argument."""
-    return VIEW in getattr(type(node), "traits", ())
+    return has_trait(node, VIEW)
+
+
+def reads_shape_of(node: Any) -> int | None:
+    """The argument a node reads only for its shape (``_sum_to(g, x)``: 1, x), or None."""
+    return getattr(type(node), "reads_shape_of", None)
 
 
 def shape_readers() -> dict[type, int]:
     """Rule class -> the argument it reads only for its shape (``SumTo(g, x)``: 1), so a value
     of the same shape may stand in for it."""
     return {r: r.reads_shape_of for r in rules() if r.reads_shape_of is not None}
+
+
+def methods() -> list[str]:
+    """Every ndarray method spelling an entry binds (``sum``, ``reshape``), in registration
+    order."""
+    _load()
+    return list(_BY_METHOD)
 
 
 def numpy_names(entry: Primitive) -> set[str]:

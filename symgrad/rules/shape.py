@@ -38,8 +38,22 @@ def _order_kw(args: tuple) -> str:
 def _order_args(order: str) -> list[Any]:
     """A reshape's or ravel's memory order as node arguments: none for 'C', Static('F')."""
     if order not in ("C", "F"):
-        raise ValueError(f"order={order!r} is not supported (only 'C' and 'F')")
+        raise ValueError(f"order={order!r} is not supported: only order='C' and order='F' "
+                         "(order='A' and 'K' depend on the memory layout of the argument at "
+                         "run time)")
     return [base.static("F")] if order == "F" else []
+
+
+def shape_node_arg(shape: Any) -> Any:
+    """A shape argument (numpy's: an int or a sequence of them) as a node argument: Static of
+    integers; a SymPy Tuple where a size is computed (``(n, -1)``); ``x.shape`` (a Shape
+    node), a Static or a Tuple as it is."""
+    if isinstance(shape, (base.Static, sp.Tuple, Shape)):
+        return shape
+    items = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    if all(isinstance(i, (int, np.integer, sp.Integer)) for i in items):
+        return base.static(tuple(int(i) for i in items))
+    return sp.Tuple(*items)
 
 
 def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -57,7 +71,7 @@ def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
 
 
 @primitive("transpose", np.transpose, methods=("transpose",), params="a, axes=None",
-           traits={VIEW, LINEAR},
+           method_params="*axes", traits={VIEW, LINEAR},
            torch=Torch(("permute",), "PermuteBackward0", {"dims": "axes"},
                        {"t": "TBackward0", "transpose": "TransposeBackward0"}))
 class Transpose(Rule):
@@ -87,7 +101,7 @@ class Transpose(Rule):
 
 
 @primitive("reshape", np.reshape, methods=("reshape",), params="a, shape, order='C'",
-           traits={VIEW, LINEAR},
+           values=("shape",), method_params="*shape, order='C'", traits={VIEW, LINEAR},
            torch=Torch(("reshape", "view"), "ViewBackward0", {}, {"copy": "UnsafeViewBackward0"}))
 class Reshape(Rule):
     """args: (x, shape[, order]): shape is a Static tuple, a SymPy Tuple, or a Shape node;
@@ -103,13 +117,7 @@ class Reshape(Rule):
 
     @classmethod
     def make(cls, a: Any, shape: Any, order: str = "C") -> Any:
-        if not isinstance(shape, (sp.Basic, tuple, list)):
-            shape = (shape,)
-        if isinstance(shape, (tuple, list)):
-            shape = base.static(tuple(int(i) for i in shape)) \
-                if all(isinstance(i, (int, np.integer)) or isinstance(i, sp.Integer)
-                       for i in shape) else sp.Tuple(*shape)
-        return cls(a, shape, *_order_args(order))
+        return cls(a, shape_node_arg(shape), *_order_args(order))
 
     @staticmethod
     def out_shape(shape_in: Dims, shape: Any, order: str = "C") -> Dims:
