@@ -148,3 +148,14 @@ def test_errors_not_from_generated_code_pass_through():
 
     with pytest.raises(SymgradError, match="takes 1 positional argument|too many"):
         f.grad(1.0, 2.0)
+
+
+def test_a_misspelled_numpy_function_is_named_with_close_names():
+    def f(x):
+        return np.sum(np.tanhh(x))
+
+    with pytest.raises(symgrad.SymgradError) as info:
+        symgrad.grad(f)
+    message = str(info.value)
+    assert "module 'numpy' has no attribute 'tanhh'" in message
+    assert "tanh" in message.split("hint:")[1]

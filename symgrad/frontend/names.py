@@ -4,8 +4,10 @@ emitted under."""
 from __future__ import annotations
 
 import ast
+import difflib
 import math
 import numbers
+import types
 from typing import Any
 
 import numpy as np
@@ -139,6 +141,11 @@ class NameLowering:
             base = self.static_object(node.value)
             if base is None:
                 return None
+            if isinstance(base, types.ModuleType) and not hasattr(base, node.attr):
+                close = difflib.get_close_matches(node.attr, dir(base), n=3)
+                raise self.p.error(node, f"module {base.__name__!r} has no attribute "
+                                   f"{node.attr!r}", f"did you mean {' or '.join(close)}?"
+                                   if close else None)
             return getattr(base, node.attr, None)
         return None
 
