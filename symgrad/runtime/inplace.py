@@ -12,8 +12,11 @@ from symgrad.runtime.arithmetic import _binary
 from symgrad.runtime.creation import _RNG
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _TYPE_SHORT, LEAF_INPLACE_MSG, VIEW_LEAF_INPLACE_MSG
+from symgrad.runtime.primitives import OPS
 from symgrad.runtime.shape import _index_key, _index_parts
 from symgrad.runtime.tensor import Tensor, _box, _named, _new_obj, _record, _wrap, install_methods
+
+_ADD, _MUL = OPS["add"], OPS["multiply"]
 
 
 def _check_inplace(t, setitem=False):
@@ -206,15 +209,15 @@ class _InplaceMethods:
 
     def zero_(self):
         # the gradient of zero_ is zero: ``x * 0`` under the multiply rule
-        return self._inplace(lambda s: _named(_binary("multiply", s, 0), "ZeroBackward0"))
+        return self._inplace(lambda s: _named(_binary(_MUL, s, 0), "ZeroBackward0"))
 
     def fill_(self, value):
         return self._inplace(
-            lambda s: _named(_binary("add", _binary("multiply", s, 0), value), "FillBackward0")
+            lambda s: _named(_binary(_ADD, _binary(_MUL, s, 0), value), "FillBackward0")
         )
 
     def copy_(self, src):
-        return self._inplace(lambda s: _binary("add", _binary("multiply", s, 0), src))
+        return self._inplace(lambda s: _binary(_ADD, _binary(_MUL, s, 0), src))
 
     def uniform_(self, a=0.0, b=1.0):
         _check_inplace(self)
