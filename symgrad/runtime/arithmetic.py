@@ -293,10 +293,10 @@ def matmul(a, b):
             name = _MATMUL.overload("1-d @ 1-d")
         elif na == 1 and nb == 2:
             name = _MATMUL.overload("1-d @ 2-d")
-        elif nb == 1 or na == 1:
-            name = _MATMUL.overload("n-d @ 1-d")
+        elif na == 2:
+            name = _MATMUL.overload("2-d @ n-d")
         else:
-            name = _MATMUL.overload("batched" if na != nb or na > 3 else "3-d @ 3-d")
+            name = _MATMUL.overload("batched")
         _record(out, name, _MATMUL.key, (a, b), saves=_MATMUL.saves)
     return out
 

@@ -132,24 +132,32 @@ def _entry_function(op):
     not numpy's defaults. ``out=`` and ``dtype=`` are not recorded, nor are parameters the
     entry does not name: such calls run on the plain arrays (or raise under autograd)."""
     entry = op.entry
-    names = entry.param_names
+    names = tuple(entry.param_names)
+    known = frozenset(names)
     defaults = entry.defaults
+    required = [p for p in names if p not in defaults]
     statics = [p for p in entry.static_names if p not in ("out", "dtype")]
+    arrays = entry.arrays
 
     def impl(*args, **kwargs):
-        if len(args) > len(names) or any(k not in names or k in names[:len(args)] for k in kwargs):
+        if len(args) > len(names):
             return _UNSUPPORTED
-        try:
-            bound = entry.bind(**dict(zip(names, args, strict=False)), **kwargs)
-        except TypeError:
-            return _UNSUPPORTED
+        bound = dict(zip(names, args, strict=False))
+        for k, v in kwargs.items():
+            if k not in known or k in bound:
+                return _UNSUPPORTED
+            bound[k] = v
+        for p in required:
+            if p not in bound:
+                return _UNSUPPORTED
         if bound.get("out") is not None or bound.get("dtype") is not None:
             return _UNSUPPORTED
-        static = {p: bound[p] for p in statics if not _is_default(bound[p], defaults.get(p))}
+        static = {p: bound[p] for p in statics
+                  if p in bound and not _is_default(bound[p], defaults.get(p))}
         if entry.variadic:
-            operands = [_as_operand(x) for x in bound[entry.arrays[0]]]
+            operands = [_as_operand(x) for x in bound[arrays[0]]]
         else:
-            operands = [_as_operand(bound[n]) for n in entry.arrays]
+            operands = [_as_operand(bound[n]) for n in arrays]
         return apply(op, operands, static)
 
     return impl

@@ -110,7 +110,7 @@ def _numerics(forward: Callable[..., Any], arity: int) -> tuple[bool, bool]:
 
 def static_key(static: dict[str, Any]) -> tuple:
     """A node's rule-key items for numpy parameters (lists made tuples, so it hashes)."""
-    return tuple((k, _frozen(v)) for k, v in static.items())
+    return tuple((k, _frozen(v) if type(v) in (list, tuple) else v) for k, v in static.items())
 
 
 def _frozen(value: Any) -> Any:
@@ -126,7 +126,8 @@ def apply(op: Op, operands: list[Any], static: dict[str, Any], node: str | None 
     version counter); False for a fresh array (torch's ``flip`` copies). A view entry whose
     result is a copy prints its ``copy`` overload (a reshape of a transposed tensor)."""
     arrays = [a._data if type(a) is Tensor else a for a in operands]
-    static = {k: _frozen(v) for k, v in static.items()}
+    items = static_key(static)
+    static = dict(items)
     res = op.forward(arrays, **static) if op.entry.variadic else op.forward(*arrays, **static)
     if type(res) is not np.ndarray:
         res = np.asarray(res)
@@ -142,8 +143,7 @@ def apply(op: Op, operands: list[Any], static: dict[str, Any], node: str | None 
             if type(a) is Tensor and a._requires_grad:
                 if node is None:
                     node = op.node_for(static) if shares or not op.view else op.overload("copy")
-                _record(out, node, (op.name, static_key(static)), tuple(operands),
-                        saves=op.saves)
+                _record(out, node, (op.name, items), tuple(operands), saves=op.saves)
                 break
     return out
 

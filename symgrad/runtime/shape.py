@@ -116,9 +116,11 @@ class _ShapeMethods:
             _record(out, _RESHAPE.node, ("reshape", (("shape", shape),)), (self,), saves=False)
         return out
 
-    def reshape(self, *shape):
+    def reshape(self, *shape, order="C"):
         d = self._data
         shape = _infer_shape(_shape_arg(shape), d.size)
+        if order != "C":  # (numpy's order="F", which the reshape vjp passes under create_graph)
+            return apply(_RESHAPE, [self], {"shape": shape, "order": order})
         if d.flags.c_contiguous:
             return self.view(shape)
         out = _wrap(np.reshape(d, shape))
