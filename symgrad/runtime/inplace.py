@@ -59,7 +59,7 @@ def _record_copy_slices(t, old, idx, vt):
     key, vjp = _index_key("setitem", idx)
     operands = (old, vt if vt is not None else np.zeros((), t._data.dtype))
     tmp = _wrap(t._data)
-    _record(tmp, "CopySlices", key, operands, saves=False, vjp=vjp)
+    _record(tmp, OPS["setitem"].node, key, operands, saves=False, vjp=vjp)
     node = tmp._grad_fn
     if node is not None:
         if vt is None:

@@ -13,8 +13,6 @@ graph).
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
 from symgrad.rules import registry
@@ -24,8 +22,6 @@ from symgrad.runtime.dtypes import NP2DT
 from symgrad.runtime.inplace import add_at
 from symgrad.runtime.primitives import OPS, apply, elementwise_ops
 from symgrad.runtime.tensor import Tensor, _wrap, install_methods
-
-_pyint = builtins.int
 
 
 class _ProtocolMethods:
@@ -41,7 +37,6 @@ class _ProtocolMethods:
                 raise TypeError(f"symgrad.Tensor does not support numpy.{func.__name__} with autograd")
             return _plain(func, args, kwargs)
         return out
-
 
 
 install_methods(_ProtocolMethods)
@@ -165,7 +160,7 @@ def _entry_function(op):
 
 def _is_default(value, default):
     try:
-        return value is default or (type(value) is type(default) and builtins.bool(value == default))
+        return value is default or (type(value) is type(default) and bool(value == default))
     except (TypeError, ValueError):  # (an array)
         return False
 

@@ -8,7 +8,7 @@ Tensor methods no entry has; the functions the runtime defines with torch's own 
 from __future__ import annotations
 
 # (the families whose methods are wrapped here: importing them adds those methods to Tensor)
-from symgrad.runtime import arithmetic, reductions, shape  # noqa: F401
+from symgrad.runtime import arithmetic, derived, reductions, shape  # noqa: F401
 from symgrad.runtime.creation import tensor
 from symgrad.runtime.primitives import OPS
 from symgrad.runtime.tensor import Tensor

@@ -118,13 +118,14 @@ def _frozen(value: Any) -> Any:
 
 
 def apply(op: Op, operands: list[Any], static: dict[str, Any], node: str | None = None,
-          view: bool | None = None) -> Tensor:
+          torch_strides: bool = False) -> Tensor:
     """``op``'s numpy forward on the operands' arrays with ``static`` (numpy's parameter
     names; defaults left out), recorded as one node (``node``, or ``op.node_for(static)``).
 
-    ``view``: None for numpy's result as it is (a view of the first operand shares its
-    version counter); False for a fresh array (torch's ``flip`` copies). A view entry whose
-    result is a copy prints its ``copy`` overload (a reshape of a transposed tensor)."""
+    A result that is a view of the first operand shares its version counter; with
+    ``torch_strides``, a view with a negative stride (np.flip's) is copied instead, since a
+    torch tensor has none. A view entry whose result is a copy prints its ``copy`` overload
+    (a reshape of a transposed tensor)."""
     arrays = [a._data if type(a) is Tensor else a for a in operands]
     items = static_key(static)
     static = dict(items)
@@ -133,7 +134,7 @@ def apply(op: Op, operands: list[Any], static: dict[str, Any], node: str | None 
         res = np.asarray(res)
     first = operands[0] if operands else None
     shares = op.view and type(first) is Tensor and np.may_share_memory(res, first._data)
-    if shares and view is False:
+    if shares and torch_strides and any(s < 0 for s in res.strides):
         res, shares = res.copy(), False
     out = _wrap(res)
     if shares:

@@ -1,5 +1,5 @@
 """The Tensor's shape operations: views (view, transpose, squeeze, expand, indexing), reshapes,
-``flip``, and ``cat``/``stack``.  A view shares its base's memory and version counter
+and ``cat``/``stack``.  A view shares its base's memory and version counter
 (``_make_view``).  Node names and rule keys come from the registry's entries
 (``primitives.OPS``); these methods keep torch's argument conventions (``dim``, ``-1`` sizes).
 """
@@ -55,9 +55,8 @@ def _hashable_index(idx):
         return None
 
 
-_RESHAPE, _TRANSPOSE, _EXPAND_DIMS, _SQUEEZE, _GETITEM, _FLIP, _RAVEL, _ADD = (
-    OPS[n] for n in ("reshape", "transpose", "expand_dims", "squeeze", "getitem", "flip",
-                     "ravel", "add"))
+_RESHAPE, _TRANSPOSE, _EXPAND_DIMS, _SQUEEZE, _GETITEM, _ADD = (
+    OPS[n] for n in ("reshape", "transpose", "expand_dims", "squeeze", "getitem", "add"))
 
 
 def _getitem_name(parts, adv):
@@ -148,18 +147,6 @@ class _ShapeMethods:
         for v in shp[s : e + 1]:
             mid *= v
         return self.reshape(shp[:s] + (mid,) + shp[e + 1 :])
-
-    def ravel(self):
-        return apply(_RAVEL, [self], {})
-
-    def flip(self, dims):
-        """A copy of self reversed along ``dims`` (required, as in torch)."""
-        axes = _norm_dim(tuple(dims) if isinstance(dims, (tuple, list)) else (dims,),
-                         self._data.ndim) or ()
-        for i, a in enumerate(axes):
-            if a in axes[:i]:
-                raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
-        return apply(_FLIP, [self], {"axis": axes}, view=False)
 
     def _transpose(self, axes, name=None):
         out = _wrap(np.transpose(self._data, axes))
