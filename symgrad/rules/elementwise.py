@@ -35,17 +35,17 @@ def _reciprocal(x: Any) -> Any:
 
 
 def elementwise(name: str, arity: int, form: Callable[..., Any], *binds: Any,
-                torch: tuple[str | tuple[str, ...], str] | None = None,
+                torch: tuple[str | tuple[str, ...], str] | Torch | None = None,
                 aliases: tuple[str, ...] = (), methods: tuple[str, ...] = (),
                 nondiff_args: tuple[int, ...] = (), eager: Callable[..., Any] | None = None,
                 traits: frozenset[str] = frozenset(), operator: str | None = None) -> Primitive:
     """Register an elementwise primitive: ``form(sympy, *args)`` is what numpy computes.
 
-    ``torch`` is (Tensor method name or names, grad_fn name); ``operator`` the Python operator
-    the function is (``"+"``)."""
+    ``torch`` is (Tensor method name or names, grad_fn name), or a ``Torch`` with overloads;
+    ``operator`` the Python operator the function is (``"+"``)."""
     binds = tuple(b for b in binds if b is not None)
-    spec = None
-    if torch is not None:
+    spec = torch if isinstance(torch, Torch) else None
+    if torch is not None and spec is None:
         names, node = torch
         spec = Torch(names if isinstance(names, tuple) else (names,), node)
     params = _ARGS[:arity]
@@ -63,17 +63,22 @@ def _numpy2(name: str) -> Any:
 _m = math
 elementwise("add", 2, lambda sp, a, b: a + b, np.add, torch=("add", "AddBackward0"),
             traits=frozenset({LINEAR}), operator="+")
+# (overloads: "tensor" is the op with a Tensor second operand, "reflected" a number first)
 elementwise("subtract", 2, lambda sp, a, b: a - b, np.subtract,
-            torch=("sub", "SubBackward0"), traits=frozenset({LINEAR}), operator="-")
-elementwise("multiply", 2, lambda sp, a, b: a * b, np.multiply, torch=("mul", "MulBackward0"),
-            operator="*")
+            torch=Torch(("sub", "subtract"), "SubBackward0", {}, {"reflected": "RsubBackward1"}),
+            traits=frozenset({LINEAR}), operator="-")
+elementwise("multiply", 2, lambda sp, a, b: a * b, np.multiply,
+            torch=(("mul", "multiply"), "MulBackward0"), operator="*")
 elementwise("divide", 2, lambda sp, a, b: a / b, np.divide, np.true_divide,
-            torch=("div", "DivBackward0"), aliases=("true_divide",), operator="/")
-elementwise("negative", 1, lambda sp, a: -a, np.negative, torch=("neg", "NegBackward0"),
-            traits=frozenset({LINEAR}))
+            torch=(("div", "divide", "true_divide"), "DivBackward0"), aliases=("true_divide",),
+            operator="/")
+elementwise("negative", 1, lambda sp, a: -a, np.negative,
+            torch=(("neg", "negative"), "NegBackward0"), traits=frozenset({LINEAR}))
 elementwise("positive", 1, lambda sp, a: a, np.positive, traits=frozenset({LINEAR}))
 elementwise("power", 2, lambda sp, a, b: a**b, np.power, _numpy2('pow'), _m.pow,
-            torch=("pow", "PowBackward0"), aliases=("pow",), operator="**")
+            torch=Torch(("pow",), "PowBackward0", {},
+                        {"tensor": "PowBackward1", "reflected": "PowBackward2"}), aliases=("pow",),
+            operator="**")
 elementwise("square", 1, lambda sp, a: a**2, np.square, torch=("square", "PowBackward0"))
 elementwise("reciprocal", 1, lambda sp, a: 1 / a, np.reciprocal,
             torch=("reciprocal", "ReciprocalBackward0"), eager=_reciprocal)
@@ -83,8 +88,10 @@ elementwise("expm1", 1, lambda sp, a: _cfunc("expm1")(a), np.expm1, _m.expm1,
 elementwise("log", 1, lambda sp, a: sp.log(a), np.log, _m.log, torch=("log", "LogBackward0"))
 elementwise("log1p", 1, lambda sp, a: _cfunc("log1p")(a), np.log1p, _m.log1p,
             torch=("log1p", "Log1PBackward0"))
-elementwise("log2", 1, lambda sp, a: sp.log(a) / sp.log(2), np.log2, _m.log2)
-elementwise("log10", 1, lambda sp, a: sp.log(a) / sp.log(10), np.log10, _m.log10)
+elementwise("log2", 1, lambda sp, a: sp.log(a) / sp.log(2), np.log2, _m.log2,
+            torch=("log2", "Log2Backward0"))
+elementwise("log10", 1, lambda sp, a: sp.log(a) / sp.log(10), np.log10, _m.log10,
+            torch=("log10", "Log10Backward0"))
 elementwise("sqrt", 1, lambda sp, a: sp.sqrt(a), np.sqrt, _m.sqrt,
             torch=("sqrt", "SqrtBackward0"))
 # not a**(1/3), which numpy makes nan for a < 0
@@ -118,7 +125,8 @@ elementwise("minimum", 2, lambda sp, a, b: _masks().Minimum(a, b), np.minimum,
 # a bound of None is no bound (np.clip(x, None, 1.0))
 elementwise("clip", 3, lambda sp, a, lo, hi: _clip_functions(sp)[0](
     a, -sp.oo if lo is None else lo, sp.oo if hi is None else hi), np.clip,
-            methods=("clip",), torch=(("clamp", "clip"), "ClampBackward1"))
+            methods=("clip",),
+            torch=Torch(("clamp", "clip"), "ClampBackward1", {}, {"tensor": "ClampBackward0"}))
 elementwise("where", 3, lambda sp, c, a, b: _masks().Where(c, a, b), np.where,
             nondiff_args=(0,), torch=("where", "WhereBackward0"))
 # the tanh form's derivative stays finite where exp(-a) overflows

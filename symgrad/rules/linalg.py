@@ -51,8 +51,8 @@ def _summed(n: int, m: int, what: str) -> None:
            traits={LINEAR, COSTLY},
            torch=Torch(("matmul",), "MmBackward0", {}, {
                "2-d @ 1-d": "MvBackward0", "1-d @ 1-d": "DotBackward0",
-               "1-d @ 2-d": "SqueezeBackward4", "n-d @ 1-d": "ViewBackward0",
-               "batched": "UnsafeViewBackward0", "3-d @ 3-d": "BmmBackward0"}))
+               "1-d @ 2-d": "SqueezeBackward4", "2-d @ n-d": "CloneBackward0",
+               "batched": "UnsafeViewBackward0"}))
 class MatMul(_Product):
     helper = "_matmul_grad"
     node_args = ("x1", "x2")

@@ -66,7 +66,7 @@ class FloorDiv(_Broadcasting):
 
 
 @primitive("remainder", np.remainder, params="x1, x2", arrays=("x1", "x2"), operator="%",
-           torch=Torch(("remainder",), "RemainderBackward0"))
+           torch=Torch(("remainder",), "RemainderBackward0", {}, {"tensor": "RemainderBackward1"}))
 class Mod(_Broadcasting):
     """``a % b`` (Python's sign convention, like np.mod): d/da = 1, d/db = -(a // b)."""
 

@@ -1,11 +1,19 @@
 """symgrad's runtime: a PyTorch-compatible Tensor whose backward comes from the rule table.
 
 ``tensor`` holds the class; each family module (arithmetic, reductions, shape, inplace,
-numpy_protocol) adds its methods to it when imported, which this package does for all.
+numpy_protocol) adds its methods to it when imported, which this package does for all, and
+``derived`` adds those of the registry's entries that no family writes out.
 """
 
 # the families of Tensor methods (importing each installs its methods)
-from symgrad.runtime import arithmetic, inplace, numpy_protocol, reductions, shape  # noqa: F401
+from symgrad.runtime import (  # noqa: F401
+    arithmetic,
+    derived,
+    inplace,
+    numpy_protocol,
+    reductions,
+    shape,
+)
 from symgrad.runtime.arithmetic import matmul, mm, where
 from symgrad.runtime.creation import (
     arange,

@@ -1,5 +1,12 @@
 """The Tensor's arithmetic: operators, elementwise functions, comparisons, ``matmul`` and
 ``where``, each recorded under PyTorch's node name with the rule table's key for the op.
+
+The elementwise methods and operators come from the registry's entries (``primitives.OPS``):
+an entry with a torch spec gives the Tensor its methods (``x.asinh()``, ``x.arcsinh()``), and
+Python's operators are numpy's ufuncs (``a + b`` is ``np.add``), so ``__add__`` is the entry
+that binds ``np.add``. Written out here are only the methods whose torch signature is not
+the entry's: ``add``/``sub`` (``alpha=``), ``clamp`` (optional bounds), ``x.where(c, y)``,
+``s / x`` (two nodes in torch), and ``matmul`` (a node name per operand rank).
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ import numpy as np
 from symgrad.runtime.dtypes import DEFAULT
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _TYPE_SHORT, _broadcast_error, _long_name, _matmul_error
-from symgrad.runtime.promotion import _scalar_cat, promote_arrays, promote_with_scalar
+from symgrad.runtime.primitives import OPS, apply, by_object, elementwise_ops
+from symgrad.runtime.promotion import promote_arrays, promote_with_scalar
 from symgrad.runtime.tensor import (
     Tensor,
     _from_data,
@@ -21,93 +29,6 @@ from symgrad.runtime.tensor import (
     _wrap,
     install_methods,
 )
-
-# ---------------------------------------------------------------------------------------------
-# names
-
-_TORCH_NAMES = {
-    "add": "AddBackward0",
-    "subtract": "SubBackward0",
-    "multiply": "MulBackward0",
-    "divide": "DivBackward0",
-    "negative": "NegBackward0",
-    "power": "PowBackward0",
-    "exp": "ExpBackward0",
-    "log": "LogBackward0",
-    "log1p": "Log1PBackward0",
-    "expm1": "Expm1Backward0",
-    "sqrt": "SqrtBackward0",
-    "sin": "SinBackward0",
-    "cos": "CosBackward0",
-    "tan": "TanBackward0",
-    "arcsin": "AsinBackward0",
-    "arccos": "AcosBackward0",
-    "arctan": "AtanBackward0",
-    "arctan2": "Atan2Backward0",
-    "sinh": "SinhBackward0",
-    "cosh": "CoshBackward0",
-    "tanh": "TanhBackward0",
-    "abs": "AbsBackward0",
-    "sign": "SignBackward0",
-    "square": "PowBackward0",
-    "reciprocal": "ReciprocalBackward0",
-    "maximum": "MaximumBackward0",
-    "minimum": "MinimumBackward0",
-    "clip": "ClampBackward1",
-    "where": "WhereBackward0",
-    "sigmoid": "SigmoidBackward0",
-    "relu": "ReluBackward0",
-}
-_NO_SAVE = frozenset({"add", "subtract", "negative"})
-
-
-def _sigmoid_np(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
-def _relu_np(x):
-    return np.maximum(x, x.dtype.type(0))
-
-
-_UNARY_NP = {
-    "negative": np.negative,
-    "exp": np.exp,
-    "log": np.log,
-    "log1p": np.log1p,
-    "expm1": np.expm1,
-    "sqrt": np.sqrt,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan,
-    "arcsin": np.arcsin,
-    "arccos": np.arccos,
-    "arctan": np.arctan,
-    "sinh": np.sinh,
-    "cosh": np.cosh,
-    "tanh": np.tanh,
-    "abs": np.abs,
-    "sign": np.sign,
-    "square": np.square,
-    "reciprocal": lambda x: np.divide(1, x),
-    "sigmoid": _sigmoid_np,
-    "relu": _relu_np,
-}
-_FLOAT_ONLY = frozenset(
-    "exp log log1p expm1 sqrt sin cos tan arcsin arccos arctan sinh cosh tanh sigmoid reciprocal".split()
-)
-_BINARY_NP = {
-    "add": np.add,
-    "subtract": np.subtract,
-    "multiply": np.multiply,
-    "divide": np.divide,
-    "power": np.power,
-    "maximum": np.maximum,
-    "minimum": np.minimum,
-    "arctan2": np.arctan2,
-}
-_WARNS = frozenset({"divide", "power", "arctan2"})
-_KEYS = {op: (op, ()) for op in list(_UNARY_NP) + list(_BINARY_NP) + ["where", "clip", "matmul"]}
 
 
 def _operand(a, like):
@@ -128,40 +49,45 @@ def _binary_arrays(a, b):
     return promote_with_scalar(a._data, b), b
 
 
-def _unary(op, x, name=None):
+def _unary(op, x):
+    """``op`` (an elementwise ``primitives.Op``) on the Tensor ``x``."""
     d = x._data
-    if op in _FLOAT_ONLY and d.dtype.kind not in "fc":
+    if op.float_only and d.dtype.kind not in "fc":
         d = d.astype(DEFAULT[0]._np)
-    with np.errstate(all="ignore"):
-        out = _wrap(_UNARY_NP[op](d))
+    if op.quiet:
+        with np.errstate(all="ignore"):
+            out = _wrap(op.forward(d))
+    else:
+        out = _wrap(op.forward(d))
     if x._requires_grad and _Mode.enabled:
-        _record(out, name or _TORCH_NAMES[op], _KEYS[op], (x,), saves=op not in _NO_SAVE)
+        _record(out, op.node, op.key, (x,), saves=op.saves)
     return out
 
 
-def _binary(op, a, b, name=None, reverse=False):
-    """``a op b`` (or ``b op a`` when ``reverse``) for a Tensor ``a``."""
+def _binary(op, a, b, reverse=False):
+    """``a op b`` (or ``b op a`` when ``reverse``) for a Tensor ``a``; the node is the entry's
+    overload for a Tensor ``b`` (``x ** y``) or a reflected number (``2 - x``)."""
+    node = op.node_tensor if type(b) is Tensor else op.node_reflected if reverse else op.node
     b = _operand(b, a)
     if b is NotImplemented:
         return NotImplemented
     ad, bd = _binary_arrays(a, b)
-    if op == "divide" and ad.dtype.kind not in "fc" and (type(b) is Tensor or _scalar_cat(b) < 2):
+    if op.float_only and ad.dtype.kind not in "fc":
         ad = ad.astype(DEFAULT[0]._np)
         if type(bd) is _ndarray:
             bd = bd.astype(DEFAULT[0]._np)
     x, y = (bd, ad) if reverse else (ad, bd)
     try:
-        if op in _WARNS:
+        if op.quiet:
             with np.errstate(all="ignore"):
-                res = _BINARY_NP[op](x, y)
+                res = op.forward(x, y)
         else:
-            res = _BINARY_NP[op](x, y)
+            res = op.forward(x, y)
     except ValueError:
         raise _broadcast_error(np.asarray(x), np.asarray(y)) from None
     out = _wrap(res)
     if _Mode.enabled and (a._requires_grad or (type(b) is Tensor and b._requires_grad)):
-        ops = (b, a) if reverse else (a, b)
-        _record(out, name or _TORCH_NAMES[op], _KEYS[op], ops, saves=op not in _NO_SAVE)
+        _record(out, node, op.key, (b, a) if reverse else (a, b), saves=op.saves)
     return out
 
 
@@ -173,52 +99,84 @@ def _nograd_binary(fn, a, b):
     return _wrap(fn(ad, bd))
 
 
+def _unary_method(op, name):
+    def method(self):
+        return _unary(op, self)
+
+    method.__name__, method.__qualname__ = name, f"Tensor.{name}"
+    return method
+
+
+def _binary_method(op, name, reverse=False):
+    def method(self, other):
+        return _binary(op, self, other, reverse)
+
+    method.__name__, method.__qualname__ = name, f"Tensor.{name}"
+    return method
+
+
+def _nograd_method(ufunc, name):
+    if ufunc.nin == 1:
+        def method(self):
+            return _wrap(ufunc(self._data))
+    else:
+        def method(self, other):
+            return _nograd_binary(ufunc, self, other)
+
+    method.__name__, method.__qualname__ = name, f"Tensor.{name}"
+    return method
+
+
+# Python's operators on arrays are numpy's ufuncs (numpy's own mapping); the Tensor's are the
+# entries binding them, recorded when the entry has a torch spec (floor division and the
+# comparisons have none: their results never require grad)
+_OPERATORS = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.divide,
+    "pow": np.power, "mod": np.remainder, "floordiv": np.floor_divide,
+    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+    "gt": np.greater, "ge": np.greater_equal,
+    "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor,
+    "neg": np.negative, "abs": np.absolute, "invert": np.invert,
+}
+_REFLECTED = ("add", "sub", "mul", "pow")  # (``s / x`` is written out below)
+
+
+def _install_elementwise():
+    for op in elementwise_ops():
+        if op.arity <= 2:
+            make = _unary_method if op.arity == 1 else _binary_method
+            for name in op.methods:
+                setattr(Tensor, name, make(op, name))
+    for py, ufunc in _OPERATORS.items():
+        op = by_object(ufunc)
+        dunder = f"__{py}__"
+        if op is None:
+            setattr(Tensor, dunder, _nograd_method(ufunc, dunder))
+            continue
+        make = _unary_method if op.arity == 1 else _binary_method
+        setattr(Tensor, dunder, make(op, dunder))
+        if py in _REFLECTED:
+            setattr(Tensor, f"__r{py}__", _binary_method(op, f"__r{py}__", reverse=True))
+
+
+_install_elementwise()
+
+_ADD, _SUB, _MUL, _DIV, _RECIPROCAL, _CLIP, _WHERE, _MATMUL = (
+    OPS[n] for n in ("add", "subtract", "multiply", "divide", "reciprocal", "clip", "where",
+                     "matmul"))
+
+
 class _ArithmeticMethods:
-    # -- arithmetic ----------------------------------------------------------------------------
-
-    def __add__(self, other):
-        return _binary("add", self, other)
-
-    def __radd__(self, other):
-        return _binary("add", self, other, reverse=True)
-
-    def __sub__(self, other):
-        return _binary("subtract", self, other)
-
-    def __rsub__(self, other):
-        return _binary("subtract", self, other, name="RsubBackward1", reverse=True)
-
-    def __mul__(self, other):
-        return _binary("multiply", self, other)
-
-    def __rmul__(self, other):
-        return _binary("multiply", self, other, reverse=True)
-
-    def __truediv__(self, other):
-        return _binary("divide", self, other)
+    """The methods whose torch signature differs from the entry's."""
 
     def __rtruediv__(self, other):
         # torch computes ``s / x`` as ``x.reciprocal() * s``: two nodes
         if type(other) is Tensor:
-            return _binary("divide", other, self)
-        return _binary("multiply", self.reciprocal(), other, reverse=True)
-
-    def __pow__(self, other):
-        if type(other) is Tensor:
-            return _binary("power", self, other, name="PowBackward1")
-        return _binary("power", self, other)
-
-    def __rpow__(self, other):
-        return _binary("power", self, other, name="PowBackward2", reverse=True)
-
-    def __neg__(self):
-        return _unary("negative", self)
+            return _binary(_DIV, other, self)
+        return _binary(_MUL, _unary(_RECIPROCAL, self), other, reverse=True)
 
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        return _unary("abs", self)
 
     def __matmul__(self, other):
         return matmul(self, other)
@@ -226,153 +184,30 @@ class _ArithmeticMethods:
     def __rmatmul__(self, other):
         return matmul(_from_data(other) if type(other) is not Tensor else other, self)
 
-    def __floordiv__(self, other):
-        return _nograd_binary(np.floor_divide, self, other)
-
-    def __mod__(self, other):
-        return _nograd_binary(np.remainder, self, other)
-
-    # comparisons: results never require grad
-    def __eq__(self, other):
-        return _nograd_binary(np.equal, self, other)
-
-    def __ne__(self, other):
-        return _nograd_binary(np.not_equal, self, other)
-
-    def __lt__(self, other):
-        return _nograd_binary(np.less, self, other)
-
-    def __le__(self, other):
-        return _nograd_binary(np.less_equal, self, other)
-
-    def __gt__(self, other):
-        return _nograd_binary(np.greater, self, other)
-
-    def __ge__(self, other):
-        return _nograd_binary(np.greater_equal, self, other)
-
-    def __and__(self, other):
-        return _nograd_binary(np.bitwise_and, self, other)
-
-    def __or__(self, other):
-        return _nograd_binary(np.bitwise_or, self, other)
-
-    def __xor__(self, other):
-        return _nograd_binary(np.bitwise_xor, self, other)
-
-    def __invert__(self):
-        return _wrap(np.invert(self._data))
-
-    # -- named elementwise methods ------------------------------------------------------------
-
     def add(self, other, *, alpha=1):
-        return _binary("add", self, other if alpha == 1 else other * alpha)
+        return _binary(_ADD, self, other if alpha == 1 else other * alpha)
 
     def sub(self, other, *, alpha=1):
-        return _binary("subtract", self, other if alpha == 1 else other * alpha)
+        return _binary(_SUB, self, other if alpha == 1 else other * alpha)
 
     subtract = sub
 
-    def mul(self, other):
-        return _binary("multiply", self, other)
-
-    multiply = mul
-
-    def div(self, other):
-        return self.__truediv__(other)
-
-    divide = true_divide = div
-
-    def pow(self, exponent):
-        return self.__pow__(exponent)
-
-    def neg(self):
-        return _unary("negative", self)
-
-    negative = neg
-
-    def exp(self):
-        return _unary("exp", self)
-
-    def log(self):
-        return _unary("log", self)
-
-    def log1p(self):
-        return _unary("log1p", self)
-
-    def expm1(self):
-        return _unary("expm1", self)
-
-    def sqrt(self):
-        return _unary("sqrt", self)
-
     def rsqrt(self):
-        return _unary("reciprocal", _unary("sqrt", self))
-
-    def sin(self):
-        return _unary("sin", self)
-
-    def cos(self):
-        return _unary("cos", self)
-
-    def tan(self):
-        return _unary("tan", self)
-
-    def asin(self):
-        return _unary("arcsin", self)
-
-    def acos(self):
-        return _unary("arccos", self)
-
-    def atan(self):
-        return _unary("arctan", self)
-
-    arcsin, arccos, arctan = asin, acos, atan
-
-    def sinh(self):
-        return _unary("sinh", self)
-
-    def cosh(self):
-        return _unary("cosh", self)
-
-    def tanh(self):
-        return _unary("tanh", self)
-
-    def sigmoid(self):
-        return _unary("sigmoid", self)
-
-    def relu(self):
-        return _unary("relu", self)
-
-    def abs(self):
-        return _unary("abs", self)
-
-    absolute = abs
-
-    def sign(self):
-        return _unary("sign", self)
-
-    def square(self):
-        return _unary("square", self)
-
-    def reciprocal(self):
-        return _unary("reciprocal", self)
-
-    def maximum(self, other):
-        return _binary("maximum", self, other)
-
-    def minimum(self, other):
-        return _binary("minimum", self, other)
+        return _unary(_RECIPROCAL, _unary(OPS["sqrt"], self))
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         d = self._data
-        lo = -np.inf if min is None else (min._data if type(min) is Tensor else min)
-        hi = np.inf if max is None else (max._data if type(max) is Tensor else max)
-        out = _wrap(np.minimum(np.maximum(d, lo) if min is not None else d, hi) if max is not None else np.maximum(d, lo))
-        if self._requires_grad and _Mode.enabled:
-            _record(out, "ClampBackward1", _KEYS["clip"], (self, lo, hi))
+        lo = -np.inf if min is None else min
+        hi = np.inf if max is None else max
+        lod = lo._data if type(lo) is Tensor else lo
+        hid = hi._data if type(hi) is Tensor else hi
+        out = _wrap(np.minimum(np.maximum(d, lod) if min is not None else d, hid) if max is not None else np.maximum(d, lod))
+        if _wants_grad(self, lo, hi):
+            tensor_bound = type(lo) is Tensor or type(hi) is Tensor
+            _record(out, _CLIP.overload("tensor") if tensor_bound else _CLIP.node, _CLIP.key,
+                    (self, lo, hi), saves=_CLIP.saves)
         return out
 
     clip = clamp
@@ -383,7 +218,8 @@ class _ArithmeticMethods:
     def clamp_max(self, max):
         return self.clamp(max=max)
 
-    # -- reductions ----------------------------------------------------------------------------
+    def where(self, condition, other):
+        return where(condition, self, other)
 
     # -- linear algebra ------------------------------------------------------------------------
 
@@ -406,6 +242,21 @@ class _ArithmeticMethods:
                 f"1D tensors expected, but got {self._data.ndim}D and {other._data.ndim}D tensors"
             )
         return matmul(self, other)
+
+    def inner(self, other):
+        other = other if type(other) is Tensor else _from_data(other)
+        a, b = self._data.shape, other._data.shape
+        if a and b and a[-1] != b[-1]:
+            raise RuntimeError("inner() the last dimension must match on both input tensors but "
+                               f"got shapes {list(a)} and {list(b)}")
+        return apply(OPS["inner"], [self, other], {})
+
+    def outer(self, vec2):
+        vec2 = vec2 if type(vec2) is Tensor else _from_data(vec2)
+        for name, t in (("self", self), ("vec2", vec2)):
+            if t._data.ndim != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+        return apply(OPS["outer"], [self, vec2], {})
 
 
 install_methods(_ArithmeticMethods)
@@ -435,18 +286,18 @@ def matmul(a, b):
     if _Mode.enabled and (a._requires_grad or b._requires_grad):
         na, nb = ad.ndim, bd.ndim
         if na == 2 and nb == 2:
-            name = "MmBackward0"
+            name = _MATMUL.node
         elif na == 2 and nb == 1:
-            name = "MvBackward0"
+            name = _MATMUL.overload("2-d @ 1-d")
         elif na == 1 and nb == 1:
-            name = "DotBackward0"
+            name = _MATMUL.overload("1-d @ 1-d")
         elif na == 1 and nb == 2:
-            name = "SqueezeBackward4"
-        elif nb == 1 or na == 1:
-            name = "ViewBackward0"
+            name = _MATMUL.overload("1-d @ 2-d")
+        elif na == 2:
+            name = _MATMUL.overload("2-d @ n-d")
         else:
-            name = "UnsafeViewBackward0" if na != nb or na > 3 else "BmmBackward0"
-        _record(out, name, _KEYS["matmul"], (a, b))
+            name = _MATMUL.overload("batched")
+        _record(out, name, _MATMUL.key, (a, b), saves=_MATMUL.saves)
     return out
 
 
@@ -474,6 +325,6 @@ def where(condition, input=None, other=None):
         xd, yd = input, other
     out = _wrap(np.where(c, xd, yd))
     if _wants_grad(input, other):
-        _record(out, "WhereBackward0", _KEYS["where"], (c, input if x is not None else xd, other if y is not None else yd))
+        _record(out, _WHERE.node, _WHERE.key, (c, input if x is not None else xd, other if y is not None else yd), saves=_WHERE.saves)
     return out
 

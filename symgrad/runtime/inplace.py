@@ -12,8 +12,11 @@ from symgrad.runtime.arithmetic import _binary
 from symgrad.runtime.creation import _RNG
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _TYPE_SHORT, LEAF_INPLACE_MSG, VIEW_LEAF_INPLACE_MSG
+from symgrad.runtime.primitives import OPS
 from symgrad.runtime.shape import _index_key, _index_parts
 from symgrad.runtime.tensor import Tensor, _box, _named, _new_obj, _record, _wrap, install_methods
+
+_ADD, _MUL = OPS["add"], OPS["multiply"]
 
 
 def _check_inplace(t, setitem=False):
@@ -56,7 +59,7 @@ def _record_copy_slices(t, old, idx, vt):
     key, vjp = _index_key("setitem", idx)
     operands = (old, vt if vt is not None else np.zeros((), t._data.dtype))
     tmp = _wrap(t._data)
-    _record(tmp, "CopySlices", key, operands, saves=False, vjp=vjp)
+    _record(tmp, OPS["setitem"].node, key, operands, saves=False, vjp=vjp)
     node = tmp._grad_fn
     if node is not None:
         if vt is None:
@@ -206,15 +209,15 @@ class _InplaceMethods:
 
     def zero_(self):
         # the gradient of zero_ is zero: ``x * 0`` under the multiply rule
-        return self._inplace(lambda s: _named(_binary("multiply", s, 0), "ZeroBackward0"))
+        return self._inplace(lambda s: _named(_binary(_MUL, s, 0), "ZeroBackward0"))
 
     def fill_(self, value):
         return self._inplace(
-            lambda s: _named(_binary("add", _binary("multiply", s, 0), value), "FillBackward0")
+            lambda s: _named(_binary(_ADD, _binary(_MUL, s, 0), value), "FillBackward0")
         )
 
     def copy_(self, src):
-        return self._inplace(lambda s: _binary("add", _binary("multiply", s, 0), src))
+        return self._inplace(lambda s: _binary(_ADD, _binary(_MUL, s, 0), src))
 
     def uniform_(self, a=0.0, b=1.0):
         _check_inplace(self)

@@ -2,25 +2,26 @@
 the Tensor's own (recorded) operations.  This is what lets the vjp code the rule table prints
 for ndarrays run unchanged on Tensors under ``create_graph=True``.
 
-``__array_ufunc__`` maps ufuncs to the Tensor's elementwise ops; ``__array_function__`` looks
-functions up in ``_ARRAY_FUNCTIONS``.  Anything else runs on the plain arrays when no operand
-requires grad, and raises when one does (it would silently cut the graph).
+Both tables come from the registry: ``__array_ufunc__`` runs a ufunc as the elementwise entry
+binding it, and ``__array_function__`` runs ``np.sum``, ``np.flip``, ``np.reshape`` ... as
+their entries with numpy's own parameters (``primitives.apply``), so their semantics stay
+numpy's.  The handlers written out here are for functions the registry has no torch spec
+for, or whose numpy signature the entry does not spell.  Anything else runs on the plain
+arrays when no operand requires grad, and raises when one does (it would silently cut the
+graph).
 """
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
+from symgrad.rules import registry
 from symgrad.runtime.arithmetic import _binary, _unary, matmul, where
-from symgrad.runtime.creation import full_like, ones_like, zeros_like
+from symgrad.runtime.creation import full_like
 from symgrad.runtime.dtypes import NP2DT
 from symgrad.runtime.inplace import add_at
-from symgrad.runtime.shape import cat, stack
+from symgrad.runtime.primitives import OPS, apply, elementwise_ops
 from symgrad.runtime.tensor import Tensor, _wrap, install_methods
-
-_pyint = builtins.int
 
 
 class _ProtocolMethods:
@@ -29,49 +30,37 @@ class _ProtocolMethods:
 
     def __array_function__(self, func, types, args, kwargs):
         impl = _ARRAY_FUNCTIONS.get(func)
-        if impl is None:
-            if any(type(a) is Tensor and a._requires_grad for a in _flat(args)):
+        out = _UNSUPPORTED if impl is None else impl(*args, **kwargs)
+        if out is _UNSUPPORTED:
+            if func not in _NONDIFF_FUNCTIONS and \
+                    any(type(a) is Tensor and a._requires_grad for a in _flat((args, kwargs))):
                 raise TypeError(f"symgrad.Tensor does not support numpy.{func.__name__} with autograd")
-            conv = _unwrap_tree(args)
-            kw = _unwrap_tree(kwargs)
-            r = func(*conv, **kw)
-            return _wrap(r) if isinstance(r, (np.ndarray, np.generic)) else r
-        return impl(*args, **kwargs)
-
+            return _plain(func, args, kwargs)
+        return out
 
 
 install_methods(_ProtocolMethods)
 
 
-_UFUNC_OPS = {
-    np.add: "add",
-    np.subtract: "subtract",
-    np.multiply: "multiply",
-    np.divide: "divide",
-    np.power: "power",
-    np.maximum: "maximum",
-    np.minimum: "minimum",
-    np.arctan2: "arctan2",
-    np.negative: "negative",
-    np.exp: "exp",
-    np.log: "log",
-    np.log1p: "log1p",
-    np.expm1: "expm1",
-    np.sqrt: "sqrt",
-    np.sin: "sin",
-    np.cos: "cos",
-    np.tan: "tan",
-    np.arcsin: "arcsin",
-    np.arccos: "arccos",
-    np.arctan: "arctan",
-    np.sinh: "sinh",
-    np.cosh: "cosh",
-    np.tanh: "tanh",
-    np.absolute: "abs",
-    np.sign: "sign",
-    np.square: "square",
-    np.reciprocal: "reciprocal",
-}
+_UNSUPPORTED = object()  # (a handler's answer: run numpy on the plain arrays, if no grad)
+
+# np.<ufunc>(tensor): the elementwise entry binding the ufunc
+_UFUNC_OPS = {b: op for op in elementwise_ops() if op.arity <= 2
+              for b in op.entry.binds if isinstance(b, np.ufunc)}
+# functions whose results carry no gradient: the registry's constant entries (np.shape,
+# np.zeros_like, np.floor_divide ...), and ufuncs it has no entry for
+_NONDIFF = [b for e in registry.with_trait(registry.NONDIFF) for b in e.binds]
+_NONDIFF_UFUNCS = frozenset(
+    "greater greater_equal less less_equal equal not_equal logical_and logical_or logical_not "
+    "logical_xor isnan isinf isfinite signbit floor ceil rint trunc".split()
+) | {b.__name__ for b in _NONDIFF if isinstance(b, np.ufunc)}
+_NONDIFF_FUNCTIONS = frozenset(b for b in _NONDIFF if not isinstance(b, np.ufunc))
+
+
+def _plain(func, args, kwargs):
+    """``func`` on the arrays inside ``args`` (no graph), its array results as Tensors."""
+    r = func(*_unwrap_tree(args), **_unwrap_tree(kwargs))
+    return _wrap(r) if isinstance(r, (np.ndarray, np.generic)) else r
 
 
 def _flat(obj):
@@ -132,41 +121,52 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
     return _wrap(r) if isinstance(r, (np.ndarray, np.generic)) else r
 
 
-_NONDIFF_UFUNCS = frozenset(
-    "greater greater_equal less less_equal equal not_equal logical_and logical_or logical_not "
-    "logical_xor isnan isinf isfinite signbit floor ceil rint trunc".split()
-)
+def _entry_function(op):
+    """``np.<func>(...)`` on Tensors as ``op``'s entry: the arguments bound to numpy's
+    parameter names (``entry.params``), the static ones given to the node only when they are
+    not numpy's defaults. ``out=`` and ``dtype=`` are not recorded, nor are parameters the
+    entry does not name: such calls run on the plain arrays (or raise under autograd)."""
+    entry = op.entry
+    names = tuple(entry.param_names)
+    known = frozenset(names)
+    defaults = entry.defaults
+    required = [p for p in names if p not in defaults]
+    statics = [p for p in entry.static_names if p not in ("out", "dtype")]
+    arrays = entry.arrays
+
+    def impl(*args, **kwargs):
+        if len(args) > len(names):
+            return _UNSUPPORTED
+        bound = dict(zip(names, args, strict=False))
+        for k, v in kwargs.items():
+            if k not in known or k in bound:
+                return _UNSUPPORTED
+            bound[k] = v
+        for p in required:
+            if p not in bound:
+                return _UNSUPPORTED
+        if bound.get("out") is not None or bound.get("dtype") is not None:
+            return _UNSUPPORTED
+        static = {p: bound[p] for p in statics
+                  if p in bound and not _is_default(bound[p], defaults.get(p))}
+        if entry.variadic:
+            operands = [_as_operand(x) for x in bound[arrays[0]]]
+        else:
+            operands = [_as_operand(bound[n]) for n in arrays]
+        return apply(op, operands, static)
+
+    return impl
 
 
-def _af_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    a = _as_operand(a)
-    if type(a) is not Tensor:
-        return np.sum(a, axis=axis, keepdims=keepdims)
-    return a.sum(dim=axis, keepdim=keepdims) if axis is not None else (
-        a.sum() if not keepdims else a.sum().reshape((1,) * a.ndim)
-    )
+def _is_default(value, default):
+    try:
+        return value is default or (type(value) is type(default) and bool(value == default))
+    except (TypeError, ValueError):  # (an array)
+        return False
 
 
-def _af_mean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    a = _as_operand(a)
-    return a.mean(dim=axis, keepdim=keepdims) if axis is not None else (
-        a.mean() if not keepdims else a.mean().reshape((1,) * a.ndim)
-    )
-
-
-def _af_reshape(a, shape=None, order="C", **kw):
-    if shape is None:
-        shape = kw.get("newshape")
-    a = _as_operand(a)
-    shape = (shape,) if isinstance(shape, (_pyint, np.integer)) else tuple(shape)
-    return a.reshape(shape)
-
-
-def _af_transpose(a, axes=None):
-    a = _as_operand(a)
-    if axes is None:
-        axes = tuple(range(a.ndim))[::-1]
-    return a._transpose(tuple(axes), "PermuteBackward0")
+# bespoke handlers: functions the registry has no torch spec for, or whose numpy spelling
+# the entry's parameters do not cover
 
 
 def _af_swapaxes(a, axis1, axis2):
@@ -180,7 +180,7 @@ def _af_moveaxis(a, source, destination):
     order = [n for n in range(a.ndim) if n not in src]
     for d, s in sorted(zip(dst, src, strict=True)):
         order.insert(d, s)
-    return a._transpose(tuple(order), "PermuteBackward0")
+    return a._transpose(tuple(order))
 
 
 def _af_broadcast_to(a, shape, subok=False):
@@ -188,31 +188,6 @@ def _af_broadcast_to(a, shape, subok=False):
     if type(a) is not Tensor:
         return _wrap(np.broadcast_to(a, shape))
     return a.expand(tuple(shape))
-
-
-def _af_expand_dims(a, axis):
-    a = _as_operand(a)
-    if isinstance(axis, tuple):
-        for ax in sorted(d % (a.ndim + len(axis)) for d in axis):
-            a = a.unsqueeze(ax)
-        return a
-    return a.unsqueeze(axis)
-
-
-def _af_squeeze(a, axis=None):
-    a = _as_operand(a)
-    return a.squeeze(axis)
-
-
-def _af_zeros_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
-    a = _as_operand(a)
-    if shape is None:
-        return zeros_like(a, dtype=dtype)
-    return _wrap(np.zeros(shape, a._data.dtype if dtype is None else dtype))
-
-
-def _af_ones_like(a, dtype=None, **kw):
-    return ones_like(_as_operand(a), dtype=dtype)
 
 
 def _af_full_like(a, fill_value, dtype=None, **kw):
@@ -229,59 +204,6 @@ def _af_clip(a, a_min=None, a_max=None, **kw):
     return _as_operand(a).clamp(a_min, a_max)
 
 
-def _af_concatenate(arrays, axis=0, **kw):
-    return cat([_as_operand(x) for x in arrays], dim=axis)
-
-
-def _af_stack(arrays, axis=0, **kw):
-    return stack([_as_operand(x) for x in arrays], dim=axis)
-
-
-def _af_max(a, axis=None, keepdims=False, **kw):
-    a = _as_operand(a)
-    if axis is None:
-        r = a.max()
-        return r.reshape((1,) * a.ndim) if keepdims else r
-    return a.max(axis, keepdims)[0]
-
-
-def _af_min(a, axis=None, keepdims=False, **kw):
-    a = _as_operand(a)
-    if axis is None:
-        r = a.min()
-        return r.reshape((1,) * a.ndim) if keepdims else r
-    return a.min(axis, keepdims)[0]
-
-
-def _af_matmul(a, b):
-    return matmul(_as_operand(a), _as_operand(b))
-
-
-def _af_outer(a, b):
-    a, b = _as_operand(a), _as_operand(b)
-    return matmul(a.reshape(-1, 1), b.reshape(1, -1))
-
-
-def _af_dot(a, b):
-    a, b = _as_operand(a), _as_operand(b)
-    if a.ndim == 0 or b.ndim == 0:
-        return a * b
-    return matmul(a, b)
-
-
-def _af_shape(a):
-    return tuple(_as_operand(a).shape)
-
-
-def _af_ndim(a):
-    return _as_operand(a).ndim
-
-
-def _af_size(a, axis=None):
-    a = _as_operand(a)
-    return a.numel() if axis is None else a.shape[axis]
-
-
 def _af_result_type(*args):
     return np.result_type(*_unwrap_tree(args))
 
@@ -293,47 +215,17 @@ def _af_asarray(a, dtype=None, **kw):
     return a
 
 
-def _af_prod(a, axis=None, keepdims=False, **kw):
-    return _as_operand(a).prod(axis, keepdims)
-
-
-def _af_var(a, axis=None, ddof=0, keepdims=False, **kw):
-    return _as_operand(a).var(axis, correction=ddof, keepdim=keepdims)
-
-
-def _af_std(a, axis=None, ddof=0, keepdims=False, **kw):
-    return _as_operand(a).std(axis, correction=ddof, keepdim=keepdims)
-
-
-_ARRAY_FUNCTIONS = {
-    np.sum: _af_sum,
-    np.mean: _af_mean,
-    np.reshape: _af_reshape,
-    np.transpose: _af_transpose,
-    np.swapaxes: _af_swapaxes,
+# np.<func>(tensor) for every structural entry with a torch spec (np.sum, np.flip, ...), then
+# the bespoke handlers
+_ARRAY_FUNCTIONS = {b: _entry_function(op) for op in OPS.values() if not op.elementwise
+                    for b in op.entry.binds if not isinstance(b, np.ufunc)}
+_ARRAY_FUNCTIONS.update({
+    np.where: _af_where,  # np.where(c) gives indices; number branches take the Tensor's dtype
+    np.clip: _af_clip,  # its bounds may be None, and are named a_min/a_max
+    np.asarray: _af_asarray,  # a Tensor is its own array: asarray must not cut the graph
+    np.swapaxes: _af_swapaxes,  # (not registry entries, but the vjps use them)
     np.moveaxis: _af_moveaxis,
     np.broadcast_to: _af_broadcast_to,
-    np.expand_dims: _af_expand_dims,
-    np.squeeze: _af_squeeze,
-    np.zeros_like: _af_zeros_like,
-    np.ones_like: _af_ones_like,
     np.full_like: _af_full_like,
-    np.where: _af_where,
-    np.clip: _af_clip,
-    np.concatenate: _af_concatenate,
-    np.stack: _af_stack,
-    np.max: _af_max,
-    np.amax: _af_max,
-    np.min: _af_min,
-    np.amin: _af_min,
-    np.outer: _af_outer,
-    np.dot: _af_dot,
-    np.shape: _af_shape,
-    np.ndim: _af_ndim,
-    np.size: _af_size,
     np.result_type: _af_result_type,
-    np.asarray: _af_asarray,
-    np.prod: _af_prod,
-    np.var: _af_var,
-    np.std: _af_std,
-}
+})

@@ -1,19 +1,28 @@
-"""Function forms of the Tensor methods: ``symgrad.exp(x)`` is ``x.exp()``, as in PyTorch."""
+"""Function forms of the Tensor methods: ``symgrad.exp(x)`` is ``x.exp()``, as in PyTorch.
+
+The names are the registry entries' torch methods (``entry.torch.methods``), and the few
+Tensor methods no entry has; the functions the runtime defines with torch's own signature
+(``where``, ``matmul``, ``cat``, ``stack``) are not rewrapped.
+"""
 
 from __future__ import annotations
 
 # (the families whose methods are wrapped here: importing them adds those methods to Tensor)
-from symgrad.runtime import arithmetic, reductions, shape  # noqa: F401
+from symgrad.runtime import arithmetic, derived, reductions, shape  # noqa: F401
 from symgrad.runtime.creation import tensor
+from symgrad.runtime.primitives import OPS
 from symgrad.runtime.tensor import Tensor
 
-_METHODS = (
-    "exp log log1p expm1 sqrt rsqrt sin cos tan asin acos atan arcsin arccos arctan sinh cosh "
-    "tanh sigmoid relu abs absolute sign square reciprocal neg negative add sub subtract mul "
-    "multiply div divide true_divide pow maximum minimum clamp clip clamp_min clamp_max sum mean "
-    "prod var std argmax argmin max min dot mv reshape view_as flatten transpose swapaxes permute "
-    "t squeeze unsqueeze expand_as detach clone"
+# Tensor methods with a function form that no registry entry spells
+_TENSOR_ONLY = (
+    "rsqrt clamp_min clamp_max argmax argmin mv view_as transpose swapaxes t expand_as detach "
+    "clone"
 ).split()
+_OWN_FUNCTIONS = frozenset({"where", "matmul", "cat", "stack"})  # (arithmetic.py, shape.py)
+
+_METHODS = tuple(dict.fromkeys(
+    [name for op in OPS.values() for name in op.methods
+     if not name.startswith("__") and name not in _OWN_FUNCTIONS] + _TENSOR_ONLY))
 
 __all__ = list(_METHODS)
 

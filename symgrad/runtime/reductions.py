@@ -1,4 +1,9 @@
-"""The Tensor's reductions: sum, mean, prod, var, std, max, min, argmax, argmin."""
+"""The Tensor's reductions: sum, mean, prod, var, std, max, min, argmax, argmin, and cumsum.
+
+Each keeps torch's conventions (``dim``/``keepdim``, integer sums in int64, ``max(dim)``
+returning values and indices, ``correction``); the node names and rule keys come from the
+registry's entries (``primitives.OPS``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from symgrad.runtime import dtypes as _dt
 from symgrad.runtime.arithmetic import _binary
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _TYPE_SHORT
+from symgrad.runtime.primitives import OPS, apply
 from symgrad.runtime.tensor import Tensor, _norm_dim, _record, _wrap, install_methods
 
 _pybool = builtins.bool
@@ -35,6 +41,11 @@ class _ReturnTypes(tuple):
         return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
 
 
+def _node(op, dim):
+    """The entry's node for a reduction over every element (``dim`` None) or over ``dim``."""
+    return OPS[op].node if dim is None else OPS[op].overload("dim")
+
+
 class _ReductionMethods:
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         d = self._data
@@ -45,12 +56,12 @@ class _ReductionMethods:
         if dim is None:
             out = _wrap(np.asarray(np.sum(d)))
             if self._requires_grad and _Mode.enabled:
-                _record(out, "SumBackward0", ("sum", (("axis", None), ("keepdims", False))), (self,), saves=False)
+                _record(out, _node("sum", None), ("sum", (("axis", None), ("keepdims", False))), (self,), saves=False)
             return out
         axis = _norm_dim(dim, d.ndim)
         out = _wrap(np.sum(d, axis=axis, keepdims=keepdim))
         if self._requires_grad and _Mode.enabled:
-            _record(out, "SumBackward1", ("sum", (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,), saves=False)
+            _record(out, _node("sum", dim), ("sum", (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,), saves=False)
         return out
 
     def mean(self, dim=None, keepdim=False, *, dtype=None):
@@ -65,29 +76,29 @@ class _ReductionMethods:
         if dim is None:
             out = _wrap(np.asarray(np.add.reduce(d, axis=None) / d.size if d.size else np.mean(d)))
             if self._requires_grad and _Mode.enabled:
-                _record(out, "MeanBackward0", ("mean", (("axis", None), ("keepdims", False))), (self,), saves=False)
+                _record(out, _node("mean", None), ("mean", (("axis", None), ("keepdims", False))), (self,), saves=False)
             return out
         axis = _norm_dim(dim, d.ndim)
         out = _wrap(np.mean(d, axis=axis, keepdims=keepdim))
         if self._requires_grad and _Mode.enabled:
-            _record(out, "MeanBackward1", ("mean", (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,), saves=False)
+            _record(out, _node("mean", dim), ("mean", (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,), saves=False)
         return out
 
     def prod(self, dim=None, keepdim=False):
         axis = None if dim is None else _norm_dim(dim, self._data.ndim)
         out = _wrap(np.asarray(np.prod(self._data, axis=axis, keepdims=keepdim and dim is not None)))
         if self._requires_grad and _Mode.enabled:
-            _record(out, "ProdBackward0" if dim is None else "ProdBackward1",
+            _record(out, _node("prod", dim),
                     ("prod", (("axis", axis), ("keepdims", _pybool(keepdim and dim is not None)))), (self,))
         return out
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return self._moment("var", "VarBackward0", dim, unbiased, keepdim, correction)
+        return self._moment("var", dim, unbiased, keepdim, correction)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return self._moment("std", "StdBackward0", dim, unbiased, keepdim, correction)
+        return self._moment("std", dim, unbiased, keepdim, correction)
 
-    def _moment(self, op, name, dim, unbiased, keepdim, correction):
+    def _moment(self, op, dim, unbiased, keepdim, correction):
         if isinstance(dim, _pybool):
             dim, unbiased = None, dim
         ddof = correction if correction is not None else (0 if unbiased is False else 1)
@@ -96,7 +107,7 @@ class _ReductionMethods:
         with np.errstate(all="ignore"):
             out = _wrap(np.asarray(getattr(np, op)(self._data, axis=axis, keepdims=kd, ddof=ddof)))
         if self._requires_grad and _Mode.enabled:
-            _record(out, name, (op, (("axis", axis), ("keepdims", kd), ("ddof", ddof))), (self,))
+            _record(out, _node(op, dim), (op, (("axis", axis), ("keepdims", kd), ("ddof", ddof))), (self,))
         return out
 
     def _extremum(self, op, dim, keepdim, other_name):
@@ -108,16 +119,16 @@ class _ReductionMethods:
                 )
             out = _wrap(np.asarray(getattr(np, op)(self._data)))
             if self._requires_grad and _Mode.enabled:
-                _record(out, f"{op.capitalize()}Backward1", (op, (("axis", None), ("keepdims", False))), (self,))
+                _record(out, _node(op, None), (op, (("axis", None), ("keepdims", False))), (self,))
             return out
         if type(dim) is Tensor:
-            return _binary(other_name, self, dim)
+            return _binary(OPS[other_name], self, dim)
         axis = _norm_dim(dim, self._data.ndim)
         arg = np.argmax if op == "max" else np.argmin
         idx = _wrap(np.asarray(arg(self._data, axis=axis, keepdims=keepdim)).astype(np.int64))
         out = _wrap(np.asarray(getattr(np, op)(self._data, axis=axis, keepdims=keepdim)))
         if self._requires_grad and _Mode.enabled:
-            _record(out, f"{op.capitalize()}Backward0", (op, (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,))
+            _record(out, _node(op, dim), (op, (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,))
         return _ReturnTypes(op, out, idx)
 
     def max(self, dim=None, keepdim=False):
@@ -125,6 +136,17 @@ class _ReductionMethods:
 
     def min(self, dim=None, keepdim=False):
         return self._extremum("min", dim, keepdim, "minimum")
+
+    def cumsum(self, dim, *, dtype=None):
+        t = self
+        if dtype is not None:
+            t = self._cast(dtype)
+        elif self._data.dtype.kind in "biu":
+            t = self._cast(_dt.int64)
+        if self._data.ndim == 0:  # (numpy's cumsum of a number is 1-d)
+            _norm_dim(dim, 0)
+            return apply(OPS["cumsum"], [t], {}).reshape(())
+        return apply(OPS["cumsum"], [t], {"axis": _norm_dim(dim, self._data.ndim)})
 
     def argmax(self, dim=None, keepdim=False):
         if dim is None:

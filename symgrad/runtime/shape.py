@@ -1,5 +1,7 @@
 """The Tensor's shape operations: views (view, transpose, squeeze, expand, indexing), reshapes,
-and ``cat``/``stack``.  A view shares its base's memory and version counter (``_make_view``).
+and ``cat``/``stack``.  A view shares its base's memory and version counter
+(``_make_view``).  Node names and rule keys come from the registry's entries
+(``primitives.OPS``); these methods keep torch's argument conventions (``dim``, ``-1`` sizes).
 """
 
 from __future__ import annotations
@@ -7,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from symgrad.runtime import dtypes as _dt
-from symgrad.runtime.arithmetic import _KEYS
 from symgrad.runtime.engine import eager_vjp
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _index_error
+from symgrad.runtime.primitives import OPS, apply
 from symgrad.runtime.promotion import _promote2
 from symgrad.runtime.tensor import (
     Tensor,
@@ -53,18 +55,22 @@ def _hashable_index(idx):
         return None
 
 
+_RESHAPE, _TRANSPOSE, _EXPAND_DIMS, _SQUEEZE, _GETITEM, _ADD = (
+    OPS[n] for n in ("reshape", "transpose", "expand_dims", "squeeze", "getitem", "add"))
+
+
 def _getitem_name(parts, adv):
     if adv:
-        return "IndexBackward0"
+        return _GETITEM.overload("index array")
     for p in reversed(parts):
         if p is Ellipsis:
             continue
         if p is None:
-            return "UnsqueezeBackward0"
+            return _GETITEM.overload("None")
         if isinstance(p, slice):
-            return "SliceBackward0"
-        return "SelectBackward0"
-    return "AliasBackward0"
+            return _GETITEM.overload("slice")
+        return _GETITEM.node
+    return _GETITEM.overload("whole")
 
 
 class _IndexKey:
@@ -106,17 +112,20 @@ class _ShapeMethods:
         out = _wrap(arr)
         _make_view(out, self)
         if self._requires_grad and _Mode.enabled:
-            _record(out, "ViewBackward0", ("reshape", (("shape", shape),)), (self,), saves=False)
+            _record(out, _RESHAPE.node, ("reshape", (("shape", shape),)), (self,), saves=False)
         return out
 
-    def reshape(self, *shape):
+    def reshape(self, *shape, order="C"):
         d = self._data
         shape = _infer_shape(_shape_arg(shape), d.size)
+        if order != "C":  # (numpy's order="F", which the reshape vjp passes under create_graph)
+            return apply(_RESHAPE, [self], {"shape": shape, "order": order})
         if d.flags.c_contiguous:
             return self.view(shape)
         out = _wrap(np.reshape(d, shape))
         if self._requires_grad and _Mode.enabled:
-            _record(out, "UnsafeViewBackward0", ("reshape", (("shape", shape),)), (self,), saves=False)
+            _record(out, _RESHAPE.overload("copy"), ("reshape", (("shape", shape),)), (self,),
+                    saves=False)
         return out
 
     def view_as(self, other):
@@ -139,29 +148,30 @@ class _ShapeMethods:
             mid *= v
         return self.reshape(shp[:s] + (mid,) + shp[e + 1 :])
 
-    def _transpose(self, axes, name):
+    def _transpose(self, axes, name=None):
         out = _wrap(np.transpose(self._data, axes))
         _make_view(out, self)
         if self._requires_grad and _Mode.enabled:
-            _record(out, name, ("transpose", (("axes", axes),)), (self,), saves=False)
+            _record(out, name or _TRANSPOSE.node, ("transpose", (("axes", axes),)), (self,),
+                    saves=False)
         return out
 
     def t(self):
         nd = self._data.ndim
         if nd > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-        return self._transpose(tuple(range(nd))[::-1], "TBackward0")
+        return self._transpose(tuple(range(nd))[::-1], _TRANSPOSE.overload("t"))
 
     @property
     def T(self):
         nd = self._data.ndim
-        return self._transpose(tuple(range(nd))[::-1], "PermuteBackward0")
+        return self._transpose(tuple(range(nd))[::-1])
 
     @property
     def mT(self):
         nd = self._data.ndim
         axes = tuple(range(nd - 2)) + (nd - 1, nd - 2)
-        return self._transpose(axes, "TransposeBackward0")
+        return self._transpose(axes, _TRANSPOSE.overload("transpose"))
 
     def transpose(self, dim0, dim1):
         nd = self._data.ndim
@@ -171,7 +181,7 @@ class _ShapeMethods:
             return self
         axes = list(range(nd))
         axes[a], axes[b] = axes[b], axes[a]
-        return self._transpose(tuple(axes), "TransposeBackward0")
+        return self._transpose(tuple(axes), _TRANSPOSE.overload("transpose"))
 
     swapaxes = transpose
 
@@ -184,7 +194,7 @@ class _ShapeMethods:
                 f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal "
                 f"to len(dims) = {len(dims)}"
             )
-        return self._transpose(tuple(d % nd for d in dims), "PermuteBackward0")
+        return self._transpose(tuple(d % nd for d in dims))
 
     def unsqueeze(self, dim):
         nd = self._data.ndim + 1
@@ -192,21 +202,22 @@ class _ShapeMethods:
         out = _wrap(np.expand_dims(self._data, axis))
         _make_view(out, self)
         if self._requires_grad and _Mode.enabled:
-            _record(out, "UnsqueezeBackward0", ("expand_dims", (("axis", axis),)), (self,), saves=False)
+            _record(out, _EXPAND_DIMS.node, ("expand_dims", (("axis", axis),)), (self,),
+                    saves=False)
         return out
 
     def squeeze(self, dim=None):
         d = self._data
         if dim is None:
             axis = tuple(i for i, s in enumerate(d.shape) if s == 1)
-            name = "SqueezeBackward0"
+            name = _SQUEEZE.node
         else:
             axis = _norm_dim(dim, d.ndim)
             if axis is None:
                 return self.view(self.shape)
             axes = axis if type(axis) is tuple else (axis,)
             axis = tuple(a for a in axes if d.shape[a] == 1)
-            name = "SqueezeBackward1" if not isinstance(dim, (tuple, list)) else "SqueezeBackward2"
+            name = _SQUEEZE.overload("dims" if isinstance(dim, (tuple, list)) else "dim")
         out = _wrap(np.squeeze(d, axis))
         _make_view(out, self)
         if self._requires_grad and _Mode.enabled:
@@ -231,7 +242,7 @@ class _ShapeMethods:
         _make_view(out, self)
         if self._requires_grad and _Mode.enabled:
             # an expand is ``x + zeros(shape)``: the add rule, its gradient summed back to x's shape
-            _record(out, "ExpandBackward0", _KEYS["add"], (self, zeros), saves=False)
+            _record(out, "ExpandBackward0", _ADD.key, (self, zeros), saves=False)
         return out
 
     def expand_as(self, other):
@@ -258,7 +269,7 @@ class _ShapeMethods:
 install_methods(_ShapeMethods)
 
 
-def _cat_like(op, name, tensors, dim, torch_name):
+def _cat_like(op, tensors, dim, torch_name):
     tensors = [t if type(t) is Tensor else _from_data(t) for t in tensors]
     if not tensors:
         raise RuntimeError(f"{torch_name}(): expected a non-empty list of Tensors")
@@ -275,17 +286,17 @@ def _cat_like(op, name, tensors, dim, torch_name):
         raise RuntimeError(f"{torch_name}(): {e}") from None
     out = _wrap(res)
     if _wants_grad(*tensors):
-        _record(out, name, (op, (("axis", axis),)), tuple(tensors), saves=False)
+        _record(out, OPS[op].node, (op, (("axis", axis),)), tuple(tensors), saves=False)
     return out
 
 
 def cat(tensors, dim=0):
-    return _cat_like("concatenate", "CatBackward0", tensors, dim, "torch.cat")
+    return _cat_like("concatenate", tensors, dim, "torch.cat")
 
 
 concat = concatenate = cat
 
 
 def stack(tensors, dim=0):
-    return _cat_like("stack", "StackBackward0", tensors, dim, "stack")
+    return _cat_like("stack", tensors, dim, "stack")
 

@@ -9,8 +9,10 @@ This module holds the class's core (storage, autograd state, conversions).  Each
 operations lives in its own module, which imports this one and adds its methods to the
 class with :func:`install_methods`: ``arithmetic`` (operators, elementwise functions,
 matmul), ``reductions``, ``shape`` (views, reshapes, indexing, cat/stack), ``inplace``
-(``add_``, ``x[i] = v``, ...), ``numpy_protocol``.  Importing ``symgrad.runtime`` imports
-them all, so a Tensor is complete before any of it can be used.
+(``add_``, ``x[i] = v``, ...), ``numpy_protocol``, and ``derived`` (the registry entries'
+methods no family writes out).  Their node names, rule keys and numpy forwards come from the
+registry's entries, through ``primitives``.  Importing ``symgrad.runtime`` imports them all,
+so a Tensor is complete before any of it can be used.
 """
 
 from __future__ import annotations
