@@ -102,3 +102,30 @@ def test_a_write_through_a_flipped_view_is_refused():
     # the VIEW trait of np.flip's entry reaches the aliasing check: no silent wrong gradient
     with pytest.raises(symgrad.SymgradError, match="share memory"):
         symgrad.grad(write_through_a_flip)
+
+
+def rot90_then_arccosh(x, w):
+    return np.sum(np.arccosh(np.rot90(x, 1, (0, 1)) * w + 2.0))
+
+
+def test_rot90_and_arccosh_added_as_one_entry_each_work_end_to_end():
+    """Added after the frontend, the adjoint and the Tensor read the registry: the two entries
+    (rules/shape.py, rules/elementwise.py) and these tests are the whole change."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x, w = rng.uniform(0.5, 1.5, (2, 3)), rng.uniform(0.5, 1.5, (3, 2))
+    G = symgrad.grad(rot90_then_arccosh, wrt=("x", "w"))
+    assert "np.rot90(x)" in G.source and "np.rot90(" in G.source.split("grad_x =")[1]
+    check_grads(G, x, w)
+    tx, tw = (torch.tensor(v, requires_grad=True) for v in (x, w))
+    torch.sum(torch.arccosh(torch.rot90(tx, 1, (0, 1)) * tw + 2.0)).backward()
+    gx, gw = G.grad(x, w)
+    np.testing.assert_allclose(gx, tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gw, tw.grad.numpy(), rtol=1e-12)
+    sx, sw = (symgrad.tensor(v, requires_grad=True) for v in (x, w))
+    y = (sx.rot90(1, (0, 1)) * sw + 2.0).arccosh().sum()
+    assert sx.rot90(1, (0, 1)).grad_fn.name() == "Rot90Backward0"
+    assert (sx + 2.0).acosh().grad_fn.name() == "AcoshBackward0"
+    y.backward()
+    np.testing.assert_allclose(sx.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(sw.grad.numpy(), tw.grad.numpy(), rtol=1e-12)

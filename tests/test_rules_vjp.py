@@ -130,6 +130,8 @@ def _shape_cases():
         (shape.Squeeze(x, _s(1)), {"x": rand(3, 1, 4)}),
         (shape.Flip(x, _s(None)), {"x": rand(3, 4)}),
         (shape.Flip(x, _s((0, -1))), {"x": rand(2, 3, 4)}),
+        (shape.Rot90(x, _s(1), _s((0, 1))), {"x": rand(2, 3, 4)}),
+        (shape.Rot90(x, _s(-3), _s((2, 0))), {"x": rand(2, 3, 4)}),
     ]
 
 

@@ -113,6 +113,8 @@ elementwise("cosh", 1, lambda sp, a: sp.cosh(a), np.cosh, _m.cosh,
             torch=("cosh", "CoshBackward0"))
 elementwise("arcsinh", 1, lambda sp, a: sp.asinh(a), np.arcsinh, _numpy2('asinh'), _m.asinh,
             torch=(("asinh", "arcsinh"), "AsinhBackward0"), aliases=("asinh",))
+elementwise("arccosh", 1, lambda sp, a: sp.acosh(a), np.arccosh, _numpy2('acosh'), _m.acosh,
+            torch=(("acosh", "arccosh"), "AcoshBackward0"), aliases=("acosh",))
 elementwise("tanh", 1, lambda sp, a: sp.tanh(a), np.tanh, _m.tanh,
             torch=("tanh", "TanhBackward0"))
 elementwise("abs", 1, lambda sp, a: sp.Abs(a), np.abs, np.absolute, np.fabs, _m.fabs, abs,

@@ -179,6 +179,32 @@ class Flip(Rule):
         return shape
 
 
+@primitive("rot90", np.rot90, params="m, k=1, axes=(0, 1)", arrays=("m",),
+           traits={VIEW, LINEAR},
+           torch=Torch(("rot90",), "Rot90Backward0", {"k": "k", "dims": "axes"}))
+class Rot90(Rule):
+    """args: (x, k, axes): x turned k quarter turns in the plane of axes; turning back
+    (-k quarter turns) is its vjp."""
+
+    def _numpycode(self, printer: Any) -> str:
+        k, axes = base.sval(self.args[1]), base.sval(self.args[2])
+        kw = ("" if k == 1 else f", {k!r}") + ("" if tuple(axes) == (0, 1) else
+                                               f", axes={tuple(axes)!r}")
+        return f"np.rot90({base._a(printer, self.args[0])}{kw})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Rot90(g, base.static(-base.sval(self.args[1])), self.args[2])]
+
+    @staticmethod
+    def out_shape(shape: Dims, k: int = 1, axes: Any = (0, 1)) -> Dims:
+        a, b = (ax % len(shape) for ax in axes)
+        if k % 2 == 0:
+            return shape
+        out = list(shape)
+        out[a], out[b] = shape[b], shape[a]
+        return tuple(out)
+
+
 @primitive("expand_dims", np.expand_dims, params="a, axis", traits={VIEW, LINEAR},
            torch=Torch(("unsqueeze",), "UnsqueezeBackward0", {"dim": "axis"}))
 class ExpandDims(Rule):
