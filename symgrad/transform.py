@@ -20,5 +20,8 @@ def transform(fn: Any, wrt: list[str], has_aux: bool = False) -> tuple[Generated
 
     # 0.8*(x + y) stays a product, as written: SymPy would make it 0.8*x + 0.8*y
     with distribute(False):
-        adjoint = build(lower(parse_function(fn)), wrt, has_aux)
+        parsed = parse_function(fn)
+        params = {a.arg for a in parsed.tree.args.posonlyargs + parsed.tree.args.args +
+                  parsed.tree.args.kwonlyargs}
+        adjoint = build(lower(parsed, frozenset(params - set(wrt))), wrt, has_aux)
         return generate(adjoint), adjoint

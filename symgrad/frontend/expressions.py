@@ -128,8 +128,9 @@ class ExpressionLowering:
         """Whether ``a + b`` adds a mask to a mask (or to True/False): numpy's `or` of bool
         arrays (Python's 0/1 sum of bools), never SymPy's sum of 0/1 numbers, so it is kept
         as written, whatever the values are at run time."""
-        def mask(v: Any) -> bool:
-            return isinstance(v, sp.Basic) and self.is_mask(v)
+        def mask(v: Any) -> bool:  # (a parameter not differentiated may be a bool array)
+            return isinstance(v, sp.Basic) and self.is_mask(v) or \
+                isinstance(v, sp.Symbol) and v.name in self.ctx.maybe_bool
 
         constants = [v in (sp.true, sp.false) for v in (a, b)]
         return not all(constants) and all(c or mask(v) for c, v in zip(constants, (a, b),

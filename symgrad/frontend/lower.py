@@ -47,6 +47,8 @@ class LoweringContext:
     # emitted name -> its value (or a join's two values)
     defs: dict[str, Any] = field(default_factory=dict)
     mask_names: set[Any] = field(default_factory=set)  # emitted symbols holding a mask
+    # the parameters not differentiated: they may be bool arrays (m + n is numpy's or)
+    maybe_bool: frozenset[str] = frozenset()
 
 
 class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
@@ -151,5 +153,6 @@ class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
         return names | {a.arg for a in self.p.tree.args.args}
 
 
-def lower(parsed: Parsed) -> Function:
-    return Lowerer(parsed).lower()
+def lower(parsed: Parsed, maybe_bool: frozenset[str] = frozenset()) -> Function:
+    """``maybe_bool``: the parameters that are not differentiated, which may be bool arrays."""
+    return Lowerer(parsed, LoweringContext([parsed.fn], maybe_bool=frozenset(maybe_bool))).lower()
