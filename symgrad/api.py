@@ -440,6 +440,8 @@ def _finish(g: Any, arg: Any) -> Any:
         items = list(g) if isinstance(g, np.ndarray) and g.dtype == object else \
             list(np.broadcast_to(g, np.shape(arg)))  # the tuple was read as one array
         return type(arg)(_finish(gi, ai) for gi, ai in zip(items, arg, strict=True))
+    if isinstance(arg, _Tensor):  # G.grad(tensor): the traced gradient, a Tensor
+        return g if arg.is_floating_point() else None
     dtype = getattr(arg, "dtype", None)
     if dtype is None:
         dtype = np.result_type(arg) if not isinstance(arg, float) else np.dtype(np.float64)

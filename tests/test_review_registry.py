@@ -1,0 +1,78 @@
+"""Adversarial review of the registry redesign: programs users write, checked against numpy,
+central differences and torch. Each xfail names a bug left open."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gradutil import numeric_grad
+
+import symgrad
+
+torch = pytest.importorskip("torch")
+
+
+def sin_times_square(a, b):
+    return np.sum(np.sin(a) * b ** 2)
+
+
+def test_grad_of_tensors_gives_the_gradient_not_an_attribute_error():
+    a = np.array([0.3, -1.2, 2.0])
+    b = np.array([1.5, 0.5, -2.0])
+    G = symgrad.grad(sin_times_square, wrt="a")
+    g = G.grad(symgrad.tensor(a, requires_grad=True), b)
+    at = torch.tensor(a, requires_grad=True)
+    (torch.sin(at) * torch.tensor(b) ** 2).sum().backward()
+    np.testing.assert_allclose(np.asarray(g.detach().numpy()), at.grad.numpy(), rtol=1e-12)
+
+
+def clip_keywords(x):
+    return np.sum(np.clip(x, a_min=-0.5, a_max=None) * x)
+
+
+@pytest.mark.xfail(strict=True, reason="elementwise entries bind parameters a, b, c, not "
+                   "numpy's names: np.clip(x, a_min=...) is refused with 'supported: a, b, c'")
+def test_clip_binds_numpys_keyword_names():
+    x = np.array([-1.0, 0.2, 0.7])
+    G = symgrad.grad(clip_keywords)
+    np.testing.assert_allclose(G.grad(x), numeric_grad(clip_keywords, [x], 0), atol=1e-7)
+
+
+def mask_or(x, m, n):
+    return np.sum(x * (m + n))
+
+
+@pytest.mark.xfail(strict=True, reason="m + n of bool parameters is numpy's logical or; the "
+                   "generated code counts them (1*m + 1*n): primal and gradient are wrong")
+def test_sum_of_two_bool_parameters_is_numpys_or():
+    x = np.array([1.0, 2.0, 3.0])
+    m, n = np.array([True, True, False]), np.array([True, False, False])
+    value, grad = symgrad.grad(mask_or, wrt="x").value_and_grad(x, m, n)
+    assert value == pytest.approx(mask_or(x, m, n))
+    np.testing.assert_allclose(grad, [1.0, 1.0, 0.0])
+
+
+def asarray_of_list(a, b):
+    return np.sum(np.asarray(a) * b ** 2)
+
+
+@pytest.mark.xfail(strict=True, reason="np.asarray(a) is dropped from the gradient code and a "
+                   "list of integers is passed on as a list: 2*grad_out*a*b raises TypeError")
+def test_a_list_of_integers_read_with_asarray_has_a_gradient_for_the_others():
+    b = np.array([3.0, 4.0])
+    g = symgrad.grad(asarray_of_list, wrt="b").grad([1, 2], b)
+    np.testing.assert_allclose(g, [6.0, 16.0])
+
+
+@pytest.mark.xfail(strict=True, reason="Tensor.mul_ of a view by a Tensor: symgrad's version "
+                   "check refuses a graph torch runs", raises=RuntimeError)
+def test_in_place_multiply_of_a_view_by_a_tensor_matches_torch():
+    base = np.arange(12.0).reshape(3, 4) / 10 + 0.5
+    grads = []
+    for lib in (torch, symgrad):
+        b = lib.tensor(base, requires_grad=True)
+        c = b * 2
+        c[1:].mul_(b[:2])
+        c.sum().backward()
+        grads.append(b.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
