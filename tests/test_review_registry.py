@@ -42,8 +42,6 @@ def mask_or(x, m, n):
     return np.sum(x * (m + n))
 
 
-@pytest.mark.xfail(strict=True, reason="m + n of bool parameters is numpy's logical or; the "
-                   "generated code counts them (1*m + 1*n): primal and gradient are wrong")
 def test_sum_of_two_bool_parameters_is_numpys_or():
     x = np.array([1.0, 2.0, 3.0])
     m, n = np.array([True, True, False]), np.array([True, False, False])
