@@ -2,8 +2,9 @@
 
 Every differentiable op computes its value with numpy and, when grad mode is on and an
 operand requires grad, records one graph node named like PyTorch's (``MulBackward0``) with
-``_record``.  The node's backward is the vjp that ``symgrad.rules.eager_vjp`` generates from
-the one rule table, cached per (op, static parameters); nothing here knows a derivative.
+``_record``.  The node's backward is the vjp ``runtime.vjps.eager_vjp`` prints from the
+registry's rule (``codegen.vjp_module``), compiled once per (op, static parameters) and kept
+in the disk cache; nothing here knows a derivative.
 
 This module holds the class's core (storage, autograd state, conversions).  Each family of
 operations lives in its own module, which imports this one and adds its methods to the
