@@ -119,6 +119,8 @@ class CallLowering:
         else:
             given.update(zip(names, node.args, strict=False))
         for kw in node.keywords:
+            if kw.arg in entry.synonyms:  # np.clip(x, min=0): numpy's other name for a_min
+                kw = ast.keyword(entry.synonyms[kw.arg], kw.value)
             if kw.arg is None or kw.arg not in params.defaults or kw.arg in given or \
                     kw.arg in bound:
                 supported = [n for n in params.defaults if n not in _DEFAULT_ONLY and
@@ -244,11 +246,12 @@ class CallLowering:
         """A numpy (or, ``python``, a math module) function applied elementwise: its SymPy
         form, where SymPy's evaluation is numpy's."""
         name, n = entry.name, entry.arity
-        if len(bound) != n:
+        defaults = entry.defaults
+        if any(a not in bound and a not in defaults for a in entry.arrays):
             raise self.p.error(node, f"{name} takes {n} argument(s)",
                                f"numpy's parameters: {ast.unparse(node.func)}"
                                f"({_signature(entry, first is not MISSING)})")
-        args = [bound[a] for a in entry.arrays]
+        args = [bound[a] if a in bound else defaults[a] for a in entry.arrays]
         value = _checked_form(name, args)
         if value is None:  # np.exp(np.log(x)): the inner call as a value of its own
             args = [self.named(a, node) for a in args]

@@ -38,7 +38,8 @@ def elementwise(name: str, arity: int, form: Callable[..., Any], *binds: Any,
                 torch: tuple[str | tuple[str, ...], str] | Torch | None = None,
                 aliases: tuple[str, ...] = (), methods: tuple[str, ...] = (),
                 nondiff_args: tuple[int, ...] = (), eager: Callable[..., Any] | None = None,
-                traits: frozenset[str] = frozenset(), operator: str | None = None) -> Primitive:
+                traits: frozenset[str] = frozenset(), operator: str | None = None,
+                params: str | None = None, synonyms: dict[str, str] | None = None) -> Primitive:
     """Register an elementwise primitive: ``form(sympy, *args)`` is what numpy computes.
 
     ``torch`` is (Tensor method name or names, grad_fn name), or a ``Torch`` with overloads;
@@ -48,11 +49,13 @@ def elementwise(name: str, arity: int, form: Callable[..., Any], *binds: Any,
     if torch is not None and spec is None:
         names, node = torch
         spec = Torch(names if isinstance(names, tuple) else (names,), node)
-    params = _ARGS[:arity]
-    return register(Primitive(name, binds=binds, methods=methods, params=", ".join(params),
-                              arrays=params, nondiff_args=nondiff_args, form=form,
-                              traits=traits, torch=spec, eager=eager, operator=operator),
-                    *aliases)
+    names = _ARGS[:arity] if params is None else tuple(
+        p.split("=")[0].strip() for p in params.split(","))
+    return register(Primitive(name, binds=binds, methods=methods,
+                              params=", ".join(names) if params is None else params,
+                              arrays=names, nondiff_args=nondiff_args, form=form,
+                              traits=traits, torch=spec, eager=eager, operator=operator,
+                              synonyms=synonyms or {}), *aliases)
 
 
 def _numpy2(name: str) -> Any:
@@ -127,7 +130,8 @@ elementwise("minimum", 2, lambda sp, a, b: _masks().Minimum(a, b), np.minimum,
 # a bound of None is no bound (np.clip(x, None, 1.0))
 elementwise("clip", 3, lambda sp, a, lo, hi: _clip_functions(sp)[0](
     a, -sp.oo if lo is None else lo, sp.oo if hi is None else hi), np.clip,
-            methods=("clip",),
+            methods=("clip",), params="a, a_min=None, a_max=None",
+            synonyms={"min": "a_min", "max": "a_max"},  # numpy 2's keywords, x.clip's
             torch=Torch(("clamp", "clip"), "ClampBackward1", {}, {"tensor": "ClampBackward0"}))
 elementwise("where", 3, lambda sp, c, a, b: _masks().Where(c, a, b), np.where,
             nondiff_args=(0,), torch=("where", "WhereBackward0"))

@@ -97,6 +97,7 @@ class Primitive:
     variadic: bool = False
     values: tuple[str, ...] = ()  # static parameters taken as SymPy values (a computed shape)
     method_params: str | None = None  # the ndarray method's parameters, when not ``params``
+    synonyms: dict[str, str] = field(default_factory=dict)  # keyword -> parameter (min=a_min)
     operator: str | None = None  # the Python operator this function is ("+" for np.add)
     node_args: tuple[str, ...] | None = None  # default: the rule's ``node_args``
     form: Callable[..., Any] | None = None
