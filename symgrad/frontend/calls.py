@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import copy
 import difflib
+import os
 from typing import Any
 
 import sympy as sp
@@ -419,7 +420,10 @@ def _supported_functions(obj: Any) -> str:
     """The hint of an unsupported call: every function the registry binds, by module, those
     named like the call first."""
     spellings = {_spelling(o) for e in registry.entries() for o in e.binds}
-    near = difflib.get_close_matches(_spelling(obj), sorted(spellings), n=3, cutoff=0.6)
+    called = _spelling(obj)
+    near = difflib.get_close_matches(called, sorted(spellings), n=6, cutoff=0.6)
+    # a longer shared start first: np.cumprod is nearer np.cumsum than np.fmod
+    near = sorted(near, key=lambda s: -len(os.path.commonprefix([called, s])))[:3]
     modules: dict[str, list[str]] = {}
     for s in sorted(spellings):
         module, _, name = s.rpartition(".")

@@ -120,6 +120,26 @@ elementwise("arccosh", 1, lambda sp, a: sp.acosh(a), np.arccosh, _numpy2('acosh'
             torch=(("acosh", "arccosh"), "AcoshBackward0"), aliases=("acosh",))
 elementwise("tanh", 1, lambda sp, a: sp.tanh(a), np.tanh, _m.tanh,
             torch=("tanh", "TanhBackward0"))
+elementwise("arctanh", 1, lambda sp, a: sp.atanh(a), np.arctanh, _numpy2('atanh'), _m.atanh,
+            torch=(("atanh", "arctanh"), "AtanhBackward0"), aliases=("atanh",))
+elementwise("exp2", 1, lambda sp, a: _np_function("Exp2")(a), np.exp2,
+            torch=("exp2", "Exp2Backward0"))
+# slopes exp(a - logaddexp(a, b)): never above 1, so no overflow where exp(a) would
+elementwise("logaddexp", 2, lambda sp, a, b: _np_function("LogAddExp")(a, b), np.logaddexp,
+            torch=("logaddexp", "LogaddexpBackward0"))
+elementwise("logaddexp2", 2, lambda sp, a, b: _np_function("LogAddExp2")(a, b), np.logaddexp2,
+            torch=("logaddexp2", "Logaddexp2Backward0"))
+elementwise("hypot", 2, lambda sp, a, b: _np_function("Hypot")(a, b), np.hypot, _m.hypot,
+            torch=("hypot", "HypotBackward0"))
+# slope (cos(pi*a) - sinc(a))/a, 0 at a = 0 (as torch's)
+elementwise("sinc", 1, lambda sp, a: _np_function("Sinc")(a), np.sinc,
+            torch=("sinc", "SincBackward0"))
+elementwise("deg2rad", 1, lambda sp, a: a * sp.pi / 180, np.deg2rad, np.radians, _m.radians,
+            torch=("deg2rad", "Deg2RadBackward0"), aliases=("radians",),
+            traits=frozenset({LINEAR}))
+elementwise("rad2deg", 1, lambda sp, a: a * 180 / sp.pi, np.rad2deg, np.degrees, _m.degrees,
+            torch=("rad2deg", "Rad2DegBackward0"), aliases=("degrees",),
+            traits=frozenset({LINEAR}))
 elementwise("abs", 1, lambda sp, a: sp.Abs(a), np.abs, np.absolute, np.fabs, _m.fabs, abs,
             torch=(("abs", "absolute"), "AbsBackward0"), aliases=("absolute", "fabs"))
 elementwise("sign", 1, lambda sp, a: sp.sign(a), np.sign, torch=("sign", "SignBackward0"))
@@ -127,6 +147,29 @@ elementwise("maximum", 2, lambda sp, a, b: _masks().Maximum(a, b), np.maximum,
             torch=("maximum", "MaximumBackward0"))
 elementwise("minimum", 2, lambda sp, a, b: _masks().Minimum(a, b), np.minimum,
             torch=("minimum", "MinimumBackward0"))
+# NaN ignored: the other side is the value, and gets the gradient; a tie gives it to a
+elementwise("fmax", 2, lambda sp, a, b: _masks().Fmax(a, b), np.fmax,
+            torch=("fmax", "FmaxBackward0"))
+elementwise("fmin", 2, lambda sp, a, b: _masks().Fmin(a, b), np.fmin,
+            torch=("fmin", "FminBackward0"))
+# C's remainder (the sign of a): d/db = -trunc(a/b), as torch's
+elementwise("fmod", 2, lambda sp, a, b: _np_function("Fmod")(a, b), np.fmod, _m.fmod,
+            torch=Torch(("fmod",), "FmodBackward0", {}, {"tensor": "FmodBackward1"}))
+# |a| with b's sign: d/da = out/a (0 at a = 0, as torch's), d/db = 0
+elementwise("copysign", 2, lambda sp, a, b: _np_function("Copysign")(a, b), np.copysign,
+            _m.copysign, torch=Torch(("copysign",), "CopysignBackward1", {},
+                                     {"tensor": "CopysignBackward0"}))
+# a step: no slope in x1; x2 is the value where x1 == 0 (torch's heaviside has no backward)
+elementwise("heaviside", 2, lambda sp, a, b: _np_function("NpHeaviside")(a, b), np.heaviside,
+            params="x1, x2")
+# on real input (symgrad's arrays are real): real and conj are the identity, imag zeros,
+# angle 0 or pi (piecewise constant: slope 0, as torch's)
+elementwise("real", 1, lambda sp, a: a, np.real, params="val", traits=frozenset({LINEAR}))
+elementwise("conjugate", 1, lambda sp, a: _np_function("Conj")(a), np.conjugate, methods=("conj", "conjugate"),
+            params="x", traits=frozenset({LINEAR}), aliases=("conj",))
+elementwise("imag", 1, lambda sp, a: _np_function("Imag")(a), np.imag, params="val")
+elementwise("angle", 1, lambda sp, a: _np_function("Angle")(a), np.angle, params="z",
+            torch=("angle", "AngleBackward0"))
 # a bound of None is no bound (np.clip(x, None, 1.0))
 elementwise("clip", 3, lambda sp, a, lo, hi: _clip_functions(sp)[0](
     a, -sp.oo if lo is None else lo, sp.oo if hi is None else hi), np.clip,
@@ -345,3 +388,116 @@ def power_functions(sp: Any) -> tuple:
 
     _POWER.extend([Power, PowSlope, PowLogSlope])
     return tuple(_POWER)
+
+
+_FUNCTIONS: dict[str, Any] = {}
+
+
+def _np_function(name: str) -> Any:
+    """The SymPy function (made once) that prints as the numpy function of the same job."""
+    if not _FUNCTIONS:
+        _FUNCTIONS.update(_numpy_functions())
+    return _FUNCTIONS[name]
+
+
+def _numpy_functions() -> dict[str, Any]:
+    """numpy functions SymPy has no spelling for, each with its slopes (``fdiff``): chosen
+    to be numpy's numbers (finite where numpy's are) and torch's at non-smooth points."""
+    import sympy as sp
+
+    masks = _masks()
+
+    class NpFunction(sp.Function):
+        """``numpy(*args)``; numbers fold through ``value`` (a float function)."""
+
+        numpy = ""
+        value: Callable[..., float] | None = None
+        is_real = True
+
+        @classmethod
+        def eval(cls, *args: Any) -> Any:
+            if cls.value is not None and all(a.is_Number for a in args):
+                with np.errstate(all="ignore"):
+                    return sp.Float(float(cls.value(*[float(a) for a in args])))
+            return None
+
+        def _numpycode(self, printer: Any) -> str:
+            return f"{self.numpy}({', '.join(printer.doprint_expr(a) for a in self.args)})"
+
+    class Exp2(NpFunction):
+        numpy, value = "np.exp2", np.exp2
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.log(2) * self
+
+    class LogAddExp(NpFunction):  # d/da = exp(a)/(exp(a) + exp(b)) = exp(a - out)
+        numpy, value = "np.logaddexp", np.logaddexp
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.exp(self.args[argindex - 1] - self)
+
+    class LogAddExp2(NpFunction):
+        numpy, value = "np.logaddexp2", np.logaddexp2
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return Exp2(self.args[argindex - 1] - self)
+
+    class Hypot(NpFunction):  # nan at (0, 0), as torch's grad*x/out
+        numpy, value = "np.hypot", np.hypot
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return self.args[argindex - 1] / self
+
+    class Sinc(NpFunction):
+        numpy, value = "np.sinc", np.sinc
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            a = self.args[0]
+            return masks.Where(masks.IsEqual(a, 0), 0, (sp.cos(sp.pi * a) - self) / a)
+
+    class Trunc(NpFunction):  # a step: no slope
+        numpy, value = "np.trunc", np.trunc
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.S.Zero
+
+    class Fmod(NpFunction):
+        numpy, value = "np.fmod", np.fmod
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            a, b = self.args
+            return sp.S.One if argindex == 1 else -Trunc(a / b)
+
+    class Copysign(NpFunction):
+        numpy, value = "np.copysign", np.copysign
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            a = self.args[0]
+            return masks.Where(masks.IsEqual(a, 0), 0, self / a) if argindex == 1 else sp.S.Zero
+
+    class NpHeaviside(NpFunction):  # (not "Heaviside": SymPy prints that name its own way)
+        numpy, value = "np.heaviside", np.heaviside
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.S.Zero if argindex == 1 else masks.IsEqual(self.args[0], 0)
+
+    class Conj(NpFunction):  # a copy of real input (a write to it is not a write to a)
+        numpy, value = "np.conj", np.conj
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.S.One
+
+    class Imag(NpFunction):  # zeros on real input
+        numpy, value = "np.imag", np.imag
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.S.Zero
+
+    class Angle(NpFunction):  # 0 or pi on real input
+        numpy, value = "np.angle", np.angle
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.S.Zero
+
+    return {c.__name__: c for c in (Exp2, LogAddExp, LogAddExp2, Hypot, Sinc, Trunc, Fmod,
+                                    Copysign, NpHeaviside, Conj, Imag, Angle)}

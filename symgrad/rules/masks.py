@@ -236,6 +236,42 @@ class Minimum(Maximum):
     name = "np.minimum"
 
 
+class IsNan(Mask):
+    """``np.isnan(a)``."""
+
+    nargs = 1
+
+    def text(self, p: Any, atom: Any) -> str:
+        return f"np.isnan({p(self.args[0])})"
+
+
+class Fmax(Maximum):
+    """``np.fmax(a, b)``: a NaN is ignored (the other side is the value). As torch.fmax, the
+    gradient goes all to a where ``a >= b`` or b is NaN, else all to b (a tie: all to a)."""
+
+    name = "np.fmax"
+
+    @classmethod
+    def eval(cls, a: Any, b: Any) -> Any:
+        if a.is_Number and b.is_Number:
+            if sp.nan in (a, b):
+                return b if a is sp.nan else a
+            return (sp.Min if cls is Fmin else sp.Max)(a, b)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, b = self.args
+        wins = IsLessEqual(a, b) if isinstance(self, Fmin) else IsGreaterEqual(a, b)
+        first = BitOr(wins, IsNan(b))
+        return Where(first, 1, 0) if argindex == 1 else Where(first, 0, 1)
+
+
+class Fmin(Fmax):
+    """``np.fmin(a, b)``: a NaN is ignored; the gradient to a where ``a <= b`` or b is NaN."""
+
+    name = "np.fmin"
+
+
 class PyMax(Maximum):
     """Python's ``max(a, b)`` (of numbers): ``b if b > a else a``, so the first argument
     keeps the whole gradient at a tie (as torch gives it for max() of two tensors) and a
