@@ -219,3 +219,22 @@ def test_numpy_functions_on_tensors_record_their_nodes():
     assert np.fmax(x, y).grad_fn.name() == "FmaxBackward0"
     assert np.fmod(x, y).grad_fn.name() == "FmodBackward1"
     assert np.copysign(x, y).grad_fn.name() == "CopysignBackward0"
+
+
+def test_math_log_with_a_base():
+    """math.log(x, base) is log(x)/log(base), both differentiated; np.log's second argument
+    is out=, so only math's log takes a base."""
+    def fn(a, b):
+        return math.log(a, b) * math.log(a) + math.log(b, 10) + math.log(a, 2.0)
+
+    G = symgrad.grad(fn, wrt=("a", "b"))
+    assert G(0.7, 3.0) == pytest.approx(fn(0.7, 3.0), rel=1e-12)
+    ga, gb = check_grads(G, 0.7, 3.0)
+    assert isinstance(ga, float) and isinstance(gb, float)
+    assert "np.log(b)" in G.source
+
+    def too_many(x):
+        return math.log(x, 2, 3)
+
+    with pytest.raises(symgrad.SymgradError, match="too many arguments"):
+        symgrad.grad(too_many)

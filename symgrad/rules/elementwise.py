@@ -88,7 +88,10 @@ elementwise("reciprocal", 1, lambda sp, a: 1 / a, np.reciprocal,
 elementwise("exp", 1, lambda sp, a: sp.exp(a), np.exp, _m.exp, torch=("exp", "ExpBackward0"))
 elementwise("expm1", 1, lambda sp, a: _cfunc("expm1")(a), np.expm1, _m.expm1,
             torch=("expm1", "Expm1Backward0"))
-elementwise("log", 1, lambda sp, a: sp.log(a), np.log, _m.log, torch=("log", "LogBackward0"))
+elementwise("log", 1, lambda sp, a: sp.log(a), np.log, torch=("log", "LogBackward0"))
+# math.log(x, base): np.log's second argument is out=, so math's log is an entry of its own
+elementwise("math_log", 2, lambda sp, a, base: sp.log(a) if base is None else
+            sp.log(a) / sp.log(base), _m.log, params="x, base=None")
 elementwise("log1p", 1, lambda sp, a: _cfunc("log1p")(a), np.log1p, _m.log1p,
             torch=("log1p", "Log1PBackward0"))
 elementwise("log2", 1, lambda sp, a: sp.log(a) / sp.log(2), np.log2, _m.log2,
