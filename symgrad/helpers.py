@@ -248,6 +248,20 @@ def _pow_log_slope(power, b):
     return power * np.log(np.where(b == 0, 1, b))
 
 
+def _erf(x):
+    """math.erf of a number (a Python float, as math gives), or of each element of an array."""
+    import math
+
+    return math.erf(x) if np.ndim(x) == 0 else np.vectorize(math.erf, otypes=[float])(x)
+
+
+def _erfc(x):
+    """math.erfc of a number, or of each element of an array."""
+    import math
+
+    return math.erfc(x) if np.ndim(x) == 0 else np.vectorize(math.erfc, otypes=[float])(x)
+
+
 def _nonzero_or_1(a):
     """``a`` with its zeros replaced by 1: a divisor whose zeros meet a zero numerator."""
     return np.where(a == 0, 1, a)

@@ -238,3 +238,39 @@ def test_math_log_with_a_base():
 
     with pytest.raises(symgrad.SymgradError, match="too many arguments"):
         symgrad.grad(too_many)
+
+
+def test_math_erf_and_erfc():
+    """numpy has no erf: math's, on numbers, printed through the helpers _erf and _erfc;
+    the slopes are SymPy's 2*exp(-a**2)/sqrt(pi), as torch's."""
+    torch = pytest.importorskip("torch")
+
+    def fn(a, b):
+        return math.erf(a) * b + math.erfc(a * b)
+
+    G = symgrad.grad(fn, wrt=("a", "b"))
+    for a, b in [(0.7, -0.4), (-1.3, 2.0), (0.0, 0.5)]:
+        value = G(a, b)
+        assert isinstance(value, float) and value == pytest.approx(fn(a, b), rel=1e-14)
+        ga, gb = check_grads(G, a, b)
+        ta, tb = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (a, b))
+        (torch.erf(ta) * tb + torch.erfc(ta * tb)).backward()
+        assert ga == pytest.approx(ta.grad.item(), rel=1e-12)
+        assert gb == pytest.approx(tb.grad.item(), rel=1e-12)
+    assert "_erf(a)" in G.source and "np.exp(" in G.source
+
+
+@pytest.mark.parametrize("method", ["erf", "erfc"])
+def test_tensor_erf_matches_torch_twice(method):
+    torch = pytest.importorskip("torch")
+    a = ANY(2, 3)
+    s, t = symgrad.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    results = []
+    for lib, x in ((symgrad, s), (torch, t)):
+        y = getattr(x, method)()
+        g, = lib.autograd.grad(y.sum(), x, create_graph=True)
+        h, = lib.autograd.grad((g * g).sum(), x)
+        results.append((y.detach().numpy(), g.detach().numpy(), h.numpy()))
+    assert getattr(s, method)().grad_fn.name() == f"{method.capitalize()}Backward0"
+    for ours, theirs in zip(*results, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)

@@ -123,6 +123,11 @@ elementwise("arccosh", 1, lambda sp, a: sp.acosh(a), np.arccosh, _numpy2('acosh'
             torch=(("acosh", "arccosh"), "AcoshBackward0"), aliases=("acosh",))
 elementwise("tanh", 1, lambda sp, a: sp.tanh(a), np.tanh, _m.tanh,
             torch=("tanh", "TanhBackward0"))
+# numpy has no erf: math's, printed as helpers (the Tensor's forward is math's per element)
+elementwise("erf", 1, lambda sp, a: _erf_functions(sp)[0](a), _m.erf,
+            torch=("erf", "ErfBackward0"), eager=lambda x: _per_element(math.erf, x))
+elementwise("erfc", 1, lambda sp, a: _erf_functions(sp)[1](a), _m.erfc,
+            torch=("erfc", "ErfcBackward0"), eager=lambda x: _per_element(math.erfc, x))
 elementwise("arctanh", 1, lambda sp, a: sp.atanh(a), np.arctanh, _numpy2('atanh'), _m.atanh,
             torch=(("atanh", "arctanh"), "AtanhBackward0"), aliases=("atanh",))
 elementwise("exp2", 1, lambda sp, a: _np_function("Exp2")(a), np.exp2,
@@ -504,3 +509,27 @@ def _numpy_functions() -> dict[str, Any]:
 
     return {c.__name__: c for c in (Exp2, LogAddExp, LogAddExp2, Hypot, Sinc, Trunc, Fmod,
                                     Copysign, NpHeaviside, Conj, Imag, Angle)}
+
+
+def _per_element(f: Callable[[float], float], x: Any) -> Any:
+    """A math function on each element of an array, in the array's float dtype."""
+    x = np.asarray(x)
+    out = np.vectorize(f, otypes=[np.float64])(x)
+    return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
+
+
+_ERF: list = []
+
+
+def _erf_functions(sp: Any) -> tuple:
+    """SymPy's erf and erfc (their slopes SymPy's), printed as the helpers ``_erf``/``_erfc``."""
+    if not _ERF:
+        def printed(base: Any, helper: str) -> Any:
+            def _numpycode(self: Any, printer: Any) -> str:
+                printer.use_helper(helper)
+                return f"{helper}({printer.doprint_expr(self.args[0])})"
+
+            return type(base.__name__.capitalize(), (base,), {"_numpycode": _numpycode})
+
+        _ERF.extend([printed(sp.erf, "_erf"), printed(sp.erfc, "_erfc")])
+    return tuple(_ERF)
