@@ -16,7 +16,17 @@ import sympy as sp
 
 from symgrad import helpers
 from symgrad.printer import NumpyPrinter
-from symgrad.rules import creation, grads, indexing, linalg, operators, reductions, registry, shape
+from symgrad.rules import (
+    creation,
+    grads,
+    indexing,
+    joining,
+    linalg,
+    operators,
+    reductions,
+    registry,
+    shape,
+)
 from symgrad.rules.base import static
 
 NAMESPACE = {"np": np, **{k: v for k, v in vars(helpers).items()
@@ -180,8 +190,24 @@ def _grad_and_creation_cases():
                                       (-1, (2, 1), (3,), (2, 3, 5))]]
 
 
+def _joining_cases():
+    shapes = [((3,), (2,)), ((2, 3), (2, 1)), ((2, 3, 4), (2, 1, 4)), ((), ())]
+    cases = [(joining.Hstack(a, b), {"a": rand(*sa), "b": rand(*sb)}) for sa, sb in shapes]
+    cases += [(joining.Vstack(a, b), {"a": rand(*sa), "b": rand(*sb)})
+              for sa, sb in [((3,), (2, 3)), ((2, 3, 4), (1, 3, 4)), ((), ())]]
+    cases += [(joining.Dstack(a, b), {"a": rand(*sa), "b": rand(*sb)})
+              for sa, sb in [((3,), (1, 3)), ((2, 3), (2, 3, 2)), ((), ())]]
+    cases += [(joining.ColumnStack(a, b), {"a": rand(*sa), "b": rand(*sb)})
+              for sa, sb in [((3,), (3, 2)), ((2, 3, 4), (2, 1, 4)), ((), ())]]
+    for cls in (joining.AtLeast1d, joining.AtLeast2d, joining.AtLeast3d):
+        cases += [(cls(x), {"x": rand(*s)}) for s in [(), (3,), (2, 3), (2, 3, 4)]]
+    cases += [(joining.BroadcastTo(x, _s(s)), {"x": rand(*sx)})
+              for sx, s in [((), (2, 3)), ((3,), (2, 3)), ((3, 1), (2, 3, 4))]]
+    return cases
+
+
 CASES = (_product_cases() + _reduction_cases() + _shape_cases() + _index_cases()
-         + _grad_and_creation_cases())
+         + _grad_and_creation_cases() + _joining_cases())
 
 
 @pytest.mark.parametrize("node, values", CASES, ids=[str(n)[:60] for n, _ in CASES])

@@ -90,6 +90,8 @@ CALLS = {
     "setitem": [(("__setitem__",), lambda t, x, v: _setitem(x, v), [_signed(3, 4), _signed(4)])],
     "concatenate": [(("cat",), lambda t, a, b: t.cat([a, b], 1), [_signed(2, 3), _signed(2, 2)])],
     "stack": [(("stack",), lambda t, a, b: t.stack([a, b], -1), [_signed(2, 3), _signed(2, 3)])],
+    "broadcast_to": [(("broadcast_to",), lambda t, x: x.broadcast_to((2, 3, 4)), [_signed(3, 1)]),
+                     (("broadcast_to",), lambda t, x: x.broadcast_to([2, 4]) * 2.0, [_signed(4)])],
     "clip": [(("clamp",), lambda t, x: x.clamp(-0.5, 0.5), [_signed(3, 4)]),
              (("clip",), lambda t, x, lo: x.clip(lo, lo + 0.6), [_signed(3, 4), _signed(4)])],
     "where": [(("where",), lambda t, x, y: x.where(x > y, y * y), [_signed(3, 4), _signed(4)]),
