@@ -294,3 +294,55 @@ def _prod_others_grad(g, x, axis):
         after[..., k] = after[..., k + 1] * y[..., k + 1] + u[..., k + 1] * right[..., k + 1]
     out = (before * right + left * after).reshape(shape)
     return np.moveaxis(out, last, axes)
+
+
+# the vjps of rules/moving.py
+
+
+def _diagonal_grad(g, x, offset, axis1, axis2):
+    """Gradient of ``np.diagonal(x, offset, axis1, axis2)``: zeros shaped like x with g
+    (broadcast to the diagonal's shape: a trace's g) on that diagonal."""
+    shape = np.shape(x)
+    a1, a2 = axis1 % len(shape), axis2 % len(shape)
+    rest = tuple(d for i, d in enumerate(shape) if i not in (a1, a2))
+    n, m = shape[a1], shape[a2]
+    k = np.arange(max(0, min(n + min(offset, 0), m - max(offset, 0))))
+    g = _broadcast_to(g, rest + (len(k),))
+    moved = np.broadcast_to(np.zeros((), dtype=np.result_type(x)), rest + (n, m))
+    out = _getitem_grad(g, moved, (Ellipsis, k - min(offset, 0), k + max(offset, 0)))
+    return np.moveaxis(out, (-2, -1), (a1, a2))
+
+
+def _diag_grad(g, x, k):
+    """Gradient of ``np.diag(x, k)``: the diagonal of g for a 1-d x, else g on the diagonal of
+    zeros shaped like x (which np.diag(g, k) would make square)."""
+    return np.diagonal(g, k) if np.ndim(x) == 1 else _diagonal_grad(g, x, k, 0, 1)
+
+
+def _diff_grad(g, n, axis):
+    """Gradient of ``np.diff(x, n, axis)``: minus the difference of g padded with a zero at
+    both ends, n times."""
+    shape = list(np.shape(g))
+    shape[axis] = n
+    zeros = np.zeros(shape, dtype=np.result_type(g))
+    return (-1) ** n * np.diff(np.concatenate([zeros, g, zeros], axis=axis), n, axis)
+
+
+def _repeat_grad(g, x, repeats, axis):
+    """Gradient of ``np.repeat(x, repeats, axis)``: each element's copies summed."""
+    if axis is None:
+        flat = np.reshape(x, -1)
+        return np.reshape(_repeat_grad(g, flat, repeats, 0), np.shape(x))
+    axis = axis % np.ndim(x)
+    source = np.repeat(np.arange(np.shape(x)[axis]), repeats)  # the element each copy is
+    return _getitem_grad(g, x, (slice(None),) * axis + (source,))
+
+
+def _tile_grad(g, x, reps):
+    """Gradient of ``np.tile(x, reps)``: the copies summed, axis by axis."""
+    shape = np.shape(x)
+    reps = tuple(reps) if isinstance(reps, (tuple, list)) else (reps,)
+    d = max(len(shape), len(reps))
+    shape_d, reps_d = (1,) * (d - len(shape)) + shape, (1,) * (d - len(reps)) + reps
+    split = tuple(v for r, s in zip(reps_d, shape_d, strict=True) for v in (r, s))
+    return np.reshape(np.sum(np.reshape(g, split), axis=tuple(range(0, 2 * d, 2))), shape)

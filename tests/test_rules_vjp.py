@@ -22,6 +22,7 @@ from symgrad.rules import (
     indexing,
     joining,
     linalg,
+    moving,
     operators,
     reductions,
     registry,
@@ -206,8 +207,46 @@ def _joining_cases():
     return cases
 
 
+def _moving_cases():
+    m = moving
+    return [
+        (m.Fliplr(x), {"x": rand(3, 4, 2)}),
+        (m.Flipud(x), {"x": rand(3, 4)}),
+        (m.Roll(x, _s(2), _s(None)), {"x": rand(3, 4)}),
+        (m.Roll(x, _s((1, -2)), _s((0, -1))), {"x": rand(2, 3, 4)}),
+        (m.Swapaxes(x, _s(0), _s(-1)), {"x": rand(2, 3, 4)}),
+        (m.Moveaxis(x, _s((0, 1)), _s((-1, 0))), {"x": rand(2, 3, 4)}),
+        (m.Rollaxis(x, _s(-1), _s(0)), {"x": rand(2, 3, 4)}),
+        (m.Rollaxis(x, _s(0), _s(3)), {"x": rand(2, 3, 4)}),
+        (m.Rollaxis(x, _s(-3), _s(-1)), {"x": rand(2, 3, 4)}),
+        (m.Tril(x, _s(-1)), {"x": rand(2, 3, 4)}),
+        (m.Triu(x, _s(1)), {"x": rand(4, 3)}),
+        (m.Diagonal(x, _s(0), _s(0), _s(1)), {"x": rand(3, 4)}),
+        (m.Diagonal(x, _s(-1), _s(2), _s(0)), {"x": rand(3, 2, 4)}),
+        (m.DiagonalGrad(g, x, _s(1), _s(-1), _s(1)), {"g": rand(2, 2), "x": rand(2, 3, 4)}),
+        (m.DiagonalGrad(g, x, _s(0), _s(0), _s(1)), {"g": rand(1), "x": rand(3, 3)}),
+        (m.Trace(x, _s(0), _s(0), _s(1)), {"x": rand(3, 4)}),
+        (m.Trace(x, _s(1), _s(1), _s(2)), {"x": rand(2, 3, 4)}),
+        (m.Diag(x, _s(0)), {"x": rand(3)}),
+        (m.Diag(x, _s(-2)), {"x": rand(3)}),
+        (m.Diag(x, _s(1)), {"x": rand(3, 5)}),
+        (m.DiagGrad(g, x, _s(1)), {"g": rand(4, 4), "x": rand(3)}),
+        (m.DiagGrad(g, x, _s(-1)), {"g": rand(3), "x": rand(4, 5)}),
+        (m.Diff(x, _s(1), _s(-1)), {"x": rand(3, 4)}),
+        (m.Diff(x, _s(3), _s(0)), {"x": rand(5, 2)}),
+        (m.DiffGrad(g, _s(2), _s(1)), {"g": rand(3, 2)}),
+        (m.Repeat(x, _s(2), _s(None)), {"x": rand(2, 3)}),
+        (m.Repeat(x, _s((1, 0, 3)), _s(-1)), {"x": rand(2, 3)}),
+        (m.RepeatGrad(g, x, _s(2), _s(0)), {"g": rand(4, 3), "x": rand(2, 3)}),
+        (m.RepeatGrad(g, x, _s(3), _s(None)), {"g": rand(18), "x": rand(2, 3)}),
+        (m.Tile(x, _s((2, 1, 3))), {"x": rand(2, 3)}),
+        (m.Tile(x, _s(2)), {"x": rand(2, 3)}),
+        (m.TileGrad(g, x, _s((2, 1, 3))), {"g": rand(2, 2, 9), "x": rand(2, 3)}),
+    ]
+
+
 CASES = (_product_cases() + _reduction_cases() + _shape_cases() + _index_cases()
-         + _grad_and_creation_cases() + _joining_cases())
+         + _grad_and_creation_cases() + _joining_cases() + _moving_cases())
 
 
 @pytest.mark.parametrize("node, values", CASES, ids=[str(n)[:60] for n, _ in CASES])
