@@ -17,6 +17,7 @@ import sympy as sp
 from symgrad import helpers
 from symgrad.printer import NumpyPrinter
 from symgrad.rules import (
+    contractions,
     creation,
     grads,
     indexing,
@@ -245,8 +246,30 @@ def _moving_cases():
     ]
 
 
+def _contraction_cases():
+    E, T, TG = contractions.Einsum, contractions.Tensordot, contractions.TensordotGrad
+    return [
+        (E(a, b, _s("ij,jk->ik")), {"a": rand(2, 3), "b": rand(3, 4)}),
+        (E(a, b, _s("...ij,...jk->...ik")), {"a": rand(3, 4), "b": rand(2, 4, 2)}),
+        (E(a, _s("ii->i")), {"a": rand(3, 3)}),
+        (E(a, _s("ii->")), {"a": rand(3, 3)}),
+        (E(a, _s("...ii->...i")), {"a": rand(2, 3, 3)}),
+        (E(a, b, _s("iij,j->i")), {"a": rand(3, 3, 2), "b": rand(2)}),
+        (E(a, b, x, _s("i,ij,j->")), {"a": rand(3), "b": rand(3, 4), "x": rand(4)}),
+        (E(a, _s("ij->j")), {"a": rand(3, 4)}),
+        (T(a, b, _s(1)), {"a": rand(2, 3), "b": rand(3, 4)}),
+        (T(a, b, _s(2)), {"a": rand(2, 3, 4), "b": rand(3, 4)}),
+        (T(a, b, _s(0)), {"a": rand(2), "b": rand(3)}),
+        (TG(_s("a"), g, b, _s(1)), {"g": rand(2, 4), "b": rand(3, 4)}),
+        (TG(_s("b"), a, g, _s(1)), {"a": rand(2, 3), "g": rand(2, 4)}),
+        (TG(_s("a"), g, b, _s(2)), {"g": rand(2, 5), "b": rand(3, 4, 5)}),
+        (TG(_s("b"), a, g, _s(0)), {"a": rand(2), "g": rand(2, 3)}),
+    ]
+
+
 CASES = (_product_cases() + _reduction_cases() + _shape_cases() + _index_cases()
-         + _grad_and_creation_cases() + _joining_cases() + _moving_cases())
+         + _grad_and_creation_cases() + _joining_cases() + _moving_cases()
+         + _contraction_cases())
 
 
 @pytest.mark.parametrize("node, values", CASES, ids=[str(n)[:60] for n, _ in CASES])

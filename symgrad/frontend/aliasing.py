@@ -52,7 +52,12 @@ def sources_of(node: ast.expr) -> list[tuple[str, bool]]:
         func = node.func  # x.reshape(...) or np.reshape(x, ...): either may be the case
         out = sources_of(func.value) if func.attr in _VIEW_METHODS else []
         if func.attr in _VIEW_FUNCTIONS and node.args:
-            out += sources_of(node.args[0])
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                for a in node.args[1:]:  # np.einsum('ii->i', a): a view of an operand
+                    out += sources_of(a)
+            else:
+                out += sources_of(first)
         return out
     return []
 

@@ -340,6 +340,34 @@ class CallLowering:
         keepdims = bound.get("keepdims", False)
         return sp.sqrt(NpSum(bound["x"]**2, static(axis), static(bool(keepdims))))
 
+    def einsum_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """np.einsum(subscripts, *operands), or its sublist form (a, [0, 1], b, [1, 2]):
+        numpy's variadic signature, the subscripts a string literal (contractions.py reads
+        them)."""
+        from symgrad.rules.contractions import einsum_spec, sublist_spec
+
+        hint = "write np.einsum('ij,jk->ik', a, b) with the subscripts as a string literal"
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.p.error(node, "np.einsum takes its subscripts and operands by "
+                               "position here", hint)
+        if not node.args:
+            raise self.p.error(node, "np.einsum needs subscripts and operands", hint)
+        head = node.args[0]
+        try:
+            if isinstance(head, ast.Constant) and isinstance(head.value, str):
+                arrays = node.args[1:]
+                spec = einsum_spec(head.value, len(arrays))
+            else:  # the sublist form: operand, sublist, operand, sublist, ..., [output]
+                arrays = node.args[0::2][:len(node.args) // 2]
+                subs = [_sublist(a) for a in node.args[1::2]]
+                subs += [_sublist(node.args[-1])] if len(node.args) % 2 else []
+                spec, _ = sublist_spec([v for s in subs[:len(arrays)] for v in (None, s)]
+                                       + subs[len(arrays):])
+        except ValueError as e:
+            raise self.p.error(node, f"np.einsum: {e}", hint) from None
+        operands = [self.array_arg(self.arg(a), node) for a in arrays]
+        return self.build(node, entry, {"subscripts": spec, "operands": operands})
+
     def array_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
         """np.array, np.asarray, np.copy of an array (its values: they are never written
         in place) or of a nested list of scalars; x.copy() in any memory order."""
@@ -388,6 +416,21 @@ class CallLowering:
         ints = all(_int_literal(n) for n in ast.walk(node.args[0])
                    if not isinstance(n, (ast.List, ast.Tuple, ast.Load, ast.USub, ast.UnaryOp)))
         return ArrayOf(static(tuple(layout)), *_as_float(elements, ints))
+
+
+def _sublist(node: ast.expr) -> list[Any]:
+    """An einsum sublist literal: integers and ``...`` (or ``Ellipsis``)."""
+    items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else None
+    out = []
+    for item in items or [None]:
+        if isinstance(item, ast.Name) and item.id == "Ellipsis":
+            out.append(Ellipsis)
+        elif isinstance(item, ast.Constant) and (item.value is Ellipsis or
+                                                 type(item.value) is int):
+            out.append(item.value)
+        else:
+            raise ValueError("a sublist must be a literal list of integers (and ...)")
+    return out
 
 
 def _checked_form(name: str, args: list[Any]) -> Any:

@@ -277,7 +277,7 @@ _BY_NAME: dict[str, Primitive] = {}
 _BY_OBJECT: dict[int, Primitive] = {}
 _BY_METHOD: dict[str, Primitive] = {}
 _FAMILIES = ("elementwise", "shape", "grads", "operators", "reductions", "linalg", "indexing",
-             "creation", "joining", "moving")
+             "creation", "joining", "moving", "contractions")
 _LOADED: list[bool] = []
 
 
