@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradutil import check_grads
 
 import symgrad
 from symgrad import SymgradError
 from symgrad.rules.contractions import Einsum, einsum_spec, sublist_spec
-from tests.gradutil import check_grads
 
 torch = pytest.importorskip("torch")
 R = np.random.default_rng(13)
