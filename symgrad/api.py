@@ -449,6 +449,11 @@ def _finish(g: Any, arg: Any) -> Any:
         return None
     if type(g) is not np.ndarray or g.dtype != dtype:
         g = np.asarray(g, dtype=dtype)
+    if g.shape != np.shape(arg):  # a gradient is shaped like its argument, or symgrad erred
+        raise SymgradError(f"symgrad computed a gradient of shape {g.shape} for an argument "
+                           f"of shape {np.shape(arg)}: this is a symgrad bug, please report it",
+                           hint="np.einsum broadcasting a named index of size 1 is one known "
+                           "cause: write '...' for broadcast axes")
     if isinstance(arg, (float, np.floating)) and g.ndim == 0:
         return g[()]
     return g

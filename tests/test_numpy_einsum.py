@@ -231,3 +231,17 @@ def test_tensordot_code_and_refusal():
 
     with pytest.raises(SymgradError, match="only an integer axes"):
         symgrad.grad(pairs, wrt="A")
+
+
+def broadcast_named_index(A, B):
+    return np.sum(np.einsum('ij,ij->ij', A, B))
+
+
+def test_a_named_index_broadcast_from_size_1_is_refused_not_a_wrong_shaped_gradient():
+    # numpy broadcasts a named index of size 1 quietly; symgrad's gradient for it would have
+    # the broadcast shape: the API refuses any gradient not shaped like its argument
+    G = symgrad.grad(broadcast_named_index)
+    with pytest.raises(SymgradError, match=r"gradient of shape \(2, 3\) for an argument of "
+                       r"shape \(1, 3\)"):
+        G.grad(np.ones((1, 3)), np.ones((2, 3)))
+    np.testing.assert_allclose(G.grad(np.ones((2, 3)), np.full((2, 3), 2.0))[0], 2.0)
