@@ -36,40 +36,38 @@ def _statics(node: Any, start: int = 1) -> list[Any]:
 # ---------------------------------------------------------------- flips, rolls, axis moves
 
 
-@primitive("fliplr", np.fliplr, params="m", arrays=("m",), traits={VIEW, LINEAR},
-           torch=Torch(("fliplr",), "FlipBackward0"))
-class Fliplr(Rule):
-    """args: (x,): x reversed along axis 1; its own inverse, so its own vjp."""
+class _OwnInverse(Rule):
+    """args: (x,): a reversal along a fixed axis (``numpy_name``); its own inverse, so its
+    own vjp."""
 
     shape_like = 0
+    numpy_name = ""
 
     def _numpycode(self, printer: Any) -> str:
-        return f"np.fliplr({_x(printer, self)})"
+        return f"np.{self.numpy_name}({_x(printer, self)})"
 
     def vjp(self, g: Any) -> list[Any]:
-        return [Fliplr(g)]
+        return [type(self)(g)]
 
-    @staticmethod
-    def out_shape(shape: Dims) -> Dims:
-        return _shape_of(np.fliplr, shape)
+    @classmethod
+    def out_shape(cls, shape: Dims) -> Dims:
+        return _shape_of(getattr(np, cls.numpy_name), shape)
+
+
+@primitive("fliplr", np.fliplr, params="m", arrays=("m",), traits={VIEW, LINEAR},
+           torch=Torch(("fliplr",), "FlipBackward0"))
+class Fliplr(_OwnInverse):
+    """x reversed along axis 1."""
+
+    numpy_name = "fliplr"
 
 
 @primitive("flipud", np.flipud, params="m", arrays=("m",), traits={VIEW, LINEAR},
            torch=Torch(("flipud",), "FlipBackward0"))
-class Flipud(Rule):
-    """args: (x,): x reversed along axis 0; its own inverse, so its own vjp."""
+class Flipud(_OwnInverse):
+    """x reversed along axis 0."""
 
-    shape_like = 0
-
-    def _numpycode(self, printer: Any) -> str:
-        return f"np.flipud({_x(printer, self)})"
-
-    def vjp(self, g: Any) -> list[Any]:
-        return [Flipud(g)]
-
-    @staticmethod
-    def out_shape(shape: Dims) -> Dims:
-        return _shape_of(np.flipud, shape)
+    numpy_name = "flipud"
 
 
 def _negated(shift: Any) -> Any:
