@@ -328,6 +328,12 @@ def cmd_cache_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_supported(args: argparse.Namespace) -> int:
+    from symgrad import catalog
+
+    return catalog.main(["--counts"] if args.counts else [])
+
+
 def cmd_cache_clear(args: argparse.Namespace) -> int:
     from symgrad import cache
 
@@ -406,6 +412,13 @@ def build_parser() -> argparse.ArgumentParser:
     shape_option(p, "give sizes as numbers for these shapes, e.g. x=2,2")
     p.add_argument("--latex", action="store_true", help="print LaTeX")
     p.set_defaults(run=cmd_formula)
+
+    p = sub.add_parser("supported", help="list the functions and methods symgrad differentiates",
+                       description="List, from the registry, every numpy, math and scipy "
+                       "function and ndarray method symgrad differentiates (as the README's "
+                       "Supported functions section does).")
+    p.add_argument("--counts", action="store_true", help="print how many per namespace")
+    p.set_defaults(run=cmd_supported)
 
     p = sub.add_parser("cache", help="show or clear the disk cache of generated modules",
                        description="The disk cache of generated modules (one file per "

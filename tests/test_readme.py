@@ -127,3 +127,28 @@ def test_console_blocks_print_what_the_readme_shows(index, tmp_path, monkeypatch
         for want in (_loose(line) for line in shown if line.strip()):
             assert want in actual[position:], f"{' '.join(argv)}: README shows {want!r}"
             position = actual.index(want, position) + 1
+
+
+def test_the_supported_list_is_what_the_registry_binds():
+    from symgrad import catalog
+
+    shown = catalog.readme_section(README.read_text(encoding="utf-8"))
+    assert shown is not None, "README has no generated Supported functions section"
+    assert shown == catalog.section(), "run `python -m symgrad.catalog --write`"
+
+
+def test_the_supported_list_names_real_bound_functions(capsys):
+    import math
+
+    from symgrad import catalog
+    from symgrad.rules import registry
+
+    found = catalog.spellings()
+    assert "sum" in found["np"] and "norm" in found["np.linalg"] and "exp" in found["math"]
+    for name in found["np"]:  # each listed numpy name resolves to an entry
+        assert registry.by_object(getattr(np, name)) is not None, name
+    assert registry.by_object(math.exp) is not None
+    assert "sum" in catalog.methods()
+    assert main(["supported"]) == 0
+    out = capsys.readouterr().out
+    assert "`np.einsum`" in out and "`.reshape()`" in out
