@@ -46,6 +46,21 @@ def _snapshot(t):
     return s
 
 
+def _keep_old_value(node, t):
+    """``node`` computed t's new value from t (its operand 0) and saved it: keep a copy of
+    t's value before the write (PyTorch saves the original self of an in-place op), and stop
+    watching t's version for it, since the write about to happen is the op itself."""
+    if node is None or not node._saves:
+        return
+    arrays, out = node._saved
+    if not arrays or arrays[0] is not t._data:
+        return
+    # self only: an ``other`` that is t too (x.mul_(x)) stays watched, so its backward raises
+    # the version error, as torch's does
+    node._saved = ((arrays[0].copy(),) + arrays[1:], out)
+    node._vers = tuple(v for v in node._vers if v[3] != "x0")
+
+
 def _setitem_value(view, idx, value):
     """The new value of a whole view after ``view[idx] = value`` (out of place)."""
     c = view.clone()
@@ -132,6 +147,7 @@ class _InplaceMethods:
                 "are not supported; use an out-of-place operation instead"
             )
         new = compute(self)
+        _keep_old_value(new._grad_fn if type(new) is Tensor else None, self)
         base[vidx] = new
         fresh = base[vidx]
         self._grad_fn = fresh._grad_fn
@@ -151,14 +167,7 @@ class _InplaceMethods:
         if res is NotImplemented:
             raise TypeError("unsupported operand type")
         node = res._grad_fn
-        if node is not None and node._saves:
-            # the node keeps the pre-update value of self where it saved self
-            arrays, out = node._saved
-            if any(a is self._data for a in arrays):
-                arrays = tuple(a.copy() if a is self._data else a for a in arrays)
-            mybox = self._ver
-            node._saved = (arrays, out)
-            node._vers = tuple(v for v in node._vers if v[0] is not mybox)
+        _keep_old_value(node, self)
         d = self._data
         r = res._data
         if r.shape != d.shape:
