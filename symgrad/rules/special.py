@@ -223,7 +223,8 @@ _entry("digamma", "ScDigamma", "digamma", "psi", params="z", aliases=("psi",))
 _entry("polygamma", "ScPolygamma", "polygamma", params="n, x", nondiff_args=(0,))
 _entry("special_gamma", "ScGamma", "gamma", params="z")
 _entry("xlogy", "ScXlogy", "xlogy", params="x, y",
-       torch=Torch(("xlogy",), "XlogyBackward0"), eager=_xlogy)
+       torch=Torch(("xlogy",), "XlogyBackward2", {}, {"tensor": "XlogyBackward0"}),
+       eager=_xlogy)
 _entry("xlog1py", "ScXlog1py", "xlog1py", params="x, y")
 
 
