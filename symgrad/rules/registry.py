@@ -24,7 +24,7 @@ from typing import Any
 __all__ = [
     "LINEAR", "VIEW", "ALLOCATES", "SHAPE_ONLY", "COSTLY", "NONDIFF", "REQUIRED",
     "Params", "Primitive", "Rule", "Torch", "by_method", "by_name", "by_object", "entries",
-    "has_trait", "is_view", "lazy_module", "methods", "numpy_names", "parameters", "primitive", "register",
+    "has_trait", "is_view", "lazy_home", "lazy_module", "methods", "numpy_names", "parameters", "primitive", "register",
     "reads_shape_of", "rules", "shape_readers", "view_rules", "with_trait",
 ]
 
@@ -286,6 +286,7 @@ _BY_NAME: dict[str, Primitive] = {}
 _BY_OBJECT: dict[int, Primitive] = {}
 _BY_METHOD: dict[str, Primitive] = {}
 _LAZY: dict[str, list[tuple[str, Primitive]]] = {}  # module -> (attribute, entry) not bound yet
+_LAZY_MODULES: set[str] = set()  # every module a lazy_binds path names
 _FAMILIES = ("elementwise", "shape", "grads", "operators", "reductions", "linalg", "indexing",
              "creation", "joining", "moving", "contractions", "decompositions", "ordering",
              "special")
@@ -305,7 +306,19 @@ def register(entry: Primitive, *aliases: str) -> Primitive:
     for path in entry.lazy_binds:
         module, _, attr = path.rpartition(".")
         _LAZY.setdefault(module, []).append((attr, entry))
+        _LAZY_MODULES.add(module)
     return entry
+
+
+def lazy_home(obj: Any) -> str | None:
+    """``scipy.special.ndtr`` for an object of a module ``lazy_binds`` name (imported by the
+    user), whether or not an entry binds it: a scipy ufunc does not say its module."""
+    _load()
+    name = getattr(obj, "__name__", None)
+    for module in sorted(_LAZY_MODULES):
+        if name and getattr(sys.modules.get(module), name, None) is obj:
+            return f"{module}.{name}"
+    return None
 
 
 def _bind_imported() -> None:

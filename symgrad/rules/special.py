@@ -11,8 +11,9 @@ uses no scipy runs without scipy, whatever was installed when it was generated.
 The elementwise entries are SymPy functions with their slopes (``fdiff``), so the derivative
 is ``sympy.diff``'s. The slopes reuse the primal where it is stable: expit's is
 ``expit*(1 - expit)``, erfinv's ``sqrt(pi)/2*exp(erfinv**2)``. Non-smooth points follow
-torch: ``xlogy(x, y)`` is 0 where x == 0, its slope in x there is 0 (``xlogy(x != 0, y)``),
-its slope in y is ``x/y`` (nan at x == y == 0, as torch's). logsumexp, softmax and
+torch: ``xlogy(x, y)`` is 0 where x == 0; its slope in x is log(y) (x*log(y) is smooth in x
+for y > 0), and 0 where x == 0 and y <= 0 (torch's mask); its slope in y is ``x/y`` (nan at
+x == y == 0, as torch's). xlog1py likewise with 1 + y. logsumexp, softmax and
 log_softmax are structural (their axis), with stable vjps: ``b*exp(a - lse)``,
 ``s*(g - sum(g*s))``, ``g - exp(ls)*sum(g)``.
 """
@@ -182,11 +183,16 @@ def _sympy_functions() -> dict[str, Any]:
                       scipy="erfcinv")
     expit = special("ScExpit", lambda s, x: (s * (1 - s),), scipy="expit")
     logit = special("ScLogit", lambda s, x: (1 / (x * (1 - x)),), scipy="logit")
-    # torch's xlogy slopes: xlogy(x != 0, y) in x (0 at x == 0), x/y in y
+    # torch's xlogy slopes: log(y) in x (x*log(y) is smooth in x where y > 0), 0 where
+    # x == 0 and y <= 0 (where xlogy is 0 and log(y) is not finite); x/y in y
+    def where_zero(x: Any, y: Any, edge: Any, value: Any) -> Any:
+        return masks.Where(masks.BitAnd(masks.IsEqual(x, 0), masks.IsLessEqual(y, edge)), 0,
+                           value)
+
     xlogy = special("ScXlogy", lambda s, x, y: (
-        masks.Where(masks.IsEqual(x, 0), 0, sympy.log(y)), x / y), scipy="xlogy")
+        where_zero(x, y, 0, sympy.log(y)), x / y), scipy="xlogy")
     xlog1py = special("ScXlog1py", lambda s, x, y: (
-        masks.Where(masks.IsEqual(x, 0), 0, sympy.log(1 + y)), x / (1 + y)), scipy="xlog1py")
+        where_zero(x, y, -1, sympy.log(1 + y)), x / (1 + y)), scipy="xlog1py")
     return {c.__name__: c for c in (hpolygamma, hdigamma, lgamma, gamma, polygamma, digamma,
                                     gammaln, sgamma, erf, erfc, erfinv, erfcinv, expit, logit,
                                     xlogy, xlog1py)}
