@@ -477,3 +477,21 @@ def test_an_unsupported_scipy_function_is_refused_naming_it():
         symgrad.grad(ndtr_)
     assert "did you mean scipy.special.erf" in str(info.value)
     assert "scipy.special.{digamma, erf," in str(info.value)
+
+
+@pytest.mark.parametrize("name", symgrad.special.__all__)
+def test_torch_special_names_are_the_tensor_functions(name):
+    """``import symgrad as torch; torch.special.expit(x)``: torch's op, grad_fn name, value
+    and gradient."""
+    x = R.uniform(0.1, 0.9, (2, 3))
+    args = {"logsumexp": (1,), "softmax": (1,), "log_softmax": (0,), "xlogy": (0.7,)}
+    outs = []
+    for lib in (symgrad, torch):
+        a = lib.tensor(x, requires_grad=True)
+        y = getattr(lib.special, name)(a, *args.get(name, ()))
+        (y * y).sum().backward()
+        outs.append((type(y.grad_fn).__name__, y.detach().numpy(), a.grad.numpy()))
+    (sn, sy, sg), (tn, ty, tg) = outs
+    assert sn == tn
+    np.testing.assert_allclose(sy, ty, rtol=1e-12)
+    np.testing.assert_allclose(sg, tg, rtol=1e-10)

@@ -123,6 +123,15 @@ def _sympy_functions() -> dict[str, Any]:
                     return None
             return None
 
+        def _symgrad_formula_str(self, printer: Any) -> str:  # G.formula(): digamma(x)
+            name = self.scipy or self.helper.lstrip("_")
+            return f"{name}({', '.join(printer._print(a) for a in self.args)})"
+
+        def _symgrad_formula_latex(self, printer: Any) -> str:
+            name = self.scipy or self.helper.lstrip("_")
+            inner = ", ".join(printer._print(a) for a in self.args)
+            return rf"\operatorname{{{name}}}\left({inner}\right)"
+
         def _numpycode(self, printer: Any) -> str:
             args = ", ".join(printer.doprint_expr(a) for a in self.args)
             if self.helper:
