@@ -262,6 +262,76 @@ def _erfc(x):
     return math.erfc(x) if np.ndim(x) == 0 else np.vectorize(math.erfc, otypes=[float])(x)
 
 
+def _lgamma(x):
+    """math.lgamma of a number, or of each element of an array."""
+    import math
+
+    return math.lgamma(x) if np.ndim(x) == 0 else np.vectorize(math.lgamma, otypes=[float])(x)
+
+
+def _gamma(x):
+    """math.gamma of a number, or of each element of an array."""
+    import math
+
+    return math.gamma(x) if np.ndim(x) == 0 else np.vectorize(math.gamma, otypes=[float])(x)
+
+
+def _digamma(x):
+    """The digamma function (the slope of lgamma) without scipy: below 1/2 the reflection
+    psi(x) = psi(1 - x) - pi/tan(pi*x); then the recurrence psi(y) = psi(y + 1) - 1/y up to
+    y >= 10 and the asymptotic series there (error under 1e-15). Operators and np.where
+    only, so a Tensor's operations are recorded."""
+    x = x * 1.0
+    reflect = x < 0.5
+    y = np.where(reflect, 1 - x, x)
+    total = y * 0.0
+    for _ in range(10):
+        small = y < 10
+        total = total - np.where(small, 1 / y, 0.0)
+        y = np.where(small, y + 1, y)
+    z = 1 / (y * y)
+    series = z * (1 / 12 - z * (1 / 120 - z * (1 / 252 - z * (1 / 240 - z * (
+        1 / 132 - z * (691 / 32760 - z / 12))))))
+    psi = total + np.log(y) - 0.5 / y - series
+    # tan has period 1 in pi*x, and x - floor(x + 1/2) is exact; 1/4 where not reflected
+    # keeps the unused branch finite (its slope would be 0*inf through np.where)
+    near = np.where(reflect, x - np.floor(x + 0.5), 0.25)
+    out = np.where(reflect, psi - np.pi / np.tan(np.pi * near), psi)
+    return out[()] if type(out) is np.ndarray else out  # (a number for a number)
+
+
+def _polygamma(n, x):
+    """The n-th derivative of the digamma function (n a non-negative integer) without scipy:
+    for n >= 1 the recurrence psi_n(y) = psi_n(y + 1) + (-1)**(n + 1)*n!/y**(n + 1) up to
+    y >= n + 10 and the asymptotic series there; n = 1 below 1/2 by the reflection
+    psi_1(x) = pi**2/sin(pi*x)**2 - psi_1(1 - x)."""
+    import math
+
+    if n == 0:
+        return _digamma(x)
+    x = x * 1.0
+    reflect = (x < 0.5) if n == 1 else (x < -np.inf)
+    y = np.where(reflect, 1 - x, x)
+    top = n + 10
+    low = float(np.min(y)) if np.size(y) else top
+    sign = (-1) ** (n + 1)
+    total = y * 0.0
+    for _ in range(max(0, int(np.ceil(top - low)))):
+        small = y < top
+        total = total + np.where(small, sign * math.factorial(n) / y ** (n + 1), 0.0)
+        y = np.where(small, y + 1, y)
+    bernoulli = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+    series = math.factorial(n - 1) / y ** n + math.factorial(n) / (2 * y ** (n + 1))
+    for k, b in enumerate(bernoulli, start=1):
+        series = series + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) / \
+            y ** (2 * k + n)
+    psi = total + sign * series
+    if n == 1:
+        near = np.where(reflect, x - np.floor(x + 0.5), 0.5)  # (as in _digamma)
+        psi = np.where(reflect, (np.pi / np.sin(np.pi * near)) ** 2 - psi, psi)
+    return psi[()] if type(psi) is np.ndarray else psi  # (a number for a number)
+
+
 def _nonzero_or_1(a):
     """``a`` with its zeros replaced by 1: a divisor whose zeros meet a zero numerator."""
     return np.where(a == 0, 1, a)

@@ -31,10 +31,15 @@ class NumpyPrinter(StrPrinter):
                  is_scalar: Callable[[Any], bool] | None = None) -> None:
         super().__init__(settings)
         self.helpers: set[str] = set()
+        self.imports: set[str] = set()  # modules beyond numpy the code calls (scipy.special)
         self.is_scalar = is_scalar  # shape knowledge from the adjoint, when it has some
 
     def use_helper(self, name: str) -> None:
         self.helpers.add(name)
+
+    def use_import(self, module: str) -> None:
+        """The printed code calls ``module`` (``scipy.special``): the module imports it."""
+        self.imports.add(module)
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         """Every node prints as text that binds at least as tightly as its context assumes.

@@ -28,11 +28,18 @@ from symgrad.rules import (
     reductions,
     registry,
     shape,
+    special,
 )
 from symgrad.rules.base import static
 
 NAMESPACE = {"np": np, **{k: v for k, v in vars(helpers).items()
                           if k.startswith("_") and callable(v)}}
+try:  # rules/special.py's nodes print scipy.special calls (scipy is optional)
+    import scipy.special
+
+    NAMESPACE["scipy"] = scipy
+except ImportError:  # pragma: no cover
+    scipy = None
 COTANGENT = sp.Symbol("cotangent", real=True)
 
 
@@ -267,9 +274,29 @@ def _contraction_cases():
     ]
 
 
+def _special_cases():
+    if scipy is None:  # pragma: no cover
+        return []
+    L, W, S_, LS = special.Logsumexp, special.WeightedLogsumexp, special.Softmax, \
+        special.LogSoftmax
+    return [
+        (L(a, _s(None), _s(False)), {"a": rand(3, 4)}),
+        (L(a, _s(1), _s(False)), {"a": rand(2, 3, 4) * 30}),
+        (L(a, _s((0, 2)), _s(True)), {"a": rand(2, 3, 4)}),
+        (L(a, _s(None), _s(False)), {"a": np.float64(0.3)}),
+        (W(a, b, _s(-1), _s(False)), {"a": rand(3, 4), "b": np.abs(rand(4)) + 0.1}),
+        (W(a, b, _s(None), _s(True)), {"a": rand(4), "b": np.abs(rand(3, 1)) + 0.1}),
+        (S_(x, _s(None)), {"x": rand(3, 4)}),
+        (S_(x, _s(0)), {"x": rand(3, 4)}),
+        (S_(x, _s((0, 2))), {"x": rand(2, 3, 4)}),
+        (LS(x, _s(None)), {"x": rand(3, 4)}),
+        (LS(x, _s(-1)), {"x": rand(2, 3, 4)}),
+    ]
+
+
 CASES = (_product_cases() + _reduction_cases() + _shape_cases() + _index_cases()
          + _grad_and_creation_cases() + _joining_cases() + _moving_cases()
-         + _contraction_cases())
+         + _contraction_cases() + _special_cases())
 
 
 @pytest.mark.parametrize("node, values", CASES, ids=[str(n)[:60] for n, _ in CASES])

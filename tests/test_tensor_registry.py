@@ -122,6 +122,12 @@ CALLS = {
              (("clip",), lambda t, x, lo: x.clip(lo, lo + 0.6), [_signed(3, 4), _signed(4)])],
     "where": [(("where",), lambda t, x, y: x.where(x > y, y * y), [_signed(3, 4), _signed(4)]),
               ((), lambda t, x, y: t.where(x > 0, x, 0.5) * y, [_signed(3, 4), _signed(4)])],
+    "logsumexp": [(("logsumexp",), lambda t, x: x.logsumexp(1), [_signed(2, 3, 4)]),
+                  (("logsumexp",), lambda t, x: t.logsumexp(x * 30, (0, 2)), [_signed(2, 3, 4)])],
+    "softmax": [(("softmax",), lambda t, x: x.softmax(-1), [_signed(2, 3, 4)]),
+                (("softmax",), lambda t, x: t.softmax(x * x, 0), [_signed(3, 4)])],
+    "log_softmax": [(("log_softmax",), lambda t, x: x.log_softmax(1), [_signed(2, 3, 4)]),
+                    (("log_softmax",), lambda t, x: t.log_softmax(x * x, 0), [_signed(3)])],
     "subtract": [((), lambda t, x: 2 - x, [_signed(3)])],
     "power": [((), lambda t, x: 2 ** x, [_signed(3)])],
 }
@@ -195,8 +201,17 @@ def test_entry_matches_torch(name, i, call):
     assert type(sy.grad_fn).__name__ == type(ty.grad_fn).__name__
     assert str(sy.dtype) == str(ty.dtype) and tuple(sy.shape) == tuple(ty.shape)
     np.testing.assert_allclose(_np(sy), _np(ty), rtol=1e-12, atol=1e-14)
-    for s, t in zip(sg + sh, tg + th, strict=True):
+    for s, t in zip(sg, tg, strict=True):
         np.testing.assert_allclose(s, t, rtol=1e-10, atol=1e-12)
+    rtol = _SECOND_ORDER_RTOL.get(name, 1e-10)
+    for s, t in zip(sh, th, strict=True):
+        np.testing.assert_allclose(s, t, rtol=rtol, atol=1e-12)
+
+
+# torch's own second derivatives that are less accurate than 1e-10: lgamma's is trigamma,
+# which torch computes to about 1e-9 (symgrad's matches scipy.special.polygamma(1, x) to
+# 1e-14: tests/test_scipy_special.py)
+_SECOND_ORDER_RTOL = {"lgamma": 1e-8}
 
 
 def test_every_entry_with_a_torch_spec_is_a_tensor_method_and_covered():

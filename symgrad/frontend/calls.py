@@ -60,8 +60,8 @@ class CallLowering:
                                    python=getattr(obj, "__module__", None) == "math")
         if is_user_function(obj):
             return self.inline(node, obj)
-        raise self.p.error(func, f"call to {describe(obj)} is not supported",
-                           _supported_functions(obj))
+        raise self.p.error(func, f"call to {_spelling(obj) if _unnamed(obj) else describe(obj)}"
+                           " is not supported", _supported_functions(obj))
 
     def method_call(self, node: ast.Call, base: Any, method: str) -> Any:
         entry = registry.by_method(method)
@@ -448,9 +448,17 @@ def _signature(entry: Primitive, method: bool) -> str:
     return ", ".join(n if d is REQUIRED else f"{n}={d!r}" for n, d in params)
 
 
+def _unnamed(obj: Any) -> bool:
+    """An object of an optional dependency that does not say its module (a scipy ufunc)."""
+    return not getattr(obj, "__module__", None) and registry.lazy_home(obj) is not None
+
+
 def _spelling(obj: Any) -> str:
     """How code names a bound object: np.sum, np.linalg.norm, math.exp, abs."""
     module = getattr(obj, "__module__", None) or ""
+    home = None if module else registry.lazy_home(obj)  # (a scipy ufunc names no module)
+    if home is not None:
+        return home
     name = getattr(obj, "__name__", "")
     if module == "numpy" or module.startswith("numpy."):
         return "np" + module[len("numpy"):] + "." + name
@@ -462,7 +470,8 @@ def _spelling(obj: Any) -> str:
 def _supported_functions(obj: Any) -> str:
     """The hint of an unsupported call: every function the registry binds, by module, those
     named like the call first."""
-    spellings = {_spelling(o) for e in registry.entries() for o in e.binds}
+    spellings = {_spelling(o) for e in registry.entries() for o in e.binds} | \
+        {p for e in registry.entries() for p in e.lazy_binds}  # (scipy.special.expit)
     called = _spelling(obj)
     near = difflib.get_close_matches(called, sorted(spellings), n=6, cutoff=0.6)
     # a longer shared start first: np.cumprod is nearer np.cumsum than np.fmod

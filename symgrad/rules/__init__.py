@@ -15,6 +15,15 @@ from typing import Any
 from symgrad.rules import registry
 from symgrad.rules.elementwise import ALIASES, ELEMENTWISE_NAMES, NON_DIFFERENTIABLE_ARGS
 
+# elementwise entries of the later families (rules/special.py) join elementwise.py's views
+_LATER = [e for e in registry.entries() if e.form is not None and e.name not in ELEMENTWISE_NAMES]
+ELEMENTWISE_NAMES = ELEMENTWISE_NAMES | {e.name for e in _LATER}
+NON_DIFFERENTIABLE_ARGS = {**NON_DIFFERENTIABLE_ARGS,
+                           **{e.name: e.nondiff_args for e in _LATER if e.nondiff_args}}
+ALIASES = {**ALIASES, **{alias: e.name for alias, e in registry._BY_NAME.items()
+                         if e in _LATER and alias != e.name}}
+del _LATER
+
 __all__ = ["ELEMENTWISE_NAMES", "INDEXED", "STRUCTURAL_NAMES", "VjpRule", "is_variadic",
            "vjp_rule"]
 
@@ -101,9 +110,11 @@ def _structural_node(op: str, static: dict[str, Any]) -> tuple[list, Any]:
 
     entry = registry.by_name(op)
     static = dict(static)
-    n = static.pop("n") if entry.variadic else len(entry.arrays)
+    # (an optional array, logsumexp's b=None, is left out: the Tensor's op has none)
+    required = [a for a in entry.arrays if a not in entry.defaults]
+    n = static.pop("n") if entry.variadic else len(required)
     xs = [sp.Symbol(f"x{i}", real=True) for i in range(n)]
-    arrays = {entry.arrays[0]: xs} if entry.variadic else dict(zip(entry.arrays, xs, strict=True))
+    arrays = {entry.arrays[0]: xs} if entry.variadic else dict(zip(required, xs, strict=True))
     node = entry.build(**arrays, **static)
     if not isinstance(node, Structural):
         raise KeyError(f"symgrad has no derivative rule for {op!r} (it builds {node})")

@@ -208,7 +208,7 @@ NON_DIFFERENTIABLE_ARGS: dict[str, tuple[int, ...]] = {
 
 
 def arity(name: str) -> int:
-    return _ENTRIES[name].arity
+    return _registered[name].arity
 
 
 def sympy_form(name: str, *args: Any) -> Any:
@@ -217,7 +217,7 @@ def sympy_form(name: str, *args: Any) -> Any:
     from sympy.core.parameters import distribute
 
     with distribute(True):  # see exact.evaluated
-        return _ENTRIES[name].form(sympy, *args)
+        return _registered[name].form(sympy, *args)  # (any family's elementwise entry)
 
 
 def _masks() -> Any:

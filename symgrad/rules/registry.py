@@ -16,6 +16,7 @@ a node is made, so ``Flip(g, axis)`` inside a vjp makes the node.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 __all__ = [
     "LINEAR", "VIEW", "ALLOCATES", "SHAPE_ONLY", "COSTLY", "NONDIFF", "REQUIRED",
     "Params", "Primitive", "Rule", "Torch", "by_method", "by_name", "by_object", "entries",
-    "has_trait", "is_view", "lazy_module", "methods", "numpy_names", "parameters", "primitive", "register",
+    "has_trait", "is_view", "lazy_home", "lazy_module", "methods", "numpy_names", "parameters", "primitive", "register",
     "reads_shape_of", "rules", "shape_readers", "view_rules", "with_trait",
 ]
 
@@ -90,6 +91,9 @@ class Primitive:
 
     name: str
     binds: tuple[Any, ...] = ()  # numpy / math / builtin objects this primitive is
+    # objects named by path ("scipy.special.expit"): bound once the user has imported the
+    # module (optional dependencies: the registry never imports them)
+    lazy_binds: tuple[str, ...] = ()
     methods: tuple[str, ...] = ()  # ndarray method spellings
     params: str = "a"
     arrays: tuple[str, ...] = ("a",)
@@ -135,8 +139,13 @@ class Primitive:
 
     @property
     def forward(self) -> Callable[..., Any]:
-        """The eager numpy forward."""
-        return self.eager if self.eager is not None else self.binds[0]
+        """The eager numpy forward (a ``lazy_binds`` object is imported here, if need be)."""
+        if self.eager is not None:
+            return self.eager
+        if not self.binds and self.lazy_binds:
+            module, _, attr = self.lazy_binds[0].rpartition(".")
+            return getattr(importlib.import_module(module), attr)
+        return self.binds[0]
 
     def has(self, trait: str) -> bool:
         return trait in self.traits
@@ -276,6 +285,8 @@ def _parse_params(text: str) -> dict[str, Any]:
 _BY_NAME: dict[str, Primitive] = {}
 _BY_OBJECT: dict[int, Primitive] = {}
 _BY_METHOD: dict[str, Primitive] = {}
+_LAZY: dict[str, list[tuple[str, Primitive]]] = {}  # module -> (attribute, entry) not bound yet
+_LAZY_MODULES: set[str] = set()  # every module a lazy_binds path names
 _FAMILIES = ("elementwise", "shape", "grads", "operators", "reductions", "linalg", "indexing",
              "creation", "joining", "moving", "contractions", "decompositions", "ordering",
              "special")
@@ -292,7 +303,32 @@ def register(entry: Primitive, *aliases: str) -> Primitive:
         _BY_OBJECT[id(obj)] = entry
     for method in entry.methods:
         _BY_METHOD.setdefault(method, entry)
+    for path in entry.lazy_binds:
+        module, _, attr = path.rpartition(".")
+        _LAZY.setdefault(module, []).append((attr, entry))
+        _LAZY_MODULES.add(module)
     return entry
+
+
+def lazy_home(obj: Any) -> str | None:
+    """``scipy.special.ndtr`` for an object of a module ``lazy_binds`` name (imported by the
+    user), whether or not an entry binds it: a scipy ufunc does not say its module."""
+    _load()
+    name = getattr(obj, "__name__", None)
+    for module in sorted(_LAZY_MODULES):
+        if name and getattr(sys.modules.get(module), name, None) is obj:
+            return f"{module}.{name}"
+    return None
+
+
+def _bind_imported() -> None:
+    """Bind the ``lazy_binds`` of every module imported by now (``sys.modules``): the user's
+    ``import scipy.special`` made its objects the ones a call can name."""
+    for module in [m for m in _LAZY if m in sys.modules]:
+        for attr, entry in _LAZY.pop(module):
+            obj = getattr(sys.modules[module], attr, None)
+            if obj is not None:
+                _BY_OBJECT.setdefault(id(obj), entry)
 
 
 def primitive(name: str, *binds: Any, **fields: Any) -> Callable[[type], type]:
@@ -323,9 +359,14 @@ def by_name(name: str) -> Primitive | None:
 
 
 def by_object(obj: Any) -> Primitive | None:
-    """The entry a numpy/math/builtin object binds (``np.flip`` -> flip), or None."""
+    """The entry a numpy/math/builtin object binds (``np.flip`` -> flip), or None; an
+    optional dependency's object (``scipy.special.expit``) once its module is imported."""
     _load()
-    return _BY_OBJECT.get(id(obj))
+    found = _BY_OBJECT.get(id(obj))
+    if found is None and _LAZY:
+        _bind_imported()
+        found = _BY_OBJECT.get(id(obj))
+    return found
 
 
 def by_method(name: str) -> Primitive | None:
@@ -400,7 +441,8 @@ def methods() -> list[str]:
 
 def numpy_names(entry: Primitive) -> set[str]:
     """Every spelling of an entry in user code: function names and method names."""
-    return {getattr(obj, "__name__", "") for obj in entry.binds} | set(entry.methods)
+    return {getattr(obj, "__name__", "") for obj in entry.binds} | set(entry.methods) | \
+        {path.rpartition(".")[2] for path in entry.lazy_binds}
 
 
 # ------------------------------------------------------------------------ rule classes

@@ -13,6 +13,7 @@ from symgrad.runtime import (  # noqa: F401
     numpy_protocol,
     reductions,
     shape,
+    special,  # torch.special's names (symgrad.special.expit)
 )
 from symgrad.runtime.arithmetic import matmul, mm, where
 from symgrad.runtime.creation import (
@@ -79,7 +80,7 @@ __all__ = [
     "float16", "half", "float32", "float", "float64", "double", "complex64", "cfloat",
     "complex128", "cdouble", "uint8", "int8", "int16", "short", "int32", "int", "int64", "long",
     "bool", "get_default_dtype", "set_default_dtype",
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "special",
     *_ops_all,
 ]
 

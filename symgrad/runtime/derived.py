@@ -36,7 +36,8 @@ def _dims(value: Any, ndim: int) -> Any:
 
 
 def _method(op: Op, name: str) -> Any:
-    others = op.entry.arrays[1:]
+    # (an optional array, logsumexp's b=None, is no torch argument)
+    others = tuple(a for a in op.entry.arrays[1:] if a not in op.entry.defaults)
     params = tuple(op.entry.torch.params.items())  # (torch name, numpy name)
     names = (*others, *(t for t, _ in params))
 
