@@ -80,6 +80,10 @@ class Mod(_Broadcasting):
         a, b = self.args
         return [SumTo(g, a), SumTo(-g * FloorDiv(a, b), b)]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        ta, tb = tangents
+        return ta - tb * FloorDiv(*self.args)
+
 
 @primitive("stop_gradient", stop_gradient, methods=("detach",), traits={NONDIFF})
 class StopGradient(Rule):
