@@ -31,7 +31,7 @@ from symgrad.rules import masks, registry
 from symgrad.rules.base import Structural
 from symgrad.rules.grads import BroadcastLike, GradZeros
 from symgrad.rules.indexing import SetItem
-from symgrad.rules.operators import StopGradient
+from symgrad.rules.operators import Broadcasting, StopGradient
 from symgrad.simplify import clean, simplify_adjoint
 
 
@@ -226,6 +226,8 @@ class TangentSweep:
             raise SymgradError(f"forward mode (jvp) of {what} is not supported yet",
                                filename=self.fn.filename, lineno=self.fn.firstlineno,
                                hint="use G.vjp, or G.jacobian(..., mode='rev')")
+        if isinstance(node, Broadcasting):  # a % b's tangent may have only a's shape
+            return self.shaped_like(t, node)
         # each tangent is shaped like its value, so the op's tangent is shaped like the op's
         t = simplify_adjoint(self.shapes.canon(t))
         self.shapes.assume(t, self.shapes.class_of(node))
