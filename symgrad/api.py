@@ -19,7 +19,7 @@ from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
-from symgrad.transformations import Jacobian, Jvp, Vjp
+from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
 
@@ -185,6 +185,16 @@ class GradFunction:
     def vjp(self) -> Vjp:
         """``G.vjp(*args)`` -> ``(value, vjp_fn)``: vjp_fn(cotangent) is the gradient."""
         return Vjp(self)
+
+    @functools.cached_property
+    def hvp(self) -> Hvp:
+        """``G.hvp(*args, v=(v1, ...))``: Hessian-vector products, forward over reverse."""
+        return Hvp(self)
+
+    @functools.cached_property
+    def hessian(self) -> Hessian:
+        """``G.hessian(*args)``: ``x.shape + x.shape`` (a nested tuple for several wrt)."""
+        return Hessian(self)
 
     @functools.cached_property
     def jacobian(self) -> Jacobian:

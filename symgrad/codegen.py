@@ -110,7 +110,7 @@ def _module_text(fn: Any, printer: NumpyPrinter, funcs: list[str], what: str) ->
     return text
 
 
-def generate_jvp(tp: TangentProgram) -> tuple[str, str]:
+def generate_jvp(tp: TangentProgram, suffix: str = "jvp", doc: str = "") -> tuple[str, str]:
     """The module text of a forward-mode program and its function's name (``f_jvp``):
     ``f_jvp(x, ..., dx, ...)`` returns the outputs and their tangents, as ``jax.jvp``."""
     fn = tp.fn
@@ -132,10 +132,10 @@ def generate_jvp(tp: TangentProgram) -> tuple[str, str]:
             return f"({', '.join(items)},)" if len(items) == 1 else f"({', '.join(items)})"
         return items[0]
 
-    name = names.fresh(f"{fn.name}_jvp")
+    name = names.fresh(f"{fn.name}_{suffix}")
     wrt = ", ".join(tp.wrt)
-    doc = (f"{fn.name} and its tangent along ({', '.join(tangents)}), the tangents of "
-           f"{wrt}: forward mode, no tape.")
+    doc = doc or (f"{fn.name} and its tangent along ({', '.join(tangents)}), the tangents "
+                  f"of {wrt}: forward mode, no tape.")
     func = emit.function(name, params, False, False,
                          f"{group(tp.outputs)}, {group(tp.tangents)}", doc)
     return _module_text(fn, printer, [func], "Forward-mode (jvp) code"), name

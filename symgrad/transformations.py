@@ -27,26 +27,32 @@ class Jvp:
         self._owner = owner
         self._compiled: tuple[str, Callable] | None = None
 
+    kind = "jvp"
+
+    def _build(self, ir: Any, wrt: list[str]) -> tuple[str, str]:
+        from symgrad.adjoint.tangent import build_tangent
+        from symgrad.codegen import generate_jvp
+
+        return generate_jvp(build_tangent(ir, wrt))
+
     def _module(self) -> tuple[str, Callable]:
         if self._compiled is None:
             from sympy.core.parameters import distribute
 
-            from symgrad.adjoint.tangent import build_tangent
-            from symgrad.codegen import generate_jvp
             from symgrad.frontend.lower import lower
             from symgrad.frontend.parse import parse_function
 
             g = self._owner
             if g.has_aux:
-                raise SymgradError("G.jvp of a function with has_aux=True is not supported "
-                                   "yet", hint="decorate it without has_aux for jvp")
+                raise SymgradError(f"G.{self.kind} of a function with has_aux=True is not "
+                                   "supported yet", hint="decorate it without has_aux")
             with distribute(False):
                 parsed = parse_function(g.fn)
-                program = build_tangent(lower(parsed, frozenset(set(g.params) - set(g.wrt))),
-                                        list(g.wrt))
-                text, name = generate_jvp(program)
+                ir = lower(parsed, frozenset(set(g.params) - set(g.wrt)))
+                text, name = self._build(ir, list(g.wrt))
             namespace: dict[str, Any] = {}
-            exec(compile(text, f"<symgrad jvp of {g.fn.__qualname__}>", "exec"), namespace)
+            exec(compile(text, f"<symgrad {self.kind} of {g.fn.__qualname__}>", "exec"),
+                 namespace)
             self._compiled = text, namespace[name]
         return self._compiled
 
@@ -94,6 +100,66 @@ def _tangents(g: Any, args: tuple, tangents: Any) -> list[Any]:
                                hint="give each tangent its argument's shape")
         out.append(t if np.ndim(args[i]) else t[()])
     return out
+
+
+class Hvp(Jvp):
+    """``G.hvp(*args, v=(v1, ...))``: the Hessian-vector products H v, one per wrt
+    argument (shaped like it), without forming the Hessian: forward mode over the
+    generated gradient (``f_hvp`` returns the gradient and its tangent along v)."""
+
+    kind = "hvp"
+
+    def _build(self, ir: Any, wrt: list[str]) -> tuple[str, str]:
+        from symgrad.adjoint.tangent import build_hvp
+        from symgrad.codegen import generate_jvp
+
+        program = build_hvp(ir, wrt)
+        doc = (f"The gradient of {ir.name} with respect to {', '.join(wrt)}, and its "
+               f"tangent along ({', '.join(program.tangent_params)}): Hessian-vector "
+               "products, forward over reverse.")
+        return generate_jvp(program, "hvp", doc)
+
+    @property
+    def source(self) -> str:
+        """The generated module: ``f_hvp(x, ..., dx, ...)`` -> (gradient, H dx)."""
+        return self._module()[0]
+
+    def __call__(self, *args: Any, v: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        _, products = Jvp.__call__(self, *args, tangents=v, **kwargs)
+        return products
+
+
+class Hessian:
+    """``G.hessian(*args)``: the second derivatives of a scalar output, ``x.shape +
+    x.shape`` for one wrt argument, a nested tuple ``H[i][j]`` (``x_i.shape + x_j.shape``)
+    for several, as ``jax.hessian``; built a column at a time from ``G.hvp``."""
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+
+    @property
+    def source(self) -> str:
+        return self._owner.hvp.source
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        g = self._owner
+        try:
+            full = g._checked_arguments(args, kwargs)
+            xs = [np.asarray(full[i]) for i in g._wrt_index]
+            blocks = [[np.zeros(xi.shape + xj.shape) for xj in xs] for xi in xs]
+            for j, xj in enumerate(xs):
+                for idx in np.ndindex(xj.shape):
+                    v = [np.zeros(x.shape) for x in xs]
+                    v[j][idx] = 1.0
+                    products = g.hvp(*full, v=tuple(v))
+                    products = (products,) if len(xs) == 1 else products
+                    for i, hv in enumerate(products):
+                        blocks[i][j][(...,) + idx] = hv
+            if len(xs) == 1:
+                return blocks[0][0]
+            return tuple(tuple(row) for row in blocks)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__
 
 
 class Vjp:

@@ -178,3 +178,59 @@ def test_vjp_gives_the_value_and_the_gradient_as_a_function_of_the_cotangent():
     tx = T(x, requires_grad=True)
     (torch.tanh(tx * T(w)) + torch.sum(tx ** 2) * T(w)).backward(T(ct))
     np.testing.assert_allclose(vjp_fn(ct), tx.grad.numpy(), rtol=1e-12)
+
+
+def logistic(w, X, y):
+    p = 1 / (1 + np.exp(-(X @ w)))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def two_layer(W1, W2, x):
+    h = np.tanh(x @ W1)
+    return np.sum((h @ W2) ** 2)
+
+
+def test_hessian_matches_torch_for_logistic_regression():
+    w, X = R.normal(size=3), R.normal(size=(6, 3))
+    y = (R.uniform(size=6) > 0.5) * 1.0
+    H = symgrad.grad(logistic, wrt="w").hessian(w, X, y)
+    T = torch.tensor
+    tH = torch.autograd.functional.hessian(
+        lambda a: -torch.mean(T(y) * torch.log(1 / (1 + torch.exp(-(T(X) @ a)))) +
+                              (1 - T(y)) * torch.log(1 - 1 / (1 + torch.exp(-(T(X) @ a))))),
+        T(w))
+    assert H.shape == (3, 3)
+    np.testing.assert_allclose(H, tH.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_hessian_of_several_arguments_is_nested_as_jax_hessian():
+    W1, W2, x = R.normal(size=(3, 4)), R.normal(size=(4, 2)), R.normal(size=(5, 3))
+    G = symgrad.grad(two_layer, wrt=("W1", "W2"))
+    H = G.hessian(W1, W2, x)
+    T = torch.tensor
+    tH = torch.autograd.functional.hessian(
+        lambda a, b: torch.sum((torch.tanh(T(x) @ a) @ b) ** 2), (T(W1), T(W2)))
+    for i in range(2):
+        for j in range(2):
+            assert H[i][j].shape == tH[i][j].shape
+            np.testing.assert_allclose(H[i][j], tH[i][j].numpy(), rtol=1e-9, atol=1e-10)
+
+
+def test_hvp_is_the_directional_difference_of_the_gradient():
+    W1, W2, x = R.normal(size=(3, 4)), R.normal(size=(4, 2)), R.normal(size=(5, 3))
+    v = (R.normal(size=(3, 4)), R.normal(size=(4, 2)))
+    G = symgrad.grad(two_layer, wrt=("W1", "W2"))
+    hv = G.hvp(W1, W2, x, v=v)
+    eps = 1e-6
+    plus = G.grad(W1 + eps * v[0], W2 + eps * v[1], x)
+    minus = G.grad(W1 - eps * v[0], W2 - eps * v[1], x)
+    for got, p, m in zip(hv, plus, minus, strict=True):
+        np.testing.assert_allclose(got, (p - m) / (2 * eps), rtol=1e-6, atol=1e-8)
+    src = G.hvp.source
+    assert "def two_layer_hvp(W1, W2, x, dW1, dW2):" in src
+    assert "dout" not in src  # the tangent of the value is not needed: pruned
+
+
+def test_hessian_of_a_loop_is_refused_clearly():
+    with pytest.raises(symgrad.SymgradError, match="straight-line code only"):
+        symgrad.grad(looped, wrt="x").hessian(np.ones(2), 2)

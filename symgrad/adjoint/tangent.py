@@ -244,3 +244,43 @@ class TangentSweep:
 def build_tangent(fn: Function, wrt: list[str], has_aux: bool = False) -> TangentProgram:
     """The forward-mode program of ``fn``: its outputs and their tangents."""
     return TangentSweep(fn, wrt, has_aux).run()
+
+
+def build_hvp(fn: Function, wrt: list[str]) -> TangentProgram:
+    """Forward over reverse: the tangent program of ``fn``'s gradient program, whose
+    tangents along v are the Hessian-vector products H v (one per wrt argument).
+
+    The gradient program is the reverse sweep's forward and backward statements as one
+    straight-line function of the parameters (the output's cotangent 1); loops and branches
+    are not supported yet."""
+    from symgrad.adjoint.program import Stmt
+    from symgrad.adjoint.sweep import build
+
+    if not fn.straight_line:
+        raise SymgradError(f"the Hessian of {fn.name} is supported for straight-line code "
+                           "only (no loops or branches) for now", filename=fn.filename,
+                           lineno=fn.firstlineno, hint="use G.jacobian of a gradient "
+                           "function, or unroll the loop")
+    adj = build(fn, wrt)
+    if len(adj.seeds) != 1 or any(not isinstance(s, Stmt) or s.augment or s.index
+                                  for s in adj.backward):
+        raise SymgradError(f"the Hessian of {fn.name} needs one scalar output",
+                           filename=fn.filename, lineno=fn.firstlineno)
+    stmts = list(adj.forward) + [Assign(adj.seeds[0], sp.Float(1.0), 0, [], adj.seeds[0])]
+    stmts += [Assign(s.target, s.expr, 0, list(s.comment), s.target) for s in adj.backward]
+    grad_fn = Function(fn.name, fn.params, Block(stmts), list(adj.grads), len(wrt) > 1,
+                       fn.filename, fn.firstlineno, fn.constants, fn.source,
+                       fn.constant_origins)
+    program = TangentSweep(grad_fn, wrt).run()
+    program.program = _needed(program.program, set(program.outputs) | set(program.tangents))
+    return program
+
+
+def _needed(stmts: list[Any], live: set[str]) -> list[Any]:
+    """The straight-line statements the names ``live`` depend on, in order."""
+    kept: list[Any] = []
+    for s in reversed(stmts):
+        if s.target in live:
+            kept.append(s)
+            live |= {x.name for x in s.expr.free_symbols}
+    return kept[::-1]

@@ -132,6 +132,17 @@ class ProductGrad(Rule):
     def _numpycode(self, printer: Any) -> str:
         return base.helper_call(printer, base.sval(self.args[0]), self.args[1:])
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        # bilinear in g and the other operand; the own operand is read for its shape only
+        name, g, a, b = self.args
+        tg, ta, tb = tangents
+        if base.sval(name).endswith("_a"):
+            t_other, other = tb, (g, a, tb)
+        else:
+            t_other, other = ta, (g, ta, b)
+        return (ProductGrad(name, tg, a, b) if tg != 0 else 0) + \
+            (ProductGrad(name, *other) if t_other != 0 else 0)
+
     def vjp(self, u: Any) -> list[Any]:
         name = base.sval(self.args[0])
         g, a, b = self.args[1:]
