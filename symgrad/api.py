@@ -19,6 +19,7 @@ from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
+from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
 
@@ -174,6 +175,39 @@ class GradFunction:
                 _reraise(self, exc, args, {})
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
+
+    @functools.cached_property
+    def jvp(self) -> Jvp:
+        """Forward mode: ``G.jvp(*args, tangents=(t1, ...))`` -> ``(value, tangent)``."""
+        return Jvp(self)
+
+    @functools.cached_property
+    def vjp(self) -> Vjp:
+        """``G.vjp(*args)`` -> ``(value, vjp_fn)``: vjp_fn(cotangent) is the gradient."""
+        return Vjp(self)
+
+    @functools.cached_property
+    def hvp(self) -> Hvp:
+        """``G.hvp(*args, v=(v1, ...))``: Hessian-vector products, forward over reverse."""
+        return Hvp(self)
+
+    @functools.cached_property
+    def hessian(self) -> Hessian:
+        """``G.hessian(*args)``: ``x.shape + x.shape`` (a nested tuple for several wrt)."""
+        return Hessian(self)
+
+    @functools.cached_property
+    def jacobian(self) -> Jacobian:
+        """``G.jacobian(*args, mode=None)``: ``out.shape + x.shape`` per wrt argument."""
+        return Jacobian(self)
+
+    def _checked_arguments(self, args: tuple, kwargs: dict) -> tuple:
+        """Every argument by position, checked as a call's are (for the transformations)."""
+        self._fresh()
+        args = _as_arrays(self._arguments(args, kwargs))
+        self._check_values(args)
+        self._check_wrt(args)
+        return args
 
     def _arguments(self, args: tuple, kwargs: dict) -> tuple:
         """Every argument by position, defaults the original function's own objects."""

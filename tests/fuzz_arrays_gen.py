@@ -729,6 +729,34 @@ def check(prog: Program, symgrad_module=None) -> Outcome:
                     stage = "gradient NaN where finite differences are finite"
                 return fail(stage, _diff(name, g, fd[0], bad, "central differences") +
                             f"\n  torch: {np.asarray(t_grads[wrt_index.index(i)])!r}" + _gen(gen))
+        return _check_jvp(G, prog, args, wrt_index, expected, seed, grads, out, fail)
+    return out
+
+
+def _check_jvp(G, prog, args, wrt_index, expected, seed, grads, out, fail):
+    """Forward mode against reverse mode (checked above against torch and differences):
+    <seed, J t> = sum_i <grad_i, t_i> for random tangents t, where both are finite."""
+    rng = np.random.default_rng(prog.seed + 2)
+    tangents = tuple(rng.normal(size=np.shape(args[i])) for i in wrt_index)
+    try:
+        value, tangent = G.jvp(*_copy(args), tangents=tangents)
+    except Exception as exc:  # noqa: BLE001
+        return fail(_crash("in jvp", exc), _tb(exc) + _gen(G.jvp.source if hasattr(G, "jvp") else ""))
+    why = _same_value(value, expected, "jvp's value")
+    if why:
+        return fail("jvp value", why + _gen(G.jvp.source))
+    if np.shape(tangent) != np.shape(expected):
+        return fail("jvp tangent shape", f"{np.shape(tangent)} for an output of shape "
+                    f"{np.shape(expected)}" + _gen(G.jvp.source))
+    forward = np.asarray(tangent, dtype=float) * (1.0 if seed is None else seed)
+    backward = [np.asarray(g, dtype=float) * t for g, t in zip(grads, tangents, strict=True)]
+    if not (np.all(np.isfinite(forward)) and all(np.all(np.isfinite(b)) for b in backward)):
+        return out  # a NaN slope somewhere: compared by the reverse checks above
+    lhs, rhs = float(np.sum(forward)), float(sum(np.sum(b) for b in backward))
+    scale = 1.0 + np.sum(np.abs(forward)) + sum(np.sum(np.abs(b)) for b in backward)
+    if abs(lhs - rhs) > 1e-9 * scale:
+        return fail("jvp != vjp", f"<seed, J t> = {lhs!r}, <J^T seed, t> = {rhs!r}" +
+                    _gen(G.jvp.source))
     return out
 
 

@@ -118,7 +118,9 @@ class Shapes:
         """Point shape metadata at a named value of the same shape: ``x.size``, not a recompute."""
         def repl(node: Any) -> Any:
             arg = node.args[0]
-            if isinstance(arg, sp.Symbol):
+            if isinstance(arg, (sp.Symbol, Broadcast)):
+                # np.broadcast(a, b) already reads names; its own class is SCALAR (the object
+                # is not an array), so a scalar's name must never stand for its size
                 return node
             rep = self.rep.get(self.class_of(arg))
             if rep is None and not isinstance(arg, Structural):

@@ -25,6 +25,7 @@ import numpy as np
 from symgrad.rules.registry import (
     COSTLY,
     LINEAR,
+    MULTILINEAR,
     VIEW,
     Rule,
     lazy_module,
@@ -130,7 +131,7 @@ def _position(term: str, i: int) -> int:
 
 
 @primitive("einsum", np.einsum, params="subscripts, operands", arrays=("operands",),
-           variadic=True, lower="einsum_call", traits={LINEAR, COSTLY, VIEW},
+           variadic=True, lower="einsum_call", traits={LINEAR, MULTILINEAR, COSTLY, VIEW},
            eager=lambda operands, subscripts: np.einsum(subscripts, *operands))
 class Einsum(Rule):
     """args: (*operands, spec): np.einsum with explicit subscripts (``einsum_spec``).
@@ -216,7 +217,7 @@ def _axes_count(axes: Any) -> int:
 
 
 @primitive("tensordot", np.tensordot, params="a, b, axes=2", arrays=("a", "b"),
-           traits={LINEAR, COSTLY})
+           traits={LINEAR, MULTILINEAR, COSTLY})
 class Tensordot(Rule):
     """args: (a, b, axes): the last ``axes`` axes of a contracted with the first of b.
 

@@ -11,6 +11,7 @@ import numpy as np
 from symgrad.rules.registry import (
     COSTLY,
     LINEAR,
+    MULTILINEAR,
     Primitive,
     Rule,
     Torch,
@@ -48,7 +49,7 @@ def _summed(n: int, m: int, what: str) -> None:
 
 
 @primitive("matmul", np.matmul, params="x1, x2, /, out=None", arrays=("x1", "x2"),
-           traits={LINEAR, COSTLY},
+           traits={LINEAR, MULTILINEAR, COSTLY},
            torch=Torch(("matmul",), "MmBackward0", {}, {
                "2-d @ 1-d": "MvBackward0", "1-d @ 1-d": "DotBackward0",
                "1-d @ 2-d": "SqueezeBackward4", "2-d @ n-d": "CloneBackward0",
@@ -72,7 +73,7 @@ class MatMul(_Product):
 
 
 @primitive("dot", np.dot, methods=("dot",), params="a, b, out=None", arrays=("a", "b"),
-           traits={LINEAR, COSTLY}, torch=Torch(("dot",), "DotBackward0"))
+           traits={LINEAR, MULTILINEAR, COSTLY}, torch=Torch(("dot",), "DotBackward0"))
 class Dot(_Product):
     helper = "_dot_grad"
     numpy_name = "dot"
@@ -86,7 +87,7 @@ class Dot(_Product):
         return a[:-1] + b[:-2] + b[-1:] if len(b) > 1 else a[:-1]
 
 
-@primitive("inner", np.inner, params="a, b", arrays=("a", "b"), traits={LINEAR, COSTLY},
+@primitive("inner", np.inner, params="a, b", arrays=("a", "b"), traits={LINEAR, MULTILINEAR, COSTLY},
            torch=Torch(("inner",), "ViewBackward0"))
 class Inner(_Product):
     helper = "_inner_grad"
@@ -101,7 +102,7 @@ class Inner(_Product):
 
 
 @primitive("outer", np.outer, params="a, b, out=None", arrays=("a", "b"),
-           traits={LINEAR, COSTLY}, torch=Torch(("outer",), "MulBackward0"))
+           traits={LINEAR, MULTILINEAR, COSTLY}, torch=Torch(("outer",), "MulBackward0"))
 class Outer(_Product):
     helper = "_outer_grad"
     numpy_name = "outer"
@@ -130,6 +131,17 @@ class ProductGrad(Rule):
 
     def _numpycode(self, printer: Any) -> str:
         return base.helper_call(printer, base.sval(self.args[0]), self.args[1:])
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        # bilinear in g and the other operand; the own operand is read for its shape only
+        name, g, a, b = self.args
+        tg, ta, tb = tangents
+        if base.sval(name).endswith("_a"):
+            t_other, other = tb, (g, a, tb)
+        else:
+            t_other, other = ta, (g, ta, b)
+        return (ProductGrad(name, tg, a, b) if tg != 0 else 0) + \
+            (ProductGrad(name, *other) if t_other != 0 else 0)
 
     def vjp(self, u: Any) -> list[Any]:
         name = base.sval(self.args[0])

@@ -15,7 +15,7 @@ from symgrad.rules.shape import _Meta
 base = lazy_module("symgrad.rules.base")
 
 
-class _Broadcasting(Rule):
+class Broadcasting(Rule):
     """An elementwise node: its result has its operands' broadcast shape."""
 
     def shape_class(self, arg_classes: list[int], fresh: int) -> int:
@@ -58,7 +58,7 @@ class IsNone(_Meta):
 
 @primitive("floor_divide", np.floor_divide, params="x1, x2", arrays=("x1", "x2"),
            operator="//", traits={NONDIFF})
-class FloorDiv(_Broadcasting):
+class FloorDiv(Broadcasting):
     """``a // b``: piecewise constant, no gradient."""
 
     def _numpycode(self, printer: Any) -> str:
@@ -67,7 +67,7 @@ class FloorDiv(_Broadcasting):
 
 @primitive("remainder", np.remainder, params="x1, x2", arrays=("x1", "x2"), operator="%",
            torch=Torch(("remainder",), "RemainderBackward0", {}, {"tensor": "RemainderBackward1"}))
-class Mod(_Broadcasting):
+class Mod(Broadcasting):
     """``a % b`` (Python's sign convention, like np.mod): d/da = 1, d/db = -(a // b)."""
 
     n_diff = 2  # needs_full_g: d/da = 1 sums g over what a was broadcast to
@@ -80,6 +80,10 @@ class Mod(_Broadcasting):
         a, b = self.args
         return [SumTo(g, a), SumTo(-g * FloorDiv(a, b), b)]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        ta, tb = tangents
+        return ta - tb * FloorDiv(*self.args)
+
 
 @primitive("stop_gradient", stop_gradient, methods=("detach",), traits={NONDIFF})
 class StopGradient(Rule):
@@ -91,7 +95,7 @@ class StopGradient(Rule):
         return base._a(printer, self.args[0])
 
 
-class EqMask(_Broadcasting):
+class EqMask(Broadcasting):
     """(x == m): where an extremum is attained."""
 
     traits = frozenset({NONDIFF})

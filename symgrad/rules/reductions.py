@@ -68,6 +68,10 @@ class Reduction(Rule):
         kw = base._kw(axis=(self.axis, None), keepdims=(self.keepdims, False)) + self.extra_kw()
         return f"np.{self.numpy_name}({base._a(printer, self.args[0])}{kw})"
 
+    def reduced(self, x: Any) -> Any:
+        """np.sum(x) over this reduction's axes (its keepdims): a tangent's reduction."""
+        return NpSum(x, *self.args[1:3])
+
     def keep(self, cls: type, x: Any) -> Any:
         """The same reduction of x with keepdims=True, so it broadcasts against x."""
         return cls(x, base.static(self.axis), base.static(True), *self.args[3:])
@@ -120,6 +124,9 @@ class NpProd(Reduction):
         # the product of the other elements: prod(x)/x would be 0/0 where x has a zero
         return [expand_reduced(g, self.axis, self.keepdims) * ProdOthers(*self.args[:2])]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        return self.reduced(tangents[0] * ProdOthers(*self.args[:2]))
+
 
 class ProdOthers(Rule):
     """For each element of x, the product of the others along the axis; args (x, axis)."""
@@ -156,6 +163,12 @@ class _Extremum(Reduction):
         count = NpSum(mask, base.static(self.axis), base.static(True))
         return [expand_reduced(g, self.axis, self.keepdims) * mask / count]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        # the mean of the tangent over the ties, as the vjp shares g among them
+        x = self.args[0]
+        mask = EqMask(x, self.keep(type(self), x))
+        return self.reduced(tangents[0] * mask) / self.reduced(mask)
+
 
 @primitive("max", np.max, np.amax, methods=("max",), params=_EXTREMUM, traits={COSTLY},
            torch=_torch("max", "MaxBackward1", "MaxBackward0"))
@@ -191,6 +204,9 @@ class NpVar(Reduction):
     def vjp(self, g: Any) -> list[Any]:
         return [2 * expand_reduced(g, self.axis, self.keepdims) * self.centred_over_n()]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        return self.reduced(2 * tangents[0] * self.centred_over_n())
+
 
 @primitive("std", np.std, methods=("std",), params=_MOMENT, traits={COSTLY},
            torch=Torch(("std",), "StdBackward0", _TORCH_MOMENT))
@@ -204,6 +220,9 @@ class NpStd(NpVar):
         # torch has it, not 0/0
         std = NonzeroOr1(expand_reduced(self, self.axis, self.keepdims))
         return [back / std * self.centred_over_n()]
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        return self.reduced(tangents[0] * self.centred_over_n()) / NonzeroOr1(self)
 
 
 class NonzeroOr1(Rule):

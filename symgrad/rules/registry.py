@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "LINEAR", "VIEW", "ALLOCATES", "SHAPE_ONLY", "COSTLY", "NONDIFF", "REQUIRED",
+    "LINEAR", "MULTILINEAR", "VIEW", "ALLOCATES", "SHAPE_ONLY", "COSTLY", "NONDIFF", "REQUIRED",
     "Params", "Primitive", "Rule", "Torch", "by_method", "by_name", "by_object", "entries",
     "has_trait", "is_view", "lazy_home", "lazy_module", "methods", "numpy_names", "parameters", "primitive", "register",
     "reads_shape_of", "rules", "shape_readers", "view_rules", "with_trait",
@@ -32,6 +32,9 @@ __all__ = [
 VIEW = "view"  # may return a view of its first array argument (in-place writes alias)
 ALLOCATES = "allocates"  # always returns a fresh array
 LINEAR = "linear"  # linear in its array arguments: jvp(t) is the op applied to t
+# linear in each array argument with the others held (a product: matmul, einsum): jvp is the
+# sum over arguments of the op with that argument's tangent in its place
+MULTILINEAR = "multilinear"
 SHAPE_ONLY = "shape_only"  # reads only its argument's shape (np.shape, len): no gradient
 COSTLY = "costly"  # worth taping rather than recomputing in the backward pass
 NONDIFF = "nondiff"  # piecewise constant (argmax, floor): no gradient flows

@@ -1,0 +1,286 @@
+"""Forward mode: the tangent sweep, which interleaves each value's tangent with the value.
+
+The result is a program of the IR's own kinds (``Assign``, ``If``, ``Loop``): the primal's
+statements, each active one followed by ``dy = ...``, its tangent. Branches keep their
+conditions and joins (a ``Phi`` per tangent), loops carry each active value's tangent
+beside it. Nothing is taped: forward mode reads values as it makes them.
+
+Elementwise regions are differentiated by ``sympy.diff`` (the reverse sweep's
+``derivative``), the slope times the leaf's tangent; structural nodes give their tangent by
+their rule's ``jvp`` or by a trait: ``LINEAR`` (the op applied to the tangents),
+``MULTILINEAR`` (a product: one term per argument), ``NONDIFF`` (none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from symgrad.adjoint.activity import active_values
+from symgrad.adjoint.fusion import fuse
+from symgrad.adjoint.memory import write_in_place
+from symgrad.adjoint.program import MemoryPlan
+from symgrad.adjoint.regions import diff_symbols, region_leaves
+from symgrad.adjoint.shapes import Shapes
+from symgrad.derivative import derivative, may_be_infinite, select_by_masks
+from symgrad.errors import SymgradError
+from symgrad.frontend.ir import Assign, Block, Carry, Function, If, Loop, Names, Phi, defines, walk
+from symgrad.rules import masks, registry
+from symgrad.rules.base import Structural
+from symgrad.rules.grads import BroadcastLike, GradZeros
+from symgrad.rules.indexing import SetItem
+from symgrad.rules.operators import Broadcasting, StopGradient
+from symgrad.simplify import clean, simplify_adjoint
+
+
+@dataclass
+class TangentProgram:
+    """What codegen needs to print a jvp: the program, its tangent inputs and outputs."""
+
+    fn: Function
+    wrt: list[str]
+    program: list[Any]  # Assign | If | Loop: the primal with its tangents interleaved
+    tangent_params: list[str]  # the tangent of each wrt parameter, in wrt order
+    outputs: list[str]  # the primal outputs, in return order
+    tangents: list[str]  # the tangent of each output
+    names: set[str]
+    inlined: dict[Any, str]
+    is_scalar: Any
+    plan: MemoryPlan
+
+
+def _sym(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+class TangentSweep:
+    """The forward sweep for one function and one choice of ``wrt``."""
+
+    def __init__(self, fn: Function, wrt: list[str], has_aux: bool = False) -> None:
+        self.fn = fn
+        self.wrt = wrt
+        self.outputs = fn.returns[:1] if has_aux else fn.returns
+        self.forward, self.inlined = fuse(fn)
+        self.shapes = Shapes(fn, self.forward)
+        self.active = active_values(self.forward, wrt)
+        self.names = Names({p.name for p in fn.params} | set(fn.constants))
+        for s in self.forward:
+            self.names.update(defines(s))
+        self.primal_of = {s.expr: _sym(s.target) for s in walk(self.forward)
+                          if isinstance(s, Assign) and s.expr.args
+                          and not isinstance(s.expr, (StopGradient, SetItem))}
+        self.tangent: dict[Any, Any] = {}  # a value -> its tangent (absent: zero)
+        self._masked: set[Any] = set()
+        self.tangent_params = []
+        for p in wrt:
+            self.tangent_params.append(self._name_tangent(_sym(p), p))
+
+    def _name_tangent(self, sym: Any, user_name: str) -> str:
+        name = self.names.fresh(f"d{user_name}")
+        tsym = _sym(name)
+        self.tangent[sym] = tsym
+        self.shapes.register(tsym, self.shapes.classes.get(sym, self.shapes.fresh()), rep=False)
+        return name
+
+    # ------------------------------------------------------------ sweep
+
+    def run(self) -> TangentProgram:
+        program = self.block(self.forward)
+        tangents = []
+        for name in self.outputs:
+            t = self.tangent.get(_sym(name))
+            if t is None:  # the output does not depend on wrt: a zero tangent shaped like it
+                out = self.names.fresh(f"d{name}")
+                program.append(Assign(out, GradZeros(_sym(name)), 0, [], out))
+                tangents.append(out)
+            else:
+                tangents.append(t.name)
+        plan = MemoryPlan()
+        for s in walk(program):  # nothing reads an overwritten version: write in place
+            if isinstance(s, Loop):
+                write_in_place(s, set(), plan)
+        return TangentProgram(self.fn, self.wrt, program, self.tangent_params,
+                              list(self.outputs), tangents, self.names.taken, self.inlined,
+                              self.shapes.is_scalar, plan)
+
+    def block(self, stmts: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for s in stmts:
+            if isinstance(s, Assign):
+                out.append(s)
+                out.extend(self.assign(s))
+            elif isinstance(s, If):
+                out.append(self.branch(s))
+            else:
+                out.append(self.loop(s))
+        return out
+
+    def assign(self, s: Assign) -> list[Assign]:
+        sym = _sym(s.target)
+        if sym not in self.active:
+            return []
+        t = self.jvp(s.expr)
+        if t == 0:
+            return []
+        if isinstance(t, sp.Symbol):  # y = x: the same tangent
+            self.tangent[sym] = t
+            return []
+        name = self._name_tangent(sym, s.user_name or s.target)
+        if self.masked(t):
+            self._masked.add(_sym(name))
+        return [Assign(name, t, s.lineno, s.lines, name)]
+
+    def zero_or(self, value: Any) -> Any:
+        """The tangent of ``value``, or a zero tangent shaped like it."""
+        t = self.tangent.get(value) if isinstance(value, sp.Symbol) else self.jvp(value)
+        return t if t is not None and t != 0 else GradZeros(value)
+
+    def branch(self, s: If) -> If:
+        then, orelse = self.block(s.then.stmts), self.block(s.orelse.stmts)
+        phis = list(s.phis)
+        for phi in s.phis:
+            sym = _sym(phi.target)
+            if sym not in self.active:
+                continue
+            sides = [self.tangent.get(v) if isinstance(v, sp.Symbol) else None
+                     for v in (phi.then, phi.orelse)]
+            if all(t is None for t in sides):
+                continue
+            name = self._name_tangent(sym, phi.target)
+            phis.append(Phi(name, self.zero_or(phi.then), self.zero_or(phi.orelse)))
+        return If(s.cond, Block(then), Block(orelse), phis, s.lineno, s.lines)
+
+    def loop(self, s: Loop) -> Loop:
+        active = [c for c in s.carried if _sym(c.entry) in self.active]
+        entries = {c.entry: self._name_tangent(_sym(c.entry), c.entry) for c in active}
+        body = self.block(s.body.stmts)
+        carried = list(s.carried)
+        for c in active:
+            carried.append(Carry(entries[c.entry], self.zero_or(c.init), self.zero_or(c.exit)))
+        return Loop(s.kind, s.var, s.bounds, s.cond, Block(body), carried, s.stop, s.lineno,
+                    s.lines)
+
+    # ------------------------------------------------------------ expressions
+
+    def jvp(self, expr: Any) -> Any:
+        """The tangent of ``expr``, shaped like it (0 when no tangent reaches it)."""
+        if isinstance(expr, sp.Symbol):
+            return self.tangent.get(expr, 0)
+        if not (diff_symbols(expr) & self.active):
+            return 0
+        if isinstance(expr, Structural):
+            return self.jvp_node(expr)
+        leaves = [leaf for leaf in dict.fromkeys(region_leaves(expr, differentiable=True))
+                  if diff_symbols(leaf) & self.active]
+        dummies = {leaf: sp.Dummy(real=True) for leaf in dict.fromkeys(region_leaves(expr))
+                   if isinstance(leaf, Structural)}
+        region = expr.xreplace(dummies) if dummies else expr
+        back = {d: leaf for leaf, d in dummies.items()}
+        terms = []
+        for leaf in leaves:
+            t = self.jvp(leaf)
+            if t == 0:
+                continue
+            d = derivative(region, dummies.get(leaf, leaf))
+            if d == 0:
+                continue
+            c = clean(t * d)
+            if self.masked(t) and may_be_infinite(d):
+                c = masks.Where(masks.IsEqual(t, 0), 0, c)
+            c = select_by_masks(c, region)
+            c = c.xreplace(back) if back else c
+            terms.append(c.xreplace(self.primal_of))
+        if not terms:
+            return 0
+        return self.shaped_like(sp.Add(*terms), expr)
+
+    def shaped_like(self, t: Any, expr: Any) -> Any:
+        """``t`` broadcast to ``expr``'s shape where it may lack axes (x + y, y inactive)."""
+        t = simplify_adjoint(self.shapes.canon(t))
+        if self.shapes.class_of(t) != self.shapes.class_of(expr):
+            t = BroadcastLike(t, self.shapes.shape_source(expr))
+        return t
+
+    def jvp_node(self, node: Any) -> Any:
+        args = node.diff_args()
+        tangents = [self.jvp(a) for a in args]
+        if all(t == 0 for t in tangents):
+            return 0
+        traits = node.traits
+        rule_jvp = getattr(node, "jvp", None)
+        if rule_jvp is not None:
+            t = rule_jvp(tangents)
+        elif registry.MULTILINEAR in traits:
+            rest = node.args[len(args):]
+            t = sp.Add(*[node.func(*args[:i], ti, *args[i + 1:], *rest)
+                         for i, ti in enumerate(tangents) if ti != 0])
+        elif registry.LINEAR in traits:
+            rest = node.args[len(args):]
+            filled = [ti if ti != 0 else GradZeros(a) for a, ti in zip(args, tangents, strict=True)]
+            t = node.func(*filled, *rest)
+        else:
+            entry = getattr(node, "primitive", None)
+            what = f"np.{entry.name}" if entry is not None else type(node).__name__
+            raise SymgradError(f"forward mode (jvp) of {what} is not supported yet",
+                               filename=self.fn.filename, lineno=self.fn.firstlineno,
+                               hint="use G.vjp, or G.jacobian(..., mode='rev')")
+        if isinstance(node, Broadcasting):  # a % b's tangent may have only a's shape
+            return self.shaped_like(t, node)
+        # each tangent is shaped like its value, so the op's tangent is shaped like the op's
+        t = simplify_adjoint(self.shapes.canon(t))
+        self.shapes.assume(t, self.shapes.class_of(node))
+        return t
+
+    def masked(self, t: Any) -> bool:
+        """Whether tangent ``t`` is 0 where a where discards a branch: there 0 times an
+        infinite slope of the discarded branch is NaN where the derivative is 0 (as the
+        reverse sweep's ``masked``)."""
+        return bool(t.free_symbols & self._masked) or t.has(masks.Where) or \
+            any(masks.bool_valued(e) for e in sp.preorder_traversal(t))
+
+
+def build_tangent(fn: Function, wrt: list[str], has_aux: bool = False) -> TangentProgram:
+    """The forward-mode program of ``fn``: its outputs and their tangents."""
+    return TangentSweep(fn, wrt, has_aux).run()
+
+
+def build_hvp(fn: Function, wrt: list[str]) -> TangentProgram:
+    """Forward over reverse: the tangent program of ``fn``'s gradient program, whose
+    tangents along v are the Hessian-vector products H v (one per wrt argument).
+
+    The gradient program is the reverse sweep's forward and backward statements as one
+    straight-line function of the parameters (the output's cotangent 1); loops and branches
+    are not supported yet."""
+    from symgrad.adjoint.program import Stmt
+    from symgrad.adjoint.sweep import build
+
+    if not fn.straight_line:
+        raise SymgradError(f"the Hessian of {fn.name} is supported for straight-line code "
+                           "only (no loops or branches) for now", filename=fn.filename,
+                           lineno=fn.firstlineno, hint="use G.jacobian of a gradient "
+                           "function, or unroll the loop")
+    adj = build(fn, wrt)
+    if len(adj.seeds) != 1 or any(not isinstance(s, Stmt) or s.augment or s.index
+                                  for s in adj.backward):
+        raise SymgradError(f"the Hessian of {fn.name} needs one scalar output",
+                           filename=fn.filename, lineno=fn.firstlineno)
+    stmts = list(adj.forward) + [Assign(adj.seeds[0], sp.Float(1.0), 0, [], adj.seeds[0])]
+    stmts += [Assign(s.target, s.expr, 0, list(s.comment), s.target) for s in adj.backward]
+    grad_fn = Function(fn.name, fn.params, Block(stmts), list(adj.grads), len(wrt) > 1,
+                       fn.filename, fn.firstlineno, fn.constants, fn.source,
+                       fn.constant_origins)
+    program = TangentSweep(grad_fn, wrt).run()
+    program.program = _needed(program.program, set(program.outputs) | set(program.tangents))
+    return program
+
+
+def _needed(stmts: list[Any], live: set[str]) -> list[Any]:
+    """The straight-line statements the names ``live`` depend on, in order."""
+    kept: list[Any] = []
+    for s in reversed(stmts):
+        if s.target in live:
+            kept.append(s)
+            live |= {x.name for x in s.expr.free_symbols}
+    return kept[::-1]

@@ -1,0 +1,252 @@
+"""The transformations of a decorated function beside ``grad``: ``G.jvp`` (forward mode,
+generated code of its own), ``G.vjp`` and ``G.jacobian`` (built on ``jvp`` and the
+generated gradient).
+
+Each is an object reached as an attribute of the ``GradFunction`` (``G.jvp``): callable,
+with ``.source``, the generated module text of that transformation, made on first use.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from symgrad.errors import SymgradError
+
+
+class Jvp:
+    """``G.jvp(*args, tangents=(t1, ...))`` -> ``(value, tangent_out)``, as ``jax.jvp``:
+    one tangent per ``wrt`` argument (shaped like it), the outputs' tangents shaped like
+    the outputs (a tuple for several). Forward mode: the generated ``f_jvp`` computes the
+    values and their tangents together in one pass and keeps no tape."""
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+        self._compiled: tuple[str, Callable] | None = None
+
+    kind = "jvp"
+
+    def _build(self, ir: Any, wrt: list[str]) -> tuple[str, str]:
+        from symgrad.adjoint.tangent import build_tangent
+        from symgrad.codegen import generate_jvp
+
+        return generate_jvp(build_tangent(ir, wrt))
+
+    def _module(self) -> tuple[str, Callable]:
+        if self._compiled is None:
+            from sympy.core.parameters import distribute
+
+            from symgrad.frontend.lower import lower
+            from symgrad.frontend.parse import parse_function
+
+            g = self._owner
+            if g.has_aux:
+                raise SymgradError(f"G.{self.kind} of a function with has_aux=True is not "
+                                   "supported yet", hint="decorate it without has_aux")
+            with distribute(False):
+                parsed = parse_function(g.fn)
+                ir = lower(parsed, frozenset(set(g.params) - set(g.wrt)))
+                text, name = self._build(ir, list(g.wrt))
+            namespace: dict[str, Any] = {}
+            exec(compile(text, f"<symgrad {self.kind} of {g.fn.__qualname__}>", "exec"),
+                 namespace)
+            self._compiled = text, namespace[name]
+        return self._compiled
+
+    @property
+    def source(self) -> str:
+        """The generated forward-mode module: ``f_jvp(x, ..., dx, ...)``."""
+        return self._module()[0]
+
+    def __call__(self, *args: Any, tangents: Any, **kwargs: Any) -> tuple[Any, Any]:
+        g = self._owner
+        try:
+            fn = self._module()[1]
+            args = g._checked_arguments(args, kwargs)
+            tangents = _tangents(g, args, tangents)
+            names = self._owner_tangent_names()
+            return fn(*args, **dict(zip(names, tangents, strict=True)))
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__
+
+    def _owner_tangent_names(self) -> list[str]:
+        import inspect
+
+        fn = self._module()[1]
+        params = list(inspect.signature(fn).parameters)
+        return params[len(self._owner.params):] if len(params) > len(self._owner.params) \
+            else []
+
+
+def _tangents(g: Any, args: tuple, tangents: Any) -> list[Any]:
+    """One tangent per wrt argument, each shaped like its argument, as float arrays."""
+    if len(g.wrt) == 1 and not isinstance(tangents, (tuple, list)):
+        tangents = (tangents,)
+    tangents = tuple(tangents)
+    if len(tangents) != len(g.wrt):
+        raise SymgradError(f"{g.fn.__name__}: jvp takes one tangent per wrt argument "
+                           f"({', '.join(g.wrt)}): {len(tangents)} given",
+                           hint="pass tangents=(t1, ...) in wrt order")
+    out = []
+    for name, i, t in zip(g.wrt, g._wrt_index, tangents, strict=True):
+        t = np.asarray(t, dtype=np.result_type(np.asarray(args[i]).dtype, np.float64)
+                       if np.asarray(args[i]).dtype.kind != "f" else np.asarray(args[i]).dtype)
+        if t.shape != np.shape(args[i]):
+            raise SymgradError(f"{g.fn.__name__}: the tangent of {name!r} has shape "
+                               f"{t.shape}, but {name} has shape {np.shape(args[i])}",
+                               hint="give each tangent its argument's shape")
+        out.append(t if np.ndim(args[i]) else t[()])
+    return out
+
+
+class Hvp(Jvp):
+    """``G.hvp(*args, v=(v1, ...))``: the Hessian-vector products H v, one per wrt
+    argument (shaped like it), without forming the Hessian: forward mode over the
+    generated gradient (``f_hvp`` returns the gradient and its tangent along v)."""
+
+    kind = "hvp"
+
+    def _build(self, ir: Any, wrt: list[str]) -> tuple[str, str]:
+        from symgrad.adjoint.tangent import build_hvp
+        from symgrad.codegen import generate_jvp
+
+        program = build_hvp(ir, wrt)
+        doc = (f"The gradient of {ir.name} with respect to {', '.join(wrt)}, and its "
+               f"tangent along ({', '.join(program.tangent_params)}): Hessian-vector "
+               "products, forward over reverse.")
+        return generate_jvp(program, "hvp", doc)
+
+    @property
+    def source(self) -> str:
+        """The generated module: ``f_hvp(x, ..., dx, ...)`` -> (gradient, H dx)."""
+        return self._module()[0]
+
+    def __call__(self, *args: Any, v: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        _, products = Jvp.__call__(self, *args, tangents=v, **kwargs)
+        return products
+
+
+class Hessian:
+    """``G.hessian(*args)``: the second derivatives of a scalar output, ``x.shape +
+    x.shape`` for one wrt argument, a nested tuple ``H[i][j]`` (``x_i.shape + x_j.shape``)
+    for several, as ``jax.hessian``; built a column at a time from ``G.hvp``."""
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+
+    @property
+    def source(self) -> str:
+        return self._owner.hvp.source
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        g = self._owner
+        try:
+            full = g._checked_arguments(args, kwargs)
+            xs = [np.asarray(full[i]) for i in g._wrt_index]
+            blocks = [[np.zeros(xi.shape + xj.shape) for xj in xs] for xi in xs]
+            for j, xj in enumerate(xs):
+                for idx in np.ndindex(xj.shape):
+                    v = [np.zeros(x.shape) for x in xs]
+                    v[j][idx] = 1.0
+                    products = g.hvp(*full, v=tuple(v))
+                    products = (products,) if len(xs) == 1 else products
+                    for i, hv in enumerate(products):
+                        blocks[i][j][(...,) + idx] = hv
+            if len(xs) == 1:
+                return blocks[0][0]
+            return tuple(tuple(row) for row in blocks)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__
+
+
+class Vjp:
+    """``G.vjp(*args)`` -> ``(value, vjp_fn)``, as ``jax.vjp``: ``vjp_fn(cotangent)`` is the
+    generated gradient with that output cotangent (one gradient per wrt argument, a tuple
+    for several, as ``G.grad``)."""
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+
+    @property
+    def source(self) -> str:
+        """The generated module: its ``f_grad(..., seed)`` is the vjp."""
+        return self._owner.source
+
+    def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, Callable[[Any], Any]]:
+        g = self._owner
+        value = g(*args, **kwargs)
+
+        def vjp_fn(cotangent: Any) -> Any:
+            grads = g.grad(*args, **{g.seed_name: cotangent}, **kwargs)
+            return grads
+
+        return value, vjp_fn
+
+
+class Jacobian:
+    """``G.jacobian(*args, mode=None)``: the derivative of every output element by every
+    wrt element, ``out.shape + x.shape`` per wrt argument (a tuple for several).
+
+    ``mode="fwd"`` builds it a column at a time from ``G.jvp`` (one pass per input
+    element), ``mode="rev"`` a row at a time from the generated gradient (one pass per
+    output element). By default the smaller side is chosen: forward when the wrt arguments
+    have fewer elements than the output, reverse otherwise (as jax.jacfwd suits tall
+    Jacobians and jax.jacrev wide ones)."""
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+
+    @property
+    def source(self) -> str:
+        """The module the chosen mode runs: the jvp module (forward) or the gradient's."""
+        return self._owner.jvp.source + "\n\n" + self._owner.source
+
+    def __call__(self, *args: Any, mode: str | None = None, **kwargs: Any) -> Any:
+        g = self._owner
+        try:
+            if mode not in (None, "fwd", "rev"):
+                raise SymgradError(f"jacobian: mode must be 'fwd' or 'rev', not {mode!r}")
+            full = g._checked_arguments(args, kwargs)
+            out = g(*full)
+            if isinstance(out, tuple):
+                raise SymgradError(f"{g.fn.__name__} returns {len(out)} outputs: jacobian "
+                                   "takes a function of one output",
+                                   hint="return one array (np.concatenate the outputs)")
+            out_shape = np.shape(out)
+            xs = [np.asarray(full[i]) for i in g._wrt_index]
+            n_in = sum(x.size for x in xs)
+            if mode is None:
+                mode = "fwd" if n_in <= math.prod(out_shape) else "rev"
+            jac = _jac_fwd(g, full, xs, out_shape) if mode == "fwd" else \
+                _jac_rev(g, full, xs, out_shape)
+            return jac[0] if len(g.wrt) == 1 else tuple(jac)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__
+
+
+def _jac_fwd(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
+    jacs = []
+    for k, x in enumerate(xs):
+        cols = np.zeros(out_shape + x.shape)
+        for idx in np.ndindex(x.shape):
+            tangents = [np.zeros(y.shape) for y in xs]
+            tangents[k][idx] = 1.0
+            _, t = g.jvp(*args, tangents=tuple(tangents))
+            cols[(...,) + idx] = t
+        jacs.append(cols)
+    return jacs
+
+
+def _jac_rev(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
+    jacs = [np.zeros(out_shape + x.shape) for x in xs]
+    for idx in np.ndindex(out_shape):
+        seed = np.zeros(out_shape)
+        seed[idx] = 1.0
+        grads = g.grad(*args, **{g.seed_name: seed if out_shape else 1.0})
+        grads = (grads,) if len(xs) == 1 else grads
+        for jac, gr in zip(jacs, grads, strict=True):
+            jac[idx] = gr
+    return jacs
