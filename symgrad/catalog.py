@@ -27,21 +27,20 @@ END = "<!-- supported: end -->"
 _NAMESPACES: tuple[tuple[str, str], ...] = (
     ("np", "numpy"), ("np.linalg", "numpy.linalg"), ("math", "math"),
     ("scipy.special", "scipy.special"), ("", "builtins"), ("symgrad", "symgrad"))
+# namespaces whose entries name their objects by path (``lazy_binds``): listed from the
+# paths, so the list does not depend on whether scipy is installed
+_BY_PATH = {"scipy.special"}
 _TITLES = {"np": "numpy", "np.linalg": "numpy.linalg", "math": "math",
            "scipy.special": "scipy.special (when your code imports it; scipy is optional)",
            "": "Python builtins", "symgrad": "symgrad"}
 
 
 def _module(dotted: str) -> Any:
-    """A namespace's module, or None: scipy only when installed, never imported for
-    nothing else than this list (importing it here is the point of the list)."""
+    """A namespace's module (numpy, math, builtins, symgrad)."""
     if dotted in ("numpy", "numpy.linalg", "math", "builtins"):
         return {"numpy": np, "numpy.linalg": np.linalg, "math": math,
                 "builtins": builtins}[dotted]
-    try:
-        return importlib.import_module(dotted)
-    except ImportError:
-        return None
+    return importlib.import_module(dotted)
 
 
 def _bound_objects() -> dict[int, Any]:
@@ -59,6 +58,13 @@ def spellings() -> dict[str, list[str]]:
     bound = _bound_objects()
     found: dict[str, list[str]] = {}
     for prefix, dotted in _NAMESPACES:
+        if dotted in _BY_PATH:
+            names = sorted({path.rpartition(".")[2] for e in registry.entries()
+                            for path in getattr(e, "lazy_binds", ())
+                            if path.rpartition(".")[0] == dotted})
+            if names:
+                found[prefix] = names
+            continue
         module = _module(dotted)
         if module is None:
             continue
