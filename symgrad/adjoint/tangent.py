@@ -68,9 +68,10 @@ class TangentSweep:
         self.names = Names({p.name for p in fn.params} | set(fn.constants))
         for s in self.forward:
             self.names.update(defines(s))
-        self.primal_of = {s.expr: _sym(s.target) for s in walk(self.forward)
-                          if isinstance(s, Assign) and s.expr.args
-                          and not isinstance(s.expr, (StopGradient, SetItem))}
+        # values computed so far on the path being swept, by expression: a slope reuses
+        # them (d tanh(u) = 1 - h**2 where h = tanh(u)); a branch's or a loop body's own
+        # values leave scope when it ends (after a loop they hold the last iteration's)
+        self.primal_of: dict[Any, Any] = {}
         self.tangent: dict[Any, Any] = {}  # a value -> its tangent (absent: zero)
         self._masked: set[Any] = set()
         self.tangent_params = []
@@ -110,12 +111,21 @@ class TangentSweep:
         for s in stmts:
             if isinstance(s, Assign):
                 out.append(s)
+                self.computed(s)  # its own value, too: dh = (1 - h**2)*du
                 out.extend(self.assign(s))
-            elif isinstance(s, If):
-                out.append(self.branch(s))
             else:
-                out.append(self.loop(s))
+                outer = dict(self.primal_of)
+                out.append(self.branch(s) if isinstance(s, If) else self.loop(s))
+                self.primal_of = outer
         return out
+
+    def computed(self, s: Assign) -> None:
+        if s.expr.args and not isinstance(s.expr, (StopGradient, SetItem)):
+            sym = _sym(s.target)
+            self.primal_of.setdefault(s.expr, sym)
+            expr = s.expr  # d sqrt(x) = 1/(2*sqrt(x)) reads y = sqrt(x)
+            if expr.is_Pow and expr.exp.is_Rational and not expr.exp.is_Integer:
+                self.primal_of.setdefault(expr.base**-expr.exp, 1 / sym)
 
     def assign(self, s: Assign) -> list[Assign]:
         sym = _sym(s.target)
@@ -138,7 +148,10 @@ class TangentSweep:
         return t if t is not None and t != 0 else GradZeros(value)
 
     def branch(self, s: If) -> If:
-        then, orelse = self.block(s.then.stmts), self.block(s.orelse.stmts)
+        outer = dict(self.primal_of)
+        then = self.block(s.then.stmts)
+        self.primal_of = dict(outer)
+        orelse = self.block(s.orelse.stmts)
         phis = list(s.phis)
         for phi in s.phis:
             sym = _sym(phi.target)
