@@ -7,11 +7,13 @@ from symgrad.gradcheck import gradcheck
 from symgrad.gradients import stop_gradient
 from symgrad.runtime import *  # noqa: F403  (the Tensor runtime: import symgrad as torch)
 from symgrad.runtime.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from symgrad.transformations import hessian, jacfwd, jacrev, jvp, vjp
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GradFunction", "SymgradError", "grad", "gradcheck", "stop_gradient", "__version__",
     "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "hessian", "jacfwd", "jacrev", "jvp", "vjp",
     *_runtime.__all__,
 ]

@@ -232,7 +232,7 @@ def _color(args: argparse.Namespace, stream: Any) -> bool:
 
 def cmd_show(args: argparse.Namespace) -> int:
     g = make_grad(load_target(args.target)[0], args.wrt, args.target)
-    text = g.source
+    text = g.source if args.transform == "grad" else getattr(g, args.transform).source
     if _color(args, sys.stdout):
         from symgrad.export import highlight_terminal
 
@@ -380,7 +380,13 @@ def build_parser() -> argparse.ArgumentParser:
                 "is installed).")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="highlight the code (default: when stdout is a terminal)")
-    p.set_defaults(run=cmd_show)
+    which = p.add_mutually_exclusive_group()
+    for name, what in (("jvp", "the forward-mode module (f_jvp)"),
+                       ("hvp", "the Hessian-vector product module (f_hvp)"),
+                       ("hessian", "the module the Hessian is built from (f_hvp)")):
+        which.add_argument(f"--{name}", dest="transform", action="store_const", const=name,
+                           help=f"print {what} instead of the gradient's")
+    p.set_defaults(run=cmd_show, transform="grad")
 
     p = command("export", "write a standalone, self-checking module",
                 "Write the generated module to OUT.py: numpy is its only import, and "

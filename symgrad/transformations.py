@@ -9,7 +9,7 @@ with ``.source``, the generated module text of that transformation, made on firs
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -250,3 +250,65 @@ def _jac_rev(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
         for jac, gr in zip(jacs, grads, strict=True):
             jac[idx] = gr
     return jacs
+
+
+# ------------------------------------------------------------------ JAX-style functions
+
+
+_DECORATED: dict[tuple[Any, tuple[int, ...]], Any] = {}
+
+
+def _decorated(f: Callable, argnums: Any) -> Any:
+    """``symgrad.grad(f, wrt=argnums)``, made once per function and argnums."""
+    from symgrad.api import GradFunction, grad
+
+    if isinstance(f, GradFunction):
+        f = f.fn
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    key = (f, nums)
+    if key not in _DECORATED:
+        _DECORATED[key] = grad(f, wrt=nums)
+    return _DECORATED[key]
+
+
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """``jax.jvp``: ``(f(*primals), J tangents)``, differentiating every primal."""
+    return _decorated(f, range(len(primals))).jvp(*primals, tangents=tuple(tangents))
+
+
+def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
+    """``jax.vjp``: ``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` is a tuple, one cotangent per
+    primal."""
+    value, fn = _decorated(f, range(len(primals))).vjp(*primals)
+
+    def vjp_fn(cotangent: Any) -> tuple:
+        grads = fn(cotangent)
+        return grads if len(primals) > 1 else (grads,)
+
+    return value, vjp_fn
+
+
+def _jac(mode: str | None, f: Callable, argnums: Any) -> Callable[..., Any]:
+    def jacobian(*args: Any, **kwargs: Any) -> Any:
+        return _decorated(f, argnums).jacobian(*args, mode=mode, **kwargs)
+
+    jacobian.__name__ = f"jac{mode}_{getattr(f, '__name__', 'f')}"
+    return jacobian
+
+
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """``jax.jacfwd``: the Jacobian by forward mode, ``out.shape + x.shape``."""
+    return _jac("fwd", f, argnums)
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """``jax.jacrev``: the Jacobian by reverse mode, ``out.shape + x.shape``."""
+    return _jac("rev", f, argnums)
+
+
+def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """``jax.hessian``: forward over reverse; ``x.shape + x.shape``, nested for several."""
+    def hessian_(*args: Any, **kwargs: Any) -> Any:
+        return _decorated(f, argnums).hessian(*args, **kwargs)
+
+    return hessian_

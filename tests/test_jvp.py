@@ -234,3 +234,47 @@ def test_hvp_is_the_directional_difference_of_the_gradient():
 def test_hessian_of_a_loop_is_refused_clearly():
     with pytest.raises(symgrad.SymgradError, match="straight-line code only"):
         symgrad.grad(looped, wrt="x").hessian(np.ones(2), 2)
+
+
+def test_jax_style_functions_match_torch_func():
+    x, w = R.normal(size=4), R.normal(size=4)
+    T = torch.tensor
+
+    def t_vector_out(a, b):
+        return torch.tanh(a * b) + torch.sum(a ** 2) * b
+
+    tx, tw = R.normal(size=4), R.normal(size=4)
+    value, tangent = symgrad.jvp(vector_out, (x, w), (tx, tw))
+    tv, tt = torch.func.jvp(t_vector_out, (T(x), T(w)), (T(tx), T(tw)))
+    np.testing.assert_allclose(value, tv.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(tangent, tt.numpy(), rtol=1e-10)
+
+    value, vjp_fn = symgrad.vjp(vector_out, x, w)
+    ct = R.normal(size=4)
+    _, t_vjp = torch.func.vjp(t_vector_out, T(x), T(w))
+    for got, want in zip(vjp_fn(ct), t_vjp(T(ct)), strict=True):
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-10)
+
+    for ours, theirs in ((symgrad.jacfwd, torch.func.jacfwd), (symgrad.jacrev, torch.func.jacrev)):
+        np.testing.assert_allclose(ours(vector_out, argnums=1)(x, w),
+                                   theirs(t_vector_out, argnums=1)(T(x), T(w)).numpy(),
+                                   rtol=1e-10, atol=1e-12)
+    w3, X = R.normal(size=3), R.normal(size=(6, 3))
+    y = (R.uniform(size=6) > 0.5) * 1.0
+    H = symgrad.hessian(logistic)(w3, X, y)
+    tH = torch.func.hessian(lambda a: -torch.mean(
+        T(y) * torch.log(torch.sigmoid(T(X) @ a)) +
+        (1 - T(y)) * torch.log(1 - torch.sigmoid(T(X) @ a))))(T(w3))
+    np.testing.assert_allclose(H, tH.numpy(), rtol=1e-8, atol=1e-12)
+
+
+def test_symgrad_show_prints_the_jvp_and_hvp_modules(tmp_path, capsys):
+    from symgrad.cli import main
+
+    path = tmp_path / "m.py"
+    path.write_text("import numpy as np\n\n\ndef loss(w, x):\n"
+                    "    return np.sum(np.tanh(x @ w) ** 2)\n")
+    assert main(["show", f"{path}:loss", "--wrt", "w", "--jvp", "--color", "never"]) == 0
+    assert "def loss_jvp(w, x, dw):" in capsys.readouterr().out
+    assert main(["show", f"{path}:loss", "--wrt", "w", "--hvp", "--color", "never"]) == 0
+    assert "def loss_hvp(w, x, dw):" in capsys.readouterr().out
