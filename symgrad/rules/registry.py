@@ -277,8 +277,8 @@ _BY_NAME: dict[str, Primitive] = {}
 _BY_OBJECT: dict[int, Primitive] = {}
 _BY_METHOD: dict[str, Primitive] = {}
 _FAMILIES = ("elementwise", "shape", "grads", "operators", "reductions", "linalg", "indexing",
-             "creation", "joining", "moving", "contractions", "decompositions", "ordering",
-             "special")
+             "creation", "joining", "moving", "contractions", "inverses", "decompositions",
+             "ordering", "special")
 _LOADED: list[bool] = []
 
 
