@@ -369,7 +369,7 @@ def _kron_shapes(a, b):
 def _kron_grad_a(g, a, b):
     """Gradient of ``np.kron(a, b)`` with respect to ``a``: g's blocks, each against b."""
     sa, sb = _kron_shapes(a, b)
-    blocks = np.reshape(g, tuple(d for pair in zip(sa, sb) for d in pair))
+    blocks = np.reshape(g, tuple(d for pair in zip(sa, sb, strict=True) for d in pair))
     tiled = np.reshape(b, tuple(d for s in sb for d in (1, s)))
     return np.reshape(np.sum(blocks * tiled, axis=tuple(range(1, 2 * len(sa), 2))), np.shape(a))
 
@@ -377,6 +377,6 @@ def _kron_grad_a(g, a, b):
 def _kron_grad_b(g, a, b):
     """Gradient of ``np.kron(a, b)`` with respect to ``b``: g's blocks weighted by a."""
     sa, sb = _kron_shapes(a, b)
-    blocks = np.reshape(g, tuple(d for pair in zip(sa, sb) for d in pair))
+    blocks = np.reshape(g, tuple(d for pair in zip(sa, sb, strict=True) for d in pair))
     spread = np.reshape(a, tuple(d for s in sa for d in (s, 1)))
     return np.reshape(np.sum(blocks * spread, axis=tuple(range(0, 2 * len(sa), 2))), np.shape(b))

@@ -31,6 +31,10 @@ def _signed(*shape):
     return RNG.uniform(0.2, 0.8, shape) * RNG.choice([-1.0, 1.0], shape)
 
 
+def _well_conditioned(*shape):
+    return _signed(*shape) + shape[-1] * np.eye(shape[-1])
+
+
 # entry name -> [(the methods it exercises, f(lib, *tensors), input arrays)]
 CALLS = {
     "transpose": [(("permute",), lambda t, x: x.permute(2, 0, 1), [_signed(2, 3, 4)]),
@@ -123,6 +127,23 @@ CALLS = {
     "where": [(("where",), lambda t, x, y: x.where(x > y, y * y), [_signed(3, 4), _signed(4)]),
               ((), lambda t, x, y: t.where(x > 0, x, 0.5) * y, [_signed(3, 4), _signed(4)])],
     "subtract": [((), lambda t, x: 2 - x, [_signed(3)])],
+    "inv": [(("inverse",), lambda t, a: a.inverse(), [_well_conditioned(3, 3)]),
+            ((), lambda t, a: t.linalg.inv(a * a), [_well_conditioned(2, 3, 3)])],
+    "det": [(("det",), lambda t, a: a.det(), [_well_conditioned(3, 3)]),
+            ((), lambda t, a: t.linalg.det(a), [_well_conditioned(2, 3, 3)])],
+    "solve": [((), lambda t, a, b: t.linalg.solve(a, b), [_well_conditioned(3, 3), _signed(3)]),
+              ((), lambda t, a, b: t.linalg.solve(a, b),
+               [_well_conditioned(2, 3, 3), _signed(3, 2)])],
+    "cholesky": [((), lambda t, a: t.linalg.cholesky(a @ a.mT), [_well_conditioned(3, 3)]),
+                 ((), lambda t, a: t.linalg.cholesky(a @ a.mT, upper=True),
+                  [_well_conditioned(2, 3, 3)])],
+    "pinv": [(("pinverse",), lambda t, a: a.pinverse(), [_signed(3, 4)]),
+             ((), lambda t, a: t.linalg.pinv(a), [_signed(2, 4, 3)])],
+    "kron": [(("kron",), lambda t, a, b: a.kron(b), [_signed(2, 3), _signed(3, 2)]),
+             (("kron",), lambda t, a, b: t.kron(a, b), [_signed(3), _signed(2, 2)])],
+    "cross": [(("cross",), lambda t, a, b: a.cross(b, dim=-1), [_signed(4, 3), _signed(4, 3)]),
+              (("cross",), lambda t, a, b: t.cross(a, b, 0), [_signed(3, 2), _signed(3, 2)]),
+              ((), lambda t, a, b: t.linalg.cross(a, b), [_signed(2, 3), _signed(1, 3)])],
     "power": [((), lambda t, x: 2 ** x, [_signed(3)])],
 }
 
