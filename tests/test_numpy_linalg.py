@@ -307,6 +307,90 @@ def test_a_non_negative_cross_axis_is_refused():
         symgrad.grad(cross_positive)
 
 
+# ------------------------------------------------------------------------ matrix_power
+
+
+def power_3(A, w):
+    return np.sum(np.linalg.matrix_power(A, 3) * w)
+
+
+def power_1(A, w):
+    return np.sum(np.sin(np.linalg.matrix_power(A, 1)) * w)
+
+
+def power_0(A, w):
+    return np.sum(np.linalg.matrix_power(A, 0) * A * w)
+
+
+def power_minus_2(A, w):
+    return np.sum(np.linalg.matrix_power(A, -2) * w)
+
+
+POWERS = [(power_3, 3), (power_1, 1), (power_0, 0), (power_minus_2, -2)]
+
+
+@pytest.mark.parametrize("fn, n", POWERS, ids=[f.__name__ for f, _ in POWERS])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 4, 4), (0, 3, 3)])
+def test_matrix_power(fn, n, shape):
+    A = well_conditioned(*shape) / shape[-1]
+    if fn is power_1:
+        def torch_fn(A, w):
+            return (torch.sin(torch.linalg.matrix_power(A, 1)) * w).sum()
+    elif fn is power_0:
+        def torch_fn(A, w):
+            return (torch.linalg.matrix_power(A, 0) * A * w).sum()
+    else:
+        def torch_fn(A, w, n=n):
+            return (torch.linalg.matrix_power(A, n) * w).sum()
+    check(fn, torch_fn, A, weights(shape))
+
+
+def test_matrix_power_reads_as_a_sum_of_products():
+    src = symgrad.grad(power_3, wrt="A").source.split("def power_3_grad")[1]
+    assert "t1 = np.swapaxes(A, -1, -2)" in src
+    assert "np.linalg.matrix_power(t1, 2)" in src
+    src = symgrad.grad(power_minus_2, wrt="A").source.split("def power_minus_2_grad")[1]
+    assert "np.swapaxes(np.linalg.inv(A), -1, -2)" in src
+
+
+def power_of_x(A, n):
+    return np.sum(np.linalg.matrix_power(A, n))
+
+
+def test_a_computed_exponent_is_refused():
+    with pytest.raises(SymgradError, match="matrix_power"):
+        symgrad.grad(power_of_x, wrt="A")
+
+
+# ------------------------------------------------------------------------ multi_dot
+
+
+def multi_dot_(a, B, C, d, w):
+    return np.sum(np.linalg.multi_dot([a, B, C, d]) * w)
+
+
+def multi_dot_two(a, B, w):
+    return np.sum(np.tanh(np.linalg.multi_dot([a, B])) * w)
+
+
+MULTI = [(multi_dot_, [(3,), (3, 4), (4, 5), (5,)]), (multi_dot_, [(2, 3), (3, 4), (4, 5), (5, 2)]),
+         (multi_dot_, [(2, 3), (3, 4), (4, 5), (5,)]), (multi_dot_two, [(3,), (3, 2)]),
+         (multi_dot_two, [(2, 3), (3,)]), (multi_dot_two, [(0, 3), (3, 2)])]
+
+
+@pytest.mark.parametrize("fn, shapes", MULTI, ids=[f"{f.__name__}-{s}" for f, s in MULTI])
+def test_multi_dot(fn, shapes):
+    xs = [rand(*s) for s in shapes]
+    out = np.shape(np.linalg.multi_dot(xs))
+    if fn is multi_dot_:
+        def torch_fn(*ts):
+            return (torch.linalg.multi_dot(list(ts[:-1])) * ts[-1]).sum()
+    else:
+        def torch_fn(*ts):
+            return (torch.tanh(torch.linalg.multi_dot(list(ts[:-1]))) * ts[-1]).sum()
+    check(fn, torch_fn, *xs, weights(out))
+
+
 # ------------------------------------------------------------------------ refusals, Tensor
 
 
@@ -335,6 +419,9 @@ def test_the_tensor_spells_them_as_torch():
         (lambda t, A: t.kron(A, A), A, "UnsafeViewBackward0"),
         (lambda t, A: A.cross(A, dim=1), A, "LinalgCrossBackward0"),
         (lambda t, A: t.linalg.cross(A, A * A), A, "LinalgCrossBackward0"),
+        (lambda t, A: A.matrix_power(3), A, "UnsafeViewBackward0"),
+        (lambda t, A: t.linalg.matrix_power(A[0], -3), A, "MmBackward0"),
+        (lambda t, A: t.linalg.multi_dot([A[0], A[1], A[0]]), A, "ViewBackward0"),
     ]
     for f, x, node in cases:
         results = []

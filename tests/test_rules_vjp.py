@@ -294,6 +294,13 @@ def _linalg_cases():
         (inv.Pinv(a), {"a": rand(3, 4)}),
         (inv.Pinv(a), {"a": rand(2, 4, 3)}),
         (inv.Pinv(a), {"a": well_conditioned(3, 3)}),
+        (inv.MatrixPower(a, _s(3)), {"a": rand(3, 3)}),
+        (inv.MatrixPower(a, _s(2)), {"a": rand(2, 3, 3)}),
+        (inv.MatrixPower(a, _s(-2)), {"a": well_conditioned(2, 3, 3)}),
+        (linalg.MultiDot(a, b, x), {"a": rand(3), "b": rand(3, 4), "x": rand(4)}),
+        (linalg.MultiDot(a, b, x, v), {"a": rand(2, 3), "b": rand(3, 4), "x": rand(4, 5),
+                                       "v": rand(5, 2)}),
+        (linalg.MultiDot(a, b), {"a": rand(2, 3), "b": rand(3)}),
         (linalg.Cross(a, b, _s(-1), _s(-1), _s(-1)), {"a": rand(4, 3), "b": rand(3)}),
         (linalg.Cross(a, b, _s(-2), _s(-1), _s(-2)), {"a": rand(3, 5), "b": rand(2, 5, 3)}),
     ]

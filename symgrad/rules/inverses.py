@@ -215,3 +215,66 @@ class Pinv(Rule):
         if len(a) < 2:
             raise ValueError("pinv: array must be at least two-dimensional")
         return a[:-2] + (a[-1], a[-2])
+
+
+def _power(x: Any, k: int) -> Any:
+    """x to the k-th matrix power as a node (None for k = 0, the identity)."""
+    if k == 0:
+        return None
+    return x if k == 1 else MatrixPower(x, base.static(k))
+
+
+def _power_vjp(b: Any, m: int, g: Any) -> Any:
+    """The cotangent of b in ``matrix_power(b, m)``, m >= 1: the sum over k of
+    ``(b^T)^k @ g @ (b^T)^(m-1-k)``."""
+    bt = _mT(b)
+    total = 0
+    for k in range(m):
+        term, left, right = g, _power(bt, k), _power(bt, m - 1 - k)
+        if left is not None:
+            term = MatMul(left, term)
+        if right is not None:
+            term = MatMul(term, right)
+        total = total + term
+    return total
+
+
+@primitive("matrix_power", np.linalg.matrix_power, params="a, n",
+           traits={ALLOCATES, COSTLY},
+           torch=Torch(("matrix_power",), "MmBackward0", {"n": "n"},
+                       {"batched": "UnsafeViewBackward0", "n=1": "CloneBackward0",
+                        "n=-1": "LinalgInvExBackward0"}))
+class MatrixPower(Rule):
+    """args: (A, n): A to the integer power n (known at decoration time) for each matrix
+    of a stack; n = 0 is the identity (no gradient), n < 0 a power of inv(A).
+
+    Its vjp is the sum over k < |n| of ``(B^T)^k @ g @ (B^T)^(|n|-1-k)`` with B = A (n > 0),
+    carried through inv's vjp for n < 0: |n| terms of matrix products."""
+
+    shape_like = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.linalg.matrix_power({base._a(printer, self.args[0])}, " \
+               f"{base.sval(self.args[1])!r})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        a, n = self.args[0], base.sval(self.args[1])
+        if n == 0:
+            return [None]
+        if n > 0:
+            return [_power_vjp(a, n, g)]
+        b = Inv(a)
+        t = _mT(b)
+        return [-MatMul(MatMul(t, _power_vjp(b, -n, g)), t)]
+
+    @classmethod
+    def make(cls, a: Any, n: Any) -> Any:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise ValueError(f"np.linalg.matrix_power(a, {n!r}): the exponent must be an "
+                             "integer known when the function is decorated")
+        return cls(a, base.static(int(n)))
+
+    @staticmethod
+    def out_shape(a: Dims, n: int) -> Dims:
+        _square(a, "matrix_power")
+        return a

@@ -215,6 +215,53 @@ class Cross(Rule):
         return tuple(np.shape(np.cross(x, y, axisa, axisb, axisc)))
 
 
+@primitive("multi_dot", np.linalg.multi_dot, params="arrays, *, out=None", arrays=("arrays",),
+           variadic=True, node_args=("arrays",), traits={LINEAR, COSTLY},
+           torch=Torch((), "ViewBackward0"))
+class MultiDot(Rule):
+    """args: (*xs): ``xs[0] @ xs[1] @ ... @ xs[-1]`` (numpy picks the cheapest order); the
+    first and last may be 1-d (a row and a column), the others are 2-d.
+
+    Each operand's cotangent is one side of a product (``ProductGrad``) of the operands
+    before it and the operands after it, each multiplied out by matmul."""
+
+    def diff_args(self) -> tuple:
+        return self.args
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.linalg.multi_dot([{', '.join(base._a(printer, x) for x in self.args)}])"
+
+    def vjp(self, g: Any) -> list[Any]:
+        xs = self.args
+        out = []
+        for k, x in enumerate(xs):
+            left, right = _chain(xs[:k]), _chain(xs[k + 1:])
+            if right is None:  # the last: g = left @ x
+                out.append(ProductGrad(base.static("_matmul_grad_b"), g, left, x))
+                continue
+            gx_left = ProductGrad(base.static("_matmul_grad_a"), g,
+                                  x if left is None else MatMul(left, x), right)
+            out.append(gx_left if left is None else
+                       ProductGrad(base.static("_matmul_grad_b"), gx_left, left, x))
+        return out
+
+    @staticmethod
+    def out_shape(*shapes: Dims) -> Dims:
+        if len(shapes) < 2:
+            raise ValueError("multi_dot: expecting at least two arrays")
+        return tuple(np.shape(np.linalg.multi_dot([np.zeros(s) for s in shapes])))
+
+
+def _chain(xs: Any) -> Any:
+    """``xs[0] @ ... @ xs[-1]`` as MatMul nodes (None for no operands)."""
+    if not xs:
+        return None
+    out = xs[0]
+    for x in xs[1:]:
+        out = MatMul(out, x)
+    return out
+
+
 # the 2-norm of vectors and the Frobenius norm of matrices: the square root of a sum of
 # squares, so it needs no rule of its own (the frontend's norm_call reads ord="fro")
 register(Primitive("norm", binds=(np.linalg.norm,), params="x, ord=None, axis=None, keepdims=False",

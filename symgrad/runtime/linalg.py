@@ -17,7 +17,7 @@ import numpy as np
 from symgrad.runtime.primitives import OPS, apply
 from symgrad.runtime.tensor import Tensor, _from_data
 
-__all__ = ["cholesky", "cross", "det", "inv", "pinv", "solve"]
+__all__ = ["cholesky", "cross", "det", "inv", "matrix_power", "multi_dot", "pinv", "solve"]
 
 
 def _t(x: Any) -> Tensor:
@@ -75,6 +75,25 @@ def _cross(a: Tensor, b: Tensor, dim: int | None) -> Tensor:
     return apply(OPS["cross"], [a, b], {"axis": axis})
 
 
+def matrix_power(A: Any, n: int) -> Tensor:
+    """``torch.linalg.matrix_power``: A to the integer power n, with the node torch prints
+    (its matrix_power is a chain of products, an inverse, a clone or a copy)."""
+    A = _t(A)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    op = OPS["matrix_power"]
+    if n == 0:  # torch's identity, a copy into ones on the diagonal
+        return apply(op, [A], {"n": 0}, node="CopyBackwards")
+    node = {1: "n=1", -1: "n=-1"}.get(int(n), "batched" if A.ndim > 2 else None)
+    return apply(op, [A], {"n": int(n)}, node=op.overload(node) if node else op.node)
+
+
+def multi_dot(tensors: Any) -> Tensor:
+    """``torch.linalg.multi_dot``: the product of a sequence of matrices (the first and the
+    last may be vectors)."""
+    return apply(OPS["multi_dot"], [_t(x) for x in tensors], {})
+
+
 def _tensor_cross(self: Tensor, other: Any, dim: int | None = None) -> Tensor:
     """``Tensor.cross(other, dim=None)``, as torch's."""
     return _cross(self, _t(other), dim)
@@ -82,3 +101,13 @@ def _tensor_cross(self: Tensor, other: Any, dim: int | None = None) -> Tensor:
 
 _tensor_cross.__name__, _tensor_cross.__qualname__ = "cross", "Tensor.cross"
 Tensor.cross = _tensor_cross
+
+
+def _tensor_matrix_power(self: Tensor, n: int) -> Tensor:
+    """``Tensor.matrix_power(n)``, as torch's."""
+    return matrix_power(self, n)
+
+
+_tensor_matrix_power.__name__ = "matrix_power"
+_tensor_matrix_power.__qualname__ = "Tensor.matrix_power"
+Tensor.matrix_power = _tensor_matrix_power
