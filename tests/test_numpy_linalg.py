@@ -466,3 +466,25 @@ def test_a_gradient_of_a_gradient():
 
 def _logdet_inv(A):
     return np.log(np.abs(np.linalg.det(A))) + np.sum(np.linalg.inv(A))
+
+
+def write_through_matrix_power(A):
+    B = A * 2.0
+    P = np.linalg.matrix_power(B, 1)  # numpy returns B itself
+    B[0, 0] = 0.0
+    return np.sum(P * A)
+
+
+def test_a_write_through_matrix_power_1_is_refused():
+    with pytest.raises(SymgradError, match="share memory"):
+        symgrad.grad(write_through_matrix_power)
+
+
+def test_tensor_matrix_power_1_is_a_copy_as_torchs():
+    for lib in (symgrad, torch):
+        A = lib.tensor(well_conditioned(3, 3), requires_grad=True)
+        P = A.matrix_power(1)
+        assert type(P.grad_fn).__name__ == "CloneBackward0"
+        with lib.no_grad():
+            P[0, 0] = 100.0
+        assert float(A.detach()[0, 0]) != 100.0

@@ -18,7 +18,15 @@ import numpy as np
 
 from symgrad.rules.linalg import MatMul
 from symgrad.rules.moving import Swapaxes, Tril
-from symgrad.rules.registry import ALLOCATES, COSTLY, Rule, Torch, lazy_module, primitive
+from symgrad.rules.registry import (
+    ALLOCATES,
+    COSTLY,
+    VIEW,
+    Rule,
+    Torch,
+    lazy_module,
+    primitive,
+)
 from symgrad.rules.shape import ExpandDims
 
 base = lazy_module("symgrad.rules.base")
@@ -239,14 +247,14 @@ def _power_vjp(b: Any, m: int, g: Any) -> Any:
     return total
 
 
-@primitive("matrix_power", np.linalg.matrix_power, params="a, n",
-           traits={ALLOCATES, COSTLY},
+@primitive("matrix_power", np.linalg.matrix_power, params="a, n", traits={VIEW, COSTLY},
            torch=Torch(("matrix_power",), "MmBackward0", {"n": "n"},
                        {"batched": "UnsafeViewBackward0", "n=1": "CloneBackward0",
                         "n=-1": "LinalgInvExBackward0"}))
 class MatrixPower(Rule):
     """args: (A, n): A to the integer power n (known at decoration time) for each matrix
-    of a stack; n = 0 is the identity (no gradient), n < 0 a power of inv(A).
+    of a stack; n = 0 is the identity (no gradient), n < 0 a power of inv(A). VIEW: numpy
+    returns A itself for n = 1.
 
     Its vjp is the sum over k < |n| of ``(B^T)^k @ g @ (B^T)^(|n|-1-k)`` with B = A (n > 0),
     carried through inv's vjp for n < 0: |n| terms of matrix products."""

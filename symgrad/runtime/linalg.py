@@ -84,7 +84,9 @@ def matrix_power(A: Any, n: int) -> Tensor:
     op = OPS["matrix_power"]
     if n == 0:  # torch's identity, a copy into ones on the diagonal
         return apply(op, [A], {"n": 0}, node="CopyBackwards")
-    node = {1: "n=1", -1: "n=-1"}.get(int(n), "batched" if A.ndim > 2 else None)
+    if n == 1:  # torch's is a copy (numpy's is A itself)
+        return A.clone()
+    node = {-1: "n=-1"}.get(int(n), "batched" if A.ndim > 2 else None)
     return apply(op, [A], {"n": int(n)}, node=op.overload(node) if node else op.node)
 
 
