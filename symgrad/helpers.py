@@ -380,3 +380,12 @@ def _kron_grad_b(g, a, b):
     blocks = np.reshape(g, tuple(d for pair in zip(sa, sb, strict=True) for d in pair))
     spread = np.reshape(a, tuple(d for s in sa for d in (s, 1)))
     return np.reshape(np.sum(blocks * spread, axis=tuple(range(0, 2 * len(sa), 2))), np.shape(b))
+
+
+def _cross3(a, b, axisa=-1, axisb=-1, axisc=-1):
+    """``np.cross`` of 3-vectors, as np.cross's gradient needs: np.cross of 2-vectors
+    (deprecated in numpy 2) gives numbers, and its gradient is not supported."""
+    if np.shape(a)[axisa] != 3 or np.shape(b)[axisb] != 3:
+        raise ValueError("the gradient of np.cross is supported for 3-vectors only (numpy 2 "
+                         "deprecates 2-vectors: append a zero third component)")
+    return np.cross(a, b, axisa=axisa, axisb=axisb, axisc=axisc)

@@ -294,8 +294,20 @@ def _value(fn, a, b):
 def test_cross_reads_like_a_hand_written_gradient():
     src = symgrad.grad(cross_axes, wrt=("a", "b")).source.split("def cross_axes_grad")[1]
     # b's vectors along -1, g's along -2 (axisc), grad_a's along -2 (axisa)
-    assert "grad_a = _sum_to(np.cross(b, t1, axisb=-2, axisc=-2), a)" in src
-    assert "grad_b = _sum_to(np.cross(t1, a, axisa=-2, axisb=-2), b)" in src
+    assert "grad_a = _sum_to(_cross3(b, t1, axisb=-2, axisc=-2), a)" in src
+    assert "grad_b = _sum_to(_cross3(t1, a, axisa=-2, axisb=-2), b)" in src
+
+
+def cross_2(a, b, w):
+    return np.sum(np.cross(a, b) * w)
+
+
+@pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
+def test_the_gradient_of_a_cross_of_2_vectors_is_refused():
+    # g has no vector axis here: np.cross(b, g) would read its batch axis of 2 as one
+    G = symgrad.grad(cross_2, wrt=("a", "b"))
+    with pytest.raises(SymgradError, match="3-vectors only"):
+        G.grad(rand(2, 2), rand(2, 2), rand(2))
 
 
 def cross_positive(a, b):
@@ -305,6 +317,9 @@ def cross_positive(a, b):
 def test_a_non_negative_cross_axis_is_refused():
     with pytest.raises(SymgradError, match="counted from the end"):
         symgrad.grad(cross_positive)
+    a = symgrad.tensor(rand(2, 2), requires_grad=True)
+    with pytest.raises(RuntimeError, match="must have length 3"):
+        a.cross(a, dim=1)
 
 
 # ------------------------------------------------------------------------ matrix_power

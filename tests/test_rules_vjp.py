@@ -303,6 +303,7 @@ def _linalg_cases():
         (linalg.MultiDot(a, b), {"a": rand(2, 3), "b": rand(3)}),
         (linalg.Cross(a, b, _s(-1), _s(-1), _s(-1)), {"a": rand(4, 3), "b": rand(3)}),
         (linalg.Cross(a, b, _s(-2), _s(-1), _s(-2)), {"a": rand(3, 5), "b": rand(2, 5, 3)}),
+        (linalg.Cross3(a, b, _s(-1), _s(-2), _s(-1)), {"a": rand(2, 3), "b": rand(3, 2)}),
     ]
 
 

@@ -178,8 +178,8 @@ class Cross(Rule):
     Bilinear: ``grad_a = cross(b, g)`` and ``grad_b = cross(g, a)``, with the axes carried
     along (each summed back over broadcast dimensions). Axes count from the end (negative),
     so they mean the same before and after broadcasting. numpy's deprecated 2-vectors (whose
-    product is a number) are not supported: the vjp's cross of a 2-vector with a number
-    raises numpy's ValueError."""
+    product is a number) are not supported: the vjp's crosses (``Cross3``) raise a
+    ValueError for them, where np.cross would misread g's axes."""
 
     n_diff = 2
 
@@ -203,7 +203,8 @@ class Cross(Rule):
 
     def vjp(self, g: Any) -> list[Any]:
         a, b, xa, xb, xc = self.args
-        return [grads.SumTo(Cross(b, g, xb, xc, xa), a), grads.SumTo(Cross(g, a, xc, xa, xb), b)]
+        return [grads.SumTo(Cross3(b, g, xb, xc, xa), a),
+                grads.SumTo(Cross3(g, a, xc, xa, xb), b)]
 
     @staticmethod
     def out_shape(a: Dims, b: Dims, axisa: int = -1, axisb: int = -1, axisc: int = -1,
@@ -250,6 +251,19 @@ class MultiDot(Rule):
         if len(shapes) < 2:
             raise ValueError("multi_dot: expecting at least two arrays")
         return tuple(np.shape(np.linalg.multi_dot([np.zeros(s) for s in shapes])))
+
+
+class Cross3(Cross):
+    """args: (a, b, axisa, axisb, axisc): a cross inside np.cross's vjp, through
+    ``_cross3``: np.cross after checking that both have 3-vectors (for np.cross of
+    2-vectors, g has no vector axis, and np.cross would read one of its other axes)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        a, b = (base._a(printer, x) for x in self.args[:2])
+        axes = [base.sval(x) for x in self.args[2:]]
+        kw = base._kw(axisa=(axes[0], -1), axisb=(axes[1], -1), axisc=(axes[2], -1))
+        printer.use_helper("_cross3")
+        return f"_cross3({a}, {b}{kw})"
 
 
 def _chain(xs: Any) -> Any:

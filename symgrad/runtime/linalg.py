@@ -72,6 +72,9 @@ def _cross(a: Tensor, b: Tensor, dim: int | None) -> Tensor:
         raise IndexError(f"Dimension out of range (expected to be in range of "
                          f"[{-len(shape)}, {len(shape) - 1}], but got {dim})")
     axis = dim - len(shape) if dim >= 0 else dim
+    if a.shape[axis] != 3 or b.shape[axis] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{a.shape[axis]} and {b.shape[axis]}")
     return apply(OPS["cross"], [a, b], {"axis": axis})
 
 
