@@ -389,3 +389,19 @@ def _cross3(a, b, axisa=-1, axisb=-1, axisc=-1):
         raise ValueError("the gradient of np.cross is supported for 3-vectors only (numpy 2 "
                          "deprecates 2-vectors: append a zero third component)")
     return np.cross(a, b, axisa=axisa, axisb=axisb, axisc=axisc)
+
+
+def _cofactor(a):
+    """The cofactor matrix of each matrix of a stack: the gradient of ``np.linalg.det``,
+    ``det(a) * inv(a)^T`` where a is invertible, and finite where it is singular. Computed
+    through an SVD, a = u diag(s) vh: ``det(u) det(vh) u diag(prod of the other s) vh``,
+    which needs no division. (On Tensors, under create_graph: the recorded det * inv^T.)"""
+    if _is_tensor(a):
+        return np.linalg.det(a)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+    a = np.asarray(a)
+    u, s, vh = np.linalg.svd(a)
+    ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vh)

@@ -283,6 +283,8 @@ def _linalg_cases():
         (inv.Inv(a), {"a": well_conditioned(2, 3, 3)}),
         (inv.Det(a), {"a": well_conditioned(3, 3)}),
         (inv.Det(a), {"a": well_conditioned(2, 3, 3)}),
+        (inv.Cofactor(a), {"a": well_conditioned(3, 3)}),
+        (inv.Cofactor(a), {"a": well_conditioned(2, 4, 4)}),
         (inv.Solve(a, b), {"a": well_conditioned(3, 3), "b": rand(3)}),
         (inv.Solve(a, b), {"a": well_conditioned(2, 3, 3), "b": rand(3)}),
         (inv.Solve(a, b), {"a": well_conditioned(3, 3), "b": rand(2, 3, 2)}),

@@ -5,9 +5,8 @@ Every entry works on stacks of matrices ``(..., n, n)``: the transpose inside a 
 nodes (MatMul, Swapaxes, Tril and these entries' own nodes), so a generated gradient can be
 differentiated again (the Tensor's double backward, Hessians).
 
-Non-smooth and singular points, as torch has them or as said per entry: an exactly singular
-matrix makes np.linalg.inv / solve raise ``LinAlgError`` in the gradient where numpy's
-forward raises too (inv, solve) or returns 0 (det: see ``Det``).
+Singular points: where numpy's forward raises ``LinAlgError`` (inv, solve of an exactly
+singular matrix) the gradient does too; det's gradient is finite there (see ``Det``).
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from symgrad.rules.shape import ExpandDims
 
 base = lazy_module("symgrad.rules.base")
 grads = lazy_module("symgrad.rules.grads")
+reductions = lazy_module("symgrad.rules.reductions")
 
 Dims = tuple[int, ...]
 
@@ -136,21 +136,42 @@ class Solve(Rule):
 class Det(Rule):
     """args: (A,): the determinant of each matrix of a stack ``(..., n, n)``.
 
-    Its vjp is ``g * det * inv(A)^T`` (Jacobi's formula). At an exactly singular A numpy's
-    det is 0 and np.linalg.inv raises ``LinAlgError`` in the gradient, where torch returns
-    the cofactor matrix (computed through an SVD); near a singular A the product det*inv is
-    as accurate as inv is."""
+    Its vjp is ``g * cofactor(A)`` (Jacobi's formula: the cofactor matrix is
+    ``det * inv(A)^T``), the cofactors computed through an SVD (``Cofactor``), so the gradient
+    is right at a singular A too: the derivative of the polynomial det, where torch's
+    answer depends on its singularity test (for ``[[1, 2], [2, 4]]`` torch 2.13 returns 0,
+    the cofactors are ``[[4, -2], [-2, 1]]``)."""
 
     def _numpycode(self, printer: Any) -> str:
         return f"np.linalg.det({base._a(printer, self.args[0])})"
 
     def vjp(self, g: Any) -> list[Any]:
-        return [ExpandDims(g * self, base.static((-2, -1))) * _mT(Inv(self.args[0]))]
+        return [ExpandDims(g, base.static((-2, -1))) * Cofactor(self.args[0])]
 
     @staticmethod
     def out_shape(a: Dims) -> Dims:
         _square(a, "det")
         return a[:-2]
+
+
+class Cofactor(Rule):
+    """args: (A,): the cofactor matrix of each matrix of a stack, ``det(A) * inv(A)^T``
+    where A is invertible (``_cofactor``, through an SVD: finite at a singular A).
+
+    Its vjp (det's second derivative) is ``det * (sum(u * inv^T) inv^T - inv^T u^T inv^T)``:
+    it needs inv(A), so at an exactly singular A it raises numpy's LinAlgError."""
+
+    shape_like = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        return base.helper_call(printer, "_cofactor", self.args)
+
+    def vjp(self, g: Any) -> list[Any]:
+        a = self.args[0]
+        t = _mT(Inv(a))
+        det = ExpandDims(Det(a), base.static((-2, -1)))
+        both = reductions.NpSum(g * t, base.static((-2, -1)), base.static(True))
+        return [det * (both * t - MatMul(MatMul(t, _mT(g)), t))]
 
 
 @primitive("cholesky", np.linalg.cholesky, params="a, /, *, upper=False",
