@@ -252,7 +252,7 @@ def kron_cubed(a, b, w):
 
 
 KRON = [((2, 3), (3, 2)), ((3,), (4,)), ((3,), (2, 2)), ((2, 1, 2), (3,)), ((), (3,)),
-        ((2, 2), ()), ((0, 2), (2, 3))]
+        ((2, 2), ()), ((), ()), ((0, 2), (2, 3))]
 
 
 @pytest.mark.parametrize("sa, sb", KRON, ids=[f"{a}-{b}" for a, b in KRON])
@@ -524,3 +524,18 @@ def test_the_tensors_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix():
     A = symgrad.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
     A.det().backward()
     np.testing.assert_allclose(A.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+
+
+def test_symgrad_linalg_solve_reads_b_as_torch_does():
+    """torch.linalg.solve takes B of shape A.shape[:-1] as a batch of vectors (numpy 2 reads
+    it as matrices); symgrad.linalg.solve follows torch, gradients included."""
+    A, B = well_conditioned(2, 3, 3), rand(2, 3)
+    results = []
+    for lib in (symgrad, torch):
+        a, b = lib.tensor(A, requires_grad=True), lib.tensor(B, requires_grad=True)
+        x = lib.linalg.solve(a, b)
+        assert tuple(x.shape) == (2, 3)
+        (x * lib.tensor(np.cos(np.arange(6.0)).reshape(2, 3))).sum().backward()
+        results.append([x.detach().numpy(), a.grad.numpy(), b.grad.numpy()])
+    for s_, t_ in zip(*results, strict=True):
+        np.testing.assert_allclose(s_, t_, rtol=1e-10)
