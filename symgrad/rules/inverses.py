@@ -1,4 +1,5 @@
-"""Inverses and factorizations of square matrices: np.linalg.inv, solve, det, cholesky, pinv.
+"""Inverses and factorizations of square matrices: np.linalg.inv, solve, det, cholesky, pinv,
+matrix_power.
 
 Every entry works on stacks of matrices ``(..., n, n)``: the transpose inside a vjp is
 ``np.swapaxes(x, -1, -2)`` (``_mT``), never ``.T``. Each vjp is built from differentiable
