@@ -416,3 +416,62 @@ def _tile_grad(g, x, reps):
     shape_d, reps_d = (1,) * (d - len(shape)) + shape, (1,) * (d - len(reps)) + reps
     split = tuple(v for r, s in zip(reps_d, shape_d, strict=True) for v in (r, s))
     return np.reshape(np.sum(np.reshape(g, split), axis=tuple(range(0, 2 * d, 2))), shape)
+
+
+def _as_columns(v, b):
+    """``v`` as a stack of column matrices where ``np.linalg.solve(A, b)`` read b as a vector
+    (numpy 2: b is 1-d), else ``v`` itself."""
+    return v[..., None] if len(np.shape(b)) == 1 else v
+
+
+def _from_columns(v, b):
+    """``_as_columns(v, b)`` undone: the column of each matrix where b is 1-d."""
+    return v[..., 0] if len(np.shape(b)) == 1 else v
+
+
+def _kron_shapes(a, b):
+    """The shapes of a and b with ones prepended to the same length, as np.kron pads them."""
+    sa, sb = np.shape(a), np.shape(b)
+    n = max(len(sa), len(sb))
+    return (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+
+
+def _kron_grad_a(g, a, b):
+    """Gradient of ``np.kron(a, b)`` with respect to ``a``: g's blocks, each against b."""
+    sa, sb = _kron_shapes(a, b)
+    blocks = np.reshape(g, tuple(d for pair in zip(sa, sb, strict=True) for d in pair))
+    tiled = np.reshape(b, tuple(d for s in sb for d in (1, s)))
+    return np.reshape(np.sum(blocks * tiled, axis=tuple(range(1, 2 * len(sa), 2))), np.shape(a))
+
+
+def _kron_grad_b(g, a, b):
+    """Gradient of ``np.kron(a, b)`` with respect to ``b``: g's blocks weighted by a."""
+    sa, sb = _kron_shapes(a, b)
+    blocks = np.reshape(g, tuple(d for pair in zip(sa, sb, strict=True) for d in pair))
+    spread = np.reshape(a, tuple(d for s in sa for d in (s, 1)))
+    return np.reshape(np.sum(blocks * spread, axis=tuple(range(0, 2 * len(sa), 2))), np.shape(b))
+
+
+def _cross3(a, b, axisa=-1, axisb=-1, axisc=-1):
+    """``np.cross`` of 3-vectors, as np.cross's gradient needs: np.cross of 2-vectors
+    (deprecated in numpy 2) gives numbers, and its gradient is not supported."""
+    if np.shape(a)[axisa] != 3 or np.shape(b)[axisb] != 3:
+        raise ValueError("the gradient of np.cross is supported for 3-vectors only (numpy 2 "
+                         "deprecates 2-vectors: append a zero third component)")
+    return np.cross(a, b, axisa=axisa, axisb=axisb, axisc=axisc)
+
+
+def _cofactor(a):
+    """The cofactor matrix of each matrix of a stack: the gradient of ``np.linalg.det``,
+    ``det(a) * inv(a)^T`` where a is invertible, and finite where it is singular. Computed
+    through an SVD, a = u diag(s) vh: ``det(u) det(vh) u diag(prod of the other s) vh``,
+    which needs no division. (On Tensors, under create_graph: the recorded det * inv^T.)"""
+    if _is_tensor(a):
+        return np.linalg.det(a)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+    a = np.asarray(a)
+    u, s, vh = np.linalg.svd(a)
+    ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vh)

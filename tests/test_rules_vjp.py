@@ -21,6 +21,7 @@ from symgrad.rules import (
     creation,
     grads,
     indexing,
+    inverses,
     joining,
     linalg,
     moving,
@@ -55,9 +56,10 @@ def evaluate(expr, values):
     return eval(NumpyPrinter().statement(expr), dict(NAMESPACE), dict(values))
 
 
-def check_vjp(node, values, seed=0, eps=1e-6):
+def check_vjp(node, values, seed=0, eps=1e-6, symmetric=False):
     """<u, (node(x + eps v) - node(x - eps v)) / 2 eps> == <vjp(u), v> per gradient argument;
-    an argument with no vjp (None) must not change the value."""
+    an argument with no vjp (None) must not change the value. ``symmetric``: the directions
+    v are symmetric matrices (a function of a symmetric matrix, np.linalg.cholesky's)."""
     rng = np.random.default_rng(seed)
     out = np.asarray(evaluate(node, values), dtype=float)
     u = rng.standard_normal(out.shape)
@@ -69,6 +71,8 @@ def check_vjp(node, values, seed=0, eps=1e-6):
             continue
         x0 = np.asarray(values[arg.name], dtype=float)
         direction = rng.standard_normal(x0.shape)
+        if symmetric:
+            direction = direction + np.swapaxes(direction, -1, -2)
 
         def at(t, arg=arg, x0=x0, direction=direction):
             return np.asarray(evaluate(node, {**values, arg.name: x0 + t * direction}), float)
@@ -104,6 +108,7 @@ def _product_cases():
         linalg.Dot: [((3, 4), (4,)), ((2, 3), (4, 3, 5)), ((), (3,)), ((3,), (3,))],
         linalg.Inner: [((2, 3), (4, 3)), ((3,), (3,)), ((), (2, 2))],
         linalg.Outer: [((3,), (2, 2)), ((2, 2), (3,))],
+        linalg.Kron: [((2, 3), (3, 2)), ((3,), (2, 2)), ((2, 1, 2), (3,)), ((), (3,))],
     }
     for cls, pairs in shapes.items():
         for sa, sb in pairs:
@@ -294,9 +299,58 @@ def _special_cases():
     ]
 
 
+def well_conditioned(*shape):
+    return rand(*shape) + shape[-1] * np.eye(shape[-1])
+
+
+def _linalg_cases():
+    inv = inverses
+    return [
+        (inv.Inv(a), {"a": well_conditioned(3, 3)}),
+        (inv.Inv(a), {"a": well_conditioned(2, 3, 3)}),
+        (inv.Det(a), {"a": well_conditioned(3, 3)}),
+        (inv.Det(a), {"a": well_conditioned(2, 3, 3)}),
+        (inv.Cofactor(a), {"a": well_conditioned(3, 3)}),
+        (inv.Cofactor(a), {"a": well_conditioned(2, 4, 4)}),
+        (inv.Solve(a, b), {"a": well_conditioned(3, 3), "b": rand(3)}),
+        (inv.Solve(a, b), {"a": well_conditioned(2, 3, 3), "b": rand(3)}),
+        (inv.Solve(a, b), {"a": well_conditioned(3, 3), "b": rand(2, 3, 2)}),
+        (inv.Solve(a, b), {"a": well_conditioned(2, 1, 3, 3), "b": rand(4, 3, 2)}),
+        (inv.AsColumns(g, b), {"g": rand(3), "b": rand(3)}),
+        (inv.AsColumns(g, b), {"g": rand(2, 3, 2), "b": rand(3, 2)}),
+        (inv.FromColumns(g, b), {"g": rand(2, 3, 1), "b": rand(3)}),
+        (inv.FromColumns(g, b), {"g": rand(3, 2), "b": rand(3, 2)}),
+        (inv.Pinv(a), {"a": rand(3, 4)}),
+        (inv.Pinv(a), {"a": rand(2, 4, 3)}),
+        (inv.Pinv(a), {"a": well_conditioned(3, 3)}),
+        (inv.MatrixPower(a, _s(3)), {"a": rand(3, 3)}),
+        (inv.MatrixPower(a, _s(2)), {"a": rand(2, 3, 3)}),
+        (inv.MatrixPower(a, _s(-2)), {"a": well_conditioned(2, 3, 3)}),
+        (linalg.MultiDot(a, b, x), {"a": rand(3), "b": rand(3, 4), "x": rand(4)}),
+        (linalg.MultiDot(a, b, x, v), {"a": rand(2, 3), "b": rand(3, 4), "x": rand(4, 5),
+                                       "v": rand(5, 2)}),
+        (linalg.MultiDot(a, b), {"a": rand(2, 3), "b": rand(3)}),
+        (linalg.Cross(a, b, _s(-1), _s(-1), _s(-1)), {"a": rand(4, 3), "b": rand(3)}),
+        (linalg.Cross(a, b, _s(-2), _s(-1), _s(-2)), {"a": rand(3, 5), "b": rand(2, 5, 3)}),
+        (linalg.Cross3(a, b, _s(-1), _s(-2), _s(-1)), {"a": rand(2, 3), "b": rand(3, 2)}),
+    ]
+
+
+def _spd(*shape):
+    m = rand(*shape)
+    return m @ np.swapaxes(m, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+# functions of a symmetric matrix: checked along symmetric directions
+SYMMETRIC_CASES = [
+    (inverses.Cholesky(a, _s(False)), {"a": _spd(3, 3)}),
+    (inverses.Cholesky(a, _s(False)), {"a": _spd(2, 3, 3)}),
+    (inverses.Cholesky(a, _s(True)), {"a": _spd(2, 4, 4)}),
+]
+
 CASES = (_product_cases() + _reduction_cases() + _shape_cases() + _index_cases()
          + _grad_and_creation_cases() + _joining_cases() + _moving_cases()
-         + _contraction_cases() + _special_cases())
+         + _contraction_cases() + _linalg_cases() + _special_cases())
 
 
 @pytest.mark.parametrize("node, values", CASES, ids=[str(n)[:60] for n, _ in CASES])
@@ -304,8 +358,14 @@ def test_vjp_matches_central_differences(node, values):
     check_vjp(node, values)
 
 
+@pytest.mark.parametrize("node, values", SYMMETRIC_CASES,
+                         ids=[str(n)[:60] for n, _ in SYMMETRIC_CASES])
+def test_vjp_of_a_symmetric_argument_matches_central_differences(node, values):
+    check_vjp(node, values, symmetric=True)
+
+
 def test_every_rule_with_gradient_arguments_is_checked_or_raises():
-    covered = {type(n).__mro__[1] for n, _ in CASES}  # the rule class under each node class
+    covered = {type(n).__mro__[1] for n, _ in CASES + SYMMETRIC_CASES}  # the rule class under each node class
     no_rule = {reductions.ProdOthersGrad}  # np.prod's third derivative
     for rule in registry.rules():
         if registry.NONDIFF in rule.traits or \

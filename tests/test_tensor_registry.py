@@ -31,6 +31,10 @@ def _signed(*shape):
     return RNG.uniform(0.2, 0.8, shape) * RNG.choice([-1.0, 1.0], shape)
 
 
+def _well_conditioned(*shape):
+    return _signed(*shape) + shape[-1] * np.eye(shape[-1])
+
+
 # entry name -> [(the methods it exercises, f(lib, *tensors), input arrays)]
 CALLS = {
     "transpose": [(("permute",), lambda t, x: x.permute(2, 0, 1), [_signed(2, 3, 4)]),
@@ -129,6 +133,34 @@ CALLS = {
     "log_softmax": [(("log_softmax",), lambda t, x: x.log_softmax(1), [_signed(2, 3, 4)]),
                     (("log_softmax",), lambda t, x: t.log_softmax(x * x, 0), [_signed(3)])],
     "subtract": [((), lambda t, x: 2 - x, [_signed(3)])],
+    "inv": [(("inverse",), lambda t, a: a.inverse(), [_well_conditioned(3, 3)]),
+            ((), lambda t, a: t.linalg.inv(a * a), [_well_conditioned(2, 3, 3)])],
+    "det": [(("det",), lambda t, a: a.det(), [_well_conditioned(3, 3)]),
+            ((), lambda t, a: t.linalg.det(a), [_well_conditioned(2, 3, 3)])],
+    "solve": [((), lambda t, a, b: t.linalg.solve(a, b), [_well_conditioned(3, 3), _signed(3)]),
+              ((), lambda t, a, b: t.linalg.solve(a, b),
+               [_well_conditioned(2, 3, 3), _signed(3, 2)])],
+    "cholesky": [((), lambda t, a: t.linalg.cholesky(a @ a.mT), [_well_conditioned(3, 3)]),
+                 ((), lambda t, a: t.linalg.cholesky(a @ a.mT, upper=True),
+                  [_well_conditioned(2, 3, 3)])],
+    "pinv": [(("pinverse",), lambda t, a: a.pinverse(), [_signed(3, 4)]),
+             ((), lambda t, a: t.linalg.pinv(a), [_signed(2, 4, 3)])],
+    "matrix_power": [(("matrix_power",), lambda t, a: a.matrix_power(3), [_signed(3, 3)]),
+                     (("matrix_power",), lambda t, a: a.matrix_power(2), [_signed(2, 3, 3)]),
+                     (("matrix_power",), lambda t, a: t.matrix_power(a, 1), [_signed(3, 3)]),
+                     ((), lambda t, a: t.linalg.matrix_power(a, 0) * a, [_signed(3, 3)]),
+                     ((), lambda t, a: t.linalg.matrix_power(a, -1),
+                      [_well_conditioned(3, 3)]),
+                     ((), lambda t, a: t.linalg.matrix_power(a, -2),
+                      [_well_conditioned(2, 3, 3)])],
+    "multi_dot": [((), lambda t, a, b, c: t.linalg.multi_dot([a, b, c]),
+                   [_signed(2, 3), _signed(3, 4), _signed(4, 2)]),
+                  ((), lambda t, a, b: t.linalg.multi_dot([a, b]), [_signed(3), _signed(3, 4)])],
+    "kron": [(("kron",), lambda t, a, b: a.kron(b), [_signed(2, 3), _signed(3, 2)]),
+             (("kron",), lambda t, a, b: t.kron(a, b), [_signed(3), _signed(2, 2)])],
+    "cross": [(("cross",), lambda t, a, b: a.cross(b, dim=-1), [_signed(4, 3), _signed(4, 3)]),
+              (("cross",), lambda t, a, b: t.cross(a, b, 0), [_signed(3, 2), _signed(3, 2)]),
+              ((), lambda t, a, b: t.linalg.cross(a, b), [_signed(2, 3), _signed(1, 3)])],
     "power": [((), lambda t, x: 2 ** x, [_signed(3)])],
 }
 

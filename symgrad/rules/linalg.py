@@ -1,5 +1,5 @@
-"""Products: matmul, dot, inner, outer, and one side of a product's vjp (``ProductGrad``);
-np.linalg.norm."""
+"""Products: matmul, dot, inner, outer, kron, cross, and one side of a product's vjp
+(``ProductGrad``); np.linalg.norm. (Inverses and factorizations: ``inverses.py``.)"""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from symgrad.rules.registry import (
 )
 
 base = lazy_module("symgrad.rules.base")
+grads = lazy_module("symgrad.rules.grads")
 
 
 class _Product(Rule):
@@ -113,7 +114,25 @@ class Outer(_Product):
         return (math.prod(a), math.prod(b))
 
 
-_PRODUCTS = {cls.helper: cls for cls in (MatMul, Dot, Inner, Outer)}
+@primitive("kron", np.kron, params="a, b", arrays=("a", "b"), traits={LINEAR, MULTILINEAR, COSTLY},
+           torch=Torch(("kron",), "UnsafeViewBackward0"))
+class Kron(_Product):
+    """np.kron: every element of a times all of b, blocks laid out along each axis (the
+    shorter shape padded with leading ones). Each side's cotangent sums g's blocks against
+    the other factor (``_kron_grad_a``, ``_kron_grad_b``). torch prints UnsafeViewBackward0
+    (its kron is a reshaped product), not a node of its own."""
+
+    helper = "_kron_grad"
+    numpy_name = "kron"
+
+    @staticmethod
+    def out_shape(a: Dims, b: Dims) -> Dims:
+        n = max(len(a), len(b))
+        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+        return tuple(x * y for x, y in zip(a, b, strict=True))
+
+
+_PRODUCTS = {cls.helper: cls for cls in (MatMul, Dot, Inner, Outer, Kron)}
 
 
 class ProductGrad(Rule):
@@ -150,6 +169,123 @@ class ProductGrad(Rule):
         if name.endswith("_a"):  # the cotangent of a: a is read for its shape only
             return [product(u, b), None, ProductGrad(base.static(product.helper + "_b"), g, u, b)]
         return [product(a, u), ProductGrad(base.static(product.helper + "_a"), g, a, u), None]
+
+
+def _cross_axis(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value >= 0:
+        raise ValueError(f"np.cross({what}={value!r}) is not supported: give the vector axis "
+                         "counted from the end (a negative integer, as the default -1): where "
+                         "a non-negative axis lands after broadcasting depends on the "
+                         "arrays' number of dimensions")
+    return value
+
+
+@primitive("cross", np.cross, params="a, b, axisa=-1, axisb=-1, axisc=-1, axis=None",
+           arrays=("a", "b"), traits={LINEAR, MULTILINEAR, COSTLY},
+           torch=Torch(("cross",), "LinalgCrossBackward0", {"dim": "axis"}))
+class Cross(Rule):
+    """args: (a, b, axisa, axisb, axisc): the cross product of 3-vectors along axisa of a and
+    axisb of b (broadcast), the result's vectors along axisc (``axis=`` sets all three).
+
+    Bilinear: ``grad_a = cross(b, g)`` and ``grad_b = cross(g, a)``, with the axes carried
+    along (each summed back over broadcast dimensions). Axes count from the end (negative),
+    so they mean the same before and after broadcasting. numpy's deprecated 2-vectors (whose
+    product is a number) are not supported: the vjp's crosses (``Cross3``) raise a
+    ValueError for them, where np.cross would misread g's axes."""
+
+    n_diff = 2
+
+    @classmethod
+    def make(cls, a: Any, b: Any, axisa: Any = -1, axisb: Any = -1, axisc: Any = -1,
+             axis: Any = None) -> Any:
+        if axis is not None:
+            axisa = axisb = axisc = axis
+        axes = [_cross_axis(v, n) for v, n in ((axisa, "axisa"), (axisb, "axisb"),
+                                                (axisc, "axisc"))]
+        return cls(a, b, *map(base.static, axes))
+
+    def _numpycode(self, printer: Any) -> str:
+        a, b = (base._a(printer, x) for x in self.args[:2])
+        axes = [base.sval(x) for x in self.args[2:]]
+        if len(set(axes)) == 1:
+            kw = "" if axes[0] == -1 else f", axis={axes[0]!r}"
+        else:
+            kw = base._kw(axisa=(axes[0], -1), axisb=(axes[1], -1), axisc=(axes[2], -1))
+        return f"np.cross({a}, {b}{kw})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        a, b, xa, xb, xc = self.args
+        return [grads.SumTo(Cross3(b, g, xb, xc, xa), a),
+                grads.SumTo(Cross3(g, a, xc, xa, xb), b)]
+
+    @staticmethod
+    def out_shape(a: Dims, b: Dims, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+                  axis: Any = None) -> Dims:
+        if axis is not None:
+            axisa = axisb = axisc = axis
+        x = np.broadcast_to(np.zeros(()), a)
+        y = np.broadcast_to(np.zeros(()), b)
+        return tuple(np.shape(np.cross(x, y, axisa, axisb, axisc)))
+
+
+@primitive("multi_dot", np.linalg.multi_dot, params="arrays, *, out=None", arrays=("arrays",),
+           variadic=True, node_args=("arrays",), traits={LINEAR, MULTILINEAR, COSTLY},
+           torch=Torch((), "ViewBackward0"))
+class MultiDot(Rule):
+    """args: (*xs): ``xs[0] @ xs[1] @ ... @ xs[-1]`` (numpy picks the cheapest order); the
+    first and last may be 1-d (a row and a column), the others are 2-d.
+
+    Each operand's cotangent is one side of a product (``ProductGrad``) of the operands
+    before it and the operands after it, each multiplied out by matmul."""
+
+    def diff_args(self) -> tuple:
+        return self.args
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.linalg.multi_dot([{', '.join(base._a(printer, x) for x in self.args)}])"
+
+    def vjp(self, g: Any) -> list[Any]:
+        xs = self.args
+        out = []
+        for k, x in enumerate(xs):
+            left, right = _chain(xs[:k]), _chain(xs[k + 1:])
+            if right is None:  # the last: g = left @ x
+                out.append(ProductGrad(base.static("_matmul_grad_b"), g, left, x))
+                continue
+            gx_left = ProductGrad(base.static("_matmul_grad_a"), g,
+                                  x if left is None else MatMul(left, x), right)
+            out.append(gx_left if left is None else
+                       ProductGrad(base.static("_matmul_grad_b"), gx_left, left, x))
+        return out
+
+    @staticmethod
+    def out_shape(*shapes: Dims) -> Dims:
+        if len(shapes) < 2:
+            raise ValueError("multi_dot: expecting at least two arrays")
+        return tuple(np.shape(np.linalg.multi_dot([np.zeros(s) for s in shapes])))
+
+
+class Cross3(Cross):
+    """args: (a, b, axisa, axisb, axisc): a cross inside np.cross's vjp, through
+    ``_cross3``: np.cross after checking that both have 3-vectors (for np.cross of
+    2-vectors, g has no vector axis, and np.cross would read one of its other axes)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        a, b = (base._a(printer, x) for x in self.args[:2])
+        axes = [base.sval(x) for x in self.args[2:]]
+        kw = base._kw(axisa=(axes[0], -1), axisb=(axes[1], -1), axisc=(axes[2], -1))
+        printer.use_helper("_cross3")
+        return f"_cross3({a}, {b}{kw})"
+
+
+def _chain(xs: Any) -> Any:
+    """``xs[0] @ ... @ xs[-1]`` as MatMul nodes (None for no operands)."""
+    if not xs:
+        return None
+    out = xs[0]
+    for x in xs[1:]:
+        out = MatMul(out, x)
+    return out
 
 
 # the 2-norm of vectors and the Frobenius norm of matrices: the square root of a sum of

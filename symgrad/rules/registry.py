@@ -291,8 +291,8 @@ _BY_METHOD: dict[str, Primitive] = {}
 _LAZY: dict[str, list[tuple[str, Primitive]]] = {}  # module -> (attribute, entry) not bound yet
 _LAZY_MODULES: set[str] = set()  # every module a lazy_binds path names
 _FAMILIES = ("elementwise", "shape", "grads", "operators", "reductions", "linalg", "indexing",
-             "creation", "joining", "moving", "contractions", "decompositions", "ordering",
-             "special")
+             "creation", "joining", "moving", "contractions", "inverses", "decompositions",
+             "ordering", "special")
 _LOADED: list[bool] = []
 
 

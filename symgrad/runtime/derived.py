@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 # (the family modules first: a method they write out is not made here)
-from symgrad.runtime import arithmetic, reductions, shape  # noqa: F401
+from symgrad.runtime import arithmetic, linalg, reductions, shape  # noqa: F401
 from symgrad.runtime.primitives import OPS, Op, apply
 from symgrad.runtime.tensor import Tensor, _from_data, _norm_dim
 
