@@ -346,3 +346,28 @@ def _tile_grad(g, x, reps):
     shape_d, reps_d = (1,) * (d - len(shape)) + shape, (1,) * (d - len(reps)) + reps
     split = tuple(v for r, s in zip(reps_d, shape_d, strict=True) for v in (r, s))
     return np.reshape(np.sum(np.reshape(g, split), axis=tuple(range(0, 2 * d, 2))), shape)
+
+
+# the vjps of rules/ordering.py and rules/splitting.py
+
+
+def _take_along_axis_grad(g, x, indices, axis):
+    """Gradient of ``np.take_along_axis(x, indices, axis)`` (np.sort's through its argsort):
+    zeros shaped like x with g added where x was read (twice read: added twice)."""
+    if axis is None:  # positions in the flattened x
+        return np.reshape(_getitem_grad(g, np.reshape(x, -1), (indices,)), np.shape(x))
+    shape = np.shape(x)
+    axis = axis % len(shape)
+    index = tuple(indices if i == axis else
+                  np.arange(n).reshape((1,) * i + (n,) + (1,) * (len(shape) - i - 1))
+                  for i, n in enumerate(shape))
+    return _getitem_grad(g, x, index)
+
+
+def _split_grad(g, x, split, sections, axis, i):
+    """Gradient of part i of ``split(x, sections, axis)`` (np.split, np.array_split; np.hsplit
+    and friends with axis None): zeros shaped like x with g where the part was."""
+    positions = np.arange(np.size(x)).reshape(np.shape(x))  # which element of x each is
+    part = split(positions, sections)[i] if axis is None else split(positions, sections, axis)[i]
+    flat = _getitem_grad(np.reshape(g, -1), np.reshape(x, -1), (np.reshape(part, -1),))
+    return np.reshape(flat, np.shape(x))

@@ -20,6 +20,7 @@ import sympy as sp
 
 from symgrad.errors import SymgradError
 from symgrad.frontend.aliasing import SharedMemory
+from symgrad.frontend.arraycalls import ArrayCallLowering
 from symgrad.frontend.calls import CallLowering
 from symgrad.frontend.common import walk_scope
 from symgrad.frontend.expressions import ExpressionLowering
@@ -52,7 +53,7 @@ class LoweringContext:
 
 
 class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
-              ExpressionLowering, CallLowering):
+              ExpressionLowering, CallLowering, ArrayCallLowering):
     """Turns one parsed function into an IR Function; calls to user functions are inlined."""
 
     def __init__(self, parsed: Parsed, context: LoweringContext | None = None,

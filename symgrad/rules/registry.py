@@ -278,7 +278,7 @@ _BY_OBJECT: dict[int, Primitive] = {}
 _BY_METHOD: dict[str, Primitive] = {}
 _FAMILIES = ("elementwise", "shape", "grads", "operators", "reductions", "linalg", "indexing",
              "creation", "joining", "moving", "contractions", "decompositions", "ordering",
-             "special")
+             "special", "selecting", "padding")
 _LOADED: list[bool] = []
 
 
