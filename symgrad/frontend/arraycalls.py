@@ -128,3 +128,43 @@ class ArrayCallLowering:
         if isinstance(value, (list, tuple, dict)) or value is None:
             raise self.p.error(func, "np.piecewise: each function must give an array", hint)
         return value
+
+    def gradient_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """np.gradient(f, *spacing, axis=None, edge_order=1) with constant scalar spacings:
+        one GradientAlong per axis (a tuple for a tuple of axes), or for axis None the one
+        node of ``np.gradient(f)`` (see GradientAlong)."""
+        from symgrad.rules.padding import GradientAlong
+
+        hint = "write np.gradient(f, h, axis=0) with a constant spacing h"
+        if first is not MISSING or not node.args or \
+                any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.p.error(node, "np.gradient needs an array", hint)
+        f = self.array_arg(self.arg(node.args[0]), node)
+        spacings = []
+        for a in node.args[1:]:
+            h = self.arg(a)
+            if not (isinstance(h, sp.Number) and h.is_real and h != 0):
+                raise self.p.error(a, "np.gradient: only constant scalar spacings are "
+                                   "supported (not coordinate arrays)", hint)
+            spacings.append(int(h) if h.is_Integer else float(h))
+        axis: Any = None
+        for kw in node.keywords:
+            value = self.static_value(self.arg(kw.value), node, kw.arg or "**")
+            if kw.arg == "axis":
+                axis = value
+            elif kw.arg == "edge_order":
+                if value != 1:
+                    raise self.p.error(node, "np.gradient: only edge_order=1 is supported")
+            else:
+                raise self.p.error(node, f"unsupported keyword argument {kw.arg!r}",
+                                   "supported: axis, edge_order")
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        if len(spacings) not in (0, 1, len(axes)):
+            raise self.p.error(node, "np.gradient: give one spacing, or one per axis", hint)
+        if axis is None and len(spacings) > 1:
+            raise self.p.error(node, "np.gradient: one spacing per axis needs axis=(...)",
+                               hint)
+        spacings = spacings * len(axes) if len(spacings) == 1 else spacings or [1] * len(axes)
+        parts = tuple(GradientAlong(f, static(h), static(a))
+                      for h, a in zip(spacings, axes, strict=True))
+        return parts if isinstance(axis, tuple) else parts[0]
