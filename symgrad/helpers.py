@@ -393,7 +393,7 @@ def _cumprod_grad(g, x, axis):
     later = [u[..., n - 1]]
     for k in range(n - 2, -1, -1):
         later.append(u[..., k] + y[..., k + 1] * later[-1])
-    out = np.stack([lk * sk for lk, sk in zip(left, later[::-1])], axis=-1)
+    out = np.stack([lk * sk for lk, sk in zip(left, later[::-1], strict=True)], axis=-1)
     return np.moveaxis(out, -1, axis)
 
 

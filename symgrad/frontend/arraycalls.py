@@ -89,7 +89,6 @@ class ArrayCallLowering:
             raise self.p.error(node, "np.piecewise takes x, a list of conditions and a list "
                                "of functions by position here", hint)
         x_node, cond_node, func_node = node.args
-        x = self.array_arg(self.arg(x_node), node)
         conds = self.arg(cond_node)
         if not isinstance(conds, (list, tuple)):
             conds = [conds]

@@ -20,8 +20,8 @@ import numpy as np
 
 from symgrad.rules.creation import NpConstant, constant
 from symgrad.rules.indexing import ScatterInto, _along
-from symgrad.rules.shape import Ravel, Reshape, Shape
 from symgrad.rules.registry import LINEAR, Primitive, Rule, Torch, lazy_module, primitive, register
+from symgrad.rules.shape import Ravel, Reshape, Shape
 
 base = lazy_module("symgrad.rules.base")
 
@@ -66,7 +66,7 @@ _in_place("partition")
 @primitive("take_along_axis", np.take_along_axis, params="arr, indices, axis=-1",
            arrays=("arr", "indices"), nondiff_args=(1,), traits={LINEAR},
            torch=Torch(("take_along_dim",), "GatherBackward0",
-                       {"indices": "indices", "dim": "axis"}))
+                       {"dim": "axis"}))
 class TakeAlongAxis(Rule):
     """args: (x, indices, axis): x read at ``indices`` along axis (axis None: of the flattened
     x). Its vjp adds g into zeros shaped like x at the same positions."""

@@ -12,8 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from symgrad.rules.registry import ALLOCATES, LINEAR, Primitive, Rule, Torch, lazy_module, \
-    primitive, register
+from symgrad.rules.registry import (
+    ALLOCATES,
+    LINEAR,
+    Primitive,
+    Rule,
+    Torch,
+    lazy_module,
+    primitive,
+    register,
+)
 
 base = lazy_module("symgrad.rules.base")
 sp = lazy_module("sympy")
