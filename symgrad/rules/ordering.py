@@ -106,7 +106,7 @@ class TakeAlongAxisGrad(Rule):
 # ---------------------------------------------------------------- sort, partition
 
 
-@primitive("sort", np.sort, params="a, axis=-1, kind=None, order=None, *, stable=None",
+@primitive("sort", np.sort, params="a, axis=-1, kind='quicksort', order=None, *, stable=None",
            node_args=("a", "axis", "kind", "stable"))
 class Sort(Rule):
     """args: (x, axis): x sorted along axis (None: flattened). Its vjp scatters g back
@@ -129,11 +129,12 @@ class Sort(Rule):
         return fresh if base.sval(self.args[1]) is None else arg_classes[0]
 
     @classmethod
-    def make(cls, a: Any, axis: Any = -1, kind: Any = None, stable: Any = None) -> Any:
+    def make(cls, a: Any, axis: Any = -1, kind: Any = "quicksort", stable: Any = None) -> Any:
         return cls(a, base.static(axis))
 
     @staticmethod
-    def out_shape(shape: Dims, axis: Any = -1, kind: Any = None, stable: Any = None) -> Dims:
+    def out_shape(shape: Dims, axis: Any = -1, kind: Any = "quicksort",
+                  stable: Any = None) -> Dims:
         return _shape_of(np.sort, shape, axis)
 
 
