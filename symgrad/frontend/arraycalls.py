@@ -141,7 +141,7 @@ class ArrayCallLowering:
         f = self.array_arg(self.arg(node.args[0]), node)
         spacings = []
         for a in node.args[1:]:
-            h = self.arg(a)
+            h = self.literal_arg(a)
             if not (isinstance(h, sp.Number) and h.is_real and h != 0):
                 raise self.p.error(a, "np.gradient: only constant scalar spacings are "
                                    "supported (not coordinate arrays)", hint)
