@@ -90,8 +90,10 @@ class ArrayCallLowering:
                                "of functions by position here", hint)
         x_node, cond_node, func_node = node.args
         conds = self.arg(cond_node)
-        if not isinstance(conds, (list, tuple)):
-            conds = [conds]
+        if not isinstance(cond_node, (ast.List, ast.Tuple)):
+            # numpy reads a bare condition array of an n-d x as a list of its rows
+            raise self.p.error(node, "np.piecewise: the conditions must be a list literal",
+                               hint)
         if not isinstance(func_node, (ast.List, ast.Tuple)):
             raise self.p.error(node, "np.piecewise: the functions must be a list literal", hint)
         funcs = func_node.elts
