@@ -6,7 +6,8 @@ understand raises SymgradError pointing at the offending code.
 
 ``Lowerer`` holds the state of one function's lowering; its methods come from one mixin per
 kind of code: statements.py, loops.py, inlining.py (calls to user functions), names.py,
-expressions.py and calls.py (calls to numpy, math and builtins).
+expressions.py, calls.py (calls to numpy, math and builtins) and arraycalls.py (the list-valued
+and list-taking ones: np.split, np.select, np.piecewise, np.gradient).
 """
 
 from __future__ import annotations

@@ -20,7 +20,16 @@ import numpy as np
 
 from symgrad.rules.creation import NpConstant, constant
 from symgrad.rules.indexing import ScatterInto, _along
-from symgrad.rules.registry import LINEAR, Primitive, Rule, Torch, lazy_module, primitive, register
+from symgrad.rules.registry import (
+    ALLOCATES,
+    LINEAR,
+    Primitive,
+    Rule,
+    Torch,
+    lazy_module,
+    primitive,
+    register,
+)
 from symgrad.rules.shape import Ravel, Reshape, Shape
 
 base = lazy_module("symgrad.rules.base")
@@ -64,7 +73,7 @@ _in_place("partition")
 
 
 @primitive("take_along_axis", np.take_along_axis, params="arr, indices, axis=-1",
-           arrays=("arr", "indices"), nondiff_args=(1,), traits={LINEAR},
+           arrays=("arr", "indices"), nondiff_args=(1,), traits={ALLOCATES, LINEAR},
            torch=Torch(("take_along_dim",), "GatherBackward0",
                        {"dim": "axis"}))
 class TakeAlongAxis(Rule):
@@ -107,7 +116,7 @@ class TakeAlongAxisGrad(Rule):
 
 
 @primitive("sort", np.sort, params="a, axis=-1, kind='quicksort', order=None, *, stable=None",
-           node_args=("a", "axis", "kind", "stable"))
+           node_args=("a", "axis", "kind", "stable"), traits={ALLOCATES})
 class Sort(Rule):
     """args: (x, axis): x sorted along axis (None: flattened). Its vjp scatters g back
     through ``np.argsort(x, axis, kind='stable')``: of tied elements the first in x gets the
@@ -139,7 +148,7 @@ class Sort(Rule):
 
 
 @primitive("partition", np.partition, params="a, kth, axis=-1, kind='introselect', order=None",
-           node_args=("a", "kth", "axis"))
+           node_args=("a", "kth", "axis"), traits={ALLOCATES})
 class Partition(Rule):
     """args: (x, kth, axis): x with the element that sorts to each position ``kth`` there,
     the smaller ones before it and the larger after. Its vjp scatters g back through
@@ -178,7 +187,7 @@ class Partition(Rule):
 @primitive("take", np.take, methods=("take",),
            params="a, indices, axis=None, out=None, mode='raise'",
            arrays=("a", "indices"), nondiff_args=(1,), node_args=("a", "indices", "axis"),
-           traits={LINEAR})
+           traits={ALLOCATES, LINEAR})
 class Take(Rule):
     """args: (x, indices, axis): x read at ``indices`` along axis (None: of the flattened
     x); only numpy's default ``mode='raise'``. Its vjp adds g at those positions of zeros

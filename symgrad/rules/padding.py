@@ -50,6 +50,7 @@ def _ints(value: Any, what: str) -> Any:
 
 @primitive("cumprod", np.cumprod, methods=("cumprod",),
            params="a, axis=None, dtype=None, out=None", node_args=("a", "axis"),
+           traits={ALLOCATES},
            torch=Torch(("cumprod",), "CumprodBackward0", {"dim": "axis"}))
 class Cumprod(Rule):
     """args: (x, axis): the running product along axis (None: of the flattened x). Element

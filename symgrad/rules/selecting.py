@@ -15,7 +15,15 @@ from typing import Any
 import numpy as np
 
 from symgrad.rules.creation import NpConstant
-from symgrad.rules.registry import Primitive, Rule, Torch, lazy_module, primitive, register
+from symgrad.rules.registry import (
+    ALLOCATES,
+    Primitive,
+    Rule,
+    Torch,
+    lazy_module,
+    primitive,
+    register,
+)
 
 base = lazy_module("symgrad.rules.base")
 
@@ -32,7 +40,7 @@ register(Primitive("piecewise", binds=(np.piecewise,), params="x, condlist, func
 @primitive("nan_to_num", np.nan_to_num,
            params="x, copy=True, nan=0.0, posinf=None, neginf=None",
            arrays=("x",), values=("nan", "posinf", "neginf"),
-           node_args=("x", "copy", "nan", "posinf", "neginf"),
+           node_args=("x", "copy", "nan", "posinf", "neginf"), traits={ALLOCATES},
            torch=Torch(("nan_to_num",), "NanToNumBackward0",
                        {"nan": "nan", "posinf": "posinf", "neginf": "neginf"}))
 class NanToNum(Rule):
