@@ -57,6 +57,10 @@ def take_scalar(x, w):
     return np.sum(np.take(x, 1, axis=-1) * w) + np.take(x, 0) * 2.0
 
 
+def take_first(x, w):
+    return np.sum(np.take(x, [0, 0]) * w)
+
+
 def take_method(x, w):
     return np.sum(x.take([1, 0], 1) * w)
 
@@ -79,7 +83,7 @@ CASES = [
     (sort_neg, lambda x: np.sort(x, -2), lambda t, x: sort_torch(t, x, -2), [(4, 3), (2, 3, 4)]),
     (sort_flat, lambda x: np.sort(x, None), lambda t, x: sort_torch(t, x, None),
      [(), (5,), (3, 4)]),
-    (take_along_last, lambda x: x, None, [(5,), (3, 4), (2, 3, 4)]),
+    (take_along_last, lambda x: x, None, [(5,), (3, 4), (2, 3, 4), (3, 0)]),
     (take_along_first, lambda x: x[:1], lambda t, x: t.take_along_dim(
         x, t.tensor(_cols(x.detach().numpy())), 0), [(4,), (4, 3), (3, 2, 2)]),
     (take_list, lambda x: np.take(x, [0, 2, 2, -1], axis=-1),
@@ -89,6 +93,8 @@ CASES = [
     (take_flat, lambda x: np.take(x, [3, 0, 3]),
      lambda t, x: t.take(x, t.tensor([3, 0, 3])), [(4,), (2, 3)]),
     (take_scalar, lambda x: np.take(x, 1, axis=-1), None, [(2,), (3, 2)]),
+    (take_first, lambda x: np.take(x, [0, 0]), lambda t, x: t.take(x, t.tensor([0, 0])),
+     [(), (3,), (2, 2)]),
     (take_method, lambda x: x.take([1, 0], 1), None, [(2, 3), (2, 2, 1)]),
 ]
 ALL = [(f, probe, tf, s) for f, probe, tf, shapes in CASES for s in shapes]
