@@ -151,6 +151,24 @@ def test_gradient_matches_central_differences_and_torch(f, torch_f, shape):
     np.testing.assert_allclose(gw, tw.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
+def gradient_as_array(x, w):
+    return np.sum(np.gradient(x) * w)  # n-d: numpy stacks the list of per-axis gradients
+
+
+def gradient_summed(x):
+    return np.sum(np.gradient(x))
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 2)])
+def test_gradient_of_every_axis_used_as_an_array(shape):
+    x = R.standard_normal(shape)
+    w = R.standard_normal(np.shape(np.gradient(x)))
+    G = symgrad.grad(gradient_as_array, wrt=("x",))
+    assert_same_array(G(x, w), gradient_as_array(x, w))
+    check_grads(G, x, w)
+    check_grads(symgrad.grad(gradient_summed), x)
+
+
 def gradient_coords(x):
     return np.sum(np.gradient(x, np.arange(3.0)))
 
