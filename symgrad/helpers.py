@@ -475,3 +475,84 @@ def _cofactor(a):
     after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     sign = np.linalg.det(u) * np.linalg.det(vh)
     return sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vh)
+# the vjps of rules/ordering.py and rules/splitting.py
+
+
+def _take_along_axis_grad(g, x, indices, axis):
+    """Gradient of ``np.take_along_axis(x, indices, axis)`` (np.sort's through its argsort):
+    zeros shaped like x with g added where x was read (twice read: added twice)."""
+    if axis is None:  # positions in the flattened x
+        return np.reshape(_getitem_grad(g, np.reshape(x, -1), (indices,)), np.shape(x))
+    shape = np.shape(x)
+    axis = axis % len(shape)
+    index = tuple(indices if i == axis else
+                  np.arange(n).reshape((1,) * i + (n,) + (1,) * (len(shape) - i - 1))
+                  for i, n in enumerate(shape))
+    return _getitem_grad(g, x, index)
+
+
+def _split_grad(g, x, split, sections, axis, i):
+    """Gradient of part i of ``split(x, sections, axis)`` (np.split, np.array_split; np.hsplit
+    and friends with axis None): zeros shaped like x with g where the part was."""
+    positions = np.arange(np.size(x)).reshape(np.shape(x))  # which element of x each is
+    part = split(positions, sections)[i] if axis is None else split(positions, sections, axis)[i]
+    flat = _getitem_grad(np.reshape(g, -1), np.reshape(x, -1), (np.reshape(part, -1),))
+    return np.reshape(flat, np.shape(x))
+
+
+# the vjps of rules/padding.py
+
+
+def _cumprod_grad(g, x, axis):
+    """Gradient of ``np.cumprod(x, axis)``: element k gets the sum over i >= k of g_i times
+    the product of x_j, j <= i, j != k. That is L_k * S_k with L_k = x_0 ... x_{k-1} and
+    S_k = g_k + x_{k+1} * S_{k+1}: no division, so exact where x has zeros."""
+    shape = np.shape(x)
+    if axis is None or len(shape) == 0:  # (numpy's cumprod of a number is 1-d, any axis)
+        return np.reshape(_cumprod_grad(np.reshape(g, -1), np.reshape(x, -1), 0), shape)
+    y, u = np.moveaxis(x, axis, -1), np.moveaxis(g, axis, -1)
+    n = np.shape(y)[-1]
+    if n == 0:
+        return x * 0 + g * 0
+    left = [1]
+    for k in range(1, n):
+        left.append(left[-1] * y[..., k - 1])
+    later = [u[..., n - 1]]
+    for k in range(n - 2, -1, -1):
+        later.append(u[..., k] + y[..., k + 1] * later[-1])
+    out = np.stack([lk * sk for lk, sk in zip(left, later[::-1], strict=True)], axis=-1)
+    return np.moveaxis(out, -1, axis)
+
+
+def _pad_grad(g, x, pad_width, mode):
+    """Gradient of ``np.pad(x, pad_width, mode)``: each element of x gets g summed over
+    every place the pad put it (mode 'constant': its padding is a constant, no gradient)."""
+    positions = np.arange(np.size(x)).reshape(np.shape(x))  # which element of x each is
+    if mode == "constant":
+        padded = np.reshape(np.pad(positions, pad_width, constant_values=-1), -1)
+        keep = padded >= 0
+        g, padded = np.reshape(g, -1)[keep], padded[keep]
+    else:
+        padded = np.reshape(np.pad(positions, pad_width, mode=mode), -1)
+    flat = _getitem_grad(np.reshape(g, -1), np.reshape(x, -1), (padded,))
+    return np.reshape(flat, np.shape(x))
+
+
+def _gradient_grad(g, f, spacing, axis):
+    """Gradient of ``np.gradient(f, spacing, axis=axis)`` (edge_order=1): the stencil
+    transposed. Axis None is every axis: then g of a 1-d f is one array, else one per axis
+    (a list, or stacked as numpy stacks np.gradient's list)."""
+    ndim = np.ndim(f)
+    if axis is None:
+        if ndim == 1:
+            return _gradient_grad(g, f, spacing, 0)
+        return sum(_gradient_grad(g[k], f, spacing, k) for k in range(ndim))
+    u = np.moveaxis(_broadcast_to(g, np.shape(f)), axis, -1)
+    zeros = u[..., :2] * 0
+    inner = u[..., 1:-1] / (2 * spacing)  # out_i = (f_{i+1} - f_{i-1}) / 2h inside
+    out = np.concatenate([zeros, inner], axis=-1) - np.concatenate([inner, zeros], axis=-1)
+    first, last = u[..., :1] / spacing, u[..., -1:] / spacing  # one-sided at the ends
+    rest = u[..., 2:] * 0
+    out = out + np.concatenate([-first, first, rest], axis=-1) \
+        + np.concatenate([rest, -last, last], axis=-1)
+    return np.moveaxis(out, -1, axis)

@@ -26,8 +26,11 @@ from symgrad.rules import (
     linalg,
     moving,
     operators,
+    ordering,
+    padding,
     reductions,
     registry,
+    selecting,
     shape,
     special,
 )
@@ -348,9 +351,53 @@ SYMMETRIC_CASES = [
     (inverses.Cholesky(a, _s(True)), {"a": _spd(2, 4, 4)}),
 ]
 
+def _array_cases():
+    o, p, j = ordering, padding, joining
+    perm = np.array([[2, 0, 1, 1], [0, 0, 2, 1]])
+    cases = [
+        (o.TakeAlongAxis(x, idx, _s(0)), {"x": rand(3, 4), "idx": perm}),
+        (o.TakeAlongAxis(x, idx, _s(-1)), {"x": rand(2, 3), "idx": perm}),
+        (o.TakeAlongAxis(x, idx, _s(None)), {"x": rand(2, 3), "idx": np.array([5, 0, 0, 2])}),
+        (o.TakeAlongAxisGrad(g, x, idx, _s(0)), {"g": rand(2, 4), "x": rand(3, 4), "idx": perm}),
+        (o.TakeAlongAxisGrad(g, x, idx, _s(None)),
+         {"g": rand(4), "x": rand(2, 3), "idx": np.array([5, 0, 0, 2])}),
+        (o.Sort(x, _s(-1)), {"x": rand(3, 4)}),
+        (o.Sort(x, _s(0)), {"x": rand(3, 4, 2)}),
+        (o.Sort(x, _s(None)), {"x": rand(3, 4)}),
+        (o.Partition(x, _s(1), _s(-1)), {"x": rand(2, 5)}),
+        (o.Partition(x, _s((0, 3)), _s(0)), {"x": rand(5, 2)}),
+        (o.Take(x, idx, _s(1)), {"x": rand(2, 3, 4), "idx": np.array([2, 0, 2, -1])}),
+        (o.Take(x, idx, _s(-2)), {"x": rand(2, 3, 4), "idx": perm - 1}),
+        (o.Take(x, idx, _s(None)), {"x": rand(2, 3), "idx": perm + 2}),
+        (selecting.NanToNum(x, _s(0.0), _s(None), _s(None)), {"x": rand(3, 4)}),
+        (p.Cumprod(x, _s(1)), {"x": rand(3, 4)}),
+        (p.Cumprod(x, _s(None)), {"x": rand(2, 3)}),
+        (p.Pad(x, _s(((1, 2), (0, 1))), _s("constant"), _s(1.5)), {"x": rand(2, 3)}),
+        (p.GradientAlong(x, _s(0.5), _s(-1)), {"x": rand(3, 4)}),
+        (p.GradientAlong(x, _s(1), _s(0)), {"x": rand(2, 3)}),
+        (p.GradientAlong(x, _s(2.0), _s(None)), {"x": rand(5)}),
+        (p.GradientGrad(g, x, _s(0.5), _s(1)), {"g": rand(3, 4), "x": rand(3, 4)}),
+        (p.GradientGrad(g, x, _s(1), _s(0)), {"g": rand(2, 3), "x": rand(2, 3)}),
+        (p.GradientGrad(g, x, _s(1.5), _s(None)), {"g": rand(4), "x": rand(4)}),
+    ]
+    for mode in ("edge", "reflect", "symmetric", "wrap"):
+        cases += [(p.Pad(x, _s((2, 1)), _s(mode), _s(0)), {"x": rand(3, 4)}),
+                  (p.PadGrad(g, x, _s(((1, 2), (2, 0))), _s(mode)),
+                   {"g": rand(6, 6), "x": rand(3, 4)})]
+    cases.append((p.PadGrad(g, x, _s(1), _s("constant")), {"g": rand(5, 6), "x": rand(3, 4)}))
+    for split, sections, axis, i in [("split", 2, 0, 1), ("array_split", 3, -1, 2),
+                                     ("split", (1, 3), 1, 0), ("hsplit", 2, None, 1),
+                                     ("vsplit", (1,), None, 1), ("dsplit", 2, None, 0)]:
+        args = (_s(split), _s(sections), _s(axis), _s(i))
+        cases += [(j.SplitPart(x, *args), {"x": rand(4, 4, 2)})]
+        part = j.SplitPart.out_shape((4, 4, 2), split, sections, axis, i)
+        cases += [(j.SplitGrad(g, x, *args), {"g": rand(*part), "x": rand(4, 4, 2)})]
+    return cases
+
+
 CASES = (_product_cases() + _reduction_cases() + _shape_cases() + _index_cases()
          + _grad_and_creation_cases() + _joining_cases() + _moving_cases()
-         + _contraction_cases() + _linalg_cases() + _special_cases())
+         + _contraction_cases() + _linalg_cases() + _special_cases() + _array_cases())
 
 
 @pytest.mark.parametrize("node, values", CASES, ids=[str(n)[:60] for n, _ in CASES])
@@ -366,7 +413,8 @@ def test_vjp_of_a_symmetric_argument_matches_central_differences(node, values):
 
 def test_every_rule_with_gradient_arguments_is_checked_or_raises():
     covered = {type(n).__mro__[1] for n, _ in CASES + SYMMETRIC_CASES}  # the rule class under each node class
-    no_rule = {reductions.ProdOthersGrad}  # np.prod's third derivative
+    # np.prod's third derivative, np.cumprod's second
+    no_rule = {reductions.ProdOthersGrad, padding.CumprodGrad}
     for rule in registry.rules():
         if registry.NONDIFF in rule.traits or \
                 rule not in covered and any(issubclass(c, rule) for c in covered):
@@ -377,6 +425,12 @@ def test_every_rule_with_gradient_arguments_is_checked_or_raises():
 def test_a_third_derivative_of_prod_raises():
     node = reductions.ProdOthersGrad(g, x, _s(None))
     with pytest.raises(NotImplementedError, match="third derivative of np.prod"):
+        node.vjp(COTANGENT)
+
+
+def test_a_second_derivative_of_cumprod_raises():
+    node = padding.CumprodGrad(g, x, _s(0))
+    with pytest.raises(NotImplementedError, match="second derivative of np.cumprod"):
         node.vjp(COTANGENT)
 
 

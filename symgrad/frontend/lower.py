@@ -6,7 +6,8 @@ understand raises SymgradError pointing at the offending code.
 
 ``Lowerer`` holds the state of one function's lowering; its methods come from one mixin per
 kind of code: statements.py, loops.py, inlining.py (calls to user functions), names.py,
-expressions.py and calls.py (calls to numpy, math and builtins).
+expressions.py, calls.py (calls to numpy, math and builtins) and arraycalls.py (the list-valued
+and list-taking ones: np.split, np.select, np.piecewise, np.gradient).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sympy as sp
 
 from symgrad.errors import SymgradError
 from symgrad.frontend.aliasing import SharedMemory
+from symgrad.frontend.arraycalls import ArrayCallLowering
 from symgrad.frontend.calls import CallLowering
 from symgrad.frontend.common import walk_scope
 from symgrad.frontend.expressions import ExpressionLowering
@@ -52,7 +54,7 @@ class LoweringContext:
 
 
 class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
-              ExpressionLowering, CallLowering):
+              ExpressionLowering, CallLowering, ArrayCallLowering):
     """Turns one parsed function into an IR Function; calls to user functions are inlined."""
 
     def __init__(self, parsed: Parsed, context: LoweringContext | None = None,

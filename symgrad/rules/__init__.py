@@ -92,6 +92,7 @@ def vjp_rule(op: str, static: dict[str, Any]) -> VjpRule:
             static = {**static, "index": extra[0]}
         xs, node = _structural_node(op, static)
         grads = [None if v is None else v.xreplace({node: out}) for v in node.vjp(g)]
+        grads += [None] * (len(xs) - len(grads))  # arrays after the n_diff: no gradient
     else:
         raise KeyError(f"symgrad has no derivative rule for {op!r}")
     reads = tuple(frozenset() if e is None else frozenset(x.name for x in e.free_symbols)

@@ -1,5 +1,5 @@
 """Joining and splitting: np.hstack/vstack/dstack/column_stack, np.append, np.atleast_1d/2d/3d,
-np.broadcast_to and np.split/array_split/hsplit/vsplit/dsplit.
+np.broadcast_to and np.split/array_split/hsplit/vsplit/dsplit (one node per part).
 
 Every vjp here is made of existing nodes: a join's is a slice of the cotangent per input
 (``SliceAlong``) reshaped back (``Reshape``), the sizes read at run time from the inputs'
@@ -231,3 +231,60 @@ register(_Entry("append", binds=(np.append,), params="arr, values, axis=None",
                 arrays=("arr", "values"), node_args=("arr", "values", "axis"), rule=Concatenate,
                 traits=frozenset({ALLOCATES, LINEAR}), eager=_append,
                 shape=lambda a, b, axis=None: Concatenate.out_shape(a, b, axis=axis)))
+
+
+# ---------------------------------------------------------------- split, array_split, ...
+
+
+class SplitPart(Rule):
+    """args: (x, split, sections, axis, i): part i of ``np.<split>(x, sections, axis)`` (a
+    view of x; axis None for hsplit, vsplit and dsplit, which choose their own). A split
+    returns a list whose length is known at decoration time (an int of sections, or one more
+    than the split points), so the frontend makes one node per part, printed as the user's
+    call indexed; numpy refuses an unequal np.split at run time as it would anyway. Its vjp
+    puts g where the part was in zeros shaped like x (``_split_grad``)."""
+
+    traits = frozenset({VIEW, LINEAR})
+
+    def _numpycode(self, printer: Any) -> str:
+        split, sections, axis, i = (base.sval(a) for a in self.args[1:])
+        kw = "" if axis in (None, 0) else f", axis={axis!r}"
+        return f"np.{split}({base._a(printer, self.args[0])}, {sections!r}{kw})[{i}]"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [SplitGrad(g, *self.args)]
+
+    @staticmethod
+    def out_shape(shape: Dims, split: str, sections: Any, axis: Any, i: int) -> Dims:
+        args = (sections,) if axis is None else (sections, axis)
+        return np.shape(getattr(np, split)(np.zeros(shape), *args)[i])
+
+
+class SplitGrad(Rule):
+    """args: (g, x, split, sections, axis, i): zeros shaped like x with g where part i of the
+    split was; its transpose reads the part."""
+
+    n_diff = 1
+    shape_like = 1
+    reads_shape_of = 1
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_split_grad")
+        g, x = (base._a(printer, a) for a in self.args[:2])
+        split, sections, axis, i = (base.sval(a) for a in self.args[2:])
+        return f"_split_grad({g}, {x}, np.{split}, {sections!r}, {axis!r}, {i!r})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [SplitPart(g, *self.args[2:])]
+
+
+for _split, _params in [("split", "ary, indices_or_sections, axis=0"),
+                        ("array_split", "ary, indices_or_sections, axis=0"),
+                        ("hsplit", "ary, indices_or_sections"),
+                        ("vsplit", "ary, indices_or_sections"),
+                        ("dsplit", "ary, indices_or_sections")]:
+    register(_Entry(_split, binds=(getattr(np, _split),), params=_params, arrays=("ary",),
+                    values=("indices_or_sections",), lower="split_call",
+                    traits=frozenset({VIEW, LINEAR}),
+                    doc=f"np.{_split}: a tuple of parts (see SplitPart)"))
+del _split, _params

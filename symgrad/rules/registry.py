@@ -292,7 +292,7 @@ _LAZY: dict[str, list[tuple[str, Primitive]]] = {}  # module -> (attribute, entr
 _LAZY_MODULES: set[str] = set()  # every module a lazy_binds path names
 _FAMILIES = ("elementwise", "shape", "grads", "operators", "reductions", "linalg", "indexing",
              "creation", "joining", "moving", "contractions", "inverses", "decompositions",
-             "ordering", "special")
+             "ordering", "special", "selecting", "padding")
 _LOADED: list[bool] = []
 
 
