@@ -27,8 +27,8 @@ from symgrad.adjoint.shapes import Shapes
 from symgrad.derivative import derivative, may_be_infinite, select_by_masks
 from symgrad.errors import SymgradError
 from symgrad.frontend.ir import Assign, Block, Carry, Function, If, Loop, Names, Phi, defines, walk
-from symgrad.rules import masks, registry
-from symgrad.rules.base import Structural
+from symgrad.rules import masks
+from symgrad.rules.base import Structural, node_jvp
 from symgrad.rules.grads import BroadcastLike, GradZeros
 from symgrad.rules.indexing import SetItem
 from symgrad.rules.operators import Broadcasting, StopGradient
@@ -221,24 +221,15 @@ class TangentSweep:
         tangents = [self.jvp(a) for a in args]
         if all(t == 0 for t in tangents):
             return 0
-        traits = node.traits
-        rule_jvp = getattr(node, "jvp", None)
-        if rule_jvp is not None:
-            t = rule_jvp(tangents)
-        elif registry.MULTILINEAR in traits:
-            rest = node.args[len(args):]
-            t = sp.Add(*[node.func(*args[:i], ti, *args[i + 1:], *rest)
-                         for i, ti in enumerate(tangents) if ti != 0])
-        elif registry.LINEAR in traits:
-            rest = node.args[len(args):]
-            filled = [ti if ti != 0 else GradZeros(a) for a, ti in zip(args, tangents, strict=True)]
-            t = node.func(*filled, *rest)
-        else:
+        try:
+            t = node_jvp(node, tangents)
+        except NotImplementedError:
             entry = getattr(node, "primitive", None)
             what = f"np.{entry.name}" if entry is not None else type(node).__name__
             raise SymgradError(f"forward mode (jvp) of {what} is not supported yet",
                                filename=self.fn.filename, lineno=self.fn.firstlineno,
-                               hint="use G.vjp, or G.jacobian(..., mode='rev')")
+                               hint="use G.vjp, or G.jacobian(..., mode='rev')") from None
+        t = t.xreplace(self.primal_of)  # d inv(A) reads the inverse already computed
         if isinstance(node, Broadcasting):  # a % b's tangent may have only a's shape
             return self.shaped_like(t, node)
         # each tangent is shaped like its value, so the op's tangent is shaped like the op's

@@ -86,6 +86,35 @@ class Structural(sp.Function):
             "give it one (or the NONDIFF trait if it is piecewise constant)")
 
 
+def node_jvp(node: Any, tangents: list[Any]) -> Any:
+    """The tangent of a structural node, given one tangent per ``diff_args()`` (0 where
+    none reaches it): its rule's ``jvp``, or what its traits say. ``MULTILINEAR`` (a product):
+    one term per argument; ``LINEAR``: the op applied to the tangents (a zero one replaced by
+    zeros shaped like its argument). Raises NotImplementedError for a rule with neither."""
+    from symgrad.rules.grads import GradZeros
+    from symgrad.rules.registry import LINEAR, MULTILINEAR
+
+    rule_jvp = getattr(node, "jvp", None)
+    if rule_jvp is not None:
+        return rule_jvp(tangents)
+    args = node.diff_args()
+    slots, j = [], 0  # where each gradient argument sits among the node's arguments
+    for i, a in enumerate(node.args):
+        if j < len(args) and a is args[j]:
+            slots.append(i)
+            j += 1
+
+    def with_(replacements: dict[int, Any]) -> Any:
+        return node.func(*[replacements.get(i, a) for i, a in enumerate(node.args)])
+
+    if MULTILINEAR in node.traits:
+        return sp.Add(*[with_({slots[k]: t}) for k, t in enumerate(tangents) if t != 0])
+    if LINEAR in node.traits:
+        return with_({slots[k]: t if t != 0 else GradZeros(args[k])
+                      for k, t in enumerate(tangents)})
+    raise NotImplementedError(f"{type(node).__name__} has no jvp rule")
+
+
 def _p(printer: Any, expr: Any) -> str:
     return printer.doprint_atom(expr)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from symgrad.rules.grads import SumTo
+from symgrad.rules.grads import BroadcastLike, SumTo
 from symgrad.rules.indexing import GetItem
 from symgrad.rules.registry import (
     ALLOCATES,
@@ -160,6 +160,13 @@ class Arange(Rule):
         start, step, _ = self.args
         index = NpConstant(base.static("arange"), base.static(()), Len(g))
         return [SumTo(g, start), None if base.sval(step) is None else SumTo(g * index, step)]
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        # element i is start + i * step: the stop sets only the length
+        t_start, t_step = tangents
+        index = NpConstant(base.static("arange"), base.static(()), Len(self))
+        t = (t_start if t_start != 0 else 0) + (index * t_step if t_step != 0 else 0)
+        return t if t_step != 0 else BroadcastLike(t, self)
 
     @classmethod
     def make(cls, start: Any, stop: Any = None, step: Any = None) -> Any:

@@ -65,6 +65,9 @@ class Inv(Rule):
         t = _mT(self)
         return [-MatMul(MatMul(t, g), t)]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        return -MatMul(MatMul(self, tangents[0]), self)  # d inv(A) = -inv(A) dA inv(A)
+
     @staticmethod
     def out_shape(a: Dims) -> Dims:
         _square(a, "inv")
@@ -120,6 +123,14 @@ class Solve(Rule):
         return [grads.SumTo(-MatMul(grad_b, _mT(AsColumns(self, b))), a),
                 grads.SumTo(FromColumns(grad_b, b), b)]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        # A dx = db - dA x
+        a, b = self.args
+        ta, tb = tangents
+        rhs = (AsColumns(tb, b) if tb != 0 else 0) - \
+            (MatMul(ta, AsColumns(self, b)) if ta != 0 else 0)
+        return FromColumns(Solve(a, rhs), b)
+
     @staticmethod
     def out_shape(a: Dims, b: Dims) -> Dims:
         _square(a, "solve")
@@ -148,6 +159,12 @@ class Det(Rule):
 
     def vjp(self, g: Any) -> list[Any]:
         return [ExpandDims(g, base.static((-2, -1))) * Cofactor(self.args[0])]
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        from symgrad.rules.reductions import NpSum
+
+        return NpSum(Cofactor(self.args[0]) * tangents[0], base.static((-2, -1)),
+                     base.static(False))  # d det = <cofactor(A), dA>
 
     @staticmethod
     def out_shape(a: Dims) -> Dims:
@@ -202,6 +219,15 @@ class Cholesky(Rule):
         inv = Inv(low)
         s = MatMul(MatMul(_mT(inv), phi), inv)
         return [(s + _mT(s)) / 2]
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        # dL = L phi(L^-1 dA L^-T), phi the lower triangle with its diagonal halved
+        upper = base.sval(self.args[1])
+        low = _mT(self) if upper else self
+        inv = Inv(low)
+        m = MatMul(MatMul(inv, tangents[0]), _mT(inv))
+        dlow = MatMul(low, (Tril(m, base.static(0)) + Tril(m, base.static(-1))) / 2)
+        return _mT(dlow) if upper else dlow
 
     @classmethod
     def make(cls, a: Any, upper: Any = False) -> Any:

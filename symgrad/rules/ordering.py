@@ -134,6 +134,12 @@ class Sort(Rule):
         order = _indices("argsort", x, axis=axis, kind="stable")
         return [TakeAlongAxisGrad(g, x, order, self.args[1])]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        # the tangent moves with its element: read through the same permutation
+        x, axis = self.args[0], base.sval(self.args[1])
+        return TakeAlongAxis(tangents[0], _indices("argsort", x, axis=axis, kind="stable"),
+                             self.args[1])
+
     def shape_class(self, arg_classes: list[int], fresh: int) -> int:
         return fresh if base.sval(self.args[1]) is None else arg_classes[0]
 

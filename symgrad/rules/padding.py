@@ -115,6 +115,10 @@ class Pad(Rule):
     def vjp(self, g: Any) -> list[Any]:
         return [PadGrad(g, self.args[0], self.args[1], self.args[2])]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        # affine in x: the padding constant has no tangent
+        return Pad(tangents[0], self.args[1], self.args[2], base.static(0))
+
     @classmethod
     def make(cls, array: Any, pad_width: Any, mode: str = "constant",
              constant_values: Any = 0, reflect_type: str = "even") -> Any:

@@ -55,11 +55,17 @@ class NanToNum(Rule):
         kw = base._kw(nan=(nan, 0.0), posinf=(posinf, None), neginf=(neginf, None))
         return f"np.nan_to_num({base._a(printer, self.args[0])}{kw})"
 
-    def vjp(self, g: Any) -> list[Any]:
+    def finite_only(self, v: Any) -> Any:
+        """v where x is finite, 0 where nan_to_num replaced x by a constant."""
         from symgrad.rules.masks import Where
 
-        x = self.args[0]
-        return [Where(NpConstant(base.static("isfinite"), base.static(()), x), g, 0)]
+        return Where(NpConstant(base.static("isfinite"), base.static(()), self.args[0]), v, 0)
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [self.finite_only(g)]
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        return self.finite_only(tangents[0])
 
     @classmethod
     def make(cls, x: Any, copy: Any = True, nan: Any = 0.0, posinf: Any = None,

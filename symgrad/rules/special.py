@@ -282,6 +282,10 @@ class Logsumexp(Rule):
         axis, keepdims = self.statics
         return [expand_reduced(g, axis, keepdims) * self.weights()]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        axis, keepdims = self.statics
+        return NpSum(tangents[0] * self.weights(), base.static(axis), base.static(keepdims))
+
     @classmethod
     def make(cls, a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
              return_sign: bool = False) -> Any:
@@ -303,6 +307,13 @@ class WeightedLogsumexp(Logsumexp):
         back = expand_reduced(g, axis, keepdims) * self.weights()
         a, b = self.args[:2]
         return [SumTo(back * b, a), SumTo(back, b)]  # (a and b broadcast together)
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        axis, keepdims = self.statics
+        b = self.args[1]
+        ta, tb = tangents
+        return NpSum(((b * ta if ta != 0 else 0) + (tb if tb != 0 else 0)) * self.weights(),
+                     base.static(axis), base.static(keepdims))
 
 
 def _logsumexp_shape(*shapes: tuple[int, ...], axis: Any = None, keepdims: bool = False,
@@ -340,6 +351,10 @@ class Softmax(Rule):
         axis = self.args[1]
         return [self * (g - NpSum(g * self, axis, base.static(True)))]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        t = tangents[0]
+        return self * (t - NpSum(t * self, self.args[1], base.static(True)))
+
     @staticmethod
     def out_shape(shape: tuple[int, ...], axis: Any = None) -> tuple[int, ...]:
         normalize_axes(axis, len(shape))
@@ -353,6 +368,10 @@ class LogSoftmax(Softmax):
 
     def vjp(self, g: Any) -> list[Any]:
         return [g - sp.exp(self) * NpSum(g, self.args[1], base.static(True))]
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        t = tangents[0]
+        return t - NpSum(sp.exp(self) * t, self.args[1], base.static(True))
 
 
 register(Primitive("softmax", lazy_binds=(f"{_SCIPY}.softmax",), params="x, axis=None",
