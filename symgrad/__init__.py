@@ -2,6 +2,7 @@
 
 from symgrad import runtime as _runtime
 from symgrad.api import GradFunction, grad
+from symgrad.custom import custom_vjp, defvjp
 from symgrad.errors import SymgradError
 from symgrad.gradcheck import gradcheck
 from symgrad.gradients import stop_gradient
@@ -14,6 +15,6 @@ __version__ = "0.1.0"
 __all__ = [
     "GradFunction", "SymgradError", "grad", "gradcheck", "stop_gradient", "__version__",
     "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
-    "hessian", "jacfwd", "jacrev", "jvp", "vjp",
+    "hessian", "jacfwd", "jacrev", "jvp", "vjp", "custom_vjp", "defvjp",
     *_runtime.__all__,
 ]

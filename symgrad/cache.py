@@ -134,6 +134,9 @@ def _fingerprint(value: Any, depth: int = 0, keep: list | None = None) -> str:
         return f"{type(value).__name__}({inner})"
     if isinstance(value, types.ModuleType):
         return f"module:{value.__name__}"
+    rule = getattr(type(value), "__symgrad_rule__", None)
+    if rule is not None:  # a custom_vjp function: its code and its rule's
+        return "custom:" + ",".join(_fingerprint(f, depth + 1, keep) for f in value.__symgrad_rule__)
     wrapped = getattr(value, "__symgrad_wrapped__", None)
     if isinstance(wrapped, types.FunctionType):  # a @symgrad.grad function: its source counts
         value = wrapped

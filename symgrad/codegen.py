@@ -107,6 +107,8 @@ def _module_text(fn: Any, printer: NumpyPrinter, funcs: list[str], what: str) ->
     text = "\n".join(header) + "\n"
     for h in _helper_closure(printer.helpers):
         text += "\n" + inspect.getsource(getattr(helpers, h)) + "\n"
+    for source in printer.sources.values():  # custom rules' functions, as the user wrote them
+        text += "\n\n" + source.rstrip() + "\n\n"
     text += "\n" + "\n\n".join(funcs)
     check_module(text, fn.name, fn.filename, fn.firstlineno)
     return text

@@ -66,6 +66,11 @@ def check_module(text: str, name: str, filename: str | None = None, lineno: int 
             "function")
 
 
+def undefined_names(text: str, provided: frozenset[str] = frozenset()) -> set[str]:
+    """The names a piece of module text reads but never defines (``check_module``'s test)."""
+    return {what for what, _ in _undefined_names(ast.parse(text), provided)}
+
+
 def _undefined_names(tree: ast.Module, provided: frozenset[str]) -> list[tuple[str, ast.AST]]:
     """Each free name of the module and each ``np.attr`` numpy does not have, with its node."""
     module = set(dir(builtins)) | provided | {n for s in tree.body for n in (

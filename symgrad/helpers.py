@@ -556,3 +556,16 @@ def _gradient_grad(g, f, spacing, axis):
     out = out + np.concatenate([-first, first, rest], axis=-1) \
         + np.concatenate([rest, -last, last], axis=-1)
     return np.moveaxis(out, -1, axis)
+
+
+def _cotangents(result, backward, *inputs):
+    """A custom vjp's result, checked: one cotangent per argument, each shaped like it."""
+    name = getattr(backward, "__name__", "the custom vjp")
+    if not isinstance(result, (tuple, list)) or len(result) != len(inputs):
+        raise ValueError(f"{name} must return a tuple of {len(inputs)} cotangent(s), one "
+                         f"per argument, not {type(result).__name__}")
+    for i, (ct, x) in enumerate(zip(result, inputs, strict=True)):
+        if np.shape(ct) != np.shape(x):
+            raise ValueError(f"{name}: cotangent {i} has shape {np.shape(ct)}, but its "
+                             f"argument has shape {np.shape(x)}")
+    return tuple(result)

@@ -32,10 +32,15 @@ class NumpyPrinter(StrPrinter):
         super().__init__(settings)
         self.helpers: set[str] = set()
         self.imports: set[str] = set()  # modules beyond numpy the code calls (scipy.special)
+        self.sources: dict[str, str] = {}  # the user's rule functions it calls (custom_vjp)
         self.is_scalar = is_scalar  # shape knowledge from the adjoint, when it has some
 
     def use_helper(self, name: str) -> None:
         self.helpers.add(name)
+
+    def use_source(self, name: str, source: str) -> None:
+        """The printed code calls the user's function ``name``: the module defines it."""
+        self.sources[name] = source
 
     def use_import(self, module: str) -> None:
         """The printed code calls ``module`` (``scipy.special``): the module imports it."""

@@ -91,7 +91,8 @@ def test_view_rules_and_shape_readers():
         {"SumTo": 1, "BroadcastLike": 1, "ScatterInto": 1, "GradZeros": 0,
          "DiagonalGrad": 1, "DiagGrad": 1, "RepeatGrad": 1, "TileGrad": 1,
          "AsColumns": 1, "FromColumns": 1,
-         "TakeAlongAxisGrad": 1, "SplitGrad": 1, "PadGrad": 1, "GradientGrad": 1}
+         "TakeAlongAxisGrad": 1, "SplitGrad": 1, "PadGrad": 1, "GradientGrad": 1,
+         "CustomCotangent": 2}
 
 
 def test_rule_classes_and_node_classes_agree():

@@ -225,7 +225,9 @@ class TangentSweep:
             t = node_jvp(node, tangents)
         except NotImplementedError:
             entry = getattr(node, "primitive", None)
-            what = f"np.{entry.name}" if entry is not None else type(node).__name__
+            what = type(node).__name__ if entry is None else \
+                f"{entry.name.split(':')[1]}, a custom_vjp function," \
+                if entry.name.startswith("custom:") else f"np.{entry.name}"
             raise SymgradError(f"forward mode (jvp) of {what} is not supported yet",
                                filename=self.fn.filename, lineno=self.fn.firstlineno,
                                hint="use G.vjp, or G.jacobian(..., mode='rev')") from None

@@ -24,7 +24,7 @@ from typing import Any
 __all__ = [
     "LINEAR", "MULTILINEAR", "VIEW", "ALLOCATES", "SHAPE_ONLY", "COSTLY", "NONDIFF", "REQUIRED",
     "Params", "Primitive", "Rule", "Torch", "by_method", "by_name", "by_object", "entries",
-    "has_trait", "is_view", "lazy_home", "lazy_module", "methods", "numpy_names", "parameters", "primitive", "register",
+    "has_trait", "is_view", "unregister", "lazy_home", "lazy_module", "methods", "numpy_names", "parameters", "primitive", "register",
     "reads_shape_of", "rules", "shape_readers", "view_rules", "with_trait",
 ]
 
@@ -292,7 +292,7 @@ _LAZY: dict[str, list[tuple[str, Primitive]]] = {}  # module -> (attribute, entr
 _LAZY_MODULES: set[str] = set()  # every module a lazy_binds path names
 _FAMILIES = ("elementwise", "shape", "grads", "operators", "reductions", "linalg", "indexing",
              "creation", "joining", "moving", "contractions", "inverses", "decompositions",
-             "ordering", "special", "selecting", "padding")
+             "ordering", "special", "selecting", "padding", "custom")
 _LOADED: list[bool] = []
 
 
@@ -311,6 +311,14 @@ def register(entry: Primitive, *aliases: str) -> Primitive:
         _LAZY.setdefault(module, []).append((attr, entry))
         _LAZY_MODULES.add(module)
     return entry
+
+
+def unregister(name: str) -> None:
+    """Remove the entry ``name`` (a custom rule defined again), if there is one."""
+    entry = _BY_NAME.pop(name, None)
+    if entry is not None:
+        for obj in entry.binds:
+            _BY_OBJECT.pop(id(obj), None)
 
 
 def lazy_home(obj: Any) -> str | None:

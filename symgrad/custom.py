@@ -1,0 +1,148 @@
+"""Custom derivative rules, as JAX has them: ``@symgrad.custom_vjp`` with ``@f.defvjp``, and
+``symgrad.defvjp(func, bwd)`` for a function symgrad cannot read (a compiled routine).
+
+The backward is ``bwd(g, *args, out)`` -> one cotangent per argument (a tuple), ``out``
+being ``f(*args)``. Each rule becomes a registry entry (``rules/custom.py``): wherever
+differentiated code calls ``f``, the generated module calls ``f`` forward and ``bwd``
+backward, both copied into the module from your source (a compiled ``func`` is imported
+from its module instead), so the module stays standalone and readable. Called on Tensors,
+``f`` is one graph node whose backward is ``bwd``.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+from symgrad.errors import SymgradError
+
+__all__ = ["custom_vjp", "defvjp"]
+
+
+class CustomVjp:
+    """A function with a vjp of your own: call it as the function; ``.defvjp(bwd)`` sets
+    the rule (as a decorator too)."""
+
+    def __init__(self, fn: Callable) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.bwd: Callable | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        from symgrad.runtime.function import apply
+        from symgrad.runtime.tensor import Tensor
+
+        if self.bwd is not None and any(type(a) is Tensor for a in args):
+            bwd = self.bwd
+            fn = self.fn
+            return apply(self.fn.__name__, fn, lambda g, *xs: bwd(g, *xs, fn(*xs)), *args)
+        return self.fn(*args)
+
+    def defvjp(self, bwd: Callable) -> Callable:
+        """Use ``bwd(g, *args, out)`` as this function's vjp; returns ``bwd``."""
+        _register(self, self.fn, bwd, inline=True)
+        self.bwd = bwd
+        return bwd
+
+    def __repr__(self) -> str:
+        return f"<symgrad.custom_vjp {self.fn.__qualname__}>"
+
+    @property
+    def __symgrad_rule__(self) -> tuple[Callable, Callable | None]:
+        """What the disk cache fingerprints: the function and its rule."""
+        return self.fn, self.bwd
+
+
+def custom_vjp(fn: Callable) -> CustomVjp:
+    """``@symgrad.custom_vjp`` on a ``def``; then ``@f.defvjp`` on ``bwd(g, *args, out)``
+    returning one cotangent per argument. Typical: a straight-through estimator, a safe
+    log, gradient clipping."""
+    if not inspect.isfunction(fn):
+        raise SymgradError(f"symgrad.custom_vjp takes a def, not {type(fn).__name__}",
+                           hint="for a compiled function, use symgrad.defvjp(func, bwd)")
+    return CustomVjp(fn)
+
+
+def defvjp(func: Callable, bwd: Callable) -> None:
+    """Register ``bwd(g, *args, out)`` as the vjp of ``func``, a function symgrad cannot read
+    (``scipy.linalg.expm``, a C extension's): the generated module imports ``func`` from its
+    module and calls it forward, and calls ``bwd`` (copied from your source) backward."""
+    _register(func, func, bwd, inline=False)
+
+
+def _register(obj: Any, fn: Callable, bwd: Callable, inline: bool) -> None:
+    from symgrad.rules.custom import register_custom
+
+    n_args = _n_args(fn, bwd)
+    if inline:
+        function = (fn.__name__, _standalone_source(fn, "the function"), None)
+    else:
+        module = _public_module(fn)
+        if module is None:
+            raise SymgradError(f"symgrad.defvjp: {fn!r} cannot be imported by name from a "
+                               "module, so a generated module could not call it",
+                               hint="wrap it in a def and use @symgrad.custom_vjp")
+        function = (f"{module}.{fn.__name__}", None, module)
+    # the module imports the compiled function's module: the vjp may call it too
+    imported = frozenset({"np"} | ({function[2].split(".")[0]} if function[2] else set()))
+    backward = (bwd.__name__, _standalone_source(bwd, "its vjp", imported))
+    register_custom(obj, fn.__name__, n_args, function, backward)
+
+
+def _public_module(fn: Callable) -> str | None:
+    """The shortest module path that has ``fn`` under its name: ``scipy.linalg`` for
+    ``expm``, whose home is ``scipy.linalg._matfuncs``."""
+    import importlib
+
+    home = getattr(inspect.getmodule(fn), "__name__", None) or getattr(fn, "__module__", None)
+    if not home:
+        return None
+    parts = home.split(".")
+    for i in range(1, len(parts) + 1):
+        path = ".".join(parts[:i])
+        try:
+            if getattr(importlib.import_module(path), fn.__name__, None) is fn:
+                return path
+        except ImportError:
+            continue
+    return None
+
+
+def _n_args(fn: Callable, bwd: Callable) -> int:
+    """The number of array arguments: bwd's parameters but g and out."""
+    params = [p for p in inspect.signature(bwd).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(params) < 3:
+        raise SymgradError(f"{bwd.__name__} takes ({', '.join(p.name for p in params)}): a "
+                           "vjp takes (g, *args, out)", hint="def bwd(g, x, out): ...")
+    return len(params) - 2
+
+
+def _standalone_source(fn: Callable, what: str, provided: frozenset[str] = frozenset({"np"})
+                       ) -> str:
+    """``fn``'s source without decorators, refused if it reads anything but numpy and its
+    own parameters and locals (it is copied into a module that has only numpy)."""
+    from symgrad.generated import undefined_names
+
+    try:
+        text = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError) as exc:
+        raise SymgradError(f"symgrad cannot read the source of {what}, {fn.__qualname__}",
+                           hint="define it in a .py file") from exc
+    tree = ast.parse(text)
+    func = tree.body[0]
+    if not isinstance(func, ast.FunctionDef):
+        raise SymgradError(f"{what}, {fn.__qualname__}, must be a plain def")
+    func.decorator_list = []
+    source = ast.unparse(func)
+    missing = sorted(undefined_names(source, provided))
+    if missing:
+        raise SymgradError(f"{what}, {fn.__qualname__}, reads {', '.join(missing)}: it is "
+                           "copied into the generated module, which has only numpy",
+                           filename=inspect.getsourcefile(fn), lineno=fn.__code__.co_firstlineno,
+                           hint="use numpy (as np), its parameters and its own variables")
+    return source
