@@ -136,7 +136,8 @@ class Sweep:
             return
         sym = sp.Symbol(s.target, real=True)
         contribs = self.acc.pop(sym, [])
-        self._comment = s.lines + self._comment  # quote lines whose adjoint had no statement
+        if not getattr(s.expr, "is_statement", False):  # an assert has no adjoint to quote
+            self._comment = s.lines + self._comment  # quote lines whose adjoint had none
         if contribs and sym in self.active:
             g = self.materialise(s.target, sp.Add(*contribs))
             self.backprop(s.expr, g)

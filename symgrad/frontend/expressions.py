@@ -291,9 +291,32 @@ class ExpressionLowering:
         if value is None:
             return static(None)
         if isinstance(value, (tuple, list)):
-            raise self.p.error(node, "indexing with a list is not supported",
-                               "use slices or integers")
+            return self.list_index(node, value)
         return value
+
+    def list_index(self, node: ast.expr, value: Any) -> Any:
+        """``x[[0, 2]]``: a list of constant integers (or of bools: numpy's mask) is numpy's
+        integer-array index, kept as written; a repeated index adds its gradients up."""
+        def plain(v: Any) -> Any:
+            if isinstance(v, (tuple, list)):
+                return [plain(w) for w in v]
+            if v in (sp.true, sp.false):
+                return bool(v)
+            if isinstance(v, sp.Integer):
+                return int(v)
+            raise ValueError
+
+        try:
+            items = plain(value)
+        except ValueError:
+            raise self.p.error(node, f"indexing with the list {ast.unparse(node)} of computed "
+                               "values is not supported", "index with a list of constant "
+                               "integers, or with an integer array") from None
+        kinds = {type(v) for v in np.ravel(np.array(items, dtype=object))} if items else set()
+        if len(kinds) > 1:
+            raise self.p.error(node, f"the index {ast.unparse(node)} mixes bools and integers",
+                               "numpy would read the bools as 0 and 1: write integers")
+        return static(items)
 
 
 # & and | of masks (x ^ 2 is more often a power written wrong than a mask's xor: refused)

@@ -111,3 +111,16 @@ class IntOf(Rule):
 
     def _numpycode(self, printer: Any) -> str:
         return f"int({printer.doprint_expr(self.args[0])})"
+
+
+class Assert(_Meta):
+    """``assert cond, msg`` (args: cond, Static(msg or None)), kept where the user wrote it in
+    the primal, the gradient and value_and_grad: a statement, not a value (codegen prints it
+    alone), and always kept, since numpy code relies on it for its shape checks."""
+
+    is_statement = True
+
+    def _numpycode(self, printer: Any) -> str:
+        msg = base.sval(self.args[1])
+        return f"assert {printer.statement(self.args[0])}" + ("" if msg is None else
+                                                               f", {msg!r}")
