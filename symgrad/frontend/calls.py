@@ -237,7 +237,7 @@ class CallLowering:
             value = self.expr(node.args[0])
             if isinstance(value, (tuple, list, dict)):
                 return sp.Integer(len(value))
-            return Len(value)
+            return Len.make(value)
         if obj is range:
             raise self.p.error(node, "range() is supported only as the iterable of a for loop")
         return MISSING

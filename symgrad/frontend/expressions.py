@@ -19,7 +19,7 @@ from symgrad.frontend.common import (
 )
 from symgrad.frontend.inlining import LocalFunction
 from symgrad.rules import masks
-from symgrad.rules.base import Structural, static
+from symgrad.rules.base import Static, Structural, static
 from symgrad.rules.indexing import GetItem, SliceOf
 from symgrad.rules.linalg import MatMul
 from symgrad.rules.operators import AsWritten, FloorDiv, IsNone, Mod
@@ -261,14 +261,27 @@ class ExpressionLowering:
         base = self.expr(node.value)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         if isinstance(base, Shape):
-            if len(parts) == 1 and isinstance(parts[0], ast.Constant):
-                return ShapeAt(base.args[0], static(parts[0].value))
-            raise self.p.error(node, "only constant indices into .shape are supported")
+            return self.shape_item(node, base, parts)
         if isinstance(base, (tuple, list, dict)):
             return base[self.container_key(node, base)]
         if isinstance(base, LocalFunction) or base is None:
             raise self.p.error(node, "this value cannot be indexed")
         return GetItem(base, *self.index_parts(node))
+
+    def shape_item(self, node: ast.Subscript, shape: Shape, parts: list[ast.expr]) -> Any:
+        """``x.shape[-1]``, ``x.shape[i]`` (a loop counter or a parameter) and
+        ``x.shape[-2:]`` (a tuple whose length is x's rank, read at run time)."""
+        if len(parts) == 1:
+            part = self.index_part(parts[0])
+            value = part.value if isinstance(part, Static) else None
+            # a computed index (a loop counter, a parameter) is numpy's to check at run time
+            if isinstance(value, slice) or isinstance(value, int) and \
+                    not isinstance(value, bool) or isinstance(part, sp.Expr) and \
+                    not isinstance(part, Static) and part.free_symbols:
+                return ShapeAt(shape.args[0], part)
+        raise self.p.error(node, f"{ast.unparse(node)}: .shape is indexed with an integer or "
+                           "a slice here", "write x.shape[0], x.shape[-1], x.shape[i] or "
+                           "x.shape[1:]")
 
     def index_parts(self, node: ast.Subscript) -> list[Any]:
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
