@@ -21,6 +21,7 @@ from symgrad.frontend.inlining import LocalFunction
 from symgrad.rules import masks
 from symgrad.rules.base import Static, Structural, static
 from symgrad.rules.indexing import GetItem, SliceOf
+from symgrad.rules.joining import CConcat, RConcat
 from symgrad.rules.linalg import MatMul
 from symgrad.rules.operators import AsWritten, FloorDiv, IsNone, Mod
 from symgrad.rules.shape import Shape, ShapeAt
@@ -36,7 +37,8 @@ class ExpressionLowering:
                                "use numpy arithmetic, numpy functions and indexing")
         result = method(node)
         if isinstance(result, Opaque):
-            raise self.p.error(node, f"{describe(result.obj)} cannot be used as a value here",
+            raise self.p.error(node, f"{ast.unparse(node)} ({describe(result.obj)}) cannot be "
+                               "used as a value here",
                                "symgrad differentiates numpy arrays and numbers")
         return result
 
@@ -258,6 +260,13 @@ class ExpressionLowering:
                            "stack them into an array")
 
     def expr_Subscript(self, node: ast.Subscript) -> Any:
+        obj = self.static_object(node.value)
+        if obj is np.r_ or obj is np.c_:
+            return self.r_or_c(node, obj is np.r_)
+        if obj is not None and type(obj).__module__.startswith("numpy.lib"):
+            raise self.p.error(node, f"{ast.unparse(node.value)}[...] is not supported",
+                               "symgrad supports np.r_[...] and np.c_[...]; build index arrays "
+                               "and grids with np.arange, np.stack or broadcasting (x[:, None])")
         base = self.expr(node.value)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         if isinstance(base, Shape):
@@ -282,6 +291,34 @@ class ExpressionLowering:
         raise self.p.error(node, f"{ast.unparse(node)}: .shape is indexed with an integer or "
                            "a slice here", "write x.shape[0], x.shape[-1], x.shape[i] or "
                            "x.shape[1:]")
+
+    def r_or_c(self, node: ast.Subscript, rows: bool) -> Any:
+        """``np.r_[a, b, 0.0, 0:3]`` (np.c_): arrays and numbers joined as numpy joins them;
+        a slice of constants is np.arange's constant array."""
+        spelling = "np.r_" if rows else "np.c_"
+        items = []
+        for part in node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]:
+            if isinstance(part, ast.Slice):
+                bounds = [None if b is None else self.expr(b) for b in
+                          (part.lower, part.upper, part.step)]
+                if not all(b is None or isinstance(b, sp.Integer) for b in bounds):
+                    raise self.p.error(part, f"a slice inside {spelling}[...] must have "
+                                       "constant integer bounds", "write np.arange(start, "
+                                       "stop) or np.linspace(start, stop, n)")
+                start, stop, step = (None if b is None else int(b) for b in bounds)
+                items.append(self.constant(np.arange(start or 0, stop, step or 1),
+                                           "r_range", part))
+                continue
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                raise self.p.error(part, f"{spelling}[...] with the directive "
+                                   f"{part.value!r} is not supported",
+                                   "use np.concatenate([...], axis=...) or np.stack")
+            value = self.expr(part)
+            if not isinstance(value, sp.Basic) or value in (sp.true, sp.false):
+                raise self.p.error(part, f"{spelling}[...] joins arrays and numbers",
+                                   "write each array or number as an item")
+            items.append(as_python_typed(value, part))
+        return (RConcat if rows else CConcat)(*items)
 
     def index_parts(self, node: ast.Subscript) -> list[Any]:
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
