@@ -346,3 +346,12 @@ def _tile_grad(g, x, reps):
     shape_d, reps_d = (1,) * (d - len(shape)) + shape, (1,) * (d - len(reps)) + reps
     split = tuple(v for r, s in zip(reps_d, shape_d, strict=True) for v in (r, s))
     return np.reshape(np.sum(np.reshape(g, split), axis=tuple(range(0, 2 * d, 2))), shape)
+
+
+def _cast_like(g, x):
+    """The gradient through a cast (``x.astype(np.float32)``): g in x's own dtype, as torch
+    returns a float64 tensor's gradient through ``x.float()`` in float64."""
+    dtype = np.result_type(x)
+    if _is_tensor(g) or np.result_type(g) == dtype or dtype.kind not in "fc":
+        return g
+    return np.asarray(g).astype(dtype)

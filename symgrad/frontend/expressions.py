@@ -307,7 +307,7 @@ class ExpressionLowering:
                                        "stop) or np.linspace(start, stop, n)")
                 start, stop, step = (None if b is None else int(b) for b in bounds)
                 items.append(self.constant(np.arange(start or 0, stop, step or 1),
-                                           "r_range", part))
+                                           "r_arange", part))
                 continue
             if isinstance(part, ast.Constant) and isinstance(part.value, str):
                 raise self.p.error(part, f"{spelling}[...] with the directive "
