@@ -185,6 +185,7 @@ def _grad_and_creation_cases():
          {"a": np.float64(0.5), "b": np.float64(-1.5), "v": np.float64(2.0),
           "x": np.float64(0.25)}),
         (operators.Mod(a, b), {"a": rand(3, 4) * 5, "b": np.abs(rand(4)) + 1}),
+        (creation.AsArray(x, _s("asarray")), {"x": rand(3, 2)}),
     ] + [(creation.LinspaceGrad(_s(end), g, a, b, sp.Integer(5), _s(endpoint), _s(axis)),
           {"g": rand(*gshape), "a": rand(*sa), "b": rand(*sb)})
          for end in (False, True) for endpoint in (True, False)

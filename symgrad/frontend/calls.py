@@ -25,7 +25,7 @@ from symgrad.frontend.parse import MISSING
 from symgrad.rules import elementwise as ew
 from symgrad.rules import masks, registry
 from symgrad.rules.base import static
-from symgrad.rules.creation import ArrayOf, NpConstant
+from symgrad.rules.creation import ArrayOf, AsArray, NpConstant
 from symgrad.rules.indexing import Stack
 from symgrad.rules.operators import AsType, IntOf
 from symgrad.rules.reductions import NpSum
@@ -456,6 +456,9 @@ class CallLowering:
                 return ArrayOf(static(tuple(layout)), *_as_float(elements, False))
             if isinstance(value, (list, tuple)):
                 return Stack(*value, static(0))
+            if isinstance(value, sp.Symbol) and entry.name in ("array", "asarray") and \
+                    value.name in {a.arg for a in self.p.tree.args.args}:
+                return AsArray(value, static(entry.name))  # the caller may pass a list
             return value
 
         def walk(n: ast.expr, prefix: tuple[int, ...]) -> None:
