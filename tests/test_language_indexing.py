@@ -197,12 +197,16 @@ def dtype_creation(x):
                   * np.ones(4, dtype=float) * np.array([1, 2, 3, 4], dtype=float))
 
 
+def dtype_arange(x):
+    return np.sum(np.arange(4, dtype=np.float32) * x + np.arange(1, 5, dtype=float) * x)
+
+
 def dtype_sum(x):
     return np.sum(x ** 2, dtype=np.float32) + np.mean(x, dtype=np.float64)
 
 
 @pytest.mark.parametrize("f", [cast_float, cast_f32, cast_call, cast_int, scalar_f32,
-                               float_of, dtype_creation, dtype_sum])
+                               float_of, dtype_creation, dtype_arange, dtype_sum])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_casts_keep_numpys_dtype_and_the_argument_dtype_in_the_gradient(f, dtype):
     x = (X * 3).astype(dtype)
@@ -212,7 +216,8 @@ def test_casts_keep_numpys_dtype_and_the_argument_dtype_in_the_gradient(f, dtype
     assert g.dtype == dtype  # torch: x.float() on a double tensor gives a double gradient
 
 
-@pytest.mark.parametrize("f", [cast_float, cast_int, scalar_f32, float_of, dtype_creation])
+@pytest.mark.parametrize("f", [cast_float, cast_int, scalar_f32, float_of, dtype_creation,
+                               dtype_arange])
 def test_casts_in_float64_match_central_differences(f):
     check_grads(symgrad.grad(f), X * 3)
 
@@ -338,3 +343,21 @@ def test_an_assert_message_must_be_a_string_literal():
 
     msg = _error(f)
     assert "constant string" in msg and "assert" in msg
+
+
+def test_dtype_keywords_numpy_computes_differently_are_refused():
+    def stepped(x):
+        return np.sum(np.arange(0.0, 1.0, 0.25, dtype=np.float32) * x)
+
+    msg = _error(stepped)
+    assert "np.arange" in msg and "dtype" in msg
+
+    def unknown(x):
+        return np.sum(x.astype(np.complex128).real)
+
+    assert "complex128" in _error(unknown)
+
+    def bad_dtype(x):
+        return np.sum(x.astype("U3"))
+
+    assert "cast to" in _error(bad_dtype)

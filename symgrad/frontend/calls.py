@@ -37,7 +37,7 @@ _DEFAULT_ONLY = {"dtype", "out"}
 # the entries whose dtype= keyword is a cast of their input (numpy computes in that dtype) or
 # of their result (the same values in another dtype)
 _CAST_INPUT = frozenset({"sum", "mean"})
-_CAST_RESULT = frozenset({"zeros", "ones", "full", "array", "asarray"})
+_CAST_RESULT = frozenset({"zeros", "ones", "full", "array", "asarray", "arange"})
 
 # the Python operators a numpy function may be (Primitive.operator)
 _OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
@@ -304,7 +304,7 @@ class CallLowering:
         dtype = np.dtype(dtype)
         if not isinstance(value, sp.Basic):
             raise self.p.error(node, f"{ast.unparse(node)}: only numbers and arrays can be cast")
-        if dtype.kind not in "fcbiu":
+        if dtype.kind not in "fbiu":  # (complex values: symgrad differentiates real code)
             raise self.p.error(node, f"a cast to {dtype} is not supported",
                                "cast to a float, int or bool dtype")
         return AsType(value, static(dtype.name), static(spelling))
@@ -318,7 +318,7 @@ class CallLowering:
         return self.cast(node, first, self.dtype_of(node.args[0]), "astype")
 
     def with_dtype(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
-        """A call with ``dtype=``: np.zeros/ones/full/array/asarray compute in the dtype
+        """A call with ``dtype=``: np.zeros/ones/full/array/asarray/arange compute in the dtype
         numpy gives them and are cast after (the same values); np.sum/np.mean cast their
         input first, as numpy computes in the dtype given."""
         keyword = next(k for k in node.keywords if k.arg == "dtype")
@@ -327,6 +327,12 @@ class CallLowering:
                         **loc(node))
         if dtype is None:
             return self.entry_call(rest, entry, first)
+        if entry.name == "arange" and not all(
+                isinstance(a, ast.Constant) and type(a.value) is int for a in node.args):
+            # numpy steps in the dtype given: only integer bounds are the same values cast
+            raise self.p.error(node, "np.arange(..., dtype=) is supported with constant "
+                               "integer bounds", "write np.arange(start, stop).astype(dtype) "
+                               "if that is what you mean")
         if entry.name in _CAST_INPUT:
             if first is not MISSING:
                 return self.entry_call(rest, entry, self.cast(node, first, dtype, "astype"))

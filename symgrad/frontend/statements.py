@@ -79,7 +79,7 @@ class StatementLowering:
         elif isinstance(node, ast.If):
             self.if_(node, [])
         elif isinstance(node, ast.Assert):
-            self.assert_(node)
+            self.assert_statement(node)
         elif isinstance(node, ast.For):
             self.for_(node)
         elif isinstance(node, ast.While):
@@ -225,7 +225,7 @@ class StatementLowering:
                 self.check_in_place(name, isinstance(target, ast.Name), node)
         self.assign(target, value, node.value, node, in_place=True)
 
-    def assert_(self, node: ast.Assert) -> None:
+    def assert_statement(self, node: ast.Assert) -> None:
         """``assert cond, "msg"``: kept as written; a condition known now is decided now."""
         cond = self.expr(node.test)
         if not isinstance(cond, sp.Basic):
