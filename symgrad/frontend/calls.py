@@ -483,6 +483,8 @@ class CallLowering:
             raise self.p.error(node, "np.array needs a list literal of scalars")
         ints = all(_int_literal(n) for n in ast.walk(node.args[0])
                    if not isinstance(n, (ast.List, ast.Tuple, ast.Load, ast.USub, ast.UnaryOp)))
+        # np.array([x.shape[0] - 1, 0]), np.array([i, i + 1]): integers for sure, an index
+        ints = ints or all(self.surely_int(e) for e in elements)
         return ArrayOf(static(tuple(layout)), *_as_float(elements, ints))
 
 
@@ -549,7 +551,7 @@ def _supported_functions(obj: Any) -> str:
 def _as_float(elements: list[Any], ints: bool) -> list[Any]:
     """np.array([0, 2, 2]) written with integer literals stays an integer array (an index,
     as in numpy); otherwise integers become floats (np.array([1.0, 2.0]) is float)."""
-    if ints and all(isinstance(e, sp.Integer) for e in elements):
+    if ints:  # (every element an integer for sure)
         return elements
     return [sp.Float(int(e)) if isinstance(e, sp.Integer) else e for e in elements]
 

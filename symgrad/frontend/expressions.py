@@ -361,7 +361,7 @@ class ExpressionLowering:
         except ValueError:
             raise self.p.error(node, f"indexing with the list {ast.unparse(node)} of computed "
                                "values is not supported", "index with a list of constant "
-                               "integers, or with an integer array") from None
+                               f"integers, or with np.array({ast.unparse(node)})") from None
         kinds = {type(v) for v in np.ravel(np.array(items, dtype=object))} if items else set()
         if len(kinds) > 1:
             raise self.p.error(node, f"the index {ast.unparse(node)} mixes bools and integers",
