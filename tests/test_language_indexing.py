@@ -94,6 +94,33 @@ def test_list_index_write_keeps_the_last_write():
     assert g.shape == X.shape
 
 
+def test_list_of_computed_integers():
+    def last_first(x):
+        return np.sum(np.sin(x[[x.shape[0] - 1, 0]]))
+
+    def in_loop(x):
+        s = 0.0
+        for i in range(2):
+            s = s + np.sum(x[[i, i + 1, i]] ** 2)
+        return s
+
+    def write_in_loop(x):
+        y = np.zeros(x.shape)
+        for i in range(2):
+            y[[i, i + 1]] = x[[i + 1, i]] * 2
+        return np.sum(y * x)
+
+    for f in (last_first, in_loop, write_in_loop):
+        G = symgrad.grad(f)
+        for x in (X, X3[0] + 1):
+            assert_same_array(G(x), f(x))
+            check_grads(G, x)
+    assert "x[[x.shape[0] - 1, 0]]" in symgrad.grad(last_first).source
+    t = torch.tensor(X, requires_grad=True)
+    sum((t[[i, i + 1, i]] ** 2).sum() for i in range(2)).backward()
+    np.testing.assert_allclose(symgrad.grad(in_loop).grad(X), t.grad.numpy(), rtol=1e-12)
+
+
 def test_newaxis_and_none():
     def f1(x):
         return np.sum(np.sin(x[np.newaxis]) * 2)
@@ -326,7 +353,7 @@ def test_unsupported_index_helpers_are_named():
         return np.sum(np.r_["0,2", x[0], x[1]])
 
     def computed_list(x):
-        return np.sum(x[[x.shape[0] - 1, 0]])
+        return np.sum(x[[x[0, 0], 0]])  # a float among the indices
 
     for f, named in [(ix, "ix_"), (s_, "np.s_"), (mgrid, "np.mgrid"),
                      (r_directive, "directive"), (computed_list, "computed")]:
@@ -361,3 +388,29 @@ def test_dtype_keywords_numpy_computes_differently_are_refused():
         return np.sum(x.astype("U3"))
 
     assert "cast to" in _error(bad_dtype)
+
+
+def test_repeated_positions_add_up_inside_a_loop():
+    # an index array read in a loop: its repeated positions add up (np.add.at), not
+    # `grad[idx] += g`, which numpy applies once per position
+    idx = np.array([0, 0, 1])
+
+    def param_index(x, idx):
+        s = 0.0
+        for i in range(3):
+            s = s + np.sum(x[idx] ** 2) * i
+        return s
+
+    def array_of_counters(x):
+        s = 0.0
+        for i in range(2):
+            s = s + np.sum(x[np.array([i, i + 1, i])] ** 2)
+        return s
+
+    G = symgrad.grad(param_index, wrt="x")
+    assert_same_array(G(X, idx), param_index(X, idx))
+    g = check_grads(G, X, idx)[0]
+    t = torch.tensor(X, requires_grad=True)
+    sum((t[torch.tensor(idx)] ** 2).sum() * i for i in range(3)).backward()
+    np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12)
+    check_grads(symgrad.grad(array_of_counters), X)

@@ -20,7 +20,7 @@ from symgrad.frontend.common import (
 from symgrad.frontend.inlining import LocalFunction
 from symgrad.rules import masks
 from symgrad.rules.base import Static, Structural, static
-from symgrad.rules.indexing import GetItem, SliceOf
+from symgrad.rules.indexing import GetItem, ListOf, SliceOf
 from symgrad.rules.joining import CConcat, RConcat
 from symgrad.rules.linalg import MatMul
 from symgrad.rules.operators import AsWritten, FloorDiv, IsNone, Mod
@@ -359,9 +359,12 @@ class ExpressionLowering:
         try:
             items = plain(value)
         except ValueError:
+            if value and all(isinstance(v, sp.Expr) and self.surely_int(v) for v in value):
+                return ListOf(*value)  # x[[i, i + 1]]: integers computed at run time
             raise self.p.error(node, f"indexing with the list {ast.unparse(node)} of computed "
-                               "values is not supported", "index with a list of constant "
-                               f"integers, or with np.array({ast.unparse(node)})") from None
+                               "values is not supported", "index with a list of integers: "
+                               "constants, loop counters, x.shape[...] or int(...) of a "
+                               "value") from None
         kinds = {type(v) for v in np.ravel(np.array(items, dtype=object))} if items else set()
         if len(kinds) > 1:
             raise self.p.error(node, f"the index {ast.unparse(node)} mixes bools and integers",
