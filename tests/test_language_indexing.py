@@ -414,3 +414,15 @@ def test_repeated_positions_add_up_inside_a_loop():
     sum((t[torch.tensor(idx)] ** 2).sum() * i for i in range(3)).backward()
     np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12)
     check_grads(symgrad.grad(array_of_counters), X)
+
+
+def test_an_array_of_integer_expressions_is_an_integer_array():
+    def f(x):
+        i = np.array([x.shape[0] - 1, 0])
+        z = np.array([x.shape[0] * 1.0, 0])  # a float literal: a float array
+        w = np.array([x.shape[0] / 3, 0])  # a true division: a float array
+        return np.sum(x[i] ** 2) + np.sum(z) + np.sum(w)
+
+    G = symgrad.grad(f)
+    assert_same_array(G(X), f(X))
+    check_grads(G, X)

@@ -484,7 +484,9 @@ class CallLowering:
         ints = all(_int_literal(n) for n in ast.walk(node.args[0])
                    if not isinstance(n, (ast.List, ast.Tuple, ast.Load, ast.USub, ast.UnaryOp)))
         # np.array([x.shape[0] - 1, 0]), np.array([i, i + 1]): integers for sure, an index
-        ints = ints or all(self.surely_int(e) for e in elements)
+        ints = ints or all(self.surely_int(e) for e in elements) and not any(
+            isinstance(n, ast.Constant) and type(n.value) is float or
+            isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) for n in ast.walk(node.args[0]))
         return ArrayOf(static(tuple(layout)), *_as_float(elements, ints))
 
 
