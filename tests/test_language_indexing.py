@@ -355,7 +355,8 @@ def test_unsupported_index_helpers_are_named():
     def computed_list(x):
         return np.sum(x[[x[0, 0], 0]])  # a float among the indices
 
-    for f, named in [(ix, "ix_"), (s_, "np.s_"), (mgrid, "np.mgrid"),
+    assert "x[[[0], [1]], [1, 2]]" in _error(ix)
+    for f, named in [(ix, "np.ix_"), (s_, "np.s_"), (mgrid, "np.mgrid"),
                      (r_directive, "directive"), (computed_list, "computed")]:
         msg = _error(f)
         assert named in msg, msg
@@ -426,3 +427,15 @@ def test_an_array_of_integer_expressions_is_an_integer_array():
     G = symgrad.grad(f)
     assert_same_array(G(X), f(X))
     check_grads(G, X)
+
+
+def test_the_mesh_np_ix_makes_is_written_as_nested_lists():
+    def f(x):
+        return np.sum(np.sin(x[[[0], [2]], [1, 3]]))
+
+    G = symgrad.grad(f)
+    assert_same_array(G(X), f(X))
+    g = check_grads(G, X)[0]
+    t = torch.tensor(X, requires_grad=True)
+    torch.sin(t[torch.tensor([[0], [2]]), torch.tensor([1, 3])]).sum().backward()
+    np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12)

@@ -69,6 +69,10 @@ class CallLowering:
                                    python=getattr(obj, "__module__", None) == "math")
         if is_user_function(obj):
             return self.inline(node, obj)
+        if obj is np.ix_:  # an open mesh of index lists: numpy's nested lists say the same
+            raise self.p.error(func, f"{ast.unparse(func)}(...) is not supported",
+                               "x[np.ix_([0, 1], [1, 2])] is x[[[0], [1]], [1, 2]]: write the "
+                               "rows as a column of lists")
         raise self.p.error(func, f"call to {describe(obj)} is not supported",
                            _supported_functions(obj))
 
