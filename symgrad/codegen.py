@@ -184,7 +184,7 @@ def _temp_names(names: Names) -> Any:
 
 def _needed(backward: list[Stmt], forward: list[Stmt], extra: set[str]) -> list[Stmt]:
     """The forward statements the backward statements read, in order."""
-    need = set(extra)
+    need = set(extra) | {s.target for s in forward if _kept(s)}
     for s in backward:
         need |= {x.name for x in s.expr.free_symbols}
     out = []
@@ -247,11 +247,23 @@ def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt],
                 lines.append(f"{INDENT}# {c}")
         for t, texpr in placed.get(i, []):
             lines.append(f"{INDENT}{t} = {printer.statement(texpr)}")
-        lines.append(f"{INDENT}{s.target} = {printer.statement(expr)}")
+        lines.append(f"{INDENT}{_assignment(s.target, expr, printer)}")
     if len(stmts) == len(forward) and seeds_used:
         lines.append(f"{INDENT}{seed_stmt}")
     lines.append(f"{INDENT}return {returns}")
     return "\n".join(lines) + "\n"
+
+
+def _assignment(target: str, expr: Any, printer: NumpyPrinter) -> str:
+    """``target = expr``, or the statement itself (an ``assert``) where expr is one."""
+    if getattr(expr, "is_statement", False):
+        return printer.statement(expr)
+    return f"{target} = {printer.statement(expr)}"
+
+
+def _kept(s: Any) -> bool:
+    """A statement every function keeps, read or not: an ``assert``."""
+    return getattr(s.expr, "is_statement", False)
 
 
 def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: str,
@@ -435,7 +447,7 @@ class _Structured:
             return []
         if s.target in self.plan.snapshots:  # a row of an array written in place: a copy
             return [f"{ind}{target} = {self.printer.doprint_atom(expr)}.copy()"]
-        return [f"{ind}{target} = {self.printer.statement(expr)}"]
+        return [f"{ind}{_assignment(target, expr, self.printer)}"]
 
     # -------------------------------------------------------------- forward
 
@@ -638,7 +650,7 @@ def _needed_structured(forward: list[Any], backward: list[Any]) -> set[str]:
     keep: set[str] = set()
     for s in reversed(forward):
         if isinstance(s, Assign):
-            if s.target in need:
+            if s.target in need or _kept(s):
                 keep.add(s.target)
                 need |= {x.name for x in s.expr.free_symbols}
         else:

@@ -569,3 +569,10 @@ def _cotangents(result, backward, *inputs):
             raise ValueError(f"{name}: cotangent {i} has shape {np.shape(ct)}, but its "
                              f"argument has shape {np.shape(x)}")
     return tuple(result)
+def _cast_like(g, x):
+    """The gradient through a cast (``x.astype(np.float32)``): g in x's own dtype, as torch
+    returns a float64 tensor's gradient through ``x.float()`` in float64."""
+    dtype = np.result_type(x)
+    if _is_tensor(g) or np.result_type(g) == dtype or dtype.kind not in "fc":
+        return g
+    return np.asarray(g).astype(dtype)

@@ -46,7 +46,7 @@ def no_return(x):
 
 
 def fancy_index(x):
-    return x[[0, 1]].sum()
+    return x[[x[0, 0], 0]].sum()
 
 
 
@@ -80,7 +80,7 @@ CASES = [
     (varargs, "def varargs(*xs):", "*args"),
     (method, "x.tobytes", "tobytes"),
     (no_return, "def no_return(x):", "no return"),
-    (fancy_index, "[0, 1]", "list"),
+    (fancy_index, "[x[0, 0], 0]", "list"),
     (try_stmt, "try:", "Try"),
     (bit_xor, "x ^ 2", "BitXor"),
     (string_constant, '"a"', "not a number"),

@@ -201,6 +201,7 @@ def _grad_and_creation_cases():
          {"a": np.float64(0.5), "b": np.float64(-1.5), "v": np.float64(2.0),
           "x": np.float64(0.25)}),
         (operators.Mod(a, b), {"a": rand(3, 4) * 5, "b": np.abs(rand(4)) + 1}),
+        (creation.AsArray(x, _s("asarray")), {"x": rand(3, 2)}),
     ] + [(creation.LinspaceGrad(_s(end), g, a, b, sp.Integer(5), _s(endpoint), _s(axis)),
           {"g": rand(*gshape), "a": rand(*sa), "b": rand(*sb)})
          for end in (False, True) for endpoint in (True, False)
@@ -221,6 +222,14 @@ def _joining_cases():
         cases += [(cls(x), {"x": rand(*s)}) for s in [(), (3,), (2, 3), (2, 3, 4)]]
     cases += [(joining.BroadcastTo(x, _s(s)), {"x": rand(*sx)})
               for sx, s in [((), (2, 3)), ((3,), (2, 3)), ((3, 1), (2, 3, 4))]]
+    cases += [(joining.RConcat(a, sp.Float(0.5), b), {"a": rand(*sa), "b": rand(*sb)})
+              for sa, sb in [((3,), (2,)), ((), (2,))]]
+    cases += [(joining.RConcat(a, b), {"a": rand(2, 3), "b": rand(1, 3)})]
+    cases += [(joining.CConcat(a, b), {"a": rand(*sa), "b": rand(*sb)})
+              for sa, sb in [((3,), (3, 2)), ((1,), ()), ((2, 3, 4), (2, 3, 1))]]
+    cases += [(operators.AsType(x, _s("float64"), _s(spelling)), {"x": rand(*sx)})
+              for spelling, sx in [("astype", (3, 4)), ("call", ()), ("float", ())]]
+    cases += [(operators.CastLike(g, x), {"g": rand(3, 4), "x": rand(3, 4)})]
     return cases
 
 

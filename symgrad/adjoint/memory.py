@@ -16,10 +16,12 @@ import sympy as sp
 from symgrad.adjoint.program import MemoryPlan, Stmt, Tape, all_backward_reads, backward_reads
 from symgrad.frontend.ir import Assign, Function, Loop, Names, iteration_names, reads, walk
 from symgrad.rules import registry
-from symgrad.rules.base import Static, sval
+from symgrad.rules.base import Static, Structural, sval
 from symgrad.rules.creation import NpConstant
 from symgrad.rules.grads import FullLike, GradZeros
 from symgrad.rules.indexing import ClearItem, GetItem, ScatterInto, SetItem, SliceOf
+from symgrad.rules.operators import FloorDiv, IntOf, Mod
+from symgrad.rules.shape import _Meta
 
 
 def allocates(expr: Any) -> bool:
@@ -180,7 +182,7 @@ def _in_place_ops(g: Any, total: Any, grads: set[Any], defs: dict[str, Any],
     if len(clears) != 1 or len(scatters) + 1 != len(terms):
         return None
     for part in [*clears[0].args[1:], *(p for sc in scatters for p in sc.args[2:])]:
-        if not _plain_index(part, loop_vars):
+        if not plain_index(part, loop_vars):
             return None
     for sc in scatters:
         if sc.args[0].free_symbols & grads or may_share(sc.args[0], g, defs):
@@ -190,12 +192,19 @@ def _in_place_ops(g: Any, total: Any, grads: set[Any], defs: dict[str, Any],
               for sc in scatters)]
 
 
-def _plain_index(part: Any, loop_vars: set[str]) -> bool:
+# integer arithmetic an index may be made of: i % n, i // 2, int(...), x.shape[0]
+_SCALAR_INT = (Mod, FloorDiv, IntOf, _Meta)
+
+
+def plain_index(part: Any, loop_vars: set[str]) -> bool:
     """An integer or a slice for sure: constants, loop counters and their arithmetic."""
     if isinstance(part, Static):
         return part.value is None or isinstance(part.value, (int, slice))
     if isinstance(part, SliceOf):
-        return all(_plain_index(a, loop_vars) for a in part.args)
+        return all(plain_index(a, loop_vars) for a in part.args)
+    if any(isinstance(n, Structural) and not isinstance(n, _SCALAR_INT)
+           for n in sp.preorder_traversal(part)):
+        return False  # x[[i, i]], x[np.array([i, i])]: a repeated position adds up, += not
     return isinstance(part, sp.Expr) and all(x.name in loop_vars for x in part.free_symbols)
 
 

@@ -15,6 +15,7 @@ from symgrad.adjoint.activity import active_values
 from symgrad.adjoint.fusion import fuse
 from symgrad.adjoint.memory import (
     accumulate_in_place,
+    plain_index,
     plan_tape,
     skip_needless_copies,
     write_in_place,
@@ -136,7 +137,8 @@ class Sweep:
             return
         sym = sp.Symbol(s.target, real=True)
         contribs = self.acc.pop(sym, [])
-        self._comment = s.lines + self._comment  # quote lines whose adjoint had no statement
+        if not getattr(s.expr, "is_statement", False):  # an assert has no adjoint to quote
+            self._comment = s.lines + self._comment  # quote lines whose adjoint had none
         if contribs and sym in self.active:
             g = self.materialise(s.target, sp.Add(*contribs))
             self.backprop(s.expr, g)
@@ -233,7 +235,9 @@ class Sweep:
             before.append(Stmt(name, GradZeros(sym)))
             rest = []
             for g in left[sym]:
-                if isinstance(g, ScatterInto) and g.args[1] == sym:
+                if isinstance(g, ScatterInto) and g.args[1] == sym and \
+                        all(plain_index(p, self.loop_vars) for p in g.args[2:]):
+                    # (`+=` at an index array would add a repeated position once: np.add.at)
                     body.append(Stmt(name, g.args[0], list(comment), augment=True,
                                      index=tuple(g.args[2:])))
                     comment = []

@@ -15,24 +15,30 @@ import difflib
 import os
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from symgrad.frontend import exact
-from symgrad.frontend.common import describe, not_real
+from symgrad.frontend.common import describe, loc, not_real
 from symgrad.frontend.inlining import LocalFunction, is_user_function
 from symgrad.frontend.parse import MISSING
 from symgrad.rules import elementwise as ew
 from symgrad.rules import masks, registry
 from symgrad.rules.base import static
-from symgrad.rules.creation import ArrayOf, NpConstant
+from symgrad.rules.creation import ArrayOf, AsArray, NpConstant
 from symgrad.rules.indexing import Stack
-from symgrad.rules.operators import IntOf
+from symgrad.rules.operators import AsType, IntOf
 from symgrad.rules.reductions import NpSum
 from symgrad.rules.registry import REQUIRED, Primitive
 from symgrad.rules.shape import Len
 
 # parameters numpy has throughout that symgrad accepts only as None: it would drop them
 _DEFAULT_ONLY = {"dtype", "out"}
+# the entries whose dtype= keyword is a cast of their input (numpy computes in that dtype) or
+# of their result (the same values in another dtype)
+_CAST_INPUT = frozenset({"sum", "mean"})
+_CAST_RESULT = frozenset({"zeros", "ones", "full", "array", "asarray", "arange"})
+
 # the Python operators a numpy function may be (Primitive.operator)
 _OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
               "//": ast.FloorDiv, "%": ast.Mod}
@@ -54,12 +60,19 @@ class CallLowering:
         builtin = self.builtin_call(node, obj)
         if builtin is not MISSING:
             return builtin
+        if isinstance(obj, type) and issubclass(obj, np.number) and len(node.args) == 1 and \
+                not node.keywords:  # np.float32(x): a cast
+            return self.cast(node, self.expr(node.args[0]), obj, "call")
         entry = registry.by_object(obj)
         if entry is not None:
             return self.entry_call(node, entry, MISSING,
                                    python=getattr(obj, "__module__", None) == "math")
         if is_user_function(obj):
             return self.inline(node, obj)
+        if obj is np.ix_:  # an open mesh of index lists: numpy's nested lists say the same
+            raise self.p.error(func, f"{ast.unparse(func)}(...) is not supported",
+                               "x[np.ix_([0, 1], [1, 2])] is x[[[0], [1]], [1, 2]]: write the "
+                               "rows as a column of lists")
         raise self.p.error(func, f"call to {_spelling(obj) if _unnamed(obj) else describe(obj)}"
                            " is not supported", _supported_functions(obj))
 
@@ -75,6 +88,9 @@ class CallLowering:
                    python: bool = False) -> Any:
         """The call of a registry entry; ``first`` is a method's array (MISSING for a
         function), ``python`` a math module function (its value a Python float)."""
+        if entry.name in _CAST_INPUT | _CAST_RESULT and \
+                any(k.arg == "dtype" for k in node.keywords):
+            return self.with_dtype(node, entry, first)
         if entry.lower is not None:
             return getattr(self, entry.lower)(node, entry, first)
         bound = self.bind(node, entry, first)
@@ -229,7 +245,7 @@ class CallLowering:
             if isinstance(value, sp.Basic) and value.is_Number:
                 return sp.Float(float(value)) if obj is float else sp.Integer(int(value))
             if obj is float:
-                return value
+                return self.cast(node, value, np.float64, "float")
             if not isinstance(value, sp.Basic):
                 raise self.p.error(node, "int() of a container is not supported")
             return IntOf(value)  # int(np.argmax(p)), int(len(x) / 2): a step, slope 0
@@ -237,7 +253,7 @@ class CallLowering:
             value = self.expr(node.args[0])
             if isinstance(value, (tuple, list, dict)):
                 return sp.Integer(len(value))
-            return Len(value)
+            return Len.make(value)
         if obj is range:
             raise self.p.error(node, "range() is supported only as the iterable of a for loop")
         return MISSING
@@ -277,6 +293,59 @@ class CallLowering:
                               *[self.arg(a) for a in node.args])
         return NpConstant(static(entry.name), static(kwargs),
                           *[self.literal_arg(a) for a in node.args])
+
+    def dtype_of(self, node: ast.expr) -> Any:
+        """A dtype argument as written (float, np.float32, "float32"), as numpy's dtype."""
+        obj = node.value if isinstance(node, ast.Constant) else self.static_object(node)
+        try:
+            return None if obj is None and isinstance(node, ast.Constant) else np.dtype(obj)
+        except TypeError:
+            raise self.p.error(node, f"{ast.unparse(node)} is not a dtype symgrad knows now",
+                               "write float, int, np.float32 or np.float64") from None
+
+    def cast(self, node: ast.AST, value: Any, dtype: Any, spelling: str) -> Any:
+        """``x.astype(dtype)``, ``np.float32(x)``, ``float(x)``: a number is cast now."""
+        dtype = np.dtype(dtype)
+        if not isinstance(value, sp.Basic):
+            raise self.p.error(node, f"{ast.unparse(node)}: only numbers and arrays can be cast")
+        if dtype.kind not in "fbiu":  # (complex values: symgrad differentiates real code)
+            raise self.p.error(node, f"a cast to {dtype} is not supported",
+                               "cast to a float, int or bool dtype")
+        return AsType(value, static(dtype.name), static(spelling))
+
+    def astype_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """x.astype(dtype[, copy=False]): copy= changes no value; order= and casting= must be
+        numpy's defaults."""
+        if len(node.args) != 1 or any(k.arg not in ("copy",) for k in node.keywords):
+            raise self.p.error(node, "x.astype() takes one dtype here",
+                               "write x.astype(np.float32) or x.astype(float)")
+        return self.cast(node, first, self.dtype_of(node.args[0]), "astype")
+
+    def with_dtype(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """A call with ``dtype=``: np.zeros/ones/full/array/asarray/arange compute in the dtype
+        numpy gives them and are cast after (the same values); np.sum/np.mean cast their
+        input first, as numpy computes in the dtype given."""
+        keyword = next(k for k in node.keywords if k.arg == "dtype")
+        dtype = self.dtype_of(keyword.value)
+        rest = ast.Call(node.func, node.args, [k for k in node.keywords if k is not keyword],
+                        **loc(node))
+        if dtype is None:
+            return self.entry_call(rest, entry, first)
+        if entry.name == "arange" and not all(
+                isinstance(a, ast.Constant) and type(a.value) is int for a in node.args):
+            # numpy steps in the dtype given: only integer bounds are the same values cast
+            raise self.p.error(node, "np.arange(..., dtype=) is supported with constant "
+                               "integer bounds", "write np.arange(start, stop).astype(dtype) "
+                               "if that is what you mean")
+        if entry.name in _CAST_INPUT:
+            if first is not MISSING:
+                return self.entry_call(rest, entry, self.cast(node, first, dtype, "astype"))
+            array = self.cast(node, self.expr(node.args[0]), dtype, "astype")
+            name = self.user_fresh("cast")
+            self.env[name] = array
+            rest.args = [ast.Name(name, ast.Load(), **loc(node.args[0])), *node.args[1:]]
+            return self.entry_call(rest, entry, first)
+        return self.cast(node, self.entry_call(rest, entry, first), dtype, "astype")
 
     def full_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
         """np.full(shape, value): value broadcast to shape, so value gets the summed gradient."""
@@ -397,6 +466,9 @@ class CallLowering:
                 return ArrayOf(static(tuple(layout)), *_as_float(elements, False))
             if isinstance(value, (list, tuple)):
                 return Stack(*value, static(0))
+            if isinstance(value, sp.Symbol) and entry.name in ("array", "asarray") and \
+                    value.name in {a.arg for a in self.p.tree.args.args}:
+                return AsArray(value, static(entry.name))  # the caller may pass a list
             return value
 
         def walk(n: ast.expr, prefix: tuple[int, ...]) -> None:
@@ -415,6 +487,10 @@ class CallLowering:
             raise self.p.error(node, "np.array needs a list literal of scalars")
         ints = all(_int_literal(n) for n in ast.walk(node.args[0])
                    if not isinstance(n, (ast.List, ast.Tuple, ast.Load, ast.USub, ast.UnaryOp)))
+        # np.array([x.shape[0] - 1, 0]), np.array([i, i + 1]): integers for sure, an index
+        ints = ints or all(self.surely_int(e) for e in elements) and not any(
+            isinstance(n, ast.Constant) and type(n.value) is float or
+            isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) for n in ast.walk(node.args[0]))
         return ArrayOf(static(tuple(layout)), *_as_float(elements, ints))
 
 
@@ -490,7 +566,7 @@ def _supported_functions(obj: Any) -> str:
 def _as_float(elements: list[Any], ints: bool) -> list[Any]:
     """np.array([0, 2, 2]) written with integer literals stays an integer array (an index,
     as in numpy); otherwise integers become floats (np.array([1.0, 2.0]) is float)."""
-    if ints and all(isinstance(e, sp.Integer) for e in elements):
+    if ints:  # (every element an integer for sure)
         return elements
     return [sp.Float(int(e)) if isinstance(e, sp.Integer) else e for e in elements]
 

@@ -19,7 +19,9 @@ class Opaque:
 
 def describe(obj: Any) -> str:
     module = getattr(obj, "__module__", None) or getattr(type(obj), "__module__", "")
-    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
+    # never an object's repr (its address): its type's name where it has no name of its own
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or \
+        f"{type(obj).__qualname__} object"
     return f"{module}.{name}" if module and module != "builtins" else str(name)
 
 

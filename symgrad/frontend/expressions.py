@@ -19,8 +19,9 @@ from symgrad.frontend.common import (
 )
 from symgrad.frontend.inlining import LocalFunction
 from symgrad.rules import masks
-from symgrad.rules.base import Structural, static
-from symgrad.rules.indexing import GetItem, SliceOf
+from symgrad.rules.base import Static, Structural, static
+from symgrad.rules.indexing import GetItem, ListOf, SliceOf
+from symgrad.rules.joining import CConcat, RConcat
 from symgrad.rules.linalg import MatMul
 from symgrad.rules.operators import AsWritten, FloorDiv, IsNone, Mod
 from symgrad.rules.shape import Shape, ShapeAt
@@ -36,7 +37,8 @@ class ExpressionLowering:
                                "use numpy arithmetic, numpy functions and indexing")
         result = method(node)
         if isinstance(result, Opaque):
-            raise self.p.error(node, f"{describe(result.obj)} cannot be used as a value here",
+            raise self.p.error(node, f"{ast.unparse(node)} ({describe(result.obj)}) cannot be "
+                               "used as a value here",
                                "symgrad differentiates numpy arrays and numbers")
         return result
 
@@ -258,17 +260,65 @@ class ExpressionLowering:
                            "stack them into an array")
 
     def expr_Subscript(self, node: ast.Subscript) -> Any:
+        obj = self.static_object(node.value)
+        if obj is np.r_ or obj is np.c_:
+            return self.r_or_c(node, obj is np.r_)
+        if obj is not None and type(obj).__module__.startswith("numpy.lib"):
+            raise self.p.error(node, f"{ast.unparse(node.value)}[...] is not supported",
+                               "symgrad supports np.r_[...] and np.c_[...]; build index arrays "
+                               "and grids with np.arange, np.stack or broadcasting (x[:, None])")
         base = self.expr(node.value)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         if isinstance(base, Shape):
-            if len(parts) == 1 and isinstance(parts[0], ast.Constant):
-                return ShapeAt(base.args[0], static(parts[0].value))
-            raise self.p.error(node, "only constant indices into .shape are supported")
+            return self.shape_item(node, base, parts)
         if isinstance(base, (tuple, list, dict)):
             return base[self.container_key(node, base)]
         if isinstance(base, LocalFunction) or base is None:
             raise self.p.error(node, "this value cannot be indexed")
         return GetItem(base, *self.index_parts(node))
+
+    def shape_item(self, node: ast.Subscript, shape: Shape, parts: list[ast.expr]) -> Any:
+        """``x.shape[-1]``, ``x.shape[i]`` (a loop counter or a parameter) and
+        ``x.shape[-2:]`` (a tuple whose length is x's rank, read at run time)."""
+        if len(parts) == 1:
+            part = self.index_part(parts[0])
+            value = part.value if isinstance(part, Static) else None
+            # a computed index (a loop counter, a parameter) is numpy's to check at run time
+            if isinstance(value, slice) or isinstance(value, int) and \
+                    not isinstance(value, bool) or isinstance(part, sp.Expr) and \
+                    not isinstance(part, Static) and part.free_symbols:
+                return ShapeAt(shape.args[0], part)
+        raise self.p.error(node, f"{ast.unparse(node)}: .shape is indexed with an integer or "
+                           "a slice here", "write x.shape[0], x.shape[-1], x.shape[i] or "
+                           "x.shape[1:]")
+
+    def r_or_c(self, node: ast.Subscript, rows: bool) -> Any:
+        """``np.r_[a, b, 0.0, 0:3]`` (np.c_): arrays and numbers joined as numpy joins them;
+        a slice of constants is np.arange's constant array."""
+        spelling = "np.r_" if rows else "np.c_"
+        items = []
+        for part in node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]:
+            if isinstance(part, ast.Slice):
+                bounds = [None if b is None else self.expr(b) for b in
+                          (part.lower, part.upper, part.step)]
+                if not all(b is None or isinstance(b, sp.Integer) for b in bounds):
+                    raise self.p.error(part, f"a slice inside {spelling}[...] must have "
+                                       "constant integer bounds", "write np.arange(start, "
+                                       "stop) or np.linspace(start, stop, n)")
+                start, stop, step = (None if b is None else int(b) for b in bounds)
+                items.append(self.constant(np.arange(start or 0, stop, step or 1),
+                                           "r_arange", part))
+                continue
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                raise self.p.error(part, f"{spelling}[...] with the directive "
+                                   f"{part.value!r} is not supported",
+                                   "use np.concatenate([...], axis=...) or np.stack")
+            value = self.expr(part)
+            if not isinstance(value, sp.Basic) or value in (sp.true, sp.false):
+                raise self.p.error(part, f"{spelling}[...] joins arrays and numbers",
+                                   "write each array or number as an item")
+            items.append(as_python_typed(value, part))
+        return (RConcat if rows else CConcat)(*items)
 
     def index_parts(self, node: ast.Subscript) -> list[Any]:
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
@@ -291,9 +341,35 @@ class ExpressionLowering:
         if value is None:
             return static(None)
         if isinstance(value, (tuple, list)):
-            raise self.p.error(node, "indexing with a list is not supported",
-                               "use slices or integers")
+            return self.list_index(node, value)
         return value
+
+    def list_index(self, node: ast.expr, value: Any) -> Any:
+        """``x[[0, 2]]``: a list of constant integers (or of bools: numpy's mask) is numpy's
+        integer-array index, kept as written; a repeated index adds its gradients up."""
+        def plain(v: Any) -> Any:
+            if isinstance(v, (tuple, list)):
+                return [plain(w) for w in v]
+            if v in (sp.true, sp.false):
+                return bool(v)
+            if isinstance(v, sp.Integer):
+                return int(v)
+            raise ValueError
+
+        try:
+            items = plain(value)
+        except ValueError:
+            if value and all(isinstance(v, sp.Expr) and self.surely_int(v) for v in value):
+                return ListOf(*value)  # x[[i, i + 1]]: integers computed at run time
+            raise self.p.error(node, f"indexing with the list {ast.unparse(node)} of computed "
+                               "values is not supported", "index with a list of integers: "
+                               "constants, loop counters, x.shape[...] or int(...) of a "
+                               "value") from None
+        kinds = {type(v) for v in np.ravel(np.array(items, dtype=object))} if items else set()
+        if len(kinds) > 1:
+            raise self.p.error(node, f"the index {ast.unparse(node)} mixes bools and integers",
+                               "numpy would read the bools as 0 and 1: write integers")
+        return static(items)
 
 
 # & and | of masks (x ^ 2 is more often a power written wrong than a mask's xor: refused)

@@ -164,6 +164,8 @@ class NameLowering:
         obj = self.static_object(node)
         if obj is not None:
             return self.constant(obj, ast.unparse(node), node)
+        if isinstance(self.static_object(node.value), types.ModuleType):
+            return None  # np.newaxis: None (a missing attribute was refused above)
         base = self.expr(node.value)
         attr = node.attr
         if attr == "T":

@@ -26,7 +26,7 @@ from symgrad.frontend.parse import MISSING
 from symgrad.rules import masks, registry
 from symgrad.rules.base import Static, Structural, static
 from symgrad.rules.indexing import FancySetItem, GetItem, SetItem, SliceOf
-from symgrad.rules.operators import FloorDiv, IntOf, Mod, StopGradient
+from symgrad.rules.operators import Assert, FloorDiv, IntOf, Mod, StopGradient
 from symgrad.rules.shape import (
     Shape,
     ShapeAt,
@@ -78,6 +78,8 @@ class StatementLowering:
             self.with_(node)
         elif isinstance(node, ast.If):
             self.if_(node, [])
+        elif isinstance(node, ast.Assert):
+            self.assert_statement(node)
         elif isinstance(node, ast.For):
             self.for_(node)
         elif isinstance(node, ast.While):
@@ -222,6 +224,21 @@ class StatementLowering:
             if name is not None:
                 self.check_in_place(name, isinstance(target, ast.Name), node)
         self.assign(target, value, node.value, node, in_place=True)
+
+    def assert_statement(self, node: ast.Assert) -> None:
+        """``assert cond, "msg"``: kept as written; a condition known now is decided now."""
+        cond = self.expr(node.test)
+        if not isinstance(cond, sp.Basic):
+            cond = sp.true if cond else sp.false
+        msg = None
+        if node.msg is not None:
+            if not (isinstance(node.msg, ast.Constant) and isinstance(node.msg.value, str)):
+                raise self.p.error(node.msg, "an assert's message must be a constant string",
+                                   'write assert cond, "message"')
+            msg = node.msg.value
+        if cond == sp.true or isinstance(cond, sp.Number) and cond != 0:
+            return
+        self.emit("check", Assert(cond, static(msg)), node)
 
     def surely_int(self, part: Any) -> bool:
         """An index part that is an integer or a slice, never an array."""
@@ -503,7 +520,6 @@ _STATEMENT_HINTS = {
     "Delete": "drop the `del`: names go out of scope at the end of the function",
     "Import": "import at module level",
     "ImportFrom": "import at module level",
-    "Assert": "check inputs before calling the differentiated function",
     "AsyncFunctionDef": "async functions are not supported",
     "Match": "use if/elif/else",
 }

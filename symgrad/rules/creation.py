@@ -294,3 +294,18 @@ primitive("asarray", np.asarray, np.asanyarray, params="a, dtype=None, order=Non
           node_args=("a",), lower="array_call", traits={VIEW, LINEAR})(ArrayOf)
 primitive("copy", np.copy, methods=("copy",), params="a, order='K', subok=False", node_args=("a",),
           method_params="order='C'", lower="array_call", traits={ALLOCATES, LINEAR})(ArrayOf)
+
+
+class AsArray(Rule):
+    """``np.asarray(p)`` / ``np.array(p)`` of a parameter, kept as written (args: p,
+    Static(name)): the caller may pass a list, which every later operation (and the
+    gradient code) must see as numpy's array. The values are p's: the gradient is g."""
+
+    traits = frozenset({VIEW, LINEAR})
+    shape_like = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.{base.sval(self.args[1])}({base._a(printer, self.args[0])})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [g]

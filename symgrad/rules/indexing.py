@@ -61,6 +61,16 @@ class SliceOf(Rule):
         return f"{start}:{stop}" + (f":{step}" if step else "")
 
 
+class ListOf(Rule):
+    """``x[[i, i + 1]]``: a list of computed integers as an index, printed as written (numpy's
+    integer-array index); args: the elements."""
+
+    traits = frozenset({NONDIFF})
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"[{', '.join(base._a(printer, e) for e in self.args)}]"
+
+
 def _getitem(a: Any, index: Any) -> Any:
     return a[index]
 

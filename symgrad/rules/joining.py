@@ -288,3 +288,61 @@ for _split, _params in [("split", "ary, indices_or_sections, axis=0"),
                     traits=frozenset({VIEW, LINEAR}),
                     doc=f"np.{_split}: a tuple of parts (see SplitPart)"))
 del _split, _params
+# ---------------------------------------------------------------- np.r_ and np.c_
+
+
+class RConcat(_Join):
+    """``np.r_[a, b, 0.0]``, printed as written (numpy's own dtype rules for the scalars):
+    each item made at least 1-d and joined along axis 0, so the vjp is a slice of g per
+    item, reshaped back; a number takes one place. Not bound to a callable (np.r_ is indexed,
+    not called): the frontend's subscript lowering makes it."""
+
+    axis, ndmin = 0, 1
+    bracket = "r_"
+
+    def diff_args(self) -> tuple:
+        return tuple(a for a in self.args if getattr(a, "free_symbols", None))
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.{self.bracket}[{', '.join(base._a(printer, x) for x in self.args)}]"
+
+    def width(self, x: Any) -> Any:
+        """The places ``x`` takes along the joined axis."""
+        return ShapeAt(self.adapt(x), base.static(self.axis))
+
+    def vjp(self, g: Any) -> list[Any]:
+        axis = base.static(self.axis)
+        start: Any = sp.Integer(0)
+        out = []
+        for x in self.args:
+            stop = start + (self.width(x) if x.free_symbols else sp.Integer(1))
+            if x.free_symbols:
+                out.append(Reshape(SliceAlong(g, axis, start, stop), Shape(x)))
+            start = stop
+        return out
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        # affine: each array's tangent in its place, each number's 0
+        from symgrad.rules.grads import GradZeros
+
+        given = iter(tangents)
+        items = []
+        for x in self.args:
+            if x.free_symbols:
+                t = next(given)
+                items.append(t if t != 0 else GradZeros(x))
+            else:
+                items.append(sp.Float(0.0))
+        return type(self)(*items)
+
+
+class CConcat(RConcat):
+    """``np.c_[a, b]``: each item made at least 2-d with a 1-d (n,) as a column (n, 1), joined
+    along the last axis (np.column_stack for 1-d and 2-d items). An item's width there is axis
+    0 of ``np.atleast_2d(x.T)``: 1 for a number or a 1-d array, x.shape[-1] else."""
+
+    axis, ndmin = -1, 2
+    bracket = "c_"
+
+    def width(self, x: Any) -> Any:
+        return ShapeAt(AtLeast2d(Transpose(x, base.static(None))), base.static(0))

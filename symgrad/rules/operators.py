@@ -115,3 +115,69 @@ class IntOf(Rule):
 
     def _numpycode(self, printer: Any) -> str:
         return f"int({printer.doprint_expr(self.args[0])})"
+
+
+class Assert(_Meta):
+    """``assert cond, msg`` (args: cond, Static(msg or None)), kept where the user wrote it in
+    the primal, the gradient and value_and_grad: a statement, not a value (codegen prints it
+    alone), and always kept, since numpy code relies on it for its shape checks."""
+
+    is_statement = True
+
+    def _numpycode(self, printer: Any) -> str:
+        msg = base.sval(self.args[1])
+        return f"assert {printer.statement(self.args[0])}" + ("" if msg is None else
+                                                               f", {msg!r}")
+
+
+def _astype(a: Any, dtype: Any) -> Any:
+    return np.asarray(a).astype(dtype)
+
+
+@primitive("astype", params="a, dtype, order='K', casting='unsafe', subok=True, copy=True",
+           methods=("astype",), method_params="dtype, order='K', casting='unsafe', subok=True, "
+           "copy=True", lower="astype_call", eager=_astype)
+class AsType(Rule):
+    """``x.astype(np.float32)``, ``np.float32(x)``, ``float(x)``: a real cast (args: x,
+    Static(dtype name), Static(spelling: "astype", "call" or "float")). To a float dtype the
+    gradient is g cast back to x's own dtype, as torch's ``x.float()`` gives a float64 x a
+    float64 gradient; to an integer or bool dtype (numpy truncates) there is none."""
+
+    shape_like = 0
+
+    @property
+    def dtype(self) -> Any:
+        return np.dtype(base.sval(self.args[1]))
+
+    def diff_args(self) -> tuple:
+        return self.args[:1] if self.dtype.kind in "fc" else ()
+
+    def _numpycode(self, printer: Any) -> str:
+        spelling, name = base.sval(self.args[2]), self.dtype.name
+        if spelling == "float":
+            return f"float({printer.doprint_expr(self.args[0])})"
+        if spelling == "call":
+            return f"np.{name}({printer.doprint_expr(self.args[0])})"
+        text = "float" if name == "float64" else "int" if name == "int64" else f"np.{name}"
+        return f"{base._p(printer, self.args[0])}.astype({text})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [CastLike(g, self.args[0])]
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        return type(self)(tangents[0], *self.args[1:])  # the tangent cast as the value is
+
+
+class CastLike(Rule):
+    """args: (g, x): g in x's own float dtype (the gradient through a cast)."""
+
+    shape_like = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        return base.helper_call(printer, "_cast_like", self.args)
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [g]
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        return CastLike(tangents[0], self.args[1])

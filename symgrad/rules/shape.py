@@ -48,7 +48,8 @@ def shape_node_arg(shape: Any) -> Any:
     """A shape argument (numpy's: an int or a sequence of them) as a node argument: Static of
     integers; a SymPy Tuple where a size is computed (``(n, -1)``); ``x.shape`` (a Shape
     node), a Static or a Tuple as it is."""
-    if isinstance(shape, (base.Static, sp.Tuple, Shape)):
+    if isinstance(shape, (base.Static, sp.Tuple, Shape)) or isinstance(shape, ShapeAt) and \
+            isinstance(base.sval(shape.args[1]), slice):  # x.shape[-2:]: a tuple too
         return shape
     items = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
     if all(isinstance(i, (int, np.integer, sp.Integer)) for i in items):
@@ -292,8 +293,13 @@ class Shape(_Meta):
 
 
 class ShapeAt(_Meta):
+    """args: (x, i): ``x.shape[i]``; i a Static int or slice, or an integer expression (a
+    loop counter)."""
+
     def _numpycode(self, printer: Any) -> str:
-        return f"{base._p(printer, self.args[0])}.shape[{base.sval(self.args[1])!r}]"
+        from symgrad.rules.indexing import format_index_part
+
+        return f"{base._p(printer, self.args[0])}.shape[{format_index_part(printer, self.args[1])}]"
 
 
 @primitive("ndim", np.ndim, traits={SHAPE_ONLY})
@@ -310,6 +316,11 @@ class Ndim(_Meta):
 class Len(_Meta):
     def _numpycode(self, printer: Any) -> str:
         return f"len({base._a(printer, self.args[0])})"
+
+    @classmethod
+    def make(cls, obj: Any) -> Any:
+        # len(x.shape) is x's rank (a shape is no array whose own shape the adjoint tracks)
+        return Ndim(obj.args[0]) if isinstance(obj, Shape) else cls(obj)
 
     @staticmethod
     def out_shape(shape: Dims) -> Dims:
