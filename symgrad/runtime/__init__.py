@@ -13,6 +13,7 @@ from symgrad.runtime import (  # noqa: F401
     numpy_protocol,
     reductions,
     shape,
+    torch_methods,
 )
 from symgrad.runtime.arithmetic import matmul, mm, where
 from symgrad.runtime.creation import (

@@ -64,9 +64,14 @@ def _unary(op, x):
     return out
 
 
+_COMMUTATIVE = frozenset({"add", "multiply"})  # (exactly: x + s == s + x in IEEE arithmetic)
+
+
 def _binary(op, a, b, reverse=False):
     """``a op b`` (or ``b op a`` when ``reverse``) for a Tensor ``a``; the node is the entry's
     overload for a Tensor ``b`` (``x ** y``) or a reflected number (``2 - x``)."""
+    if reverse and type(b) is not Tensor and op.name in _COMMUTATIVE:
+        reverse = False  # torch records ``2 * x`` as ``x * 2``: the tensor's edge first
     node = op.node_tensor if type(b) is Tensor else op.node_reflected if reverse else op.node
     b = _operand(b, a)
     if b is NotImplemented:

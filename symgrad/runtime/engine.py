@@ -100,6 +100,7 @@ class Node:
 
     _retain = None  # {output_nr: weakref to a tensor that called retain_grad()}
     _hooks = None
+    _pre_hooks = None  # {output_nr: {handle id: hook}}: Tensor.register_hook's, run on the gradient
 
     def name(self) -> str:
         return type(self).__name__
@@ -289,6 +290,8 @@ def run_backward(
             buf = buffers.pop(node, None)
             grads = None
             if buf is not None and (needed is None or node in needed):
+                if node._pre_hooks:
+                    _run_tensor_hooks(node, buf, create_graph)
                 if capture is not None or node._retain is not None:
                     _capture_and_retain(node, buf, capture, captured, create_graph, _to_grad_tensor)
                 if type(node) is AccumulateGrad:
@@ -335,6 +338,56 @@ def run_backward(
             for node in executed:
                 node._free()
     return captured
+
+
+def _run_tensor_hooks(node, buf, create_graph):
+    """The hooks registered with ``Tensor.register_hook`` on this node's outputs, in order,
+    before the gradient is used (so before ``retain_grad``'s capture, as in torch 2.x); a
+    hook's non-None result replaces the gradient."""
+    for nr, hooks in node._pre_hooks.items():
+        for hook in list(hooks.values()):
+            g = buf[nr]
+            if g is None:
+                break
+            r = hook(g if type(g) is TENSOR.cls else TENSOR.wrap(np.asarray(g)))
+            if r is not None:
+                if type(r) is not TENSOR.cls:
+                    raise TypeError(f"hook returned an object of type {type(r).__name__}, "
+                                    "expected a Tensor or None")
+                if r._data.shape != np.shape(g):
+                    raise RuntimeError(
+                        f"hook '{getattr(hook, '__name__', 'hook')}' has changed the size of value")
+                buf[nr] = r if create_graph else r._data
+
+
+class RemovableHandle:
+    """What ``Tensor.register_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+        self._hooks = hooks
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def add_tensor_hook(node, output_nr, hook):
+    """Register ``hook`` on the gradient reaching ``node``'s output ``output_nr``."""
+    if node._pre_hooks is None:
+        node._pre_hooks = {}
+    hooks = node._pre_hooks.setdefault(output_nr, {})
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
 
 
 def _needed(deps, capture):
