@@ -99,12 +99,13 @@ def tanh(input: Tensor) -> Tensor:
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``F.linear``: ``input @ weight.T + bias`` (torch's ``AddmmBackward0`` for a matrix input)."""
+    """``F.linear``: ``input @ weight.T + bias``; the last node is named as torch's
+    (``AddmmBackward0`` for a matrix input, ``ViewBackward0`` otherwise)."""
     out = input.matmul(weight.t())
     if bias is None:
         return out
     out = out + bias
-    return _named(out, "AddmmBackward0") if input.dim() == 2 else out
+    return _named(out, "AddmmBackward0" if input.dim() == 2 else "ViewBackward0")
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,

@@ -136,6 +136,11 @@ class OpNode(Node):
 
     _n_out = 1
 
+    def __getattr__(self, name):
+        if name.startswith("_saved_") and name in _SAVED_FIELDS.get(type(self).__name__, ()):
+            return saved_field(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     def _free(self):
         if self._saves:
             self._saved = None
@@ -174,6 +179,43 @@ class OpNode(Node):
         else:
             grads = vjp(g, *saved[0], saved[1])
         return grads
+
+
+# torch's ``grad_fn._saved_<name>`` for a few common nodes: name -> (what, condition), where
+# what is an input's index or "out", and condition the input whose gradient needs the value
+# (torch saves ``self`` of a product only when ``other`` requires grad), or None for always
+_SAVED_FIELDS = {
+    "MulBackward0": {"_saved_self": (0, 1), "_saved_other": (1, 0)},
+    "DivBackward0": {"_saved_self": (0, 1), "_saved_other": (1, None)},
+    "PowBackward0": {"_saved_self": (0, None), "_saved_exponent": (1, None)},
+    **{n: {"_saved_self": (0, None)} for n in (
+        "SinBackward0", "CosBackward0", "TanBackward0", "LogBackward0", "AbsBackward0",
+        "SinhBackward0", "CoshBackward0", "Log1PBackward0", "ReciprocalBackward0")},
+    **{n: {"_saved_result": ("out", None)} for n in (
+        "ExpBackward0", "TanhBackward0", "SigmoidBackward0", "SqrtBackward0")},
+}
+
+
+def saved_field(node, name):
+    """``node._saved_self`` & co. (see _SAVED_FIELDS): the saved Tensor (the input itself, as
+    torch gives it, or the output with this node as its grad_fn), a number for a constant
+    exponent, or None when torch would not have saved it."""
+    what, cond = _SAVED_FIELDS[type(node).__name__][name]
+    if cond is not None and node.next_functions[cond][0] is None:
+        return None
+    if node._saved is None:
+        raise RuntimeError(FREED_MSG)
+    arrays, out = node._saved
+    if what == "out":
+        t = TENSOR.wrap(out)
+        t._requires_grad, t._grad_fn = True, node
+        return t
+    t = node._tensors[what]
+    if t is not None:
+        return t
+    if name == "_saved_exponent":
+        return arrays[what].item()
+    return TENSOR.wrap(np.asarray(arrays[what]))
 
 
 def _used_names(node, vjp):
