@@ -70,6 +70,9 @@ def _into(name: str, result: Tensor, out: Any, inputs: tuple) -> Tensor:
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
     r = result._data
+    if name == "matmul" and out._data.dtype != r.dtype:
+        raise RuntimeError(f"Expected out tensor to have dtype {_C10.get(r.dtype.name)}, but got "
+                           f"{_C10.get(out._data.dtype.name)} instead")
     if out._data.dtype.kind in "iub" and r.dtype.kind in "fc":
         raise RuntimeError(f"result type {_TYPE_SHORT.get(r.dtype.name, r.dtype.name)} can't be "
                            "cast to the desired output type "
@@ -88,6 +91,11 @@ def _into(name: str, result: Tensor, out: Any, inputs: tuple) -> Tensor:
     if out._ver is not None:
         out._ver[0] += 1
     return out
+
+
+_C10 = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+        "int32": "int", "bool": "bool", "complex64": "c10::complex<float>",
+        "complex128": "c10::complex<double>"}
 
 
 def _t(x: Any) -> Tensor:
@@ -133,7 +141,7 @@ def _legacy(name: str, dtype: Any) -> type:
             return _from_data(args[0], dtype)
         from symgrad.runtime.creation import empty
 
-        return empty(*args, dtype=dtype).zero_() if args else empty(0, dtype=dtype)
+        return empty(*args, dtype=dtype) if args else empty(0, dtype=dtype)
 
     return _LegacyMeta(name, (), {"__new__": __new__, "_np": np.dtype(dtype._name),
                                   "__doc__": f"``torch.{name}(data)`` / ``torch.{name}(*size)``"})
