@@ -276,7 +276,7 @@ def test_register_hook_errors_and_create_graph():
     for lib in LIBS:
         x = lib.tensor([0.5, 1.5], dtype=lib.float64, requires_grad=True)
         y = x ** 3
-        y.register_hook(lambda g: g * x)  # the replacement depends on x: differentiated too
+        y.register_hook(lambda g, x=x: g * x)  # the replacement depends on x: differentiated too
         (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
         (h,) = lib.autograd.grad(g.sum(), x)
         res.append((g.detach().numpy(), h.numpy()))
@@ -295,7 +295,7 @@ def test_next_functions_order(expr):
     for lib in LIBS:
         a = lib.tensor([0.5, 1.0], requires_grad=True)
         b = lib.sin(a)
-        y = eval(expr)
+        y = eval(expr, {"a": a, "b": b})
         got.append((type(y.grad_fn).__name__, _names(y.grad_fn.next_functions)))
         (y * lib.tensor([0.3, -0.7])).sum().backward()
         got.append(a.grad.tolist())
@@ -346,7 +346,7 @@ def test_scalar_operand_nodes_double_backward(expr):
     for lib in LIBS:
         a = lib.tensor([0.5, 1.0, 1.3], dtype=lib.float64, requires_grad=True)
         b = a.sin() + 1
-        y = eval(expr)
+        y = eval(expr, {"b": b})
         (g,) = lib.autograd.grad(y.sum(), a, create_graph=True)
         (h,) = lib.autograd.grad((g * g).sum(), a)
         res.append((g.detach().numpy(), h.numpy()))
