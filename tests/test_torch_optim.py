@@ -51,6 +51,10 @@ OPTIMIZERS = {
     "adam_betas_eps": lambda lib, p: lib.optim.Adam(p, lr=0.02, betas=(0.3, 0.7), eps=1e-3),
     "adam_wd": lambda lib, p: lib.optim.Adam(p, lr=0.01, weight_decay=0.1),
     "adam_amsgrad": lambda lib, p: lib.optim.Adam(p, lr=0.01, amsgrad=True),
+    "rmsprop": lambda lib, p: lib.optim.RMSprop(p, lr=0.01),
+    "rmsprop_momentum_centered": lambda lib, p: lib.optim.RMSprop(p, lr=0.01, momentum=0.5,
+                                                                  centered=True, alpha=0.3,
+                                                                  weight_decay=0.1),
     "adam_decoupled": lambda lib, p: lib.optim.Adam(p, lr=0.01, weight_decay=0.1,
                                                     decoupled_weight_decay=True),
 }
