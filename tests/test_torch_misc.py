@@ -352,3 +352,14 @@ def test_scalar_operand_nodes_double_backward(expr):
         res.append((g.detach().numpy(), h.numpy()))
     np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-13)
     np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-13)
+
+
+@pytest.mark.parametrize("target", ["lib.DoubleTensor", "'torch.DoubleTensor'", "lib.FloatTensor",
+                                    "lib.LongTensor", "lib.float64", "None"])
+def test_type_casts_like_torch(target):
+    got = []
+    for lib in LIBS:
+        x = lib.tensor([1.5, 2.0])
+        r = x.type(eval(target, {"lib": lib}))
+        got.append(r if isinstance(r, str) else repr(r))
+    assert got[0] == got[1]

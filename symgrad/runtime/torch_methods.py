@@ -110,6 +110,27 @@ class _TorchMethods:
         return a.shape == b.shape and bool(np.array_equal(a, b))
 
 
+_LEGACY = {"torch.FloatTensor": "float32", "torch.DoubleTensor": "float64",
+           "torch.HalfTensor": "float16", "torch.LongTensor": "int64", "torch.IntTensor": "int32",
+           "torch.BoolTensor": "bool"}
+_type = Tensor.type
+
+
+def _type_method(self, dtype=None, non_blocking=False):
+    """``x.type()`` names the legacy class; ``x.type(torch.DoubleTensor)``, ``x.type(
+    "torch.DoubleTensor")`` and ``x.type(torch.float64)`` cast."""
+    name = dtype if isinstance(dtype, str) else \
+        f"torch.{dtype.__name__}" if isinstance(dtype, type) else None
+    if name is not None:
+        if name not in _LEGACY:
+            raise ValueError(f"invalid type: '{name}'")
+        return self.to(getattr(_dt, _LEGACY[name]))
+    return _type(self, dtype)
+
+
+_type_method.__qualname__ = "Tensor.type"
+Tensor.type = _type_method
+
 from symgrad.runtime.tensor import install_methods  # noqa: E402
 
 install_methods(_TorchMethods)
