@@ -1,5 +1,7 @@
 """symgrad: source-transforming symbolic differentiation for Python and numpy."""
 
+# torch's namespaces beyond the Tensor: nn, optim, cuda/accelerator (symgrad.torch_compat)
+from symgrad import nn, optim  # noqa: E402
 from symgrad import runtime as _runtime
 from symgrad.api import GradFunction, grad
 from symgrad.custom import custom_vjp, defvjp
@@ -8,6 +10,8 @@ from symgrad.gradcheck import gradcheck
 from symgrad.gradients import stop_gradient
 from symgrad.runtime import *  # noqa: F403  (the Tensor runtime: import symgrad as torch)
 from symgrad.runtime.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from symgrad.torch_compat import *  # noqa: E402,F403
+from symgrad.torch_compat import __all__ as _compat_all  # noqa: E402
 from symgrad.transformations import hessian, jacfwd, jacrev, jvp, vjp
 
 __version__ = "0.1.0"
@@ -16,5 +20,5 @@ __all__ = [
     "GradFunction", "SymgradError", "grad", "gradcheck", "stop_gradient", "__version__",
     "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
     "hessian", "jacfwd", "jacrev", "jvp", "vjp", "custom_vjp", "defvjp",
-    *_runtime.__all__,
+    *_runtime.__all__, "nn", "optim", *_compat_all,
 ]

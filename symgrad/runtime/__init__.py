@@ -15,6 +15,7 @@ from symgrad.runtime import (  # noqa: F401
     reductions,
     shape,
     special,  # torch.special's names (symgrad.special.expit)
+    torch_methods,
 )
 from symgrad.runtime.arithmetic import matmul, mm, where
 from symgrad.runtime.creation import (

@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 from symgrad.runtime.dtypes import DEFAULT
+from symgrad.runtime.engine import resolve_vjp
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _TYPE_SHORT, _broadcast_error, _long_name, _matmul_error
 from symgrad.runtime.primitives import OPS, apply, by_object, elementwise_ops
@@ -23,6 +24,7 @@ from symgrad.runtime.promotion import promote_arrays, promote_with_scalar
 from symgrad.runtime.tensor import (
     Tensor,
     _from_data,
+    _named,
     _ndarray,
     _record,
     _wants_grad,
@@ -64,9 +66,14 @@ def _unary(op, x):
     return out
 
 
+_COMMUTATIVE = frozenset({"add", "multiply"})  # (exactly: x + s == s + x in IEEE arithmetic)
+
+
 def _binary(op, a, b, reverse=False):
     """``a op b`` (or ``b op a`` when ``reverse``) for a Tensor ``a``; the node is the entry's
     overload for a Tensor ``b`` (``x ** y``) or a reflected number (``2 - x``)."""
+    if reverse and type(b) is not Tensor and op.name in _COMMUTATIVE:
+        reverse = False  # torch records ``2 * x`` as ``x * 2``: the tensor's edge first
     node = op.node_tensor if type(b) is Tensor else op.node_reflected if reverse else op.node
     b = _operand(b, a)
     if b is NotImplemented:
@@ -88,7 +95,24 @@ def _binary(op, a, b, reverse=False):
     out = _wrap(res)
     if _Mode.enabled and (a._requires_grad or (type(b) is Tensor and b._requires_grad)):
         _record(out, node, op.key, (b, a) if reverse else (a, b), saves=op.saves)
+        if type(b) is not Tensor and (reverse or op.name == "power"):
+            _drop_constant_edge(out._grad_fn, 0 if reverse else 1)
     return out
+
+
+def _drop_constant_edge(node, i):
+    """torch's graph has no edge for the number in ``2 - x``, ``2 ** x`` and ``x ** 2`` (as it
+    has ``(None, 0)`` for the one in ``x - 2``): drop edge ``i`` and the gradient the rule
+    gives that operand (the rule still receives every operand)."""
+    full = resolve_vjp(node._key)
+    keep = 1 - i
+
+    def vjp(g, *args):
+        return (full(g, *args)[keep],)
+
+    node._vjp = vjp
+    node.next_functions = (node.next_functions[keep],)
+    node._meta = (node._meta[keep],)
 
 
 def _nograd_binary(fn, a, b):
@@ -213,10 +237,10 @@ class _ArithmeticMethods:
     clip = clamp
 
     def clamp_min(self, min):
-        return self.clamp(min=min)
+        return _named(self.clamp(min=min), "ClampMinBackward0")  # (torch's name for this form)
 
     def clamp_max(self, max):
-        return self.clamp(max=max)
+        return _named(self.clamp(max=max), "ClampMaxBackward0")
 
     def where(self, condition, other):
         return where(condition, self, other)

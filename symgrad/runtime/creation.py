@@ -170,8 +170,48 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _leafify(_wrap(arr), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return _leafify(_wrap(np.linspace(start, end, steps).astype(_factory_dtype(dtype))), requires_grad)
+def _fma(a, b, c):
+    """``a * b + c`` rounded once (float64; Dekker's product and Knuth's sum, error-free)."""
+    p = a * b
+    ah = a * 134217729.0
+    ah = ah - (ah - a)
+    al = a - ah
+    bh = b * 134217729.0
+    bh = bh - (bh - b)
+    bl = b - bh
+    err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    bb = s - p
+    return s + (err + ((p - (s - bb)) + (c - bb)))
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """torch's linspace, with the values of torch's CPU kernel: in the result's dtype,
+    ``step = (end - start) / (steps - 1)``, then ``fma(step, i, start)`` for the first half and
+    ``fma(-step, steps-1-i, end)`` for the second (the kernel's compiler contracts them)."""
+    from symgrad.runtime.tensor import check_device
+
+    check_device(device)
+    start, end = (v.item() if type(v) is Tensor else v for v in (start, end))
+    if steps < 0:
+        raise RuntimeError("linspace(): number of steps must be non-negative")
+    npd = _factory_dtype(dtype)
+    if npd.kind not in "f" or npd.itemsize < 4:
+        return _leafify(_wrap(np.linspace(start, end, steps).astype(npd)), requires_grad)
+    s, e = npd.type(start), npd.type(end)
+    step = np.float64((e - s) / npd.type(max(steps - 1, 1)))
+    i = np.arange(steps)
+    first = i < steps // 2
+    k = np.where(first, i, steps - 1 - i).astype(np.float64)
+    with np.errstate(all="ignore"):
+        if npd.itemsize == 4:  # (the float64 product of two float32s is exact)
+            v = np.where(first, step * k + np.float64(s), np.float64(e) - step * k)
+        else:
+            v = np.where(first, _fma(step, k, np.float64(s)), _fma(-step, k, np.float64(e)))
+    if steps == 1:
+        v = np.array([s], dtype=npd)
+    return _leafify(_wrap(v.astype(npd)), requires_grad)
 
 
 def is_tensor(obj):

@@ -100,6 +100,7 @@ class Node:
 
     _retain = None  # {output_nr: weakref to a tensor that called retain_grad()}
     _hooks = None
+    _pre_hooks = None  # {output_nr: {handle id: hook}}: Tensor.register_hook's, run on the gradient
 
     def name(self) -> str:
         return type(self).__name__
@@ -134,6 +135,11 @@ class OpNode(Node):
     """
 
     _n_out = 1
+
+    def __getattr__(self, name):
+        if name.startswith("_saved_") and name in _SAVED_FIELDS.get(type(self).__name__, ()):
+            return saved_field(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def _free(self):
         if self._saves:
@@ -173,6 +179,43 @@ class OpNode(Node):
         else:
             grads = vjp(g, *saved[0], saved[1])
         return grads
+
+
+# torch's ``grad_fn._saved_<name>`` for a few common nodes: name -> (what, condition), where
+# what is an input's index or "out", and condition the input whose gradient needs the value
+# (torch saves ``self`` of a product only when ``other`` requires grad), or None for always
+_SAVED_FIELDS = {
+    "MulBackward0": {"_saved_self": (0, 1), "_saved_other": (1, 0)},
+    "DivBackward0": {"_saved_self": (0, 1), "_saved_other": (1, None)},
+    "PowBackward0": {"_saved_self": (0, None), "_saved_exponent": (1, None)},
+    **{n: {"_saved_self": (0, None)} for n in (
+        "SinBackward0", "CosBackward0", "TanBackward0", "LogBackward0", "AbsBackward0",
+        "SinhBackward0", "CoshBackward0", "Log1PBackward0", "ReciprocalBackward0")},
+    **{n: {"_saved_result": ("out", None)} for n in (
+        "ExpBackward0", "TanhBackward0", "SigmoidBackward0", "SqrtBackward0")},
+}
+
+
+def saved_field(node, name):
+    """``node._saved_self`` & co. (see _SAVED_FIELDS): the saved Tensor (the input itself, as
+    torch gives it, or the output with this node as its grad_fn), a number for a constant
+    exponent, or None when torch would not have saved it."""
+    what, cond = _SAVED_FIELDS[type(node).__name__][name]
+    if cond is not None and node.next_functions[cond][0] is None:
+        return None
+    if node._saved is None:
+        raise RuntimeError(FREED_MSG)
+    arrays, out = node._saved
+    if what == "out":
+        t = TENSOR.wrap(out)
+        t._requires_grad, t._grad_fn = True, node
+        return t
+    t = node._tensors[what]
+    if t is not None:
+        return t
+    if name == "_saved_exponent":
+        return arrays[what].item()
+    return TENSOR.wrap(np.asarray(arrays[what]))
 
 
 def _used_names(node, vjp):
@@ -289,6 +332,8 @@ def run_backward(
             buf = buffers.pop(node, None)
             grads = None
             if buf is not None and (needed is None or node in needed):
+                if node._pre_hooks:
+                    _run_tensor_hooks(node, buf, create_graph)
                 if capture is not None or node._retain is not None:
                     _capture_and_retain(node, buf, capture, captured, create_graph, _to_grad_tensor)
                 if type(node) is AccumulateGrad:
@@ -335,6 +380,56 @@ def run_backward(
             for node in executed:
                 node._free()
     return captured
+
+
+def _run_tensor_hooks(node, buf, create_graph):
+    """The hooks registered with ``Tensor.register_hook`` on this node's outputs, in order,
+    before the gradient is used (so before ``retain_grad``'s capture, as in torch 2.x); a
+    hook's non-None result replaces the gradient."""
+    for nr, hooks in node._pre_hooks.items():
+        for hook in list(hooks.values()):
+            g = buf[nr]
+            if g is None:
+                break
+            r = hook(g if type(g) is TENSOR.cls else TENSOR.wrap(np.asarray(g)))
+            if r is not None:
+                if type(r) is not TENSOR.cls:
+                    raise TypeError(f"hook returned an object of type {type(r).__name__}, "
+                                    "expected a Tensor or None")
+                if r._data.shape != np.shape(g):
+                    raise RuntimeError(
+                        f"hook '{getattr(hook, '__name__', 'hook')}' has changed the size of value")
+                buf[nr] = r if create_graph else r._data
+
+
+class RemovableHandle:
+    """What ``Tensor.register_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+        self._hooks = hooks
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def add_tensor_hook(node, output_nr, hook):
+    """Register ``hook`` on the gradient reaching ``node``'s output ``output_nr``."""
+    if node._pre_hooks is None:
+        node._pre_hooks = {}
+    hooks = node._pre_hooks.setdefault(output_nr, {})
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
 
 
 def _needed(deps, capture):

@@ -26,7 +26,13 @@ import numpy as np
 
 from symgrad.runtime import dtypes as _dt
 from symgrad.runtime.dtypes import DEFAULT, NP2DT, Size
-from symgrad.runtime.engine import AccumulateGrad, backward, install_tensor, node_class
+from symgrad.runtime.engine import (
+    AccumulateGrad,
+    add_tensor_hook,
+    backward,
+    install_tensor,
+    node_class,
+)
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import NONLEAF_GRAD_WARNING, RG_LEAF_MSG
 from symgrad.runtime.promotion import infer_array
@@ -222,6 +228,7 @@ class Tensor:
     _accum = None
     _retains_grad = False
     _view_index = None
+    _is_param = False  # an nn.Parameter (symgrad.nn.module.Parameter: same class, this flag)
 
     def __init__(self, *args, dtype=None, requires_grad=False):
         # torch.Tensor(data) / torch.Tensor(2, 3): float32 by default
@@ -343,7 +350,9 @@ class Tensor:
     def register_hook(self, hook):
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        raise NotImplementedError("Tensor.register_hook is not supported by symgrad")
+        if self._grad_fn is None:
+            return add_tensor_hook(self._grad_accumulator(), 0, hook)
+        return add_tensor_hook(self._grad_fn, self._output_nr, hook)
 
     # -- basic info ----------------------------------------------------------------------------
 
@@ -459,12 +468,13 @@ class Tensor:
             suffixes.append(f"grad_fn=<{type(fn).__name__}>")
         elif self._requires_grad:
             suffixes.append("requires_grad=True")
-        return format_tensor(
+        text = format_tensor(
             self._data,
             dtype_name=self._data.dtype.name,
             default_dtype_name=DEFAULT[0]._name,
             suffixes=suffixes,
         )
+        return "Parameter containing:\n" + text if self._is_param else text
 
     __str__ = __repr__
 
@@ -481,6 +491,11 @@ class Tensor:
                 dtype = a
             elif type(a) is Tensor:
                 dtype = a.dtype
+            elif isinstance(a, np.dtype):  # (the engine casts gradients with numpy dtypes)
+                dtype = NP2DT[a]
+            else:
+                check_device(a)
+        check_device(kwargs.get("device"))
         if dtype is None or NP2DT[self._data.dtype] is dtype:
             return self
         return self._cast(dtype)
@@ -534,27 +549,71 @@ class Tensor:
 
 
 
-class _Device:
-    type = "cpu"
-    index = None
+_DEVICE_TYPES = ("cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, "
+                 "lazy, vulkan, mps, meta, hpu, mtia, privateuseone").split(", ")
+NO_CUDA_MSG = "Torch not compiled with CUDA enabled"
+
+
+class device:
+    """``torch.device("cpu")``: prints ``device(type='cpu')``, formats as ``cpu``. Other device
+    types can be named (``torch.device("cuda")``), but no tensor can live there."""
+
+    __slots__ = ("type", "index")
+
+    def __new__(cls, type="cpu", index=None):
+        if isinstance(type, device):
+            return type
+        spec = str(type)
+        name, _, idx = spec.partition(":")
+        if name not in _DEVICE_TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start "
+                               f"of device string: {spec}")
+        if idx:
+            if index is not None or not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{spec}'")
+            index = _pyint(idx)
+        if name == "cpu" and index is None:
+            return _CPU
+        self = object.__new__(cls)
+        object.__setattr__(self, "type", name)
+        object.__setattr__(self, "index", index)
+        return self
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"attribute '{name}' of 'torch.device' objects is not writable")
 
     def __repr__(self):
-        return "device(type='cpu')"
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        return isinstance(other, _Device) or other == "cpu"
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
-        return hash("cpu")
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
 
 
-_CPU = _Device()
+_CPU = object.__new__(device)
+object.__setattr__(_CPU, "type", "cpu")
+object.__setattr__(_CPU, "index", None)
 
 
-def device(spec="cpu"):
-    if str(spec) != "cpu":
-        raise RuntimeError("symgrad tensors live on the CPU only")
-    return _CPU
+def check_device(spec):
+    """Refuse a device other than the CPU as torch without CUDA does (an AssertionError)."""
+    if spec is None:
+        return
+    d = device(spec) if not isinstance(spec, (_pyint, np.integer)) else device("cuda", spec)
+    if d.type == "cuda":
+        raise AssertionError(NO_CUDA_MSG)
+    if d.type != "cpu":
+        raise RuntimeError(f"symgrad tensors live on the CPU only, not on '{d}'")
 
 
 def install_methods(family: type) -> None:

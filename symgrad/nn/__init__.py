@@ -1,0 +1,38 @@
+"""``symgrad.nn`` (``torch.nn``): a small, faithful subset for teaching programs and small
+models. Every module's parameters are Tensors and every forward is Tensor operations, so
+backward uses the registry's rules.
+
+Covered: ``Module``, ``Parameter``, ``Linear``, ``ReLU``, ``Sigmoid``, ``Tanh``, ``Softmax``,
+``LogSoftmax``, ``Flatten``, ``Identity``, ``Sequential``, the losses ``MSELoss``, ``L1Loss``,
+``CrossEntropyLoss`` / ``NLLLoss`` (class-index targets), ``BCEWithLogitsLoss``, ``BCELoss``,
+and their ``nn.functional`` forms. Left out: convolutions, pooling, normalization, dropout,
+recurrent layers, embeddings, hooks on modules, ``nn.init``'s other schemes.
+"""
+
+from symgrad.nn import functional
+from symgrad.nn.layers import (
+    Flatten,
+    Identity,
+    Linear,
+    LogSoftmax,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from symgrad.nn.losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+)
+from symgrad.nn.module import Module, Parameter
+
+__all__ = [
+    "functional", "Module", "Parameter", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax",
+    "LogSoftmax", "Flatten", "Identity", "Sequential", "MSELoss", "L1Loss", "CrossEntropyLoss",
+    "NLLLoss", "BCEWithLogitsLoss", "BCELoss",
+]
