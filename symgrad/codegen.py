@@ -140,8 +140,10 @@ def generate_jvp(tp: TangentProgram, suffix: str = "jvp", doc: str = "") -> tupl
     wrt = ", ".join(tp.wrt)
     doc = doc or (f"{fn.name} and its tangent along ({', '.join(tangents)}), the tangents "
                   f"of {wrt}: forward mode, no tape.")
-    func = emit.function(name, params, False, False,
-                         f"{group(tp.outputs)}, {group(tp.tangents)}", doc)
+    aux = f", {group(tp.aux) if len(tp.aux) > 1 else tp.aux[0]}" if tp.aux else ""
+    outputs = tp.outputs[0] if tp.aux else group(tp.outputs)
+    tangents_out = tp.tangents[0] if tp.aux else group(tp.tangents)
+    func = emit.function(name, params, False, False, f"{outputs}, {tangents_out}{aux}", doc)
     return _module_text(fn, printer, [func], "Forward-mode (jvp) code"), name
 
 

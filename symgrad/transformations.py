@@ -18,7 +18,8 @@ from symgrad.errors import SymgradError
 
 
 class Jvp:
-    """``G.jvp(*args, tangents=(t1, ...))`` -> ``(value, tangent_out)``, as ``jax.jvp``:
+    """``G.jvp(*args, tangents=(t1, ...))`` -> ``(value, tangent_out)`` (with ``has_aux``:
+    ``(value, tangent_out, aux)``, as ``jax.jvp(..., has_aux=True)``), as ``jax.jvp``:
     one tangent per ``wrt`` argument (shaped like it), the outputs' tangents shaped like
     the outputs (a tuple for several). Forward mode: the generated ``f_jvp`` computes the
     values and their tangents together in one pass and keeps no tape."""
@@ -29,11 +30,11 @@ class Jvp:
 
     kind = "jvp"
 
-    def _build(self, ir: Any, wrt: list[str]) -> tuple[str, str]:
+    def _build(self, ir: Any, wrt: list[str], has_aux: bool) -> tuple[str, str]:
         from symgrad.adjoint.tangent import build_tangent
         from symgrad.codegen import generate_jvp
 
-        return generate_jvp(build_tangent(ir, wrt))
+        return generate_jvp(build_tangent(ir, wrt, has_aux))
 
     def _module(self) -> tuple[str, Callable]:
         if self._compiled is None:
@@ -43,13 +44,10 @@ class Jvp:
             from symgrad.frontend.parse import parse_function
 
             g = self._owner
-            if g.has_aux:
-                raise SymgradError(f"G.{self.kind} of a function with has_aux=True is not "
-                                   "supported yet", hint="decorate it without has_aux")
             with distribute(False):
                 parsed = parse_function(g.fn)
                 ir = lower(parsed, frozenset(set(g.params) - set(g.wrt)))
-                text, name = self._build(ir, list(g.wrt))
+                text, name = self._build(ir, list(g.wrt), g.has_aux)
             namespace: dict[str, Any] = {}
             exec(compile(text, f"<symgrad {self.kind} of {g.fn.__qualname__}>", "exec"),
                  namespace)
@@ -109,11 +107,11 @@ class Hvp(Jvp):
 
     kind = "hvp"
 
-    def _build(self, ir: Any, wrt: list[str]) -> tuple[str, str]:
+    def _build(self, ir: Any, wrt: list[str], has_aux: bool) -> tuple[str, str]:
         from symgrad.adjoint.tangent import build_hvp
         from symgrad.codegen import generate_jvp
 
-        program = build_hvp(ir, wrt)
+        program = build_hvp(ir, wrt, has_aux)
         doc = (f"The gradient of {ir.name} with respect to {', '.join(wrt)}, and its "
                f"tangent along ({', '.join(program.tangent_params)}): Hessian-vector "
                "products, forward over reverse.")
@@ -181,8 +179,10 @@ class Vjp:
 
         def vjp_fn(cotangent: Any) -> Any:
             grads = g.grad(*args, **{g.seed_name: cotangent}, **kwargs)
-            return grads
+            return grads[0] if g.has_aux else grads
 
+        if g.has_aux:  # (value, vjp_fn, aux), as jax.vjp(..., has_aux=True)
+            return value[0], vjp_fn, value[1] if len(value) == 2 else value[1:]
         return value, vjp_fn
 
 
@@ -211,6 +211,9 @@ class Jacobian:
                 raise SymgradError(f"jacobian: mode must be 'fwd' or 'rev', not {mode!r}")
             full = g._checked_arguments(args, kwargs)
             out = g(*full)
+            aux = None
+            if g.has_aux:  # (jacobian, aux), as jax.jacfwd(..., has_aux=True)
+                out, aux = out[0], out[1] if len(out) == 2 else out[1:]
             if isinstance(out, tuple):
                 raise SymgradError(f"{g.fn.__name__} returns {len(out)} outputs: jacobian "
                                    "takes a function of one output",
@@ -222,7 +225,8 @@ class Jacobian:
                 mode = "fwd" if n_in <= math.prod(out_shape) else "rev"
             jac = _jac_fwd(g, full, xs, out_shape) if mode == "fwd" else \
                 _jac_rev(g, full, xs, out_shape)
-            return jac[0] if len(g.wrt) == 1 else tuple(jac)
+            jac = jac[0] if len(g.wrt) == 1 else tuple(jac)
+            return (jac, aux) if g.has_aux else jac
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
 
@@ -234,7 +238,7 @@ def _jac_fwd(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
         for idx in np.ndindex(x.shape):
             tangents = [np.zeros(y.shape) for y in xs]
             tangents[k][idx] = 1.0
-            _, t = g.jvp(*args, tangents=tuple(tangents))
+            t = g.jvp(*args, tangents=tuple(tangents))[1]
             cols[(...,) + idx] = t
         jacs.append(cols)
     return jacs
@@ -246,6 +250,7 @@ def _jac_rev(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
         seed = np.zeros(out_shape)
         seed[idx] = 1.0
         grads = g.grad(*args, **{g.seed_name: seed if out_shape else 1.0})
+        grads = grads[0] if g.has_aux else grads
         grads = (grads,) if len(xs) == 1 else grads
         for jac, gr in zip(jacs, grads, strict=True):
             jac[idx] = gr

@@ -278,3 +278,29 @@ def test_symgrad_show_prints_the_jvp_and_hvp_modules(tmp_path, capsys):
     assert "def loss_jvp(w, x, dw):" in capsys.readouterr().out
     assert main(["show", f"{path}:loss", "--wrt", "w", "--hvp", "--color", "never"]) == 0
     assert "def loss_hvp(w, x, dw):" in capsys.readouterr().out
+
+
+def loss_with_aux(w, x):
+    pred = np.tanh(x @ w)
+    return np.sum(pred ** 2), np.mean(pred)
+
+
+def test_has_aux_works_for_every_transformation_as_in_jax():
+    w, x = R.normal(size=3), R.normal(size=(4, 3))
+    G = symgrad.grad(loss_with_aux, wrt="w", has_aux=True)
+    plain = symgrad.grad(lambda_free_loss, wrt="w")
+    t = R.normal(size=3)
+    value, tangent, aux = G.jvp(w, x, tangents=(t,))
+    v2, t2 = plain.jvp(w, x, tangents=(t,))
+    np.testing.assert_allclose((value, tangent), (v2, t2), rtol=1e-12)
+    np.testing.assert_allclose(aux, np.mean(np.tanh(x @ w)), rtol=1e-12)
+    value, vjp_fn, aux = G.vjp(w, x)
+    np.testing.assert_allclose(vjp_fn(1.0), plain.grad(w, x), rtol=1e-12)
+    np.testing.assert_allclose(G.hessian(w, x), plain.hessian(w, x), rtol=1e-12)
+    jac, aux = G.jacobian(w, x)
+    np.testing.assert_allclose(jac, plain.grad(w, x), rtol=1e-12)
+
+
+def lambda_free_loss(w, x):
+    pred = np.tanh(x @ w)
+    return np.sum(pred ** 2)

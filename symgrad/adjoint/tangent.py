@@ -13,7 +13,7 @@ their rule's ``jvp`` or by a trait: ``LINEAR`` (the op applied to the tangents),
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
@@ -49,6 +49,7 @@ class TangentProgram:
     inlined: dict[Any, str]
     is_scalar: Any
     plan: MemoryPlan
+    aux: list[str] = field(default_factory=list)  # has_aux: the outputs not differentiated
 
 
 def _sym(name: str) -> sp.Symbol:
@@ -104,7 +105,7 @@ class TangentSweep:
                 write_in_place(s, set(), plan)
         return TangentProgram(self.fn, self.wrt, program, self.tangent_params,
                               list(self.outputs), tangents, self.names.taken, self.inlined,
-                              self.shapes.is_scalar, plan)
+                              self.shapes.is_scalar, plan, self.fn.returns[len(self.outputs):])
 
     def block(self, stmts: list[Any]) -> list[Any]:
         out: list[Any] = []
@@ -252,7 +253,7 @@ def build_tangent(fn: Function, wrt: list[str], has_aux: bool = False) -> Tangen
     return TangentSweep(fn, wrt, has_aux).run()
 
 
-def build_hvp(fn: Function, wrt: list[str]) -> TangentProgram:
+def build_hvp(fn: Function, wrt: list[str], has_aux: bool = False) -> TangentProgram:
     """Forward over reverse: the tangent program of ``fn``'s gradient program, whose
     tangents along v are the Hessian-vector products H v (one per wrt argument).
 
@@ -267,7 +268,7 @@ def build_hvp(fn: Function, wrt: list[str]) -> TangentProgram:
                            "only (no loops or branches) for now", filename=fn.filename,
                            lineno=fn.firstlineno, hint="use G.jacobian of a gradient "
                            "function, or unroll the loop")
-    adj = build(fn, wrt)
+    adj = build(fn, wrt, has_aux)
     if len(adj.seeds) != 1 or any(not isinstance(s, Stmt) or s.augment or s.index
                                   for s in adj.backward):
         raise SymgradError(f"the Hessian of {fn.name} needs one scalar output",
