@@ -127,12 +127,38 @@ def export(g: Any, path: Any, example_args: Any = None,
     return path
 
 
+def _with_transformations(g: Any, body: str) -> str:
+    """``body`` and the functions of every transformation used so far (``G.jvp``,
+    ``G.hvp``): one module, each helper and import once."""
+    extra = [t._compiled[0] for t in (g.__dict__.get("jvp"), g.__dict__.get("hvp"))
+             if t is not None and t._compiled is not None]
+    if not extra:
+        return body
+    tree = ast.parse(body)
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    imports = {ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))}
+    head, tail = [], []
+    for text in extra:
+        for node in ast.parse(text).body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and ast.unparse(node) not in imports:
+                imports.add(ast.unparse(node))
+                head.append(ast.unparse(node))
+            elif isinstance(node, ast.FunctionDef) and node.name not in defined:
+                defined.add(node.name)
+                tail.append(ast.get_source_segment(text, node))
+    lines = body.rstrip("\n").split("\n")
+    if head:  # after the module's own imports
+        last = max(i for i, line in enumerate(lines) if line.startswith(("import ", "from ")))
+        lines[last + 1:last + 1] = head
+    return "\n".join(lines) + "\n\n\n" + "\n\n\n".join(tail) + "\n"
+
+
 def module_text(g: Any, example_args: Any = None) -> str:
     """The text of the exported module."""
     gen = g._generated
     names = list(g.params)
     args = _example_arguments(g, example_args)
-    body = _strip_docstring(gen.source)
+    body = _with_transformations(g, _strip_docstring(gen.source))
     parts = [_docstring(g), "", body.rstrip("\n"), "", ""]
     if args is not None:
         parts.append(_example_function(names, args))

@@ -304,3 +304,21 @@ def test_has_aux_works_for_every_transformation_as_in_jax():
 def lambda_free_loss(w, x):
     pred = np.tanh(x @ w)
     return np.sum(pred ** 2)
+
+
+def test_export_writes_every_transformation_used_so_far(tmp_path):
+    import subprocess
+    import sys
+
+    G = symgrad.grad(two_layer, wrt=("W1", "W2"))
+    W1, W2, x = R.normal(size=(3, 4)), R.normal(size=(4, 2)), R.normal(size=(5, 3))
+    G.grad(W1, W2, x)
+    G.jvp(W1, W2, x, tangents=(W1, W2))
+    G.hvp(W1, W2, x, v=(W1, W2))
+    path = G.export(tmp_path / "two_layer_all.py")
+    text = path.read_text()
+    for name in ("def two_layer(", "def two_layer_grad(", "def two_layer_jvp(",
+                 "def two_layer_hvp("):
+        assert text.count(name) == 1, name
+    assert text.count("def _matmul_grad_b(") == 1  # each helper once
+    assert subprocess.run([sys.executable, str(path)], capture_output=True).returncode == 0
