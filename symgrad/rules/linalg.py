@@ -11,12 +11,10 @@ import numpy as np
 from symgrad.rules.registry import (
     COSTLY,
     LINEAR,
-    Primitive,
     Rule,
     Torch,
     lazy_module,
     primitive,
-    register,
 )
 
 base = lazy_module("symgrad.rules.base")
@@ -138,9 +136,3 @@ class ProductGrad(Rule):
         if name.endswith("_a"):  # the cotangent of a: a is read for its shape only
             return [product(u, b), None, ProductGrad(base.static(product.helper + "_b"), g, u, b)]
         return [product(a, u), ProductGrad(base.static(product.helper + "_a"), g, a, u), None]
-
-
-# the 2-norm of vectors and the Frobenius norm of matrices: the square root of a sum of
-# squares, so it needs no rule of its own (the frontend's norm_call reads ord="fro")
-register(Primitive("norm", binds=(np.linalg.norm,), params="x, ord=None, axis=None, keepdims=False",
-                   arrays=("x",), values=("ord",), lower="norm_call"))
