@@ -180,8 +180,7 @@ class Norm(Rule):
     matrices (axis a pair, or None for a 2-d x). The gradient follows torch at non-smooth
     points (see the module docstring)."""
 
-    vjp_exact = False
-    node_args = ("x", "ord", "axis", "keepdims")
+    node_args = ("x", "ord", "axis", "keepdims")  # (each gradient is x times a factor)
 
     @property
     def needs_full_g(self) -> bool:
@@ -313,6 +312,12 @@ class Output(Rule):
 
     n_diff = None
     n_arrays = 1  # the arrays after d
+    # the outputs whose vjp takes a cotangent that only broadcasts (slogdet's, a number)
+    broadcastable: tuple[int, ...] = ()
+
+    @property
+    def needs_full_g(self) -> bool:
+        return self.which not in self.broadcastable
     fields: tuple[str, ...] = ()  # numpy's names of the outputs ("0": printed d[0])
 
     def diff_args(self) -> tuple:
@@ -475,6 +480,7 @@ class SlogdetOutput(Output):
     ``np.linalg.slogdet``; d log|det a| = tr(a^-1 da), so its gradient is g inv(a)^T."""
 
     fields = _FIELDS[SlogdetOf]
+    broadcastable = (1,)
 
     def vjp(self, g: Any) -> list[Any]:
         if self.which == 0:
