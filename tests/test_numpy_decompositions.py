@@ -324,3 +324,39 @@ def test_unsupported_forms_fail_at_decoration():
                      (uplo, "UPLO")]:
         with pytest.raises(symgrad.SymgradError, match=match):
             symgrad.grad(f)
+
+
+def test_decomposition_of_an_expression_and_of_a_product():
+    def f(B, c):
+        w, v = np.linalg.eigh(B + np.swapaxes(B, -1, -2))
+        return np.sum(w * c) + np.sum(np.linalg.svd(B @ B, compute_uv=False))
+
+    B = _spd(2, 3, 3)
+    c = R.standard_normal((2, 3))
+    ct = torch.tensor(c)
+
+    def tf(B):
+        w, v = torch.linalg.eigh(B + B.mT)
+        return (w * ct).sum() + torch.linalg.svdvals(B @ B).sum()
+
+    _check(f, tf, B, c, wrt=("B",), rtol=1e-4, atol=1e-6)
+
+
+def test_a_decomposition_in_a_loop():
+    def f(A):
+        total = 0.0
+        for i in range(3):
+            Q, R_ = np.linalg.qr(A * (i + 1.0))
+            total = total + np.sum(np.abs(np.diagonal(R_, 0, -2, -1)))
+        return total
+
+    A = R.standard_normal((4, 3))
+
+    def tf(A):
+        total = 0.0
+        for i in range(3):
+            Q, R_ = torch.linalg.qr(A * (i + 1.0))
+            total = total + R_.diagonal(0, -2, -1).abs().sum()
+        return total
+
+    _check(f, tf, A, rtol=1e-4, atol=1e-6)

@@ -183,3 +183,19 @@ def test_tensor_norm_in_torch_spelling():
     t = torch.tensor(x.detach().numpy(), requires_grad=True)
     t.norm().backward()
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_empty_and_zero_d():
+    def f(x):
+        return np.sum(np.linalg.norm(x, 2, axis=1)) + np.linalg.norm(x)
+
+    G = symgrad.grad(f)
+    x = np.zeros((3, 0))
+    np.testing.assert_allclose(G(x), f(x))
+    assert G.grad(x).shape == (3, 0)
+
+    def g(s):
+        return np.linalg.norm(s) * 2.0
+
+    check_grads(symgrad.grad(g), np.array(-1.5))
+    check_grads(symgrad.grad(g), -1.5)
