@@ -199,3 +199,31 @@ def test_empty_and_zero_d():
 
     check_grads(symgrad.grad(g), np.array(-1.5))
     check_grads(symgrad.grad(g), -1.5)
+
+
+def test_tensor_norm_arguments_as_torch():
+    """x.norm(p, dim, keepdim) and symgrad.norm, values, gradients and node names as torch's
+    (the tutorials' ``while y.data.norm() < 1000``)."""
+    calls = [((3, 4), {}), ((3, 4), {"p": 1}), ((3, 4), {"p": 3, "dim": 1}),
+             ((2, 3, 4), {"dim": (0, 2), "keepdim": True}),
+             ((2, 3, 4), {"p": "nuc", "dim": (1, 2)}),
+             ((4,), {"p": float("inf")}), ((), {}), ((2, 3), {"p": "fro", "dim": (0, 1)}),
+             ((2, 3), {"p": 0.5, "dim": -1, "keepdim": True}), ((2, 3, 4), {"p": 1, "dim": (0, 2)})]
+    for shape, kw in calls:
+        x = R.standard_normal(shape)
+        got = []
+        for lib in (symgrad, torch):
+            t = lib.tensor(x, requires_grad=True)
+            y = t.norm(**kw)
+            w = lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)))
+            (y * w).sum().backward()
+            got.append((y.detach().numpy(), t.grad.numpy(), y.grad_fn.name()))
+        np.testing.assert_allclose(got[0][0], got[1][0], err_msg=str(kw))
+        np.testing.assert_allclose(got[0][1], got[1][1], err_msg=str(kw))
+        assert got[0][2] == got[1][2], (kw, got[0][2], got[1][2])
+    y = symgrad.tensor([3.0, 4.0]) * 100
+    steps = 0
+    while y.data.norm() < 1000:
+        y = y * 2
+        steps += 1
+    assert steps == 1 and float(symgrad.norm(y)) == 1000.0
