@@ -59,7 +59,7 @@ def test_the_registry_loads_every_family_module():
     folder = Path(symgrad.rules.__file__).parent
     modules = {p.stem for p in folder.glob("*.py")} - {
         "__init__", "registry", "base", "masks"}  # (no entries in these)
-    # every family module is loaded (a slot may wait for its module: decompositions, ...)
+    # every family module is loaded (a slot may wait for its module)
     assert modules <= set(registry._FAMILIES)
 
 

@@ -19,6 +19,9 @@ NO_JVP_YET = {
     "DiagonalGrad", "DiffGrad", "RepeatGrad", "TileGrad", "TakeAlongAxisGrad", "SplitGrad",
     "PadGrad", "GradientGrad", "CumSumGrad", "NonzeroOr1", "Cofactor", "ScatterInto",
     "WrittenGrad", "ClearItem", "SliceAlong", "TakeAlong", "AsColumns", "FromColumns",
+    # np.linalg's decompositions (eigh, svd, qr, slogdet, lstsq): reverse mode only so far
+    "EighOutput", "EigvalsOf", "SvdOutput", "SingularValues", "QrOutput", "SlogdetOutput",
+    "LstsqOutput",
 }
 
 

@@ -20,6 +20,7 @@ from symgrad.rules import (
     contractions,
     creation,
     custom,
+    decompositions,
     grads,
     indexing,
     inverses,
@@ -405,9 +406,56 @@ def _array_cases():
     return cases
 
 
+def _spread(*shape):
+    """Square matrices with well-separated eigenvalues and singular values."""
+    return rand(*shape) + np.diag(np.arange(1.0, shape[-1] + 1) * 3)
+
+
+def _decomposition_cases():
+    d = decompositions
+    inf = float("inf")
+    norms = [(None, None, False, (2, 3)), (2, 0, False, (3, 4)), (1, -1, True, (3, 4)),
+             (inf, 1, False, (2, 3, 4)), (-inf, 0, False, (3, 4)), (3, 0, False, (3, 4)),
+             (0.5, 1, True, (3, 4)), (-1.5, 0, False, (3, 4)),
+             ("fro", (0, 1), False, (3, 4)), ("nuc", (1, 2), False, (2, 3, 4)),
+             ("nuc", None, False, (3, 3)), (2, (0, 2), True, (3, 2, 4)),
+             (-2, (-2, -1), False, (2, 4, 3)), (1, (0, 1), False, (3, 4)),
+             (-inf, (1, 0), True, (3, 4)), (2, None, False, (4,)), (2, None, False, (3, 4)),
+             (inf, None, False, (3, 4)), (-1, None, False, (5,))]
+    cases = [(d.Norm.make(x, p, axis, keep), {"x": rand(*dims)})
+             for p, axis, keep, dims in norms]
+    cases += [(d.ByRank(x, a, b), {"x": rand(3), "a": rand(3), "b": rand(3)}),
+              (d.ByRank(x, a, b), {"x": rand(2, 3), "a": rand(2, 3), "b": rand(2, 3)})]
+    for uplo in ("L", "U"):
+        for i in range(2):
+            cases.append((d.eigh_outputs(a, uplo)[i], {"a": _spread(2, 4, 4)}))
+        cases.append((d.EigvalsOf(a, _s(uplo)), {"a": _spread(3, 3)}))
+    for dims in [(4, 3), (3, 5), (2, 3, 3)]:
+        for full in (False, True):
+            for i in range(3):
+                if full and i != 1 and dims[-1] != dims[-2]:
+                    continue  # (the columns beyond min(m, n) carry no gradient)
+                cases.append((d.svd_outputs(a, full)[i], {"a": rand(*dims)}))
+        cases.append((d.SingularValues(a), {"a": rand(*dims)}))
+    for dims in [(4, 3), (2, 3, 3)]:
+        q = d.QrOf(a)
+        cases += [(d.QrOutput(q, a, _s(i)), {"a": rand(*dims)}) for i in range(2)]
+    s_ = d.SlogdetOf(a)
+    cases += [(d.SlogdetOutput(s_, a, _s(1)), {"a": _spread(2, 3, 3)})]
+    for sa, sb in [((5, 3), (5,)), ((5, 3), (5, 2)), ((2, 4), (2, 3))]:
+        ls = d.LstsqOf(a, b, _s(None))
+        for i in (0, 1, 3):
+            if i == 1 and sa[0] <= sa[1]:
+                continue  # (no residuals where m <= n)
+            cases.append((d.LstsqOutput(ls, a, b, _s(None), _s(i)),
+                          {"a": rand(*sa), "b": rand(*sb)}))
+    return cases
+
+
 CASES = (_product_cases() + _reduction_cases() + _shape_cases() + _index_cases()
          + _grad_and_creation_cases() + _joining_cases() + _moving_cases()
-         + _contraction_cases() + _linalg_cases() + _special_cases() + _array_cases())
+         + _contraction_cases() + _linalg_cases() + _special_cases() + _array_cases()
+         + _decomposition_cases())
 
 
 @pytest.mark.parametrize("node, values", CASES, ids=[str(n)[:60] for n, _ in CASES])
@@ -432,6 +480,13 @@ def test_every_rule_with_gradient_arguments_is_checked_or_raises():
         if issubclass(rule, (custom.CustomCall, custom.CustomBackward, custom.CustomCotangent)):
             continue  # the user's rule: tests/test_custom_vjp.py checks it end to end
         assert rule in covered | no_rule, f"{rule.__name__} has no vjp test"
+
+
+def test_piecewise_constant_outputs_have_no_gradient():
+    """np.linalg.norm(x, 0) counts nonzeros; slogdet's sign is a sign."""
+    d = decompositions
+    assert d.Norm.make(x, 0, 0).vjp(COTANGENT) == [None]
+    assert d.SlogdetOutput(d.SlogdetOf(a), a, _s(0)).vjp(COTANGENT) == [None]
 
 
 def test_a_third_derivative_of_prod_raises():

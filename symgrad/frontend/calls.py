@@ -385,29 +385,69 @@ class CallLowering:
         return self.build(node, entry, bound, first)
 
     def norm_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
-        """np.linalg.norm for the 2-norm of vectors and the Frobenius norm of matrices."""
-        def fro(a: ast.expr) -> bool:
-            return isinstance(a, ast.Constant) and a.value == "fro"
-
-        if any(fro(a) for a in node.args) or any(fro(k.value) for k in node.keywords):
-            # ord="fro": the square root of the sum of squares, as for ord=None
-            node = copy.copy(node)
-            node.args = [ast.Constant(None) if fro(a) else a for a in node.args]
-            node.keywords = [k for k in node.keywords if not fro(k.value)]
+        """np.linalg.norm(x, ord, axis, keepdims): ord read from the source (a number,
+        np.inf, 'fro', 'nuc'), the rest bound as numpy's parameters."""
+        node = copy.copy(node)
+        order_node = None
+        if len(node.args) > 1:
+            order_node, node.args = node.args[1], [node.args[0], ast.Constant(None),
+                                                   *node.args[2:]]
+        for k in node.keywords:
+            if k.arg == "ord":
+                order_node = k.value
+        node.keywords = [k for k in node.keywords if k.arg != "ord"]
+        order = None if order_node is None else self.norm_order(order_node)
         bound = self.bind(node, entry, first)
         if "x" not in bound:
             raise self.p.error(node, "np.linalg.norm needs an array", "write np.linalg.norm(x)")
-        order = bound.get("ord")
-        if not (order is None or isinstance(order, sp.Basic) and order == 2):
-            raise self.p.error(node, "np.linalg.norm: only the 2-norm (ord=None) is supported",
-                               "write the norm out, e.g. np.sum(np.abs(x)) for ord=1")
-        axis = bound.get("axis")
-        if order is not None and not isinstance(axis, int):
-            raise self.p.error(node, "np.linalg.norm: ord=2 of a matrix is its largest "
-                               "singular value, which is not supported",
-                               "leave ord out for the Frobenius norm")
-        keepdims = bound.get("keepdims", False)
-        return sp.sqrt(NpSum(bound["x"]**2, static(axis), static(bool(keepdims))))
+        bound["ord"] = order
+        return self.build(node, entry, bound, first)
+
+    def norm_order(self, node: ast.expr) -> Any:
+        """A norm's ord, known at decoration time: a number, +-np.inf, 'fro' or 'nuc'."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float)) and \
+                not isinstance(node.value, bool) or isinstance(node, ast.Constant) and \
+                node.value is None:
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = self.norm_order(node.operand)
+            if isinstance(value, (int, float)):
+                return -value if isinstance(node.op, ast.USub) else value
+        obj = self.static_object(node)
+        if isinstance(obj, (int, float)) and not isinstance(obj, bool):
+            return obj
+        if isinstance(node, ast.Call) and self.static_object(node.func) is float and \
+                len(node.args) == 1 and isinstance(node.args[0], ast.Constant):
+            return float(node.args[0].value)
+        value = self.expr(node)
+        if isinstance(value, sp.Basic) and value.is_Number and value.is_finite:
+            return int(value) if value.is_Integer else float(value)
+        raise self.p.error(node, "np.linalg.norm: ord must be a constant",
+                           "write ord as a literal: 2, 1, np.inf, -np.inf, 0, 'fro', 'nuc'")
+
+    def decomposition_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """np.linalg.eigh, svd, qr, slogdet, lstsq, eigvalsh: the decomposition computed once
+        (a named value of its own) and numpy's result as a named tuple of its outputs, one
+        node each (rules/decompositions.py)."""
+        from symgrad.rules.decompositions import OUTPUTS
+
+        bound = self.bind(node, entry, first)
+        what = ast.unparse(node.func)
+        for name in entry.arrays:
+            if name not in bound:
+                raise self.p.error(node, f"{what} needs the array {name!r}",
+                                   f"numpy's parameters: {what}({_signature(entry, False)})")
+        try:
+            out = OUTPUTS[entry.name](**bound)
+        except (TypeError, ValueError) as e:
+            raise self.p.error(node, f"{what}: {e}", f"numpy's parameters: "
+                               f"{what}({_signature(entry, False)})") from None
+        if not isinstance(out, tuple):  # eigvalsh, svd(compute_uv=False): one array
+            return out
+        decomposition = out[0].args[0]
+        symbol = sp.Symbol(self.emit(entry.name, decomposition, node), real=True)
+        items = [item.xreplace({decomposition: symbol}) for item in out]
+        return type(out)(*items) if hasattr(out, "_fields") else tuple(items)
 
     def einsum_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
         """np.einsum(subscripts, *operands), or its sublist form (a, [0, 1], b, [1, 2]):

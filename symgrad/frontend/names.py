@@ -168,6 +168,8 @@ class NameLowering:
             return None  # np.newaxis: None (a missing attribute was refused above)
         base = self.expr(node.value)
         attr = node.attr
+        if isinstance(base, tuple) and attr in getattr(base, "_fields", ()):
+            return getattr(base, attr)  # numpy's named results: np.linalg.eigh(A).eigenvalues
         if attr == "T":
             return Transpose(base, static(None))
         if attr == "shape":

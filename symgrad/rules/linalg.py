@@ -12,12 +12,10 @@ from symgrad.rules.registry import (
     COSTLY,
     LINEAR,
     MULTILINEAR,
-    Primitive,
     Rule,
     Torch,
     lazy_module,
     primitive,
-    register,
 )
 
 base = lazy_module("symgrad.rules.base")
@@ -286,9 +284,3 @@ def _chain(xs: Any) -> Any:
     for x in xs[1:]:
         out = MatMul(out, x)
     return out
-
-
-# the 2-norm of vectors and the Frobenius norm of matrices: the square root of a sum of
-# squares, so it needs no rule of its own (the frontend's norm_call reads ord="fro")
-register(Primitive("norm", binds=(np.linalg.norm,), params="x, ord=None, axis=None, keepdims=False",
-                   arrays=("x",), values=("ord",), lower="norm_call"))

@@ -1,4 +1,5 @@
-"""The Tensor's reductions: sum, mean, prod, var, std, max, min, argmax, argmin, and cumsum.
+"""The Tensor's reductions: sum, mean, prod, var, std, max, min, argmax, argmin, norm and
+cumsum.
 
 Each keeps torch's conventions (``dim``/``keepdim``, integer sums in int64, ``max(dim)``
 returning values and indices, ``correction``); the node names and rule keys come from the
@@ -147,6 +148,37 @@ class _ReductionMethods:
             _norm_dim(dim, 0)
             return apply(OPS["cumsum"], [t], {}).reshape(())
         return apply(OPS["cumsum"], [t], {"axis": _norm_dim(dim, self._data.ndim)})
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """torch's ``Tensor.norm``: the vector p-norm of every element (dim None) or along
+        dim (an int or a tuple, flattened together), 'fro' the 2-norm, 'nuc' the nuclear
+        norm of the matrices over dim (default the last two); recorded as np.linalg.norm's
+        node (``LinalgVectorNormBackward0``)."""
+        ndim = self._data.ndim
+        if p == "nuc":
+            dims = (-2, -1) if dim is None else _norm_dim(tuple(dim), ndim)
+            return apply(OPS["norm"], [self], {"ord": "nuc", "axis": tuple(dims),
+                                               "keepdims": _pybool(keepdim)},
+                         node="SumBackward1")  # (torch sums the singular values)
+        order = 2 if p in ("fro", None) else p
+        if dim is None:
+            dims = tuple(range(ndim))
+        else:
+            dims = _norm_dim(tuple(dim) if isinstance(dim, (tuple, list)) else dim, ndim)
+            dims = dims if isinstance(dims, tuple) else (dims,)
+        if order == 2 and (dim is None or len(dims) == 2):  # numpy's 2-norm of them all
+            return apply(OPS["norm"], [self], {"ord": None, "axis": None if dim is None else dims,
+                                               "keepdims": _pybool(keepdim)})
+        rest = [i for i in range(ndim) if i not in dims]
+        t = self
+        if len(dims) != 1:  # several dims: one vector of their elements
+            t = self.permute(*rest, *dims).reshape(
+                *[self._data.shape[i] for i in rest], -1)
+        out = apply(OPS["norm"], [t], {"ord": order, "axis": -1 if len(dims) != 1 else dims[0],
+                                       "keepdims": _pybool(keepdim) and len(dims) == 1})
+        if keepdim and len(dims) != 1:
+            out = out.reshape(*[1 if i in dims else n for i, n in enumerate(self._data.shape)])
+        return out
 
     def argmax(self, dim=None, keepdim=False):
         if dim is None:
