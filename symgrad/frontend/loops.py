@@ -67,61 +67,90 @@ class LoopLowering:
                 if saved is not None:
                     self.var_min[name] = saved
             return
-        written = {n.value.id for n in walk_scope_list(node.body)
-                   if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
-                   and isinstance(n.value, ast.Name)}
-        for source in ([it] if func is None else list(it.args)):
-            if isinstance(source, ast.Name) and source.id in written:
-                # numpy's iterator would see the writes as it goes; symgrad iterates over the
-                # array as it was when the loop began
-                raise self.p.error(source, f"the loop iterates over {source.id!r} and its body "
-                                   "writes into it", f"loop over range(len({source.id})) and "
-                                   f"index {source.id}[i] where you mean its current value")
+        written = {
+            n.value.id for n in walk_scope_list(node.body)
+            if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
+            and isinstance(n.value, ast.Name)}
+        source = self.loop_source(it, written)
+        if source[0] == "static":
+            self.unrolled(node, source[1])
+            return
+        _, n, item_of, counter = source
+        var_name = _INDEX
+        target = node.target
+        if counter is not None:  # enumerate: the user's index is the loop variable
+            if not (isinstance(target, ast.Tuple) and len(target.elts) == 2 and
+                    isinstance(target.elts[0], ast.Name)):
+                raise self.p.error(it, "write `for i, v in enumerate(x):` "
+                                   "or `enumerate(x, start)`")
+            var_name, target = target.elts[0].id, target.elts[1]
+        start = counter if counter is not None else sp.Integer(0)
+        bounds = [n] if start == 0 else [start, n + start]
+
+        def bind(i: Any) -> None:
+            value, value_node = item_of(i - start)
+            self.assign(target, value, value_node, node)
+
+        self.loop(node, "for", var_name, bounds, None, bind)
+
+    def loop_source(self, it: ast.expr, written: set[str]) -> tuple[Any, ...]:
+        """What ``for ... in it`` iterates over: ``("static", items)`` for a list, tuple or
+        dict known at decoration time (the loop is unrolled), or ``("runtime", n, item_of,
+        start)``: ``n`` items, ``item_of(i)`` the i-th as (value, the ast node it is read
+        from), ``start`` the enumerate counter's start (None without enumerate). ``written``:
+        the names the loop body writes into (iterating over one of them is refused)."""
+        func = self.static_object(it.func) if isinstance(it, ast.Call) else None
         if func is enumerate:
             starts = [*it.args[1:], *(k.value for k in it.keywords if k.arg == "start")]
             if not 1 <= len(it.args) <= 2 or len(starts) > 1 or \
-                    any(k.arg != "start" for k in it.keywords) or not (
-                    isinstance(node.target, ast.Tuple) and len(node.target.elts) == 2 and
-                    isinstance(node.target.elts[0], ast.Name)):
+                    any(k.arg != "start" for k in it.keywords):
                 raise self.p.error(it, "write `for i, v in enumerate(x):` "
                                    "or `enumerate(x, start)`")
             start = self.scalar_arg(starts[0]) if starts else sp.Integer(0)
-            seq = self.iterable(it.args[0])
-            if isinstance(seq, (tuple, list)) and start.is_Integer:
-                self.unrolled(node, [(sp.Integer(i), v) for i, v in enumerate(seq, int(start))])
-                return
-            if isinstance(seq, (tuple, list)):
-                raise self.p.error(it, "enumerate over a list needs a constant start")
-            item = node.target.elts[1]
-            bounds = [Len(seq)] if start == 0 else [start, Len(seq) + start]
-            self.loop(node, "for", node.target.elts[0].id, bounds, None,
-                      lambda i: self.assign(item, GetItem(seq, i - start),
-                                            _item_of(it.args[0]), node))
-            return
+            inner = self.loop_source(it.args[0], written)
+            if inner[0] == "static":
+                if not start.is_Integer:
+                    raise self.p.error(it, "enumerate over a list needs a constant start")
+                return "static", [(sp.Integer(i), v) for i, v in enumerate(inner[1],
+                                                                           int(start))]
+            if inner[3] is not None:
+                raise self.p.error(it, "enumerate(enumerate(...)) is not supported",
+                                   "enumerate once and compute the other counter")
+            return "runtime", inner[1], inner[2], start
         if func is zip:
-            if it.keywords or not it.args or not isinstance(node.target, ast.Tuple) or \
-                    len(node.target.elts) != len(it.args):
-                raise self.p.error(it, "write `for a, b in zip(x, y):`")
-            seqs = [self.iterable(a) for a in it.args]
-            if all(isinstance(q, (tuple, list)) for q in seqs):
-                self.unrolled(node, list(zip(*seqs, strict=False)))
-                return
-            if any(isinstance(q, (tuple, list, dict)) for q in seqs):
-                raise self.p.error(it, "zip of lists and arrays together is not supported")
-            n = Len(seqs[0]) if len(seqs) == 1 else sp.Min(*[Len(q) for q in seqs])
+            if it.keywords or not it.args:
+                raise self.p.error(it, "write `for a, b in zip(x, y):`",
+                                   "zip(..., strict=...) is not supported")
+            parts = [self.loop_source(a, written) for a in it.args]
+            if any(q[0] == "runtime" and q[3] is not None for q in parts):
+                raise self.p.error(it, "zip of enumerate(...) is not supported",
+                                   "write enumerate(zip(...)) instead")
+            static_parts = [q[1] for q in parts if q[0] == "static"]
+            if static_parts:
+                # a list fixes the length at decoration time; an array zipped with it is
+                # indexed at 0..len-1 (numpy raises IndexError if it is shorter, where zip
+                # would stop early)
+                k = min(len(q) for q in static_parts)
+                return "static", [tuple(q[1][j] if q[0] == "static" else q[2](sp.Integer(j))[0]
+                                        for q in parts) for j in range(k)]
+            n = parts[0][1] if len(parts) == 1 else sp.Min(*[q[1] for q in parts])
 
-            def bind(i: Any) -> None:
-                for t, q, a in zip(node.target.elts, seqs, it.args, strict=True):
-                    self.assign(t, GetItem(q, i), _item_of(a), node)
+            def item_of(i: Any) -> tuple[Any, ast.expr]:
+                items = [q[2](i) for q in parts]
+                return tuple(v for v, _ in items), ast.Tuple([a for _, a in items], ast.Load(),
+                                                            **loc(it))
 
-            self.loop(node, "for", _INDEX, [n], None, bind)
-            return
+            return "runtime", n, item_of, None
+        if isinstance(it, ast.Name) and it.id in written:
+            # numpy's iterator would see the writes as it goes; symgrad iterates over the
+            # array as it was when the loop began
+            raise self.p.error(it, f"the loop iterates over {it.id!r} and its body "
+                               "writes into it", f"loop over range(len({it.id})) and "
+                               f"index {it.id}[i] where you mean its current value")
         seq = self.iterable(it)
         if isinstance(seq, (tuple, list, dict)):
-            self.unrolled(node, list(seq))
-            return
-        self.loop(node, "for", _INDEX, [Len(seq)], None,
-                  lambda i: self.assign(node.target, GetItem(seq, i), _item_of(it), node))
+            return "static", list(seq)
+        return "runtime", Len(seq), lambda i: (GetItem(seq, i), _item_of(it)), None
 
     def iterable(self, node: ast.expr) -> Any:
         value = self.expr(node)
