@@ -11,6 +11,7 @@ import sympy as sp
 from symgrad.frontend.aliasing import sources_of
 from symgrad.frontend.common import (
     STOP,
+    UNBOUND,
     assigned_in,
     loc,
     walk_scope_list,
@@ -192,8 +193,12 @@ class LoopLowering:
                 for src in sources_of(_item_of(n.iter)):
                     self.memory.share(n.target.id, *src, merge=True)
         carried: list[tuple[str, str, Any]] = []
+        first: dict[str, str] = {}  # a name first assigned in the body and read after the loop
         for name in sorted(assigned_in(node.body)):
             value = self.env.get(name, MISSING)
+            if value is MISSING and name != var_name and name not in self.loop_vars and \
+                    name not in self.kept_loop_vars and self.read_after(name, node):
+                first[name] = self.fresh(name)
             if value is MISSING or name == var_name:
                 continue
             if not isinstance(value, sp.Basic):
@@ -248,8 +253,21 @@ class LoopLowering:
         # after no iterations: the generated loop behaves the same)
         keeps_var = kind == "for" and var_name not in (None, _INDEX) and \
             var_name not in outer_names and var_name not in assigned_in(node.body)
+        for name, entry in list(first.items()):
+            exit_ = self.env.get(name, MISSING)
+            # (not a value an inner loop may have left unbound: after a later outer
+            # iteration runs the inner loop, Python would still hold it)
+            if isinstance(exit_, sp.Basic) and name not in outer_names and \
+                    exit_ not in self.maybe_unbound:
+                # Python: the last iteration's value (unbound after no iterations)
+                carried.append((name, entry, UNBOUND))
+                exits[name] = exit_
+            else:
+                del first[name]
         for name in list(self.env):
             if keeps_var and name == var_name:
+                continue
+            if name in first:
                 continue
             if name not in outer_names or name == var_name:
                 self.loop_locals.add(name)
@@ -258,6 +276,8 @@ class LoopLowering:
                 del self.env[name]
         if keeps_var:
             self.kept_loop_vars.add(var_name)
+            self.maybe_unbound.add(sp.Symbol(var, real=True))
+        self.maybe_unbound |= {sp.Symbol(entry, real=True) for entry in first.values()}
         if outer_stop is MISSING:
             self.env.pop(STOP, None)
         else:

@@ -81,6 +81,7 @@ class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
         self.var_min: dict[str, int] = {}  # range loop variable -> its smallest value
         self.loop_vars: set[str] = set()  # for-loop variables dropped after their loop
         self.kept_loop_vars: set[str] = set()  # ... and those still bound after it
+        self.maybe_unbound: set[Any] = set()  # values unbound after a loop of no iterations
         self.loop_names: set[str] = set()  # carried values and loop variables
         self.branch_locals: set[str] = set()
         self.name_hint: str | None = None
