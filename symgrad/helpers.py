@@ -165,6 +165,14 @@ def _getitem_grad(g, x, index):
     return out
 
 
+def _list_item_grad(g, xs, i):
+    """Gradient of ``xs[i]`` for a list built in a loop: zeros shaped like ``np.stack(xs)``
+    (a list's cotangent), with g in row i."""
+    out = np.zeros(np.shape(xs), dtype=np.result_type(g, float))
+    out[i] = g
+    return out
+
+
 def _tuple_zeros(x):
     """The zero gradient of a tuple or list (``W, b = params``): an object array holding one
     zero gradient per item (itself such an array for a nested tuple), so gradients add up

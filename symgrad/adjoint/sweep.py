@@ -369,7 +369,9 @@ class Sweep:
             return
         if node.needs_full_g and self.shapes.class_of(g) != self.shapes.class_of(node):
             g = BroadcastLike(g, self.shapes.shape_rep(node))
-        exact = node.vjp_exact and self.shapes.class_of(g) == self.shapes.class_of(node)
+        # (a list built in a loop has a whole cotangent whatever its class: rules/lists.py)
+        exact = node.vjp_exact and (self.shapes.class_of(g) == self.shapes.class_of(node) or
+                                    getattr(node, "whole_cotangent", False))
         for arg, v in zip(node.diff_args(), node.vjp(g), strict=True):
             if v is not None and self.is_active(arg):
                 if exact:

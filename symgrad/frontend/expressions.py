@@ -258,6 +258,8 @@ class ExpressionLowering:
                            "stack them into an array")
 
     def expr_Subscript(self, node: ast.Subscript) -> Any:
+        if self.named_list(node.value) is not None:  # outs[i] of a list built in a loop
+            return self.list_item(node, self.named_list(node.value))
         base = self.expr(node.value)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         if isinstance(base, Shape):

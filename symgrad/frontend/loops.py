@@ -26,6 +26,7 @@ from symgrad.frontend.ir import (
 )
 from symgrad.frontend.parse import MISSING
 from symgrad.rules.indexing import GetItem
+from symgrad.rules.lists import ListItem
 from symgrad.rules.operators import StopGradient
 from symgrad.rules.shape import Len
 
@@ -151,7 +152,8 @@ class LoopLowering:
         seq = self.iterable(it)
         if isinstance(seq, (tuple, list, dict)):
             return "static", list(seq)
-        return "runtime", Len(seq), lambda i: (GetItem(seq, i), _item_of(it)), None
+        item = ListItem if self.is_runtime_list(seq) else GetItem  # a list built in a loop
+        return "runtime", Len(seq), lambda i: (item(seq, i), _item_of(it)), None
 
     def iterable(self, node: ast.expr) -> Any:
         value = self.expr(node)
@@ -194,8 +196,14 @@ class LoopLowering:
                     self.memory.share(n.target.id, *src, merge=True)
         carried: list[tuple[str, str, Any]] = []
         first: dict[str, str] = {}  # a name first assigned in the body and read after the loop
-        for name in sorted(assigned_in(node.body)):
+        appended = {n.func.value.id for n in walk_scope_list(node.body)
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and
+                    n.func.attr == "append" and isinstance(n.func.value, ast.Name)}
+        for name in sorted(assigned_in(node.body) | appended):
             value = self.env.get(name, MISSING)
+            if name in appended and isinstance(value, list) and \
+                    name not in assigned_in(node.body):
+                value = self.list_init(value, name, node)  # a list the generated code holds
             if value is MISSING and name != var_name and name not in self.loop_vars and \
                     name not in self.kept_loop_vars and self.read_after(name, node):
                 first[name] = self.fresh(name)
@@ -209,6 +217,8 @@ class LoopLowering:
             init = self.as_symbol(value, name, node)
             entry = self.fresh(name)
             self.env[name] = sp.Symbol(entry, real=True)
+            if self.is_runtime_list(init):
+                self.mark_list(self.env[name])
             carried.append((name, entry, init))
         outer_block, self.block = self.block, Block()
         outer_stop = self.env.get(STOP, MISSING)

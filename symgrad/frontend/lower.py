@@ -25,6 +25,7 @@ from symgrad.frontend.common import walk_scope
 from symgrad.frontend.expressions import ExpressionLowering
 from symgrad.frontend.inlining import InlineLowering
 from symgrad.frontend.ir import Block, Function, Param, first_free
+from symgrad.frontend.lists import ListLowering
 from symgrad.frontend.loops import LoopLowering
 from symgrad.frontend.names import NameLowering
 from symgrad.frontend.parse import MISSING, Parsed
@@ -49,10 +50,11 @@ class LoweringContext:
     mask_names: set[Any] = field(default_factory=set)  # emitted symbols holding a mask
     # the parameters not differentiated: they may be bool arrays (m + n is numpy's or)
     maybe_bool: frozenset[str] = frozenset()
+    list_names: set[str] = field(default_factory=set)  # values that are lists (lists.py)
 
 
-class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
-              ExpressionLowering, CallLowering):
+class Lowerer(StatementLowering, LoopLowering, ListLowering, InlineLowering,
+              NameLowering, ExpressionLowering, CallLowering):
     """Turns one parsed function into an IR Function; calls to user functions are inlined."""
 
     def __init__(self, parsed: Parsed, context: LoweringContext | None = None,

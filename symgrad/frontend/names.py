@@ -39,6 +39,7 @@ class NameLowering:
             raise self.p.error(node, "a tuple, list or function cannot be used as an array here",
                                "unpack it, index it, or wrap it in np.stack([...])")
         value = sp.sympify(value)
+        self.check_list_use(value, node)
         if self.no_grad_depth and value.free_symbols:
             value = StopGradient(value)
         name = self.fresh(user_name)
