@@ -120,9 +120,13 @@ class LoopLowering:
                                    "enumerate once and compute the other counter")
             return "runtime", inner[1], inner[2], start
         if func is zip:
-            if it.keywords or not it.args:
+            strict = [k for k in it.keywords if k.arg == "strict"]
+            if len(strict) != len(it.keywords) or not it.args or strict and not (
+                    isinstance(strict[0].value, ast.Constant) and
+                    strict[0].value.value is False):
                 raise self.p.error(it, "write `for a, b in zip(x, y):`",
-                                   "zip(..., strict=...) is not supported")
+                                   "zip(..., strict=True) is not supported: check the "
+                                   "lengths before the loop")
             parts = [self.loop_source(a, written) for a in it.args]
             if any(q[0] == "runtime" and q[3] is not None for q in parts):
                 raise self.p.error(it, "zip of enumerate(...) is not supported",
@@ -284,10 +288,14 @@ class LoopLowering:
                 if name == var_name or name in self.kept_loop_vars:
                     self.loop_vars.add(name)
                 del self.env[name]
+        runs = kind == "for" and all(isinstance(b, sp.Integer) for b in bounds) and \
+            len(range(*[int(b) for b in bounds])) > 0  # surely: what it binds is bound
         if keeps_var:
             self.kept_loop_vars.add(var_name)
-            self.maybe_unbound.add(sp.Symbol(var, real=True))
-        self.maybe_unbound |= {sp.Symbol(entry, real=True) for entry in first.values()}
+            if not runs:
+                self.maybe_unbound.add(sp.Symbol(var, real=True))
+        if not runs:
+            self.maybe_unbound |= {sp.Symbol(entry, real=True) for entry in first.values()}
         if outer_stop is MISSING:
             self.env.pop(STOP, None)
         else:

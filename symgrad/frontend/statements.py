@@ -481,6 +481,9 @@ class StatementLowering:
                 self.list_append(node, func.value.id, base)
                 return
             if func.attr == "extend" and isinstance(base, list):
+                if self.loop_outer and func.value.id in self.loop_outer[-1]:
+                    raise self.p.error(node, "list.extend inside a loop is not supported",
+                                       f"append each item: {func.value.id}.append(v)")
                 items = self.expr(node.args[0]) if len(node.args) == 1 and \
                     not node.keywords else None
                 if not isinstance(items, (tuple, list)):
