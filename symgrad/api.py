@@ -170,7 +170,7 @@ class GradFunction:
             self._last_call = describe_call(args, {})
             try:
                 return self._primal(*args)
-            except (ValueError, IndexError, TypeError) as exc:
+            except (ValueError, IndexError, TypeError, KeyError) as exc:
                 _reraise(self, exc, args, {})
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
@@ -198,7 +198,11 @@ class GradFunction:
             _check_value(self.fn.__name__, name, value)
 
     def _check_wrt(self, args: tuple) -> None:
-        """An integer has no gradient: refuse one named in ``wrt``, or when all are integer."""
+        """An integer has no gradient: refuse one named in ``wrt``, or when all are integer.
+        A differentiated tuple, list or dict holds numbers and arrays (or more of them)."""
+        for i in self._wrt_index:
+            if type(args[i]) in _CONTAINERS:
+                _check_leaves(self.fn.__name__, self.params[i], args[i])
         integer = [_integer(args[i]) for i in self._wrt_index]
         if not any(integer):
             return
@@ -268,7 +272,7 @@ class GradFunction:
                 value, grads = self._value_and_grad(*args, seed_value)
             except ZeroDivisionError:  # the gradient's arithmetic on Python floats
                 value, grads = self._value_and_grad(*_numpy_floats(args, seed_value))
-        except (ValueError, IndexError, TypeError) as exc:
+        except (ValueError, IndexError, TypeError, KeyError) as exc:
             _reraise(self, exc, args, {})
         out = value
         if self.has_aux:
@@ -331,6 +335,21 @@ def _check_value(fn_name: str, label: str, value: Any) -> None:
             _check_value(fn_name, f"{label}[{k!r}]", v)
     if what is not None:
         raise SymgradError(f"{fn_name}: argument {label!r} is {what}", hint=hint)
+
+
+def _check_leaves(fn_name: str, label: str, value: Any) -> None:
+    """Refuse a leaf of a differentiated container that is no number or array."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) \
+        if isinstance(value, (tuple, list)) else None
+    if items is None:
+        if not _numeric(value) or isinstance(value, bool):
+            raise SymgradError(f"{fn_name}: argument {label} is {a_or_an(type(value).__name__)}"
+                               ", which has no gradient",
+                               hint="a differentiated tuple, list or dict holds numbers and "
+                               "arrays (or tuples, lists and dicts of them)")
+        return
+    for k, v in items:
+        _check_leaves(fn_name, f"{label}[{k!r}]", v)
 
 
 def _integer(value: Any) -> bool:
@@ -436,9 +455,11 @@ def _numbers(value: Any) -> bool:
 def _finish(g: Any, arg: Any) -> Any:
     """None for non-float arguments; otherwise the gradient typed like ``arg``. A tuple or
     list argument gets a tuple or list of gradients, one per item (as JAX does)."""
+    if isinstance(arg, dict):  # one gradient per key (in key order), as jax.grad gives
+        items = _items(g, arg, list(arg.values()))
+        return {k: _finish(gi, v) for gi, (k, v) in zip(items, arg.items(), strict=True)}
     if isinstance(arg, (tuple, list)):
-        items = list(g) if isinstance(g, np.ndarray) and g.dtype == object else \
-            list(np.broadcast_to(g, np.shape(arg)))  # the tuple was read as one array
+        items = _items(g, arg, list(arg))
         return type(arg)(_finish(gi, ai) for gi, ai in zip(items, arg, strict=True))
     if isinstance(arg, _Tensor):  # G.grad(tensor): the traced gradient, a Tensor
         return g if arg.is_floating_point() else None
@@ -457,6 +478,17 @@ def _finish(g: Any, arg: Any) -> Any:
     if isinstance(arg, (float, np.floating)) and g.ndim == 0:
         return g[()]
     return g
+
+
+def _items(g: Any, arg: Any, values: list) -> list:
+    """The gradients of a container's items: ``g`` holds one per item (an object array), is
+    a zero (the argument was not read), or the container was read as one array."""
+    if isinstance(g, np.ndarray) and g.dtype == object:
+        return list(g)
+    if np.ndim(g) == 0:
+        return [g if type(v) in _CONTAINERS else np.broadcast_to(g, np.shape(v))
+                for v in values]
+    return list(np.broadcast_to(g, np.shape(arg)))
 
 
 def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
@@ -570,6 +602,15 @@ def _runtime_error(g: GradFunction, exc: BaseException, args: tuple,
         tb = tb.tb_next
     if lineno is None:
         return None  # not raised by generated code: let it through unchanged
+    if isinstance(exc, KeyError):
+        missing = [(name, value) for name, value in zip(g.params, args, strict=True)
+                   if isinstance(value, dict) and exc.args and exc.args[0] not in value]
+        if missing:
+            name, value = missing[0]
+            return SymgradError(f"{g.fn.__name__}: argument {name!r} has no key "
+                                f"{exc.args[0]!r} (its keys: {', '.join(map(repr, value))})",
+                                hint=f"pass {name} with every key {g.fn.__name__} reads")
+        return None
     lines = g.source.splitlines()
     failing = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
     kind = type(exc).__name__

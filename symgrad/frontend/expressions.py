@@ -287,6 +287,8 @@ class ExpressionLowering:
             return static(None)
         if isinstance(node, ast.Constant) and node.value is Ellipsis:
             return static(Ellipsis)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return static(node.value)  # params["W"] of a dict argument
         value = self.expr(node)
         if isinstance(value, sp.Integer):
             return static(int(value))
