@@ -66,9 +66,20 @@ class GradFunction:
         self.wrt = tuple(_normalise_wrt(wrt, names, parsed))
         self._wrt_named = wrt is not None  # an integer argument named in wrt is an error
         self.has_aux = bool(has_aux)
-        self._use(_module(fn, self.wrt, self.has_aux))
-        self._last_call: tuple | None = None  # argument shapes, for export's self-check
         self._signature = inspect.signature(fn)
+        self._statics: dict[str, Any] = {}  # static parameter -> the value now specialised for
+        self._static_index: tuple[int, ...] = ()
+        self._specialised: dict[tuple, _Module] = {}
+        try:
+            module = _module(fn, self.wrt, self.has_aux)
+        except SymgradError as error:  # maybe a parameter the code needs as a constant
+            statics = _infer_statics(fn, self.wrt, self.has_aux, self._signature, error)
+            self._statics = statics
+            self._static_index = tuple(names.index(n) for n in statics)
+            module = _module(fn, self.wrt, self.has_aux, statics)
+            self._specialised[tuple((type(v), v) for v in statics.values())] = module
+        self._use(module)
+        self._last_call: tuple | None = None  # argument shapes, for export's self-check
         self._wrt_index = tuple(names.index(w) for w in self.wrt)
         self._by_wrt: dict[tuple[str, ...], GradFunction] = {self.wrt: self}
 
@@ -98,7 +109,36 @@ class GradFunction:
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
         if self._watched and live.stale(self._watched, self._namespace, self._constants):
-            self._use(_module(self.fn, self.wrt, self.has_aux))
+            self._use(_module(self.fn, self.wrt, self.has_aux, self._statics))
+
+    def _specialise(self, args: tuple) -> None:
+        """Switch to the module specialised for the static arguments given (made once per
+        set of values: transformed now the first time)."""
+        values = tuple(args[i] for i in self._static_index)
+        if _same_statics(values, tuple(self._statics.values())):
+            return
+        for name, value in zip(self._statics, values, strict=True):
+            if not _static_ok(value):
+                raise SymgradError(
+                    f"{self.fn.__name__}: argument {name!r} is a static parameter (the "
+                    f"generated code is specialised for its value), and "
+                    f"{a_or_an(type(value).__name__)} cannot be one",
+                    hint=f"pass a str, int, bool, None or a tuple of these as {name!r}")
+        key = tuple((type(v), v) for v in values)
+        module = self._specialised.get(key)
+        if module is None:
+            if len(self._specialised) >= _MAX_SPECIALISATIONS:
+                raise SymgradError(
+                    f"{self.fn.__name__}: {len(self._specialised)} specialisations for the "
+                    f"static parameters {', '.join(self._statics)} already",
+                    hint="a static parameter should take few values (a mode, an axis); "
+                    "pass data as an array")
+            statics = dict(zip(self._statics, values, strict=True))
+            module = self._specialised[key] = _module(self.fn, self.wrt, self.has_aux,
+                                                      statics)
+        self._statics = dict(zip(self._statics, values, strict=True))
+        self._use(module)
+        self._fresh()  # (a global it baked in may have changed since it was made)
 
     @property
     def source(self) -> str:
@@ -116,7 +156,8 @@ class GradFunction:
         if self._module.adjoint is None:
             from symgrad.transform import transform
 
-            self._module.adjoint = transform(self.fn, list(self.wrt), self.has_aux)[1]
+            self._module.adjoint = transform(self.fn, list(self.wrt), self.has_aux,
+                                             self._statics)[1]
         return self._module.adjoint
 
     @api_boundary
@@ -134,7 +175,7 @@ class GradFunction:
         self._fresh()
         if any(isinstance(w.seen, np.ndarray) for w in self._watched):
             # the module text holds global arrays as they were: write them as they are now
-            self._use(_module(self.fn, self.wrt, self.has_aux))
+            self._use(_module(self.fn, self.wrt, self.has_aux, self._statics))
         if example_args is None and shapes is None and self._last_call is None:
             warnings.warn(ExportWarning(
                 f"{self.fn.__name__} was never called and no example_args= or shapes= were "
@@ -164,6 +205,8 @@ class GradFunction:
         try:
             self._fresh()
             args = _as_arrays(self._arguments(args, kwargs))
+            if self._static_index:
+                self._specialise(args)
             if _Tensor in map(type, args) and _tensor_calls.one_node(args):
                 return _tensor_calls.grad_function_call(self, args)  # one graph node
             self._check_values(args)
@@ -255,6 +298,8 @@ class GradFunction:
     def _run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
         self._fresh()
         given = self._arguments(args, kwargs)
+        if self._static_index:
+            self._specialise(given)
         args = _as_arrays(given)  # lists of numbers as arrays; gradients shaped like `given`
         self._check_values(args)
         self._check_wrt(args)
@@ -514,7 +559,54 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
     return out
 
 
-def _module(fn: Callable, wrt: Sequence[str], has_aux: bool) -> _Module:
+_MAX_SPECIALISATIONS = 32  # distinct values of a function's static parameters
+
+
+def _static_ok(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(map(_static_ok, value))
+    return value is None or type(value) in (str, int, bool) or isinstance(value, np.integer)
+
+
+def _same_statics(a: tuple, b: tuple) -> bool:
+    """Equal static values, of the same types (1 and True and 1.0 are not one value)."""
+    return len(a) == len(b) and all(type(x) is type(y) and (x == y if not isinstance(
+        x, tuple) else _same_statics(x, y)) for x, y in zip(a, b, strict=True))
+
+
+def _infer_statics(fn: Callable, wrt: Sequence[str], has_aux: bool,
+                   signature: inspect.Signature, error: SymgradError) -> dict[str, Any]:
+    """The parameters ``fn`` needs as constants (``reduction="mean"``, ``axis=0``): those not
+    differentiated whose default is a str, int, bool, tuple or None, and without which the
+    transformation fails; their defaults are the first values specialised for. Re-raises
+    ``error`` when no such set makes it work."""
+    from symgrad.transform import transform
+
+    candidates = {n: p.default for n, p in signature.parameters.items()
+                  if n not in wrt and p.default is not inspect.Parameter.empty and
+                  _static_ok(p.default)}
+    if not candidates:
+        raise error
+
+    def works(statics: dict[str, Any]) -> bool:
+        try:
+            transform(fn, list(wrt), has_aux, statics)
+        except SymgradError:
+            return False
+        return True
+
+    if not works(candidates):
+        raise error
+    needed = dict(candidates)
+    for name in list(candidates):  # the fewest: a number used as a number stays an argument
+        trial = {k: v for k, v in needed.items() if k != name}
+        if trial and works(trial):
+            needed = trial
+    return needed
+
+
+def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
+            statics: dict[str, Any] | None = None) -> _Module:
     """The module for ``fn``: from memory, from the disk cache, or generated now.
 
     The key describes the function by content (its source, and every value it reads, arrays
@@ -525,17 +617,18 @@ def _module(fn: Callable, wrt: Sequence[str], has_aux: bool) -> _Module:
     from symgrad import cache
 
     keep: list = []
-    key = cache.cache_key(fn, wrt, keep, has_aux)
+    key = cache.cache_key(fn, wrt, keep, has_aux, statics)
     module = _TRANSFORMS.get(key) if key is not None else None
     if module is None:
-        module = _compile(fn, list(wrt), has_aux, None if keep else key)
+        module = _compile(fn, list(wrt), has_aux, None if keep else key, statics)
         module.keep = keep
         if key is not None:
             _TRANSFORMS[key] = module
     return module
 
 
-def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None) -> _Module:
+def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
+             statics: dict[str, Any] | None = None) -> _Module:
     """Load the module from the disk cache, or generate it (and store it there)."""
     from symgrad import cache
 
@@ -549,7 +642,7 @@ def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None) 
             pass
     from symgrad.transform import transform
 
-    generated, adjoint = transform(fn, wrt, has_aux)
+    generated, adjoint = transform(fn, wrt, has_aux, statics)
     module = _Module(generated, _code(fn, generated), adjoint)
     _exec(fn, module)
     cache.store(disk_key, generated)

@@ -194,6 +194,11 @@ class ExpressionLowering:
             if type(op) not in ops:
                 raise self.p.error(node, "unsupported comparison", "use < <= > >= == !=")
             rel, spelling = ops[type(op)]
+            if isinstance(a, str) or isinstance(b, str):  # a static parameter (api.py)
+                if spelling not in ("==", "!="):
+                    raise self.p.error(node, "strings can be compared with == and != only")
+                parts.append(sp.true if (a == b) == (spelling == "==") else sp.false)
+                continue
             if not (isinstance(a, sp.Basic) and isinstance(b, sp.Basic)):
                 raise self.p.error(node, "only numbers and arrays can be compared")
             if a.is_Number and b.is_Number:

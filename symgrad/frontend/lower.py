@@ -89,6 +89,7 @@ class Lowerer(StatementLowering, LoopLowering, ListLowering, InlineLowering,
         self.name_hint: str | None = None
         self.return_base = "out"
         self.locals = self._assigned_names()
+        self.statics: dict[str, Any] = {}  # parameter -> its static value (lower())
 
     def lower(self) -> Function:
         tree = self.p.tree
@@ -108,11 +109,24 @@ class Lowerer(StatementLowering, LoopLowering, ListLowering, InlineLowering,
         values = [MISSING] * (len(args.args) - len(values)) + values
         nodes = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
         for a, d, v in zip(args.args, nodes, values, strict=True):
+            if a.arg in self.statics:  # the default is the value specialised for
+                v = self.statics[a.arg]
             text = None if v is MISSING else self.default_text(v, a.arg, d or a)
             params.append(Param(a.arg, text, v is not MISSING))
             self.env[a.arg] = sp.Symbol(a.arg, real=True)
             self.ctx.versions[a.arg] = 0
+            if a.arg in self.statics:  # specialised: the value is a constant here
+                self.env[a.arg] = self.static_param(self.statics[a.arg], a.arg, a)
         return params
+
+    def static_param(self, value: Any, name: str, node: ast.AST) -> Any:
+        """A static parameter's value as the lowering holds constants: a string stays a
+        Python str (compared with ``==`` at decoration time), a tuple a tuple."""
+        if isinstance(value, str) or value is None:
+            return value
+        if isinstance(value, tuple):
+            return tuple(self.static_param(v, name, node) for v in value)
+        return self.constant(value, name, node)
 
     def default_text(self, value: Any, name: str, node: ast.AST) -> str:
         """A parameter's default value as Python text; an array becomes a module constant."""
@@ -156,6 +170,11 @@ class Lowerer(StatementLowering, LoopLowering, ListLowering, InlineLowering,
         return names | {a.arg for a in self.p.tree.args.args}
 
 
-def lower(parsed: Parsed, maybe_bool: frozenset[str] = frozenset()) -> Function:
-    """``maybe_bool``: the parameters that are not differentiated, which may be bool arrays."""
-    return Lowerer(parsed, LoweringContext([parsed.fn], maybe_bool=frozenset(maybe_bool))).lower()
+def lower(parsed: Parsed, maybe_bool: frozenset[str] = frozenset(),
+          statics: dict[str, Any] | None = None) -> Function:
+    """``maybe_bool``: the parameters that are not differentiated, which may be bool arrays;
+    ``statics``: parameters read as the constants given (a specialisation, see api.py)."""
+    context = LoweringContext([parsed.fn], maybe_bool=frozenset(maybe_bool))
+    lowerer = Lowerer(parsed, context)
+    lowerer.statics = dict(statics or {})
+    return lowerer.lower()
