@@ -19,6 +19,7 @@ from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
+from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
 
 _UNSET: Any = object()  # no cotangent keyword given
 
@@ -73,7 +74,7 @@ class GradFunction:
         try:
             module = _module(fn, self.wrt, self.has_aux)
         except SymgradError as error:  # maybe a parameter the code needs as a constant
-            statics = _infer_statics(fn, self.wrt, self.has_aux, self._signature, error)
+            statics = infer_statics(fn, self.wrt, self.has_aux, self._signature, error)
             self._statics = statics
             self._static_index = tuple(names.index(n) for n in statics)
             module = _module(fn, self.wrt, self.has_aux, statics)
@@ -115,10 +116,10 @@ class GradFunction:
         """Switch to the module specialised for the static arguments given (made once per
         set of values: transformed now the first time)."""
         values = tuple(args[i] for i in self._static_index)
-        if _same_statics(values, tuple(self._statics.values())):
+        if same_statics(values, tuple(self._statics.values())):
             return
         for name, value in zip(self._statics, values, strict=True):
-            if not _static_ok(value):
+            if not static_ok(value):
                 raise SymgradError(
                     f"{self.fn.__name__}: argument {name!r} is a static parameter (the "
                     f"generated code is specialised for its value), and "
@@ -127,7 +128,7 @@ class GradFunction:
         key = tuple((type(v), v) for v in values)
         module = self._specialised.get(key)
         if module is None:
-            if len(self._specialised) >= _MAX_SPECIALISATIONS:
+            if len(self._specialised) >= MAX_SPECIALISATIONS:
                 raise SymgradError(
                     f"{self.fn.__name__}: {len(self._specialised)} specialisations for the "
                     f"static parameters {', '.join(self._statics)} already",
@@ -559,52 +560,6 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
     return out
 
 
-_MAX_SPECIALISATIONS = 32  # distinct values of a function's static parameters
-
-
-def _static_ok(value: Any) -> bool:
-    if isinstance(value, tuple):
-        return all(map(_static_ok, value))
-    return value is None or type(value) in (str, int, bool) or isinstance(value, np.integer)
-
-
-def _same_statics(a: tuple, b: tuple) -> bool:
-    """Equal static values, of the same types (1 and True and 1.0 are not one value)."""
-    return len(a) == len(b) and all(type(x) is type(y) and (x == y if not isinstance(
-        x, tuple) else _same_statics(x, y)) for x, y in zip(a, b, strict=True))
-
-
-def _infer_statics(fn: Callable, wrt: Sequence[str], has_aux: bool,
-                   signature: inspect.Signature, error: SymgradError) -> dict[str, Any]:
-    """The parameters ``fn`` needs as constants (``reduction="mean"``, ``axis=0``): those not
-    differentiated whose default is a str, int, bool, tuple or None, and without which the
-    transformation fails; their defaults are the first values specialised for. Re-raises
-    ``error`` when no such set makes it work."""
-    from symgrad.transform import transform
-
-    candidates = {n: p.default for n, p in signature.parameters.items()
-                  if n not in wrt and p.default is not inspect.Parameter.empty and
-                  _static_ok(p.default)}
-    if not candidates:
-        raise error
-
-    def works(statics: dict[str, Any]) -> bool:
-        try:
-            transform(fn, list(wrt), has_aux, statics)
-        except SymgradError:
-            return False
-        return True
-
-    if not works(candidates):
-        raise error
-    needed = dict(candidates)
-    for name in list(candidates):  # the fewest: a number used as a number stays an argument
-        trial = {k: v for k, v in needed.items() if k != name}
-        if trial and works(trial):
-            needed = trial
-    return needed
-
-
 def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
             statics: dict[str, Any] | None = None) -> _Module:
     """The module for ``fn``: from memory, from the disk cache, or generated now.
@@ -814,6 +769,13 @@ def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | N
     ``None``). ``has_aux=True``: ``f`` returns ``(value, aux)`` (or ``(value, aux1, aux2,
     ...)``); only ``value`` is differentiated, and ``.grad`` returns ``(grads, aux)``,
     ``.value_and_grad`` returns ``((value, aux), grads)``, as in JAX.
+
+    A tuple, list or dict argument gets gradients of the same structure (JAX's pytrees).
+    Static parameters are inferred: one not differentiated, whose default is a str, int,
+    bool, tuple or None, that the code needs as a constant (``if reduction == "mean":``,
+    ``np.sum(x, axis=axis)``) specialises the generated code for its value, as
+    ``jax.jit(static_argnames=...)`` would; a call with another value transforms once more
+    (once per value, at most 32), and ``.source`` shows the latest.
     """
     if fn is None:
         return api_boundary(lambda f: grad(f, wrt=wrt, has_aux=has_aux))

@@ -35,6 +35,10 @@ class ExpressionLowering:
             raise self.p.error(node, f"unsupported expression: {type(node).__name__}",
                                "use numpy arithmetic, numpy functions and indexing")
         result = method(node)
+        if isinstance(result, str):  # only a comparison reads a string (expr_Compare)
+            raise self.p.error(node, f"constant {result!r} is not a number",
+                               "only numbers can enter differentiable code; a parameter with "
+                               "a string default is static: compare it with == and !=")
         if isinstance(result, Opaque):
             raise self.p.error(node, f"{describe(result.obj)} cannot be used as a value here",
                                "symgrad differentiates numpy arrays and numbers")
@@ -185,7 +189,10 @@ class ExpressionLowering:
     def expr_Compare(self, node: ast.Compare) -> Any:
         ops = {ast.Lt: (sp.Lt, "<"), ast.LtE: (sp.Le, "<="), ast.Gt: (sp.Gt, ">"),
                ast.GtE: (sp.Ge, ">="), ast.Eq: (sp.Eq, "=="), ast.NotEq: (sp.Ne, "!=")}
-        values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
+        # a name or a constant may be a string: a static parameter and what it is compared to
+        values = [getattr(self, "expr_" + type(n).__name__)(n)
+                  if isinstance(n, (ast.Name, ast.Constant)) else self.expr(n)
+                  for n in [node.left, *node.comparators]]
         parts = []
         for op, a, b in zip(node.ops, values, values[1:], strict=False):
             if isinstance(op, (ast.Is, ast.IsNot)):
@@ -194,9 +201,14 @@ class ExpressionLowering:
             if type(op) not in ops:
                 raise self.p.error(node, "unsupported comparison", "use < <= > >= == !=")
             rel, spelling = ops[type(op)]
-            if isinstance(a, str) or isinstance(b, str):  # a static parameter (api.py)
-                if spelling not in ("==", "!="):
-                    raise self.p.error(node, "strings can be compared with == and != only")
+            if isinstance(a, str) or isinstance(b, str):  # a static parameter (statics.py)
+                if spelling not in ("==", "!=") or not (isinstance(a, str) and
+                                                        isinstance(b, str)):
+                    # (a parameter not static may hold a string too at run time)
+                    raise self.p.error(node, "a string can be compared (== and !=) only with "
+                                       "a string known at decoration time",
+                                       "give the parameter a string default: it is then "
+                                       "static, the code specialised for its value")
                 parts.append(sp.true if (a == b) == (spelling == "==") else sp.false)
                 continue
             if not (isinstance(a, sp.Basic) and isinstance(b, sp.Basic)):

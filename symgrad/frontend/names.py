@@ -162,8 +162,8 @@ class NameLowering:
             return None
         if isinstance(node.value, (bool, int, float)):
             return self.constant(node.value, repr(node.value), node)
-        if isinstance(node.value, str) and self.statics:
-            return node.value  # compared with a static parameter (`reduction == "mean"`)
+        if isinstance(node.value, str):
+            return node.value  # compared with a static parameter (expr_Compare), or refused
         raise self.p.error(node, f"constant {node.value!r} is not a number",
                            "only numbers can enter differentiable code")
 
