@@ -354,3 +354,57 @@ def test_enumerate_zip_reads_well():
     src = symgrad.grad(enumerate_zip_unequal).source
     assert "for i in range(min(len(seq), len(x))):" in src
     assert "a = x[i]" in src and "b = seq[i]" in src
+
+
+# ---------------------------------------------------------------- the list rules' vjps
+
+
+def _list_cases():
+    import sympy as sp
+
+    from symgrad.rules import lists
+    from symgrad.rules.base import static
+
+    xs, x, a, b, g = (sp.Symbol(n, real=True) for n in ("xs", "x", "a", "b", "g"))
+    rows = rng.normal(size=(3, 2))
+    return [  # (node, values, the names that are lists)
+        (lists.ListOf(a, b), {"a": rng.normal(size=2), "b": rng.normal(size=2)}, ()),
+        (lists.Append(xs, x), {"xs": rows, "x": rng.normal(size=2)}, ("xs",)),
+        (lists.StackList(xs, static("np.stack"), static(0)), {"xs": rows}, ("xs",)),
+        (lists.StackList(xs, static("np.stack"), static(1)), {"xs": rows}, ("xs",)),
+        (lists.StackList(xs, static("np.array"), static(0)), {"xs": rows}, ("xs",)),
+        (lists.ConcatList(xs), {"xs": rows}, ("xs",)),
+        (lists.SumList(xs), {"xs": rows}, ("xs",)),
+        (lists.ListBroadcast(g, xs), {"g": rng.normal(size=2), "xs": rows}, ("xs",)),
+        (lists.ListItem(xs, sp.Integer(-1)), {"xs": rows}, ("xs",)),
+        (lists.ListItemGrad(g, xs, sp.Integer(1)), {"g": rng.normal(size=2), "xs": rows},
+         ("xs",)),
+    ]
+
+
+LIST_CASES = _list_cases()
+
+
+@pytest.mark.parametrize("node, values, as_lists", LIST_CASES,
+                         ids=[type(n).__name__ for n, _, _ in LIST_CASES])
+def test_list_rule_vjps_match_central_differences(node, values, as_lists):
+    """test_rules_vjp.check_vjp, with the list arguments passed as Python lists of rows (as
+    the generated code holds them) and their cotangents as the stacked arrays."""
+    from test_rules_vjp import COTANGENT, evaluate
+
+    def run(expr, vals):
+        return np.asarray(evaluate(expr, {k: list(v) if k in as_lists else v
+                                          for k, v in vals.items()}), dtype=float)
+
+    out = run(node, values)
+    u = rng.standard_normal(out.shape)
+    vjps = node.vjp(COTANGENT)
+    assert len(vjps) == len(node.diff_args())
+    for arg, back_expr in zip(node.diff_args(), vjps, strict=True):
+        x0 = np.asarray(values[arg.name], dtype=float)
+        d = rng.standard_normal(x0.shape)
+        slope = (run(node, {**values, arg.name: x0 + 1e-6 * d}) -
+                 run(node, {**values, arg.name: x0 - 1e-6 * d})) / 2e-6
+        back = run(back_expr, {**values, COTANGENT.name: u})
+        assert back.shape == x0.shape  # a list's cotangent is whole: no summing back
+        np.testing.assert_allclose(np.sum(back * d), np.sum(u * slope), rtol=1e-6, atol=1e-8)

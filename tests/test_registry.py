@@ -58,7 +58,7 @@ def test_the_registry_loads_every_family_module():
 
     folder = Path(symgrad.rules.__file__).parent
     modules = {p.stem for p in folder.glob("*.py")} - {
-        "__init__", "registry", "base", "masks"}  # (no entries in these)
+        "__init__", "registry", "base", "masks", "lists"}  # (no entries in these)
     assert modules == set(registry._FAMILIES)
 
 
@@ -88,7 +88,8 @@ def test_view_rules_and_shape_readers():
     assert not registry.is_view(full_like(x, x))  # a BroadcastLike that always copies
     assert {r.__name__: i for r, i in registry.shape_readers().items()} == \
         {"SumTo": 1, "BroadcastLike": 1, "ScatterInto": 1, "GradZeros": 0,
-         "DiagonalGrad": 1, "DiagGrad": 1, "RepeatGrad": 1, "TileGrad": 1}
+         "DiagonalGrad": 1, "DiagGrad": 1, "RepeatGrad": 1, "TileGrad": 1,
+         "ListBroadcast": 1, "ListItemGrad": 1}
 
 
 def test_rule_classes_and_node_classes_agree():
