@@ -162,6 +162,50 @@ def test_append_matches_torch():
         np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10)
 
 
+def comprehension_stack(x):
+    return np.sum(np.stack([np.tanh(v) * 2 for v in x]) ** 2)
+
+
+def generator_sum(x, n):
+    return sum(np.sum(x[t] ** 2) for t in range(n))
+
+
+def comprehension_named(x):
+    ys = [v ** 2 for v in x]
+    return np.sum(np.array(ys)) + np.sum(ys[0])
+
+
+def comprehension_target_does_not_leak(x):
+    v = 3.0
+    s = np.sum(np.stack([v * 2 for v in x]))
+    return s * v
+
+
+def comprehension_zip(x):
+    return np.sum(np.stack([a * b for a, b in zip(x, x[::-1])]))  # noqa: B905
+
+
+def comprehension_with_if(x):
+    return np.sum(np.stack([v for v in x if np.sum(v) > 0]))
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (1, 2), (4,)])
+def test_comprehensions_over_runtime_iterables(shape):
+    x = rng.normal(size=shape)
+    G = check(comprehension_stack, x)
+    assert "for i in range(len(x)):" in G.source and "np.stack(items_1)" in G.source
+    G = symgrad.grad(generator_sum, wrt="x")
+    for n in (0, 1, shape[0]):
+        assert_same_array(G(x, n), generator_sum(x, n))
+        if n:
+            check_grads(G, x, n)
+    check(comprehension_named, x)
+    check(comprehension_target_does_not_leak, x)
+    check(comprehension_zip, x)
+    with pytest.raises(symgrad.SymgradError, match="one `for` and no `if`"):
+        symgrad.grad(comprehension_with_if)
+
+
 def list_times_two(x):
     outs = []
     for t in range(3):

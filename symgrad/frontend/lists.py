@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symgrad.frontend.common import loc
 from symgrad.frontend.parse import MISSING
 from symgrad.rules.base import static
 from symgrad.rules.lists import (
@@ -39,10 +40,38 @@ class ListLowering:
         return isinstance(value, sp.Symbol) and value.name in self.ctx.list_names
 
     def named_list(self, node: ast.expr) -> Any:
-        """The runtime list the name ``node`` holds, or None."""
+        """The runtime list the name ``node`` holds, or that the comprehension ``node``
+        builds (see ``runtime_comprehension``), or None."""
         if isinstance(node, ast.Name) and self.is_runtime_list(self.env.get(node.id)):
             return self.env[node.id]
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+            value = self.expr(node)
+            self.ctx.pending_comprehension = (node, value)  # (not lowered twice)
+            return value if self.is_runtime_list(value) else None
         return None
+
+    def runtime_comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> Any:
+        """``[f(v) for v in x]`` over a runtime iterable: the loop ``outs = []; for v in x:
+        outs.append(f(v))``, kept in the generated code; its value is that list."""
+        gen = node.generators[0]
+        if len(node.generators) != 1 or gen.ifs or gen.is_async:
+            raise self.p.error(node, "a comprehension over a runtime range or array can "
+                               "have one `for` and no `if`", "write the for loop out")
+        name = self.user_fresh("items")
+        at = loc(node)
+        loop = ast.For(gen.target, gen.iter, [ast.Expr(ast.Call(
+            ast.Attribute(ast.Name(name, ast.Load(), **at), "append", ast.Load(), **at),
+            [node.elt], [], **at), **at)], [], **at)
+        targets = {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+        saved = {t: self.env[t] for t in targets if t in self.env}
+        lines = list(self.stmt_lines)
+        self.env[name] = []
+        self.stmt(loop)
+        self.stmt_lines = lines
+        for t in targets:  # like Python 3, the loop names do not leak out
+            self.env.pop(t, None)
+        self.env.update(saved)
+        return self.env.pop(name)
 
     def list_init(self, items: list[Any], name: str, node: ast.AST) -> Any:
         """The decoration-time list ``items`` as a value of the generated code, for a loop
@@ -78,7 +107,7 @@ class ListLowering:
         if xs is None:
             return MISSING
         rest, kws = node.args[1:], {k.arg: k.value for k in node.keywords}
-        name = node.args[0].id
+        name = node.args[0].id if isinstance(node.args[0], ast.Name) else "outs"
         if obj is np.stack and len(rest) + len(kws) <= 1 and set(kws) <= {"axis"}:
             axis = self.static_value(self.expr((rest or list(kws.values()))[0]), node, "axis") \
                 if rest or kws else 0

@@ -1,5 +1,11 @@
-"""Lowering loops: `for` over ranges, arrays, enumerate and zip, `while`, loops over lists
-(unrolled), and comprehensions (unrolled at decoration time)."""
+"""Lowering loops: `for` over ranges, arrays, enumerate and zip (nested, of arrays and
+lists), `while`, loops over lists (unrolled), and comprehensions (unrolled at decoration time
+over constants; over a runtime range or array, a kept loop building a list: lists.py).
+
+A name first assigned inside a loop is carried with an UNBOUND init (common.py): after the
+loop it holds the last iteration's value, and reading it after no iterations raises
+UnboundLocalError in the generated code, as in Python. A list the loop appends to is
+carried as a value of the generated code (lists.py)."""
 
 from __future__ import annotations
 
@@ -324,7 +330,14 @@ class LoopLowering:
                                      self.p.file_lineno(node), header_lines))
 
     def expr_ListComp(self, node: ast.ListComp | ast.GeneratorExp) -> Any:
-        """A comprehension over values known at decoration time, unrolled into a list."""
+        """A comprehension over values known at decoration time, unrolled into a list; over
+        a runtime range or array, a loop building a list (lists.runtime_comprehension)."""
+        pending, self.ctx.pending_comprehension = self.ctx.pending_comprehension, None
+        if pending is not None and pending[0] is node:
+            return pending[1]
+        gen = node.generators[0]
+        if self.runtime_iterable(gen.iter):
+            return self.runtime_comprehension(node)
         items: list[Any] = []
         targets = {n.id for g in node.generators for n in ast.walk(g.target)
                    if isinstance(n, ast.Name)}
@@ -360,6 +373,25 @@ class LoopLowering:
                 keep = keep and cond == sp.true
             if keep:
                 self._comprehend(node, level + 1, items)
+
+    def runtime_iterable(self, node: ast.expr) -> bool:
+        """Whether a comprehension's iterable is known only at run time: a range with a
+        runtime bound, or an array (read without lowering anything)."""
+        func = self.static_object(node.func) if isinstance(node, ast.Call) else None
+        if func in (enumerate, zip, reversed) and node.args:
+            return any(self.runtime_iterable(a) for a in node.args[:1 if func is
+                                                                      enumerate else None])
+        if func is range:
+            return not all(isinstance(a, ast.Constant) or isinstance(a, ast.Name) and
+                           isinstance(self.env.get(a.id), sp.Integer) for a in node.args) \
+                and any(isinstance(a, ast.Name) and isinstance(self.env.get(a.id), sp.Symbol)
+                        or isinstance(a, (ast.Attribute, ast.Subscript, ast.Call))
+                        for a in node.args)
+        if isinstance(node, ast.Name):
+            return isinstance(self.env.get(node.id), sp.Symbol)
+        return isinstance(node, (ast.Subscript, ast.Attribute)) and \
+            isinstance(node.value, ast.Name) and isinstance(self.env.get(node.value.id),
+                                                             sp.Symbol)
 
     def static_iterable(self, node: ast.expr, where: ast.expr) -> list[Any]:
         """The items of ``range(...)`` with constant bounds, or of a tuple or list."""

@@ -51,6 +51,7 @@ class LoweringContext:
     # the parameters not differentiated: they may be bool arrays (m + n is numpy's or)
     maybe_bool: frozenset[str] = frozenset()
     list_names: set[str] = field(default_factory=set)  # values that are lists (lists.py)
+    pending_comprehension: Any = None  # (node, value) lowered by lists.named_list
 
 
 class Lowerer(StatementLowering, LoopLowering, ListLowering, InlineLowering,

@@ -172,6 +172,10 @@ class StatementLowering:
                     value = list(value)  # (a list can be appended to)
                 self.env[target.id] = value  # containers live at decoration time
                 return
+            if self.is_runtime_list(value) and isinstance(value_node, (ast.ListComp,
+                                                                       ast.GeneratorExp)):
+                self.env[target.id] = value  # a new list built in a loop: a name for it
+                return
             if value is None:
                 raise self.p.error(value_node, "None cannot be assigned here",
                                    "symgrad differentiates numbers and arrays")
