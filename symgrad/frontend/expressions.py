@@ -37,8 +37,8 @@ class ExpressionLowering:
         result = method(node)
         if isinstance(result, str):  # only a comparison reads a string (expr_Compare)
             raise self.p.error(node, f"constant {result!r} is not a number",
-                               "only numbers can enter differentiable code; a parameter with "
-                               "a string default is static: compare it with == and !=")
+                               "only numbers can enter differentiable code (a string can be "
+                               "compared with == to a parameter with a string default)")
         if isinstance(result, Opaque):
             raise self.p.error(node, f"{describe(result.obj)} cannot be used as a value here",
                                "symgrad differentiates numpy arrays and numbers")
