@@ -15,10 +15,25 @@ from typing import Any, NoReturn
 import numpy as np
 
 from symgrad import live
+from symgrad.arguments import (
+    _CONTAINERS,
+    _as_arrays,
+    _as_float_hint,
+    _as_given,
+    _check_leaves,
+    _check_scalar,
+    _check_value,
+    _describe_integer,
+    _finish,
+    _integer,
+    _numeric,
+    _numpy_floats,
+)
 from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
+from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
 from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
@@ -67,9 +82,20 @@ class GradFunction:
         self.wrt = tuple(_normalise_wrt(wrt, names, parsed))
         self._wrt_named = wrt is not None  # an integer argument named in wrt is an error
         self.has_aux = bool(has_aux)
-        self._use(_module(fn, self.wrt, self.has_aux))
-        self._last_call: tuple | None = None  # argument shapes, for export's self-check
         self._signature = inspect.signature(fn)
+        self._statics: dict[str, Any] = {}  # static parameter -> the value now specialised for
+        self._static_index: tuple[int, ...] = ()
+        self._specialised: dict[tuple, _Module] = {}
+        try:
+            module = _module(fn, self.wrt, self.has_aux)
+        except SymgradError as error:  # maybe a parameter the code needs as a constant
+            statics = infer_statics(fn, self.wrt, self.has_aux, self._signature, error)
+            self._statics = statics
+            self._static_index = tuple(names.index(n) for n in statics)
+            module = _module(fn, self.wrt, self.has_aux, statics)
+            self._specialised[tuple((type(v), v) for v in statics.values())] = module
+        self._use(module)
+        self._last_call: tuple | None = None  # argument shapes, for export's self-check
         self._wrt_index = tuple(names.index(w) for w in self.wrt)
         self._by_wrt: dict[tuple[str, ...], GradFunction] = {self.wrt: self}
 
@@ -99,7 +125,36 @@ class GradFunction:
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
         if self._watched and live.stale(self._watched, self._namespace, self._constants):
-            self._use(_module(self.fn, self.wrt, self.has_aux))
+            self._use(_module(self.fn, self.wrt, self.has_aux, self._statics))
+
+    def _specialise(self, args: tuple) -> None:
+        """Switch to the module specialised for the static arguments given (made once per
+        set of values: transformed now the first time)."""
+        values = tuple(args[i] for i in self._static_index)
+        if same_statics(values, tuple(self._statics.values())):
+            return
+        for name, value in zip(self._statics, values, strict=True):
+            if not static_ok(value):
+                raise SymgradError(
+                    f"{self.fn.__name__}: argument {name!r} is a static parameter (the "
+                    f"generated code is specialised for its value), and "
+                    f"{a_or_an(type(value).__name__)} cannot be one",
+                    hint=f"pass a str, int, bool, None or a tuple of these as {name!r}")
+        key = tuple((type(v), v) for v in values)
+        module = self._specialised.get(key)
+        if module is None:
+            if len(self._specialised) >= MAX_SPECIALISATIONS:
+                raise SymgradError(
+                    f"{self.fn.__name__}: {len(self._specialised)} specialisations for the "
+                    f"static parameters {', '.join(self._statics)} already",
+                    hint="a static parameter should take few values (a mode, an axis); "
+                    "pass data as an array")
+            statics = dict(zip(self._statics, values, strict=True))
+            module = self._specialised[key] = _module(self.fn, self.wrt, self.has_aux,
+                                                      statics)
+        self._statics = dict(zip(self._statics, values, strict=True))
+        self._use(module)
+        self._fresh()  # (a global it baked in may have changed since it was made)
 
     @property
     def source(self) -> str:
@@ -117,7 +172,8 @@ class GradFunction:
         if self._module.adjoint is None:
             from symgrad.transform import transform
 
-            self._module.adjoint = transform(self.fn, list(self.wrt), self.has_aux)[1]
+            self._module.adjoint = transform(self.fn, list(self.wrt), self.has_aux,
+                                             self._statics)[1]
         return self._module.adjoint
 
     @api_boundary
@@ -135,7 +191,7 @@ class GradFunction:
         self._fresh()
         if any(isinstance(w.seen, np.ndarray) for w in self._watched):
             # the module text holds global arrays as they were: write them as they are now
-            self._use(_module(self.fn, self.wrt, self.has_aux))
+            self._use(_module(self.fn, self.wrt, self.has_aux, self._statics))
         if example_args is None and shapes is None and self._last_call is None:
             warnings.warn(ExportWarning(
                 f"{self.fn.__name__} was never called and no example_args= or shapes= were "
@@ -165,13 +221,15 @@ class GradFunction:
         try:
             self._fresh()
             args = _as_arrays(self._arguments(args, kwargs))
+            if self._static_index:
+                self._specialise(args)
             if _Tensor in map(type, args) and _tensor_calls.one_node(args):
                 return _tensor_calls.grad_function_call(self, args)  # one graph node
             self._check_values(args)
             self._last_call = describe_call(args, {})
             try:
                 return self._primal(*args)
-            except (ValueError, IndexError, TypeError) as exc:
+            except (ValueError, IndexError, TypeError, KeyError) as exc:
                 _reraise(self, exc, args, {})
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
@@ -205,6 +263,8 @@ class GradFunction:
         """Every argument by position, checked as a call's are (for the transformations)."""
         self._fresh()
         args = _as_arrays(self._arguments(args, kwargs))
+        if self._static_index:
+            self._specialise(args)
         self._check_values(args)
         self._check_wrt(args)
         return args
@@ -232,7 +292,11 @@ class GradFunction:
             _check_value(self.fn.__name__, name, value)
 
     def _check_wrt(self, args: tuple) -> None:
-        """An integer has no gradient: refuse one named in ``wrt``, or when all are integer."""
+        """An integer has no gradient: refuse one named in ``wrt``, or when all are integer.
+        A differentiated tuple, list or dict holds numbers and arrays (or more of them)."""
+        for i in self._wrt_index:
+            if type(args[i]) in _CONTAINERS:
+                _check_leaves(self.fn.__name__, self.params[i], args[i])
         integer = [_integer(args[i]) for i in self._wrt_index]
         if not any(integer):
             return
@@ -285,6 +349,8 @@ class GradFunction:
     def _run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
         self._fresh()
         given = self._arguments(args, kwargs)
+        if self._static_index:
+            self._specialise(given)
         args = _as_arrays(given)  # lists of numbers as arrays; gradients shaped like `given`
         self._check_values(args)
         self._check_wrt(args)
@@ -302,7 +368,7 @@ class GradFunction:
                 value, grads = self._value_and_grad(*args, seed_value)
             except ZeroDivisionError:  # the gradient's arithmetic on Python floats
                 value, grads = self._value_and_grad(*_numpy_floats(args, seed_value))
-        except (ValueError, IndexError, TypeError) as exc:
+        except (ValueError, IndexError, TypeError, KeyError) as exc:
             _reraise(self, exc, args, {})
         out = value
         if self.has_aux:
@@ -319,178 +385,6 @@ class GradFunction:
                 tuple(_as_given(g, given[i]) for g, i in zip(grads, self._wrt_index,
                                                               strict=True))
         return ((out, aux), grads) if self.has_aux else (value, grads)
-
-
-_SCALAR_TYPES = {float, int, np.float64, np.float32, np.float16, np.int64}
-
-
-def _check_scalar(name: str, value: Any, seed_name: str = "seed") -> None:
-    values = value if isinstance(value, tuple) else (value,)
-    for v in values:
-        if type(v) in _SCALAR_TYPES:
-            continue
-        if np.ndim(v) != 0:
-            raise SymgradError(
-                f"{name} returned an array of shape {np.shape(v)}: grad can be implicitly "
-                "created only for scalar outputs",
-                hint=f"pass {seed_name}=<array shaped like the output> (PyTorch's "
-                "backward(gradient))",
-            )
-
-
-def _check_value(fn_name: str, label: str, value: Any) -> None:
-    """A SymgradError for an input symgrad would silently compute wrong."""
-    what, hint = None, None
-    if isinstance(value, np.matrix):
-        what = "an np.matrix, whose * is a matrix product (symgrad reads * as numpy's)"
-        hint = f"pass np.asarray({label}) (and write @ for a matrix product)"
-    elif isinstance(value, np.ma.MaskedArray):
-        what = "a masked array: its mask would be ignored"
-        hint = f"pass {label}.filled(fill_value) or np.asarray({label}), and apply the mask " \
-            "with np.where"
-    elif isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "c" or \
-            isinstance(value, complex):
-        what = "complex" + (f" (dtype {value.dtype})" if hasattr(value, "dtype") else "")
-        what += ": symgrad differentiates real-valued code"
-        hint = f"pass the real and imaginary parts as two float arguments ({label}.real, " \
-            f"{label}.imag)"
-    elif isinstance(value, np.ndarray) and value.dtype.kind == "O":
-        what = "an array of Python objects (dtype object)"
-        hint = f"pass {label}.astype(float)"
-    elif isinstance(value, (tuple, list)):
-        for i, v in enumerate(value):
-            _check_value(fn_name, f"{label}[{i}]", v)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _check_value(fn_name, f"{label}[{k!r}]", v)
-    if what is not None:
-        raise SymgradError(f"{fn_name}: argument {label!r} is {what}", hint=hint)
-
-
-def _integer(value: Any) -> bool:
-    """Whether a value is an integer (or bool) number or array, or a container of them."""
-    if isinstance(value, (bool, int, np.integer, np.bool_)):
-        return True
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind in "biu"
-    if isinstance(value, (tuple, list)) and value:
-        return all(_integer(v) for v in value)
-    return False
-
-
-def _describe_integer(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return f"an integer array (dtype {value.dtype})" if value.dtype.kind != "b" else \
-            "a bool array"
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of integers"
-    return f"the {type(value).__name__} {value!r}"
-
-
-def _as_float_hint(name: str, value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return f"{name}.astype(float)"
-    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-        return f"{float(value)!r} (a float)"
-    return "floats"
-
-
-def _numpy_floats(args: tuple, seed: Any) -> tuple:
-    """The arguments and the cotangent with Python floats as numpy floats, for gradient code
-    whose arithmetic on them (``1.0 / np.size(x)`` for an empty x, ``1.0 / (s % s)``) raised
-    ZeroDivisionError where numpy gives inf or nan, with its warning. Only then: a Python
-    float is what the user's code computes with (a negative one ** 1.5 is complex, a
-    np.float64's is nan). Python float arguments stay next to a float32 or float16 value,
-    which a np.float64 (unlike a Python float) would upcast; a float cotangent takes the
-    arguments' float type."""
-    narrow = [a.dtype for a in args if getattr(a, "dtype", None) in (np.float32, np.float16)]
-    dtype = np.result_type(*narrow).type if narrow else np.float64
-
-    def cotangent(s: Any) -> Any:
-        if isinstance(s, tuple):
-            return tuple(map(cotangent, s))
-        return dtype(s) if type(s) in (float, int) else s
-
-    if not narrow:
-        args = tuple(np.float64(a) if type(a) is float else a for a in args)
-    return (*args, cotangent(seed))
-
-
-_CONTAINERS = frozenset((list, tuple, dict))
-
-
-def _as_arrays(args: tuple) -> tuple:
-    """Each list or tuple of numbers (one float at least) read as numpy reads it, once.
-
-    The generated code does numpy's arithmetic, which Python lists do not: ``[1.0, 2.0] +
-    2`` raises. Lists of integers stay (shapes, indices: they have no gradient), and so do
-    containers of arrays (``W, b = params``), whose lists of numbers are converted inside."""
-    if _CONTAINERS.isdisjoint(map(type, args)):
-        return args
-    out = tuple(map(_as_array, args))
-    return args if all(a is b for a, b in zip(out, args, strict=True)) else out
-
-
-def _as_array(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        items = {k: _as_array(v) for k, v in value.items()}
-        return items if any(items[k] is not v for k, v in value.items()) else value
-    if kind not in (list, tuple) or not value:
-        return value
-    if _numbers(value):
-        try:
-            array = np.asarray(value)
-        except ValueError:  # ragged: each row on its own
-            array = None
-        if array is not None:
-            return array if array.dtype.kind == "f" else value
-    items = [_as_array(v) for v in value]
-    return kind(items) if any(a is not b for a, b in zip(items, value, strict=True)) else value
-
-
-def _as_given(grad: Any, given: Any) -> Any:
-    """A gradient, in the structure of the argument as given: a list of numbers read as an
-    array gets a list of gradients, as any list argument does (``_finish``)."""
-    kind = type(given)
-    if grad is None or kind not in (list, tuple, dict):
-        return grad
-    if kind is dict:
-        return {k: _as_given(grad[k], v) for k, v in given.items()}
-    return kind(_as_given(grad[i], v) for i, v in enumerate(given))
-
-
-def _numbers(value: Any) -> bool:
-    """Whether a nest of lists and tuples holds only real numbers."""
-    if type(value) in (list, tuple):
-        return all(_numbers(v) for v in value)
-    return isinstance(value, (int, float, np.integer, np.floating))
-
-
-def _finish(g: Any, arg: Any) -> Any:
-    """None for non-float arguments; otherwise the gradient typed like ``arg``. A tuple or
-    list argument gets a tuple or list of gradients, one per item (as JAX does)."""
-    if isinstance(arg, (tuple, list)):
-        items = list(g) if isinstance(g, np.ndarray) and g.dtype == object else \
-            list(np.broadcast_to(g, np.shape(arg)))  # the tuple was read as one array
-        return type(arg)(_finish(gi, ai) for gi, ai in zip(items, arg, strict=True))
-    if isinstance(arg, _Tensor):  # G.grad(tensor): the traced gradient, a Tensor
-        return g if arg.is_floating_point() else None
-    dtype = getattr(arg, "dtype", None)
-    if dtype is None:
-        dtype = np.result_type(arg) if not isinstance(arg, float) else np.dtype(np.float64)
-    if dtype.kind not in "fc":
-        return None
-    if type(g) is not np.ndarray or g.dtype != dtype:
-        g = np.asarray(g, dtype=dtype)
-    if g.shape != np.shape(arg):  # a gradient is shaped like its argument, or symgrad erred
-        raise SymgradError(f"symgrad computed a gradient of shape {g.shape} for an argument "
-                           f"of shape {np.shape(arg)}: this is a symgrad bug, please report it",
-                           hint="np.einsum broadcasting a named index of size 1 is one known "
-                           "cause: write '...' for broadcast axes")
-    if isinstance(arg, (float, np.floating)) and g.ndim == 0:
-        return g[()]
-    return g
 
 
 def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
@@ -516,7 +410,8 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
     return out
 
 
-def _module(fn: Callable, wrt: Sequence[str], has_aux: bool) -> _Module:
+def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
+            statics: dict[str, Any] | None = None) -> _Module:
     """The module for ``fn``: from memory, from the disk cache, or generated now.
 
     The key describes the function by content (its source, and every value it reads, arrays
@@ -527,17 +422,18 @@ def _module(fn: Callable, wrt: Sequence[str], has_aux: bool) -> _Module:
     from symgrad import cache
 
     keep: list = []
-    key = cache.cache_key(fn, wrt, keep, has_aux)
+    key = cache.cache_key(fn, wrt, keep, has_aux, statics)
     module = _TRANSFORMS.get(key) if key is not None else None
     if module is None:
-        module = _compile(fn, list(wrt), has_aux, None if keep else key)
+        module = _compile(fn, list(wrt), has_aux, None if keep else key, statics)
         module.keep = keep
         if key is not None:
             _TRANSFORMS[key] = module
     return module
 
 
-def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None) -> _Module:
+def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
+             statics: dict[str, Any] | None = None) -> _Module:
     """Load the module from the disk cache, or generate it (and store it there)."""
     from symgrad import cache
 
@@ -551,7 +447,7 @@ def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None) 
             pass
     from symgrad.transform import transform
 
-    generated, adjoint = transform(fn, wrt, has_aux)
+    generated, adjoint = transform(fn, wrt, has_aux, statics)
     module = _Module(generated, _code(fn, generated), adjoint)
     _exec(fn, module)
     cache.store(disk_key, generated)
@@ -604,6 +500,15 @@ def _runtime_error(g: GradFunction, exc: BaseException, args: tuple,
         tb = tb.tb_next
     if lineno is None:
         return None  # not raised by generated code: let it through unchanged
+    if isinstance(exc, KeyError):
+        missing = [(name, value) for name, value in zip(g.params, args, strict=True)
+                   if isinstance(value, dict) and exc.args and exc.args[0] not in value]
+        if missing:
+            name, value = missing[0]
+            return SymgradError(f"{g.fn.__name__}: argument {name!r} has no key "
+                                f"{exc.args[0]!r} (its keys: {', '.join(map(repr, value))})",
+                                hint=f"pass {name} with every key {g.fn.__name__} reads")
+        return None
     lines = g.source.splitlines()
     failing = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
     kind = type(exc).__name__
@@ -668,15 +573,6 @@ def _odd_argument(params: list[str], args: tuple) -> tuple[str, Any] | None:
     return odd[0] if odd else None
 
 
-def _numeric(value: Any) -> bool:
-    if isinstance(value, (bool, int, float, np.ndarray)) or \
-            isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(map(_numeric, value))
-    if isinstance(value, dict):
-        return all(map(_numeric, value.values()))
-    return value is not None and hasattr(value, "__array__")  # array-likes, symgrad.Tensor
 
 
 def _odd_argument_error(g: GradFunction, name: str, value: Any, detail: str) -> SymgradError:
@@ -714,6 +610,13 @@ def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | N
     ``None``). ``has_aux=True``: ``f`` returns ``(value, aux)`` (or ``(value, aux1, aux2,
     ...)``); only ``value`` is differentiated, and ``.grad`` returns ``(grads, aux)``,
     ``.value_and_grad`` returns ``((value, aux), grads)``, as in JAX.
+
+    A tuple, list or dict argument gets gradients of the same structure (JAX's pytrees).
+    Static parameters are inferred: one not differentiated, whose default is a str, int,
+    bool, tuple or None, that the code needs as a constant (``if reduction == "mean":``,
+    ``np.sum(x, axis=axis)``) specialises the generated code for its value, as
+    ``jax.jit(static_argnames=...)`` would; a call with another value transforms once more
+    (once per value, at most 32), and ``.source`` shows the latest.
     """
     if fn is None:
         return api_boundary(lambda f: grad(f, wrt=wrt, has_aux=has_aux))

@@ -17,6 +17,7 @@ from symgrad import helpers
 from symgrad.adjoint.memory import allocates
 from symgrad.adjoint.program import Adjoint, BIf, MemoryPlan, Stmt, Tape, backward_reads
 from symgrad.adjoint.tangent import TangentProgram
+from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
 from symgrad.generated import Generated, VjpModule, check_module
 from symgrad.printer import NumpyPrinter
@@ -486,9 +487,10 @@ class _Structured:
         tape = self.plan.tape(s)
         record = taping and bool(tape.name)
         copies = self.plan.copies
-        lines = self.run([Stmt(c.entry, c.init) for c in s.carried if c.entry not in copies], ind)
+        bound = [c for c in s.carried if c.init != UNBOUND]  # (UNBOUND: assigned in the body)
+        lines = self.run([Stmt(c.entry, c.init) for c in bound if c.entry not in copies], ind)
         lines += [f"{ind}{self.n(c.entry)} = {self.printer.doprint_atom(self.r(c.init))}.copy()"
-                  f"  # written in place below" for c in s.carried if c.entry in copies]
+                  f"  # written in place below" for c in bound if c.entry in copies]
         if record:
             lines.append(f"{ind}{tape.name} = {'[]' if tape.taped else '0'}")
             always = {self.n(n) for n in _always_defined(s, self.plan)}

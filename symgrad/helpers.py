@@ -153,8 +153,10 @@ def _outer_grad_b(g, a, b):
 
 def _getitem_grad(g, x, index):
     """Gradient of ``x[index]``: zeros shaped like x with g added where x was read."""
-    if isinstance(x, (tuple, list)):
+    if isinstance(x, (tuple, list, dict)):
         out = _tuple_zeros(x)
+        if isinstance(x, dict):
+            index = list(x).index(index)  # a dict's gradient: one item per key, in order
         out[index] = out[index] + g
         return out
     if _is_tensor(g):  # the zeros are a Tensor too, so that np.add.at is recorded
@@ -165,13 +167,21 @@ def _getitem_grad(g, x, index):
     return out
 
 
+def _list_item_grad(g, xs, i):
+    """Gradient of ``xs[i]`` for a list built in a loop: zeros shaped like ``np.stack(xs)``
+    (a list's cotangent), with g in row i."""
+    out = np.zeros(np.shape(xs), dtype=np.result_type(g, float))
+    out[i] = g
+    return out
+
+
 def _tuple_zeros(x):
     """The zero gradient of a tuple or list (``W, b = params``): an object array holding one
     zero gradient per item (itself such an array for a nested tuple), so gradients add up
-    item by item with ``+``."""
+    item by item with ``+``; of a dict (``params["W"]``), the same in the order of its keys."""
     out = np.empty(len(x), dtype=object)
-    for i, item in enumerate(x):
-        out[i] = _tuple_zeros(item) if isinstance(item, (tuple, list)) else \
+    for i, item in enumerate(x.values() if isinstance(x, dict) else x):
+        out[i] = _tuple_zeros(item) if isinstance(item, (tuple, list, dict)) else \
             np.zeros(np.shape(item))
     return out
 

@@ -7,10 +7,13 @@ from typing import Any
 from symgrad.generated import Generated
 
 
-def transform(fn: Any, wrt: list[str], has_aux: bool = False) -> tuple[Generated, Any]:
+def transform(fn: Any, wrt: list[str], has_aux: bool = False,
+              statics: dict[str, Any] | None = None) -> tuple[Generated, Any]:
     """Differentiate ``fn`` with respect to ``wrt``: the module text and the SymPy adjoint.
 
-    ``has_aux``: ``fn`` returns ``(value, aux...)`` and only ``value`` is differentiated."""
+    ``has_aux``: ``fn`` returns ``(value, aux...)`` and only ``value`` is differentiated.
+    ``statics``: parameter -> the value the module is specialised for (a ``reduction="mean"``
+    string, an ``axis`` number): the code reads it as a constant."""
     from sympy.core.parameters import distribute
 
     from symgrad.adjoint import build
@@ -23,5 +26,6 @@ def transform(fn: Any, wrt: list[str], has_aux: bool = False) -> tuple[Generated
         parsed = parse_function(fn)
         params = {a.arg for a in parsed.tree.args.posonlyargs + parsed.tree.args.args +
                   parsed.tree.args.kwonlyargs}
-        adjoint = build(lower(parsed, frozenset(params - set(wrt))), wrt, has_aux)
+        adjoint = build(lower(parsed, frozenset(params - set(wrt)), statics or {}), wrt,
+                        has_aux)
         return generate(adjoint), adjoint

@@ -26,7 +26,8 @@ class Jvp:
 
     def __init__(self, owner: Any) -> None:
         self._owner = owner
-        self._compiled: tuple[str, Callable] | None = None
+        self._compiled: tuple[str, Callable] | None = None  # for the statics now in use
+        self._by_statics: dict[str, tuple[str, Callable]] = {}
 
     kind = "jvp"
 
@@ -37,21 +38,23 @@ class Jvp:
         return generate_jvp(build_tangent(ir, wrt, has_aux))
 
     def _module(self) -> tuple[str, Callable]:
-        if self._compiled is None:
+        g = self._owner
+        key = repr(sorted(g._statics.items()))  # one module per static specialisation
+        if key not in self._by_statics:
             from sympy.core.parameters import distribute
 
             from symgrad.frontend.lower import lower
             from symgrad.frontend.parse import parse_function
 
-            g = self._owner
             with distribute(False):
                 parsed = parse_function(g.fn)
-                ir = lower(parsed, frozenset(set(g.params) - set(g.wrt)))
+                ir = lower(parsed, frozenset(set(g.params) - set(g.wrt)), dict(g._statics))
                 text, name = self._build(ir, list(g.wrt), g.has_aux)
             namespace: dict[str, Any] = {}
             exec(compile(text, f"<symgrad {self.kind} of {g.fn.__qualname__}>", "exec"),
                  namespace)
-            self._compiled = text, namespace[name]
+            self._by_statics[key] = text, namespace[name]
+        self._compiled = self._by_statics[key]
         return self._compiled
 
     @property
@@ -62,8 +65,8 @@ class Jvp:
     def __call__(self, *args: Any, tangents: Any, **kwargs: Any) -> tuple[Any, Any]:
         g = self._owner
         try:
+            args = g._checked_arguments(args, kwargs)  # (switches to the statics given)
             fn = self._module()[1]
-            args = g._checked_arguments(args, kwargs)
             tangents = _tangents(g, args, tangents)
             names = self._owner_tangent_names()
             return fn(*args, **dict(zip(names, tangents, strict=True)))

@@ -80,10 +80,10 @@ def return_two_values_in_loop(x):
     return np.sum(x), x[0]
 
 
-def append_in_loop(x, n):
+def extend_in_loop(x, n):
     parts = []
     for i in range(n):
-        parts.append(x * i)  # <-
+        parts.extend([x * i])  # <-
     return np.sum(np.stack(parts))
 
 
@@ -115,7 +115,7 @@ CASES = [
     (unbounded_recursion, (X,), None, "recurs"),
     (return_in_nested_loop, (X,), None, "return"),
     (return_two_values_in_loop, (X,), None, "return"),
-    (append_in_loop, (X, 3), "x", "append"),
+    (extend_in_loop, (X, 3), "x", "extend"),
     (attribute_assignment, (X, types.SimpleNamespace()), "x", "attribute"),
     (unknown_call, (X,), None, "random"),
     (delete_name, (X,), None, "del"),

@@ -29,7 +29,7 @@ def undefined(x):
 
 
 def listcomp(x):
-    return np.sum([v for v in x])
+    return np.sum(np.stack([v for v in x if np.sum(v) > 0]))
 
 
 def varargs(*xs):
@@ -76,7 +76,7 @@ def tuple_arithmetic(x):
 CASES = [
     (fft, "np.fft.fft", "not supported"),
     (undefined, "not_defined_anywhere", "not defined"),
-    (listcomp, "[v for v in x]", "comprehension must iterate over"),
+    (listcomp, "[v for v in x if np.sum(v) > 0]", "one `for` and no `if`"),
     (varargs, "def varargs(*xs):", "*args"),
     (method, "x.tobytes", "tobytes"),
     (no_return, "def no_return(x):", "no return"),

@@ -322,3 +322,20 @@ def test_export_writes_every_transformation_used_so_far(tmp_path):
         assert text.count(name) == 1, name
     assert text.count("def _matmul_grad_b(") == 1  # each helper once
     assert subprocess.run([sys.executable, str(path)], capture_output=True).returncode == 0
+
+
+def reduced_loss(x, reduction="mean"):
+    if reduction == "mean":
+        return np.mean(x ** 3)
+    return np.sum(x ** 3)
+
+
+def test_jvp_and_hessian_follow_static_parameters():
+    x = R.normal(size=4)
+    G = symgrad.grad(reduced_loss, wrt="x")
+    t = R.normal(size=4)
+    _, mean_t = G.jvp(x, "mean", tangents=(t,))
+    _, sum_t = G.jvp(x, "sum", tangents=(t,))
+    np.testing.assert_allclose(mean_t, np.mean(3 * x ** 2 * t), rtol=1e-12)
+    np.testing.assert_allclose(sum_t, np.sum(3 * x ** 2 * t), rtol=1e-12)
+    np.testing.assert_allclose(G.hessian(x, "sum"), np.diag(6 * x), rtol=1e-12, atol=1e-15)

@@ -471,6 +471,9 @@ def test_vjp_of_a_symmetric_argument_matches_central_differences(node, values):
 
 def test_every_rule_with_gradient_arguments_is_checked_or_raises():
     covered = {type(n).__mro__[1] for n, _ in CASES + SYMMETRIC_CASES}  # the rule class under each node class
+    from test_language_loops import LIST_CASES  # (lists' rules take Python lists there)
+
+    covered |= {type(n).__mro__[1] for n, _, _ in LIST_CASES}
     # np.prod's third derivative, np.cumprod's second
     no_rule = {reductions.ProdOthersGrad, padding.CumprodGrad}
     for rule in registry.rules():

@@ -25,6 +25,7 @@ from symgrad.adjoint.regions import diff_symbols, region_leaves
 from symgrad.adjoint.shapes import Shapes
 from symgrad.derivative import derivative, may_be_infinite, select_by_masks
 from symgrad.errors import SymgradError
+from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import (
     Assign,
     Function,
@@ -228,8 +229,10 @@ class Sweep:
         updates = []
         for c in carried:  # the cotangent of this iteration's entry is the previous exit's
             sym = sp.Symbol(c.entry, real=True)
-            updates.append((names[c.entry],
-                            self.whole(sym, left.pop(sym, []), GradZeros(sym))))
+            # a name first assigned in the body: its entry is never read there (and unbound
+            # in the first iteration), so its zero cotangent is shaped like the current one
+            zeros = GradZeros(names[c.entry] if c.init == UNBOUND else sym)
+            updates.append((names[c.entry], self.whole(sym, left.pop(sym, []), zeros)))
         for sym in sorted(left, key=lambda x: x.name):  # loop-invariant inputs accumulate
             name = self.grad_name(sym.name)
             before.append(Stmt(name, GradZeros(sym)))
@@ -370,7 +373,9 @@ class Sweep:
             return
         if node.needs_full_g and self.shapes.class_of(g) != self.shapes.class_of(node):
             g = BroadcastLike(g, self.shapes.shape_rep(node))
-        exact = node.vjp_exact and self.shapes.class_of(g) == self.shapes.class_of(node)
+        # (a list built in a loop has a whole cotangent whatever its class: rules/lists.py)
+        exact = node.vjp_exact and (self.shapes.class_of(g) == self.shapes.class_of(node) or
+                                    getattr(node, "whole_cotangent", False))
         for arg, v in zip(node.diff_args(), node.vjp(g), strict=True):
             if v is not None and self.is_active(arg):
                 if exact:

@@ -57,6 +57,9 @@ class CallLowering:
         if obj is None:
             raise self.p.error(func, f"cannot call {ast.unparse(func)!r}")
         obj = getattr(obj, "__symgrad_wrapped__", obj)  # a @symgrad.grad function: its source
+        listed = self.list_call(node, obj)  # np.stack(outs) of a list built in a loop
+        if listed is not MISSING:
+            return listed
         builtin = self.builtin_call(node, obj)
         if builtin is not MISSING:
             return builtin

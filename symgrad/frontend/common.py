@@ -8,6 +8,8 @@ from typing import Any
 import sympy as sp
 
 STOP = "<stop>"  # the env key of "the current loop iteration ended in `break`"
+# the init of a loop-carried name that has no value before its loop (ir.Carry)
+UNBOUND = sp.Symbol("<unbound>", real=True)
 
 
 class Opaque:

@@ -36,6 +36,10 @@ class ExpressionLowering:
             raise self.p.error(node, f"unsupported expression: {type(node).__name__}",
                                "use numpy arithmetic, numpy functions and indexing")
         result = method(node)
+        if isinstance(result, str):  # only a comparison reads a string (expr_Compare)
+            raise self.p.error(node, f"constant {result!r} is not a number",
+                               "only numbers can enter differentiable code (a string can be "
+                               "compared with == to a parameter with a string default)")
         if isinstance(result, Opaque):
             raise self.p.error(node, f"{ast.unparse(node)} ({describe(result.obj)}) cannot be "
                                "used as a value here",
@@ -187,7 +191,10 @@ class ExpressionLowering:
     def expr_Compare(self, node: ast.Compare) -> Any:
         ops = {ast.Lt: (sp.Lt, "<"), ast.LtE: (sp.Le, "<="), ast.Gt: (sp.Gt, ">"),
                ast.GtE: (sp.Ge, ">="), ast.Eq: (sp.Eq, "=="), ast.NotEq: (sp.Ne, "!=")}
-        values = [self.expr(node.left)] + [self.expr(c) for c in node.comparators]
+        # a name or a constant may be a string: a static parameter and what it is compared to
+        values = [getattr(self, "expr_" + type(n).__name__)(n)
+                  if isinstance(n, (ast.Name, ast.Constant)) else self.expr(n)
+                  for n in [node.left, *node.comparators]]
         parts = []
         for op, a, b in zip(node.ops, values, values[1:], strict=False):
             if isinstance(op, (ast.Is, ast.IsNot)):
@@ -196,6 +203,16 @@ class ExpressionLowering:
             if type(op) not in ops:
                 raise self.p.error(node, "unsupported comparison", "use < <= > >= == !=")
             rel, spelling = ops[type(op)]
+            if isinstance(a, str) or isinstance(b, str):  # a static parameter (statics.py)
+                if spelling not in ("==", "!=") or not (isinstance(a, str) and
+                                                        isinstance(b, str)):
+                    # (a parameter not static may hold a string too at run time)
+                    raise self.p.error(node, "a string can be compared (== and !=) only with "
+                                       "a string known at decoration time",
+                                       "give the parameter a string default: it is then "
+                                       "static, the code specialised for its value")
+                parts.append(sp.true if (a == b) == (spelling == "==") else sp.false)
+                continue
             if not (isinstance(a, sp.Basic) and isinstance(b, sp.Basic)):
                 raise self.p.error(node, "only numbers and arrays can be compared")
             if a.is_Number and b.is_Number:
@@ -260,6 +277,8 @@ class ExpressionLowering:
                            "stack them into an array")
 
     def expr_Subscript(self, node: ast.Subscript) -> Any:
+        if self.named_list(node.value) is not None:  # outs[i] of a list built in a loop
+            return self.list_item(node, self.named_list(node.value))
         obj = self.static_object(node.value)
         if obj is np.r_ or obj is np.c_:
             return self.r_or_c(node, obj is np.r_)
@@ -335,6 +354,8 @@ class ExpressionLowering:
             return static(None)
         if isinstance(node, ast.Constant) and node.value is Ellipsis:
             return static(Ellipsis)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return static(node.value)  # params["W"] of a dict argument
         value = self.expr(node)
         if isinstance(value, sp.Integer):
             return static(int(value))

@@ -51,7 +51,10 @@ class If:
 class Carry:
     """A loop-carried variable: ``entry`` holds ``init`` first, then each iteration's ``exit``.
 
-    After the loop, ``entry`` is the value the last iteration left behind.
+    After the loop, ``entry`` is the value the last iteration left behind. A name first
+    assigned inside the loop has ``init`` common.UNBOUND: the generated code does not assign it
+    before the loop, so after no iterations reading it raises UnboundLocalError, as Python
+    does.
     """
 
     entry: str

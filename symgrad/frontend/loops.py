@@ -1,5 +1,11 @@
-"""Lowering loops: `for` over ranges, arrays, enumerate and zip, `while`, loops over lists
-(unrolled), and comprehensions (unrolled at decoration time)."""
+"""Lowering loops: `for` over ranges, arrays, enumerate and zip (nested, of arrays and
+lists), `while`, loops over lists (unrolled), and comprehensions (unrolled at decoration time
+over constants; over a runtime range or array, a kept loop building a list: lists.py).
+
+A name first assigned inside a loop is carried with an UNBOUND init (common.py): after the
+loop it holds the last iteration's value, and reading it after no iterations raises
+UnboundLocalError in the generated code, as in Python. A list the loop appends to is
+carried as a value of the generated code (lists.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import sympy as sp
 from symgrad.frontend.aliasing import sources_of
 from symgrad.frontend.common import (
     STOP,
+    UNBOUND,
     assigned_in,
     loc,
     walk_scope_list,
@@ -25,6 +32,7 @@ from symgrad.frontend.ir import (
 )
 from symgrad.frontend.parse import MISSING
 from symgrad.rules.indexing import GetItem
+from symgrad.rules.lists import ListItem
 from symgrad.rules.operators import StopGradient
 from symgrad.rules.shape import Len
 
@@ -67,61 +75,95 @@ class LoopLowering:
                 if saved is not None:
                     self.var_min[name] = saved
             return
-        written = {n.value.id for n in walk_scope_list(node.body)
-                   if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
-                   and isinstance(n.value, ast.Name)}
-        for source in ([it] if func is None else list(it.args)):
-            if isinstance(source, ast.Name) and source.id in written:
-                # numpy's iterator would see the writes as it goes; symgrad iterates over the
-                # array as it was when the loop began
-                raise self.p.error(source, f"the loop iterates over {source.id!r} and its body "
-                                   "writes into it", f"loop over range(len({source.id})) and "
-                                   f"index {source.id}[i] where you mean its current value")
+        written = {
+            n.value.id for n in walk_scope_list(node.body)
+            if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
+            and isinstance(n.value, ast.Name)}
+        source = self.loop_source(it, written)
+        if source[0] == "static":
+            self.unrolled(node, source[1])
+            return
+        _, n, item_of, counter = source
+        var_name = _INDEX
+        target = node.target
+        if counter is not None:  # enumerate: the user's index is the loop variable
+            if not (isinstance(target, ast.Tuple) and len(target.elts) == 2 and
+                    isinstance(target.elts[0], ast.Name)):
+                raise self.p.error(it, "write `for i, v in enumerate(x):` "
+                                   "or `enumerate(x, start)`")
+            var_name, target = target.elts[0].id, target.elts[1]
+        start = counter if counter is not None else sp.Integer(0)
+        bounds = [n] if start == 0 else [start, n + start]
+
+        def bind(i: Any) -> None:
+            value, value_node = item_of(i - start)
+            self.assign(target, value, value_node, node)
+
+        self.loop(node, "for", var_name, bounds, None, bind)
+
+    def loop_source(self, it: ast.expr, written: set[str]) -> tuple[Any, ...]:
+        """What ``for ... in it`` iterates over: ``("static", items)`` for a list, tuple or
+        dict known at decoration time (the loop is unrolled), or ``("runtime", n, item_of,
+        start)``: ``n`` items, ``item_of(i)`` the i-th as (value, the ast node it is read
+        from), ``start`` the enumerate counter's start (None without enumerate). ``written``:
+        the names the loop body writes into (iterating over one of them is refused)."""
+        func = self.static_object(it.func) if isinstance(it, ast.Call) else None
         if func is enumerate:
             starts = [*it.args[1:], *(k.value for k in it.keywords if k.arg == "start")]
             if not 1 <= len(it.args) <= 2 or len(starts) > 1 or \
-                    any(k.arg != "start" for k in it.keywords) or not (
-                    isinstance(node.target, ast.Tuple) and len(node.target.elts) == 2 and
-                    isinstance(node.target.elts[0], ast.Name)):
+                    any(k.arg != "start" for k in it.keywords):
                 raise self.p.error(it, "write `for i, v in enumerate(x):` "
                                    "or `enumerate(x, start)`")
             start = self.scalar_arg(starts[0]) if starts else sp.Integer(0)
-            seq = self.iterable(it.args[0])
-            if isinstance(seq, (tuple, list)) and start.is_Integer:
-                self.unrolled(node, [(sp.Integer(i), v) for i, v in enumerate(seq, int(start))])
-                return
-            if isinstance(seq, (tuple, list)):
-                raise self.p.error(it, "enumerate over a list needs a constant start")
-            item = node.target.elts[1]
-            bounds = [Len(seq)] if start == 0 else [start, Len(seq) + start]
-            self.loop(node, "for", node.target.elts[0].id, bounds, None,
-                      lambda i: self.assign(item, GetItem(seq, i - start),
-                                            _item_of(it.args[0]), node))
-            return
+            inner = self.loop_source(it.args[0], written)
+            if inner[0] == "static":
+                if not start.is_Integer:
+                    raise self.p.error(it, "enumerate over a list needs a constant start")
+                return "static", [(sp.Integer(i), v) for i, v in enumerate(inner[1],
+                                                                           int(start))]
+            if inner[3] is not None:
+                raise self.p.error(it, "enumerate(enumerate(...)) is not supported",
+                                   "enumerate once and compute the other counter")
+            return "runtime", inner[1], inner[2], start
         if func is zip:
-            if it.keywords or not it.args or not isinstance(node.target, ast.Tuple) or \
-                    len(node.target.elts) != len(it.args):
-                raise self.p.error(it, "write `for a, b in zip(x, y):`")
-            seqs = [self.iterable(a) for a in it.args]
-            if all(isinstance(q, (tuple, list)) for q in seqs):
-                self.unrolled(node, list(zip(*seqs, strict=False)))
-                return
-            if any(isinstance(q, (tuple, list, dict)) for q in seqs):
-                raise self.p.error(it, "zip of lists and arrays together is not supported")
-            n = Len(seqs[0]) if len(seqs) == 1 else sp.Min(*[Len(q) for q in seqs])
+            strict = [k for k in it.keywords if k.arg == "strict"]
+            if len(strict) != len(it.keywords) or not it.args or strict and not (
+                    isinstance(strict[0].value, ast.Constant) and
+                    strict[0].value.value is False):
+                raise self.p.error(it, "write `for a, b in zip(x, y):`",
+                                   "zip(..., strict=True) is not supported: check the "
+                                   "lengths before the loop")
+            parts = [self.loop_source(a, written) for a in it.args]
+            if any(q[0] == "runtime" and q[3] is not None for q in parts):
+                raise self.p.error(it, "zip of enumerate(...) is not supported",
+                                   "write enumerate(zip(...)) instead")
+            static_parts = [q[1] for q in parts if q[0] == "static"]
+            if static_parts:
+                # a list fixes the length at decoration time; an array zipped with it is
+                # indexed at 0..len-1 (numpy raises IndexError if it is shorter, where zip
+                # would stop early)
+                k = min(len(q) for q in static_parts)
+                return "static", [tuple(q[1][j] if q[0] == "static" else q[2](sp.Integer(j))[0]
+                                        for q in parts) for j in range(k)]
+            n = parts[0][1] if len(parts) == 1 else sp.Min(*[q[1] for q in parts])
 
-            def bind(i: Any) -> None:
-                for t, q, a in zip(node.target.elts, seqs, it.args, strict=True):
-                    self.assign(t, GetItem(q, i), _item_of(a), node)
+            def item_of(i: Any) -> tuple[Any, ast.expr]:
+                items = [q[2](i) for q in parts]
+                return tuple(v for v, _ in items), ast.Tuple([a for _, a in items], ast.Load(),
+                                                            **loc(it))
 
-            self.loop(node, "for", _INDEX, [n], None, bind)
-            return
+            return "runtime", n, item_of, None
+        if isinstance(it, ast.Name) and it.id in written:
+            # numpy's iterator would see the writes as it goes; symgrad iterates over the
+            # array as it was when the loop began
+            raise self.p.error(it, f"the loop iterates over {it.id!r} and its body "
+                               "writes into it", f"loop over range(len({it.id})) and "
+                               f"index {it.id}[i] where you mean its current value")
         seq = self.iterable(it)
         if isinstance(seq, (tuple, list, dict)):
-            self.unrolled(node, list(seq))
-            return
-        self.loop(node, "for", _INDEX, [Len(seq)], None,
-                  lambda i: self.assign(node.target, GetItem(seq, i), _item_of(it), node))
+            return "static", list(seq)
+        item = ListItem if self.is_runtime_list(seq) else GetItem  # a list built in a loop
+        return "runtime", Len(seq), lambda i: (item(seq, i), _item_of(it)), None
 
     def iterable(self, node: ast.expr) -> Any:
         value = self.expr(node)
@@ -163,8 +205,18 @@ class LoopLowering:
                 for src in sources_of(_item_of(n.iter)):
                     self.memory.share(n.target.id, *src, merge=True)
         carried: list[tuple[str, str, Any]] = []
-        for name in sorted(assigned_in(node.body)):
+        first: dict[str, str] = {}  # a name first assigned in the body and read after the loop
+        appended = {n.func.value.id for n in walk_scope_list(node.body)
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and
+                    n.func.attr == "append" and isinstance(n.func.value, ast.Name)}
+        for name in sorted(assigned_in(node.body) | appended):
             value = self.env.get(name, MISSING)
+            if name in appended and isinstance(value, list) and \
+                    name not in assigned_in(node.body):
+                value = self.list_init(value, name, node)  # a list the generated code holds
+            if value is MISSING and name != var_name and name not in self.loop_vars and \
+                    name not in self.kept_loop_vars and self.read_after(name, node):
+                first[name] = self.fresh(name)
             if value is MISSING or name == var_name:
                 continue
             if not isinstance(value, sp.Basic):
@@ -175,6 +227,8 @@ class LoopLowering:
             init = self.as_symbol(value, name, node)
             entry = self.fresh(name)
             self.env[name] = sp.Symbol(entry, real=True)
+            if self.is_runtime_list(init):
+                self.mark_list(self.env[name])
             carried.append((name, entry, init))
         outer_block, self.block = self.block, Block()
         outer_stop = self.env.get(STOP, MISSING)
@@ -219,16 +273,35 @@ class LoopLowering:
         # after no iterations: the generated loop behaves the same)
         keeps_var = kind == "for" and var_name not in (None, _INDEX) and \
             var_name not in outer_names and var_name not in assigned_in(node.body)
+        for name, entry in list(first.items()):
+            exit_ = self.env.get(name, MISSING)
+            # (not a value an inner loop may have left unbound: after a later outer
+            # iteration runs the inner loop, Python would still hold it)
+            if isinstance(exit_, sp.Basic) and name not in outer_names and \
+                    exit_ not in self.maybe_unbound:
+                # Python: the last iteration's value (unbound after no iterations)
+                carried.append((name, entry, UNBOUND))
+                exits[name] = exit_
+            else:
+                del first[name]
         for name in list(self.env):
             if keeps_var and name == var_name:
+                continue
+            if name in first:
                 continue
             if name not in outer_names or name == var_name:
                 self.loop_locals.add(name)
                 if name == var_name or name in self.kept_loop_vars:
                     self.loop_vars.add(name)
                 del self.env[name]
+        runs = kind == "for" and all(isinstance(b, sp.Integer) for b in bounds) and \
+            len(range(*[int(b) for b in bounds])) > 0  # surely: what it binds is bound
         if keeps_var:
             self.kept_loop_vars.add(var_name)
+            if not runs:
+                self.maybe_unbound.add(sp.Symbol(var, real=True))
+        if not runs:
+            self.maybe_unbound |= {sp.Symbol(entry, real=True) for entry in first.values()}
         if outer_stop is MISSING:
             self.env.pop(STOP, None)
         else:
@@ -257,7 +330,14 @@ class LoopLowering:
                                      self.p.file_lineno(node), header_lines))
 
     def expr_ListComp(self, node: ast.ListComp | ast.GeneratorExp) -> Any:
-        """A comprehension over values known at decoration time, unrolled into a list."""
+        """A comprehension over values known at decoration time, unrolled into a list; over
+        a runtime range or array, a loop building a list (lists.runtime_comprehension)."""
+        pending, self.ctx.pending_comprehension = self.ctx.pending_comprehension, None
+        if pending is not None and pending[0] is node:
+            return pending[1]
+        gen = node.generators[0]
+        if self.runtime_iterable(gen.iter):
+            return self.runtime_comprehension(node)
         items: list[Any] = []
         targets = {n.id for g in node.generators for n in ast.walk(g.target)
                    if isinstance(n, ast.Name)}
@@ -293,6 +373,25 @@ class LoopLowering:
                 keep = keep and cond == sp.true
             if keep:
                 self._comprehend(node, level + 1, items)
+
+    def runtime_iterable(self, node: ast.expr) -> bool:
+        """Whether a comprehension's iterable is known only at run time: a range with a
+        runtime bound, or an array (read without lowering anything)."""
+        func = self.static_object(node.func) if isinstance(node, ast.Call) else None
+        if func in (enumerate, zip, reversed) and node.args:
+            return any(self.runtime_iterable(a) for a in node.args[:1 if func is
+                                                                      enumerate else None])
+        if func is range:
+            return not all(isinstance(a, ast.Constant) or isinstance(a, ast.Name) and
+                           isinstance(self.env.get(a.id), sp.Integer) for a in node.args) \
+                and any(isinstance(a, ast.Name) and isinstance(self.env.get(a.id), sp.Symbol)
+                        or isinstance(a, (ast.Attribute, ast.Subscript, ast.Call))
+                        for a in node.args)
+        if isinstance(node, ast.Name):
+            return isinstance(self.env.get(node.id), sp.Symbol)
+        return isinstance(node, (ast.Subscript, ast.Attribute)) and \
+            isinstance(node.value, ast.Name) and isinstance(self.env.get(node.value.id),
+                                                             sp.Symbol)
 
     def static_iterable(self, node: ast.expr, where: ast.expr) -> list[Any]:
         """The items of ``range(...)`` with constant bounds, or of a tuple or list."""

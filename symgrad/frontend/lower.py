@@ -27,6 +27,7 @@ from symgrad.frontend.common import walk_scope
 from symgrad.frontend.expressions import ExpressionLowering
 from symgrad.frontend.inlining import InlineLowering
 from symgrad.frontend.ir import Block, Function, Param, first_free
+from symgrad.frontend.lists import ListLowering
 from symgrad.frontend.loops import LoopLowering
 from symgrad.frontend.names import NameLowering
 from symgrad.frontend.parse import MISSING, Parsed
@@ -51,9 +52,11 @@ class LoweringContext:
     mask_names: set[Any] = field(default_factory=set)  # emitted symbols holding a mask
     # the parameters not differentiated: they may be bool arrays (m + n is numpy's or)
     maybe_bool: frozenset[str] = frozenset()
+    list_names: set[str] = field(default_factory=set)  # values that are lists (lists.py)
+    pending_comprehension: Any = None  # (node, value) lowered by lists.named_list
 
 
-class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
+class Lowerer(StatementLowering, LoopLowering, ListLowering, InlineLowering, NameLowering,
               ExpressionLowering, CallLowering, ArrayCallLowering):
     """Turns one parsed function into an IR Function; calls to user functions are inlined."""
 
@@ -83,11 +86,13 @@ class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
         self.var_min: dict[str, int] = {}  # range loop variable -> its smallest value
         self.loop_vars: set[str] = set()  # for-loop variables dropped after their loop
         self.kept_loop_vars: set[str] = set()  # ... and those still bound after it
+        self.maybe_unbound: set[Any] = set()  # values unbound after a loop of no iterations
         self.loop_names: set[str] = set()  # carried values and loop variables
         self.branch_locals: set[str] = set()
         self.name_hint: str | None = None
         self.return_base = "out"
         self.locals = self._assigned_names()
+        self.statics: dict[str, Any] = {}  # parameter -> its static value (lower())
 
     def lower(self) -> Function:
         tree = self.p.tree
@@ -107,11 +112,24 @@ class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
         values = [MISSING] * (len(args.args) - len(values)) + values
         nodes = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
         for a, d, v in zip(args.args, nodes, values, strict=True):
+            if a.arg in self.statics:  # the default is the value specialised for
+                v = self.statics[a.arg]
             text = None if v is MISSING else self.default_text(v, a.arg, d or a)
             params.append(Param(a.arg, text, v is not MISSING))
             self.env[a.arg] = sp.Symbol(a.arg, real=True)
             self.ctx.versions[a.arg] = 0
+            if a.arg in self.statics:  # specialised: the value is a constant here
+                self.env[a.arg] = self.static_param(self.statics[a.arg], a.arg, a)
         return params
+
+    def static_param(self, value: Any, name: str, node: ast.AST) -> Any:
+        """A static parameter's value as the lowering holds constants: a string stays a
+        Python str (compared with ``==`` at decoration time), a tuple a tuple."""
+        if isinstance(value, str) or value is None:
+            return value
+        if isinstance(value, tuple):
+            return tuple(self.static_param(v, name, node) for v in value)
+        return self.constant(value, name, node)
 
     def default_text(self, value: Any, name: str, node: ast.AST) -> str:
         """A parameter's default value as Python text; an array becomes a module constant."""
@@ -155,6 +173,11 @@ class Lowerer(StatementLowering, LoopLowering, InlineLowering, NameLowering,
         return names | {a.arg for a in self.p.tree.args.args}
 
 
-def lower(parsed: Parsed, maybe_bool: frozenset[str] = frozenset()) -> Function:
-    """``maybe_bool``: the parameters that are not differentiated, which may be bool arrays."""
-    return Lowerer(parsed, LoweringContext([parsed.fn], maybe_bool=frozenset(maybe_bool))).lower()
+def lower(parsed: Parsed, maybe_bool: frozenset[str] = frozenset(),
+          statics: dict[str, Any] | None = None) -> Function:
+    """``maybe_bool``: the parameters that are not differentiated, which may be bool arrays;
+    ``statics``: parameters read as the constants given (a specialisation, see api.py)."""
+    context = LoweringContext([parsed.fn], maybe_bool=frozenset(maybe_bool))
+    lowerer = Lowerer(parsed, context)
+    lowerer.statics = dict(statics or {})
+    return lowerer.lower()

@@ -38,7 +38,12 @@ class NameLowering:
         if isinstance(value, (tuple, list, dict, LocalFunction)):
             raise self.p.error(node, "a tuple, list or function cannot be used as an array here",
                                "unpack it, index it, or wrap it in np.stack([...])")
+        if isinstance(value, str):
+            raise self.p.error(node, f"the string {value!r} cannot be used as a value here",
+                               "a static string parameter can be compared (`mode == "
+                               "\"mean\"`) and passed where numpy takes a string")
         value = sp.sympify(value)
+        self.check_list_use(value, node)
         if self.no_grad_depth and value.free_symbols:
             value = StopGradient(value)
         name = self.fresh(user_name)
@@ -157,6 +162,8 @@ class NameLowering:
             return None
         if isinstance(node.value, (bool, int, float)):
             return self.constant(node.value, repr(node.value), node)
+        if isinstance(node.value, str):
+            return node.value  # compared with a static parameter (expr_Compare), or refused
         raise self.p.error(node, f"constant {node.value!r} is not a number",
                            "only numbers can enter differentiable code")
 

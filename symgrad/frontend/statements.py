@@ -170,7 +170,13 @@ class StatementLowering:
                         if partial:
                             self.memory.views.setdefault(target.id, (other, None))
             if isinstance(value, (tuple, list, dict, LocalFunction)):
+                if isinstance(value, tuple) and isinstance(value_node, (ast.List, ast.ListComp)):
+                    value = list(value)  # (a list can be appended to)
                 self.env[target.id] = value  # containers live at decoration time
+                return
+            if self.is_runtime_list(value) and isinstance(value_node, (ast.ListComp,
+                                                                       ast.GeneratorExp)):
+                self.env[target.id] = value  # a new list built in a loop: a name for it
                 return
             if value is None:
                 raise self.p.error(value_node, "None cannot be assigned here",
@@ -453,6 +459,8 @@ class StatementLowering:
             raise self.p.error(node, f"{key!r} holds different containers or functions after "
                                "the branches", "give it the same structure on both paths")
         target = self.fresh("stop" if key == STOP else key)
+        if self.is_runtime_list(a) or self.is_runtime_list(b):  # lists.py
+            self.ctx.list_names.add(target)
         phis.append(Phi(target, a, b))
         self.ctx.defs[target] = (a, b)  # either side, for value_sources
         return sp.Symbol(target, real=True)
@@ -484,9 +492,26 @@ class StatementLowering:
 
     def call_statement(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr == "append" and \
+        if isinstance(func, ast.Attribute) and func.attr in ("append", "extend") and \
                 isinstance(func.value, ast.Name):
             base = self.env.get(func.value.id)
+            if self.is_runtime_list(base):
+                if func.attr == "extend":
+                    raise self.p.error(node, "list.extend of a list built in a loop is not "
+                                       "supported", "append each item")
+                self.list_append(node, func.value.id, base)
+                return
+            if func.attr == "extend" and isinstance(base, list):
+                if self.loop_outer and func.value.id in self.loop_outer[-1]:
+                    raise self.p.error(node, "list.extend inside a loop is not supported",
+                                       f"append each item: {func.value.id}.append(v)")
+                items = self.expr(node.args[0]) if len(node.args) == 1 and \
+                    not node.keywords else None
+                if not isinstance(items, (tuple, list)):
+                    raise self.p.error(node, "list.extend takes one list or tuple",
+                                       "append each item")
+                self.env[func.value.id] = [*base, *items]
+                return
             if isinstance(base, list):
                 if self.loop_outer and func.value.id in self.loop_outer[-1]:
                     raise self.p.error(node, "appending to a list inside a loop is not "

@@ -1,0 +1,132 @@
+"""Lists built at run time: ``outs = []`` then ``outs.append(h)`` inside a loop symgrad keeps.
+
+A list the loop appends to is a value of the generated code (a Python list), carried by the
+loop like any other value. These internal nodes (not registry entries: numpy has no such
+functions) are everything symgrad lets the code do with it: build it (``ListOf``), append
+(``Append``), stack it (``StackList``: ``np.stack``/``np.array``/``np.asarray``), concatenate
+it (``ConcatList``), add its items (``SumList``: the builtin ``sum``) and read one item
+(``ListItem``); ``len`` is ``shape.Len``. Anything else (``outs * 2`` would repeat the list)
+is refused by the frontend.
+
+The cotangent of such a list is one array: its items' cotangents stacked on a new first axis
+(``np.zeros(np.shape(outs))`` is its zero), so cotangents add up with ``+`` and
+``np.shape(outs)`` is its shape. The items must therefore have one shape (a ragged list
+fails at run time in ``np.shape``, loudly). Appending copies the list (``outs + [h]``: the
+old value stays valid for the backward pass); only references are copied.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from symgrad.rules.indexing import GetItem
+from symgrad.rules.moving import Moveaxis
+from symgrad.rules.registry import Rule, lazy_module
+from symgrad.rules.shape import Reshape, Shape
+
+base = lazy_module("symgrad.rules.base")
+
+
+class ListOf(Rule):
+    """args: (*items): the list ``[a, b]`` (``[]`` with none): a loop's list before it."""
+
+    needs_full_g = False  # (its cotangent is always a whole stacked array)
+
+    def diff_args(self) -> tuple:
+        return self.args
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"[{', '.join(base._a(printer, a) for a in self.args)}]"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [GetItem(g, base.static(i)) for i in range(len(self.args))]
+
+
+class Append(Rule):
+    """args: (xs, x): the list xs with x appended (a new list: xs is unchanged). Its
+    cotangent's last row is x's, the rows before it xs's."""
+
+    n_diff = 2
+    needs_full_g = False  # a list's cotangent is always whole (see the module docstring)
+    whole_cotangent = True  # ... so the vjp's are exactly xs's and x's shapes
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{base._p(printer, self.args[0])} + [{base._a(printer, self.args[1])}]"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [GetItem(g, base.static(slice(None, -1))), GetItem(g, base.static(-1))]
+
+
+class StackList(Rule):
+    """args: (xs, Static(spelling), Static(axis)): ``np.stack(xs, axis)`` (or ``np.array``,
+    ``np.asarray``: axis 0): stacked on axis 0 it is the list's cotangent layout itself."""
+
+    def _numpycode(self, printer: Any) -> str:
+        axis = base.sval(self.args[2])
+        return (f"{base.sval(self.args[1])}({base._a(printer, self.args[0])}"
+                f"{f', axis={axis}' if axis else ''})")
+
+    def vjp(self, g: Any) -> list[Any]:
+        axis = base.sval(self.args[2])
+        return [Moveaxis(g, base.static(axis), base.static(0)) if axis else g]
+
+
+class ConcatList(Rule):
+    """args: (xs,): ``np.concatenate(xs)`` along the first axis; the cotangent, reshaped to
+    the stacked items' shape, is the list's."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.concatenate({base._a(printer, self.args[0])})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [Reshape(g, Shape(self.args[0]))]
+
+
+class SumList(Rule):
+    """args: (xs,): Python's ``sum(xs)`` (0 + xs[0] + xs[1] + ..., left to right): each item
+    gets the whole cotangent."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"sum({base._a(printer, self.args[0])})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [ListBroadcast(g, self.args[0])]
+
+
+class ListBroadcast(Rule):
+    """args: (g, xs): g repeated once per item of xs (a writable array)."""
+
+    shape_like = 1
+    reads_shape_of = 1
+
+    def _numpycode(self, printer: Any) -> str:
+        g, xs = base._a(printer, self.args[0]), base._a(printer, self.args[1])
+        return f"np.array(np.broadcast_to({g}, np.shape({xs})))"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [SumList(g)]
+
+
+class ListItem(Rule):
+    """args: (xs, i): ``xs[i]``, one item; its cotangent is zeros like the stacked list with
+    g in row i."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{base._p(printer, self.args[0])}[{base._a(printer, self.args[1])}]"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [ListItemGrad(g, *self.args)]
+
+
+class ListItemGrad(Rule):
+    """args: (g, xs, i): zeros shaped like the stacked list xs, with g written in row i."""
+
+    shape_like = 1
+    reads_shape_of = 1
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_list_item_grad")
+        return f"_list_item_grad({', '.join(base._a(printer, a) for a in self.args)})"
+
+    def vjp(self, g: Any) -> list[Any]:
+        return [ListItem(g, self.args[2])]
