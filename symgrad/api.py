@@ -34,7 +34,7 @@ from symgrad.export import describe_call
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
 from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
-from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, Vjp
+from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
 
@@ -248,6 +248,11 @@ class GradFunction:
     def hvp(self) -> Hvp:
         """``G.hvp(*args, v=(v1, ...))``: Hessian-vector products, forward over reverse."""
         return Hvp(self)
+
+    @functools.cached_property
+    def _second_order(self) -> SecondOrder:
+        """``dx^T H d2x`` by forward over forward (Hessians of loops and branches)."""
+        return SecondOrder(self)
 
     @functools.cached_property
     def hessian(self) -> Hessian:

@@ -122,12 +122,78 @@ class Hvp(Jvp):
 
     @property
     def source(self) -> str:
-        """The generated module: ``f_hvp(x, ..., dx, ...)`` -> (gradient, H dx)."""
+        """The generated module: ``f_hvp(x, ..., dx, ...)`` -> (gradient, H dx); for loops
+        and branches, forward over forward's ``f_jvp_jvp``."""
+        if not _straight_line(self._owner):
+            return self._owner._second_order.source
         return self._module()[0]
 
     def __call__(self, *args: Any, v: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        _, products = Jvp.__call__(self, *args, tangents=v, **kwargs)
-        return products
+        g = self._owner
+        if _straight_line(g):
+            _, products = Jvp.__call__(self, *args, tangents=v, **kwargs)
+            return products
+        try:  # loops or branches: (H v)_i = e_i^T H v, one forward-over-forward pass each
+            full = g._checked_arguments(args, kwargs)
+            xs = [np.asarray(full[i]) for i in g._wrt_index]
+            v = (v,) if len(xs) == 1 and not isinstance(v, (tuple, list)) else tuple(v)
+            out = [np.zeros(x.shape) for x in xs]
+            for k, x in enumerate(xs):
+                for idx in np.ndindex(x.shape):
+                    e = [np.zeros(y.shape) for y in xs]
+                    e[k][idx] = 1.0
+                    out[k][idx] = g._second_order(*full, d1=tuple(e), d2=v)
+            return out[0] if len(xs) == 1 else tuple(out)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__
+
+
+class SecondOrder(Jvp):
+    """``dx^T H d2x`` by forward over forward (``f_jvp_jvp``): the Hessian's way through
+    loops and branches, where forward over reverse (``G.hvp``) does not go yet."""
+
+    kind = "jvp_jvp"
+
+    def _build(self, ir: Any, wrt: list[str], has_aux: bool) -> tuple[str, str]:
+        from symgrad.adjoint.tangent import build_second_order
+        from symgrad.codegen import generate_jvp
+
+        program = build_second_order(ir, wrt, has_aux)
+        doc = (f"The tangent of {ir.name} along the first tangents, and its tangent along "
+               f"({', '.join(program.tangent_params)}): second derivatives, forward over "
+               "forward.")
+        return generate_jvp(program, "jvp_jvp", doc)
+
+    def _owner_tangent_names(self) -> list[str]:
+        import inspect
+
+        own = set(self._owner.params)
+        return [p for p in inspect.signature(self._module()[1]).parameters if p not in own]
+
+    def __call__(self, *args: Any, d1: Any, d2: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        g = self._owner
+        args = g._checked_arguments(args, kwargs)
+        fn = self._module()[1]
+        tangents = _tangents(g, args, d1) + _tangents(g, args, d2)
+        # by name: the first tangents are parameters without defaults, placed before the
+        # function's own defaulted ones
+        named = dict(zip(g.params, args, strict=True))
+        named.update(zip(self._owner_tangent_names(), tangents, strict=True))
+        return fn(**named)[1]
+
+
+def _straight_line(g: Any) -> bool:
+    from symgrad.frontend.lower import lower
+    from symgrad.frontend.parse import parse_function
+
+    if "_straight" not in g.__dict__:
+        from sympy.core.parameters import distribute
+
+        with distribute(False):
+            ir = lower(parse_function(g.fn), frozenset(set(g.params) - set(g.wrt)),
+                       dict(g._statics))
+        g.__dict__["_straight"] = ir.straight_line
+    return g.__dict__["_straight"]
 
 
 class Hessian:

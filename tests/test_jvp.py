@@ -231,9 +231,34 @@ def test_hvp_is_the_directional_difference_of_the_gradient():
     assert "dout" not in src  # the tangent of the value is not needed: pruned
 
 
-def test_hessian_of_a_loop_is_refused_clearly():
-    with pytest.raises(symgrad.SymgradError, match="straight-line code only"):
-        symgrad.grad(looped, wrt="x").hessian(np.ones(2), 2)
+def test_hessians_of_loops_and_branches_go_forward_over_forward():
+    x = R.normal(size=3)
+    for fn, args, twin in [
+            (looped, (x, 3), lambda a: _t_looped(a, 3)),
+            (branchy_sum, (x + 1.0,), lambda a: torch.sum(torch.max(a ** 3, dim=0).values)),
+    ]:
+        G = symgrad.grad(fn, wrt="x")
+        H = G.hessian(*args)
+        tH = torch.func.hessian(twin)(torch.tensor(args[0]))
+        np.testing.assert_allclose(H, tH.numpy(), rtol=1e-9, atol=1e-12)
+        v = R.normal(size=3)
+        np.testing.assert_allclose(G.hvp(*args, v=(v,)), tH.numpy() @ v, rtol=1e-9, atol=1e-12)
+    assert "def looped_jvp_jvp(x, n, dx, d2x):" in symgrad.grad(looped, wrt="x").hvp.source
+
+
+def _t_looped(a, n):
+    s = a
+    for _ in range(n):
+        s = torch.sin(s) * a
+    return torch.sum(s)
+
+
+def branchy_sum(x):
+    if np.sum(x) > 0:
+        y = x ** 3
+    else:
+        y = -x
+    return np.sum(np.max(y, axis=0))
 
 
 def test_jax_style_functions_match_torch_func():

@@ -51,3 +51,38 @@ def test_jvp_agrees_with_the_gradient(case):
     lhs = _inner(tangent, seed)
     rhs = sum(_inner(g, t) for g, t in zip(grads, tangents, strict=True))
     assert abs(lhs - rhs) <= 1e-9 * (1 + abs(lhs) + abs(rhs)), (lhs, rhs)
+
+
+SCALAR_CASES = [c for c in CORPUS if c.seed is None and not c.frozen]
+
+
+@pytest.mark.parametrize("case", SCALAR_CASES, ids=[c.id for c in SCALAR_CASES])
+def test_hvp_is_the_directional_difference_of_the_gradient(case):
+    args = case.args()
+    if not np.ndim(case.fn(*_copy(args))) == 0:
+        pytest.skip("not a scalar output")
+    G = symgrad.grad(case.fn, wrt=case.wrt)
+    params = list(inspect.signature(case.fn).parameters)
+    index = [params.index(w) for w in _wrt(case)]
+    rng = np.random.default_rng(len(case.id) + 1)
+    v = tuple(rng.normal(size=np.shape(args[i])) for i in index)
+    try:
+        hv = G.hvp(*_copy(args), v=v)
+    except symgrad.SymgradError as exc:
+        if "not supported yet" in str(exc):
+            pytest.skip(str(exc).splitlines()[1] if "\n" in str(exc) else str(exc))
+        raise
+    hv = (hv,) if len(index) == 1 else hv
+    eps = 1e-5
+
+    def moved(e):
+        out = list(_copy(args))
+        for i, d in zip(index, v, strict=True):
+            out[i] = np.asarray(args[i], dtype=float) + e * d
+        g = G.grad(*out)
+        return (g,) if len(index) == 1 else g
+
+    plus, minus = moved(eps), moved(-eps)
+    for got, p, m in zip(hv, plus, minus, strict=True):
+        np.testing.assert_allclose(got, (np.asarray(p) - np.asarray(m)) / (2 * eps),
+                                   rtol=1e-4, atol=1e-6)

@@ -59,7 +59,9 @@ def _sym(name: str) -> sp.Symbol:
 class TangentSweep:
     """The forward sweep for one function and one choice of ``wrt``."""
 
-    def __init__(self, fn: Function, wrt: list[str], has_aux: bool = False) -> None:
+    def __init__(self, fn: Function, wrt: list[str], has_aux: bool = False,
+                 prefix: str = "d") -> None:
+        self.prefix = prefix  # dx; d2x for a second direction (forward over forward)
         self.fn = fn
         self.wrt = wrt
         self.outputs = fn.returns[:1] if has_aux else fn.returns
@@ -80,7 +82,7 @@ class TangentSweep:
             self.tangent_params.append(self._name_tangent(_sym(p), p))
 
     def _name_tangent(self, sym: Any, user_name: str) -> str:
-        name = self.names.fresh(f"d{user_name}")
+        name = self.names.fresh(f"{self.prefix}{user_name}")
         tsym = _sym(name)
         self.tangent[sym] = tsym
         self.shapes.register(tsym, self.shapes.classes.get(sym, self.shapes.fresh()), rep=False)
@@ -94,7 +96,7 @@ class TangentSweep:
         for name in self.outputs:
             t = self.tangent.get(_sym(name))
             if t is None:  # the output does not depend on wrt: a zero tangent shaped like it
-                out = self.names.fresh(f"d{name}")
+                out = self.names.fresh(f"{self.prefix}{name}")
                 program.append(Assign(out, GradZeros(_sym(name)), 0, [], out))
                 tangents.append(out)
             else:
@@ -281,6 +283,21 @@ def build_hvp(fn: Function, wrt: list[str], has_aux: bool = False) -> TangentPro
     program = TangentSweep(grad_fn, wrt).run()
     program.program = _needed(program.program, set(program.outputs) | set(program.tangents))
     return program
+
+
+def build_second_order(fn: Function, wrt: list[str], has_aux: bool = False) -> TangentProgram:
+    """Forward over forward, for code with loops and branches: the tangent program of the
+    tangent program. ``f_jvp_jvp(x, ..., dx, ..., d2x, ...)`` returns the first output's
+    tangent along dx and its tangent along d2x: ``dx^T H d2x`` for a scalar output. (For
+    straight-line code ``build_hvp``'s forward over reverse gives H v in one pass.)"""
+    from symgrad.frontend.ir import Param
+
+    first = TangentSweep(fn, wrt, has_aux).run()
+    params = list(fn.params) + [Param(t) for t in first.tangent_params]
+    tangent_fn = Function(fn.name, params, Block(first.program), [first.tangents[0]], False,
+                          fn.filename, fn.firstlineno, fn.constants, fn.source,
+                          fn.constant_origins)
+    return TangentSweep(tangent_fn, wrt, prefix="d2").run()
 
 
 def _needed(stmts: list[Any], live: set[str]) -> list[Any]:

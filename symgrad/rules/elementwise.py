@@ -385,11 +385,23 @@ def power_functions(sp: Any) -> tuple:
             return PowSlope(b, e) if argindex == 1 else PowLogSlope(self, b)
 
     class PowSlope(sp.Function):  # d(b**e)/db
+        def fdiff(self, argindex: int = 1) -> Any:
+            # e*b**(e-1): d/db is e*(e-1)*b**(e-2), the same care at e - 1 = 0; d/de is
+            # b**(e-1) + e*b**(e-1)*log(b)
+            b, e = self.args
+            if argindex == 1:
+                return e * PowSlope(b, e - 1)
+            return b**(e - 1) + e * PowLogSlope(b**(e - 1), b)
+
         def _numpycode(self, printer: Any) -> str:
             printer.use_helper("_pow_slope")
             return f"_pow_slope({', '.join(printer._print(a) for a in self.args)})"
 
     class PowLogSlope(sp.Function):  # d(b**e)/de, args (b**e, b)
+        def fdiff(self, argindex: int = 1) -> Any:
+            p, b = self.args  # p*log(b)
+            return sp.log(b) if argindex == 1 else p / b
+
         def _numpycode(self, printer: Any) -> str:
             printer.use_helper("_pow_log_slope")
             return f"_pow_log_slope({', '.join(printer._print(a) for a in self.args)})"

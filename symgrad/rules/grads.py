@@ -22,11 +22,20 @@ class SumTo(Rule):
     shape_like = 1
     reads_shape_of = 1
 
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return _like_class(self, arg_classes, fresh)
+
     def _numpycode(self, printer: Any) -> str:
         return base.helper_call(printer, "_sum_to", self.args)
 
     def vjp(self, g: Any) -> list[Any]:
         return [BroadcastLike(g, self.args[0])]
+
+
+def _like_class(node: Any, arg_classes: list[int], fresh: int) -> int:
+    """The class of a value shaped like ``node.args[1]``: unknown (fresh) for
+    ``np.broadcast(a, b)``, a meta object whose own class is the scalars'."""
+    return fresh if isinstance(node.args[1], Broadcast) else arg_classes[1]
 
 
 class BroadcastLike(Rule):
@@ -35,6 +44,7 @@ class BroadcastLike(Rule):
     traits = frozenset({VIEW, LINEAR})  # g itself when it has x's shape
     shape_like = 1
     reads_shape_of = 1
+    shape_class = _like_class
 
     def _numpycode(self, printer: Any) -> str:
         like = self.args[1]
