@@ -109,7 +109,7 @@ def _origin(fn) -> str:
 
 
 def _is_float(a) -> bool:
-    return type(a) is float or isinstance(a, np.ndarray) and a.dtype.kind == "f"
+    return type(a) in (float, complex) or isinstance(a, np.ndarray) and a.dtype.kind in "fc"
 
 
 def _same(got, expected) -> str:
