@@ -43,8 +43,9 @@ for _p in (ROOT, os.path.join(ROOT, "tests")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-import symgrad  # noqa: E402
 from gradutil import numeric_grad  # noqa: E402
+
+import symgrad  # noqa: E402
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -110,6 +111,7 @@ def _origin(fn) -> str:
 
 
 def _is_float_tuple(a) -> bool:
+    """A tuple of floats or float arrays (a parameter symgrad differentiates entry by entry)."""
     return isinstance(a, tuple) and bool(a) and all(_is_float(v) for v in a)
 
 
@@ -158,8 +160,9 @@ def check(fn, args, timeout: float = 20.0) -> tuple[str, str]:
     def fresh():  # every call gets its own copies: a function may write into its arguments
         return copy.deepcopy(args)
 
-    def reference(*a):
-        return fn(*copy.deepcopy(a))
+    def reference(*a):  # numeric_grad pairs a tuple of outputs with a tuple of seeds
+        out = fn(*copy.deepcopy(a))
+        return tuple(out) if isinstance(out, list) else out
 
     try:
         expected = fn(*fresh())
@@ -195,7 +198,8 @@ def check(fn, args, timeout: float = 20.0) -> tuple[str, str]:
                             packed[k] = a[-1]
                             return reference(*a[:i], tuple(packed), *a[i + 1:-1])
                         fd = numeric_grad(entry, [*fresh(), args[i][k]], len(args), seed=seed)
-                        if not np.allclose(gk, fd, rtol=RTOL, atol=ATOL):
+                        if np.shape(gk) != np.shape(fd) or \
+                                not np.allclose(gk, fd, rtol=RTOL, atol=ATOL):
                             return "wrong", f"d/d{name}[{k}]: {gk}, finite differences {fd}"
                     continue
                 fd = numeric_grad(reference, list(fresh()), i, seed=seed)
@@ -241,8 +245,23 @@ def reason(detail: str) -> str:
     text = re.sub(r"^[^:]*\.py:\d+:\s*", "", detail)  # file:line:
     text = re.sub(r"^in \w+[^:]*:\s*", "", text)
     text = re.sub(r"^\w+: (?=[a-z])", "", text)  # the function's name
+    text = re.sub(r" at 0x[0-9a-f]+", "", text)  # an object's address
     text = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text) if len(text) > 90 else text
     return text[:120]
+
+
+def kind(detail: str) -> str:
+    """A coarser group: the module of an unsupported call, else the reason itself."""
+    text = reason(detail)
+    m = re.match(r"call to ([\w.]+)\.[\w<>]+ is not supported", text)
+    if m:
+        module = m.group(1)
+        module = re.sub(r"\._[\w.]*", "", module)  # scipy.stats._distn_infrastructure.rv_...
+        return f"call to a function of {module} is not supported"
+    m = re.match(r"argument '\w+' is complex", text)
+    if m:
+        return "complex input is refused at the call"
+    return text
 
 
 def summary(outcomes: list[Outcome]) -> str:
@@ -270,8 +289,8 @@ def summary(outcomes: list[Outcome]) -> str:
     return "\n".join(rows)
 
 
-def refusal_table(outcomes: list[Outcome]) -> str:
-    c = collections.Counter(reason(o.detail) for o in outcomes if o.status == "refused")
+def refusal_table(outcomes: list[Outcome], group=reason) -> str:
+    c = collections.Counter(group(o.detail) for o in outcomes if o.status == "refused")
     rows = ["| refusal | count |", "| --- | ---: |"]
     rows += [f"| {r.replace('|', '/')} | {n} |" for r, n in c.most_common()]
     return "\n".join(rows)
@@ -294,11 +313,12 @@ def markdown(outcomes: list[Outcome]) -> str:
         "differences (float64); `refused`: a `SymgradError`; `wrong`/`crash`/`timeout`: bugs.",
         "## Counts", summary(outcomes),
         "## Wrong, crashing or timing out", bug_list(outcomes),
-        "## Refusals, grouped", refusal_table(outcomes),
+        "## Refusals by kind", refusal_table(outcomes, kind),
+        "## Refusals, by message", refusal_table(outcomes),
         "## Every function",
         "| source | function | original | status | detail |\n| --- | --- | --- | --- | --- |\n"
         + "\n".join(f"| {o.source} | {o.name} | {o.origin} | {o.status} | "
-                    f"{o.detail.replace('|', '/')[:160]} |" for o in outcomes),
+                    f"{reason(o.detail).replace('|', '/')} |" for o in outcomes),
     ]) + "\n"
 
 
@@ -313,7 +333,9 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     outcomes = run(opts.only, opts.timeout, opts.verbose)
     print(summary(outcomes))
-    print("\nrefusals:\n" + refusal_table(outcomes))
+    print("\nrefusals by kind:\n" + refusal_table(outcomes, kind))
+    if opts.verbose:
+        print("\nrefusals by message:\n" + refusal_table(outcomes))
     print("\nwrong / crash / timeout:\n" + bug_list(outcomes))
     print(f"\n{len(outcomes)} functions in {time.perf_counter() - t0:.1f} s")
     if opts.markdown:
