@@ -83,6 +83,9 @@ class ExpressionLowering:
             a, b = (sp.Integer(int(bool(v))) if v in (sp.true, sp.false) else v for v in (a, b))
             a, b = self.float_literals(a, b, node)
         if type(op) in _OPERATOR_TEXT and isinstance(a, sp.Basic) and isinstance(b, sp.Basic):
+            other = _float_identity(op, a, b, node)
+            if other is not None:  # n + 0.0 is 1.0*n: a float, whatever n's dtype
+                return self.arithmetic(ast.Mult(), sp.Float(1.0), other, node)
             return self.arithmetic(op, a, b, node)
         return self._binop(op, a, b, node)
 
@@ -418,6 +421,32 @@ def _logical(conjunction: bool, values: list[Any]) -> Any:
 
 
 _OPERATOR_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+
+
+def _float_identity(op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
+    """The operand ``n`` of ``n + 0.0``, ``0.0 + n``, ``n - 0.0``, ``n * 1.0``, ``1.0 * n``,
+    ``n / 1.0`` or ``n / 1``, else None. SymPy drops the identity and keeps ``n``, but numpy's
+    result is a float even where ``n`` is an int or bool array (``np.sum(x < y) + 0.0``, the
+    count as a float): the caller writes ``1.0*n``, which SymPy keeps, and which is the same
+    value and derivative for a float ``n``."""
+    if isinstance(node, ast.BinOp):
+        nodes: tuple = (node.left, node.right)
+    elif isinstance(node, ast.AugAssign):
+        nodes = (node.target, node.value)
+    elif isinstance(node, ast.Call) and len(node.args) >= 2:
+        nodes = tuple(node.args[:2])
+    else:
+        return None
+    identity = {ast.Add: 0, ast.Sub: 0, ast.Mult: 1, ast.Div: 1}.get(type(op))
+    for i, (value, operand) in enumerate(zip((a, b), nodes, strict=True)):
+        other = (a, b)[1 - i]
+        if identity is None or not isinstance(value, sp.Number) or float(value) != identity or \
+                not other.free_symbols or i == 0 and type(op) in (ast.Sub, ast.Div):
+            continue
+        if type(op) is ast.Div or isinstance(operand, ast.Constant) and \
+                type(operand.value) is float:
+            return other
+    return None
 
 
 def _combine_operator(op: ast.operator, a: Any, b: Any) -> Any:
