@@ -364,3 +364,31 @@ def test_jvp_and_hessian_follow_static_parameters():
     np.testing.assert_allclose(mean_t, np.mean(3 * x ** 2 * t), rtol=1e-12)
     np.testing.assert_allclose(sum_t, np.sum(3 * x ** 2 * t), rtol=1e-12)
     np.testing.assert_allclose(G.hessian(x, "sum"), np.diag(6 * x), rtol=1e-12, atol=1e-15)
+
+
+def rnn_collecting(W, x):
+    h = np.zeros(3)
+    outs = []
+    for t in range(x.shape[0]):
+        h = np.tanh(W @ h + x[t])
+        outs.append(h)
+    return np.sum(np.stack(outs) ** 2)
+
+
+def test_forward_mode_keeps_lists_built_with_append_as_lists():
+    W, x = R.normal(size=(3, 3)) * 0.5, R.normal(size=(4, 3))
+    G = symgrad.grad(rnn_collecting, wrt="W")
+    t = R.normal(size=(3, 3))
+    value, tangent = G.jvp(W, x, tangents=(t,))
+    np.testing.assert_allclose(tangent, np.sum(G.grad(W, x) * t), rtol=1e-10)
+    assert "douts = douts_1 + [dh]" in G.jvp.source
+
+    def t_rnn(a):
+        h, outs = torch.zeros(3, dtype=torch.float64), []
+        for step in range(4):
+            h = torch.tanh(a @ h + torch.tensor(x[step]))
+            outs.append(h)
+        return torch.sum(torch.stack(outs) ** 2)
+
+    tH = torch.func.hessian(t_rnn)(torch.tensor(W))
+    np.testing.assert_allclose(G.hessian(W, x), tH.numpy(), rtol=1e-9, atol=1e-12)

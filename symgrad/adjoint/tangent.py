@@ -75,6 +75,7 @@ class TangentSweep:
         # them (d tanh(u) = 1 - h**2 where h = tanh(u)); a branch's or a loop body's own
         # values leave scope when it ends (after a loop they hold the last iteration's)
         self.primal_of: dict[Any, Any] = {}
+        self.lists = _list_names(self.forward)  # values that are Python lists
         self.tangent: dict[Any, Any] = {}  # a value -> its tangent (absent: zero)
         self._masked: set[Any] = set()
         self.tangent_params = []
@@ -146,9 +147,15 @@ class TangentSweep:
         return [Assign(name, t, s.lineno, s.lines, name)]
 
     def zero_or(self, value: Any) -> Any:
-        """The tangent of ``value``, or a zero tangent shaped like it."""
+        """The tangent of ``value``, or a zero tangent shaped like it (a list of zeros for a
+        list: ``outs = []`` before a loop appends)."""
+        from symgrad.rules.lists import LIST_VALUED, ListZeros
+
         t = self.tangent.get(value) if isinstance(value, sp.Symbol) else self.jvp(value)
-        return t if t is not None and t != 0 else GradZeros(value)
+        if t is not None and t != 0:
+            return t
+        return ListZeros(value) if isinstance(value, LIST_VALUED) or \
+            isinstance(value, sp.Symbol) and value.name in self.lists else GradZeros(value)
 
     def branch(self, s: If) -> If:
         outer = dict(self.primal_of)
@@ -248,6 +255,29 @@ class TangentSweep:
         reverse sweep's ``masked``)."""
         return bool(t.free_symbols & self._masked) or t.has(masks.Where) or \
             any(masks.bool_valued(e) for e in sp.preorder_traversal(t))
+
+
+def _list_names(stmts: list[Any]) -> set[str]:
+    """The names bound to Python lists (``outs = []``, ``outs.append``): assigned a list
+    node, or joined or carried from one."""
+    from symgrad.rules.lists import LIST_VALUED
+
+    names: set[str] = set()
+
+    def is_list(v: Any) -> bool:
+        return isinstance(v, LIST_VALUED) or isinstance(v, sp.Symbol) and v.name in names
+
+    size = -1
+    while size != len(names):
+        size = len(names)
+        for s in walk(stmts):
+            if isinstance(s, Assign) and is_list(s.expr):
+                names.add(s.target)
+            elif isinstance(s, If):
+                names.update(p.target for p in s.phis if is_list(p.then) or is_list(p.orelse))
+            elif isinstance(s, Loop):
+                names.update(c.entry for c in s.carried if is_list(c.init) or is_list(c.exit))
+    return names
 
 
 def build_tangent(fn: Function, wrt: list[str], has_aux: bool = False) -> TangentProgram:

@@ -8,6 +8,9 @@ it (``ConcatList``), add its items (``SumList``: the builtin ``sum``) and read o
 (``ListItem``); ``len`` is ``shape.Len``. Anything else (``outs * 2`` would repeat the list)
 is refused by the frontend.
 
+Forward mode keeps lists as lists: a list's tangent is the list of its items' tangents
+(``ListZeros`` where none reaches it), so each of these nodes is linear in its list.
+
 The cotangent of such a list is one array: its items' cotangents stacked on a new first axis
 (``np.zeros(np.shape(outs))`` is its zero), so cotangents add up with ``+`` and
 ``np.shape(outs)`` is its shape. The items must therefore have one shape (a ragged list
@@ -21,7 +24,7 @@ from typing import Any
 
 from symgrad.rules.indexing import GetItem
 from symgrad.rules.moving import Moveaxis
-from symgrad.rules.registry import Rule, lazy_module
+from symgrad.rules.registry import LINEAR, NONDIFF, Rule, lazy_module
 from symgrad.rules.shape import Reshape, Shape
 
 base = lazy_module("symgrad.rules.base")
@@ -41,6 +44,12 @@ class ListOf(Rule):
     def vjp(self, g: Any) -> list[Any]:
         return [GetItem(g, base.static(i)) for i in range(len(self.args))]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        from symgrad.rules.grads import GradZeros
+
+        return ListOf(*[t if t != 0 else GradZeros(a)
+                        for a, t in zip(self.args, tangents, strict=True)])
+
 
 class Append(Rule):
     """args: (xs, x): the list xs with x appended (a new list: xs is unchanged). Its
@@ -56,10 +65,19 @@ class Append(Rule):
     def vjp(self, g: Any) -> list[Any]:
         return [GetItem(g, base.static(slice(None, -1))), GetItem(g, base.static(-1))]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        from symgrad.rules.grads import GradZeros
+
+        xs, x = self.args
+        t_xs, t_x = tangents
+        return Append(t_xs if t_xs != 0 else ListZeros(xs), t_x if t_x != 0 else GradZeros(x))
+
 
 class StackList(Rule):
     """args: (xs, Static(spelling), Static(axis)): ``np.stack(xs, axis)`` (or ``np.array``,
     ``np.asarray``: axis 0): stacked on axis 0 it is the list's cotangent layout itself."""
+
+    traits = frozenset({LINEAR})
 
     def _numpycode(self, printer: Any) -> str:
         axis = base.sval(self.args[2])
@@ -75,6 +93,8 @@ class ConcatList(Rule):
     """args: (xs,): ``np.concatenate(xs)`` along the first axis; the cotangent, reshaped to
     the stacked items' shape, is the list's."""
 
+    traits = frozenset({LINEAR})
+
     def _numpycode(self, printer: Any) -> str:
         return f"np.concatenate({base._a(printer, self.args[0])})"
 
@@ -86,6 +106,8 @@ class SumList(Rule):
     """args: (xs,): Python's ``sum(xs)`` (0 + xs[0] + xs[1] + ..., left to right): each item
     gets the whole cotangent."""
 
+    traits = frozenset({LINEAR})
+
     def _numpycode(self, printer: Any) -> str:
         return f"sum({base._a(printer, self.args[0])})"
 
@@ -95,6 +117,8 @@ class SumList(Rule):
 
 class ListBroadcast(Rule):
     """args: (g, xs): g repeated once per item of xs (a writable array)."""
+
+    traits = frozenset({LINEAR})  # in g
 
     shape_like = 1
     reads_shape_of = 1
@@ -111,6 +135,8 @@ class ListItem(Rule):
     """args: (xs, i): ``xs[i]``, one item; its cotangent is zeros like the stacked list with
     g in row i."""
 
+    traits = frozenset({LINEAR})
+
     def _numpycode(self, printer: Any) -> str:
         return f"{base._p(printer, self.args[0])}[{base._a(printer, self.args[1])}]"
 
@@ -121,6 +147,8 @@ class ListItem(Rule):
 class ListItemGrad(Rule):
     """args: (g, xs, i): zeros shaped like the stacked list xs, with g written in row i."""
 
+    traits = frozenset({LINEAR})  # in g
+
     shape_like = 1
     reads_shape_of = 1
 
@@ -130,3 +158,16 @@ class ListItemGrad(Rule):
 
     def vjp(self, g: Any) -> list[Any]:
         return [ListItem(g, self.args[2])]
+
+
+class ListZeros(Rule):
+    """args: (xs,): a list of zeros shaped like xs's items: the tangent of a list no
+    tangent reaches (forward mode)."""
+
+    traits = frozenset({NONDIFF})
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"[np.zeros(np.shape(v)) for v in {base._a(printer, self.args[0])}]"
+
+
+LIST_VALUED = (ListOf, Append, ListZeros)  # the nodes whose value is a Python list
