@@ -146,3 +146,26 @@ def test_bad_containers_are_refused_naming_the_argument_and_key():
     G = symgrad.grad(nested, wrt="params")
     with pytest.raises(symgrad.SymgradError, match=r"params\['layer'\]\[1\] is a NoneType"):
         G.grad({"layer": (np.ones((4, 2)), None), "scale": 1.0, "head": [np.ones(2)]}, x)
+
+
+def _unpack_two(params, x):
+    W, b = params
+    return np.sum(np.tanh(x @ W + b))
+
+
+def _rows(x):
+    a, b = x
+    return np.sum(a * b)
+
+
+def test_unpacking_the_wrong_number_of_items_is_refused_as_python_refuses_it():
+    W, b, x = np.ones((3, 2)), np.ones(2), np.ones((4, 3))
+    G = symgrad.grad(_unpack_two, wrt="params")
+    with pytest.raises(ValueError):
+        _unpack_two((W, b, b), x)  # plain Python
+    with pytest.raises(AssertionError, match="cannot unpack params into 2 names"):
+        G((W, b, b), x)
+    with pytest.raises(AssertionError, match="cannot unpack x into 2 names"):
+        symgrad.grad(_rows).grad(np.ones((3, 2)))
+    np.testing.assert_allclose(symgrad.grad(_rows).grad(np.arange(4.0).reshape(2, 2)),
+                               [[2.0, 3.0], [0.0, 1.0]])

@@ -28,6 +28,7 @@ from symgrad.rules.base import Static, Structural, static
 from symgrad.rules.indexing import FancySetItem, GetItem, SetItem, SliceOf
 from symgrad.rules.operators import Assert, FloorDiv, IntOf, Mod, StopGradient
 from symgrad.rules.shape import (
+    Len,
     Shape,
     ShapeAt,
     _Meta,
@@ -370,7 +371,10 @@ class StatementLowering:
         if isinstance(value, Shape):
             return [ShapeAt(value.args[0], static(i)) for i in range(n)]
         if isinstance(value, sp.Expr) and value.free_symbols:
-            return [GetItem(value, static(i)) for i in range(n)]  # rows of an array
+            # rows of an array (or items of a tuple argument): Python refuses another count
+            self.emit("check", Assert(sp.Eq(Len(value), n), static(
+                f"cannot unpack {ast.unparse(node)} into {n} names")), node)
+            return [GetItem(value, static(i)) for i in range(n)]
         raise self.p.error(node, "cannot unpack this value", "unpack tuples, arrays or `x.shape`")
 
     def condition(self, node: ast.expr, name_it: bool = True) -> Any:
