@@ -27,7 +27,7 @@ class Jvp:
     def __init__(self, owner: Any) -> None:
         self._owner = owner
         self._compiled: tuple[str, Callable] | None = None  # for the statics now in use
-        self._by_statics: dict[str, tuple[str, Callable]] = {}
+        self._by_statics: dict[str, tuple[str, Callable, dict]] = {}
 
     kind = "jvp"
 
@@ -38,8 +38,12 @@ class Jvp:
         return generate_jvp(build_tangent(ir, wrt, has_aux))
 
     def _module(self) -> tuple[str, Callable]:
+        from symgrad import live
+
         g = self._owner
-        key = repr(sorted(g._statics.items()))  # one module per static specialisation
+        # one module per static specialisation, made again when G's own module is (a
+        # global number the formulas hold changed)
+        key = f"{id(g._module)}:{sorted(g._statics.items())!r}"
         if key not in self._by_statics:
             from sympy.core.parameters import distribute
 
@@ -53,8 +57,10 @@ class Jvp:
             namespace: dict[str, Any] = {}
             exec(compile(text, f"<symgrad {self.kind} of {g.fn.__qualname__}>", "exec"),
                  namespace)
-            self._by_statics[key] = text, namespace[name]
-        self._compiled = self._by_statics[key]
+            self._by_statics[key] = text, namespace[name], namespace
+        text, fn, namespace = self._by_statics[key]
+        live.bind(g._watched, namespace, g._constants)  # global arrays as they are now
+        self._compiled = text, fn
         return self._compiled
 
     @property

@@ -392,3 +392,19 @@ def test_forward_mode_keeps_lists_built_with_append_as_lists():
 
     tH = torch.func.hessian(t_rnn)(torch.tensor(W))
     np.testing.assert_allclose(G.hessian(W, x), tH.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_transformations_see_global_arrays_and_numbers_as_they_are_now(tmp_path, monkeypatch):
+    import importlib
+
+    (tmp_path / "live_module.py").write_text(
+        "import numpy as np\nA = np.array([1.0, 2.0, 3.0])\nSCALE = 2.0\n\n\n"
+        "def f(x):\n    return np.sum(np.sin(x) * A) * SCALE\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    m = importlib.import_module("live_module")
+    G = symgrad.grad(m.f)
+    x, t = np.array([0.1, 0.2, 0.3]), np.ones(3)
+    for A, scale in [(m.A, 2.0), (np.array([5.0, 5.0, 5.0]), 2.0), (m.A, 10.0)]:
+        m.A, m.SCALE = A, scale
+        np.testing.assert_allclose(G.jvp(x, tangents=(t,))[1], np.sum(np.cos(x) * A) * scale)
+        np.testing.assert_allclose(G.hessian(x), np.diag(-np.sin(x) * A * scale), atol=1e-15)
