@@ -253,8 +253,11 @@ class TangentSweep:
         """Whether tangent ``t`` is 0 where a where discards a branch: there 0 times an
         infinite slope of the discarded branch is NaN where the derivative is 0 (as the
         reverse sweep's ``masked``)."""
-        return bool(t.free_symbols & self._masked) or t.has(masks.Where) or \
-            any(masks.bool_valued(e) for e in sp.preorder_traversal(t))
+        # (only a mask at the top of t zeroes it elementwise: one inside a reduction, as
+        # max's tie mask, does not)
+        return bool(t.free_symbols & self._masked) or any(
+            isinstance(f, masks.Where) or masks.bool_valued(f) for term in sp.Add.make_args(t)
+            for f in sp.Mul.make_args(term))
 
 
 def _list_names(stmts: list[Any]) -> set[str]:
