@@ -290,6 +290,9 @@ def _contraction_cases():
         (TG(_s("b"), a, g, _s(1)), {"a": rand(2, 3), "g": rand(2, 4)}),
         (TG(_s("a"), g, b, _s(2)), {"g": rand(2, 5), "b": rand(3, 4, 5)}),
         (TG(_s("b"), a, g, _s(0)), {"a": rand(2), "g": rand(2, 3)}),
+        (contractions.TensordotPairs.make(a, b, ([1, 0], [0, 1])),
+         {"a": rand(3, 4, 2), "b": rand(4, 3, 5)}),
+        (contractions.TensordotPairs.make(a, b, ([-1], [0])), {"a": rand(2, 3), "b": rand(3)}),
     ]
 
 

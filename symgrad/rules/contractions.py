@@ -228,6 +228,8 @@ class Tensordot(Rule):
 
     @classmethod
     def make(cls, a: Any, b: Any, axes: Any) -> Any:
+        if isinstance(axes, (tuple, list)) and len(axes) == 2:
+            return TensordotPairs.make(a, b, axes)
         return cls(a, b, base.static(_axes_count(axes)))
 
     def _numpycode(self, printer: Any) -> str:
@@ -240,6 +242,8 @@ class Tensordot(Rule):
 
     @staticmethod
     def out_shape(a: Dims, b: Dims, axes: Any = 2) -> Dims:
+        if isinstance(axes, (tuple, list)):
+            return TensordotPairs.out_shape(a, b, axes)
         n = _axes_count(axes)
         if n > min(len(a), len(b)) or a[len(a) - n:] != b[:n]:
             raise ValueError(f"tensordot: shape-mismatch for sum ({a}, {b}, axes={n})")
@@ -274,3 +278,52 @@ class TensordotGrad(Rule):
         # u: C+J; p = a: I+C, q = g: I+J
         return [TensordotGrad(base.static("a"), q, u, n), Tensordot(p, u, n)]
 
+
+
+def _moved(x: Any, source: tuple, destination: tuple) -> Any:
+    """``np.moveaxis(x, source, destination)``, or x where that moves nothing."""
+    from symgrad.rules.moving import Moveaxis
+
+    if source == destination:
+        return x
+    return Moveaxis(x, base.static(source), base.static(destination))
+
+
+class TensordotPairs(Rule):
+    """args: (a, b, Static(((a's axes), (b's axes)))): ``np.tensordot(a, b, axes=(ax_a,
+    ax_b))``, printed as written. It is the integer form on a and b with the contracted axes
+    moved (a's to its end, b's to its front, in pairing order), which is how numpy computes
+    it; its vjp is that form's, with the axes moved back."""
+
+    n_diff = 2
+    traits = frozenset({LINEAR, MULTILINEAR, COSTLY})
+
+    @classmethod
+    def make(cls, a: Any, b: Any, axes: Any) -> Any:
+        ax_a, ax_b = (tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in axes)
+        if len(ax_a) != len(ax_b) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                             for i in ax_a + ax_b):
+            raise ValueError("tensordot: axes=(a_axes, b_axes) takes two lists of integers of "
+                             "the same length")
+        return cls(a, b, base.static((ax_a, ax_b)))
+
+    def _moved(self) -> tuple[Any, Any, Any, Any, int]:
+        ax_a, ax_b = base.sval(self.args[2])
+        n = len(ax_a)
+        end, front = tuple(range(-n, 0)), tuple(range(n))
+        return (_moved(self.args[0], ax_a, end), _moved(self.args[1], ax_b, front),
+                (ax_a, end), (ax_b, front), n)
+
+    def _numpycode(self, printer: Any) -> str:
+        a, b = (base._a(printer, x) for x in self.args[:2])
+        ax_a, ax_b = base.sval(self.args[2])
+        return f"np.tensordot({a}, {b}, axes=({list(ax_a)!r}, {list(ax_b)!r}))"
+
+    def vjp(self, g: Any) -> list[Any]:
+        a2, b2, (src_a, dst_a), (src_b, dst_b), n = self._moved()
+        ga, gb = Tensordot(a2, b2, base.static(n)).vjp(g)
+        return [_moved(ga, dst_a, src_a), _moved(gb, dst_b, src_b)]
+
+    @staticmethod
+    def out_shape(a: Dims, b: Dims, axes: Any = None) -> Dims:
+        return tuple(np.shape(np.tensordot(np.zeros(a), np.zeros(b), axes)))
