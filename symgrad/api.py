@@ -52,6 +52,58 @@ class _Module:
 _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
 
 
+class _BoundWithSource:
+    """``G.grad``: the method bound to G, with ``.source`` (the module it runs), as
+    ``G.jvp.source`` and the other transformations have."""
+
+    __slots__ = ("_method", "_owner")
+
+    def __init__(self, method: Callable, owner: Any) -> None:
+        self._method, self._owner = method, owner
+
+    def grad(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._method(self._owner, *args, **kwargs)
+        except SymgradError as error:  # one symgrad frame in the traceback, named "grad"
+            raise error.with_traceback(None) from error.__cause__
+
+    __call__ = grad  # (the only method so wrapped: its frame reads as the method's)
+
+    @property
+    def source(self) -> str:
+        return self._owner.source
+
+    @property
+    def __doc__(self) -> str | None:  # type: ignore[override]
+        return self._method.__doc__
+
+    @property
+    def __name__(self) -> str:
+        return self._method.__name__
+
+    @property
+    def __self__(self) -> Any:  # as a bound method's
+        return self._owner
+
+    @property
+    def __func__(self) -> Callable:
+        return self._method
+
+    def __repr__(self) -> str:
+        return f"<{self._method.__name__} of {self._owner!r}>"
+
+
+class _with_source:  # noqa: N801 (a decorator, spelled as one)
+    """A method whose bound form has ``.source`` (``G.grad.source``)."""
+
+    def __init__(self, method: Callable) -> None:
+        self.method = method
+        functools.update_wrapper(self, method)
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        return self if obj is None else _BoundWithSource(self.method, obj)
+
+
 class GradFunction:
     """A function with its generated gradient: call it, ``.grad`` it, read its ``.source``.
 
@@ -340,6 +392,7 @@ class GradFunction:
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
 
+    @_with_source
     def grad(self, *args: Any, seed: Any = _UNSET, **kwargs: Any) -> Any:
         """The gradient: one array for one ``wrt`` name, else a tuple in ``wrt`` order.
 

@@ -408,3 +408,13 @@ def test_transformations_see_global_arrays_and_numbers_as_they_are_now(tmp_path,
         m.A, m.SCALE = A, scale
         np.testing.assert_allclose(G.jvp(x, tangents=(t,))[1], np.sum(np.cos(x) * A) * scale)
         np.testing.assert_allclose(G.hessian(x), np.diag(-np.sin(x) * A * scale), atol=1e-15)
+
+
+def test_every_transformation_is_callable_with_its_source():
+    G = symgrad.grad(mlp, wrt=("W1", "b1", "W2"))
+    for name, def_line in [("grad", "def mlp_grad("), ("jvp", "def mlp_jvp("),
+                           ("vjp", "def mlp_grad("), ("jacobian", "def mlp_jvp("),
+                           ("hvp", "def mlp_hvp("), ("hessian", "def mlp_hvp(")]:
+        transformation = getattr(G, name)
+        assert callable(transformation), name
+        assert def_line in transformation.source, name
