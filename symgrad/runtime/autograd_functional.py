@@ -62,7 +62,7 @@ def _untuple(res: Any, flags: Any) -> Any:
 def _autograd_grad(outputs: tuple, inputs: tuple, grad_outputs: Any = None,
                    create_graph: bool = False, retain_graph: Any = None) -> tuple:
     grad_outputs = (None,) * len(outputs) if grad_outputs is None else grad_outputs
-    keep = [(o, g) for o, g in zip(outputs, grad_outputs) if o is not None and o.requires_grad]
+    keep = [(o, g) for o, g in zip(outputs, grad_outputs, strict=True) if o is not None and o.requires_grad]
     if not keep:
         return (None,) * len(inputs)
     return _grad(tuple(o for o, _ in keep), inputs, tuple(g for _, g in keep),
@@ -86,7 +86,7 @@ def _check_v(v: Any, refs: tuple, what: str, fn: str) -> tuple:
     if len(vs) != len(refs):
         raise RuntimeError(f"v is a tuple of invalid length: should be {len(refs)} but got "
                            f"{len(vs)}.")
-    for i, (a, b) in enumerate(zip(vs, refs)):
+    for i, (a, b) in enumerate(zip(vs, refs, strict=True)):
         if a.shape != b.shape:
             raise RuntimeError(f"Entry {i} in v has invalid size: should be {b.shape} but got "
                                f"{a.shape}.")
@@ -112,7 +112,7 @@ def jacobian(func: Any, inputs: Any, create_graph: bool = False, strict: bool = 
             for k in range(out.numel()):
                 vj = _autograd_grad((flat[k],), inputs, retain_graph=True,
                                     create_graph=create_graph)
-                for j, (g, inp) in enumerate(zip(vj, inputs)):
+                for j, (g, inp) in enumerate(zip(vj, inputs, strict=True)):
                     if g is None:
                         if strict:
                             raise RuntimeError(f"Output {len(jac)} of the user-provided function "

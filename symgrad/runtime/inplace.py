@@ -234,11 +234,12 @@ class _InplaceMethods:
 
     def fill_(self, value):
         return self._inplace(lambda s: _valued(
-            lambda: _named(_binary(_ADD, _binary(_MUL, s, 0), value), "FillBackward0"), value))
+            lambda: _named(_binary(_ADD, _binary(_MUL, s, 0), value),
+                           "FillBackward3" if type(value) is Tensor else "FillBackward2"), value))
 
     def copy_(self, src):
         return self._inplace(lambda s: _valued(
-            lambda: _binary(_ADD, _binary(_MUL, s, 0), src), src))
+            lambda: _named(_binary(_ADD, _binary(_MUL, s, 0), src), "CopyBackwards"), src))
 
     def uniform_(self, a=0.0, b=1.0):
         _check_inplace(self)

@@ -1,0 +1,262 @@
+"""Findings of the review of the PyTorch compatibility (issue 17), each symgrad against torch:
+zero_/fill_/copy_ overwrite NaN, inf and -0; float() of a Tensor requiring grad warns once;
+torch.autograd.functional (jacobian, hessian, vjp, jvp, vhp, hvp) against torch and against
+central finite differences; and the gaps left (strict xfails)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gradutil import numeric_grad
+
+import symgrad
+
+torch = pytest.importorskip("torch")
+ROOT = Path(__file__).resolve().parents[1]
+LIBS = [symgrad, torch]
+SPECIAL = [-1.5, float("nan"), float("inf"), -float("inf"), -0.0]
+
+
+def _np(t):
+    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+def _same(a, b):
+    """Same values, NaN positions and signs of zero (the printed -0. of torch is a finding)."""
+    a, b = _np(a), _np(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+
+
+# -- zero_ / fill_ / copy_ ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("op", ["zero_", "fill_", "fill_tensor", "copy_", "copy_broadcast",
+                                "copy_slice", "copy_int"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_overwriting_ops_write_exactly_the_value(op, dtype):
+    def run(lib):
+        t = lib.tensor(SPECIAL, dtype=getattr(lib, dtype))
+        if op == "zero_":
+            t.zero_()
+        elif op == "fill_":
+            t.fill_(2.5)
+        elif op == "fill_tensor":
+            t.fill_(lib.tensor(-3))
+        elif op == "copy_":
+            t.copy_(lib.tensor([1.0, 2.0, -0.0, 4.0, 5.0], dtype=lib.float64))
+        elif op == "copy_broadcast":
+            t.copy_(lib.tensor(7.0))
+        elif op == "copy_slice":
+            t[1:3].copy_(lib.tensor([0.5, -0.5]))
+        else:
+            t.copy_(lib.tensor([1, 2, 3, 4, 5]))
+        return t
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 'invalid value encountered in multiply'
+        _same(run(symgrad), run(torch))
+
+
+def test_sgd_by_hand_zeroes_grads_to_plus_zero():
+    """d2l's ``param.grad.zero_()`` printed ``tensor([[-0.], [0.]])`` before."""
+    outs = []
+    for lib in LIBS:
+        w = lib.tensor([[0.5], [-0.25]], requires_grad=True)
+        (w * lib.tensor([[-2.0], [3.0]])).sum().backward()
+        w.grad.zero_()
+        outs.append(w.grad)
+        assert str(w.grad) == "tensor([[0.],\n        [0.]])"
+    _same(*outs)
+
+
+@pytest.mark.parametrize("op", ["zero_", "fill_", "copy_"])
+def test_overwriting_ops_gradients(op):
+    """The gradient through the old value is zero, the copied source's is passed through."""
+    grads = []
+    for lib in LIBS:
+        a = lib.tensor([1.0, float("inf"), -2.0], dtype=lib.float64, requires_grad=True)
+        src = lib.tensor([3.0, 4.0, 5.0], dtype=lib.float64, requires_grad=True)
+        b = a * 1
+        if op == "zero_":
+            b.zero_()
+        elif op == "fill_":
+            b.fill_(2.0)
+        else:
+            b.copy_(src)
+        (b * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum().backward()
+        grads.append((a.grad, src.grad))
+        assert type(b.grad_fn).__name__ == {"zero_": "ZeroBackward0", "fill_": "FillBackward2",
+                                            "copy_": "CopyBackwards"}[op]
+    _same(grads[0][0], grads[1][0])
+    if op == "copy_":
+        _same(grads[0][1], grads[1][1])
+
+
+def test_fill_with_a_tensor_is_fill_backward3():
+    for lib in LIBS:
+        b = lib.ones(2, requires_grad=True) * 1
+        b.fill_(lib.tensor(2.0))
+        assert type(b.grad_fn).__name__ == "FillBackward3"
+
+
+# -- float() warns once --------------------------------------------------------------------------
+
+_WARN_SCRIPT = """
+import sys, warnings
+if sys.argv[1] == "torch":
+    import torch as lib
+else:
+    import symgrad as lib
+warnings.simplefilter("always")
+t = lib.tensor(2.5, requires_grad=True)
+with lib.no_grad():
+    float(t)
+t.item(); int(t); bool(t); float(t.detach())
+print("before")
+sys.stdout.flush()
+float(t * 2)
+float(t)
+"""
+
+
+@pytest.mark.parametrize("lib", ["symgrad", "torch"])
+def test_float_of_a_tensor_requiring_grad_warns_once(lib):
+    proc = subprocess.run([sys.executable, "-c", _WARN_SCRIPT, lib], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln.split(" (Triggered internally")[0] for ln in proc.stderr.splitlines()]
+    assert lines == ["<string>:14: UserWarning: Converting a tensor with requires_grad=True to "
+                     "a scalar may lead to unexpected behavior.",
+                     "Consider using tensor.detach() first."]
+
+
+# -- autograd.functional -------------------------------------------------------------------------
+
+def _f_reduce(lib):
+    return lambda x: x.exp().sum(dim=1)
+
+
+def _f_pair(lib):
+    return lambda x, y: (2 * x.exp() + 3 * y * x, y.sin())
+
+
+def _f_scalar(lib):
+    return lambda x: (x.pow(3) * x.sin()).sum()
+
+
+def _f_scalar2(lib):
+    return lambda x, y: (2 * x.pow(2) * y + 3 * y.pow(3)).sum()
+
+
+X1 = np.linspace(-1.1, 1.3, 8).reshape(2, 4)
+X2 = (np.array([0.2, -0.4, 0.7]), np.array([1.0, 0.5, -0.3]))
+
+
+def _args(lib, arrays, tup):
+    ts = tuple(lib.tensor(a, dtype=lib.float64) for a in arrays)
+    return ts if tup else ts[0]
+
+
+def _flat(x):
+    if isinstance(x, (tuple, list)):
+        return [y for e in x for y in _flat(e)]
+    return [x]
+
+
+def _compare(a, b, create_graph=False):
+    fa, fb = _flat(a), _flat(b)
+    assert len(fa) == len(fb)
+    for x, y in zip(fa, fb, strict=True):
+        assert tuple(x.shape) == tuple(y.shape)
+        np.testing.assert_allclose(_np(x), _np(y), rtol=1e-12, atol=1e-14)
+        assert x.requires_grad == y.requires_grad
+        assert (x.grad_fn is None) == (y.grad_fn is None)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("case", ["reduce", "pair", "scalar", "scalar2"])
+def test_jacobian_and_hessian_match_torch(case, create_graph):
+    f, arrays, tup = {"reduce": (_f_reduce, (X1,), False), "pair": (_f_pair, X2, True),
+                      "scalar": (_f_scalar, (X1,), False),
+                      "scalar2": (_f_scalar2, X2, True)}[case]
+    res = []
+    for lib in LIBS:
+        fn = lib.autograd.functional
+        out = [fn.jacobian(f(lib), _args(lib, arrays, tup), create_graph=create_graph)]
+        if case.startswith("scalar"):
+            out.append(fn.hessian(f(lib), _args(lib, arrays, tup), create_graph=create_graph))
+        res.append(out)
+    _compare(res[0], res[1])
+
+
+def test_jacobian_against_finite_differences():
+    fn = symgrad.autograd.functional
+    x = symgrad.tensor(X1)
+    jac = fn.jacobian(_f_reduce(symgrad), x).numpy()
+    for i in range(2):
+        num = numeric_grad(lambda a, i=i: np.exp(a).sum(axis=1)[i], [X1], 0)
+        np.testing.assert_allclose(jac[i], num, rtol=1e-6, atol=1e-8)
+    hess = fn.hessian(_f_scalar(symgrad), x).numpy().reshape(8, 8)
+    for k in range(8):
+        def g(a, k=k):
+            return (3 * a ** 2 * np.sin(a) + a ** 3 * np.cos(a)).reshape(-1)[k]
+        np.testing.assert_allclose(hess[k], numeric_grad(g, [X1], 0).reshape(-1), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("which", ["vjp", "jvp", "vhp", "hvp"])
+def test_products_match_torch(which, create_graph):
+    res = []
+    for lib in LIBS:
+        fn = lib.autograd.functional
+        if which == "vjp":
+            args = (_f_pair(lib), _args(lib, X2, True),
+                    (lib.ones(3, dtype=lib.float64), lib.tensor([1.0, -2.0, 0.5], dtype=lib.float64)))
+        elif which == "jvp":
+            args = (_f_reduce(lib), _args(lib, (X1,), False),
+                    lib.tensor(X1[::-1].copy(), dtype=lib.float64))
+        else:
+            args = (_f_scalar2(lib), _args(lib, X2, True),
+                    (lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64),
+                     lib.tensor([-1.0, 0.0, 0.5], dtype=lib.float64)))
+        res.append(getattr(fn, which)(*args, create_graph=create_graph))
+    _compare(res[0], res[1])
+
+
+def test_functional_defaults_and_imports():
+    from symgrad.autograd.functional import vjp
+
+    for lib in LIBS:
+        fn = lib.autograd.functional
+        x = lib.tensor(0.7, dtype=lib.float64)
+        out, g = fn.vjp(lambda t: t.sin() * 2, x)
+        assert abs(g.item() - 2 * np.cos(0.7)) < 1e-15
+        out, g = fn.jvp(lambda t: t.sin() * 2, x)
+        assert abs(g.item() - 2 * np.cos(0.7)) < 1e-15
+        # a function not using one input: zeros
+        jac = fn.jacobian(lambda a, b: a * 2, (lib.ones(2), lib.ones(3)))
+        assert tuple(jac[1].shape) == (2, 3) and not jac[1].numpy().any()
+    assert vjp is symgrad.autograd.functional.vjp
+    with pytest.raises(RuntimeError, match="The vector v can only be None"):
+        symgrad.autograd.functional.vjp(lambda t: t * 2, symgrad.ones(2))
+
+
+# -- left out ------------------------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="nn.functional losses are compositions: the last node is "
+                   "renamed MseLossBackward0 but its next_functions are the composition's "
+                   "((PowBackward0, 0),), not torch's ((AddmmBackward0, 0), (None, 0))")
+def test_loss_next_functions_are_torch_s():
+    names = []
+    for lib in LIBS:
+        lin = lib.nn.Linear(2, 1)
+        loss = lib.nn.MSELoss()(lin(lib.ones(3, 2)), lib.zeros(3, 1))
+        names.append(tuple((type(n).__name__ if n is not None else None, i)
+                           for n, i in loss.grad_fn.next_functions))
+    assert names[0] == names[1]
