@@ -6,10 +6,12 @@ Covered: ``Module``, ``Parameter``, ``Linear``, ``ReLU``, ``Sigmoid``, ``Tanh``,
 ``LogSoftmax``, ``Flatten``, ``Identity``, ``Sequential``, the losses ``MSELoss``, ``L1Loss``,
 ``CrossEntropyLoss`` / ``NLLLoss`` (class-index targets), ``BCEWithLogitsLoss``, ``BCELoss``,
 and their ``nn.functional`` forms. Left out: convolutions, pooling, normalization, dropout,
-recurrent layers, embeddings, hooks on modules, ``nn.init``'s other schemes.
+recurrent layers, embeddings, hooks on modules, ``nn.init``'s orthogonal_/sparse_/dirac_.
+``nn.init``: the deterministic initializers give torch's values, the random ones torch's
+distributions from symgrad's generator.
 """
 
-from symgrad.nn import functional
+from symgrad.nn import functional, init
 from symgrad.nn.layers import (
     Flatten,
     Identity,
@@ -32,7 +34,7 @@ from symgrad.nn.losses import (
 from symgrad.nn.module import Module, Parameter
 
 __all__ = [
-    "functional", "Module", "Parameter", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax",
+    "functional", "init", "Module", "Parameter", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax",
     "LogSoftmax", "Flatten", "Identity", "Sequential", "MSELoss", "L1Loss", "CrossEntropyLoss",
     "NLLLoss", "BCEWithLogitsLoss", "BCELoss",
 ]
