@@ -344,3 +344,170 @@ def test_load_state_dict_of_a_shared_module():
 def test_type_of_a_parameter_is_parameter():
     p = symgrad.nn.Linear(2, 1).bias
     assert type(p) is symgrad.nn.Parameter
+
+
+# -- small additions: optimizer repr, AdamW, LeakyReLU, Dropout, ModuleList, one_hot, clipping ----
+
+def _two_layer(lib):
+    net = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 2))
+    with lib.no_grad():
+        for i, p in enumerate(net.parameters()):
+            k = lib.arange(p.numel(), dtype=lib.float64)
+            p.copy_((lib.cos(k * 0.7 + i) * 0.5).reshape(p.shape))
+    return net.double()
+
+
+X3 = np.linspace(-1, 1, 15).reshape(5, 3)
+
+
+def test_optimizer_repr_separates_groups_as_torch():
+    reprs = []
+    for lib in LIBS:
+        net = _two_layer(lib)
+        reprs.append(repr(lib.optim.SGD([{"params": net[0].weight, "weight_decay": 0.1},
+                                         {"params": net[0].bias}], lr=0.1)))
+    assert reprs[0] == reprs[1]
+    assert "\n\nParameter Group 1\n" in reprs[0]
+
+
+@pytest.mark.parametrize("kw", [{}, dict(weight_decay=0.3, amsgrad=True)])
+def test_adamw_trains_as_torch(kw):
+    out = []
+    for lib in LIBS:
+        net = _two_layer(lib)
+        opt = lib.optim.AdamW(net.parameters(), lr=0.05, **kw)
+        x = lib.tensor(X3)
+        for _ in range(20):
+            opt.zero_grad()
+            net(x).pow(2).sum().backward()
+            opt.step()
+        out.append([p.detach().numpy().copy() for p in net.parameters()])
+        assert repr(opt).startswith("AdamW (")
+    for a, b in zip(*out, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.2])
+def test_leaky_relu_values_and_gradients(slope):
+    xs = np.array([-1.5, -0.0, 0.0, 0.25, 2.0])
+    res = []
+    for lib in LIBS:
+        x = lib.tensor(xs, requires_grad=True)
+        y = lib.nn.functional.leaky_relu(x * 1, slope)
+        assert type(y.grad_fn).__name__ == "LeakyReluBackward0"
+        (y * lib.tensor([1.0, 2.0, 3.0, 4.0, 5.0], dtype=lib.float64)).sum().backward()
+        res.append((y, x.grad, repr(lib.nn.LeakyReLU(slope)), lib.nn.LeakyReLU(slope)(x)))
+    _same(res[0][0], res[1][0])
+    _same(res[0][1], res[1][1])
+    assert res[0][2] == res[1][2]
+    _same(res[0][3], res[1][3])
+    seed = np.arange(1.0, 6.0)
+    num = numeric_grad(lambda v: np.where(v > 0, v, slope * v), [xs[[0, 3, 4]]], 0,
+                       seed=seed[[0, 3, 4]])
+    np.testing.assert_allclose(res[0][1].numpy()[[0, 3, 4]], num, rtol=1e-7)
+    assert res[0][1].numpy()[2] == 3 * slope  # at 0: the negative side's slope, as torch's
+
+
+def test_dropout():
+    x = symgrad.ones(200, 100, dtype=symgrad.float64, requires_grad=True)
+    drop = symgrad.nn.Dropout(0.25)
+    assert repr(drop) == repr(torch.nn.Dropout(0.25))
+    y = drop(x * 1)
+    d = y.detach().numpy()
+    assert set(np.unique(d)) <= {0.0, 1 / 0.75}
+    assert abs((d == 0).mean() - 0.25) < 0.02
+    assert type(y.grad_fn).__name__ == "MulBackward0"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), d)  # the gradient is the scaled mask
+    for lib in LIBS:
+        xe = lib.ones(3, requires_grad=True)
+        assert lib.nn.Dropout(0.5).eval()(xe) is xe
+        assert lib.nn.functional.dropout(xe, 0.5, training=False) is xe
+        with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1"):
+            lib.nn.Dropout(1.5)
+
+
+def test_module_list_registers_its_modules():
+    reps, counts = [], []
+    for lib in LIBS:
+        ml = lib.nn.ModuleList([lib.nn.Linear(2, 3), lib.nn.ReLU()])
+        ml.append(lib.nn.Linear(3, 1))
+        net = _list_net(lib, ml)
+        reps.append(repr(net))
+        counts.append([n for n, _ in net.named_parameters()])
+        assert len(ml) == 3 and isinstance(ml[-1], lib.nn.Linear)
+        assert isinstance(ml[1:], lib.nn.ModuleList)
+        assert net(lib.ones(4, 2)).shape == (4, 1)
+    assert reps[0] == reps[1] and counts[0] == counts[1]
+
+
+def _list_net(lib, ml):
+    class Net(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = ml
+
+        def forward(self, x):
+            for m in self.layers:
+                x = m(x)
+            return x
+
+    return Net()
+
+
+@pytest.mark.parametrize("num_classes", [-1, 5])
+def test_one_hot(num_classes):
+    outs = [lib.nn.functional.one_hot(lib.tensor([[0, 2], [1, 3]]), num_classes) for lib in LIBS]
+    _same(outs[0], outs[1])
+    assert outs[0].dtype == symgrad.int64
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 1e3])
+def test_clip_grad_norm_matches_torch(norm_type, max_norm):
+    out = []
+    for lib in LIBS:
+        net = _two_layer(lib)
+        net(lib.tensor(X3)).pow(2).sum().backward()
+        total = lib.nn.utils.clip_grad_norm_(net.parameters(), max_norm, norm_type)
+        out.append((total, [p.grad.numpy().copy() for p in net.parameters()]))
+    np.testing.assert_allclose(out[0][0].numpy(), out[1][0].numpy(), rtol=1e-12)
+    for a, b in zip(out[0][1], out[1][1], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_clip_grad_value_matches_torch():
+    out = []
+    for lib in LIBS:
+        net = _two_layer(lib)
+        net(lib.tensor(X3)).pow(2).sum().backward()
+        lib.nn.utils.clip_grad_value_(net.parameters(), 0.3)
+        out.append([p.grad.numpy().copy() for p in net.parameters()])
+    for a, b in zip(*out, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+        assert np.abs(a).max() == 0.3
+
+
+# -- gaps a probe of tutorial-level APIs found (left out; each fails with AttributeError) ----------
+
+MISSING = ["sort", "topk", "normal", "save", "load", "nn.GELU", "nn.HuberLoss", "nn.Embedding",
+           "nn.ParameterList", "nn.functional.gelu", "nn.functional.softplus",
+           "nn.functional.smooth_l1_loss", "optim.Adagrad", "optim.lr_scheduler"]
+
+
+@pytest.mark.parametrize("name", MISSING)
+@pytest.mark.xfail(strict=True, reason="not in symgrad's torch subset yet (torch has it)")
+def test_missing_torch_api(name):
+    obj_t, obj_s = torch, symgrad
+    for part in name.split("."):
+        obj_t = getattr(obj_t, part)
+        obj_s = getattr(obj_s, part, None) or getattr(symgrad.Tensor, part)
+
+
+@pytest.mark.xfail(strict=True, reason="cross_entropy takes class-index targets only; torch also "
+                   "takes class probabilities (and label_smoothing)")
+def test_cross_entropy_with_probability_targets():
+    x = np.linspace(-1, 1, 6).reshape(2, 3)
+    vals = [lib.nn.functional.cross_entropy(lib.tensor(x), lib.softmax(lib.tensor(x[::-1].copy()), 1))
+            for lib in LIBS]
+    np.testing.assert_allclose(vals[0].numpy(), vals[1].numpy())
