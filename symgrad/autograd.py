@@ -2,7 +2,7 @@
 
 import sys as _sys
 
-from symgrad.runtime import autograd_functional as functional
+import symgrad.runtime.autograd_functional as functional
 from symgrad.runtime.creation import _leafify
 from symgrad.runtime.custom_function import Function, FunctionCtx, once_differentiable
 from symgrad.runtime.engine import backward, grad
