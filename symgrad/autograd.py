@@ -1,5 +1,8 @@
 """``symgrad.autograd``: PyTorch's ``torch.autograd`` namespace for symgrad's Tensor."""
 
+import sys as _sys
+
+import symgrad.runtime.autograd_functional as functional
 from symgrad.runtime.creation import _leafify
 from symgrad.runtime.custom_function import Function, FunctionCtx, once_differentiable
 from symgrad.runtime.engine import backward, grad
@@ -10,7 +13,9 @@ from symgrad.runtime.torch_gradcheck import GradcheckError, gradcheck, gradgradc
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "Function",
            "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
-           "Variable"]
+           "Variable", "functional"]
+
+_sys.modules[__name__ + ".functional"] = functional  # from symgrad.autograd.functional import
 
 
 def Variable(data, requires_grad=False, volatile=False):  # noqa: N802  (torch's name)

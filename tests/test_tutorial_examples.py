@@ -26,9 +26,12 @@ def _split(text: str) -> tuple[str, list[float]]:
     return _NUMBER.sub("#", text), [float(m) for m in _NUMBER.findall(text)]
 
 
-def test_the_three_tutorials_exist() -> None:
-    assert [p.stem for p in TUTORIALS] == ["tutorial_autograd", "tutorial_polynomial",
-                                            "tutorial_tensors"]
+def test_the_tutorials_exist() -> None:
+    assert [p.stem for p in TUTORIALS] == [
+        "tutorial_autograd", "tutorial_autograd_extending", "tutorial_d2l_builders",
+        "tutorial_d2l_linear_regression", "tutorial_d2l_preliminaries",
+        "tutorial_d2l_softmax_mlp", "tutorial_nn_optim", "tutorial_polynomial",
+        "tutorial_tensors"]
 
 
 @pytest.mark.parametrize("script", TUTORIALS, ids=[p.stem for p in TUTORIALS])

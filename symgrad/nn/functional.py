@@ -49,6 +49,45 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return input.relu_() if inplace else input.relu()
 
 
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``F.leaky_relu``: ``x`` where ``x > 0``, else ``negative_slope * x`` (so the gradient at
+    0 is ``negative_slope``, as torch's)."""
+    from symgrad.runtime.arithmetic import where
+
+    out = _named(where(input > 0, input, input * negative_slope), "LeakyReluBackward0")
+    return input.copy_(out) if inplace else out
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """``F.dropout``: in training, zero each element with probability ``p`` and scale the rest
+    by ``1 / (1 - p)``; otherwise ``input`` itself. The mask comes from symgrad's generator, so
+    under ``manual_seed`` it differs from torch's."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    from symgrad.runtime.creation import _RNG
+
+    d = input._data
+    keep = _RNG[0].random(d.shape) >= p
+    scale = np.where(keep, 1.0 / (1.0 - p) if p < 1 else 0.0, 0.0).astype(d.dtype)
+    out = input * _wrap(scale)  # MulBackward0, as torch's
+    return input.copy_(out) if inplace else out
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """``F.one_hot``: int64 ``(..., num_classes)``, 1 at each index."""
+    t = tensor._data if type(tensor) is Tensor else np.asarray(tensor)
+    if t.dtype.kind not in "iu":
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if t.size and t.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    n = int(t.max()) + 1 if num_classes == -1 else num_classes
+    if t.size and t.max() >= n:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return _wrap((t[..., None] == np.arange(n)).astype(np.int64))
+
+
 def _stable_dim(input: Tensor, dim: Any, name: str) -> int:
     if dim is None:
         warnings.warn(

@@ -1,5 +1,5 @@
-"""``nn`` layers: ``Linear``, ``ReLU`` (and a few activations), ``Sequential``, ``Flatten``,
-``Identity``. Their forwards are Tensor operations, differentiated by the registry's rules.
+"""``nn`` layers: ``Linear``, ``ReLU``, ``LeakyReLU`` (and a few activations), ``Dropout``,
+``Sequential``, ``ModuleList``, ``Flatten``, ``Identity``. Their forwards are Tensor operations, differentiated by the registry's rules.
 
 ``Linear`` initializes as torch does (kaiming-uniform: weight and bias uniform in
 ``±1/sqrt(in_features)``), but from symgrad's generator: under ``torch.manual_seed`` the
@@ -69,6 +69,34 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope, self.inplace = negative_slope, inplace
+
+    def forward(self, input: Any) -> Any:
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class Dropout(Module):
+    """``nn.Dropout(p)``: ``F.dropout`` while ``training``; the identity after ``eval()``."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def forward(self, input: Any) -> Any:
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
 class Sigmoid(Module):
     def forward(self, input: Any) -> Any:
         return input.sigmoid()
@@ -106,6 +134,43 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class ModuleList(Module):
+    """``nn.ModuleList([m0, m1, ...])``: registered sub-modules, indexed and iterated like a list
+    (no forward)."""
+
+    def __init__(self, modules: Any = None) -> None:
+        super().__init__()
+        for m in modules or ():
+            self.append(m)
+
+    def __getitem__(self, idx: Any) -> Any:
+        mods = list(self._modules.values())
+        if isinstance(idx, slice):
+            return ModuleList(mods[idx])
+        n = len(mods)
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of range")
+        return mods[idx % n]
+
+    def __setitem__(self, idx: int, module: Any) -> None:
+        self._modules[list(self._modules)[idx]] = module
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Any:
+        return iter(self._modules.values())
+
+    def append(self, module: Any) -> ModuleList:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Any) -> ModuleList:
+        for m in modules:
+            self.append(m)
+        return self
 
 
 class Sequential(Module):

@@ -119,6 +119,8 @@ class Module:
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         self._dicts()[1][name] = tensor
+        skip = self.__dict__.setdefault("_non_persistent", set())
+        (skip.discard if persistent else skip.add)(name)
 
     def add_module(self, name: str, module: Any) -> None:
         self._dicts()[2][name] = module
@@ -178,17 +180,28 @@ class Module:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def state_dict(self) -> OrderedDict:
-        out: OrderedDict = OrderedDict()
-        for name, p in self.named_parameters(remove_duplicate=False):
-            out[name] = p.detach()
-        for name, b in self.named_buffers():
-            out[name] = b.detach() if type(b) is Tensor else b
+    def _state_items(self, prefix: str, keep_vars: bool) -> Iterator:
+        # torch's state_dict walks every child under each of its names (a module shared by
+        # two attributes appears twice), unlike parameters()
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield prefix + name, p if keep_vars else p.detach()
+        skip = self.__dict__.get("_non_persistent", ())
+        for name, b in self._buffers.items():
+            if b is not None and name not in skip:
+                yield prefix + name, b if keep_vars or type(b) is not Tensor else b.detach()
+        for name, m in self._modules.items():
+            if m is not None:
+                yield from m._state_items(prefix + name + ".", keep_vars)
+
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict:
+        out = OrderedDict() if destination is None else destination
+        out.update(self._state_items(prefix, keep_vars))
         return out
 
-    def load_state_dict(self, state_dict: Any, strict: bool = True) -> Any:
-        own = dict(self.named_parameters(remove_duplicate=False))
-        own.update(self.named_buffers())
+    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> Any:
+        own = dict(self._state_items("", True))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):

@@ -91,3 +91,16 @@ class Adam(Optimizer):
                 d += (-step_size * (m / denom)).astype(d.dtype, copy=False)
                 _bump(p)
         return loss
+
+
+class AdamW(Adam):
+    """``optim.AdamW``: Adam with decoupled weight decay (``p *= 1 - lr * weight_decay`` before
+    the update), weight_decay 0.01 by default, as torch's."""
+
+    def __init__(self, params: Any, lr: Any = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: Any = None, capturable: bool = False, differentiable: bool = False,
+                 fused: Any = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable, differentiable=differentiable,
+                         fused=fused, decoupled_weight_decay=True)

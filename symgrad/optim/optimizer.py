@@ -84,12 +84,12 @@ class Optimizer:
 
     def __repr__(self) -> str:
         out = type(self).__name__ + " ("
-        for i, group in enumerate(self.param_groups):
-            out += f"\nParameter Group {i}"
+        for i, group in enumerate(self.param_groups):  # torch's: a blank line between groups
+            out += f"\nParameter Group {i}\n"
             for k in sorted(group):
                 if k != "params":
-                    out += f"\n    {k}: {group[k]}"
-        return out + "\n)"
+                    out += f"    {k}: {group[k]}\n"
+        return out + ")"
 
 
 def _bump(p: Tensor) -> None:

@@ -29,6 +29,16 @@ def _check_inplace(t, setitem=False):
             raise RuntimeError(VIEW_LEAF_INPLACE_MSG)
 
 
+def _valued(record, value):
+    """``record()`` (``x * 0 + value``, whose gradients are zero_/fill_/copy_'s), holding exactly
+    ``value``: torch's zero_, fill_ and copy_ overwrite NaN, inf and -0 in x."""
+    v = value._data if type(value) is Tensor else np.asarray(value)
+    with np.errstate(all="ignore"):
+        res = record()
+        res._data = np.broadcast_to(v, res._data.shape).astype(res._data.dtype)
+    return res
+
+
 def _bump(t):
     b = t._ver
     if b is not None:
@@ -217,16 +227,19 @@ class _InplaceMethods:
         return self._inplace(lambda s: s.clamp(min, max))
 
     def zero_(self):
-        # the gradient of zero_ is zero: ``x * 0`` under the multiply rule
-        return self._inplace(lambda s: _named(_binary(_MUL, s, 0), "ZeroBackward0"))
+        # the gradient of zero_ is zero: ``x * 0`` under the multiply rule; the value is written
+        # separately (x * 0 would keep NaN, inf and the sign of -x)
+        return self._inplace(lambda s: _valued(
+            lambda: _named(_binary(_MUL, s, 0), "ZeroBackward0"), 0))
 
     def fill_(self, value):
-        return self._inplace(
-            lambda s: _named(_binary(_ADD, _binary(_MUL, s, 0), value), "FillBackward0")
-        )
+        return self._inplace(lambda s: _valued(
+            lambda: _named(_binary(_ADD, _binary(_MUL, s, 0), value),
+                           "FillBackward3" if type(value) is Tensor else "FillBackward2"), value))
 
     def copy_(self, src):
-        return self._inplace(lambda s: _binary(_ADD, _binary(_MUL, s, 0), src))
+        return self._inplace(lambda s: _valued(
+            lambda: _named(_binary(_ADD, _binary(_MUL, s, 0), src), "CopyBackwards"), src))
 
     def uniform_(self, a=0.0, b=1.0):
         _check_inplace(self)

@@ -135,6 +135,9 @@ def _wants_grad(*operands):
 
 
 
+_WARNED_FLOAT: list = []  # float() of a Tensor requiring grad has warned (once, as torch)
+
+
 def _named(t, name):
     """Rename the node that made ``t`` (same rule, PyTorch's name for the op as a whole)."""
     fn = t._grad_fn
@@ -444,6 +447,12 @@ class Tensor:
         return self._data
 
     def __float__(self):
+        if self._requires_grad and _Mode.enabled and not _WARNED_FLOAT:
+            # torch's TORCH_WARN_ONCE: once per process, for float() only (not item/int/bool)
+            _WARNED_FLOAT.append(True)
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=2)
         return _pyfloat(self.item())
 
     def __int__(self):
