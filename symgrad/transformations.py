@@ -68,8 +68,13 @@ class Jvp:
             args = g._checked_arguments(args, kwargs)  # (switches to the statics given)
             fn = self._module()[1]
             tangents = _tangents(g, args, tangents)
-            names = self._owner_tangent_names()
-            return fn(*args, **dict(zip(names, tangents, strict=True)))
+            named = dict(zip(self._owner_tangent_names(), tangents, strict=True))
+            try:
+                return fn(*args, **named)
+            except ZeroDivisionError:  # arithmetic on Python floats: numpy's inf/nan, as grad
+                from symgrad.arguments import _numpy_floats
+
+                return fn(*_numpy_floats(args, 1.0)[:-1], **named)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
 
