@@ -202,7 +202,8 @@ class Jacobian:
     element), ``mode="rev"`` a row at a time from the generated gradient (one pass per
     output element). By default the smaller side is chosen: forward when the wrt arguments
     have fewer elements than the output, reverse otherwise (as jax.jacfwd suits tall
-    Jacobians and jax.jacrev wide ones)."""
+    Jacobians and jax.jacrev wide ones), and reverse where forward mode cannot go (a
+    custom_vjp function has no jvp)."""
 
     def __init__(self, owner: Any) -> None:
         self._owner = owner
@@ -230,13 +231,23 @@ class Jacobian:
             xs = [np.asarray(full[i]) for i in g._wrt_index]
             n_in = sum(x.size for x in xs)
             if mode is None:
-                mode = "fwd" if n_in <= math.prod(out_shape) else "rev"
+                mode = "fwd" if n_in <= math.prod(out_shape) and _has_jvp(g) else "rev"
             jac = _jac_fwd(g, full, xs, out_shape) if mode == "fwd" else \
                 _jac_rev(g, full, xs, out_shape)
             jac = jac[0] if len(g.wrt) == 1 else tuple(jac)
             return (jac, aux) if g.has_aux else jac
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
+
+
+def _has_jvp(g: Any) -> bool:
+    """Whether forward mode can differentiate ``g`` (the default mode falls back to reverse
+    where it cannot, as for a custom_vjp function, which has no jvp)."""
+    try:
+        g.jvp._module()
+    except SymgradError:
+        return False
+    return True
 
 
 def _jac_fwd(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
