@@ -89,8 +89,9 @@ class Jvp:
 
 def _tangents(g: Any, args: tuple, tangents: Any) -> list[Any]:
     """One tangent per wrt argument, each shaped like its argument, as float arrays."""
-    if len(g.wrt) == 1 and not isinstance(tangents, (tuple, list)):
-        tangents = (tangents,)
+    if len(g.wrt) == 1 and (not isinstance(tangents, (tuple, list)) or type(tangents) is
+                            list and _numbers_shaped(tangents, args[g._wrt_index[0]])):
+        tangents = (tangents,)  # (a list of numbers shaped like x is x's tangent)
     tangents = tuple(tangents)
     if len(tangents) != len(g.wrt):
         raise SymgradError(f"{g.fn.__name__}: jvp takes one tangent per wrt argument "
@@ -106,6 +107,13 @@ def _tangents(g: Any, args: tuple, tangents: Any) -> list[Any]:
                                hint="give each tangent its argument's shape")
         out.append(t if np.ndim(args[i]) else t[()])
     return out
+
+
+def _numbers_shaped(items: list, like: Any) -> bool:
+    try:
+        return np.asarray(items).dtype.kind in "biuf" and np.shape(items) == np.shape(like)
+    except ValueError:  # ragged
+        return False
 
 
 class Hvp(Jvp):
@@ -152,7 +160,8 @@ class Hessian:
         try:
             full = g._checked_arguments(args, kwargs)
             xs = [np.asarray(full[i]) for i in g._wrt_index]
-            blocks = [[np.zeros(xi.shape + xj.shape) for xj in xs] for xi in xs]
+            dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
+            blocks = [[np.zeros(xi.shape + xj.shape, dtype) for xj in xs] for xi in xs]
             for j, xj in enumerate(xs):
                 for idx in np.ndindex(xj.shape):
                     v = [np.zeros(x.shape) for x in xs]
@@ -232,8 +241,9 @@ class Jacobian:
             n_in = sum(x.size for x in xs)
             if mode is None:
                 mode = "fwd" if n_in <= math.prod(out_shape) and _has_jvp(g) else "rev"
-            jac = _jac_fwd(g, full, xs, out_shape) if mode == "fwd" else \
-                _jac_rev(g, full, xs, out_shape)
+            dtype = _float_type(np.asarray(out), *xs)  # (float32 in and out: float32)
+            jac = _jac_fwd(g, full, xs, out_shape, dtype) if mode == "fwd" else \
+                _jac_rev(g, full, xs, out_shape, dtype)
             jac = jac[0] if len(g.wrt) == 1 else tuple(jac)
             return (jac, aux) if g.has_aux else jac
         except SymgradError as error:
@@ -250,10 +260,17 @@ def _has_jvp(g: Any) -> bool:
     return True
 
 
-def _jac_fwd(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
+def _float_type(*arrays: Any) -> Any:
+    """The floating type of a derivative of these arrays: their common one, at least
+    float32 where all are float16 or float32, float64 for integers (torch's and jax's)."""
+    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
+    return np.result_type(*floats) if floats else np.float64
+
+
+def _jac_fwd(g: Any, args: tuple, xs: list, out_shape: tuple, dtype: Any) -> list[Any]:
     jacs = []
     for k, x in enumerate(xs):
-        cols = np.zeros(out_shape + x.shape)
+        cols = np.zeros(out_shape + x.shape, dtype)
         for idx in np.ndindex(x.shape):
             tangents = [np.zeros(y.shape) for y in xs]
             tangents[k][idx] = 1.0
@@ -263,8 +280,8 @@ def _jac_fwd(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
     return jacs
 
 
-def _jac_rev(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
-    jacs = [np.zeros(out_shape + x.shape) for x in xs]
+def _jac_rev(g: Any, args: tuple, xs: list, out_shape: tuple, dtype: Any) -> list[Any]:
+    jacs = [np.zeros(out_shape + x.shape, dtype) for x in xs]
     for idx in np.ndindex(out_shape):
         seed = np.zeros(out_shape)
         seed[idx] = 1.0
@@ -279,60 +296,77 @@ def _jac_rev(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
 # ------------------------------------------------------------------ JAX-style functions
 
 
-_DECORATED: dict[tuple[Any, tuple[int, ...]], Any] = {}
+_DECORATED: dict[tuple[Any, tuple[int, ...], bool], Any] = {}
 
 
-def _decorated(f: Callable, argnums: Any) -> Any:
-    """``symgrad.grad(f, wrt=argnums)``, made once per function and argnums."""
+def _decorated(f: Callable, argnums: Any, has_aux: bool = False) -> Any:
+    """``symgrad.grad(f, wrt=argnums, has_aux=...)``, made once per function and argnums (a
+    decorated ``f`` keeps its own ``has_aux``: its function returns the aux too)."""
     from symgrad.api import GradFunction, grad
 
     if isinstance(f, GradFunction):
+        has_aux = has_aux or f.has_aux
         f = f.fn
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    key = (f, nums)
+    key = (f, nums, has_aux)
     if key not in _DECORATED:
-        _DECORATED[key] = grad(f, wrt=nums)
+        _DECORATED[key] = grad(f, wrt=nums, has_aux=has_aux)
     return _DECORATED[key]
 
 
-def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
-    """``jax.jvp``: ``(f(*primals), J tangents)``, differentiating every primal."""
-    return _decorated(f, range(len(primals))).jvp(*primals, tangents=tuple(tangents))
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> tuple[Any, ...]:
+    """``jax.jvp``: ``(f(*primals), J tangents)``, differentiating every primal; with
+    ``has_aux``, f returns ``(value, aux)`` and this ``(value, tangent, aux)``."""
+    return _decorated(f, range(len(primals)), has_aux).jvp(*primals,
+                                                           tangents=tuple(tangents))
 
 
-def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
+def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """``jax.vjp``: ``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` is a tuple, one cotangent per
-    primal."""
-    value, fn = _decorated(f, range(len(primals))).vjp(*primals)
+    primal; with ``has_aux``, ``(value, vjp_fn, aux)``."""
+    out = _decorated(f, range(len(primals)), has_aux).vjp(*primals)
+    fn = out[1]
 
     def vjp_fn(cotangent: Any) -> tuple:
         grads = fn(cotangent)
         return grads if len(primals) > 1 else (grads,)
 
-    return value, vjp_fn
+    return (out[0], vjp_fn, *out[2:])
 
 
-def _jac(mode: str | None, f: Callable, argnums: Any) -> Callable[..., Any]:
+def _jac(mode: str | None, f: Callable, argnums: Any, has_aux: bool) -> Callable[..., Any]:
     def jacobian(*args: Any, **kwargs: Any) -> Any:
-        return _decorated(f, argnums).jacobian(*args, mode=mode, **kwargs)
+        return _decorated(f, argnums, has_aux).jacobian(*args, mode=mode, **kwargs)
 
     jacobian.__name__ = f"jac{mode}_{getattr(f, '__name__', 'f')}"
     return jacobian
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """``jax.jacfwd``: the Jacobian by forward mode, ``out.shape + x.shape``."""
-    return _jac("fwd", f, argnums)
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
+    """``jax.jacfwd``: the Jacobian by forward mode, ``out.shape + x.shape`` (with
+    ``has_aux``: ``(jacobian, aux)``)."""
+    return _jac("fwd", f, argnums, has_aux)
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """``jax.jacrev``: the Jacobian by reverse mode, ``out.shape + x.shape``."""
-    return _jac("rev", f, argnums)
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
+    """``jax.jacrev``: the Jacobian by reverse mode, ``out.shape + x.shape`` (with
+    ``has_aux``: ``(jacobian, aux)``)."""
+    return _jac("rev", f, argnums, has_aux)
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """``jax.hessian``: forward over reverse; ``x.shape + x.shape``, nested for several."""
+def hessian(f: Callable, argnums: int | Sequence[int] = 0,
+            has_aux: bool = False) -> Callable[..., Any]:
+    """``jax.hessian``: forward over reverse; ``x.shape + x.shape``, nested for several
+    (with ``has_aux``: ``(hessian, aux)``, as jax's)."""
     def hessian_(*args: Any, **kwargs: Any) -> Any:
-        return _decorated(f, argnums).hessian(*args, **kwargs)
+        g = _decorated(f, argnums, has_aux)
+        H = g.hessian(*args, **kwargs)
+        if not g.has_aux:
+            return H
+        out = g(*args, **kwargs)
+        return H, out[1] if len(out) == 2 else out[1:]
 
     return hessian_

@@ -241,3 +241,74 @@ def test_hessians_through_indexing_norms_solve_and_moves_match_torch(f, tf, args
     H = H if len(args) > 1 else ((H,),)
     _assert_nested(H, _torch_hessian(tf, *args) if len(args) > 1
                    else ((_torch_hessian(tf, *args)[0][0],),))
+
+
+# ------------------------------------------------------------------ dtypes, arguments, aux
+
+
+def tanh_scaled(x, w):
+    return np.tanh(x * w)
+
+
+def cubic(x):
+    return np.sum(x ** 3)
+
+
+def cubic_with_aux(x, y):
+    return np.sum(x ** 3 * y), x * 2
+
+
+def test_float32_jacobian_and_hessian_are_float32_as_torch():
+    # was: float64 (the blocks were np.zeros of the default dtype), where G.jvp/G.hvp and
+    # torch.func give float32
+    x, w = np.array([0.3, -1.2, 2.0], np.float32), np.float32(0.5)
+    for mode in ("fwd", "rev"):
+        J = symgrad.grad(tanh_scaled, wrt=(0, 1)).jacobian(x, w, mode=mode)
+        want = torch.autograd.functional.jacobian(lambda x, w: torch.tanh(x * w),
+                                                  (torch.tensor(x), torch.tensor(w)))
+        for got, ref in zip(J, want, strict=True):
+            assert got.dtype == np.float32 and got.shape == tuple(ref.shape)
+            np.testing.assert_allclose(got, ref.numpy(), rtol=1e-6)
+    H = symgrad.grad(cubic).hessian(x)
+    ref = torch.func.hessian(lambda x: torch.sum(x ** 3))(torch.tensor(x))
+    assert H.dtype == np.float32 == symgrad.grad(cubic).hvp(x, v=np.ones(3, np.float32)).dtype
+    np.testing.assert_allclose(H, ref.numpy(), rtol=1e-6)
+
+
+def test_a_list_tangent_of_one_wrt_argument_is_its_tangent():
+    # was: 'jvp takes one tangent per wrt argument (x): 3 given' for tangents=[1.0, 0, 0]
+    G = symgrad.grad(cubic)
+    value, tangent = G.jvp([0.3, -1.2, 2.0], tangents=[1.0, 0.0, 0.5])
+    assert value == pytest.approx(cubic(np.array([0.3, -1.2, 2.0])))
+    assert tangent == pytest.approx(3 * 0.3 ** 2 + 0.5 * 3 * 2.0 ** 2)
+    np.testing.assert_allclose(G.hvp([0.3, -1.2, 2.0], v=[1.0, 0.0, 0.0]), [1.8, 0, 0])
+
+
+def test_the_jax_style_functions_take_has_aux_as_jax():
+    # was: TypeError (no has_aux keyword), and symgrad.hessian(G) of a has_aux G refused
+    # ('needs one scalar output'): the wrapper re-decorated G.fn without has_aux
+    x, y = np.array([0.3, -1.2, 2.0]), np.array([1.0, 2.0, 0.5])
+    tx, ty = torch.tensor(x), torch.tensor(y)
+
+    def tf(x, y):
+        return torch.sum(x ** 3 * y), x * 2
+
+    value, tangent, aux = symgrad.jvp(cubic_with_aux, (x, y), (np.ones(3), np.zeros(3)),
+                                      has_aux=True)
+    tv, tt, taux = torch.func.jvp(tf, (tx, ty), (torch.ones(3, dtype=tx.dtype),
+                                                 torch.zeros(3, dtype=tx.dtype)), has_aux=True)
+    np.testing.assert_allclose((value, tangent), (tv.item(), tt.item()))
+    np.testing.assert_allclose(aux, taux.numpy())
+    value, vjp_fn, aux = symgrad.vjp(cubic_with_aux, x, y, has_aux=True)
+    _, tvjp, _ = torch.func.vjp(tf, tx, ty, has_aux=True)
+    for got, ref in zip(vjp_fn(1.0), tvjp(torch.tensor(1.0, dtype=tx.dtype)), strict=True):
+        np.testing.assert_allclose(got, ref.numpy())
+    for jac in (symgrad.jacfwd, symgrad.jacrev):
+        J, aux = jac(cubic_with_aux, has_aux=True)(x, y)
+        np.testing.assert_allclose(J, torch.func.jacrev(tf, has_aux=True)(tx, ty)[0].numpy())
+        np.testing.assert_allclose(aux, 2 * x)
+    want = torch.func.hessian(lambda x, y: tf(x, y)[0])(tx, ty)
+    for f in (cubic_with_aux, symgrad.grad(cubic_with_aux, wrt=0, has_aux=True)):
+        H, aux = symgrad.hessian(f, has_aux=f is cubic_with_aux)(x, y)
+        np.testing.assert_allclose(H, want.numpy())
+        np.testing.assert_allclose(aux, 2 * x)
