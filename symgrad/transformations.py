@@ -26,8 +26,10 @@ class Jvp:
 
     def __init__(self, owner: Any) -> None:
         self._owner = owner
-        self._compiled: tuple[str, Callable] | None = None  # for the statics now in use
-        self._by_statics: dict[str, tuple[str, Callable]] = {}
+        self._compiled: tuple[str, Callable] | None = None  # for the module now in use
+        # one module per gradient module of the owner (a static specialisation, or one
+        # generated again when a global number it baked in changed): (that module, ours)
+        self._by_module: dict[int, tuple[Any, tuple[str, Callable], dict[str, Any]]] = {}
 
     kind = "jvp"
 
@@ -39,8 +41,9 @@ class Jvp:
 
     def _module(self) -> tuple[str, Callable]:
         g = self._owner
-        key = repr(sorted(g._statics.items()))  # one module per static specialisation
-        if key not in self._by_statics:
+        g._fresh()  # (a global number baked in may have changed: G.grad's module, again)
+        key = id(g._module)
+        if key not in self._by_module or self._by_module[key][0] is not g._module:
             from sympy.core.parameters import distribute
 
             from symgrad.frontend.lower import lower
@@ -53,8 +56,11 @@ class Jvp:
             namespace: dict[str, Any] = {}
             exec(compile(text, f"<symgrad {self.kind} of {g.fn.__qualname__}>", "exec"),
                  namespace)
-            self._by_statics[key] = text, namespace[name]
-        self._compiled = self._by_statics[key]
+            self._by_module[key] = g._module, (text, namespace[name]), namespace
+        _, self._compiled, namespace = self._by_module[key]
+        for name in g._constants.values():  # the global arrays themselves, as G.grad reads
+            if name in namespace and name in g._namespace:
+                namespace[name] = g._namespace[name]
         return self._compiled
 
     @property

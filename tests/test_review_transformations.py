@@ -312,3 +312,46 @@ def test_the_jax_style_functions_take_has_aux_as_jax():
         H, aux = symgrad.hessian(f, has_aux=f is cubic_with_aux)(x, y)
         np.testing.assert_allclose(H, want.numpy())
         np.testing.assert_allclose(aux, 2 * x)
+
+
+# ------------------------------------------------------------------ live globals
+
+LIVE_SCALE = 2.0
+LIVE_W = np.array([1.0, 2.0, 3.0])
+
+
+def reads_globals(x):
+    return np.sum(LIVE_SCALE * x ** 2 * LIVE_W)
+
+
+def test_jvp_hvp_and_hessian_follow_a_changed_global_as_grad_does():
+    # was silently stale: after LIVE_SCALE = 5.0 (or LIVE_W changed in place or replaced)
+    # G.grad used the new value, G.jvp / G.hvp / G.hessian (and jacobian mode='fwd') the
+    # old one, value included: their modules were made once and kept
+    global LIVE_SCALE, LIVE_W
+    G = symgrad.grad(reads_globals)
+    x, t = np.array([1.0, -0.5, 2.0]), np.array([0.3, 1.0, -1.0])
+    saved = LIVE_SCALE, LIVE_W
+    try:
+        for change in range(4):
+            if change == 1:
+                LIVE_SCALE = 5.0
+            elif change == 2:
+                LIVE_W[0] = 10.0
+            elif change == 3:
+                LIVE_W = np.array([0.0, -1.0, 4.0])
+            tx = torch.tensor(x)
+
+            def tf(x, k=LIVE_SCALE, w=torch.tensor(LIVE_W)):
+                return torch.sum(k * x ** 2 * w)
+
+            value, tangent = G.jvp(x, tangents=t)
+            tv, tt = torch.func.jvp(tf, (tx,), (torch.tensor(t),))
+            np.testing.assert_allclose((value, tangent), (tv.item(), tt.item()))
+            H = torch.func.hessian(tf)(tx).numpy()
+            np.testing.assert_allclose(G.hessian(x), H)
+            np.testing.assert_allclose(G.hvp(x, v=t), H @ t)
+            np.testing.assert_allclose(G.jacobian(x, mode="fwd"), G.grad(x))
+    finally:
+        LIVE_SCALE, LIVE_W = saved
+        LIVE_W[0] = 1.0
