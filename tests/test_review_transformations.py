@@ -342,7 +342,9 @@ def test_jvp_hvp_and_hessian_follow_a_changed_global_as_grad_does():
                 LIVE_W = np.array([0.0, -1.0, 4.0])
             tx = torch.tensor(x)
 
-            def tf(x, k=LIVE_SCALE, w=torch.tensor(LIVE_W)):
+            scale, w = LIVE_SCALE, torch.tensor(LIVE_W)
+
+            def tf(x, k=scale, w=w):
                 return torch.sum(k * x ** 2 * w)
 
             value, tangent = G.jvp(x, tangents=t)
