@@ -72,6 +72,9 @@ class Jvp:
         g = self._owner
         try:
             args = g._checked_arguments(args, kwargs)  # (switches to the statics given)
+            from symgrad.export import describe_call
+
+            g._last_call = describe_call(args, {})  # G.export's self-check runs at it
             fn = self._module()[1]
             tangents = _tangents(g, args, tangents)
             named = dict(zip(self._owner_tangent_names(), tangents, strict=True))

@@ -357,3 +357,22 @@ def test_jvp_hvp_and_hessian_follow_a_changed_global_as_grad_does():
     finally:
         LIVE_SCALE, LIVE_W = saved
         LIVE_W[0] = 1.0
+
+
+def test_export_after_only_jvp_and_hessian_self_checks_at_their_arguments(tmp_path):
+    # was: ExportWarning 'cubic was never called' (jvp/hvp did not record the call), and
+    # the exported module's self-check exited 2 with nothing to check at
+    import subprocess
+    import sys
+
+    G = symgrad.grad(cubic)
+    x = np.array([0.3, -1.2, 2.0])
+    G.jvp(x, tangents=np.ones(3))
+    G.hessian(x)
+    path = tmp_path / "cubic_module.py"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        G.export(path)
+    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "def cubic_jvp" in path.read_text() and "def cubic_hvp" in path.read_text()
