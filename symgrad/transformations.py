@@ -148,8 +148,29 @@ class Hvp(Jvp):
         return self._module()[0]
 
     def __call__(self, *args: Any, v: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        _check_scalar_output(self._owner, args, kwargs)
+        return self._products(*args, v=v, **kwargs)
+
+    def _products(self, *args: Any, v: Any, **kwargs: Any) -> Any:
         _, products = Jvp.__call__(self, *args, tangents=v, **kwargs)
         return products
+
+
+def _check_scalar_output(g: Any, args: tuple, kwargs: dict) -> None:
+    """A Hessian is of a scalar: refuse an array output (the generated gradient would seed
+    every element with 1, the Hessian of its sum)."""
+    try:
+        out = g(*args, **kwargs)
+    except SymgradError as error:
+        raise error.with_traceback(None) from error.__cause__
+    if g.has_aux:
+        out = out[0]
+    if isinstance(out, tuple) or np.size(out) != 1:
+        what = f"{len(out)} outputs" if isinstance(out, tuple) else \
+            f"an array of shape {np.shape(out)}"
+        raise SymgradError(f"{g.fn.__name__} returns {what}: hvp and hessian take a function "
+                           "of one scalar output", hint="return np.sum(...) of it, or take "
+                           "G.jacobian of a function returning its gradient")
 
 
 class Hessian:
@@ -168,6 +189,7 @@ class Hessian:
         g = self._owner
         try:
             full = g._checked_arguments(args, kwargs)
+            _check_scalar_output(g, full, {})
             xs = [np.asarray(full[i]) for i in g._wrt_index]
             dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
             blocks = [[np.zeros(xi.shape + xj.shape, dtype) for xj in xs] for xi in xs]
@@ -175,7 +197,7 @@ class Hessian:
                 for idx in np.ndindex(xj.shape):
                     v = [np.zeros(x.shape) for x in xs]
                     v[j][idx] = 1.0
-                    products = g.hvp(*full, v=tuple(v))
+                    products = g.hvp._products(*full, v=tuple(v))
                     products = (products,) if len(xs) == 1 else products
                     for i, hv in enumerate(products):
                         blocks[i][j][(...,) + idx] = hv

@@ -376,3 +376,22 @@ def test_export_after_only_jvp_and_hessian_self_checks_at_their_arguments(tmp_pa
     run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "def cubic_jvp" in path.read_text() and "def cubic_hvp" in path.read_text()
+
+
+def squares(x):
+    return x ** 2
+
+
+def test_hessian_and_hvp_of_an_array_output_are_refused_not_of_its_sum():
+    # was silently the Hessian of np.sum(x ** 2) (the gradient seeded every element with 1):
+    # [[2, 0, 0], ...] of shape (3, 3), where torch.func.hessian gives shape (3, 3, 3)
+    G = symgrad.grad(squares)
+    x = np.array([0.3, -1.2, 2.0])
+    assert torch.func.hessian(lambda x: x ** 2)(torch.tensor(x)).shape == (3, 3, 3)
+    with pytest.raises(symgrad.SymgradError, match=r"shape \(3,\): hvp and hessian take"):
+        G.hessian(x)
+    with pytest.raises(symgrad.SymgradError, match="one scalar output"):
+        G.hvp(x, v=np.ones(3))
+    with pytest.raises(symgrad.SymgradError, match="one scalar output"):
+        symgrad.hessian(squares)(x)
+    np.testing.assert_allclose(symgrad.grad(cubic).hessian(x[:1]), [[6 * x[0]]])
