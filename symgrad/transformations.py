@@ -225,13 +225,31 @@ class Vjp:
         g = self._owner
         value = g(*args, **kwargs)
 
+        out = value[0] if g.has_aux else value
+
         def vjp_fn(cotangent: Any) -> Any:
+            _check_cotangent(g, out, cotangent)
             grads = g.grad(*args, **{g.seed_name: cotangent}, **kwargs)
             return grads[0] if g.has_aux else grads
 
         if g.has_aux:  # (value, vjp_fn, aux), as jax.vjp(..., has_aux=True)
             return value[0], vjp_fn, value[1] if len(value) == 2 else value[1:]
         return value, vjp_fn
+
+
+def _check_cotangent(g: Any, out: Any, cotangent: Any) -> None:
+    """A cotangent shaped like the output (one per output), as jax.vjp and torch's backward
+    require: a broadcast one would be the vjp of a sum, silently."""
+    outs, cts = (out, cotangent) if isinstance(out, tuple) else ((out,), (cotangent,))
+    if not isinstance(cts, (tuple, list)) or len(cts) != len(outs):
+        raise SymgradError(f"{g.fn.__name__}: vjp_fn takes one cotangent per output "
+                           f"({len(outs)})", hint="pass a tuple shaped like the outputs")
+    for i, (o, ct) in enumerate(zip(outs, cts, strict=True)):
+        if np.shape(ct) != np.shape(o):
+            which = f"output {i}" if len(outs) > 1 else "the output"
+            raise SymgradError(f"{g.fn.__name__}: the cotangent has shape {np.shape(ct)}, but "
+                               f"{which} has shape {np.shape(o)}",
+                               hint="give the cotangent the output's shape (as jax.vjp)")
 
 
 class Jacobian:

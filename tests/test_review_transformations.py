@@ -395,3 +395,24 @@ def test_hessian_and_hvp_of_an_array_output_are_refused_not_of_its_sum():
     with pytest.raises(symgrad.SymgradError, match="one scalar output"):
         symgrad.hessian(squares)(x)
     np.testing.assert_allclose(symgrad.grad(cubic).hessian(x[:1]), [[6 * x[0]]])
+
+
+def sine_twice(x):
+    return np.sin(x) * 2
+
+
+def test_vjp_fn_refuses_a_cotangent_not_shaped_like_the_output():
+    # was: a scalar or (1,) cotangent broadcast silently (the vjp of the output's sum), and
+    # a (2, 3) one 'symgrad computed a gradient of shape (2, 3) ...: this is a symgrad bug'
+    x = np.array([0.3, -1.2, 2.0])
+    value, vjp_fn = symgrad.grad(sine_twice).vjp(x)
+    _, tvjp = torch.func.vjp(lambda x: torch.sin(x) * 2, torch.tensor(x))
+    ct = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(vjp_fn(ct), tvjp(torch.tensor(ct))[0].numpy())
+    for bad in (1.0, np.ones(1), np.ones((2, 3)), np.ones(4)):
+        with pytest.raises(symgrad.SymgradError, match="the cotangent has shape"):
+            vjp_fn(bad)
+        with pytest.raises(RuntimeError):  # torch refuses these too
+            tvjp(torch.tensor(bad))
+    _, vjp_fn = symgrad.vjp(cubic, x)
+    np.testing.assert_allclose(vjp_fn(1.0)[0], 3 * x ** 2)
