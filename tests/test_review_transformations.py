@@ -416,3 +416,34 @@ def test_vjp_fn_refuses_a_cotangent_not_shaped_like_the_output():
             tvjp(torch.tensor(bad))
     _, vjp_fn = symgrad.vjp(cubic, x)
     np.testing.assert_allclose(vjp_fn(1.0)[0], 3 * x ** 2)
+
+
+@symgrad.custom_vjp
+def doubled(x):
+    return x * 2.0
+
+
+@doubled.defvjp
+def doubled_bwd(g, x, out):
+    return (g * 2.0,)
+
+
+def doubled_loss(x):
+    return np.sum(np.sin(doubled(x)))
+
+
+def test_a_rule_defined_again_reaches_a_function_already_decorated():
+    # was silently the old rule: G made before `@doubled.defvjp` again kept its module
+    G = symgrad.grad(doubled_loss)
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(G.grad(x), 2 * np.cos(2 * x))
+
+    def clipped_bwd(g, x, out):
+        return (np.clip(2.0 * g, -0.5, 0.5),)
+
+    try:
+        doubled.defvjp(clipped_bwd)
+        np.testing.assert_allclose(G.grad(x), np.clip(2 * np.cos(2 * x), -0.5, 0.5))
+    finally:
+        doubled.defvjp(doubled_bwd)
+    np.testing.assert_allclose(G.grad(x), 2 * np.cos(2 * x))
