@@ -97,25 +97,45 @@ class Jvp:
 
 
 def _tangents(g: Any, args: tuple, tangents: Any) -> list[Any]:
-    """One tangent per wrt argument, each shaped like its argument, as float arrays."""
-    if len(g.wrt) == 1 and (not isinstance(tangents, (tuple, list)) or type(tangents) is
-                            list and _numbers_shaped(tangents, args[g._wrt_index[0]])):
-        tangents = (tangents,)  # (a list of numbers shaped like x is x's tangent)
+    """One tangent per wrt argument, each shaped like its argument, as float arrays (a
+    dict, list or tuple argument's: the same structure, each leaf shaped like its own)."""
+    if len(g.wrt) == 1:
+        arg = args[g._wrt_index[0]]
+        container = isinstance(arg, (dict, list, tuple))
+        if not isinstance(tangents, (tuple, list)) or type(tangents) is list and (
+                container or _numbers_shaped(tangents, arg)) or container and not (
+                type(tangents) is tuple and len(tangents) == 1 and len(arg) != 1):
+            tangents = (tangents,)  # (a list shaped like x is x's tangent)
     tangents = tuple(tangents)
     if len(tangents) != len(g.wrt):
         raise SymgradError(f"{g.fn.__name__}: jvp takes one tangent per wrt argument "
                            f"({', '.join(g.wrt)}): {len(tangents)} given",
                            hint="pass tangents=(t1, ...) in wrt order")
-    out = []
-    for name, i, t in zip(g.wrt, g._wrt_index, tangents, strict=True):
-        t = np.asarray(t, dtype=np.result_type(np.asarray(args[i]).dtype, np.float64)
-                       if np.asarray(args[i]).dtype.kind != "f" else np.asarray(args[i]).dtype)
-        if t.shape != np.shape(args[i]):
-            raise SymgradError(f"{g.fn.__name__}: the tangent of {name!r} has shape "
-                               f"{t.shape}, but {name} has shape {np.shape(args[i])}",
-                               hint="give each tangent its argument's shape")
-        out.append(t if np.ndim(args[i]) else t[()])
-    return out
+    return [_tangent(g, name, args[i], t)
+            for name, i, t in zip(g.wrt, g._wrt_index, tangents, strict=True)]
+
+
+def _tangent(g: Any, name: str, arg: Any, t: Any) -> Any:
+    if isinstance(arg, dict):
+        if not isinstance(t, dict) or set(t) != set(arg):
+            raise SymgradError(f"{g.fn.__name__}: the tangent of {name!r} must be a dict "
+                               f"with its keys ({', '.join(map(repr, arg))})",
+                               hint="give each tangent its argument's structure")
+        return {k: _tangent(g, f"{name}[{k!r}]", v, t[k]) for k, v in arg.items()}
+    if isinstance(arg, (list, tuple)):
+        if not isinstance(t, (list, tuple)) or len(t) != len(arg):
+            raise SymgradError(f"{g.fn.__name__}: the tangent of {name!r} must be a "
+                               f"{type(arg).__name__} of {len(arg)}",
+                               hint="give each tangent its argument's structure")
+        return type(arg)(_tangent(g, f"{name}[{k}]", v, tk)
+                         for k, (v, tk) in enumerate(zip(arg, t, strict=True)))
+    dtype = np.asarray(arg).dtype
+    t = np.asarray(t, dtype=dtype if dtype.kind == "f" else np.result_type(dtype, np.float64))
+    if t.shape != np.shape(arg):
+        raise SymgradError(f"{g.fn.__name__}: the tangent of {name!r} has shape "
+                           f"{t.shape}, but {name} has shape {np.shape(arg)}",
+                           hint="give each tangent its argument's shape")
+    return t if np.ndim(arg) else t[()]
 
 
 def _numbers_shaped(items: list, like: Any) -> bool:
@@ -152,8 +172,17 @@ class Hvp(Jvp):
         return self._products(*args, v=v, **kwargs)
 
     def _products(self, *args: Any, v: Any, **kwargs: Any) -> Any:
+        from symgrad.arguments import _finish
+
+        g = self._owner
         _, products = Jvp.__call__(self, *args, tangents=v, **kwargs)
-        return products
+        full = g._arguments(args, kwargs)
+        if not any(isinstance(full[i], (dict, list, tuple)) for i in g._wrt_index):
+            return products
+        # typed like each argument, as G.grad's gradients (a dict's per key)
+        if len(g.wrt) == 1:
+            return _finish(products, full[g._wrt_index[0]])
+        return tuple(_finish(p, full[i]) for p, i in zip(products, g._wrt_index, strict=True))
 
 
 def _check_scalar_output(g: Any, args: tuple, kwargs: dict) -> None:
@@ -189,8 +218,8 @@ class Hessian:
         g = self._owner
         try:
             full = g._checked_arguments(args, kwargs)
+            xs = _arrays_of_wrt(g, full, "Hessian")
             _check_scalar_output(g, full, {})
-            xs = [np.asarray(full[i]) for i in g._wrt_index]
             dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
             blocks = [[np.zeros(xi.shape + xj.shape, dtype) for xj in xs] for xi in xs]
             for j, xj in enumerate(xs):
@@ -286,7 +315,7 @@ class Jacobian:
                                    "takes a function of one output",
                                    hint="return one array (np.concatenate the outputs)")
             out_shape = np.shape(out)
-            xs = [np.asarray(full[i]) for i in g._wrt_index]
+            xs = _arrays_of_wrt(g, full, "Jacobian")
             n_in = sum(x.size for x in xs)
             if mode is None:
                 mode = "fwd" if n_in <= math.prod(out_shape) and _has_jvp(g) else "rev"
@@ -307,6 +336,18 @@ def _has_jvp(g: Any) -> bool:
     except SymgradError:
         return False
     return True
+
+
+def _arrays_of_wrt(g: Any, args: tuple, what: str) -> list[Any]:
+    """The wrt arguments as arrays; a dict, list or tuple of arrays (a pytree) is refused:
+    its Jacobian would be nested by its keys, which is not built yet."""
+    for name, i in zip(g.wrt, g._wrt_index, strict=True):
+        if isinstance(args[i], (dict, list, tuple)):
+            raise SymgradError(f"{g.fn.__name__}: the {what} of {name!r}, a "
+                               f"{type(args[i]).__name__} of arrays, is not supported yet",
+                               hint="pass its arrays as parameters of their own, or use "
+                               "G.jvp / G.hvp (they take a tangent of the same structure)")
+    return [np.asarray(args[i]) for i in g._wrt_index]
 
 
 def _float_type(*arrays: Any) -> Any:

@@ -447,3 +447,41 @@ def test_a_rule_defined_again_reaches_a_function_already_decorated():
     finally:
         doubled.defvjp(doubled_bwd)
     np.testing.assert_allclose(G.grad(x), 2 * np.cos(2 * x))
+
+
+def dict_layer(p, x):
+    return np.sum(np.tanh(x @ p["W"] + p["b"]) ** 2)
+
+
+def list_layer(p, x):
+    W, b = p
+    return np.sum(np.tanh(x @ W + b) ** 2)
+
+
+@pytest.mark.parametrize("f, pack", [(dict_layer, lambda W, b: {"W": W, "b": b}),
+                                     (list_layer, lambda W, b: [W, b])])
+def test_hvp_of_a_dict_or_list_parameter_is_shaped_like_it(f, pack):
+    # was: an object array of the products (hv["W"] raised IndexError); G.hessian and
+    # G.jacobian raised TypeError 'float' object is not subscriptable: now refused clearly
+    rng = np.random.default_rng(3)
+    W, b, x = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(4, 3))
+    tW, tb = rng.normal(size=(3, 2)), rng.normal(size=2)
+    G = symgrad.grad(f, wrt=0)
+    hv = G.hvp(pack(W, b), x, v=pack(tW, tb))
+    assert type(hv) is type(pack(W, b))
+
+    def tf(W, b):
+        return torch.sum(torch.tanh(torch.tensor(x) @ W + b) ** 2)
+
+    _, (hW, hb) = torch.func.jvp(torch.func.grad(tf, argnums=(0, 1)),
+                                 (torch.tensor(W), torch.tensor(b)),
+                                 (torch.tensor(tW), torch.tensor(tb)))
+    got = (hv["W"], hv["b"]) if isinstance(hv, dict) else hv
+    np.testing.assert_allclose(got[0], hW.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(got[1], hb.numpy(), rtol=1e-10)
+    for what in (G.hessian, G.jacobian):
+        with pytest.raises(symgrad.SymgradError, match="of arrays, is not supported yet"):
+            what(pack(W, b), x)
+    # a tangent leaf of the wrong shape is refused (was not checked inside a dict)
+    with pytest.raises(symgrad.SymgradError, match=r"has shape \(2, 2\), but"):
+        G.jvp(pack(W, b), x, tangents=pack(tW[:2], tb))
