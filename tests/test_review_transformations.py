@@ -535,3 +535,19 @@ def test_defvjp_again_for_a_compiled_function_reaches_an_existing_decoration():
         np.testing.assert_allclose(G.grad(a), np.full((2, 2), 7.0))
     finally:
         symgrad.defvjp(scipy_linalg.expm, expm_times_two)
+
+
+def det_squared(A):
+    return np.linalg.det(A) ** 2 + np.prod(A[0]) + np.linalg.norm(A, 2)
+
+
+@pytest.mark.xfail(strict=True, raises=symgrad.SymgradError,
+                   reason="G.hessian refuses det, np.prod and the spectral norms: 'forward "
+                   "mode (jvp) of Cofactor / ProdOthers / SvdOutput is not supported yet' "
+                   "(internal node names; the hint points at G.vjp, which gives no Hessian)")
+def test_hessian_of_det_prod_and_the_spectral_norm_matches_torch():
+    A = np.array([[1.0, 2.0, 0.3], [0.5, -1.0, 0.2], [0.1, 0.4, 2.0]])
+    H = symgrad.grad(det_squared).hessian(A)
+    want = torch.func.hessian(lambda A: torch.linalg.det(A) ** 2 + torch.prod(A[0])
+                              + torch.linalg.matrix_norm(A, 2))(torch.tensor(A))
+    np.testing.assert_allclose(H, want.numpy(), rtol=1e-8)
