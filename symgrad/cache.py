@@ -236,9 +236,25 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...], keep: list | None = Non
                 if isinstance(w.seen, types.FunctionType) else _fingerprint(w.seen, 1, keep)
             parts.append(f"read {'.'.join(w.origin)}={text}")
         parts += _name_fingerprints(fn, 0, keep)
+        parts += _compiled_rules()
     except (_Uncachable, OSError, TypeError, ValueError, RecursionError):
         return None
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _compiled_rules() -> list[str]:
+    """The rules ``symgrad.defvjp`` gave compiled functions (scipy.linalg.expm's): a
+    function reaches them through a module attribute, which no fingerprint reads, and a
+    rule defined again must not reuse a module made with the old one."""
+    from symgrad.rules import registry
+
+    out = []
+    for name, entry in list(registry._BY_NAME.items()):
+        function = getattr(entry.rule, "function", None) if name.startswith("custom:") \
+            else None
+        if function is not None and function[1] is None:  # (inline ones: __symgrad_rule__)
+            out.append(f"rule {function[0]}={entry.rule.backward!r}")
+    return sorted(out)
 
 
 def vjp_key(op: str, static: dict[str, Any]) -> str | None:

@@ -32,10 +32,14 @@ class CustomVjp:
         self.fn = fn
         self.bwd: Callable | None = None
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from symgrad.runtime.function import apply
         from symgrad.runtime.tensor import Tensor
 
+        if kwargs or len(args) < len(inspect.signature(self.fn).parameters):
+            bound = inspect.signature(self.fn).bind(*args, **kwargs)
+            bound.apply_defaults()  # (the rule takes every argument by position)
+            args = bound.args
         if self.bwd is not None and any(type(a) is Tensor for a in args):
             bwd = self.bwd
             fn = self.fn
@@ -90,7 +94,7 @@ def _register(obj: Any, fn: Callable, bwd: Callable, inline: bool) -> None:
     # the module imports the compiled function's module: the vjp may call it too
     imported = frozenset({"np"} | ({function[2].split(".")[0]} if function[2] else set()))
     backward = (bwd.__name__, _standalone_source(bwd, "its vjp", imported))
-    register_custom(obj, fn.__name__, n_args, function, backward)
+    register_custom(obj, fn.__name__, _params(fn, bwd, n_args), function, backward)
 
 
 def _public_module(fn: Callable) -> str | None:
@@ -110,6 +114,26 @@ def _public_module(fn: Callable) -> str | None:
         except ImportError:
             continue
     return None
+
+
+def _params(fn: Callable, bwd: Callable, n_args: int) -> str:
+    """The parameter list calls of the function are bound by: its own (names and number
+    defaults) where it has ``n_args`` positional ones, else the rule's (``bwd(g, x, k, out)``
+    names x and k), so ``f(x, k=2.0)`` reads as ``f(x, 2.0)``."""
+    try:
+        own = [p for p in inspect.signature(fn).parameters.values()
+               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):  # a compiled function without a signature
+        own = []
+    if len(own) == n_args:
+        def spelled(p: inspect.Parameter) -> str:
+            default = p.default
+            if default is p.empty or type(default) not in (int, float, bool, type(None)):
+                return p.name
+            return f"{p.name}={default!r}"
+        return ", ".join(map(spelled, own))
+    names = [p.name for p in inspect.signature(bwd).parameters.values()][1:n_args + 1]
+    return ", ".join(names)
 
 
 def _n_args(fn: Callable, bwd: Callable) -> int:

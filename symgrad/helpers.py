@@ -569,11 +569,14 @@ def _gradient_grad(g, f, spacing, axis):
 
 
 def _cotangents(result, backward, *inputs):
-    """A custom vjp's result, checked: one cotangent per argument, each shaped like it."""
+    """A custom vjp's result, checked: one cotangent per argument, each shaped like it
+    (None: a zero one, as jax.custom_vjp and torch.autograd.Function take it)."""
     name = getattr(backward, "__name__", "the custom vjp")
     if not isinstance(result, (tuple, list)) or len(result) != len(inputs):
         raise ValueError(f"{name} must return a tuple of {len(inputs)} cotangent(s), one "
                          f"per argument, not {type(result).__name__}")
+    result = [np.zeros(np.shape(x), np.result_type(x, 1.0)) if ct is None else ct
+              for ct, x in zip(result, inputs, strict=True)]
     for i, (ct, x) in enumerate(zip(result, inputs, strict=True)):
         if np.shape(ct) != np.shape(x):
             raise ValueError(f"{name}: cotangent {i} has shape {np.shape(ct)}, but its "

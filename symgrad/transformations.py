@@ -26,8 +26,10 @@ class Jvp:
 
     def __init__(self, owner: Any) -> None:
         self._owner = owner
-        self._compiled: tuple[str, Callable] | None = None  # for the statics now in use
-        self._by_statics: dict[str, tuple[str, Callable, dict]] = {}
+        self._compiled: tuple[str, Callable] | None = None  # for the module now in use
+        # one module per gradient module of the owner (a static specialisation, or one
+        # generated again when a global number it baked in changed): (that module, ours)
+        self._by_module: dict[int, tuple[Any, tuple[str, Callable], dict[str, Any]]] = {}
 
     kind = "jvp"
 
@@ -38,13 +40,11 @@ class Jvp:
         return generate_jvp(build_tangent(ir, wrt, has_aux))
 
     def _module(self) -> tuple[str, Callable]:
-        from symgrad import live
 
         g = self._owner
-        # one module per static specialisation, made again when G's own module is (a
-        # global number the formulas hold changed)
-        key = f"{id(g._module)}:{sorted(g._statics.items())!r}"
-        if key not in self._by_statics:
+        g._fresh()  # (a global number baked in may have changed: G.grad's module, again)
+        key = id(g._module)
+        if key not in self._by_module or self._by_module[key][0] is not g._module:
             from sympy.core.parameters import distribute
 
             from symgrad.frontend.lower import lower
@@ -57,10 +57,11 @@ class Jvp:
             namespace: dict[str, Any] = {}
             exec(compile(text, f"<symgrad {self.kind} of {g.fn.__qualname__}>", "exec"),
                  namespace)
-            self._by_statics[key] = text, namespace[name], namespace
-        text, fn, namespace = self._by_statics[key]
-        live.bind(g._watched, namespace, g._constants)  # global arrays as they are now
-        self._compiled = text, fn
+            self._by_module[key] = g._module, (text, namespace[name]), namespace
+        _, self._compiled, namespace = self._by_module[key]
+        for name in g._constants.values():  # the global arrays themselves, as G.grad reads
+            if name in namespace and name in g._namespace:
+                namespace[name] = g._namespace[name]
         return self._compiled
 
     @property
@@ -72,10 +73,18 @@ class Jvp:
         g = self._owner
         try:
             args = g._checked_arguments(args, kwargs)  # (switches to the statics given)
+            from symgrad.export import describe_call
+
+            g._last_call = describe_call(args, {})  # G.export's self-check runs at it
             fn = self._module()[1]
             tangents = _tangents(g, args, tangents)
-            names = self._owner_tangent_names()
-            return fn(*args, **dict(zip(names, tangents, strict=True)))
+            named = dict(zip(self._owner_tangent_names(), tangents, strict=True))
+            try:
+                return fn(*args, **named)
+            except ZeroDivisionError:  # arithmetic on Python floats: numpy's inf/nan, as grad
+                from symgrad.arguments import _numpy_floats
+
+                return fn(*_numpy_floats(args, 1.0)[:-1], **named)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
 
@@ -89,24 +98,52 @@ class Jvp:
 
 
 def _tangents(g: Any, args: tuple, tangents: Any) -> list[Any]:
-    """One tangent per wrt argument, each shaped like its argument, as float arrays."""
-    if len(g.wrt) == 1 and not isinstance(tangents, (tuple, list)):
-        tangents = (tangents,)
+    """One tangent per wrt argument, each shaped like its argument, as float arrays (a
+    dict, list or tuple argument's: the same structure, each leaf shaped like its own)."""
+    if len(g.wrt) == 1:
+        arg = args[g._wrt_index[0]]
+        container = isinstance(arg, (dict, list, tuple))
+        if not isinstance(tangents, (tuple, list)) or type(tangents) is list and (
+                container or _numbers_shaped(tangents, arg)) or container and not (
+                type(tangents) is tuple and len(tangents) == 1 and len(arg) != 1):
+            tangents = (tangents,)  # (a list shaped like x is x's tangent)
     tangents = tuple(tangents)
     if len(tangents) != len(g.wrt):
         raise SymgradError(f"{g.fn.__name__}: jvp takes one tangent per wrt argument "
                            f"({', '.join(g.wrt)}): {len(tangents)} given",
                            hint="pass tangents=(t1, ...) in wrt order")
-    out = []
-    for name, i, t in zip(g.wrt, g._wrt_index, tangents, strict=True):
-        t = np.asarray(t, dtype=np.result_type(np.asarray(args[i]).dtype, np.float64)
-                       if np.asarray(args[i]).dtype.kind != "f" else np.asarray(args[i]).dtype)
-        if t.shape != np.shape(args[i]):
-            raise SymgradError(f"{g.fn.__name__}: the tangent of {name!r} has shape "
-                               f"{t.shape}, but {name} has shape {np.shape(args[i])}",
-                               hint="give each tangent its argument's shape")
-        out.append(t if np.ndim(args[i]) else t[()])
-    return out
+    return [_tangent(g, name, args[i], t)
+            for name, i, t in zip(g.wrt, g._wrt_index, tangents, strict=True)]
+
+
+def _tangent(g: Any, name: str, arg: Any, t: Any) -> Any:
+    if isinstance(arg, dict):
+        if not isinstance(t, dict) or set(t) != set(arg):
+            raise SymgradError(f"{g.fn.__name__}: the tangent of {name!r} must be a dict "
+                               f"with its keys ({', '.join(map(repr, arg))})",
+                               hint="give each tangent its argument's structure")
+        return {k: _tangent(g, f"{name}[{k!r}]", v, t[k]) for k, v in arg.items()}
+    if isinstance(arg, (list, tuple)):
+        if not isinstance(t, (list, tuple)) or len(t) != len(arg):
+            raise SymgradError(f"{g.fn.__name__}: the tangent of {name!r} must be a "
+                               f"{type(arg).__name__} of {len(arg)}",
+                               hint="give each tangent its argument's structure")
+        return type(arg)(_tangent(g, f"{name}[{k}]", v, tk)
+                         for k, (v, tk) in enumerate(zip(arg, t, strict=True)))
+    dtype = np.asarray(arg).dtype
+    t = np.asarray(t, dtype=dtype if dtype.kind == "f" else np.result_type(dtype, np.float64))
+    if t.shape != np.shape(arg):
+        raise SymgradError(f"{g.fn.__name__}: the tangent of {name!r} has shape "
+                           f"{t.shape}, but {name} has shape {np.shape(arg)}",
+                           hint="give each tangent its argument's shape")
+    return t if np.ndim(arg) else t[()]
+
+
+def _numbers_shaped(items: list, like: Any) -> bool:
+    try:
+        return np.asarray(items).dtype.kind in "biuf" and np.shape(items) == np.shape(like)
+    except ValueError:  # ragged
+        return False
 
 
 class Hvp(Jvp):
@@ -136,12 +173,12 @@ class Hvp(Jvp):
 
     def __call__(self, *args: Any, v: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         g = self._owner
+        _check_scalar_output(g, args, kwargs)
         if _straight_line(g):
-            _, products = Jvp.__call__(self, *args, tangents=v, **kwargs)
-            return products
+            return self._products(*args, v=v, **kwargs)
         try:  # loops or branches: (H v)_i = e_i^T H v, one forward-over-forward pass each
             full = g._checked_arguments(args, kwargs)
-            xs = [np.asarray(full[i]) for i in g._wrt_index]
+            xs = _arrays_of_wrt(g, full, "hvp of a loop or branch")
             v = (v,) if len(xs) == 1 and not isinstance(v, (tuple, list)) else tuple(v)
             out = [np.zeros(x.shape) for x in xs]
             for k, x in enumerate(xs):
@@ -152,6 +189,36 @@ class Hvp(Jvp):
             return out[0] if len(xs) == 1 else tuple(out)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
+
+    def _products(self, *args: Any, v: Any, **kwargs: Any) -> Any:
+        from symgrad.arguments import _finish
+
+        g = self._owner
+        _, products = Jvp.__call__(self, *args, tangents=v, **kwargs)
+        full = g._arguments(args, kwargs)
+        if not any(isinstance(full[i], (dict, list, tuple)) for i in g._wrt_index):
+            return products
+        # typed like each argument, as G.grad's gradients (a dict's per key)
+        if len(g.wrt) == 1:
+            return _finish(products, full[g._wrt_index[0]])
+        return tuple(_finish(p, full[i]) for p, i in zip(products, g._wrt_index, strict=True))
+
+
+def _check_scalar_output(g: Any, args: tuple, kwargs: dict) -> None:
+    """A Hessian is of a scalar: refuse an array output (the generated gradient would seed
+    every element with 1, the Hessian of its sum)."""
+    try:
+        out = g(*args, **kwargs)
+    except SymgradError as error:
+        raise error.with_traceback(None) from error.__cause__
+    if g.has_aux:
+        out = out[0]
+    if isinstance(out, tuple) or np.size(out) != 1:
+        what = f"{len(out)} outputs" if isinstance(out, tuple) else \
+            f"an array of shape {np.shape(out)}"
+        raise SymgradError(f"{g.fn.__name__} returns {what}: hvp and hessian take a function "
+                           "of one scalar output", hint="return np.sum(...) of it, or take "
+                           "G.jacobian of a function returning its gradient")
 
 
 class SecondOrder(Jvp):
@@ -218,13 +285,17 @@ class Hessian:
         g = self._owner
         try:
             full = g._checked_arguments(args, kwargs)
-            xs = [np.asarray(full[i]) for i in g._wrt_index]
-            blocks = [[np.zeros(xi.shape + xj.shape) for xj in xs] for xi in xs]
+            xs = _arrays_of_wrt(g, full, "Hessian")
+            _check_scalar_output(g, full, {})
+            dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
+            straight = _straight_line(g)  # else forward over forward, through G.hvp
+            blocks = [[np.zeros(xi.shape + xj.shape, dtype) for xj in xs] for xi in xs]
             for j, xj in enumerate(xs):
                 for idx in np.ndindex(xj.shape):
                     v = [np.zeros(x.shape) for x in xs]
                     v[j][idx] = 1.0
-                    products = g.hvp(*full, v=tuple(v))
+                    products = g.hvp._products(*full, v=tuple(v)) if straight else \
+                        g.hvp(*full, v=tuple(v))
                     products = (products,) if len(xs) == 1 else products
                     for i, hv in enumerate(products):
                         blocks[i][j][(...,) + idx] = hv
@@ -252,13 +323,31 @@ class Vjp:
         g = self._owner
         value = g(*args, **kwargs)
 
+        out = value[0] if g.has_aux else value
+
         def vjp_fn(cotangent: Any) -> Any:
+            _check_cotangent(g, out, cotangent)
             grads = g.grad(*args, **{g.seed_name: cotangent}, **kwargs)
             return grads[0] if g.has_aux else grads
 
         if g.has_aux:  # (value, vjp_fn, aux), as jax.vjp(..., has_aux=True)
             return value[0], vjp_fn, value[1] if len(value) == 2 else value[1:]
         return value, vjp_fn
+
+
+def _check_cotangent(g: Any, out: Any, cotangent: Any) -> None:
+    """A cotangent shaped like the output (one per output), as jax.vjp and torch's backward
+    require: a broadcast one would be the vjp of a sum, silently."""
+    outs, cts = (out, cotangent) if isinstance(out, tuple) else ((out,), (cotangent,))
+    if not isinstance(cts, (tuple, list)) or len(cts) != len(outs):
+        raise SymgradError(f"{g.fn.__name__}: vjp_fn takes one cotangent per output "
+                           f"({len(outs)})", hint="pass a tuple shaped like the outputs")
+    for i, (o, ct) in enumerate(zip(outs, cts, strict=True)):
+        if np.shape(ct) != np.shape(o):
+            which = f"output {i}" if len(outs) > 1 else "the output"
+            raise SymgradError(f"{g.fn.__name__}: the cotangent has shape {np.shape(ct)}, but "
+                               f"{which} has shape {np.shape(o)}",
+                               hint="give the cotangent the output's shape (as jax.vjp)")
 
 
 class Jacobian:
@@ -269,7 +358,8 @@ class Jacobian:
     element), ``mode="rev"`` a row at a time from the generated gradient (one pass per
     output element). By default the smaller side is chosen: forward when the wrt arguments
     have fewer elements than the output, reverse otherwise (as jax.jacfwd suits tall
-    Jacobians and jax.jacrev wide ones)."""
+    Jacobians and jax.jacrev wide ones), and reverse where forward mode cannot go (a
+    custom_vjp function has no jvp)."""
 
     def __init__(self, owner: Any) -> None:
         self._owner = owner
@@ -294,22 +384,52 @@ class Jacobian:
                                    "takes a function of one output",
                                    hint="return one array (np.concatenate the outputs)")
             out_shape = np.shape(out)
-            xs = [np.asarray(full[i]) for i in g._wrt_index]
+            xs = _arrays_of_wrt(g, full, "Jacobian")
             n_in = sum(x.size for x in xs)
             if mode is None:
-                mode = "fwd" if n_in <= math.prod(out_shape) else "rev"
-            jac = _jac_fwd(g, full, xs, out_shape) if mode == "fwd" else \
-                _jac_rev(g, full, xs, out_shape)
+                mode = "fwd" if n_in <= math.prod(out_shape) and _has_jvp(g) else "rev"
+            dtype = _float_type(np.asarray(out), *xs)  # (float32 in and out: float32)
+            jac = _jac_fwd(g, full, xs, out_shape, dtype) if mode == "fwd" else \
+                _jac_rev(g, full, xs, out_shape, dtype)
             jac = jac[0] if len(g.wrt) == 1 else tuple(jac)
             return (jac, aux) if g.has_aux else jac
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
 
 
-def _jac_fwd(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
+def _has_jvp(g: Any) -> bool:
+    """Whether forward mode can differentiate ``g`` (the default mode falls back to reverse
+    where it cannot, as for a custom_vjp function, which has no jvp)."""
+    try:
+        g.jvp._module()
+    except SymgradError:
+        return False
+    return True
+
+
+def _arrays_of_wrt(g: Any, args: tuple, what: str) -> list[Any]:
+    """The wrt arguments as arrays; a dict, list or tuple of arrays (a pytree) is refused:
+    its Jacobian would be nested by its keys, which is not built yet."""
+    for name, i in zip(g.wrt, g._wrt_index, strict=True):
+        if isinstance(args[i], (dict, list, tuple)):
+            raise SymgradError(f"{g.fn.__name__}: the {what} of {name!r}, a "
+                               f"{type(args[i]).__name__} of arrays, is not supported yet",
+                               hint="pass its arrays as parameters of their own, or use "
+                               "G.jvp / G.hvp (they take a tangent of the same structure)")
+    return [np.asarray(args[i]) for i in g._wrt_index]
+
+
+def _float_type(*arrays: Any) -> Any:
+    """The floating type of a derivative of these arrays: their common one, at least
+    float32 where all are float16 or float32, float64 for integers (torch's and jax's)."""
+    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
+    return np.result_type(*floats) if floats else np.float64
+
+
+def _jac_fwd(g: Any, args: tuple, xs: list, out_shape: tuple, dtype: Any) -> list[Any]:
     jacs = []
     for k, x in enumerate(xs):
-        cols = np.zeros(out_shape + x.shape)
+        cols = np.zeros(out_shape + x.shape, dtype)
         for idx in np.ndindex(x.shape):
             tangents = [np.zeros(y.shape) for y in xs]
             tangents[k][idx] = 1.0
@@ -319,8 +439,8 @@ def _jac_fwd(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
     return jacs
 
 
-def _jac_rev(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
-    jacs = [np.zeros(out_shape + x.shape) for x in xs]
+def _jac_rev(g: Any, args: tuple, xs: list, out_shape: tuple, dtype: Any) -> list[Any]:
+    jacs = [np.zeros(out_shape + x.shape, dtype) for x in xs]
     for idx in np.ndindex(out_shape):
         seed = np.zeros(out_shape)
         seed[idx] = 1.0
@@ -335,60 +455,77 @@ def _jac_rev(g: Any, args: tuple, xs: list, out_shape: tuple) -> list[Any]:
 # ------------------------------------------------------------------ JAX-style functions
 
 
-_DECORATED: dict[tuple[Any, tuple[int, ...]], Any] = {}
+_DECORATED: dict[tuple[Any, tuple[int, ...], bool], Any] = {}
 
 
-def _decorated(f: Callable, argnums: Any) -> Any:
-    """``symgrad.grad(f, wrt=argnums)``, made once per function and argnums."""
+def _decorated(f: Callable, argnums: Any, has_aux: bool = False) -> Any:
+    """``symgrad.grad(f, wrt=argnums, has_aux=...)``, made once per function and argnums (a
+    decorated ``f`` keeps its own ``has_aux``: its function returns the aux too)."""
     from symgrad.api import GradFunction, grad
 
     if isinstance(f, GradFunction):
+        has_aux = has_aux or f.has_aux
         f = f.fn
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    key = (f, nums)
+    key = (f, nums, has_aux)
     if key not in _DECORATED:
-        _DECORATED[key] = grad(f, wrt=nums)
+        _DECORATED[key] = grad(f, wrt=nums, has_aux=has_aux)
     return _DECORATED[key]
 
 
-def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
-    """``jax.jvp``: ``(f(*primals), J tangents)``, differentiating every primal."""
-    return _decorated(f, range(len(primals))).jvp(*primals, tangents=tuple(tangents))
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> tuple[Any, ...]:
+    """``jax.jvp``: ``(f(*primals), J tangents)``, differentiating every primal; with
+    ``has_aux``, f returns ``(value, aux)`` and this ``(value, tangent, aux)``."""
+    return _decorated(f, range(len(primals)), has_aux).jvp(*primals,
+                                                           tangents=tuple(tangents))
 
 
-def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
+def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """``jax.vjp``: ``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` is a tuple, one cotangent per
-    primal."""
-    value, fn = _decorated(f, range(len(primals))).vjp(*primals)
+    primal; with ``has_aux``, ``(value, vjp_fn, aux)``."""
+    out = _decorated(f, range(len(primals)), has_aux).vjp(*primals)
+    fn = out[1]
 
     def vjp_fn(cotangent: Any) -> tuple:
         grads = fn(cotangent)
         return grads if len(primals) > 1 else (grads,)
 
-    return value, vjp_fn
+    return (out[0], vjp_fn, *out[2:])
 
 
-def _jac(mode: str | None, f: Callable, argnums: Any) -> Callable[..., Any]:
+def _jac(mode: str | None, f: Callable, argnums: Any, has_aux: bool) -> Callable[..., Any]:
     def jacobian(*args: Any, **kwargs: Any) -> Any:
-        return _decorated(f, argnums).jacobian(*args, mode=mode, **kwargs)
+        return _decorated(f, argnums, has_aux).jacobian(*args, mode=mode, **kwargs)
 
     jacobian.__name__ = f"jac{mode}_{getattr(f, '__name__', 'f')}"
     return jacobian
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """``jax.jacfwd``: the Jacobian by forward mode, ``out.shape + x.shape``."""
-    return _jac("fwd", f, argnums)
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
+    """``jax.jacfwd``: the Jacobian by forward mode, ``out.shape + x.shape`` (with
+    ``has_aux``: ``(jacobian, aux)``)."""
+    return _jac("fwd", f, argnums, has_aux)
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """``jax.jacrev``: the Jacobian by reverse mode, ``out.shape + x.shape``."""
-    return _jac("rev", f, argnums)
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
+    """``jax.jacrev``: the Jacobian by reverse mode, ``out.shape + x.shape`` (with
+    ``has_aux``: ``(jacobian, aux)``)."""
+    return _jac("rev", f, argnums, has_aux)
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """``jax.hessian``: forward over reverse; ``x.shape + x.shape``, nested for several."""
+def hessian(f: Callable, argnums: int | Sequence[int] = 0,
+            has_aux: bool = False) -> Callable[..., Any]:
+    """``jax.hessian``: forward over reverse; ``x.shape + x.shape``, nested for several
+    (with ``has_aux``: ``(hessian, aux)``, as jax's)."""
     def hessian_(*args: Any, **kwargs: Any) -> Any:
-        return _decorated(f, argnums).hessian(*args, **kwargs)
+        g = _decorated(f, argnums, has_aux)
+        H = g.hessian(*args, **kwargs)
+        if not g.has_aux:
+            return H
+        out = g(*args, **kwargs)
+        return H, out[1] if len(out) == 2 else out[1:]
 
     return hessian_

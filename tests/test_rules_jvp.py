@@ -15,10 +15,7 @@ from symgrad.rules.base import node_jvp
 # forward mode refuses these (G.jvp raises a SymgradError naming the function)
 NO_JVP_YET = {
     "Pinv", "MatrixPower", "Cumprod", "Partition", "ProdOthers",
-    "ProdOthersGrad", "CumprodGrad", "TensordotGrad", "LinspaceGrad", "DiagGrad",
-    "DiagonalGrad", "DiffGrad", "RepeatGrad", "TileGrad", "TakeAlongAxisGrad", "SplitGrad",
-    "PadGrad", "GradientGrad", "CumSumGrad", "NonzeroOr1", "Cofactor", "ScatterInto",
-    "WrittenGrad", "ClearItem", "SliceAlong", "TakeAlong", "AsColumns", "FromColumns",
+    "ProdOthersGrad", "CumprodGrad", "TensordotGrad", "LinspaceGrad", "Cofactor",
     # np.linalg's decompositions (eigh, svd, qr, slogdet, lstsq): reverse mode only so far
     "EighOutput", "EigvalsOf", "SvdOutput", "SingularValues", "QrOutput", "SlogdetOutput",
     "LstsqOutput",

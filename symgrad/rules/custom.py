@@ -86,14 +86,15 @@ class CustomCotangent(Rule):
         return f"{base._p(printer, self.args[0])}[{base.sval(self.args[1])}]"
 
 
-def register_custom(obj: Any, name: str, n_args: int, function: tuple[str, str | None,
+def register_custom(obj: Any, name: str, params: str, function: tuple[str, str | None,
                     str | None], backward: tuple[str, str]) -> Primitive:
-    """An entry binding ``obj`` (the object user code calls) to a rule made for it."""
+    """An entry binding ``obj`` (the object user code calls) to a rule made for it, with
+    parameters ``params`` (the function's own: ``"x, k=2.0"``)."""
     rule = type(f"Custom_{name}", (CustomCall,), {
         "function": function, "backward": backward,
         "__doc__": f"{name}, with the user's vjp {backward[0]}"})
-    names = tuple(f"a{i}" for i in range(n_args))
-    entry = Primitive(f"custom:{name}:{id(obj)}", binds=(obj,), params=", ".join(names),
+    names = tuple(p.split("=")[0] for p in params.split(", "))
+    entry = Primitive(f"custom:{name}:{id(obj)}", binds=(obj,), params=params,
                       arrays=names, rule=rule, traits=frozenset({COSTLY}), eager=obj)
     unregister(f"custom:{name}:{id(obj)}")  # defvjp again: the new rule replaces the old
     return register(entry)

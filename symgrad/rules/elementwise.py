@@ -384,14 +384,18 @@ def power_functions(sp: Any) -> tuple:
             b, e = self.args
             return PowSlope(b, e) if argindex == 1 else PowLogSlope(self, b)
 
+    masks = _masks()
+
     class PowSlope(sp.Function):  # d(b**e)/db
         def fdiff(self, argindex: int = 1) -> Any:
-            # e*b**(e-1): d/db is e*(e-1)*b**(e-2), the same care at e - 1 = 0; d/de is
-            # b**(e-1) + e*b**(e-1)*log(b)
+            # of e*b**(e - 1), and 0 where e == 0 (torch's where in pow's backward):
+            # for the Hessian of b**e
             b, e = self.args
             if argindex == 1:
-                return e * PowSlope(b, e - 1)
-            return b**(e - 1) + e * PowLogSlope(b**(e - 1), b)
+                slope = e * PowSlope(b, e - 1)
+            else:
+                slope = b**(e - 1) + e * PowLogSlope(b**(e - 1), b)
+            return masks.Where(masks.IsEqual(e, 0), 0, slope)
 
         def _numpycode(self, printer: Any) -> str:
             printer.use_helper("_pow_slope")
@@ -399,8 +403,10 @@ def power_functions(sp: Any) -> tuple:
 
     class PowLogSlope(sp.Function):  # d(b**e)/de, args (b**e, b)
         def fdiff(self, argindex: int = 1) -> Any:
-            p, b = self.args  # p*log(b)
-            return sp.log(b) if argindex == 1 else p / b
+            # of power*log(b), and 0 where b == 0 (where the helper gives 0)
+            power, b = self.args
+            slope = sp.log(b) if argindex == 1 else power / b
+            return masks.Where(masks.IsEqual(b, 0), 0, slope)
 
         def _numpycode(self, printer: Any) -> str:
             printer.use_helper("_pow_log_slope")

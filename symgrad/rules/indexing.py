@@ -110,6 +110,8 @@ class ScatterInto(Rule):
     """args: (g, x, *index parts): zeros like x with g added at the index. Its transpose is
     the read ``g[index]`` (summed to g's shape: np.add.at broadcasts g)."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     shape_like = 1
     reads_shape_of = 1
 
@@ -172,6 +174,8 @@ class WrittenGrad(Rule):
     element; args (g, *index). Its transpose writes u at the index into zeros: numpy's
     assignment keeps the last of repeated positions, the one read here."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     def _numpycode(self, printer: Any) -> str:
         printer.use_helper("_written_grad")
         parts = ", ".join(format_index_part(printer, p) for p in self.args[1:]) or "()"
@@ -184,6 +188,8 @@ class WrittenGrad(Rule):
 class ClearItem(Rule):
     """The cotangent of the overwritten array: g with zeros where it was written; args (g, *index).
     A mask, so it is its own transpose."""
+
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
 
     shape_like = 0
 
@@ -270,6 +276,8 @@ class SliceAlong(Rule):
     """args: (g, axis, start, stop): g[..., start:stop, ...] along one axis. Its transpose puts
     u back into zeros shaped like g."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     def _numpycode(self, printer: Any) -> str:
         axis = base.sval(self.args[1])
         start = "" if self.args[2] == 0 else base._a(printer, self.args[2])
@@ -309,6 +317,8 @@ class Stack(Rule):
 class TakeAlong(Rule):
     """args: (g, axis, i): g[..., i, ...] along one axis. Its transpose puts u back into zeros
     shaped like g."""
+
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
 
     def _numpycode(self, printer: Any) -> str:
         axis, i = base.sval(self.args[1]), base.sval(self.args[2])

@@ -21,6 +21,7 @@ from symgrad.rules.moving import Swapaxes, Tril
 from symgrad.rules.registry import (
     ALLOCATES,
     COSTLY,
+    LINEAR,
     VIEW,
     Rule,
     Torch,
@@ -78,6 +79,8 @@ class AsColumns(Rule):
     """args: (v, b): ``v[..., None]`` where np.linalg.solve read ``b`` as a vector (b 1-d,
     numpy 2's rule), else v: the solve's right-hand side as a stack of column matrices."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     reads_shape_of = 1
 
     def _numpycode(self, printer: Any) -> str:
@@ -89,6 +92,8 @@ class AsColumns(Rule):
 
 class FromColumns(Rule):
     """args: (v, b): ``AsColumns`` undone (``v[..., 0]`` where b is 1-d)."""
+
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
 
     reads_shape_of = 1
 

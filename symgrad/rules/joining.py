@@ -264,6 +264,8 @@ class SplitGrad(Rule):
     """args: (g, x, split, sections, axis, i): zeros shaped like x with g where part i of the
     split was; its transpose reads the part."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     n_diff = 1
     shape_like = 1
     reads_shape_of = 1

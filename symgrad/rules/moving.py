@@ -230,6 +230,8 @@ class DiagonalGrad(Rule):
     """args: (g, x, offset, axis1, axis2): zeros shaped like x with g (broadcast to the
     diagonal's shape) on the diagonal; its transpose reads the diagonal back."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     n_diff = 1
     shape_like = 1
     reads_shape_of = 1
@@ -285,6 +287,8 @@ class Diag(Rule):
 class DiagGrad(Rule):
     """args: (g, x, k): the vjp of np.diag(x, k), shaped like x; its transpose is np.diag."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     n_diff = 1
     shape_like = 1
     reads_shape_of = 1
@@ -330,6 +334,8 @@ class Diff(Rule):
 class DiffGrad(Rule):
     """args: (g, n, axis): the vjp of np.diff(x, n, axis); its transpose is that np.diff."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     def _numpycode(self, printer: Any) -> str:
         return base.helper_call(printer, "_diff_grad", self.args)
 
@@ -372,6 +378,8 @@ class RepeatGrad(Rule):
     """args: (g, x, repeats, axis): the vjp of np.repeat, shaped like x; its transpose is
     np.repeat."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     shape_like = 1
     reads_shape_of = 1
 
@@ -405,6 +413,8 @@ class Tile(Rule):
 
 class TileGrad(Rule):
     """args: (g, x, reps): the vjp of np.tile, shaped like x; its transpose is np.tile."""
+
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
 
     shape_like = 1
     reads_shape_of = 1

@@ -101,6 +101,8 @@ class TakeAlongAxisGrad(Rule):
     ``np.take_along_axis(x, indices, axis)`` read (twice read: added twice). Its transpose
     is that read."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     n_diff = 1
     shape_like = 1
     reads_shape_of = 1

@@ -144,6 +144,8 @@ class PadGrad(Rule):
     """args: (g, x, pad_width, mode): each element of x gets g summed over the places the pad
     put it. Its transpose is the pad itself (padding with zeros in mode 'constant')."""
 
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
+
     n_diff = 1
     shape_like = 1
     reads_shape_of = 1
@@ -188,6 +190,8 @@ class GradientAlong(Rule):
 class GradientGrad(Rule):
     """args: (g, f, spacing, axis): the vjp of ``np.gradient(f, spacing, axis=axis)``; its
     transpose is that np.gradient (the stencil transposed twice)."""
+
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
 
     n_diff = 1
     shape_like = 1

@@ -237,6 +237,9 @@ class NonzeroOr1(Rule):
     def vjp(self, g: Any) -> list[Any]:
         return [masks.Where(masks.IsEqual(self.args[0], 0), 0, g)]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        return masks.Where(masks.IsEqual(self.args[0], 0), 0, tangents[0])
+
 
 REDUCTIONS = {
     "sum": NpSum,
@@ -281,6 +284,8 @@ class CumSum(Rule):
 class CumSumGrad(Rule):
     """The cotangent of np.cumsum: g summed from the end backwards; args (g, x, axis). It is
     cumsum's transpose, so its own vjp is a cumsum."""
+
+    traits = frozenset({LINEAR})  # linear in g: forward mode applies it to tangents
 
     shape_like = 1
 
