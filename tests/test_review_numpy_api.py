@@ -41,3 +41,21 @@ def test_static_parameter_inferred_without_wrt():
     for axis, keepdims in [(0, False), (-1, True), (None, False)]:
         assert_same_array(H(p, axis, keepdims), summed_over(p, axis, keepdims))
         check_grads(H, p, axis, keepdims)
+
+
+def normed(x, ord=None):
+    return np.linalg.norm(x, ord=ord)
+
+
+def test_norm_ord_as_a_static_string_or_none():
+    """norm(x, ord=ord) with ord a parameter: 1 and 2 were inferred static, but None, 'fro'
+    and 'nuc' were refused ("ord must be a constant")."""
+    torch = pytest.importorskip("torch")
+    x = rng.normal(size=(3, 4))
+    G = symgrad.grad(normed, wrt="x")
+    for order, tord in [(None, None), ("fro", "fro"), ("nuc", "nuc"), (2, 2), (1, 1)]:
+        assert_same_array(G(x, order), normed(x, order))
+        (g,) = check_grads(G, x, order)
+        t = torch.tensor(x, requires_grad=True)
+        torch.linalg.matrix_norm(t, ord=tord or "fro").backward()
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-6, atol=1e-8)

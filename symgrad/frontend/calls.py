@@ -422,6 +422,10 @@ class CallLowering:
         if isinstance(node, ast.Call) and self.static_object(node.func) is float and \
                 len(node.args) == 1 and isinstance(node.args[0], ast.Constant):
             return float(node.args[0].value)
+        if isinstance(node, ast.Name) and node.id in self.statics:  # a static parameter
+            value = self.env.get(node.id)  # (ord='fro', ord=None: the value specialised for)
+            if value is None or isinstance(value, str):
+                return value
         value = self.expr(node)
         if isinstance(value, sp.Basic) and value.is_Number and value.is_finite:
             return int(value) if value.is_Integer else float(value)
