@@ -59,3 +59,37 @@ def test_norm_ord_as_a_static_string_or_none():
         t = torch.tensor(x, requires_grad=True)
         torch.linalg.matrix_norm(t, ord=tord or "fro").backward()
         np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def padded(x, w, mode="constant"):
+    return np.sum(np.pad(x, ((1, 2), (2, 1)), mode=mode) * w)
+
+
+def spectrum(a, w, uplo="L"):
+    return np.sum(np.linalg.eigvalsh(a, UPLO=uplo) * w)
+
+
+@pytest.mark.parametrize("mode,tmode", [("constant", "constant"), ("edge", "replicate"),
+                                        ("reflect", "reflect"), ("wrap", "circular"),
+                                        ("symmetric", None)])
+def test_string_keyword_from_a_static_parameter(mode, tmode):
+    """np.pad(x, ..., mode=mode) with mode a parameter was refused ("mode must be a
+    literal"): every string keyword (pad's mode, eigh's UPLO) takes a static parameter."""
+    torch = pytest.importorskip("torch")
+    x, w = rng.normal(size=(3, 4)), rng.normal(size=(6, 7))
+    G = symgrad.grad(padded, wrt="x")
+    assert_same_array(G(x, w, mode), padded(x, w, mode))
+    (g,) = check_grads(G, x, w, mode)
+    if tmode is not None:
+        t = torch.tensor(x, requires_grad=True)
+        out = torch.nn.functional.pad(t[None, None], (2, 1, 1, 2), mode=tmode)[0, 0]
+        (out * torch.tensor(w)).sum().backward()
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10)
+
+
+def test_uplo_from_a_static_parameter():
+    a, w = rng.normal(size=(3, 3)) + np.diag([3.0, 6.0, 9.0]), rng.normal(size=3)
+    G = symgrad.grad(spectrum, wrt="a")
+    for uplo in ("L", "U"):
+        assert_same_array(G(a, w, uplo), spectrum(a, w, uplo))
+        check_grads(G, a, w, uplo)

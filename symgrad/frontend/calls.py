@@ -159,6 +159,9 @@ class CallLowering:
                                        "use the returned array)")
                 continue
             if isinstance(defaults.get(name), str):  # order="F": known at decoration time
+                if isinstance(value, ast.Name) and value.id in self.statics and \
+                        isinstance(self.env.get(value.id), str):  # a static parameter
+                    value = ast.Constant(self.env[value.id])
                 if not isinstance(value, ast.Constant):
                     raise self.p.error(node, f"{name} must be a literal",
                                        f"write {name}={defaults[name]!r}, for example")
