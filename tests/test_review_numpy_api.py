@@ -93,3 +93,26 @@ def test_uplo_from_a_static_parameter():
     for uplo in ("L", "U"):
         assert_same_array(G(a, w, uplo), spectrum(a, w, uplo))
         check_grads(G, a, w, uplo)
+
+
+@pytest.mark.parametrize("code", [
+    "a.tril()", "a.triu()", "a.diagonal()", "a.diff()", "a.rot90()", "t.nan_to_num(a)",
+    "a.nan_to_num()", "t.nan_to_num(a, posinf=2.0)", "t.logsumexp(a, 1, keepdim=True)",
+    "t.logsumexp(a, dim=0, keepdim=False)", "a.logsumexp(-1)"])
+def test_tensor_optional_parameters_as_torch(code):
+    """torch's optional parameters were required by the Tensor methods the registry makes
+    (x.tril(), torch.nan_to_num(x), x.diff(): TypeError "missing 1 required positional
+    arguments"), and torch.logsumexp took no keepdim."""
+    torch = pytest.importorskip("torch")
+    x = rng.normal(size=(3, 4))
+    if "nan_to_num" in code:
+        x[0, 1], x[2, 2], x[1, 0] = np.inf, -np.inf, np.nan
+    w = rng.normal(size=eval(code, {"t": torch, "a": torch.tensor(x)}).shape)
+    grads = []
+    for t in (torch, symgrad):
+        a = t.tensor(x, requires_grad=True)
+        out = eval(code, {"t": t, "a": a})
+        (out * t.tensor(w)).sum().backward()
+        grads.append((out.detach().numpy(), a.grad.numpy()))
+    np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=1e-12)
+    np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-12)
