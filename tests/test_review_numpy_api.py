@@ -116,3 +116,19 @@ def test_tensor_optional_parameters_as_torch(code):
         grads.append((out.detach().numpy(), a.grad.numpy()))
     np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=1e-12)
     np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-12)
+
+
+def residual_sum(a, b):
+    x, res, rank, s = np.linalg.lstsq(a, b)
+    return np.sum(x ** 2) + np.sum(res)
+
+
+@pytest.mark.xfail(strict=True, reason="lstsq's residuals are empty (shape (0,)) when a has "
+                   "m <= n rows or is rank-deficient; their vjp 2 r g broadcasts r (m, k) "
+                   "against the empty g and the gradient fails ('operands could not be "
+                   "broadcast together'); it should be 0 from the residuals")
+@pytest.mark.parametrize("shapes", [((3, 3), (3,)), ((3, 5), (3, 2))])
+def test_lstsq_empty_residuals(shapes):
+    a, b = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
+    G = symgrad.grad(residual_sum)
+    check_grads(G, a, b, rtol=1e-5, atol=1e-6)
