@@ -132,3 +132,25 @@ def test_lstsq_empty_residuals(shapes):
     a, b = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
     G = symgrad.grad(residual_sum)
     check_grads(G, a, b, rtol=1e-5, atol=1e-6)
+
+
+def spaced(f):
+    gy, gx = np.gradient(f, 0.5, 2.0)
+    return np.sum(gy * gx)
+
+
+def spaced_axes(f):
+    gy, gx = np.gradient(f, 0.5, 2.0, axis=(0, 1))
+    return np.sum(gy * gx)
+
+
+def test_gradient_spacing_per_axis_without_axis():
+    """np.gradient(f, 0.5, 2.0) (a spacing per axis of a 2-d f, as numpy allows) was
+    refused with "give one spacing, or one per axis", which it did: the refusal now says
+    what to write (axis=(0, 1)), and that form works."""
+    with pytest.raises(symgrad.SymgradError, match=r"axis=\(0, 1\)"):
+        symgrad.grad(spaced)
+    f = rng.normal(size=(3, 4))
+    G = symgrad.grad(spaced_axes)
+    assert_same_array(G(f), spaced(f))
+    check_grads(G, f)
