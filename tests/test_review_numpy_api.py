@@ -154,3 +154,70 @@ def test_gradient_spacing_per_axis_without_axis():
     G = symgrad.grad(spaced_axes)
     assert_same_array(G(f), spaced(f))
     check_grads(G, f)
+
+
+def mlp_list(Ws, X):
+    h = X
+    for W in Ws:
+        h = np.tanh(h @ W)
+    return np.sum(h)
+
+
+def mlp_dict_of_lists(params, X):
+    h = X
+    for i in range(len(params["Ws"])):
+        h = np.tanh(h @ params["Ws"][i] + params["bs"][i])
+    return np.sum(h)
+
+
+def mlp_list_of_dicts(params, X):
+    h = X
+    for layer in params:
+        h = np.tanh(h @ layer["W"] + layer["b"])
+    return np.sum(h)
+
+
+def mlp_layers(params, X):
+    h = X
+    for W, b in params["layers"]:
+        h = np.tanh(h @ W + b)
+    return np.sum(h)
+
+
+def _leaves(tree):
+    if isinstance(tree, dict):
+        return [leaf for k in tree for leaf in _leaves(tree[k])]
+    if isinstance(tree, (list, tuple)):
+        return [leaf for v in tree for leaf in _leaves(v)]
+    return [tree]
+
+
+@pytest.mark.xfail(strict=True, reason="a loop over a list parameter of arrays of different "
+                   "shapes (an MLP's layers: Ws, params['Ws'][i], [{'W', 'b'}, ...], "
+                   "params['layers'] of (W, b)) fails when the gradient runs: the loop's "
+                   "gradient accumulator is np.zeros(np.shape(Ws)) (GradZeros, made in "
+                   "adjoint/sweep.py), which numpy cannot make of a ragged list; it should be "
+                   "the pytree's zeros (helpers._tuple_zeros)")
+@pytest.mark.parametrize("f", [mlp_list, mlp_dict_of_lists, mlp_list_of_dicts, mlp_layers])
+def test_loop_over_a_pytree_of_layers(f):
+    torch = pytest.importorskip("torch")
+    sizes = [(2, 3), (3, 4), (4, 1)]
+    Ws = [rng.normal(size=s) for s in sizes]
+    bs = [rng.normal(size=s[1]) for s in sizes]
+    X = rng.normal(size=(5, 2))
+    params = {mlp_list: Ws, mlp_dict_of_lists: {"Ws": Ws, "bs": bs},
+              mlp_list_of_dicts: [{"W": W, "b": b} for W, b in zip(Ws, bs, strict=True)],
+              mlp_layers: {"layers": list(zip(Ws, bs, strict=True))}}[f]
+    G = symgrad.grad(f, wrt="params" if f is not mlp_list else "Ws")
+    got = _leaves(G.grad(params, X))
+    leaves = [torch.tensor(v, requires_grad=True) for v in _leaves(params)]
+    h = torch.tensor(X)
+    pairs = list(zip(leaves[::2], leaves[1::2], strict=True)) if f is not mlp_list else \
+        [(W, None) for W in leaves]
+    if f is mlp_dict_of_lists:
+        pairs = list(zip(leaves[:3], leaves[3:], strict=True))
+    for W, b in pairs:
+        h = torch.tanh(h @ W + (0 if b is None else b))
+    h.sum().backward()
+    for g, t in zip(got, leaves, strict=True):
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10)
