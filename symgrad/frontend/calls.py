@@ -24,10 +24,11 @@ from symgrad.frontend.inlining import LocalFunction, is_user_function
 from symgrad.frontend.parse import MISSING
 from symgrad.rules import elementwise as ew
 from symgrad.rules import masks, registry
-from symgrad.rules.base import static
+from symgrad.rules.base import static, sval
 from symgrad.rules.creation import ArrayOf, AsArray, NpConstant
 from symgrad.rules.indexing import Stack
 from symgrad.rules.operators import AsType, IntOf
+from symgrad.rules.padding import GradientAlong
 from symgrad.rules.reductions import NpSum
 from symgrad.rules.registry import REQUIRED, Primitive
 from symgrad.rules.shape import Len
@@ -519,6 +520,10 @@ class CallLowering:
             if isinstance(value, sp.Symbol) and entry.name in ("array", "asarray") and \
                     value.name in {a.arg for a in self.p.tree.args.args}:
                 return AsArray(value, static(entry.name))  # the caller may pass a list
+            made = self.ctx.defs.get(value.name) if isinstance(value, sp.Symbol) else value
+            if isinstance(made, GradientAlong) and sval(made.args[2]) is None and \
+                    entry.name in ("array", "asarray"):  # np.gradient(f): a tuple for 2-d f
+                return AsArray(value, static(entry.name))
             return value
 
         def walk(n: ast.expr, prefix: tuple[int, ...]) -> None:
