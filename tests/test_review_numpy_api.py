@@ -254,3 +254,46 @@ def test_asarray_of_np_gradient(shape):
         G = symgrad.grad(fn, wrt="f")
         assert_same_array(G(f, w), fn(f, w))
         check_grads(G, f, w)
+
+
+def _loss(p, t, reduction="mean"):
+    err = (p - t) ** 2
+    if reduction == "mean":
+        return np.mean(err)
+    return np.sum(err)
+
+
+def step_default(p, t):
+    return _loss(p, t)
+
+
+def step_literals(p, t):
+    return _loss(p, t, "sum") + 2 * _loss(p, t, reduction="mean")
+
+
+def step_forwarded(p, t, reduction="sum"):
+    return _loss(p, t, reduction=reduction) + _loss(p, t, reduction)
+
+
+def step_local(p, t):
+    def inner(x, mode="l2"):
+        if mode == "l2":
+            return np.sum(x ** 2)
+        return np.sum(np.abs(x))
+    return inner(p - t) + inner(p * t, "l1") + inner(p, mode="l2")
+
+
+def test_string_argument_to_an_inlined_function():
+    """A helper loss(p, t, reduction="mean") called from the differentiated function was
+    refused: with its default ("a string can be compared only with a string known at
+    decoration time"), with a literal ("constant 'sum' is not a number") and with a static
+    parameter passed on."""
+    p, t = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    for f in (step_default, step_literals, step_forwarded, step_local):
+        G = symgrad.grad(f, wrt=("p", "t"))
+        assert_same_array(G(p, t), f(p, t))
+        check_grads(G, p, t)
+    G = symgrad.grad(step_forwarded, wrt=("p", "t"))
+    for r in ("mean", "sum"):
+        assert_same_array(G(p, t, r), step_forwarded(p, t, r))
+        check_grads(G, p, t, r)
