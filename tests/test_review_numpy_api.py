@@ -297,3 +297,19 @@ def test_string_argument_to_an_inlined_function():
     for r in ("mean", "sum"):
         assert_same_array(G(p, t, r), step_forwarded(p, t, r))
         check_grads(G, p, t, r)
+
+
+def like_dtypes(x, n):
+    return np.sum((np.zeros_like(x, dtype=np.float64) + x) * np.ones_like(n, dtype=float))
+
+
+def test_zeros_like_ones_like_with_dtype():
+    """np.zeros_like(x, dtype=float) / np.ones_like(n, dtype=float) were refused ("the dtype=
+    argument is not supported") where np.zeros(..., dtype=) works."""
+    x = rng.normal(size=(2, 3))
+    for n in (np.arange(3), np.arange(6).reshape(2, 3)):
+        G = symgrad.grad(like_dtypes, wrt="x")
+        assert_same_array(G(x, n), like_dtypes(x, n))
+        check_grads(G, x, n)
+    x32 = x.astype(np.float32)
+    assert_same_array(G(x32, np.arange(3)), like_dtypes(x32, np.arange(3)))

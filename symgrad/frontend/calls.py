@@ -38,7 +38,8 @@ _DEFAULT_ONLY = {"dtype", "out"}
 # the entries whose dtype= keyword is a cast of their input (numpy computes in that dtype) or
 # of their result (the same values in another dtype)
 _CAST_INPUT = frozenset({"sum", "mean"})
-_CAST_RESULT = frozenset({"zeros", "ones", "full", "array", "asarray", "arange"})
+_CAST_RESULT = frozenset({"zeros", "ones", "full", "array", "asarray", "arange", "zeros_like",
+                          "ones_like"})  # (not full_like: its value is cast to the dtype)
 
 # the Python operators a numpy function may be (Primitive.operator)
 _OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
