@@ -313,3 +313,21 @@ def test_zeros_like_ones_like_with_dtype():
         check_grads(G, x, n)
     x32 = x.astype(np.float32)
     assert_same_array(G(x32, np.arange(3)), like_dtypes(x32, np.arange(3)))
+
+
+def ranked_rows(x, w):
+    order = np.argsort(-x[:, 0], kind="stable")
+    return np.sum(x[order] * w)
+
+
+def test_argsort_with_a_string_keyword():
+    """np.argsort(x, kind="stable") was refused ("constant 'stable' is not a number") where
+    np.sort(x, kind="stable") works."""
+    torch = pytest.importorskip("torch")
+    x, w = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    G = symgrad.grad(ranked_rows, wrt="x")
+    assert_same_array(G(x, w), ranked_rows(x, w))
+    (g,) = check_grads(G, x, w)
+    t = torch.tensor(x, requires_grad=True)
+    (t[torch.argsort(-t[:, 0], stable=True)] * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12)

@@ -294,13 +294,24 @@ class CallLowering:
     def constant_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
         """A numpy call whose result has no gradient (np.eye(n), np.arange(n), x.argmax()):
         called as written."""
-        kwargs = tuple((k.arg, self.static_value(self.expr(k.value), node, k.arg))
+        kwargs = tuple((k.arg, self.keyword_string(k.value) or
+                        self.static_value(self.expr(k.value), node, k.arg))
                        for k in node.keywords)
         if first is not MISSING:
             return NpConstant(static(entry.name), static(kwargs), first,
                               *[self.arg(a) for a in node.args])
         return NpConstant(static(entry.name), static(kwargs),
                           *[self.literal_arg(a) for a in node.args])
+
+    def keyword_string(self, node: ast.expr) -> str | None:
+        """A string keyword of a call with no gradient (np.argsort(x, kind='stable')): a
+        literal, or a static parameter's value; None for anything else."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in self.statics and \
+                isinstance(self.env.get(node.id), str):
+            return self.env[node.id]
+        return None
 
     def dtype_of(self, node: ast.expr) -> Any:
         """A dtype argument as written (float, np.float32, "float32"), as numpy's dtype."""

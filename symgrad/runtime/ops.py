@@ -28,12 +28,11 @@ __all__ = list(_METHODS)
 
 
 def _make(name):
-    method = getattr(Tensor, name)
-
     def fn(input, *args, **kwargs):
         if type(input) is not Tensor:
             input = tensor(input)
-        return method(input, *args, **kwargs)
+        # (looked up now: torch_methods wraps some methods after this module is imported)
+        return getattr(Tensor, name)(input, *args, **kwargs)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``symgrad.{name}(input, ...)`` is ``input.{name}(...)``."
