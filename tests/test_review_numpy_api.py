@@ -331,3 +331,42 @@ def test_argsort_with_a_string_keyword():
     t = torch.tensor(x, requires_grad=True)
     (t[torch.argsort(-t[:, 0], stable=True)] * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12)
+
+
+def qr_loss(a, w):
+    q, r = np.linalg.qr(a)
+    return np.sum(q * w[:, :q.shape[1]]) + np.sum(r ** 2)
+
+
+@pytest.mark.xfail(strict=True, reason="np.linalg.qr of a wide a (m < n): the reduced QR is "
+                   "differentiable there (torch's linalg_qr_backward handles it), but the "
+                   "generated gradient inverts the non-square R and fails at call time with "
+                   "LinAlgError 'Last 2 dimensions of the array must be square'")
+def test_qr_of_a_wide_matrix():
+    torch = pytest.importorskip("torch")
+    a, w = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    G = symgrad.grad(qr_loss, wrt="a")
+    (g,) = check_grads(G, a, w)
+    t = torch.tensor(a, requires_grad=True)
+    q, r = torch.linalg.qr(t)
+    ((q * torch.tensor(w)[:, :3]).sum() + (r ** 2).sum()).backward()
+    np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-8)
+
+
+def dict_keys_loop(params, x):
+    s = 0.0
+    for k in params:
+        s = s + np.sum(params[k] * x)
+    return s
+
+
+@pytest.mark.xfail(strict=True, reason="`for k in params` over a dict parameter is lowered as "
+                   "iteration over an array: the call fails with \"argument 'params' has no key "
+                   "0\" (params.items()/.values() are refused at decoration time, clearly)")
+def test_loop_over_dict_keys():
+    params = {"a": rng.normal(size=3), "b": rng.normal(size=3)}
+    x = rng.normal(size=3)
+    G = symgrad.grad(dict_keys_loop, wrt="params")
+    g = G.grad(params, x)
+    for k in params:
+        np.testing.assert_allclose(g[k], x)
