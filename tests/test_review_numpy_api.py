@@ -370,3 +370,26 @@ def test_loop_over_dict_keys():
     g = G.grad(params, x)
     for k in params:
         np.testing.assert_allclose(g[k], x)
+
+
+def lstsq_cut(a, b):
+    return np.sum(np.linalg.lstsq(a, b, rcond=1e-3)[0] ** 2)
+
+
+def test_lstsq_with_a_float_rcond():
+    """np.linalg.lstsq(a, b, rcond=1e-3) was refused ("rcond must be a constant ... write
+    rcond as a literal", which it was): a float rcond is a static parameter."""
+    torch = pytest.importorskip("torch")
+    a, b = rng.normal(size=(5, 3)), rng.normal(size=5)
+    G = symgrad.grad(lstsq_cut)
+    assert_same_array(G(a, b), lstsq_cut(a, b))
+    grads = check_grads(G, a, b)
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (a, b))
+    (torch.linalg.pinv(ta) @ tb).pow(2).sum().backward()
+    for g, t in zip(grads, (ta, tb), strict=True):
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-8)
+    u, _ = np.linalg.qr(rng.normal(size=(5, 3)))
+    v, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    low = u @ np.diag([1.0, 0.5, 0.0]) @ v.T  # rank 2: the cutoff decides the rank
+    assert_same_array(G(low, b), lstsq_cut(low, b))
+    check_grads(G, low, b, rtol=1e-4, atol=1e-6)

@@ -38,6 +38,7 @@ _DEFAULT_ONLY = {"dtype", "out"}
 # the entries whose dtype= keyword is a cast of their input (numpy computes in that dtype) or
 # of their result (the same values in another dtype)
 _CAST_INPUT = frozenset({"sum", "mean"})
+_FLOAT_STATICS = frozenset({"rcond", "rtol", "atol"})  # static parameters that are floats
 _CAST_RESULT = frozenset({"zeros", "ones", "full", "array", "asarray", "arange", "zeros_like",
                           "ones_like"})  # (not full_like: its value is cast to the dtype)
 
@@ -222,6 +223,8 @@ class CallLowering:
             return bool(value)
         if isinstance(value, sp.Integer):
             return int(value)
+        if isinstance(value, sp.Float) and what in _FLOAT_STATICS:  # lstsq(a, b, rcond=1e-6)
+            return float(value)
         if isinstance(value, tuple):
             return tuple(self.static_value(v, node, what) for v in value)
         raise self.p.error(node, f"{what} must be a constant", f"write {what} as a literal")
