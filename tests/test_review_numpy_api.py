@@ -393,3 +393,30 @@ def test_lstsq_with_a_float_rcond():
     low = u @ np.diag([1.0, 0.5, 0.0]) @ v.T  # rank 2: the cutoff decides the rank
     assert_same_array(G(low, b), lstsq_cut(low, b))
     check_grads(G, low, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,shape,kw", [
+    ("norm", (3, 4), {}), ("norm", (4,), {"ord": 1}), ("norm", (3, 4), {"ord": "nuc"}),
+    ("norm", (3, 4), {"ord": -2}), ("norm", (3, 4), {"ord": np.inf}),
+    ("norm", (2, 3, 4), {"dim": 1}), ("norm", (2, 3, 4), {"dim": (0, 2), "ord": 1}),
+    ("norm", (2, 3, 4), {"dim": -1, "ord": 3, "keepdim": True}), ("norm", (2, 3, 4), {}),
+    ("vector_norm", (2, 3, 4), {"ord": 1, "dim": (0, 2)}),
+    ("vector_norm", (2, 3, 4), {"ord": np.inf, "dim": -1, "keepdim": True}),
+    ("matrix_norm", (2, 3, 4), {}), ("matrix_norm", (2, 3, 4), {"ord": "nuc", "keepdim": True}),
+    ("matrix_norm", (2, 3, 4), {"ord": -1, "dim": (0, 2)}),
+    ("matrix_norm", (2, 3, 4), {"ord": 2, "dim": (2, 1)})])
+def test_torch_linalg_norms(name, shape, kw):
+    """torch.linalg.norm / vector_norm / matrix_norm were missing from `import symgrad as
+    torch` (AttributeError), though the registry's np.linalg.norm has every ord."""
+    torch = pytest.importorskip("torch")
+    x = rng.normal(size=shape)
+    out = []
+    for t in (torch, symgrad):
+        a = t.tensor(x, requires_grad=True)
+        r = getattr(t.linalg, name)(a, **kw)
+        w = t.tensor(np.linspace(0.5, 1.5, r.numel()).reshape(tuple(r.shape)))
+        (r * w).sum().backward()
+        out.append((r.detach().numpy(), a.grad.numpy()))
+    assert out[1][0].shape == out[0][0].shape
+    np.testing.assert_allclose(out[1][0], out[0][0], rtol=1e-12)
+    np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-10, atol=1e-12)
