@@ -420,3 +420,22 @@ def test_torch_linalg_norms(name, shape, kw):
     assert out[1][0].shape == out[0][0].shape
     np.testing.assert_allclose(out[1][0], out[0][0], rtol=1e-12)
     np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("code", [
+    "(d * ls).sum()", "t.exp(-0.5 * d / ls ** 2).sum()",
+    "t.linalg.solve(d * ls + 5 * t.eye(4, dtype=t.float64), t.ones(4, dtype=t.float64)).sum()",
+    "t.log(t.diagonal(t.linalg.cholesky(d * ls + 5 * t.eye(4, dtype=t.float64)))).sum()"])
+def test_tensor_float32_scalar_times_float64_matrix(code):
+    """A 0-d float32 leaf (torch.tensor(0.7), a GP's length scale) scaling a float64 matrix:
+    backward crashed ("'numpy.float64' object has no attribute 'to'"): the summed gradient
+    was a numpy scalar, cast as if it were a Tensor."""
+    torch = pytest.importorskip("torch")
+    d = np.abs(rng.normal(size=(4, 4)))
+    grads = []
+    for t in (torch, symgrad):
+        ls = t.tensor(0.7, requires_grad=True)
+        eval(code, {"t": t, "d": t.tensor(d), "ls": ls}).backward()
+        assert ls.grad.dtype == t.float32
+        grads.append(ls.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
