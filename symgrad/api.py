@@ -141,7 +141,14 @@ class GradFunction:
         try:
             module = _module(fn, self.wrt, self.has_aux)
         except SymgradError as error:  # maybe a parameter the code needs as a constant
-            statics = infer_statics(fn, self.wrt, self.has_aux, self._signature, error)
+            trial = self.wrt
+            if wrt is None:  # every parameter by default: not one with a static default
+                defaults = self._signature.parameters
+                trial = tuple(n for n in self.wrt if defaults[n].default is
+                              inspect.Parameter.empty or not static_ok(defaults[n].default))
+            statics = infer_statics(fn, trial, self.has_aux, self._signature, error)
+            if wrt is None:  # reduction="mean", axis=0: constants, not differentiated
+                self.wrt = tuple(n for n in self.wrt if n not in statics)
             self._statics = statics
             self._static_index = tuple(names.index(n) for n in statics)
             module = _module(fn, self.wrt, self.has_aux, statics)

@@ -160,11 +160,12 @@ class ArrayCallLowering:
                 raise self.p.error(node, f"unsupported keyword argument {kw.arg!r}",
                                    "supported: axis, edge_order")
         axes = axis if isinstance(axis, tuple) else (axis,)
+        if axis is None and len(spacings) > 1:  # (the rank is not known at decoration time)
+            raise self.p.error(node, "np.gradient: one spacing per axis needs axis=(...)",
+                               f"write np.gradient(f, {', '.join(map(repr, spacings))}, "
+                               f"axis={tuple(range(len(spacings)))!r})")
         if len(spacings) not in (0, 1, len(axes)):
             raise self.p.error(node, "np.gradient: give one spacing, or one per axis", hint)
-        if axis is None and len(spacings) > 1:
-            raise self.p.error(node, "np.gradient: one spacing per axis needs axis=(...)",
-                               hint)
         spacings = spacings * len(axes) if len(spacings) == 1 else spacings or [1] * len(axes)
         parts = tuple(GradientAlong(f, static(h), static(a))
                       for h, a in zip(spacings, axes, strict=True))

@@ -24,10 +24,11 @@ from symgrad.frontend.inlining import LocalFunction, is_user_function
 from symgrad.frontend.parse import MISSING
 from symgrad.rules import elementwise as ew
 from symgrad.rules import masks, registry
-from symgrad.rules.base import static
+from symgrad.rules.base import static, sval
 from symgrad.rules.creation import ArrayOf, AsArray, NpConstant
 from symgrad.rules.indexing import Stack
 from symgrad.rules.operators import AsType, IntOf
+from symgrad.rules.padding import GradientAlong
 from symgrad.rules.reductions import NpSum
 from symgrad.rules.registry import REQUIRED, Primitive
 from symgrad.rules.shape import Len
@@ -37,7 +38,9 @@ _DEFAULT_ONLY = {"dtype", "out"}
 # the entries whose dtype= keyword is a cast of their input (numpy computes in that dtype) or
 # of their result (the same values in another dtype)
 _CAST_INPUT = frozenset({"sum", "mean"})
-_CAST_RESULT = frozenset({"zeros", "ones", "full", "array", "asarray", "arange"})
+_FLOAT_STATICS = frozenset({"rcond", "rtol", "atol"})  # static parameters that are floats
+_CAST_RESULT = frozenset({"zeros", "ones", "full", "array", "asarray", "arange", "zeros_like",
+                          "ones_like"})  # (not full_like: its value is cast to the dtype)
 
 # the Python operators a numpy function may be (Primitive.operator)
 _OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
@@ -159,6 +162,9 @@ class CallLowering:
                                        "use the returned array)")
                 continue
             if isinstance(defaults.get(name), str):  # order="F": known at decoration time
+                if isinstance(value, ast.Name) and value.id in self.statics and \
+                        isinstance(self.env.get(value.id), str):  # a static parameter
+                    value = ast.Constant(self.env[value.id])
                 if not isinstance(value, ast.Constant):
                     raise self.p.error(node, f"{name} must be a literal",
                                        f"write {name}={defaults[name]!r}, for example")
@@ -217,6 +223,8 @@ class CallLowering:
             return bool(value)
         if isinstance(value, sp.Integer):
             return int(value)
+        if isinstance(value, sp.Float) and what in _FLOAT_STATICS:  # lstsq(a, b, rcond=1e-6)
+            return float(value)
         if isinstance(value, tuple):
             return tuple(self.static_value(v, node, what) for v in value)
         raise self.p.error(node, f"{what} must be a constant", f"write {what} as a literal")
@@ -289,13 +297,24 @@ class CallLowering:
     def constant_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
         """A numpy call whose result has no gradient (np.eye(n), np.arange(n), x.argmax()):
         called as written."""
-        kwargs = tuple((k.arg, self.static_value(self.expr(k.value), node, k.arg))
+        kwargs = tuple((k.arg, self.keyword_string(k.value) or
+                        self.static_value(self.expr(k.value), node, k.arg))
                        for k in node.keywords)
         if first is not MISSING:
             return NpConstant(static(entry.name), static(kwargs), first,
                               *[self.arg(a) for a in node.args])
         return NpConstant(static(entry.name), static(kwargs),
                           *[self.literal_arg(a) for a in node.args])
+
+    def keyword_string(self, node: ast.expr) -> str | None:
+        """A string keyword of a call with no gradient (np.argsort(x, kind='stable')): a
+        literal, or a static parameter's value; None for anything else."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in self.statics and \
+                isinstance(self.env.get(node.id), str):
+            return self.env[node.id]
+        return None
 
     def dtype_of(self, node: ast.expr) -> Any:
         """A dtype argument as written (float, np.float32, "float32"), as numpy's dtype."""
@@ -422,6 +441,10 @@ class CallLowering:
         if isinstance(node, ast.Call) and self.static_object(node.func) is float and \
                 len(node.args) == 1 and isinstance(node.args[0], ast.Constant):
             return float(node.args[0].value)
+        if isinstance(node, ast.Name) and node.id in self.statics:  # a static parameter
+            value = self.env.get(node.id)  # (ord='fro', ord=None: the value specialised for)
+            if value is None or isinstance(value, str):
+                return value
         value = self.expr(node)
         if isinstance(value, sp.Basic) and value.is_Number and value.is_finite:
             return int(value) if value.is_Integer else float(value)
@@ -512,6 +535,10 @@ class CallLowering:
             if isinstance(value, sp.Symbol) and entry.name in ("array", "asarray") and \
                     value.name in {a.arg for a in self.p.tree.args.args}:
                 return AsArray(value, static(entry.name))  # the caller may pass a list
+            made = self.ctx.defs.get(value.name) if isinstance(value, sp.Symbol) else value
+            if isinstance(made, GradientAlong) and sval(made.args[2]) is None and \
+                    entry.name in ("array", "asarray"):  # np.gradient(f): a tuple for 2-d f
+                return AsArray(value, static(entry.name))
             return value
 
         def walk(n: ast.expr, prefix: tuple[int, ...]) -> None:

@@ -53,11 +53,11 @@ class InlineLowering:
                                f"{len(names)}")
         arg_nodes = dict(zip(names, node.args, strict=False))
         for name, a in arg_nodes.items():
-            bound[name] = self.arg(a)
+            bound[name] = self.inline_arg(a)
         for kw in node.keywords:
             if kw.arg not in names or kw.arg in bound:
                 raise self.p.error(node, f"unexpected keyword argument {kw.arg!r}")
-            bound[kw.arg] = self.arg(kw.value)
+            bound[kw.arg] = self.inline_arg(kw.value)
             arg_nodes[kw.arg] = kw.value
         child = type(self)(parsed, self.ctx, self.block, self.no_grad_depth)  # a Lowerer
         for name, a in arg_nodes.items():  # an argument is the caller's memory, not a copy
@@ -74,7 +74,9 @@ class InlineLowering:
             elif d is None:
                 raise self.p.error(node, f"missing argument {name!r}")
             elif isinstance(d, tuple) and d and d[0] == "value":
-                value = self.constant(d[1], name, node)
+                value = d[1] if isinstance(d[1], str) else self.constant(d[1], name, node)
+            elif isinstance(d, ast.Constant) and isinstance(d.value, str):
+                value = d.value
             else:
                 value = child.expr(d)
             if isinstance(value, sp.Basic) and value.free_symbols and \
@@ -89,6 +91,16 @@ class InlineLowering:
             self.ctx.call_stack.pop()
         values = [sp.Symbol(n, real=True) for n in child.returns]
         return tuple(values) if child.returns_tuple else values[0]
+
+
+    def inline_arg(self, a: ast.expr) -> Any:
+        """An argument of an inlined call; a string (``reduction="sum"``, or a static
+        parameter's value) stays a Python str, which the callee compares with ``==``."""
+        if isinstance(a, ast.Constant) and isinstance(a.value, str):
+            return a.value
+        if isinstance(a, ast.Name) and isinstance(self.env.get(a.id), str):
+            return self.env[a.id]
+        return self.arg(a)
 
 
 class LocalFunction:

@@ -329,7 +329,8 @@ register(Primitive("logsumexp", lazy_binds=(f"{_SCIPY}.logsumexp",),
                    params="a, axis=None, b=None, keepdims=False, return_sign=False",
                    arrays=("a", "b"), rule=Logsumexp, traits=frozenset({COSTLY}),
                    eager=_logsumexp, shape=_logsumexp_shape,
-                   torch=Torch(("logsumexp",), "LogsumexpBackward0", {"dim": "axis"}),
+                   torch=Torch(("logsumexp",), "LogsumexpBackward0",
+                               {"dim": "axis", "keepdim": "keepdims"}),
                    doc=(Logsumexp.__doc__ or "").strip()))
 
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 # (the family modules first: a method they write out is not made here)
+from symgrad.rules import registry
+from symgrad.rules.registry import REQUIRED
 from symgrad.runtime import arithmetic, linalg, reductions, shape  # noqa: F401
 from symgrad.runtime.primitives import OPS, Op, apply
 from symgrad.runtime.tensor import Tensor, _from_data, _norm_dim
 
 _DIMS = ("dim", "dims")
+_NUMPY_DIMS = ("diff", "rot90")  # torch's default dim is numpy's: -1, (0, 1)
 
 
 def _dims(value: Any, ndim: int) -> Any:
@@ -40,6 +43,12 @@ def _method(op: Op, name: str) -> Any:
     others = tuple(a for a in op.entry.arrays[1:] if a not in op.entry.defaults)
     params = tuple(op.entry.torch.params.items())  # (torch name, numpy name)
     names = (*others, *(t for t, _ in params))
+    # torch's optional parameters whose default is numpy's (x.tril(), x.nan_to_num(),
+    # x.diff(), x.rot90()); a dim otherwise has none (x.flip() and x.cumsum() need theirs)
+    defaults = {**op.entry.defaults, **registry.parameters(op.entry.params).defaults}
+    optional = {t: defaults[n] for t, n in params
+                if defaults.get(n, REQUIRED) is not REQUIRED and t != "correction" and
+                (t not in _DIMS or op.entry.name in _NUMPY_DIMS)}
 
     def method(self, *args, **kwargs):
         if params and params[-1][0] == "dims" and len(args) > len(names):
@@ -53,7 +62,9 @@ def _method(op: Op, name: str) -> Any:
                 raise TypeError(f"{name}() got an unexpected keyword argument '{k}'")
             given[k] = v
         for n in names:
-            if n not in given:
+            if n not in given and n in optional:  # torch's default is numpy's
+                given[n] = optional[n]
+            elif n not in given:
                 raise TypeError(f'{name}() missing 1 required positional arguments: "{n}"')
         operands = [self] + [v if type(v) is Tensor else _from_data(v)
                              for v in (given[n] for n in others)]

@@ -364,7 +364,8 @@ def run_backward(
                         if getattr(gi, "shape", None) != shape:  # (a constant slope: sign's 0)
                             gi = _sum_to_shape(gi, shape)  # a rule's grads may be broadcast
                         if gi.dtype != dt:
-                            gi = gi.astype(dt) if type(gi) is np.ndarray else gi.to(dt)
+                            gi = np.asarray(gi).astype(dt) if isinstance(
+                                gi, (np.ndarray, np.generic)) else gi.to(dt)  # (a 0-d sum)
                         nb = buffers.get(nxt)
                         if nb is None:
                             nb = buffers[nxt] = [None] * nxt._n_out

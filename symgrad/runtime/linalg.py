@@ -17,7 +17,8 @@ import numpy as np
 from symgrad.runtime.primitives import OPS, apply
 from symgrad.runtime.tensor import Tensor, _from_data
 
-__all__ = ["cholesky", "cross", "det", "inv", "matrix_power", "multi_dot", "pinv", "solve"]
+__all__ = ["cholesky", "cross", "det", "inv", "matrix_norm", "matrix_power", "multi_dot", "norm",
+           "pinv", "solve", "vector_norm"]
 
 
 def _t(x: Any) -> Tensor:
@@ -97,6 +98,40 @@ def multi_dot(tensors: Any) -> Tensor:
     """``torch.linalg.multi_dot``: the product of a sequence of matrices (the first and the
     last may be vectors)."""
     return apply(OPS["multi_dot"], [_t(x) for x in tensors], {})
+
+
+def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """``torch.linalg.vector_norm``: the ord-norm of the elements over dim (None: all of
+    them, a tuple: those dims flattened together), as ``Tensor.norm``."""
+    return _t(x).norm(p=ord, dim=dim, keepdim=keepdim)
+
+
+def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False) -> Tensor:
+    """``torch.linalg.matrix_norm``: np.linalg.norm's matrix norm ('fro', 'nuc', +-1, +-2,
+    +-inf) of the matrices over the two dims."""
+    A = _t(A)
+    if not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple")
+    dims = tuple(d % A.ndim if -A.ndim <= d < A.ndim else d for d in dim)
+    if any(not 0 <= d < A.ndim for d in dims) or dims[0] == dims[1]:
+        raise IndexError(f"linalg.matrix_norm: dims {tuple(dim)} are not two dims of a "
+                         f"{A.ndim}-d tensor")
+    return apply(OPS["norm"], [A], {"ord": ord, "axis": dims, "keepdims": bool(keepdim)})
+
+
+def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """``torch.linalg.norm``: a vector norm for an int dim (or ord None and dim None: every
+    element), a matrix norm for a 2-tuple dim or, dim None, a 2-d A."""
+    A = _t(A)
+    if isinstance(dim, (tuple, list)) and len(dim) == 2:
+        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim)
+    if dim is None and ord is not None:
+        if A.ndim == 2:
+            return matrix_norm(A, ord, (-2, -1), keepdim)
+        if A.ndim != 1:
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input "
+                               f"must be 1D or 2D. Got {A.ndim}D.")
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim)
 
 
 def _tensor_cross(self: Tensor, other: Any, dim: int | None = None) -> Tensor:
