@@ -6,6 +6,7 @@ import numpy as np
 import symgrad as torch
 from symgrad import nn
 
+
 def synthetic_data(w, b, num_examples):
     """y = Xw + b + noise (deterministic 'noise')."""
     idx = torch.arange(num_examples * len(w), dtype=torch.float32)
