@@ -103,6 +103,9 @@ class _with_source:  # noqa: N801 (a decorator, spelled as one)
     def __get__(self, obj: Any, cls: Any = None) -> Any:
         return self if obj is None else _BoundWithSource(self.method, obj)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # GradFunction.grad(G, x), too
+        return self.method(*args, **kwargs)
+
 
 class GradFunction:
     """A function with its generated gradient: call it, ``.grad`` it, read its ``.source``.
