@@ -20,6 +20,16 @@ required = _Required()
 
 
 class Optimizer:
+    @staticmethod
+    def _closure_loss(closure: Any) -> Any:
+        """``step(closure)``: the closure re-evaluates the loss with grad enabled, as torch's."""
+        if closure is None:
+            return None
+        from symgrad.runtime.grad_mode import enable_grad
+
+        with enable_grad():
+            return closure()
+
     def __init__(self, params: Any, defaults: dict) -> None:
         self.defaults = defaults
         self.state: dict = {}

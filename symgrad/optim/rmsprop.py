@@ -32,12 +32,7 @@ class RMSprop(Optimizer):
                                       differentiable=differentiable))
 
     def step(self, closure: Any = None) -> Any:
-        loss = None
-        if closure is not None:
-            from symgrad.runtime.grad_mode import enable_grad
-
-            with enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]

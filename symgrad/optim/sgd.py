@@ -34,12 +34,7 @@ class SGD(Optimizer):
                                       differentiable=differentiable, fused=fused))
 
     def step(self, closure: Any = None) -> Any:
-        loss = None
-        if closure is not None:
-            from symgrad.runtime.grad_mode import enable_grad
-
-            with enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
