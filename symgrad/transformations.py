@@ -299,9 +299,11 @@ class Hessian:
                     products = (products,) if len(xs) == 1 else products
                     for i, hv in enumerate(products):
                         blocks[i][j][(...,) + idx] = hv
-            if len(xs) == 1:
-                return blocks[0][0]
-            return tuple(tuple(row) for row in blocks)
+            hessian = blocks[0][0] if len(xs) == 1 else tuple(tuple(row) for row in blocks)
+            if g.has_aux:  # (H, aux), as jax.hessian(..., has_aux=True)
+                out = g(*full)
+                return hessian, out[1] if len(out) == 2 else out[1:]
+            return hessian
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
 
@@ -521,11 +523,6 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0,
     """``jax.hessian``: forward over reverse; ``x.shape + x.shape``, nested for several
     (with ``has_aux``: ``(hessian, aux)``, as jax's)."""
     def hessian_(*args: Any, **kwargs: Any) -> Any:
-        g = _decorated(f, argnums, has_aux)
-        H = g.hessian(*args, **kwargs)
-        if not g.has_aux:
-            return H
-        out = g(*args, **kwargs)
-        return H, out[1] if len(out) == 2 else out[1:]
+        return _decorated(f, argnums, has_aux).hessian(*args, **kwargs)  # (H, aux) with aux
 
     return hessian_

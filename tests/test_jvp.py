@@ -321,7 +321,9 @@ def test_has_aux_works_for_every_transformation_as_in_jax():
     np.testing.assert_allclose(aux, np.mean(np.tanh(x @ w)), rtol=1e-12)
     value, vjp_fn, aux = G.vjp(w, x)
     np.testing.assert_allclose(vjp_fn(1.0), plain.grad(w, x), rtol=1e-12)
-    np.testing.assert_allclose(G.hessian(w, x), plain.hessian(w, x), rtol=1e-12)
+    H, aux = G.hessian(w, x)
+    np.testing.assert_allclose(H, plain.hessian(w, x), rtol=1e-12)
+    np.testing.assert_allclose(aux, np.mean(np.tanh(x @ w)), rtol=1e-12)
     jac, aux = G.jacobian(w, x)
     np.testing.assert_allclose(jac, plain.grad(w, x), rtol=1e-12)
 
