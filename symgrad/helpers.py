@@ -175,6 +175,11 @@ def _list_item_grad(g, xs, i):
     return out
 
 
+def _zeros_like_tree(x):
+    """Zeros shaped like x, or like each array a tuple, list or dict x holds."""
+    return _tuple_zeros(x) if isinstance(x, (tuple, list, dict)) else np.zeros(np.shape(x))
+
+
 def _tuple_zeros(x):
     """The zero gradient of a tuple or list (``W, b = params``): an object array holding one
     zero gradient per item (itself such an array for a nested tuple), so gradients add up

@@ -39,7 +39,7 @@ from symgrad.frontend.ir import (
 )
 from symgrad.rules import masks
 from symgrad.rules.base import SCALAR, Structural, static
-from symgrad.rules.grads import BroadcastLike, FullLike, GradZeros, SumTo
+from symgrad.rules.grads import BroadcastLike, FullLike, GradZeros, SumTo, TreeZeros
 from symgrad.rules.indexing import ScatterInto, SetItem
 from symgrad.rules.operators import StopGradient
 from symgrad.rules.reductions import NpSum
@@ -235,7 +235,7 @@ class Sweep:
             updates.append((names[c.entry], self.whole(sym, left.pop(sym, []), zeros)))
         for sym in sorted(left, key=lambda x: x.name):  # loop-invariant inputs accumulate
             name = self.grad_name(sym.name)
-            before.append(Stmt(name, GradZeros(sym)))
+            before.append(Stmt(name, self.accumulator_zeros(sym, left[sym])))
             rest = []
             for g in left[sym]:
                 if isinstance(g, ScatterInto) and g.args[1] == sym and \
@@ -269,6 +269,15 @@ class Sweep:
         tape = plan_tape(s, body, self.fn, self.names, self.plan)
         self.backward.extend(before)
         self.backward.append(BLoop(s, body, self.take_comment(s.lines), tape))
+
+    def accumulator_zeros(self, sym: Any, contributions: list[Any]) -> Any:
+        """The start of a loop's gradient accumulator: zeros like ``sym``, or, for a
+        parameter the loop indexes (``for W in Ws``, ``params["Ws"][i]``: it may hold
+        arrays of different shapes), zeros like each array it holds."""
+        indexed = sym.name in {p.name for p in self.fn.params} and any(
+            isinstance(n, ScatterInto) and n.args[1] == sym
+            for g in contributions for n in sp.preorder_traversal(g))
+        return TreeZeros(sym) if indexed else GradZeros(sym)
 
     def take_comment(self, lines: list[str]) -> list[str]:
         out = list(self._comment) + list(lines)

@@ -80,3 +80,13 @@ class GradZeros(Rule):
 
     def _numpycode(self, printer: Any) -> str:
         return f"np.zeros(np.shape({base._a(printer, self.args[0])}))"
+
+
+class TreeZeros(GradZeros):
+    """The zero gradient of a parameter a loop indexes, which may hold several arrays (an
+    MLP's list of layers, a dict of them): an object array of zeros per item, as
+    ``_tuple_zeros`` gives, so each item's gradient is added in place; an array's zeros
+    otherwise. args (x,)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return base.helper_call(printer, "_zeros_like_tree", self.args)
