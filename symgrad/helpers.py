@@ -175,7 +175,7 @@ def _list_item_grad(g, xs, i):
     return out
 
 
-def _zeros_like_tree(x):
+def _zeros_like(x):
     """Zeros shaped like x, or like each array a tuple, list or dict x holds."""
     return _tuple_zeros(x) if isinstance(x, (tuple, list, dict)) else np.zeros(np.shape(x))
 

@@ -196,7 +196,7 @@ _LAYERS_XFAIL = pytest.mark.xfail(strict=True, reason=(
     "a loop over a parameter's (W, b) pairs (`for W, b in params['layers']`) fails when the "
     "gradient runs: the pairs are unpacked inside the loop, whose accumulator for them is "
     "not yet the pytree's zeros (loops indexing Ws, params['Ws'][i] or a list of dicts "
-    "work: the loop's accumulator is _zeros_like_tree)"))
+    "work: the loop's accumulator is _zeros_like)"))
 
 
 @pytest.mark.parametrize("f", [mlp_list, mlp_dict_of_lists, mlp_list_of_dicts,

@@ -89,4 +89,4 @@ class TreeZeros(GradZeros):
     otherwise. args (x,)."""
 
     def _numpycode(self, printer: Any) -> str:
-        return base.helper_call(printer, "_zeros_like_tree", self.args)
+        return base.helper_call(printer, "_zeros_like", self.args)
