@@ -688,7 +688,10 @@ def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | N
     """
     if fn is None:
         return api_boundary(lambda f: grad(f, wrt=wrt, has_aux=has_aux))
-    from symgrad import methods
+    from symgrad import methods, regrad
 
+    found = regrad.generated_function(fn)  # G.grad, G.jvp, ...: its generated function
+    if found is not None:
+        fn, wrt = found[0], found[1] if wrt is None else wrt
     special = methods.wrap(fn, wrt, has_aux, GradFunction)  # methods, bound methods, partials
     return special if special is not None else GradFunction(fn, wrt, has_aux)

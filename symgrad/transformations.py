@@ -8,6 +8,7 @@ with ``.source``, the generated module text of that transformation, made on firs
 
 from __future__ import annotations
 
+import linecache
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -54,9 +55,11 @@ class Jvp:
                 parsed = parse_function(g.fn)
                 ir = lower(parsed, frozenset(set(g.params) - set(g.wrt)), dict(g._statics))
                 text, name = self._build(ir, list(g.wrt), g.has_aux)
-            namespace: dict[str, Any] = {}
-            exec(compile(text, f"<symgrad {self.kind} of {g.fn.__qualname__}>", "exec"),
-                 namespace)
+            namespace: dict[str, Any] = {"__name__": f"symgrad_generated.{g.fn.__name__}"}
+            filename = f"<symgrad {self.kind} of {g.fn.__qualname__}>"
+            # (in linecache: symgrad.grad(G.jvp) reads the generated function's source)
+            linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+            exec(compile(text, filename, "exec"), namespace)
             self._by_module[key] = g._module, (text, namespace[name]), namespace
         _, self._compiled, namespace = self._by_module[key]
         for name in g._constants.values():  # the global arrays themselves, as G.grad reads

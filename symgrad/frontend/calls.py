@@ -616,7 +616,8 @@ def _spelling(obj: Any) -> str:
 def _supported_functions(obj: Any) -> str:
     """The hint of an unsupported call: every function the registry binds, by module, those
     named like the call first."""
-    spellings = {_spelling(o) for e in registry.entries() for o in e.binds} | \
+    spellings = {_spelling(o) for e in registry.entries() for o in e.binds
+                 if not e.name.startswith("generated:")} | \
         {p for e in registry.entries() for p in e.lazy_binds}  # (scipy.special.expit)
     called = _spelling(obj)
     near = difflib.get_close_matches(called, sorted(spellings), n=6, cutoff=0.6)
