@@ -4,7 +4,7 @@
 from symgrad import nn, optim  # noqa: E402
 from symgrad import runtime as _runtime
 from symgrad.api import GradFunction, grad
-from symgrad.custom import custom_vjp, defvjp
+from symgrad.custom import custom_jvp, custom_vjp, defvjp
 from symgrad.errors import SymgradError
 from symgrad.gradcheck import gradcheck
 from symgrad.gradients import stop_gradient
@@ -19,6 +19,6 @@ __version__ = "0.1.0"
 __all__ = [
     "GradFunction", "SymgradError", "grad", "gradcheck", "stop_gradient", "__version__",
     "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
-    "hessian", "jacfwd", "jacrev", "jvp", "vjp", "custom_vjp", "defvjp",
+    "hessian", "jacfwd", "jacrev", "jvp", "vjp", "custom_jvp", "custom_vjp", "defvjp",
     *_runtime.__all__, "nn", "optim", *_compat_all,
 ]

@@ -1,5 +1,10 @@
-"""Custom derivative rules, as JAX has them: ``@symgrad.custom_vjp`` with ``@f.defvjp``, and
-``symgrad.defvjp(func, bwd)`` for a function symgrad cannot read (a compiled routine).
+"""Custom derivative rules, as JAX has them: ``@symgrad.custom_vjp`` with ``@f.defvjp``,
+``@symgrad.custom_jvp`` with ``@f.defjvp``, and ``symgrad.defvjp(func, bwd)`` for a function
+symgrad cannot read (a compiled routine).
+
+A custom jvp is ``jvp(primals, tangents)`` -> ``(primal_out, tangent_out)``, as JAX's: forward
+mode calls it; reverse mode transposes it (``symgrad/transpose.py``), which needs it to be
+linear in the tangents, as JAX's transposition does.
 
 The backward is ``bwd(g, *args, out)`` -> one cotangent per argument (a tuple), ``out``
 being ``f(*args)``. Each rule becomes a registry entry (``rules/custom.py``): wherever
@@ -20,7 +25,7 @@ from typing import Any
 
 from symgrad.errors import SymgradError
 
-__all__ = ["custom_vjp", "defvjp"]
+__all__ = ["custom_jvp", "custom_vjp", "defvjp"]
 
 
 class CustomVjp:
@@ -59,6 +64,75 @@ class CustomVjp:
     def __symgrad_rule__(self) -> tuple[Callable, Callable | None]:
         """What the disk cache fingerprints: the function and its rule."""
         return self.fn, self.bwd
+
+
+class CustomJvp:
+    """A function with a jvp of your own: call it as the function; ``.defjvp(jvp)`` sets the
+    rule (as a decorator too), ``jvp(primals, tangents)`` -> ``(primal_out, tangent_out)``."""
+
+    def __init__(self, fn: Callable) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.jvp: Callable | None = None
+        self._entry: Any = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from symgrad.runtime.function import apply
+        from symgrad.runtime.tensor import Tensor
+
+        if kwargs or len(args) < len(inspect.signature(self.fn).parameters):
+            bound = inspect.signature(self.fn).bind(*args, **kwargs)
+            bound.apply_defaults()
+            args = bound.args
+        if self.jvp is not None and any(type(a) is Tensor for a in args):
+            from symgrad.transpose import transposed
+
+            backward = transposed(self)  # the jvp transposed: a function (g, *args, out)
+            fn = self.fn
+            return apply(self.fn.__name__, fn, lambda g, *xs: backward(g, *xs, fn(*xs)),
+                         *args)
+        return self.fn(*args)
+
+    def defjvp(self, jvp: Callable) -> Callable:
+        """Use ``jvp(primals, tangents)`` -> ``(primal_out, tangent_out)`` as this function's
+        forward-mode rule; returns ``jvp``."""
+        from symgrad.rules.custom import register_custom_jvp
+
+        params = [p for p in inspect.signature(jvp).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(params) != 2:
+            raise SymgradError(f"{jvp.__name__} takes ({', '.join(p.name for p in params)}): "
+                               "a custom jvp takes (primals, tangents)",
+                               hint="def f_jvp(primals, tangents): x, = primals; ...; "
+                               "return y, dy")
+        own = [p for p in inspect.signature(self.fn).parameters.values()
+               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        function = (self.fn.__name__, _standalone_source(self.fn, "the function"), None)
+        rule = (jvp.__name__, _standalone_source(
+            jvp, "its jvp", frozenset({"np", self.fn.__name__})))
+        self.jvp = jvp
+        self._entry = register_custom_jvp(self, self.fn.__name__, ", ".join(
+            p.name for p in own), function, rule)
+        return jvp
+
+    def __repr__(self) -> str:
+        return f"<symgrad.custom_jvp {self.fn.__qualname__}>"
+
+    @property
+    def __symgrad_rule__(self) -> tuple[Callable, Callable | None]:
+        """What the disk cache fingerprints: the function and its rule."""
+        return self.fn, self.jvp
+
+
+def custom_jvp(fn: Callable) -> CustomJvp:
+    """``@symgrad.custom_jvp`` on a ``def``; then ``@f.defjvp`` on ``jvp(primals, tangents)``
+    returning ``(primal_out, tangent_out)``, as ``jax.custom_jvp``. Forward mode (``G.jvp``,
+    Hessians through loops) calls the rule; reverse mode (``G.grad``) transposes it, which
+    needs ``tangent_out`` linear in the tangents (as JAX's)."""
+    if not inspect.isfunction(fn):
+        raise SymgradError(f"symgrad.custom_jvp takes a def, not {type(fn).__name__}",
+                           hint="wrap the function in a def of your own")
+    return CustomJvp(fn)
 
 
 def custom_vjp(fn: Callable) -> CustomVjp:

@@ -72,9 +72,10 @@ def _watch(fn: Any, out: list[Watched], done: set[int], depth: int) -> None:
         if not isinstance(value, (types.ModuleType, type)):
             out.append(Watched(get, origin, value))  # a function: rebinding it counts
             _watch(value, out, done, depth + 1)
-        if hasattr(value, "__symgrad_rule__"):  # a custom_vjp: its rule defvjp'd again counts
-            out.append(Watched(_attribute_getter(get, "bwd"), (*origin[:2], f"{name}.bwd"),
-                               value.bwd))
+        if hasattr(value, "__symgrad_rule__"):  # a custom rule defvjp'd (defjvp'd) again counts
+            rule = "bwd" if hasattr(value, "bwd") else "jvp"
+            out.append(Watched(_attribute_getter(get, rule), (*origin[:2], f"{name}.{rule}"),
+                               getattr(value, rule)))
         if isinstance(value, types.FunctionType) or _library(value):
             continue
         for attr in sorted(names):  # cfg.LR, settings.W, helpers.step: through an attribute

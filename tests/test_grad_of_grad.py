@@ -4,10 +4,10 @@ against central differences of the order below and against torch's nested autogr
 import numpy as np
 import pytest
 import torch
+from gradutil import numeric_grad
 
 import symgrad
 from symgrad import SymgradError
-from tests.gradutil import numeric_grad
 
 
 def scalar_f(x):

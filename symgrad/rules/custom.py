@@ -98,3 +98,69 @@ def register_custom(obj: Any, name: str, params: str, function: tuple[str, str |
                       arrays=names, rule=rule, traits=frozenset({COSTLY}), eager=obj)
     unregister(f"custom:{name}:{id(obj)}")  # defvjp again: the new rule replaces the old
     return register(entry)
+
+
+class CustomJvpCall(CustomCall):
+    """A ``@symgrad.custom_jvp`` function's call: ``owner`` is the ``CustomJvp``, ``rule``
+    its jvp ``(name, source)``. Forward mode calls the rule (``CustomTangent``); reverse
+    mode calls the rule transposed by symgrad (``symgrad.transpose``)."""
+
+    owner: Any = None
+    rule: tuple[str, str] = ("", "")
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        from symgrad.rules.grads import GradZeros
+
+        tangents = [GradZeros(a) if t == 0 else t for a, t in zip(self.args, tangents,
+                                                                    strict=True)]
+        return CustomTangent(base.static(self.rule), base.static(self.function[:2]),
+                             *self.args, *tangents)
+
+    def vjp(self, g: Any) -> list[Any]:
+        from symgrad.transpose import backward_source
+
+        call = CustomBackward(base.static(backward_source(self.owner)), g, self, *self.args)
+        return [CustomCotangent(call, base.static(i), a) for i, a in enumerate(self.args)]
+
+
+class CustomTangent(Rule):
+    """args: (Static(jvp rule), Static(function), *primals, *tangents): the tangent the
+    user's jvp returns, ``f_jvp((x, ...), (dx, ...))[1]``, shaped like f's output."""
+
+    def diff_args(self) -> tuple:
+        return self.args[2:]
+
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        return fresh
+
+    def jvp(self, tangents: list[Any]) -> Any:
+        raise NotImplementedError("a second derivative through a custom jvp rule")
+
+    def vjp(self, g: Any) -> list[Any]:
+        raise NotImplementedError("a second derivative through a custom jvp rule is not "
+                                  "supported (its jvp has no derivative of its own)")
+
+    def _numpycode(self, printer: Any) -> str:
+        name, source = base.sval(self.args[0])
+        printer.use_source(*base.sval(self.args[1]))  # the rule may call the function
+        printer.use_source(name, source)
+        items = [base._a(printer, a) for a in self.args[2:]]
+        n = len(items) // 2
+
+        def packed(xs: list[str]) -> str:
+            return f"({xs[0]},)" if len(xs) == 1 else f"({', '.join(xs)})"
+
+        return f"{name}({packed(items[:n])}, {packed(items[n:])})[1]"
+
+
+def register_custom_jvp(obj: Any, name: str, params: str, function: tuple[str, str | None,
+                        str | None], rule: tuple[str, str]) -> Primitive:
+    """An entry binding ``obj`` (a ``CustomJvp``) to a rule made for it."""
+    cls = type(f"CustomJvp_{name}", (CustomJvpCall,), {
+        "function": function, "rule": rule, "owner": obj,
+        "__doc__": f"{name}, with the user's jvp {rule[0]}"})
+    names = tuple(p.split("=")[0] for p in params.split(", "))
+    entry = Primitive(f"custom:{name}:{id(obj)}", binds=(obj,), params=params,
+                      arrays=names, rule=cls, traits=frozenset({COSTLY}), eager=obj)
+    unregister(f"custom:{name}:{id(obj)}")  # defjvp again: the new rule replaces the old
+    return register(entry)
