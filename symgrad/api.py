@@ -265,10 +265,15 @@ class GradFunction:
         return export(self, path, example_args, shapes)
 
     @api_boundary
-    def formula(self, *example_args: Any, shapes: dict | None = None) -> Any:
-        """The gradients as SymPy expressions over the parameters (straight-line functions)."""
-        from symgrad.formula import formula
+    def formula(self, *example_args: Any, shapes: dict | None = None,
+                hessian: bool = False) -> Any:
+        """The gradients as SymPy expressions over the parameters (straight-line functions);
+        ``hessian=True``: the Hessian times a vector ``v`` (and, for scalar parameters, the
+        Hessian matrix), as ``G.hessian.formula()``."""
+        from symgrad.formula import formula, hessian_formula
 
+        if hessian:
+            return hessian_formula(self, *example_args, shapes=shapes)
         return formula(self, *example_args, shapes=shapes)
 
     def _repr_html_(self) -> str:

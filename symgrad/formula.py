@@ -99,6 +99,15 @@ class FormulaStrPrinter(StrPrinter):
             return _structural(self, expr, latex=False)
         return super()._print(expr, **kwargs)
 
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        # a product printed with @ inside a product or power: d*(X @ v), never d*X @ v,
+        # which Python reads as (d*X) @ v
+        from sympy.printing.precedence import PRECEDENCE
+
+        if isinstance(item, (MatMul, ProductGrad)) and level >= PRECEDENCE["Mul"]:
+            return f"({self._print(item)})"
+        return super().parenthesize(item, level, strict)
+
 
 class FormulaLatexPrinter(LatexPrinter):
     printmethod = "_symgrad_formula_latex"
@@ -167,8 +176,12 @@ def _structural(printer: Any, expr: Any, latex: bool) -> str:
 # ---------------------------------------------------------------- the substitution
 
 
-def formula(g: Any, *example_args: Any, shapes: dict | None = None) -> Formula:
-    """The gradients of ``g`` (a ``symgrad.grad`` function) as SymPy expressions."""
+def formula(g: Any, *example_args: Any, shapes: dict | None = None,
+            seeds: dict[str, Any] | None = None, seed_like: dict[str, str] | None = None
+            ) -> Formula:
+    """The gradients of ``g`` (a ``symgrad.grad`` function) as SymPy expressions; ``seeds``:
+    the output cotangents by seed name (1 by default), ``seed_like``: the parameter each
+    seed is shaped like (a number by default), for reading off shapes."""
     adj = g._adjoint
     fn = g.fn
     if getattr(adj.fn.body, "stmts", None) is None or any(
@@ -179,14 +192,11 @@ def formula(g: Any, *example_args: Any, shapes: dict | None = None) -> Formula:
         raise SymgradError("pass example arguments or shapes=, not both")
     env = None
     if example_args or shapes is not None:
-        env = _numeric_env(g, adj, example_args, shapes)
+        env = _numeric_env(g, adj, example_args, shapes, seed_like or {})
     else:
         _refuse_products(g, adj)
-    if len(adj.seeds) != 1:
-        seeds = {sp.Symbol(s, real=True): sp.Integer(1) for s in adj.seeds}
-    else:
-        seeds = {sp.Symbol(adj.seeds[0], real=True): sp.Integer(1)}
-    defs: dict[Any, Any] = dict(seeds)
+    defs: dict[Any, Any] = {sp.Symbol(s, real=True): (seeds or {}).get(s, sp.Integer(1))
+                            for s in adj.seeds}
     notes: list[str] = []
     for stmt in list(adj.forward) + list(adj.backward):
         expr = _resolve_shapes(stmt.expr, env, notes)
@@ -220,7 +230,8 @@ def _refuse_products(g: Any, adj: Any) -> None:
                     "--shape NAME=D1,D2 for each parameter)")
 
 
-def _numeric_env(g: Any, adj: Any, example_args: tuple, shapes: dict | None) -> dict:
+def _numeric_env(g: Any, adj: Any, example_args: tuple, shapes: dict | None,
+                 seed_like: dict[str, str]) -> dict:
     """Values of every parameter and intermediate, for reading off shapes."""
     import inspect
 
@@ -249,8 +260,8 @@ def _numeric_env(g: Any, adj: Any, example_args: tuple, shapes: dict | None) -> 
     from symgrad.printer import NumpyPrinter
 
     printer = NumpyPrinter()
-    seed = dict.fromkeys(adj.seeds, 1.0)
-    env.update(seed)
+    env.update({s: np.ones(np.shape(values[seed_like[s]])) if s in seed_like else 1.0
+                for s in adj.seeds})
     with np.errstate(all="ignore"):
         for stmt in list(adj.forward) + list(adj.backward):
             try:
@@ -322,3 +333,71 @@ def _simplify(expr: Any) -> Any:
     else:
         candidates.append(expr)
     return min(candidates, key=sp.count_ops)  # the first of the shortest: factored wins ties
+
+
+# ---------------------------------------------------------------- the Hessian view
+
+
+class HessianFormula(Formula):
+    """The Hessian of a scalar function times a vector ``v`` (one ``v_x`` per wrt
+    parameter), as SymPy expressions per wrt parameter: ``(H v)_w = X.T @ (d*(X @ v_w))``.
+    For scalar parameters, ``matrix`` is the Hessian itself (else None)."""
+
+    def __init__(self, name: str, grads: dict[str, Any], shapes: dict[str, tuple] | None,
+                 notes: list[str], directions: dict[str, Any], matrix: Any) -> None:
+        super().__init__(name, grads, shapes, notes)
+        self.directions = directions  # wrt name -> the symbol v_w
+        self.matrix = matrix
+
+    def __str__(self) -> str:
+        printer = FormulaStrPrinter()
+        lines = [f"(H{self.name} v)_{p} = {printer.doprint(e)}" for p, e in self.grads.items()]
+        if self.matrix is not None:
+            lines.append(f"H{self.name} = {printer.doprint(self.matrix.tolist())}")
+        return "\n".join(lines + [f"  ({n})" for n in self.notes])
+
+    def __repr__(self) -> str:
+        return f"<symgrad.HessianFormula of {self.name}:\n{self}>"
+
+    def _latex(self, printer: Any = None) -> str:
+        latex = FormulaLatexPrinter()
+        name = latex._deal_with_super_sub(self.name) if len(self.name) == 1 else \
+            rf"\operatorname{{{self.name}}}".replace("_", r"\_")
+        rows = [rf"\left(\nabla^2 {name}\, v\right)_{{{latex.doprint(sp.Symbol(p))}}} &= "
+                f"{latex.doprint(e)}" for p, e in self.grads.items()]
+        if self.matrix is not None:
+            rows.append(rf"\nabla^2 {name} &= {latex.doprint(self.matrix)}")
+        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+
+def hessian_formula(g: Any, *example_args: Any, shapes: dict | None = None) -> HessianFormula:
+    """The Hessian view of ``g`` (straight-line, scalar output): the formula of its gradient
+    differentiated again (``symgrad.grad(G.grad)``), the second seeds kept as symbols
+    ``v_w``: each entry is the Hessian-vector product's, linear in the ``v``s."""
+    from symgrad.api import grad
+
+    if g.has_aux:
+        raise SymgradError("formula(hessian=True) of a function with has_aux is not "
+                           "supported yet", hint="decorate the function without has_aux")
+    g2 = grad(g.grad)  # f_grad(x, ..., seed) differentiated by g's wrt
+    adj2 = g2._adjoint
+    directions = {w: sp.Symbol(f"v_{w}", real=True) for w in g.wrt}
+    seeds = dict(zip(adj2.seeds, directions.values(), strict=True))
+    if example_args:  # f_grad takes the function's arguments and then its seed
+        example_args = tuple(example_args) + (1.0,) * (len(g2.params) - len(example_args))
+    inner = formula(g2, *example_args, shapes=shapes, seeds=seeds,
+                    seed_like=dict(zip(adj2.seeds, g.wrt, strict=True)))
+    one = {sp.Symbol(g._generated.seed_param, real=True): sp.Integer(1)}
+    hv = {w: _simplify(e.xreplace(one)) for w, e in inner.items()}
+    matrix = None
+    if inner.shapes is not None and all(inner.shapes.get(w) == () for w in g.wrt):
+        matrix = sp.Matrix([[sp.diff(hv[wi], directions[wj]) for wj in g.wrt]
+                            for wi in g.wrt])
+    shaped = None if inner.shapes is None else {
+        k: v for k, v in inner.shapes.items() if k in g.params}
+    notes = [n for n in inner.notes if not n.startswith("per entry")]
+    notes = ["per entry; every array has the same shape, with N entries" if shaped is None
+             else "per entry, for shapes " + ", ".join(f"{k}: {v}" for k, v in shaped.items())
+             ] + notes + [
+        f"H v: the Hessian of {g.fn.__name__} times v = ({', '.join(map(str, directions.values()))})"]
+    return HessianFormula(g.fn.__name__, hv, shaped, notes, directions, matrix)

@@ -284,6 +284,10 @@ class Hessian:
     def source(self) -> str:
         return self._owner.hvp.source
 
+    def formula(self, *example_args: Any, shapes: dict | None = None) -> Any:
+        """The Hessian as mathematics (straight-line functions): ``G.formula(hessian=True)``."""
+        return self._owner.formula(*example_args, shapes=shapes, hessian=True)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         g = self._owner
         try:
