@@ -111,8 +111,10 @@ class CustomJvp:
         rule = (jvp.__name__, _standalone_source(
             jvp, "its jvp", frozenset({"np", self.fn.__name__})))
         self.jvp = jvp
-        self._entry = register_custom_jvp(self, self.fn.__name__, ", ".join(
-            p.name for p in own), function, rule)
+        spelled = [p.name if p.default is p.empty or type(p.default) not in (
+            int, float, bool) else f"{p.name}={p.default!r}" for p in own]
+        self._entry = register_custom_jvp(self, self.fn.__name__, ", ".join(spelled),
+                                          function, rule)
         return jvp
 
     def __repr__(self) -> str:

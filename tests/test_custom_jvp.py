@@ -146,3 +146,28 @@ def test_free_function_jvp():
     _, t = symgrad.jvp(two_args, (a, b), (np.ones(3), np.ones(3)))
     fd = (two_args(a + 1e-6, b + 1e-6) - two_args(a - 1e-6, b - 1e-6)) / 2e-6
     assert np.isclose(t, fd, rtol=1e-6)
+
+
+@symgrad.custom_jvp
+def scale(x, k=2.0):
+    return k * np.sin(x)
+
+
+@scale.defjvp
+def scale_jvp(primals, tangents):
+    x, k = primals
+    dx, dk = tangents
+    return k * np.sin(x), k * np.cos(x) * dx + np.sin(x) * dk
+
+
+def with_defaults(x):
+    return np.sum(scale(x) + scale(x, 3.0))
+
+
+def test_default_arguments_and_second_order_refused():
+    x = np.array([0.1, 0.5])
+    G = symgrad.grad(with_defaults)
+    assert np.allclose(G.grad(x), numeric_grad(with_defaults, [x], 0), rtol=1e-6)
+    assert np.isclose(G.jvp(x, tangents=np.ones(2))[1], np.sum(5 * np.cos(x)))
+    with pytest.raises(SymgradError, match="not supported"):
+        G.hvp(x, v=np.ones(2))
