@@ -14,12 +14,19 @@ Importing this module imports numba: ``symgrad.compiled`` does so only on demand
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numba
 import numpy as np
 from numba import types
+from numba.core.errors import NumbaPerformanceWarning
 from numba.extending import overload
+
+# numba's advice that np.dot is faster on contiguous arrays (`a.T @ g`, `g @ b.T`), about
+# code symgrad generated, is no news to its user
+warnings.filterwarnings("ignore", category=NumbaPerformanceWarning,
+                        module=r".*(<symgrad-numba:|symgrad[/\\]compiled_helpers)")
 
 # (no annotations on an overload: numba compares its signature with the implementation's)
 
