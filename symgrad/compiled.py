@@ -2,9 +2,10 @@
 gradient and value_and_grad, compiled with ``numba.njit``, each falling back to its numpy
 code (with one ``BackendWarning`` naming the construct) where numba cannot compile it.
 
-The numba text is the generated module's own text with four spellings numba lacks rewritten
-(``reversed(tape)`` as ``tape[::-1]``, ``np.broadcast(a, b).size``, ``np.ndim(x)``,
-``dtype=float``), and with the rank-generic shape helpers (``_sum_to``, ``_broadcast_to``,
+The numba text is the generated module's own text with the spellings numba lacks rewritten
+(``reversed(tape)`` as ``tape[::-1]``, ``np.broadcast(a, b).size`` and ``.shape``,
+``np.ndim(x)``, ``np.full_like(a, v, dtype=float)``, ``x[i].copy()`` of a float, ``dtype=float``
+as ``np.float64``), and with the rank-generic shape helpers (``_sum_to``, ``_broadcast_to``,
 ``_matmul_grad_*``, ``_zeros_like``) replaced by versions that dispatch on the ranks numba
 types each call with. Those are written for ranks 0 to 2 as the generated code meets them;
 other ranks raise a typing error, and the function runs its numpy code instead.
@@ -85,6 +86,13 @@ class _Rewrite(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
+        if _is_np(node.func, "full_like") and len(node.args) == 2 and \
+                [(k.arg, getattr(k.value, "id", None)) for k in node.keywords] == \
+                [("dtype", "float")]:  # the cotangent of a loop-carried value, as a float
+            return ast.Call(ast.Name("_nb_full_like", ast.Load()), node.args, [])
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "copy" and \
+                not node.args and not node.keywords:  # x[i].copy(): a float in numba
+            return ast.Call(ast.Name("_nb_copy", ast.Load()), [node.func.value], [])
         for kw in node.keywords:  # dtype=float: numba takes numpy's scalar types
             if kw.arg == "dtype" and isinstance(kw.value, ast.Name) and \
                     kw.value.id in self._DTYPES:
@@ -100,9 +108,9 @@ class _Rewrite(ast.NodeTransformer):
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         self.generic_visit(node)
         call = node.value
-        if node.attr == "size" and isinstance(call, ast.Call) and \
+        if node.attr in ("size", "shape") and isinstance(call, ast.Call) and \
                 _is_np(call.func, "broadcast") and not call.keywords:
-            return ast.Call(ast.Name("_nb_broadcast_size", ast.Load()), call.args, [])
+            return ast.Call(ast.Name(f"_nb_broadcast_{node.attr}", ast.Load()), call.args, [])
         return node
 
 

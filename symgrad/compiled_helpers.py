@@ -47,6 +47,9 @@ _matmul_grad_b = _stub("_matmul_grad_b")
 _zeros_like = _stub("_zeros_like")
 _nb_ndim = _stub("_nb_ndim")
 _nb_broadcast_size = _stub("_nb_broadcast_size")
+_nb_broadcast_shape = _stub("_nb_broadcast_shape")
+_nb_full_like = _stub("_nb_full_like")
+_nb_copy = _stub("_nb_copy")
 
 
 def _rank(shape: Any) -> int | None:
@@ -130,6 +133,8 @@ def _broadcast_to_ov(g, shape):
         return lambda g, shape: np.full(shape, g)
     if not isinstance(g, types.Array):
         return None
+    if g.ndim == k == 0:
+        return lambda g, shape: g
     if g.ndim == k:
         def same(g, shape):
             if g.shape == shape:
@@ -209,7 +214,52 @@ def _nb_broadcast_size_ov(*args):
     return _SIZES[n]
 
 
+_SHAPES: dict[int, Any] = {}
+
+
+@overload(_nb_broadcast_shape)
+def _nb_broadcast_shape_ov(*args):
+    """``np.broadcast(*args).shape``."""
+    if len(args) == 1 and isinstance(args[0], types.StarArgTuple):
+        args = tuple(args[0].types)
+    if not all(_number(t) or isinstance(t, types.Array) for t in args):
+        return None
+    n = len(args)
+    if n not in _SHAPES:
+        shapes = ", ".join(f"np.shape(args[{i}])" for i in range(n))
+        scope: dict[str, Any] = {"np": np}
+        exec(f"def shape(*args):\n    return np.broadcast_shapes({shapes})\n", scope)
+        _SHAPES[n] = scope["shape"]
+    return _SHAPES[n]
+
+
+@overload(_nb_full_like)
+def _nb_full_like_ov(a, v):
+    """``np.full_like(a, v, dtype=float)`` (a float where ``a`` is a number)."""
+    if _number(a) and _number(v):
+        return lambda a, v: np.float64(v)
+    if isinstance(a, types.Array) and _number(v):
+        if a.ndim == 0:
+            return lambda a, v: np.float64(v)
+        return lambda a, v: np.full(a.shape, v, np.float64)
+    if isinstance(a, types.Array) and isinstance(v, types.Array) and a.ndim > 0:
+        return lambda a, v: np.broadcast_to(v, a.shape).astype(np.float64)
+    return None
+
+
+@overload(_nb_copy)
+def _nb_copy_ov(x):
+    """``x.copy()``, of a number too (an item of a 1-d array is a float in numba)."""
+    if _number(x):
+        return lambda x: x
+    if isinstance(x, (types.Array, types.List)):
+        return lambda x: x.copy()
+    return None
+
+
 HELPERS: dict[str, Any] = {
+    "_nb_broadcast_shape": _nb_broadcast_shape, "_nb_full_like": _nb_full_like,
+    "_nb_copy": _nb_copy,
     "_sum_to": _sum_to, "_sum_to_shape": _sum_to_shape, "_broadcast_to": _broadcast_to,
     "_matmul_grad_a": _matmul_grad_a, "_matmul_grad_b": _matmul_grad_b,
     "_zeros_like": _zeros_like, "_nb_ndim": _nb_ndim, "_nb_broadcast_size": _nb_broadcast_size,

@@ -46,11 +46,11 @@ def _copy(args):
 
 def _run_both(fn, wrt, args, seed=None):
     G = symgrad.grad(fn, wrt=wrt)
-    N = symgrad.grad(fn, wrt=wrt, backend="numba")
     kw = {} if seed is None else {G.seed_name: seed}
     expected = G.value_and_grad(*_copy(args), **kw)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        N = symgrad.grad(fn, wrt=wrt, backend="numba")
         got = N.value_and_grad(*_copy(args), **kw)
         got_again = N.value_and_grad(*_copy(args), **kw)  # compiled (or fallen back) once
         value = N(*_copy(args))
@@ -184,8 +184,13 @@ def test_numba_text_rewrites_only_what_numba_lacks():
     text = numba_text("def f(x, tape, y):\n"
                       "    for t in reversed(tape):\n"
                       "        pass\n"
-                      "    n = np.broadcast(x, y).size + np.ndim(x)\n"
-                      "    return np.full_like(x, 1.0, dtype=float) * n\n")
+                      "    n = np.broadcast(x, y).size + np.ndim(x) + x[0].copy()\n"
+                      "    s = np.broadcast(x, y).shape\n"
+                      "    z = np.zeros(s, dtype=float) + np.full_like(x, 2.0, dtype=int)\n"
+                      "    return np.full_like(x, 1.0, dtype=float) * n + z\n")
     assert "tape[::-1]" in text and "reversed" not in text
     assert "_nb_broadcast_size(x, y)" in text and "_nb_ndim(x)" in text
-    assert "dtype=np.float64" in text
+    assert "_nb_broadcast_shape(x, y)" in text and "_nb_copy(x[0])" in text
+    assert "np.zeros(s, dtype=np.float64)" in text
+    assert "np.full_like(x, 2.0, dtype=np.int64)" in text  # (only dtype=float is a float)
+    assert "_nb_full_like(x, 1.0)" in text
