@@ -16,6 +16,7 @@ numba is imported only here, and only when a function asks for the backend.
 from __future__ import annotations
 
 import ast
+import inspect
 import linecache
 import re
 import warnings
@@ -69,6 +70,12 @@ def compile_module(source: str, namespace: dict[str, Any], names: tuple[str, ...
     jit.update(_helpers())
     out = {}
     for name in names:
+        code = namespace[name].__code__
+        if code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS |
+                                                      inspect.CO_VARKEYWORDS):
+            out[name] = _numpy_only(namespace[name], f"{name} takes keyword-only or variable "
+                                    "arguments, which the numba backend does not wrap", warned)
+            continue
         out[name] = _wrapper(namespace[name], _State(name, namespace[name], jit[name], text,
                                                      warned))
     return out
@@ -153,13 +160,17 @@ class _State:
         compiles per argument types, so a later call could fail again the same way)."""
         from numba.core.errors import NumbaError
 
-        if isinstance(error, NumbaError):
-            why = f"numba cannot compile {self.name}: {_construct(error, self.text)}"
-        else:  # numba raised where numpy may not (its errors are not numpy's)
-            why = f"numba raised {type(error).__name__} in {self.name} ({_first_line(error)})"
-        result = self.py_func(*args)  # (raises numpy's own error, naming the generated line)
+        if isinstance(error, NumbaError):  # numpy from now on, whatever numpy makes of args
+            self.target = self.py_func
+            _warn(f"numba cannot compile {self.name}: {_construct(error, self.text)}",
+                  self.warned)
+            return self.py_func(*args)
+        # numba raised where numpy may not (its errors are not numpy's): numpy's result, or
+        # numpy's own error naming the generated line (then the arguments were wrong)
+        result = self.py_func(*args)
         self.target = self.py_func
-        _warn(why, self.warned)
+        _warn(f"numba raised {type(error).__name__} in {self.name} ({_first_line(error)})",
+              self.warned)
         return result
 
 
