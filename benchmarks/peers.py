@@ -105,6 +105,7 @@ class SymgradPeer(Peer):
     name = "symgrad"
     label = "symgrad"
     traced = True
+    backend = "numpy"
 
     def setup(self):
         if importlib.util.find_spec("symgrad") is None and REPO_ROOT not in sys.path:
@@ -122,7 +123,7 @@ class SymgradPeer(Peer):
         # workload's first call.
         t0 = time.perf_counter()
         try:
-            symgrad.grad(_warmup).grad(np.ones(3))
+            symgrad.grad(_warmup, backend=self.backend).grad(np.ones(3))
         except Exception as e:  # a core too broken to transform x*x: skip the column
             raise PeerUnavailable(f"skipped: transform of a trivial function failed: "
                                   f"{type(e).__name__}: {e}") from e
@@ -134,7 +135,7 @@ class SymgradPeer(Peer):
         n = len(workload.wrt)
         t0 = time.perf_counter()
         try:
-            G = self.symgrad.grad(workload.fn, wrt=workload.wrt)
+            G = self.symgrad.grad(workload.fn, wrt=workload.wrt, backend=self.backend)
             G.value_and_grad(*vals)
         except Exception as e:  # any transform failure: skip the cell, show why
             raise PeerFailed(f"{type(e).__name__}: {e}") from e
@@ -147,6 +148,23 @@ class SymgradPeer(Peer):
             first_call=first,
             traced=True,
         )
+
+
+class SymgradNumbaPeer(SymgradPeer):
+    """symgrad's generated code compiled by numba (``backend="numba"``); its first call is
+    decoration + transform + numba's compilation + first run, as jax's is trace + compile."""
+
+    name = "symgrad-numba"
+    label = "symgrad backend='numba'"
+    backend = "numba"
+
+    def setup(self):
+        try:
+            import numba
+        except ImportError as e:
+            raise PeerUnavailable("skipped: numba not installed") from e
+        version = super().setup()
+        return f"{version}, numba {numba.__version__}"
 
 
 class TorchPeer(Peer):
@@ -259,5 +277,6 @@ class AutogradPeer(Peer):
 
 
 PEERS: dict[str, type[Peer]] = {
-    p.name: p for p in (NumpyPeer, SymgradPeer, TorchPeer, JaxPeer, AutogradPeer)
+    p.name: p for p in (NumpyPeer, SymgradPeer, SymgradNumbaPeer, TorchPeer, JaxPeer,
+                        AutogradPeer)
 }

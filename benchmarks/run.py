@@ -229,7 +229,7 @@ def main(argv=None):
             if getattr(p, "init_time", None) is not None:
                 extra = (f" (first transform in this process: {fmt_time(p.init_time)}, one-time; "
                          f"SYMGRAD_CACHE_DIR={os.environ.get('SYMGRAD_CACHE_DIR')})")
-            print(f"  {pn:9s} {p.label} {ver}{extra}")
+            print(f"  {pn:13s} {p.label} {ver}{extra}")
         except peers_mod.PeerUnavailable as e:
             peer_skip[pn] = str(e)
             print(f"  {pn:9s} {e}")
@@ -292,9 +292,10 @@ def main(argv=None):
     if first_calls:
         print()
         print("First call (not in the table): jax = trace + compile + first run of "
-              "jit(value_and_grad); symgrad = decoration + transform + first run")
+              "jit(value_and_grad); symgrad = decoration + transform + first run; "
+              "symgrad-numba = the same + numba's compilation")
         for name, sl, pn, s in first_calls:
-            print(f"  {name:9s} {sl:16s} {pn:8s} {fmt_time(s):>8s}")
+            print(f"  {name:9s} {sl:16s} {pn:13s} {fmt_time(s):>8s}")
 
     # ---- memory -----------------------------------------------------------------------
     mem_rows = []

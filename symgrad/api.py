@@ -29,6 +29,7 @@ from symgrad.arguments import (
     _numeric,
     _numpy_floats,
 )
+from symgrad.compiled import check_backend, compiled_functions
 from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
 from symgrad.runtime import function as _tensor_calls
@@ -125,9 +126,10 @@ class GradFunction:
 
     @api_boundary
     def __init__(self, fn: Callable, wrt: str | int | Sequence[str | int] | None,
-                 has_aux: bool = False) -> None:
+                 has_aux: bool = False, backend: str = "numpy") -> None:
         from symgrad.frontend.parse import parse_function
 
+        self.backend = check_backend(backend)  # "numba": symgrad.compiled
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.__symgrad_wrapped__ = fn  # calls from other differentiated code inline fn
@@ -165,7 +167,8 @@ class GradFunction:
         """This function differentiated with respect to ``wrt`` (made once, then kept)."""
         other = self._by_wrt.get(wrt)
         if other is None:
-            other = self._by_wrt[wrt] = GradFunction(self.fn, wrt, self.has_aux)
+            other = self._by_wrt[wrt] = GradFunction(self.fn, wrt, self.has_aux,
+                                                     self.backend)
         other._fresh()
         return other
 
@@ -183,6 +186,9 @@ class GradFunction:
         self._watched = live.watch(self.fn)  # globals baked into the module, as seen now
         self._constants = live.constant_names(getattr(self._generated, "constants", "[]"))
         live.bind(self._watched, namespace, self._constants)
+        if self.backend != "numpy":  # the same functions, compiled (numpy where not)
+            self._primal, self._grad, self._value_and_grad = compiled_functions(
+                self._generated, namespace)
 
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
@@ -675,7 +681,7 @@ def _odd_argument_error(g: GradFunction, name: str, value: Any, detail: str) -> 
 
 @api_boundary
 def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | None = None,
-         has_aux: bool = False) -> Any:
+         has_aux: bool = False, backend: str = "numpy") -> Any:
     """Differentiate a numpy function by transforming its source.
 
     Use as ``@grad``, ``@grad(wrt="w")`` or ``grad(f, wrt=("a", "b"))``. ``wrt`` takes
@@ -690,13 +696,21 @@ def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | N
     ``np.sum(x, axis=axis)``) specialises the generated code for its value, as
     ``jax.jit(static_argnames=...)`` would; a call with another value transforms once more
     (once per value, at most 32), and ``.source`` shows the latest.
+
+    ``backend="numba"`` (the ``numba`` extra) runs the same generated functions compiled by
+    numba at their first call per argument types; where numba cannot compile one, it runs
+    its numpy code, and a ``symgrad.compiled.BackendWarning`` says why (see
+    ``symgrad.compiled``).
     """
+    check_backend(backend)
     if fn is None:
-        return api_boundary(lambda f: grad(f, wrt=wrt, has_aux=has_aux))
+        return api_boundary(lambda f: grad(f, wrt=wrt, has_aux=has_aux, backend=backend))
     from symgrad import methods, regrad
 
     found = regrad.generated_function(fn)  # G.grad, G.jvp, ...: its generated function
     if found is not None:
         fn, wrt = found[0], found[1] if wrt is None else wrt
-    special = methods.wrap(fn, wrt, has_aux, GradFunction)  # methods, bound methods, partials
-    return special if special is not None else GradFunction(fn, wrt, has_aux)
+    factory = GradFunction if backend == "numpy" else functools.partial(GradFunction,
+                                                                        backend=backend)
+    special = methods.wrap(fn, wrt, has_aux, factory)  # methods, bound methods, partials
+    return special if special is not None else GradFunction(fn, wrt, has_aux, backend)
