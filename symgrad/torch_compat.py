@@ -20,7 +20,7 @@ from symgrad.runtime.tensor import Tensor, _from_data, check_device, device
 
 __all__ = ["cuda", "accelerator", "set_default_device", "get_default_device", "add", "mul",
            "multiply", "matmul", "equal", "FloatTensor", "DoubleTensor", "LongTensor",
-           "IntTensor", "BoolTensor", "HalfTensor"]
+           "IntTensor", "BoolTensor", "HalfTensor", "save", "load"]
 
 
 # -- devices ------------------------------------------------------------------------------------
@@ -153,3 +153,31 @@ HalfTensor = _legacy("HalfTensor", _dt.float16)
 LongTensor = _legacy("LongTensor", _dt.int64)
 IntTensor = _legacy("IntTensor", _dt.int32)
 BoolTensor = _legacy("BoolTensor", _dt.bool)
+
+
+# -- save / load ------------------------------------------------------------------------------------
+
+def save(obj: Any, f: Any, pickle_protocol: int = 2, **kwargs: Any) -> None:
+    """``torch.save(obj, f)``: pickles ``obj`` (tensors, state_dicts, containers of them) to a
+    path or a binary file object. The file is a plain pickle, not torch's zip format."""
+    import pickle
+
+    if hasattr(f, "write"):
+        pickle.dump(obj, f, protocol=pickle_protocol)
+    else:
+        with open(f, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle_protocol)
+
+
+def load(f: Any, map_location: Any = None, weights_only: Any = None, **kwargs: Any) -> Any:
+    """``torch.load(f)``: reads what ``save`` wrote (a path or a binary file object).
+    ``map_location`` may only name the CPU; ``weights_only`` is accepted but, unlike torch,
+    not enforced: load only files you trust."""
+    import pickle
+
+    if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
+        check_device(map_location)
+    if hasattr(f, "read"):
+        return pickle.load(f)
+    with open(f, "rb") as fh:
+        return pickle.load(fh)

@@ -363,3 +363,28 @@ def test_type_casts_like_torch(target):
         r = x.type(eval(target, {"lib": lib}))
         got.append(r if isinstance(r, str) else repr(r))
     assert got[0] == got[1]
+
+
+def test_save_load_tensor_and_state_dict_match_torch(tmp_path):
+    """torch.save / torch.load round-trip a tensor (requires_grad kept) and a Linear's
+    state_dict, as torch's do; the loaded state_dict reloads into a fresh module."""
+    import io
+
+    import torch
+
+    import symgrad
+
+    for lib in (torch, symgrad):
+        a = lib.tensor([1.5, -2.0], requires_grad=True)
+        buf = io.BytesIO()
+        lib.save(a, buf)
+        buf.seek(0)
+        b = lib.load(buf)
+        assert b.tolist() == [1.5, -2.0] and b.requires_grad and b.is_leaf
+        m = lib.nn.Linear(3, 2)
+        lib.save(m.state_dict(), tmp_path / "m.pt")
+        d = lib.load(tmp_path / "m.pt")
+        assert list(d) == ["weight", "bias"]
+        m2 = lib.nn.Linear(3, 2)
+        m2.load_state_dict(d)
+        assert m2.weight.tolist() == m.weight.tolist()
