@@ -450,7 +450,7 @@ class GradFunction:
         if self._watched:
             self._fresh()
         seed_value = self._value_and_grad.__defaults__[-1]
-        if isinstance(seed_value, tuple):
+        if type(seed_value) is tuple:
             return None
         try:
             value, grads = self._value_and_grad(*args, seed_value)
@@ -460,8 +460,8 @@ class GradFunction:
             return None
         if len(self._wrt_index) == 1:
             a = args[self._wrt_index[0]]
-            if type(grads) is not np.ndarray or grads.dtype != a.dtype or \
-                    grads.shape != a.shape:
+            if type(grads) is not np.ndarray or grads.shape != a.shape or \
+                    (grads.dtype is not a.dtype and grads.dtype != a.dtype):
                 return None
         else:
             for g, i in zip(grads, self._wrt_index, strict=True):
