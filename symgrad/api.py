@@ -38,6 +38,7 @@ from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, st
 from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
+_FAST_SCALARS = (float, np.float64, np.float32, np.float16)  # a scalar value, quickly
 
 
 @dataclass
@@ -159,7 +160,8 @@ class GradFunction:
             module = _module(fn, self.wrt, self.has_aux, statics)
             self._specialised[tuple((type(v), v) for v in statics.values())] = module
         self._use(module)
-        self._last_call: tuple | None = None  # argument shapes, for export's self-check
+        self._last_args: tuple | None = None  # the last call's arguments (see _last_call)
+        self._last_described: tuple | None = None
         self._wrt_index = tuple(names.index(w) for w in self.wrt)
         self._by_wrt: dict[tuple[str, ...], GradFunction] = {self.wrt: self}
 
@@ -223,6 +225,20 @@ class GradFunction:
         self._statics = dict(zip(self._statics, values, strict=True))
         self._use(module)
         self._fresh()  # (a global it baked in may have changed since it was made)
+
+    @property
+    def _last_call(self) -> tuple | None:
+        """The last call's arguments as ``describe_call`` records them (shapes of floating
+        arrays, other values as they are), for export's self-check. A call keeps only a
+        reference to its argument tuple; it is described here, when export asks, so calls
+        do not pay for it (the arguments stay alive until the next call)."""
+        if self._last_args is not None:
+            self._last_described, self._last_args = describe_call(self._last_args, {}), None
+        return self._last_described
+
+    @_last_call.setter
+    def _last_call(self, value: tuple | None) -> None:
+        self._last_args, self._last_described = None, value
 
     @property
     def source(self) -> str:
@@ -299,7 +315,7 @@ class GradFunction:
             if _Tensor in map(type, args) and _tensor_calls.one_node(args):
                 return _tensor_calls.grad_function_call(self, args)  # one graph node
             self._check_values(args)
-            self._last_call = describe_call(args, {})
+            self._last_args = args  # described only when export asks (off the hot path)
             try:
                 return self._primal(*args)
             except (ValueError, IndexError, TypeError, KeyError) as exc:
@@ -426,6 +442,47 @@ class GradFunction:
         return (grads, value[1]) if self.has_aux else grads
 
     def _run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
+        if seed is None and not kwargs and len(args) == len(self.params) and \
+                not self._static_index and not self.has_aux:
+            for a in args:  # the ordinary call: floating numpy arrays by position
+                if type(a) is not np.ndarray or a.dtype.kind != "f":
+                    break
+            else:
+                fast = self._fast_run(args)
+                if fast is not None:
+                    return fast
+        return self._slow_run(args, seed, kwargs)
+
+    def _fast_run(self, args: tuple) -> tuple[Any, Any] | None:
+        """``_run`` for floating numpy arrays by position: no checks to make (such inputs
+        pass them all), so only the generated function runs. None when anything is unusual
+        (a tuple of outputs, a non-scalar value, a gradient of another dtype or shape, an
+        exception): ``_slow_run`` then does the call again, checked, and says what is wrong."""
+        if self._watched:
+            self._fresh()
+        seed_value = self._value_and_grad.__defaults__[-1]
+        if type(seed_value) is tuple:
+            return None
+        try:
+            value, grads = self._value_and_grad(*args, seed_value)
+        except Exception:  # bad input: the checked call names the argument
+            return None
+        if type(value) not in _FAST_SCALARS and np.ndim(value) != 0:
+            return None
+        if len(self._wrt_index) == 1:
+            a = args[self._wrt_index[0]]
+            if type(grads) is not np.ndarray or grads.shape != a.shape or \
+                    (grads.dtype is not a.dtype and grads.dtype != a.dtype):
+                return None
+        else:
+            for g, i in zip(grads, self._wrt_index, strict=True):
+                a = args[i]
+                if type(g) is not np.ndarray or g.dtype != a.dtype or g.shape != a.shape:
+                    return None
+        self._last_args = args  # described only when export asks (off the hot path)
+        return value, grads
+
+    def _slow_run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
         self._fresh()
         given = self._arguments(args, kwargs)
         if self._static_index:
@@ -433,7 +490,7 @@ class GradFunction:
         args = _as_arrays(given)  # lists of numbers as arrays; gradients shaped like `given`
         self._check_values(args)
         self._check_wrt(args)
-        self._last_call = describe_call(args, {})
+        self._last_args = args  # described only when export asks (off the hot path)
         seed_value = self._value_and_grad.__defaults__[-1] if seed is None else seed
         if seed is None and isinstance(seed_value, tuple):
             raise SymgradError(
