@@ -455,9 +455,10 @@ class GradFunction:
 
     def _fast_run(self, args: tuple) -> tuple[Any, Any] | None:
         """``_run`` for floating numpy arrays by position: no checks to make (such inputs
-        pass them all), so only the generated function runs. None when anything is unusual
-        (a tuple of outputs, a non-scalar value, a gradient of another dtype or shape, an
-        exception): ``_slow_run`` then does the call again, checked, and says what is wrong."""
+        pass them all), so only the generated function runs. A gradient of another type
+        (a 0-d argument's np.float64) is typed as its argument. None when anything is unusual
+        (a tuple of outputs, a non-scalar value, an exception): ``_slow_run`` then does the
+        call again, checked, and says what is wrong."""
         if self._watched:
             self._fresh()
         seed_value = self._value_and_grad.__defaults__[-1]
@@ -473,12 +474,11 @@ class GradFunction:
             a = args[self._wrt_index[0]]
             if type(grads) is not np.ndarray or grads.shape != a.shape or \
                     (grads.dtype is not a.dtype and grads.dtype != a.dtype):
-                return None
+                grads = _finish(grads, a)  # a 0-d argument's np.float64, say: typed as it
         else:
-            for g, i in zip(grads, self._wrt_index, strict=True):
-                a = args[i]
-                if type(g) is not np.ndarray or g.dtype != a.dtype or g.shape != a.shape:
-                    return None
+            grads = tuple(g if type(g) is np.ndarray and g.dtype == args[i].dtype and
+                          g.shape == args[i].shape else _finish(g, args[i])
+                          for g, i in zip(grads, self._wrt_index, strict=True))
         self._last_args = args  # described only when export asks (off the hot path)
         return value, grads
 
