@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from symgrad import foreign as _foreign
 from symgrad import live
 from symgrad.arguments import (
     _CONTAINERS,
@@ -314,7 +315,8 @@ class GradFunction:
                 self._specialise(args)
             if _Tensor in map(type, args) and _tensor_calls.one_node(args):
                 return _tensor_calls.grad_function_call(self, args)  # one graph node
-            self._check_values(args)
+            if self._check_values(args):  # dask, torch, JAX arrays: the array-API module
+                return _foreign.call(self, args, "primal")
             self._last_args = args  # described only when export asks (off the hot path)
             try:
                 return self._primal(*args)
@@ -377,13 +379,19 @@ class GradFunction:
         bound.apply_defaults()
         return bound
 
-    def _check_values(self, args: tuple) -> None:
-        """Refuse the inputs symgrad would compute wrong (complex, np.matrix, masked, object)."""
+    def _check_values(self, args: tuple) -> bool:
+        """Refuse the inputs symgrad would compute wrong (complex, np.matrix, masked, object);
+        True when an argument is an array of another library (dask, torch, JAX, ...)."""
+        foreign = False
         for name, value in zip(self.params, args, strict=True):
             if type(value) in (float, int) or \
                     type(value) is np.ndarray and value.dtype.kind in "biuf":
                 continue  # the common case, quickly
+            if _foreign.is_foreign(value):
+                foreign = True  # (checked by symgrad.foreign, in its library's terms)
+                continue
             _check_value(self.fn.__name__, name, value)
+        return foreign
 
     def _check_wrt(self, args: tuple) -> None:
         """An integer has no gradient: refuse one named in ``wrt``, or when all are integer.
@@ -488,9 +496,10 @@ class GradFunction:
         if self._static_index:
             self._specialise(given)
         args = _as_arrays(given)  # lists of numbers as arrays; gradients shaped like `given`
-        self._check_values(args)
-        self._check_wrt(args)
-        self._last_args = args  # described only when export asks (off the hot path)
+        foreign = self._check_values(args)
+        if not foreign:
+            self._check_wrt(args)
+            self._last_args = args  # described only when export asks (off the hot path)
         seed_value = self._value_and_grad.__defaults__[-1] if seed is None else seed
         if seed is None and isinstance(seed_value, tuple):
             raise SymgradError(
@@ -499,6 +508,8 @@ class GradFunction:
                 hint="differentiate the first and get the others back as aux with "
                 f"symgrad.grad(f, has_aux=True), or pass {self.seed_name}=(...) with one "
                 "cotangent per output")
+        if foreign:  # dask, torch, JAX arrays: the array-API module, in their type
+            return _foreign.run(self, args, seed, seed_value)
         try:
             try:
                 value, grads = self._value_and_grad(*args, seed_value)

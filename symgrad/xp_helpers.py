@@ -1,0 +1,149 @@
+"""The helpers an array-API module calls where the standard has no function of its own
+(scatters, in-place writes, numpy's shape readers): each is copied into the module that calls
+it, as symgrad.helpers' are, so that module needs array-api-compat and the array library alone.
+
+Every helper reads its namespace from its arrays (``array_api_compat``), and keeps laziness and
+placement the caller's: a dask array stays a dask array, a torch tensor stays on its device.
+"""
+
+from __future__ import annotations
+
+import array_api_compat
+
+
+def _namespace(*values):
+    """The array API namespace of the arrays among ``values`` (tuples, lists and dicts looked
+    into; numbers and None skipped): array-api-compat's wrapper of their library."""
+    arrays = []
+    stack = list(values)
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (tuple, list)):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif array_api_compat.is_array_api_obj(v) and not isinstance(v, (int, float, bool)):
+            arrays.append(v)
+    if not arrays:
+        import numpy
+
+        return array_api_compat.array_namespace(numpy.empty(0))
+    return array_api_compat.array_namespace(*arrays)
+
+
+def _shape(x):
+    """``np.shape(x)``: the shape as a tuple (() for a number)."""
+    return tuple(x.shape) if hasattr(x, "shape") else ()
+
+
+def _ndim(x):
+    """``np.ndim(x)`` (0 for a number)."""
+    return len(x.shape) if hasattr(x, "shape") else 0
+
+
+def _size(x):
+    """``np.size(x)``: the number of elements (1 for a number)."""
+    n = 1
+    for d in _shape(x):
+        n *= d
+    return n
+
+
+def _broadcast_size(*arrays):
+    """``np.broadcast(a, b).size``: the number of elements of the broadcast shape."""
+    import numpy
+
+    n = 1
+    for d in numpy.broadcast_shapes(*map(_shape, arrays)):
+        n *= d
+    return n
+
+
+def _full_like(x, fill, dtype=None):
+    """``np.full_like(x, fill)``, where ``fill`` may be an array that broadcasts to x."""
+    xp = _namespace(x, fill)
+    if isinstance(fill, (int, float, bool)):
+        return xp.full_like(x, fill, dtype=dtype)
+    return xp.zeros_like(x, dtype=dtype) + fill
+
+
+def _swapaxes(x, a, b):
+    """``np.swapaxes`` as the standard's ``permute_dims``."""
+    xp = _namespace(x)
+    axes = list(range(len(x.shape)))
+    axes[a], axes[b] = axes[b], axes[a]
+    return xp.permute_dims(x, tuple(axes))
+
+
+def _transpose(x, axes=None):
+    """``np.transpose`` as the standard's ``permute_dims`` (all axes reversed by default)."""
+    xp = _namespace(x)
+    return xp.permute_dims(x, tuple(reversed(range(len(x.shape)))) if axes is None else
+                           tuple(axes))
+
+
+def _heaviside(x, h):
+    """``np.heaviside(x, h)``: 0 below zero, h at zero, 1 above."""
+    xp = _namespace(x)
+    return xp.where(x > 0, 1.0, xp.where(x == 0, h, 0.0))
+
+
+def _library(x):
+    """The name of the library behind an array, for messages."""
+    return type(x).__module__.split(".")[0]
+
+
+def _at_set(x, index, value):
+    """``x[index] = value``, as a new array where the library's arrays are immutable (JAX);
+    in place otherwise. Dask's item assignment makes a new graph: nothing is computed."""
+    if hasattr(x, "shape") and not isinstance(index, tuple):
+        index = (index, ...)  # (the standard indexes every axis)
+    if array_api_compat.is_jax_array(x):
+        return x.at[index].set(value)
+    if isinstance(x, (int, float)):
+        raise TypeError("cannot assign into a number")
+    x[index] = value
+    return x
+
+
+def _at_add(x, index, value):
+    """``x[index] += value`` (each index once, as numpy's ``+=`` reads it)."""
+    if hasattr(x, "shape") and not isinstance(index, tuple):
+        index = (index, ...)  # (the standard indexes every axis)
+    if array_api_compat.is_jax_array(x):
+        return x.at[index].add(value)
+    x[index] = x[index] + value
+    return x
+
+
+def _scatter_add(x, index, value):
+    """``np.add.at(x, index, value)``: repeated indices add up."""
+    if array_api_compat.is_jax_array(x):
+        return x.at[index].add(value)
+    if array_api_compat.is_torch_array(x):
+        import torch
+
+        index = index if isinstance(index, tuple) else (index,)
+        index = tuple(torch.as_tensor(i) if not isinstance(i, slice) else i for i in index)
+        if all(not isinstance(i, slice) for i in index):
+            xp = _namespace(x)
+            return x.index_put_(index, xp.broadcast_to(xp.asarray(value, dtype=x.dtype),
+                                                       x[index].shape), accumulate=True)
+    if array_api_compat.is_numpy_array(x) or array_api_compat.is_cupy_array(x):
+        import numpy  # (numpy's and cupy's ufuncs have .at)
+
+        (numpy if array_api_compat.is_numpy_array(x) else __import__("cupy")).add.at(
+            x, index, value)
+        return x
+    raise TypeError(f"{_library(x)} arrays have no scatter-add (np.add.at with repeated "
+                    "indices): symgrad cannot run this gradient on them")
+
+
+def _einsum(spec, *operands):
+    """``np.einsum`` through the library's own (the standard has none)."""
+    xp = _namespace(*operands)
+    if not hasattr(xp, "einsum"):
+        raise TypeError(f"{_library(operands[0])} has no einsum: symgrad cannot run "
+                        "np.einsum on its arrays")
+    return xp.einsum(spec, *operands)
+
