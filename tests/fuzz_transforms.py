@@ -282,8 +282,8 @@ def _check(case: Case) -> None:
         both = np.isfinite(jf) & np.isfinite(jr)
         _close(jf, jr, both, f"jacobian fwd != rev (d/d{name})", rtol=1e-9, atol=1e-12)
         _close(jr, a, smooth, f"jacobian != differences (d/d{name})")
-        if not np.array_equal(np.isnan(jf), np.isnan(jr)):
-            raise Failure(f"jacobian fwd/rev NaN differ (d/d{name})", f"{jf!r}\n{jr!r}")
+        # (NaN positions may differ between the modes: 0 * inf where a one-hot tangent or
+        # seed meets an infinite slope, sqrt at 0, lands in a column or a row; jax's too)
     jac = jacs["rev"]
 
     # 2. jvp and vjp
