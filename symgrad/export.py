@@ -129,8 +129,10 @@ def export(g: Any, path: Any, example_args: Any = None,
 
 def _with_transformations(g: Any, body: str) -> str:
     """``body`` and the functions of every transformation used so far (``G.jvp``,
-    ``G.hvp``): one module, each helper and import once."""
-    extra = [t._compiled[0] for t in (g.__dict__.get("jvp"), g.__dict__.get("hvp"))
+    ``G.hvp``, and forward over forward, the Hessian's way through loops): one module, each
+    helper and import once."""
+    extra = [t._compiled[0] for t in (g.__dict__.get("jvp"), g.__dict__.get("hvp"),
+                                      g.__dict__.get("_second_order"))
              if t is not None and t._compiled is not None]
     if not extra:
         return body

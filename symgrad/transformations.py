@@ -503,9 +503,19 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     return (out[0], vjp_fn, *out[2:])
 
 
+def _one_of_a_sequence(argnums: Any, has_aux: bool, result: Any, wrap: Callable) -> Any:
+    """JAX's structure for ``argnums=(i,)``, a sequence of one: ``wrap`` puts the single
+    argument's result in a tuple (G's own methods, with one wrt argument, give it bare)."""
+    if isinstance(argnums, int) or len(tuple(argnums)) != 1:
+        return result
+    return (wrap(result[0]), result[1]) if has_aux else wrap(result)
+
+
 def _jac(mode: str | None, f: Callable, argnums: Any, has_aux: bool) -> Callable[..., Any]:
     def jacobian(*args: Any, **kwargs: Any) -> Any:
-        return _decorated(f, argnums, has_aux).jacobian(*args, mode=mode, **kwargs)
+        G = _decorated(f, argnums, has_aux)
+        return _one_of_a_sequence(argnums, G.has_aux, G.jacobian(*args, mode=mode, **kwargs),
+                                  lambda j: (j,))
 
     jacobian.__name__ = f"jac{mode}_{getattr(f, '__name__', 'f')}"
     return jacobian
@@ -513,23 +523,25 @@ def _jac(mode: str | None, f: Callable, argnums: Any, has_aux: bool) -> Callable
 
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0,
            has_aux: bool = False) -> Callable[..., Any]:
-    """``jax.jacfwd``: the Jacobian by forward mode, ``out.shape + x.shape`` (with
-    ``has_aux``: ``(jacobian, aux)``)."""
+    """``jax.jacfwd``: the Jacobian by forward mode, ``out.shape + x.shape`` (a tuple for a
+    sequence of argnums, ``(1,)`` too; with ``has_aux``: ``(jacobian, aux)``)."""
     return _jac("fwd", f, argnums, has_aux)
 
 
 def jacrev(f: Callable, argnums: int | Sequence[int] = 0,
            has_aux: bool = False) -> Callable[..., Any]:
-    """``jax.jacrev``: the Jacobian by reverse mode, ``out.shape + x.shape`` (with
-    ``has_aux``: ``(jacobian, aux)``)."""
+    """``jax.jacrev``: the Jacobian by reverse mode, ``out.shape + x.shape`` (a tuple for a
+    sequence of argnums, ``(1,)`` too; with ``has_aux``: ``(jacobian, aux)``)."""
     return _jac("rev", f, argnums, has_aux)
 
 
 def hessian(f: Callable, argnums: int | Sequence[int] = 0,
             has_aux: bool = False) -> Callable[..., Any]:
-    """``jax.hessian``: forward over reverse; ``x.shape + x.shape``, nested for several
-    (with ``has_aux``: ``(hessian, aux)``, as jax's)."""
+    """``jax.hessian``: forward over reverse; ``x.shape + x.shape``, nested for a sequence
+    of argnums (``((H,),)`` for ``(1,)``, as jax's; with ``has_aux``: ``(hessian, aux)``, as jax's)."""
     def hessian_(*args: Any, **kwargs: Any) -> Any:
-        return _decorated(f, argnums, has_aux).hessian(*args, **kwargs)  # (H, aux) with aux
+        G = _decorated(f, argnums, has_aux)
+        return _one_of_a_sequence(argnums, G.has_aux, G.hessian(*args, **kwargs),  # (H, aux)
+                                  lambda h: ((h,),))
 
     return hessian_

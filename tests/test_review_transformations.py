@@ -542,8 +542,9 @@ def det_squared(A):
 
 
 @pytest.mark.xfail(strict=True, raises=symgrad.SymgradError,
-                   reason="G.hessian refuses det, np.prod and the spectral norms: 'forward "
-                   "mode (jvp) of Cofactor / ProdOthers / SvdOutput is not supported yet' "
+                   reason="G.hessian refuses det and the spectral norms: 'forward "
+                   "mode (jvp) of Cofactor / SvdOutput is not supported yet' (np.prod's "
+                   "ProdOthers has its jvp: test_review_transforms) "
                    "(internal node names; the hint points at G.vjp, which gives no Hessian)")
 def test_hessian_of_det_prod_and_the_spectral_norm_matches_torch():
     A = np.array([[1.0, 2.0, 0.3], [0.5, -1.0, 0.2], [0.1, 0.4, 2.0]])

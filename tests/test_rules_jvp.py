@@ -14,7 +14,7 @@ from symgrad.rules.base import node_jvp
 
 # forward mode refuses these (G.jvp raises a SymgradError naming the function)
 NO_JVP_YET = {
-    "Pinv", "MatrixPower", "Cumprod", "Partition", "ProdOthers",
+    "Pinv", "MatrixPower", "Cumprod", "Partition",
     "ProdOthersGrad", "CumprodGrad", "TensordotGrad", "LinspaceGrad", "Cofactor",
     # np.linalg's decompositions (eigh, svd, qr, slogdet, lstsq): reverse mode only so far
     "EighOutput", "EigvalsOf", "SvdOutput", "SingularValues", "QrOutput", "SlogdetOutput",

@@ -139,6 +139,11 @@ class ProdOthers(Rule):
     def vjp(self, g: Any) -> list[Any]:
         return [ProdOthersGrad(g, *self.args)]
 
+    def jvp(self, tangents: list[Any]) -> Any:
+        # element j moves by sum over k != j of t_k times the product of the elements other
+        # than j and k: that matrix is symmetric, so this is the vjp's ProdOthersGrad with t
+        return ProdOthersGrad(tangents[0], *self.args)
+
 
 class ProdOthersGrad(Rule):
     """The vjp of ProdOthers (np.prod's second derivative): element j gets the sum over
