@@ -108,3 +108,34 @@ def test_logistic_gradient_closed_forms():
     # the logistic slope p*(1 - p) in its overflow-free form, read from t0 = X @ w
     assert "0.25*grad_p*(1 - np.tanh(0.5*t0)**2)" in text, text
     assert "np.exp" not in text.split("p = 1/(1 + np.exp(-t0))\n", 1)[1], text
+
+
+def _slow_clock(monkeypatch):
+    from symgrad import slow
+
+    ticks = iter(range(0, 1000, 5))  # every reading 5 s later than the one before
+    monkeypatch.setattr(slow, "clock", lambda: float(next(ticks)))
+
+
+def test_a_slow_transformation_says_so_once_on_stderr(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("SYMGRAD_CACHE_DIR", str(tmp_path))
+    _slow_clock(monkeypatch)
+
+    def slow_to_transform(x):
+        return np.sum(np.sin(x) * x)
+
+    G = symgrad.grad(slow_to_transform)
+    G.grad(np.ones(3))
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.startswith("symgrad: transforming")]
+    assert len(lines) == 1, err
+    assert "slow_to_transform" in lines[0] and "test_transform_cost.py:" in lines[0]
+    assert "took 5.0 s" in lines[0] and f"cached on disk in {tmp_path}" in lines[0]
+
+
+def test_a_fast_transformation_is_silent(capsys):
+    def quick_to_transform(x):
+        return np.sum(np.cos(x))
+
+    symgrad.grad(quick_to_transform).grad(np.ones(3))
+    assert "symgrad: transforming" not in capsys.readouterr().err
