@@ -592,9 +592,13 @@ def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
             return module
         except Exception:  # an entry that does not run is as good as corrupt: regenerate
             pass
+    from symgrad import slow
     from symgrad.transform import transform
 
+    start = slow.clock()
     generated, adjoint = transform(fn, wrt, has_aux, statics)
+    slow.report(fn, slow.clock() - start,
+                str(cache.cache_dir()) if disk_key is not None and cache.cache_dir() else None)
     module = _Module(generated, _code(fn, generated), adjoint)
     _exec(fn, module)
     cache.store(disk_key, generated)

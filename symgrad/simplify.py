@@ -50,9 +50,34 @@ def simplify_adjoint(expr: Any) -> Any:
     best = sp.factor_terms(expr)
     if sp.count_ops(best) < 40:
         try:
-            factored = sp.factor(best)
+            factored = _factor_outside_functions(best)
         except (sp.PolynomialError, NotImplementedError, TypeError):  # pragma: no cover
             factored = best
         if sp.count_ops(factored) < sp.count_ops(best):
             best = factored
     return best
+
+
+def _factor_outside_functions(expr: Any) -> Any:
+    """``sympy.factor`` of the + * ** skeleton of ``expr``, every other node held as a symbol.
+
+    ``factor`` expands inside function arguments (``tanh(2*(x - y))`` becomes
+    ``tanh(2*x - 2*y)``), which rewrites the user's arguments and, under the pipeline's
+    ``distribute(False)``, can make an odd function's sign rule (``tanh(-a) = -tanh(a)``)
+    recurse forever on an expanded argument. Holding each function application as a symbol
+    keeps the arguments as written, and the polynomial to factor small.
+    """
+    held: dict[Any, Any] = {}
+
+    def skeleton(e: Any) -> Any:
+        if isinstance(e, (sp.Add, sp.Mul)) or e.is_Pow and e.exp.is_Integer:
+            args = [skeleton(a) for a in e.args]
+            return e.func(*args) if args != list(e.args) else e
+        if e.is_Atom:
+            return e
+        if e not in held:
+            held[e] = sp.Dummy(real=True)
+        return held[e]
+
+    factored = sp.factor(skeleton(expr))
+    return factored.xreplace({d: e for e, d in held.items()}) if held else factored
