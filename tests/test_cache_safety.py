@@ -396,8 +396,11 @@ def test_eight_processes_decorating_at_once_on_a_cold_cache(tmp_path):
     driver.write_text(COLD_START)
     proc = subprocess.run([sys.executable, str(driver)], env=_env(d), capture_output=True,
                           text=True, timeout=180, cwd=tmp_path)
-    # every gradient correct, no exception, no warning
-    assert proc.returncode == 0 and proc.stdout == "ok\n" and proc.stderr == "", proc.stderr
+    # every gradient correct, no exception, no warning (a loaded machine's transforms may
+    # pass slow.SLOW_SECONDS: their one-line notice is not a warning)
+    noise = [line for line in proc.stderr.splitlines()
+             if not line.startswith("symgrad: transforming ")]
+    assert proc.returncode == 0 and proc.stdout == "ok\n" and not noise, proc.stderr
     files = sorted(p.relative_to(d) for p in d.rglob("*"))
     (entry,) = _entries(d)  # a single entry
     assert files == sorted([Path("key"), entry.parent.relative_to(d), entry.relative_to(d)])
