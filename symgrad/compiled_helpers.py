@@ -191,46 +191,33 @@ def _nb_ndim_ov(x):
     return None
 
 
-_SIZES: dict[int, Any] = {}
+def _broadcast_overload(attribute: str, body: str) -> Any:
+    """An overload of ``np.broadcast(*args).<attribute>`` for numba, one function per
+    argument count (numba's overloads cannot loop over a tuple of arrays of mixed ranks)."""
+    made: dict[int, Any] = {}
+
+    def overload_(*args):
+        if len(args) == 1 and isinstance(args[0], types.StarArgTuple):
+            args = tuple(args[0].types)
+        if not all(_number(t) or isinstance(t, types.Array) for t in args):
+            return None
+        n = len(args)
+        if n not in made:
+            shapes = ", ".join(f"np.shape(args[{i}])" for i in range(n))
+            scope: dict[str, Any] = {"np": np}
+            exec(f"def {attribute}(*args):\n" + body.format(shapes=shapes), scope)
+            made[n] = scope[attribute]
+        return made[n]
+
+    overload_.__doc__ = f"``np.broadcast(*args).{attribute}``."
+    return overload_
 
 
-@overload(_nb_broadcast_size)
-def _nb_broadcast_size_ov(*args):
-    """``np.broadcast(*args).size``."""
-    if len(args) == 1 and isinstance(args[0], types.StarArgTuple):
-        args = tuple(args[0].types)
-    if not all(_number(t) or isinstance(t, types.Array) for t in args):
-        return None
-    n = len(args)
-    if n not in _SIZES:
-        shapes = ", ".join(f"np.shape(args[{i}])" for i in range(n))
-        scope: dict[str, Any] = {"np": np}
-        exec(f"def size(*args):\n"
-             f"    p = 1\n"
-             f"    for d in np.broadcast_shapes({shapes}):\n"
-             f"        p *= d\n"
-             f"    return p\n", scope)
-        _SIZES[n] = scope["size"]
-    return _SIZES[n]
-
-
-_SHAPES: dict[int, Any] = {}
-
-
-@overload(_nb_broadcast_shape)
-def _nb_broadcast_shape_ov(*args):
-    """``np.broadcast(*args).shape``."""
-    if len(args) == 1 and isinstance(args[0], types.StarArgTuple):
-        args = tuple(args[0].types)
-    if not all(_number(t) or isinstance(t, types.Array) for t in args):
-        return None
-    n = len(args)
-    if n not in _SHAPES:
-        shapes = ", ".join(f"np.shape(args[{i}])" for i in range(n))
-        scope: dict[str, Any] = {"np": np}
-        exec(f"def shape(*args):\n    return np.broadcast_shapes({shapes})\n", scope)
-        _SHAPES[n] = scope["shape"]
-    return _SHAPES[n]
+_nb_broadcast_size_ov = overload(_nb_broadcast_size)(_broadcast_overload(
+    "size", "    p = 1\n    for d in np.broadcast_shapes({shapes}):\n        p *= d\n"
+            "    return p\n"))
+_nb_broadcast_shape_ov = overload(_nb_broadcast_shape)(_broadcast_overload(
+    "shape", "    return np.broadcast_shapes({shapes})\n"))
 
 
 @overload(_nb_full_like)
