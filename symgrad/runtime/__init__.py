@@ -31,6 +31,7 @@ from symgrad.runtime.creation import (
     is_tensor,
     linspace,
     manual_seed,
+    normal,
     numel,
     ones,
     ones_like,
@@ -79,7 +80,7 @@ from symgrad.runtime.tensor import Tensor, device
 __all__ = [
     "Tensor", "Size", "dtype", "tensor", "as_tensor", "from_numpy", "ones", "zeros", "empty", "full",
     "eye", "ones_like", "zeros_like", "empty_like", "full_like", "rand", "randn", "rand_like",
-    "randn_like", "randint", "arange", "linspace", "manual_seed", "seed", "is_tensor", "numel",
+    "randn_like", "randint", "normal", "arange", "linspace", "manual_seed", "seed", "is_tensor", "numel",
     "device", "matmul", "mm", "where", "cat", "concat", "stack", "linalg",
     "sort", "argsort", "msort", "topk", "gather",
     "float16", "half", "float32", "float", "float64", "double", "complex64", "cfloat",
