@@ -47,14 +47,17 @@ def _scalar(x: Tensor, name: str, node: str) -> _ReturnTypes:
 
 
 class _OrderingMethods:
-    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> _ReturnTypes:
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool | None = None
+             ) -> _ReturnTypes:
         """``torch.sort``: ``(values, indices)`` along ``dim``, ascending unless
-        ``descending``; ties in their order in x."""
+        ``descending``; ties in their order in x. (The ``stable=`` overload prints
+        ``SortBackward1``, as torch's.)"""
+        node = "SortBackward0" if stable is None else "SortBackward1"
         axis = _norm_dim(dim, self._data.ndim)
         if axis is None:
-            return _scalar(self, "sort", "SortBackward0")
+            return _scalar(self, "sort", node)
         idx = _order(self._data, axis, descending)
-        return _ReturnTypes("sort", _take(self, idx, axis, "SortBackward0"), _wrap(idx))
+        return _ReturnTypes("sort", _take(self, idx, axis, node), _wrap(idx))
 
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
         """``torch.argsort``: the indices ``sort`` returns (int64, no gradient)."""
