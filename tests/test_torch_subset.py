@@ -154,20 +154,25 @@ def test_errors_match_torch(call):
     assert type(errors[0]) is type(errors[1]) and str(errors[0]) == str(errors[1])
 
 
+def _net(lib):
+    nn = lib.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(10, 3, padding_idx=-1, max_norm=2.0)
+            self.act = nn.Sequential(nn.GELU(), nn.GELU("tanh"), nn.Softplus(2, 10))
+            self.ps = nn.ParameterList([nn.Parameter(lib.ones(3, 2)), lib.zeros(4)])
+            self.losses = nn.ModuleList([nn.HuberLoss(delta=2.0), nn.SmoothL1Loss()])
+
+    return Net()
+
+
 def test_modules_print_as_torch():
     reprs = []
     for lib in LIBS:
         nn = lib.nn
-
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.emb = nn.Embedding(10, 3, padding_idx=-1, max_norm=2.0)
-                self.act = nn.Sequential(nn.GELU(), nn.GELU("tanh"), nn.Softplus(2, 10))
-                self.ps = nn.ParameterList([nn.Parameter(lib.ones(3, 2)), lib.zeros(4)])
-                self.losses = nn.ModuleList([nn.HuberLoss(delta=2.0), nn.SmoothL1Loss()])
-
-        net = Net()
+        net = _net(lib)
         net.ps.append(nn.Parameter(lib.ones(2, dtype=lib.float64)))
         reprs.append((repr(net), [n for n, _ in net.named_parameters()], repr(net.ps[1:]),
                       repr(nn.ParameterList()), len(net.ps), net.ps[-1].requires_grad,
