@@ -109,6 +109,18 @@ def test_matches_torch(name):
         np.testing.assert_allclose(sg, numeric_grad(scalar, [x0], 0), rtol=1e-6, atol=1e-7)
 
 
+def test_sort_order_of_ties_is_torchs_stable_order():
+    """Along long dims too (torch's default sort is stable only up to 16 elements)."""
+    a = RNG.integers(0, 4, (3, 40)).astype(float)
+    for descending in (False, True):
+        s = symgrad.tensor(a).sort(descending=descending).indices
+        t = torch.tensor(a).sort(descending=descending, stable=True).indices
+        np.testing.assert_array_equal(_np(s), _np(t))
+        s = symgrad.tensor(a[:, :16]).sort(descending=descending).indices
+        t = torch.tensor(a[:, :16]).sort(descending=descending).indices
+        np.testing.assert_array_equal(_np(s), _np(t))
+
+
 def test_sort_and_topk_return_torch_namedtuples():
     x0 = np.array([[3.0, np.nan, 1.0], [2.0, 2.0, -1.0]])
     for call in (lambda t, x: t.sort(x, 1), lambda t, x: x.sort(0, descending=True),

@@ -6,9 +6,12 @@ at those positions) under the node name torch prints (``SortBackward0``, ``TopkB
 ``GatherBackward0``). There is no second copy of a derivative: np.sort's own rule scatters
 through the same ``TakeAlongAxisGrad``.
 
-The positions are torch's: the sort is stable (torch's CPU sort orders ties by position,
-``stable=False`` too), a descending sort keeps tied elements in their order in ``x``, and NaN
-sorts above every number (last ascending, first descending), as torch's.
+The sort is always stable, as torch's ``stable=True``: tied elements keep their order in
+``x`` (descending too), and NaN sorts above every number (last ascending, first
+descending). torch's default ``stable=False`` gives the same order along a dim of up to 16
+elements (measured: torch 2.13, CPU); along a longer one its tie order is its unstable
+sort's, which symgrad does not reproduce: the values agree, the indices of tied elements
+(and so which of them gets a gradient) may not. topk's tie order is unspecified in torch.
 """
 
 from __future__ import annotations
@@ -50,8 +53,8 @@ class _OrderingMethods:
     def sort(self, dim: int = -1, descending: bool = False, *, stable: bool | None = None
              ) -> _ReturnTypes:
         """``torch.sort``: ``(values, indices)`` along ``dim``, ascending unless
-        ``descending``; ties in their order in x. (The ``stable=`` overload prints
-        ``SortBackward1``, as torch's.)"""
+        ``descending``; ties in their order in x (see the module's note on ``stable``). The
+        ``stable=`` overload prints ``SortBackward1``, as torch's."""
         node = "SortBackward0" if stable is None else "SortBackward1"
         axis = _norm_dim(dim, self._data.ndim)
         if axis is None:
