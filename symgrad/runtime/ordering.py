@@ -76,7 +76,8 @@ class _OrderingMethods:
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
              ) -> _ReturnTypes:
         """``torch.topk``: the ``k`` largest (``largest=False``: smallest) along ``dim``, in
-        sorted order. (Ties: the first in x first; torch leaves their order unspecified.)"""
+        sorted order, ``sorted=False`` too (torch's order then is unspecified). Ties: the
+        first in x first; torch leaves their order unspecified."""
         d = self._data
         axis = _norm_dim(dim, d.ndim)
         n = 1 if axis is None else d.shape[axis]
