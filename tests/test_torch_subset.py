@@ -54,6 +54,9 @@ CASES = {
     "softplus": (lambda t, x: t.nn.functional.softplus(x), X),
     "softplus_beta": (lambda t, x: t.nn.functional.softplus(x, 2.0, 3.0), X),
     "Softplus": (lambda t, x: t.nn.Softplus(0.5, 0.4)(x), X),
+    # (finite gradients where exp(beta x) overflows; either side of the threshold)
+    "softplus_extremes": (lambda t, x: t.nn.functional.softplus(x),
+                          np.array([-1000.0, -30.0, 0.0, 19.9, 20.1, 1000.0])),
     "smooth_l1": (lambda t, x: t.nn.functional.smooth_l1_loss(x, t.tensor(X[::-1].copy()),
                                                               beta=0.7), X),
     "smooth_l1_none": (lambda t, x: t.nn.functional.smooth_l1_loss(
