@@ -129,6 +129,37 @@ def log_softmax(input: Tensor, dim: Any = None, _stacklevel: int = 3, dtype: Any
     return _named(out, "LogSoftmaxBackward0")
 
 
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """``F.gelu``: ``x * Phi(x)`` with the normal CDF ``Phi(x) = (1 + erf(x / sqrt(2))) / 2``
+    (``approximate='tanh'``: ``(1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3))) / 2``), in the
+    order torch's kernel computes it."""
+    input = _tensor(input)
+    if approximate == "none":
+        out = input * 0.5 * ((input * _SQRT1_2).erf() + 1)
+    elif approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * _SQRT_2_OVER_PI
+        out = input * 0.5 * (inner.tanh() + 1)
+    else:
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _named(out, "GeluBackward0")
+
+
+_SQRT1_2 = 0.7071067811865476  # M_SQRT1_2
+_SQRT_2_OVER_PI = 0.7978845608028654  # M_SQRT2 * M_2_SQRTPI * 0.5, torch's kBeta
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``F.softplus``: ``log(1 + exp(beta x)) / beta``, and ``x`` itself where
+    ``beta x > threshold`` (as torch's). The exponent is clamped at the threshold inside the
+    unselected branch, so its gradient stays finite where ``exp(beta x)`` would overflow."""
+    from symgrad.runtime.arithmetic import where
+
+    input = _tensor(input)
+    z = input * beta
+    smooth = z.clamp(max=threshold).exp().log1p() / beta
+    return _named(where(z > threshold, input, smooth), "SoftplusBackward0")
+
+
 def sigmoid(input: Tensor) -> Tensor:
     return input.sigmoid()
 
@@ -167,10 +198,112 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
 
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
             reduction: str = "mean") -> Tensor:
-    """``F.l1_loss``: the absolute error (gradient 0 where input == target, as torch's)."""
+    """``F.l1_loss``: the absolute error (gradient 0 where input == target, as torch's).
+    torch 2.13 composes it too: its nodes are ``AbsBackward0`` and ``MeanBackward0``."""
     input, target = _tensor(input), _tensor(target)
     reduction = _legacy(size_average, reduce, reduction)
-    return _named(_reduce((input - target).abs(), reduction), "L1LossBackward0")
+    return _reduce((input - target).abs(), reduction)
+
+
+def _pointwise_loss(input: Any, target: Any, stacklevel: int = 3) -> tuple[Tensor, Tensor]:
+    input, target = _tensor(input), _tensor(target)
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.", UserWarning, stacklevel=stacklevel)
+    return input, target
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """``F.smooth_l1_loss``: ``0.5 d**2 / beta`` where ``|d| < beta``, else
+    ``|d| - 0.5 beta`` (``d = input - target``); ``beta=0`` is ``l1_loss``, as torch's."""
+    input, target = _pointwise_loss(input, target)
+    reduction = _legacy(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    from symgrad.runtime.arithmetic import where
+
+    d = input - target
+    z = d.abs()
+    loss = where(z < beta, d * d * 0.5 / beta, z - 0.5 * beta)
+    return _named(_reduce(loss, reduction), "SmoothL1LossBackward0")
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """``F.huber_loss``: ``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``;
+    with ``weight``, the elementwise loss times it, then reduced (as torch's)."""
+    input, target = _pointwise_loss(input, target)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    from symgrad.runtime.arithmetic import where
+
+    d = input - target
+    z = d.abs()
+    loss = where(z < delta, d * d * 0.5, (z - 0.5 * delta) * delta)
+    if weight is None:
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+        return _named(_reduce(loss, reduction), "HuberLossBackward0")
+    weight = _tensor(weight)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = _named(loss, "HuberLossBackward0") * weight
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', "
+                         "'mean', 'sum'.")
+    return _reduce(loss, reduction)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """``F.embedding``: the rows of ``weight`` at the indices ``input`` (shape
+    ``input.shape + (embedding_dim,)``). The row ``padding_idx`` gets no gradient; with
+    ``max_norm``, each row looked up whose ``norm_type``-norm exceeds it is first scaled (in
+    place, not recorded) to ``max_norm``, as torch's."""
+    idx = input._data if type(input) is Tensor else np.asarray(input)
+    n = weight.shape[0]
+    if padding_idx is not None:
+        if padding_idx > 0 and padding_idx >= n or padding_idx < 0 and padding_idx < -n:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx %= n
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {_tensor(input).type()} instead (while checking "
+            "arguments for embedding)")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError("index out of range in self")
+    if sparse or scale_grad_by_freq:
+        raise NotImplementedError("symgrad's embedding has dense, unscaled gradients only "
+                                  "(sparse=False, scale_grad_by_freq=False)")
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+    rows = weight[_wrap(idx.astype(np.int64, copy=False))]
+    if padding_idx is not None and (idx == padding_idx).any():
+        from symgrad.runtime.arithmetic import where
+
+        keep = _wrap(idx[..., None] != padding_idx)
+        rows = where(keep, rows, rows.detach())  # (the padding rows' values, no gradient)
+    return _named(rows, "EmbeddingBackward0")
+
+
+def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """torch's ``embedding_renorm_``: rows with norm above ``max_norm`` scaled to it."""
+    w = weight._data
+    norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+    big = norms > max_norm
+    if big.any():
+        w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
+        if weight._ver is not None:
+            weight._ver[0] += 1
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
@@ -221,16 +354,74 @@ _TORCH_NAMES = {"float32": "Float", "float64": "Double", "int32": "Int", "bool":
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """``F.cross_entropy`` with class-index targets: ``nll_loss(log_softmax(input, 1), target)``.
-    (Class-probability targets and ``label_smoothing`` are not supported.)"""
+    """``F.cross_entropy``: ``nll_loss(log_softmax(input, 1), target)`` for class-index
+    targets; for class-probability targets (floats shaped like ``input``)
+    ``-sum_c w_c p_c log_softmax(input)_c``, averaged over the samples. ``label_smoothing``
+    mixes the target with the uniform distribution, in torch's formulas (so the graph's last
+    node is torch's: ``AddBackward0``, ``DivBackward1``, ``NegBackward0``)."""
     input = _tensor(input)
     t = target._data if type(target) is Tensor else np.asarray(target)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    reduction = _legacy(size_average, reduce, reduction)
+    class_dim = 0 if input.dim() == 1 else 1
+    n_classes = input.shape[class_dim]
+    if weight is not None:
+        weight = _tensor(weight)
+        if weight.dim() != 1 or weight.numel() != n_classes:
+            raise RuntimeError(
+                f"cross_entropy: weight tensor should be defined either for all {n_classes} "
+                f"classes or no classes but got weight tensor of shape: {list(weight.shape)}")
+    lsm = log_softmax(input, class_dim)
     if t.dtype.kind == "f":
-        raise NotImplementedError("symgrad's cross_entropy takes class-index targets only")
-    if label_smoothing:
-        raise NotImplementedError("symgrad's cross_entropy does not support label_smoothing")
-    lsm = log_softmax(input, 0 if input.dim() == 1 else 1)
-    return nll_loss(lsm, target, weight, size_average, ignore_index, reduce, reduction)
+        return _cross_entropy_probabilities(lsm, _tensor(target), weight, reduction,
+                                            label_smoothing, class_dim)
+    nll = nll_loss(lsm, target, weight, None, ignore_index, None, reduction)
+    if not label_smoothing:
+        return nll
+    # torch's smoothing term: -sum_c w_c log p_c per sample, 0 at ignored targets
+    w = lsm if weight is None else lsm * _class_shaped(weight, lsm, class_dim)
+    ignored = t == ignore_index
+    smooth = -w.sum(class_dim)
+    if ignored.any():
+        from symgrad.runtime.arithmetic import where
+
+        smooth = where(_wrap(~ignored), smooth, 0.0)
+    if reduction == "mean":
+        if weight is None:
+            denom = float((~ignored).sum())
+        else:
+            denom = float(weight._data[t[~ignored].astype(np.int64)].sum())
+        smooth = smooth.sum() / denom
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def _class_shaped(weight: Tensor, like: Tensor, class_dim: int) -> Tensor:
+    """The class weights shaped to broadcast along ``class_dim`` of ``like``."""
+    return weight.reshape(*[-1 if i == class_dim else 1 for i in range(like.dim())])
+
+
+def _cross_entropy_probabilities(lsm: Tensor, target: Tensor, weight: Tensor | None,
+                                 reduction: str, label_smoothing: float,
+                                 class_dim: int) -> Tensor:
+    if target.shape != lsm.shape:
+        raise ValueError(f"Expected input batch_size ({lsm.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0] if target.dim() else 1}).")
+    n_classes = lsm.shape[class_dim]
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    terms = lsm * target
+    if weight is not None:
+        terms = terms * _class_shaped(weight, lsm, class_dim)
+    if reduction == "mean":
+        return _named(-terms.sum() / (lsm.numel() / n_classes), "DivBackward1")  # (C++ div by a Scalar)
+    if reduction == "sum":
+        return -terms.sum()
+    if reduction == "none":
+        return -terms.sum(class_dim)
+    raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Any = None,

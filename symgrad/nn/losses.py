@@ -1,5 +1,5 @@
 """``nn`` loss modules: ``MSELoss``, ``L1Loss``, ``CrossEntropyLoss``, ``NLLLoss``,
-``BCEWithLogitsLoss``, ``BCELoss``, each calling its ``nn.functional`` function."""
+``BCEWithLogitsLoss``, ``BCELoss``, ``SmoothL1Loss``, ``HuberLoss``, each calling its ``nn.functional`` function."""
 
 from __future__ import annotations
 
@@ -71,3 +71,22 @@ class BCELoss(_Loss):
 
     def forward(self, input: Any, target: Any) -> Any:
         return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)

@@ -12,6 +12,7 @@ from symgrad.runtime import (  # noqa: F401
     inplace,
     linalg,
     numpy_protocol,
+    ordering,  # sort, argsort, topk, gather
     reductions,
     shape,
     special,  # torch.special's names (symgrad.special.expit)
@@ -30,6 +31,7 @@ from symgrad.runtime.creation import (
     is_tensor,
     linspace,
     manual_seed,
+    normal,
     numel,
     ones,
     ones_like,
@@ -71,14 +73,16 @@ from symgrad.runtime.dtypes import (
 from symgrad.runtime.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from symgrad.runtime.ops import *  # noqa: F403
 from symgrad.runtime.ops import __all__ as _ops_all
+from symgrad.runtime.ordering import argsort, gather, msort, sort, topk
 from symgrad.runtime.shape import cat, concat, stack
 from symgrad.runtime.tensor import Tensor, device
 
 __all__ = [
     "Tensor", "Size", "dtype", "tensor", "as_tensor", "from_numpy", "ones", "zeros", "empty", "full",
     "eye", "ones_like", "zeros_like", "empty_like", "full_like", "rand", "randn", "rand_like",
-    "randn_like", "randint", "arange", "linspace", "manual_seed", "seed", "is_tensor", "numel",
+    "randn_like", "randint", "normal", "arange", "linspace", "manual_seed", "seed", "is_tensor", "numel",
     "device", "matmul", "mm", "where", "cat", "concat", "stack", "linalg",
+    "sort", "argsort", "msort", "topk", "gather",
     "float16", "half", "float32", "float", "float64", "double", "complex64", "cfloat",
     "complex128", "cdouble", "uint8", "int8", "int16", "short", "int32", "int", "int64", "long",
     "bool", "get_default_dtype", "set_default_dtype",

@@ -11,7 +11,7 @@ import numpy as np
 
 from symgrad.runtime import dtypes as _dt
 from symgrad.runtime.dtypes import DEFAULT, NP2DT
-from symgrad.runtime.tensor import Tensor, _from_data, _shape_arg, _wrap
+from symgrad.runtime.tensor import Tensor, _from_data, _shape_arg, _wrap, check_device
 
 _pyfloat = builtins.float
 _pyint = builtins.int
@@ -139,6 +139,49 @@ def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     npd = _factory_dtype(dtype)
     return _leafify(_wrap(_RNG[0].random(_shape_arg(size)).astype(npd)), requires_grad)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+           device=None, pin_memory=False, requires_grad=False):
+    """``torch.normal``: samples of N(mean, std**2), from symgrad's generator (so under
+    ``manual_seed`` not torch's numbers). ``mean`` and ``std`` are numbers (then ``size`` is
+    needed) or Tensors, broadcast together. The samples carry no gradient (torch's
+    ``NormalBackward`` gives the mean a zero gradient)."""
+    check_device(device)
+    m_t, s_t = type(mean) is Tensor, type(std) is Tensor
+    if not m_t and not s_t:
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments - got "
+                            f"({type(mean).__name__}, {type(std).__name__}), but expected a "
+                            "size with a float mean and a float std")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+        npd = _factory_dtype(dtype)
+        sample = _RNG[0].standard_normal(_shape_arg((size,)))
+        return _leafify(_wrap((mean + std * sample).astype(npd)), requires_grad)
+    m = mean._data if m_t else np.asarray(mean)
+    sd = std._data if s_t else np.asarray(std)
+    if s_t and (sd < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if not s_t and sd < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {float(sd):g}")
+    npd = np.result_type(*[a.dtype for a, t in ((m, m_t), (sd, s_t)) if t])
+    shape = _broadcast(m.shape, sd.shape)
+    sample = _RNG[0].standard_normal(shape)
+    return _wrap((m + sd * sample).astype(npd, copy=False))
+
+
+def _broadcast(a, b):
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        for i in range(1, max(len(a), len(b)) + 1):
+            x, y = (a[-i] if i <= len(a) else 1), (b[-i] if i <= len(b) else 1)
+            if x != y and 1 not in (x, y):
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                                   f"({y}) at non-singleton dimension {max(len(a), len(b)) - i}"
+                                   ) from None
+        raise
 
 
 def randn_like(input, dtype=None, requires_grad=False):
