@@ -120,6 +120,7 @@ def _module(g: Any, xp: Any, args: tuple) -> dict[str, Any]:
     exec(compile(source, filename, "exec"), namespace)
     for name, value in g._namespace.items():  # the live globals the numpy module binds
         namespace.setdefault(name, value)
+    namespace["_XP"] = xp  # where the module's numbers alone make arrays (a float seed)
     namespace["__symgrad_generated__"] = g._generated
     namespace["__symgrad_source__"] = source
     modules[key] = namespace
@@ -188,11 +189,19 @@ def _finish_leaf(grad: Any, arg: Any, xp: Any) -> Any:
     return grad
 
 
+def _device(args: tuple) -> Any:
+    """The device of the call's first array of another library (None: the default)."""
+    arrays = [a for a in _leaves(args) if is_foreign(a) and hasattr(a, "shape")]
+    return _compat().device(arrays[0]) if arrays else None
+
+
 def run(g: Any, args: tuple, seed: Any, seed_value: Any) -> tuple[Any, Any]:
     """``g._run`` for arrays of another library: (value, gradients) as ``_run`` gives them."""
     from symgrad.arguments import _check_scalar
 
     xp = namespace(g, args)
+    if seed is None and isinstance(seed_value, float):  # the default seed, in their library
+        seed_value = xp.asarray(seed_value, dtype=xp.float64, device=_device(args))
     value, grads = call(g, args, "value_and_grad", seed_value)
     out = value
     if g.has_aux:

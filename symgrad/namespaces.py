@@ -22,7 +22,7 @@ _STANDARD = {name: name for name in (
     "exp log sin cos tan sinh cosh tanh sign abs log1p expm1 sqrt maximum minimum where sum "
     "mean prod max min matmul zeros ones zeros_like ones_like full broadcast_to reshape "
     "stack expand_dims squeeze clip floor ceil round square log2 log10 isnan isfinite isinf "
-    "logical_and logical_or logical_not asarray arange linspace eye std var argmax argmin sort "
+    "logical_and logical_or logical_not arange linspace eye std var argmax argmin sort "
     "argsort all any flip roll tile repeat take take_along_axis float64 float32 float16 int64 "
     "int32 bool nan inf pi e newaxis trunc hypot copysign negative positive multiply divide "
     "subtract add less greater equal not_equal less_equal greater_equal tril triu "
@@ -32,17 +32,21 @@ _STANDARD.update({
     "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
     "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "concatenate": "concat",
     "power": "pow", "absolute": "abs", "true_divide": "divide", "amax": "max", "amin": "min",
-    "cumsum": "cumulative_sum", "mod": "remainder", "fabs": "abs", "array": "asarray",
+    "cumsum": "cumulative_sum", "mod": "remainder", "fabs": "abs",
 })
 # numpy's spelling -> the helper of symgrad.xp_helpers that stands for it
 _HELPED = {"shape": "_shape", "ndim": "_ndim", "size": "_size", "swapaxes": "_swapaxes",
            "transpose": "_transpose", "heaviside": "_heaviside", "einsum": "_einsum",
-           "full_like": "_full_like"}
+           "full_like": "_full_like", "broadcast": "_broadcast",
+           "result_type": "_result_type", "asarray": "_asarray", "array": "_array"}
 _KEPT = {"ndarray", "integer", "floating", "generic", "dtype", "errstate", "broadcast_shapes"}
-_DEPENDS = {"_full_like": {"_namespace"}, "_swapaxes": {"_namespace"},
+_DEPENDS = {"_full_like": {"_namespace", "_asarray"}, "_swapaxes": {"_namespace"},
             "_transpose": {"_namespace"}, "_heaviside": {"_namespace"},
-            "_einsum": {"_namespace", "_library"}, "_scatter_add": {"_namespace", "_library"},
-            "_broadcast_size": {"_shape"}, "_size": {"_shape"}}
+            "_einsum": {"_namespace", "_library"}, "_scatter_add": {"_namespace", "_library", "_at_add"},
+            "_broadcast_size": {"_shape"}, "_size": {"_shape"},
+            "_broadcast": {"_shape", "_Broadcast"}, "_result_type": {"_namespace"},
+            "_zeros_shaped": {"_namespace"}, "_copy": {"_namespace"},
+            "_asarray": {"_namespace"}, "_len": set(), "_array": {"_asarray", "_copy"}}
 
 
 class _Unsupported(Exception):
@@ -96,13 +100,20 @@ class _Rewrite(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> Any:
         name = _np_attr(node.func)
+        if isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1:
+            self.used.add("_len")  # (array-api-strict's arrays have no len)
+            node.func = ast.Name("_len", ast.Load())
+            return self.generic_visit(node)
         if name == "zeros" and len(node.args) == 1 and not node.keywords and \
                 isinstance(node.args[0], ast.Call) and _np_attr(node.args[0].func) == "shape" \
                 and len(node.args[0].args) == 1:  # np.zeros(np.shape(W)): W's chunks, device
-            like = self.visit(node.args[0].args[0])
-            self.uses_xp += 1
-            return ast.Call(_name("xp.zeros_like"), [like],
-                            [ast.keyword("dtype", _name("xp.float64"))])
+            self.used.add("_zeros_shaped")
+            return ast.Call(ast.Name("_zeros_shaped", ast.Load()),
+                            [self.visit(node.args[0].args[0])], [])
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "copy" and \
+                not node.args and not node.keywords:  # x.copy(): the standard has no method
+            self.used.add("_copy")
+            return ast.Call(ast.Name("_copy", ast.Load()), [self.visit(node.func.value)], [])
         if name in ("empty", "zeros") and any(k.arg == "dtype" and isinstance(k.value, ast.Name)
                                               and k.value.id == "object" for k in node.keywords):
             return node  # an object array holds a container's gradients: numpy's own
@@ -259,8 +270,11 @@ def to_array_api(source: str, what: str, containers: frozenset[str] = frozenset(
             hint="pass numpy arrays (np.asarray(x)), or write the function with functions "
             "of the array API standard") from None
     rewrite.used.add("_namespace")
-    for name in list(rewrite.used):
-        rewrite.used |= _DEPENDS.get(name, set())
+    while True:  # the helpers the helpers call, to the last
+        more = set().union(*(_DEPENDS.get(name, set()) for name in rewrite.used))
+        if more <= rewrite.used:
+            break
+        rewrite.used |= more
     for first, last, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         lines[first - 1:last] = new
     text = "\n".join(lines) + "\n"
