@@ -35,6 +35,19 @@ def is_foreign(value: Any) -> bool:
     return kind.__module__.split(".")[0] in _LIBRARIES or hasattr(kind, "__array_namespace__")
 
 
+def numpy_only(g: Any, what: str, args: tuple) -> None:
+    """Refuse, naming the library and the transformation, a call of ``G.jvp``, ``G.hvp``,
+    ``G.hessian`` or ``G.jacobian`` with arrays of another library: their generated code is
+    numpy's alone (``G.grad``, ``G.value_and_grad`` and ``G.vjp`` run on those arrays)."""
+    libraries = sorted({_library(a) for a in _leaves(args) if is_foreign(a)})
+    if libraries:
+        raise SymgradError(
+            f"{g.fn.__name__}: G.{what} runs on numpy arrays only, and was given "
+            f"{', '.join(libraries)} arrays",
+            hint=f"pass numpy arrays to G.{what} (np.asarray(x)); G.grad, G.value_and_grad "
+            "and G.vjp run on them in their own type")
+
+
 def _library(value: Any) -> str:
     return type(value).__module__.split(".")[0].replace("jaxlib", "jax")
 

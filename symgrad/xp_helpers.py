@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import array_api_compat
 
+_XP = None  # the namespace of the call running the module (set by symgrad.foreign)
+
 
 def _namespace(*values):
     """The array API namespace of the arrays among ``values`` (tuples, lists and dicts looked
@@ -25,9 +27,8 @@ def _namespace(*values):
         elif array_api_compat.is_array_api_obj(v) and not isinstance(v, (int, float, bool)):
             arrays.append(v)
     if not arrays:  # numbers alone: the caller's library (symgrad sets _XP), else numpy
-        default = globals().get("_XP")
-        if default is not None:
-            return default
+        if _XP is not None:
+            return _XP
         import numpy
 
         return array_api_compat.array_namespace(numpy.empty(0))
