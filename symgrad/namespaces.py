@@ -42,7 +42,8 @@ _HELPED = {"shape": "_shape", "ndim": "_ndim", "size": "_size", "swapaxes": "_sw
 _KEPT = {"ndarray", "integer", "floating", "generic", "dtype", "errstate", "broadcast_shapes"}
 _DEPENDS = {"_full_like": {"_namespace", "_asarray"}, "_swapaxes": {"_namespace"},
             "_transpose": {"_namespace"}, "_heaviside": {"_namespace"},
-            "_einsum": {"_namespace", "_library"}, "_scatter_add": {"_namespace", "_library", "_at_add"},
+            "_einsum": {"_namespace", "_library"}, "_scatter_add": {"_namespace", "_library", "_at_add", "_scatter_add_by_matmul"},
+            "_scatter_add_by_matmul": {"_namespace"},
             "_broadcast_size": {"_shape"}, "_size": {"_shape"},
             "_broadcast": {"_shape", "_Broadcast"}, "_result_type": {"_namespace"},
             "_zeros_shaped": {"_namespace"}, "_copy": {"_namespace"},

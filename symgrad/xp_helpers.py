@@ -211,8 +211,29 @@ def _scatter_add(x, index, value):
         (numpy if array_api_compat.is_numpy_array(x) else __import__("cupy")).add.at(
             x, index, value)
         return x
-    raise TypeError(f"{_library(x)} arrays have no scatter-add (np.add.at with an array "
-                    "of indices, which may repeat): symgrad cannot run this gradient on them")
+    if not isinstance(index, tuple) and hasattr(index, "shape"):
+        return _scatter_add_by_matmul(x, index, value)
+    raise TypeError(f"{_library(x)} arrays have no scatter-add (np.add.at with several "
+                    "arrays of indices, which may repeat): symgrad cannot run this gradient "
+                    "on them")
+
+
+def _scatter_add_by_matmul(x, index, value):
+    """``np.add.at(x, index, value)`` for one array of indices into x's first axis, as a new
+    array: ``x + hits.T @ value``, hits[j, i] = 1 where index j is i. Dask has no scatter:
+    this keeps it lazy and chunked (k x n ones and zeros for k indices, n rows)."""
+    xp = _namespace(x)
+    index = xp.asarray(index)
+    n, rest = x.shape[0], tuple(x.shape[1:])
+    k = 1
+    for d in index.shape:
+        k *= d
+    index = xp.reshape(index, (k,))
+    index = xp.where(index < 0, index + n, index)
+    value = xp.broadcast_to(xp.asarray(value, dtype=x.dtype), tuple(index.shape) + rest)
+    hits = xp.astype(xp.reshape(index, (k, 1)) == xp.reshape(xp.arange(n), (1, n)), x.dtype)
+    added = xp.matmul(xp.permute_dims(hits, (1, 0)), xp.reshape(value, (k, -1)))
+    return x + xp.reshape(added, tuple(x.shape))
 
 
 def _einsum(spec, *operands):
