@@ -104,6 +104,11 @@ def buffer_loop(x):  # a loop writing into a buffer: in place, a copy on JAX, a 
     return np.sum(out * out)
 
 
+@symgrad.grad
+def wave(x):  # a vector output: its vjp takes a cotangent of that shape
+    return np.sin(x) * 2
+
+
 @symgrad.grad(has_aux=True)
 def with_aux(x):
     y = np.tanh(x)
@@ -165,7 +170,7 @@ def test_dask_indexing_by_several_index_arrays_is_refused_naming_dask_and_the_co
 
     X = np.arange(12.0).reshape(3, 4) / 10
     i, j = np.array([0, 0, 2]), np.array([1, 1, 3])
-    with pytest.raises(symgrad.SymgradError, match=r"dask.*np\.add\.at"):
+    with pytest.raises(symgrad.SymgradError, match=r"failed on dask arrays: .*fancy indexing"):
         pairs.grad(*(da.from_array(a, chunks=2) for a in (X, i, j)))
 
 
@@ -174,7 +179,7 @@ def test_has_aux_seed_and_vjp_stay_in_the_callers_type():
     seed = np.array([1.0, -2.0, 0.5, 3.0])
     (ref_value, ref_aux), ref_grad = with_aux.value_and_grad(x)
     ref_seeded = gather.grad(x, np.arange(4), seed=2.5)[0]
-    ref_vjp = with_aux.vjp(x)
+    ref_vjp = wave.vjp(x)
     for name, to, kind, back in _libraries():
         (value, aux), grad = with_aux.value_and_grad(to(x))
         assert isinstance(aux, kind) and isinstance(grad, kind) and isinstance(value, kind)
@@ -183,7 +188,7 @@ def test_has_aux_seed_and_vjp_stay_in_the_callers_type():
         seeded = gather.grad(to(x), to(np.arange(4)), seed=to(np.asarray(2.5)))[0]
         assert isinstance(seeded, kind)
         np.testing.assert_allclose(back(seeded), ref_seeded, rtol=1e-12)
-        out, vjp_fn = with_aux.vjp(to(x))
+        out, vjp_fn = wave.vjp(to(x))
         cot = vjp_fn(to(seed))
         assert isinstance(cot, kind), (name, type(cot))
         np.testing.assert_allclose(back(cot), ref_vjp[1](seed), rtol=1e-12)
@@ -203,7 +208,8 @@ def test_source_for_shows_the_array_api_module_and_source_stays_numpy():
     torch = pytest.importorskip("torch")
     args = _cases()[2][1]
     text = rnn.source_for(*map(torch.asarray, args))
-    assert "xp = _namespace(" in text and "xp.tanh(" in text and "np.tanh(" not in text
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert "xp = _namespace(" in code and "xp.tanh(" in code and "np.tanh(" not in code
     assert "np.tanh(" in rnn.source and "xp." not in rnn.source
 
 
