@@ -175,6 +175,8 @@ def _at_set(x, index, value):
         return x.at[index].set(value)
     if isinstance(x, (int, float)):
         raise TypeError("cannot assign into a number")
+    if array_api_compat.is_dask_array(x) and 0 in x[index].shape:
+        return x  # an empty selection: nothing to write (dask refuses the assignment)
     x[index] = value
     return x
 
@@ -185,7 +187,10 @@ def _at_add(x, index, value):
         index = (index, ...)  # (the standard indexes every axis)
     if array_api_compat.is_jax_array(x):
         return x.at[index].add(value)
-    x[index] = x[index] + value
+    part = x[index]
+    if array_api_compat.is_dask_array(x) and 0 in part.shape:
+        return x  # an empty selection: nothing to add (dask refuses the assignment)
+    x[index] = part + value
     return x
 
 
