@@ -265,3 +265,70 @@ def test_cupy_arrays_stay_on_their_device():
             assert isinstance(g, cupy.ndarray) and g.device == cupy.cuda.Device()
             np.testing.assert_allclose(cupy.asnumpy(g), r, rtol=1e-12)
         np.testing.assert_allclose(float(value), ref_value, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- the corpus on the standard alone
+
+def _corpus():
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    from corpus import CORPUS, IDS
+
+    return CORPUS, IDS
+
+
+_CORPUS, _IDS = _corpus()
+# what array-api-strict refuses, for a reason of the standard's (README, "Other array
+# libraries"): bool arithmetic, float with int promotion, a global numpy array
+_STRICT_CANNOT = {
+    "softmax_xent.softmax_xent_onehot": "a boolean mask times a float",
+    "softmax_xent.softmax_xent_labels": "a boolean mask times a float",
+    "logsumexp.logsumexp": "a boolean mask times a float",
+    "logsumexp.logsumexp_rows": "a boolean mask times a float",
+    "setitem.buffer_slice_augassign": "float64 times np.arange's int64",
+    "call_closure.weighted_loss": "a global numpy array",
+}
+
+
+def _to_strict(value, xs):
+    if isinstance(value, np.ndarray):
+        return xs.asarray(value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_to_strict(v, xs) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_strict(v, xs) for k, v in value.items()}
+    return value
+
+
+def _same_numbers(got, want):
+    if isinstance(want, dict):
+        for k in want:
+            _same_numbers(got[k], want[k])
+    elif isinstance(want, (tuple, list)):
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            _same_numbers(g, w)
+    elif want is None:
+        assert got is None
+    else:
+        np.testing.assert_allclose(np.asarray(got, dtype=float), want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, raises=symgrad.SymgradError,
+                                            reason=_STRICT_CANNOT[c.id]))
+    if c.id in _STRICT_CANNOT else c for c in _CORPUS], ids=_IDS)
+def test_corpus_runs_on_array_api_strict(case):
+    xs = pytest.importorskip("array_api_strict")
+    G = symgrad.grad(case.fn, wrt=case.wrt)
+    kw = {} if case.seed is None else {G.seed_name: case.seed()}
+    want = G.value_and_grad(*case.args(), **kw)
+    got = G.value_and_grad(*_to_strict(case.args(), xs),
+                           **{k: _to_strict(v, xs) for k, v in kw.items()})
+    _same_numbers(got[1], want[1])
+    leaves = got[1] if isinstance(got[1], tuple) else (got[1],)
+    for g, a in zip(leaves, [case.args()[i] for i in G._wrt_index], strict=True):
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            assert type(g) is type(xs.asarray([1.0])), (case.id, type(g))
