@@ -46,7 +46,7 @@ _DEPENDS = {"_full_like": {"_namespace", "_asarray"}, "_swapaxes": {"_namespace"
             "_scatter_add_by_matmul": {"_namespace"},
             "_broadcast_size": {"_shape"}, "_size": {"_shape"},
             "_broadcast": {"_shape", "_Broadcast"}, "_result_type": {"_namespace"},
-            "_zeros_shaped": {"_namespace"}, "_copy": {"_namespace"},
+            "_zeros_shaped": {"_namespace"}, "_float_mask": {"_namespace"}, "_copy": {"_namespace"},
             "_asarray": {"_namespace"}, "_len": set(), "_array": {"_asarray", "_copy"}}
 
 
@@ -77,6 +77,37 @@ class _Rewrite(ast.NodeTransformer):
         self.uses_xp = 0  # how many xp.<name> it wrote
         self.flat = True  # rewrite x[t] as x[t, ...] (not in helpers: they index shapes)
         self.containers = containers  # names of tuples, lists and dicts: indexed as such
+        self.masks: set[str] = set()  # names bound to boolean masks in the function so far
+
+    def is_mask(self, node: ast.expr) -> bool:
+        """A boolean array by its form: a comparison, ``~m``, ``m & n``, a mask's name."""
+        if isinstance(node, ast.Compare):
+            return True
+        if isinstance(node, ast.Name):
+            return node.id in self.masks
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+            return self.is_mask(node.operand)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+            return self.is_mask(node.left) and self.is_mask(node.right)
+        return False
+
+    def _float_mask(self, mask: ast.expr, like: ast.expr | None) -> ast.expr:
+        self.used.add("_float_mask")
+        like = like if isinstance(like, ast.Name) else None  # (read twice: a name only)
+        return ast.Call(ast.Name("_float_mask", ast.Load()),
+                        [mask] + ([like] if like is not None else []), [])
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        """A mask in arithmetic (``(x > 0)*g``) as 0 and 1: the standard has no bool
+        arithmetic (numpy, torch, JAX and dask have it; array-api-strict refuses it)."""
+        left, right = self.is_mask(node.left), self.is_mask(node.right)
+        node = self.generic_visit(node)
+        if isinstance(node.op, (ast.Mult, ast.Div, ast.Add, ast.Sub)) and left != right:
+            if left:
+                node.left = self._float_mask(node.left, node.right)
+            else:
+                node.right = self._float_mask(node.right, node.left)
+        return node
 
     def _flat_index(self, node: ast.Subscript) -> bool:
         """``x[t]`` of an array: the standard wants ``x[t, ...]`` for an array of more axes."""
@@ -101,6 +132,10 @@ class _Rewrite(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> Any:
         name = _np_attr(node.func)
+        if name in ("sum", "mean") and node.args and self.is_mask(node.args[0]):
+            node = self.generic_visit(node)  # a count of a mask: of its 0s and 1s
+            node.args[0] = self._float_mask(node.args[0], None)
+            return node
         if isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1:
             self.used.add("_len")  # (array-api-strict's arrays have no len)
             node.func = ast.Name("_len", ast.Load())
@@ -247,6 +282,10 @@ def to_array_api(source: str, what: str, containers: frozenset[str] = frozenset(
             if isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant):
                 continue  # a docstring
             before = ast.dump(s)
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and \
+                    isinstance(s.targets[0], ast.Name):
+                (rewrite.masks.add if rewrite.is_mask(s.value) else rewrite.masks.discard)(
+                    s.targets[0].id)
             new = _writes(s, rewrite)
             new = rewrite.visit(new if new is not None else s)
             if new is not s or ast.dump(new) != before:
@@ -260,6 +299,7 @@ def to_array_api(source: str, what: str, containers: frozenset[str] = frozenset(
                 at = first.end_lineno if doc else node.body[0].lineno - 1
                 indent = " " * (node.col_offset + 4)
                 before, rewrite.flat = rewrite.uses_xp, not node.name.startswith("_")
+                rewrite.masks = set()
                 body(node.body)
                 if rewrite.uses_xp > before:  # its namespace, from its arguments
                     edits.append((at + 1, at,

@@ -119,6 +119,19 @@ def _len(x):
     return x.shape[0] if hasattr(x, "shape") and not isinstance(x, (list, tuple)) else len(x)
 
 
+def _float_mask(mask, like=None):
+    """A boolean mask as 0 and 1, in ``like``'s floating dtype (float64 otherwise): the
+    standard has no arithmetic on booleans. Anything else comes back as it is."""
+    if not hasattr(mask, "dtype"):
+        return mask
+    xp = _namespace(mask)
+    if not xp.isdtype(mask.dtype, "bool"):
+        return mask
+    dtype = like.dtype if hasattr(like, "dtype") and \
+        xp.isdtype(like.dtype, "real floating") else xp.float64
+    return xp.astype(mask, dtype)
+
+
 def _copy(x):
     """``x.copy()``: a new array (JAX's are immutable: x itself); a list's own copy."""
     if isinstance(x, (list, dict)):

@@ -281,12 +281,8 @@ def _corpus():
 
 _CORPUS, _IDS = _corpus()
 # what array-api-strict refuses, for a reason of the standard's (README, "Other array
-# libraries"): bool arithmetic, float with int promotion, a global numpy array
+# libraries"): float with int promotion, a global numpy array
 _STRICT_CANNOT = {
-    "softmax_xent.softmax_xent_onehot": "a boolean mask times a float",
-    "softmax_xent.softmax_xent_labels": "a boolean mask times a float",
-    "logsumexp.logsumexp": "a boolean mask times a float",
-    "logsumexp.logsumexp_rows": "a boolean mask times a float",
     "setitem.buffer_slice_augassign": "float64 times np.arange's int64",
     "call_closure.weighted_loss": "a global numpy array",
 }
