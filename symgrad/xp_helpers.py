@@ -8,7 +8,10 @@ placement the caller's: a dask array stays a dask array, a torch tensor stays on
 
 from __future__ import annotations
 
-import array_api_compat
+try:
+    import array_api_compat
+except ImportError:  # (symgrad copies these helpers into exported modules without it)
+    array_api_compat = None
 
 _XP = None  # the namespace of the call running the module (set by symgrad.foreign)
 

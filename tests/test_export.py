@@ -187,3 +187,27 @@ def test_last_call_with_a_tensor_records_its_shape(tmp_path):
     path = g.export(tmp_path / "from_tensor.py")
     assert "size=(2, 3)" in path.read_text()
     assert _run([str(path)], tmp_path).returncode == 0
+
+
+_WITHOUT_COMPAT = """
+import sys
+sys.modules["array_api_compat"] = None  # not installed
+sys.path.insert(0, sys.argv[2])
+import numpy as np
+import symgrad
+from test_export import seed_loss
+seed_loss(np.ones(3))
+seed_loss.export(sys.argv[1])
+"""
+
+
+def test_export_without_array_api_compat_still_self_checks_on_numpy(tmp_path):
+    path = tmp_path / "m.py"
+    env = {**os.environ, "SYMGRAD_CACHE_DIR": "0"}
+    proc = subprocess.run([sys.executable, "-c", _WITHOUT_COMPAT, str(path),
+                           os.path.dirname(__file__)], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "seed_loss_grad_xp" in path.read_text()  # the other libraries' form, written anyway
+    proc = _run([str(path)], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
