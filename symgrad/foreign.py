@@ -202,10 +202,15 @@ def _finish_leaf(grad: Any, arg: Any, xp: Any) -> Any:
     return grad
 
 
-def _device(args: tuple) -> Any:
-    """The device of the call's first array of another library (None: the default)."""
-    arrays = [a for a in _leaves(args) if is_foreign(a) and hasattr(a, "shape")]
-    return _compat().device(arrays[0]) if arrays else None
+def _default_seed(value: float, args: tuple, xp: Any) -> Any:
+    """The default seed as a 0-d array of the arguments' library, on their device, of the
+    first floating argument's dtype (as numpy's Python-float seed keeps float32 float32;
+    and JAX without x64 has no float64 to ask for)."""
+    arrays = [a for a in _leaves(args) if is_foreign(a) and hasattr(a, "dtype")]
+    floating = [a for a in arrays if xp.isdtype(a.dtype, "real floating")]
+    dtype = floating[0].dtype if floating else None
+    device = _compat().device(arrays[0]) if arrays else None
+    return xp.asarray(value, dtype=dtype, device=device)
 
 
 def run(g: Any, args: tuple, seed: Any, seed_value: Any) -> tuple[Any, Any]:
@@ -214,7 +219,7 @@ def run(g: Any, args: tuple, seed: Any, seed_value: Any) -> tuple[Any, Any]:
 
     xp = namespace(g, args)
     if seed is None and isinstance(seed_value, float):  # the default seed, in their library
-        seed_value = xp.asarray(seed_value, dtype=xp.float64, device=_device(args))
+        seed_value = _default_seed(seed_value, args, xp)
     value, grads = call(g, args, "value_and_grad", seed_value)
     out = value
     if g.has_aux:

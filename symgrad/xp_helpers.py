@@ -149,8 +149,9 @@ def _full_like(x, fill, dtype=None):
     """``np.full_like(x, fill)``, where ``fill`` may be an array that broadcasts to x."""
     xp = _namespace(x, fill)
     if not hasattr(x, "shape"):  # a number: a 0-d array of fill's value
-        return _asarray(fill, dtype) + 0 if not hasattr(fill, "shape") else \
-            xp.astype(fill, dtype) if dtype is not None else fill
+        if not hasattr(fill, "shape"):
+            return _asarray(fill, dtype)
+        return fill if dtype is None else xp.astype(fill, dtype)
     if isinstance(fill, (int, float, bool)):
         return xp.full_like(x, fill, dtype=dtype)
     return xp.zeros_like(x, dtype=dtype) + fill

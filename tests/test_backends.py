@@ -328,3 +328,12 @@ def test_corpus_runs_on_array_api_strict(case):
     for g, a in zip(leaves, [case.args()[i] for i in G._wrt_index], strict=True):
         if isinstance(a, np.ndarray) and a.dtype.kind == "f":
             assert type(g) is type(xs.asarray([1.0])), (case.id, type(g))
+
+
+def test_float32_stays_float32_as_on_numpy():
+    torch = pytest.importorskip("torch")
+    x = np.linspace(0, 1, 6).reshape(2, 3).astype(np.float32)
+    want = seed.grad(x)
+    got = seed.grad(torch.asarray(x))
+    assert want.dtype == np.float32 and got.dtype == torch.float32
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-6)
