@@ -6,7 +6,10 @@ runs at numpy's speed. This rewrite is made from its text the first time a funct
 with arrays of another library (``GradFunction`` keys it by namespace): every function finds
 its namespace from its arguments (``xp = _namespace(x, W)``, array-api-compat's), calls the
 standard's spelling of each numpy function, and writes into arrays through ``_at_set`` and
-``_at_add`` (a copy on JAX). The comments quoting the user's source are kept.
+``_at_add`` (a copy on JAX). What the standard lacks (``np.shape``, ``len`` of an array,
+``x.copy()``, ``np.add.at``, bool arithmetic of a mask) goes through a helper of
+``symgrad.xp_helpers`` copied into the module. The comments quoting the user's source are
+kept. ``G.source_for(*args)`` shows the result; ``G.export`` writes it beside numpy's.
 """
 
 from __future__ import annotations
