@@ -246,6 +246,11 @@ class GradFunction:
         """The generated module's text: numpy is its only import."""
         return self._generated.source
 
+    def source_for(self, *args: Any, **kwargs: Any) -> str:
+        """The array-API module ``G`` runs when called with these arguments (torch tensors,
+        JAX, dask or CuPy arrays): ``G.source`` is the numpy one, this its other form."""
+        return _foreign.source(self, *self._arguments(args, kwargs))
+
     @property
     def _entry(self) -> tuple[Any, dict[str, Any], Any]:
         """(generated, namespace, adjoint); adjoint is None for a module from the disk cache."""

@@ -35,6 +35,19 @@ def is_foreign(value: Any) -> bool:
     return kind.__module__.split(".")[0] in _LIBRARIES or hasattr(kind, "__array_namespace__")
 
 
+def numpy_only(g: Any, what: str, args: tuple) -> None:
+    """Refuse, naming the library and the transformation, a call of ``G.jvp``, ``G.hvp``,
+    ``G.hessian`` or ``G.jacobian`` with arrays of another library: their generated code is
+    numpy's alone (``G.grad``, ``G.value_and_grad`` and ``G.vjp`` run on those arrays)."""
+    libraries = sorted({_library(a) for a in _leaves(args) if is_foreign(a)})
+    if libraries:
+        raise SymgradError(
+            f"{g.fn.__name__}: G.{what} runs on numpy arrays only, and was given "
+            f"{', '.join(libraries)} arrays",
+            hint=f"pass numpy arrays to G.{what} (np.asarray(x)); G.grad, G.value_and_grad "
+            "and G.vjp run on them in their own type")
+
+
 def _library(value: Any) -> str:
     return type(value).__module__.split(".")[0].replace("jaxlib", "jax")
 
@@ -120,6 +133,7 @@ def _module(g: Any, xp: Any, args: tuple) -> dict[str, Any]:
     exec(compile(source, filename, "exec"), namespace)
     for name, value in g._namespace.items():  # the live globals the numpy module binds
         namespace.setdefault(name, value)
+    namespace["_XP"] = xp  # where the module's numbers alone make arrays (a float seed)
     namespace["__symgrad_generated__"] = g._generated
     namespace["__symgrad_source__"] = source
     modules[key] = namespace
@@ -188,11 +202,24 @@ def _finish_leaf(grad: Any, arg: Any, xp: Any) -> Any:
     return grad
 
 
+def _default_seed(value: float, args: tuple, xp: Any) -> Any:
+    """The default seed as a 0-d array of the arguments' library, on their device, of the
+    first floating argument's dtype (as numpy's Python-float seed keeps float32 float32;
+    and JAX without x64 has no float64 to ask for)."""
+    arrays = [a for a in _leaves(args) if is_foreign(a) and hasattr(a, "dtype")]
+    floating = [a for a in arrays if xp.isdtype(a.dtype, "real floating")]
+    dtype = floating[0].dtype if floating else None
+    device = _compat().device(arrays[0]) if arrays else None
+    return xp.asarray(value, dtype=dtype, device=device)
+
+
 def run(g: Any, args: tuple, seed: Any, seed_value: Any) -> tuple[Any, Any]:
     """``g._run`` for arrays of another library: (value, gradients) as ``_run`` gives them."""
     from symgrad.arguments import _check_scalar
 
     xp = namespace(g, args)
+    if seed is None and isinstance(seed_value, float):  # the default seed, in their library
+        seed_value = _default_seed(seed_value, args, xp)
     value, grads = call(g, args, "value_and_grad", seed_value)
     out = value
     if g.has_aux:

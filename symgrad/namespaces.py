@@ -6,7 +6,10 @@ runs at numpy's speed. This rewrite is made from its text the first time a funct
 with arrays of another library (``GradFunction`` keys it by namespace): every function finds
 its namespace from its arguments (``xp = _namespace(x, W)``, array-api-compat's), calls the
 standard's spelling of each numpy function, and writes into arrays through ``_at_set`` and
-``_at_add`` (a copy on JAX). The comments quoting the user's source are kept.
+``_at_add`` (a copy on JAX). What the standard lacks (``np.shape``, ``len`` of an array,
+``x.copy()``, ``np.add.at``, bool arithmetic of a mask) goes through a helper of
+``symgrad.xp_helpers`` copied into the module. The comments quoting the user's source are
+kept. ``G.source_for(*args)`` shows the result; ``G.export`` writes it beside numpy's.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ _STANDARD = {name: name for name in (
     "exp log sin cos tan sinh cosh tanh sign abs log1p expm1 sqrt maximum minimum where sum "
     "mean prod max min matmul zeros ones zeros_like ones_like full broadcast_to reshape "
     "stack expand_dims squeeze clip floor ceil round square log2 log10 isnan isfinite isinf "
-    "logical_and logical_or logical_not asarray arange linspace eye std var argmax argmin sort "
+    "logical_and logical_or logical_not arange linspace eye std var argmax argmin sort "
     "argsort all any flip roll tile repeat take take_along_axis float64 float32 float16 int64 "
     "int32 bool nan inf pi e newaxis trunc hypot copysign negative positive multiply divide "
     "subtract add less greater equal not_equal less_equal greater_equal tril triu "
@@ -32,17 +35,22 @@ _STANDARD.update({
     "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
     "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "concatenate": "concat",
     "power": "pow", "absolute": "abs", "true_divide": "divide", "amax": "max", "amin": "min",
-    "cumsum": "cumulative_sum", "mod": "remainder", "fabs": "abs", "array": "asarray",
+    "cumsum": "cumulative_sum", "mod": "remainder", "fabs": "abs",
 })
 # numpy's spelling -> the helper of symgrad.xp_helpers that stands for it
 _HELPED = {"shape": "_shape", "ndim": "_ndim", "size": "_size", "swapaxes": "_swapaxes",
            "transpose": "_transpose", "heaviside": "_heaviside", "einsum": "_einsum",
-           "full_like": "_full_like"}
+           "full_like": "_full_like", "broadcast": "_broadcast",
+           "result_type": "_result_type", "asarray": "_asarray", "array": "_array"}
 _KEPT = {"ndarray", "integer", "floating", "generic", "dtype", "errstate", "broadcast_shapes"}
-_DEPENDS = {"_full_like": {"_namespace"}, "_swapaxes": {"_namespace"},
+_DEPENDS = {"_full_like": {"_namespace", "_asarray"}, "_swapaxes": {"_namespace"},
             "_transpose": {"_namespace"}, "_heaviside": {"_namespace"},
-            "_einsum": {"_namespace", "_library"}, "_scatter_add": {"_namespace", "_library"},
-            "_broadcast_size": {"_shape"}, "_size": {"_shape"}}
+            "_einsum": {"_namespace", "_library"}, "_scatter_add": {"_namespace", "_library", "_at_add", "_scatter_add_by_matmul"},
+            "_scatter_add_by_matmul": {"_namespace"},
+            "_broadcast_size": {"_shape"}, "_size": {"_shape"},
+            "_broadcast": {"_shape", "_Broadcast"}, "_result_type": {"_namespace"},
+            "_zeros_shaped": {"_namespace"}, "_float_mask": {"_namespace"}, "_copy": {"_namespace"},
+            "_asarray": {"_namespace"}, "_len": set(), "_array": {"_asarray", "_copy"}}
 
 
 class _Unsupported(Exception):
@@ -72,6 +80,37 @@ class _Rewrite(ast.NodeTransformer):
         self.uses_xp = 0  # how many xp.<name> it wrote
         self.flat = True  # rewrite x[t] as x[t, ...] (not in helpers: they index shapes)
         self.containers = containers  # names of tuples, lists and dicts: indexed as such
+        self.masks: set[str] = set()  # names bound to boolean masks in the function so far
+
+    def is_mask(self, node: ast.expr) -> bool:
+        """A boolean array by its form: a comparison, ``~m``, ``m & n``, a mask's name."""
+        if isinstance(node, ast.Compare):
+            return True
+        if isinstance(node, ast.Name):
+            return node.id in self.masks
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+            return self.is_mask(node.operand)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+            return self.is_mask(node.left) and self.is_mask(node.right)
+        return False
+
+    def _float_mask(self, mask: ast.expr, like: ast.expr | None) -> ast.expr:
+        self.used.add("_float_mask")
+        like = like if isinstance(like, ast.Name) else None  # (read twice: a name only)
+        return ast.Call(ast.Name("_float_mask", ast.Load()),
+                        [mask] + ([like] if like is not None else []), [])
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        """A mask in arithmetic (``(x > 0)*g``) as 0 and 1: the standard has no bool
+        arithmetic (numpy, torch, JAX and dask have it; array-api-strict refuses it)."""
+        left, right = self.is_mask(node.left), self.is_mask(node.right)
+        node = self.generic_visit(node)
+        if isinstance(node.op, (ast.Mult, ast.Div, ast.Add, ast.Sub)) and left != right:
+            if left:
+                node.left = self._float_mask(node.left, node.right)
+            else:
+                node.right = self._float_mask(node.right, node.left)
+        return node
 
     def _flat_index(self, node: ast.Subscript) -> bool:
         """``x[t]`` of an array: the standard wants ``x[t, ...]`` for an array of more axes."""
@@ -96,13 +135,24 @@ class _Rewrite(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> Any:
         name = _np_attr(node.func)
+        if name in ("sum", "mean") and node.args and self.is_mask(node.args[0]):
+            node = self.generic_visit(node)  # a count of a mask: of its 0s and 1s
+            node.args[0] = self._float_mask(node.args[0], None)
+            return node
+        if isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1:
+            self.used.add("_len")  # (array-api-strict's arrays have no len)
+            node.func = ast.Name("_len", ast.Load())
+            return self.generic_visit(node)
         if name == "zeros" and len(node.args) == 1 and not node.keywords and \
                 isinstance(node.args[0], ast.Call) and _np_attr(node.args[0].func) == "shape" \
                 and len(node.args[0].args) == 1:  # np.zeros(np.shape(W)): W's chunks, device
-            like = self.visit(node.args[0].args[0])
-            self.uses_xp += 1
-            return ast.Call(_name("xp.zeros_like"), [like],
-                            [ast.keyword("dtype", _name("xp.float64"))])
+            self.used.add("_zeros_shaped")
+            return ast.Call(ast.Name("_zeros_shaped", ast.Load()),
+                            [self.visit(node.args[0].args[0])], [])
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "copy" and \
+                not node.args and not node.keywords:  # x.copy(): the standard has no method
+            self.used.add("_copy")
+            return ast.Call(ast.Name("_copy", ast.Load()), [self.visit(node.func.value)], [])
         if name in ("empty", "zeros") and any(k.arg == "dtype" and isinstance(k.value, ast.Name)
                                               and k.value.id == "object" for k in node.keywords):
             return node  # an object array holds a container's gradients: numpy's own
@@ -235,6 +285,10 @@ def to_array_api(source: str, what: str, containers: frozenset[str] = frozenset(
             if isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant):
                 continue  # a docstring
             before = ast.dump(s)
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and \
+                    isinstance(s.targets[0], ast.Name):
+                (rewrite.masks.add if rewrite.is_mask(s.value) else rewrite.masks.discard)(
+                    s.targets[0].id)
             new = _writes(s, rewrite)
             new = rewrite.visit(new if new is not None else s)
             if new is not s or ast.dump(new) != before:
@@ -248,6 +302,7 @@ def to_array_api(source: str, what: str, containers: frozenset[str] = frozenset(
                 at = first.end_lineno if doc else node.body[0].lineno - 1
                 indent = " " * (node.col_offset + 4)
                 before, rewrite.flat = rewrite.uses_xp, not node.name.startswith("_")
+                rewrite.masks = set()
                 body(node.body)
                 if rewrite.uses_xp > before:  # its namespace, from its arguments
                     edits.append((at + 1, at,
@@ -259,8 +314,11 @@ def to_array_api(source: str, what: str, containers: frozenset[str] = frozenset(
             hint="pass numpy arrays (np.asarray(x)), or write the function with functions "
             "of the array API standard") from None
     rewrite.used.add("_namespace")
-    for name in list(rewrite.used):
-        rewrite.used |= _DEPENDS.get(name, set())
+    while True:  # the helpers the helpers call, to the last
+        more = set().union(*(_DEPENDS.get(name, set()) for name in rewrite.used))
+        if more <= rewrite.used:
+            break
+        rewrite.used |= more
     for first, last, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         lines[first - 1:last] = new
     text = "\n".join(lines) + "\n"

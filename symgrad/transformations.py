@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from symgrad.errors import SymgradError
+from symgrad.foreign import numpy_only
 
 
 class Jvp:
@@ -76,6 +77,7 @@ class Jvp:
         g = self._owner
         try:
             args = g._checked_arguments(args, kwargs)  # (switches to the statics given)
+            numpy_only(g, self.kind, args)
             from symgrad.export import describe_call
 
             g._last_call = describe_call(args, {})  # G.export's self-check runs at it
@@ -176,6 +178,7 @@ class Hvp(Jvp):
 
     def __call__(self, *args: Any, v: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         g = self._owner
+        numpy_only(g, "hvp", args + tuple(kwargs.values()))
         _check_scalar_output(g, args, kwargs)
         if _straight_line(g):
             return self._products(*args, v=v, **kwargs)
@@ -249,6 +252,7 @@ class SecondOrder(Jvp):
     def __call__(self, *args: Any, d1: Any, d2: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         g = self._owner
         args = g._checked_arguments(args, kwargs)
+        numpy_only(g, "hessian", args)
         fn = self._module()[1]
         tangents = _tangents(g, args, d1) + _tangents(g, args, d2)
         # by name: the first tangents are parameters without defaults, placed before the
@@ -292,6 +296,7 @@ class Hessian:
         g = self._owner
         try:
             full = g._checked_arguments(args, kwargs)
+            numpy_only(g, "hessian", full)
             xs = _arrays_of_wrt(g, full, "Hessian")
             _check_scalar_output(g, full, {})
             dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
@@ -384,6 +389,7 @@ class Jacobian:
             if mode not in (None, "fwd", "rev"):
                 raise SymgradError(f"jacobian: mode must be 'fwd' or 'rev', not {mode!r}")
             full = g._checked_arguments(args, kwargs)
+            numpy_only(g, "jacobian", full)
             out = g(*full)
             aux = None
             if g.has_aux:  # (jacobian, aux), as jax.jacfwd(..., has_aux=True)

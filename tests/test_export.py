@@ -108,8 +108,13 @@ def test_docstring_says_where_it_came_from_and_how_to_call(tmp_path):
     doc = ast.get_docstring(ast.parse(text))
     assert __file__ in doc and "seed_loss" in doc and symgrad.__version__ in doc
     assert "seed_loss_grad(x)" in doc and "python" in doc
-    imports = [n for n in ast.walk(ast.parse(text)) if isinstance(n, (ast.Import, ast.ImportFrom))]
-    assert [a.name for n in imports for a in n.names] == ["numpy"]
+    tree = ast.parse(text)
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert [a.name for n in top for a in n.names] == ["numpy"]
+    # array-api-compat only inside the dispatch to other libraries' arrays (issue 16)
+    nested = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+              for a in n.names}
+    assert nested <= {"numpy", "array_api_compat"}
     ast.parse(text, feature_version=(3, 10))
 
 
@@ -182,3 +187,27 @@ def test_last_call_with_a_tensor_records_its_shape(tmp_path):
     path = g.export(tmp_path / "from_tensor.py")
     assert "size=(2, 3)" in path.read_text()
     assert _run([str(path)], tmp_path).returncode == 0
+
+
+_WITHOUT_COMPAT = """
+import sys
+sys.modules["array_api_compat"] = None  # not installed
+sys.path.insert(0, sys.argv[2])
+import numpy as np
+import symgrad
+from test_export import seed_loss
+seed_loss(np.ones(3))
+seed_loss.export(sys.argv[1])
+"""
+
+
+def test_export_without_array_api_compat_still_self_checks_on_numpy(tmp_path):
+    path = tmp_path / "m.py"
+    env = {**os.environ, "SYMGRAD_CACHE_DIR": "0"}
+    proc = subprocess.run([sys.executable, "-c", _WITHOUT_COMPAT, str(path),
+                           os.path.dirname(__file__)], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "seed_loss_grad_xp" in path.read_text()  # the other libraries' form, written anyway
+    proc = _run([str(path)], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
