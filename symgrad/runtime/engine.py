@@ -33,6 +33,7 @@ from symgrad.runtime.messages import (
     _desc,
     version_error,
 )
+from symgrad.runtime.saved_hooks import unpack, unpacked_saved
 
 
 class TensorHook:
@@ -84,10 +85,9 @@ def _to_grad_tensor(g, like, create_graph):
     return TENSOR.wrap(np.asarray(g))
 
 
-def _saved_tensor_args(node):
+def _saved_tensor_args(node, tensors, arrays, out):
     """(inputs as Tensors or constants, output as Tensor) for a create_graph vjp call."""
-    arrays, out = node._saved
-    args = [t if t is not None else a for t, a in zip(node._tensors, arrays, strict=True)]
+    args = [t if t is not None else a for t, a in zip(tensors, arrays, strict=True)]
     out_t = TENSOR.wrap(out)
     out_t._requires_grad = True
     out_t._grad_fn = node
@@ -101,6 +101,8 @@ class Node:
     _retain = None  # {output_nr: weakref to a tensor that called retain_grad()}
     _hooks = None
     _pre_hooks = None  # {output_nr: {handle id: hook}}: Tensor.register_hook's, run on the gradient
+    _packed = None  # {saved name: (packed, original)} under saved_tensors_hooks (saved_hooks.py)
+    _unpack = None
 
     def name(self) -> str:
         return type(self).__name__
@@ -149,8 +151,8 @@ class OpNode(Node):
         """Raise PyTorch's error if a saved value this backward needs was modified in place."""
         used = None
         for box, v, who, name in self._vers:
-            if box[0] == v:
-                continue
+            if box[0] == v or (self._packed is not None and name in self._packed):
+                continue  # (a value a saved-tensor hook gave back is the hook's)
             if used is None:
                 used = _used_names(self, vjp)
             if name is not None and used is not True and name not in used:
@@ -173,11 +175,14 @@ class OpNode(Node):
             vjp = self._vjp = resolve_vjp(self._key)
         if self._vers:
             self._check_versions(vjp)
+        tensors, arrays, out = self._tensors, saved[0], saved[1]
+        if self._packed:
+            tensors, arrays, out = unpacked_saved(self, tensors, arrays, out)
         if create_graph:
             with _EnableGrad():
-                grads = vjp(g, *_saved_tensor_args(self))
+                grads = vjp(g, *_saved_tensor_args(self, tensors, arrays, out))
         else:
-            grads = vjp(g, *saved[0], saved[1])
+            grads = vjp(g, *arrays, out)
         return grads
 
 
@@ -205,6 +210,9 @@ def saved_field(node, name):
         return None
     if node._saved is None:
         raise RuntimeError(FREED_MSG)
+    key = "out" if what == "out" else f"x{what}"
+    if node._packed and key in node._packed:
+        return unpack(node, key)
     arrays, out = node._saved
     if what == "out":
         t = TENSOR.wrap(out)
