@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
+from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.tensor import Tensor, _box, _wrap
 
 
@@ -43,6 +44,12 @@ def _addindent(text: str, n: int) -> str:
     if len(lines) == 1:
         return text
     return lines[0] + "\n" + "\n".join(" " * n + line for line in lines[1:])
+
+
+def fused_call(module: Any, args: tuple) -> Any:
+    from symgrad.nn.fused import fused_call
+
+    return fused_call(module, args)
 
 
 class Module:
@@ -282,6 +289,10 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs and _Mode.enabled and not type(self).__module__.startswith("symgrad."):
+            out = fused_call(self, args)  # plain tensor code: one node (nn/fused.py)
+            if out is not NotImplemented:
+                return out
         return self.forward(*args, **kwargs)
 
     # -- printing ------------------------------------------------------------------------------
