@@ -177,7 +177,7 @@ class OpNode(Node):
             self._check_versions(vjp)
         tensors, arrays, out = self._tensors, saved[0], saved[1]
         if self._packed:
-            tensors, arrays, out = unpacked_saved(self, tensors, arrays, out)
+            tensors, arrays, out = unpacked_saved(self, tensors, arrays, out, create_graph)
         if create_graph:
             with _EnableGrad():
                 grads = vjp(g, *_saved_tensor_args(self, tensors, arrays, out))

@@ -42,7 +42,7 @@ class FunctionNode(OpNode):
             )
         tensors, arrays = self._tensors, saved[0]
         if self._packed:
-            tensors, arrays, _ = unpacked_saved(self, tensors, arrays, None)
+            tensors, arrays, _ = unpacked_saved(self, tensors, arrays, None, create_graph)
         if create_graph:
             from symgrad.runtime.engine import _EnableGrad
 

@@ -2,10 +2,12 @@
 kept (packed when the node is recorded) and given back (unpacked when backward reads them).
 
 As in torch 2.13: the innermost active pair applies to every node recorded inside the
-context; both hooks run with grad mode off; a pack hook that modifies its input in place is
+context; the pack hook runs with grad mode off; a pack hook that modifies its input in place is
 refused; ``unpack_hook`` must return a Tensor; the unpacked Tensor stands for the original in
 the graph (same ``grad_fn`` or leaf), so ``create_graph=True`` differentiates through it; and
-a value given back by a hook is not version-checked (the hook owns it).
+a value given back by a hook is not version-checked (the hook owns it). Within backward,
+the unpack hook runs with grad mode off (on under ``create_graph``); reading
+``grad_fn._saved_self`` runs it in the current mode.
 
 What a node saves is what its vjp reads (the rule table's ``vjp.reads``) for the inputs that
 need a gradient, in input order: ``a * b`` packs ``b`` then ``a``, ``x.exp()`` its result,
@@ -112,14 +114,15 @@ def read_names(node: Any, vjp: Any, names: list) -> list:
     return out
 
 
-def unpack(node: Any, name: str) -> Any:
+def unpack(node: Any, name: str, grad_mode: bool | None = None) -> Any:
     """The Tensor ``unpack_hook`` gives back for saved ``name``, standing for the original in
-    the graph (its ``grad_fn``, or the same leaf)."""
+    the graph (its ``grad_fn``, or the same leaf). The hook runs in ``grad_mode`` (backward's:
+    on only under ``create_graph``), or in the current mode (``grad_fn._saved_self``)."""
     from symgrad.runtime.tensor import Tensor, _wrap
 
     packed, original = node._packed[name]
     prev = _Mode.enabled
-    _Mode.enabled = False
+    _Mode.enabled = prev if grad_mode is None else grad_mode
     try:
         t = node._unpack(packed)
     finally:
@@ -138,12 +141,13 @@ def unpack(node: Any, name: str) -> Any:
     return alias
 
 
-def unpacked_saved(node: Any, tensors: tuple, arrays: tuple, out: Any) -> tuple:
+def unpacked_saved(node: Any, tensors: tuple, arrays: tuple, out: Any,
+                   create_graph: bool) -> tuple:
     """(tensors, arrays, out) with every packed value replaced by its unpacked one: the input
     Tensors (None for constants) and arrays, and the output array, a backward reads."""
     tensors, arrays = list(tensors), list(arrays)
     for name in node._packed:
-        t = unpack(node, name)
+        t = unpack(node, name, create_graph)
         if name == "out":
             out = t._data
         else:
