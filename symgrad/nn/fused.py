@@ -264,7 +264,14 @@ class _Rewriter:
         self.m, self.self_name, self.form, self.params = m, self_name, form, params
         self.names = names  # the inputs and the names assigned so far
         self.used: list[str] = []  # the parameters read (function arguments, in order)
-        self.globals = type(m).forward.__globals__
+        forward = type(m).forward
+        self.globals = dict(forward.__globals__)  # with the closure's names (a local class)
+        for var, cell in zip(forward.__code__.co_freevars, forward.__closure__ or (),
+                             strict=True):
+            try:
+                self.globals[var] = cell.cell_contents
+            except ValueError:  # (an empty cell)
+                pass
 
     def statement(self, stmt: ast.stmt) -> ast.stmt:
         if isinstance(stmt, ast.Return) and stmt.value is not None:
@@ -372,6 +379,9 @@ class _Rewriter:
             raise NotFusable("keyword or starred arguments")
         args = [self.expr(a) for a in node.args]
         path = self._self_path(node.func)
+        if path is not None and len(path) > 1 and path[-1] in _METHODS and type(
+                self._resolve_self(path[:-1])[0]) is Tensor:
+            path = None  # a method of a parameter: self.w.t()
         if path is not None:
             sub, _, _ = self._resolve_self(path)
             from symgrad.nn.module import Module
