@@ -456,7 +456,8 @@ class _Fused:
         self.node_name: str | None = None  # known after the first (checked) call
 
 
-_CACHE: dict = {}
+_CACHE: dict = {}  # structure signature -> _Fused, or None: not fusable
+_MAX_CACHED = 64
 _counter = itertools.count()
 
 
@@ -507,6 +508,8 @@ def fused_call(m: Any, args: tuple) -> Any:
     key = _signature(m)
     entry = _CACHE.get(key)
     if entry is None and key not in _CACHE:
+        if len(_CACHE) >= _MAX_CACHED:  # (each entry keeps its module's parameters alive)
+            del _CACHE[next(iter(_CACHE))]
         _CACHE[key] = entry = _build(m)
     if entry is None:
         return NotImplemented

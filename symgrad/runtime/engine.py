@@ -34,6 +34,7 @@ from symgrad.runtime.messages import (
     version_error,
 )
 from symgrad.runtime.saved_hooks import unpack, unpacked_saved
+from symgrad.runtime.torch_sum import sum_f32
 
 
 class TensorHook:
@@ -370,7 +371,7 @@ def run_backward(
                     if gi is not None:
                         shape, dt = node._meta[i]
                         if getattr(gi, "shape", None) != shape:  # (a constant slope: sign's 0)
-                            gi = _sum_to_shape(gi, shape)  # a rule's grads may be broadcast
+                            gi = _reduce_to(gi, shape)  # a rule's grads may be broadcast
                         if gi.dtype != dt:
                             gi = np.asarray(gi).astype(dt) if isinstance(
                                 gi, (np.ndarray, np.generic)) else gi.to(dt)  # (a 0-d sum)
@@ -389,6 +390,24 @@ def run_backward(
             for node in executed:
                 node._free()
     return captured
+
+
+def _reduce_to(g, shape):
+    """A broadcast gradient summed back to ``shape``: a float32 one summed over all its
+    elements, or a 2-d one over its rows, in torch's order (``torch_sum``), as torch's
+    ``sum_to_size`` sums it; anything else as ``helpers._sum_to_shape``."""
+    if type(g) is np.ndarray and g.dtype == np.float32:
+        out = None
+        if len(shape) == 0 or (g.ndim >= len(shape) and all(s == 1 for s in shape)):
+            out = sum_f32(g)
+            out = None if out is None else out.reshape(shape)
+        elif g.ndim == 2 and len(shape) == 1 and shape[0] == g.shape[1]:
+            out = sum_f32(g, 0)
+        elif g.ndim == 2 and shape == (1, g.shape[1]):
+            out = sum_f32(g, 0, True)
+        if out is not None:
+            return out
+    return _sum_to_shape(g, shape)
 
 
 def _run_tensor_hooks(node, buf, create_graph):
