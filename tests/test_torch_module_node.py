@@ -157,33 +157,37 @@ def test_a_training_loop_matches_torch():
         np.testing.assert_allclose(a, b, rtol=1e-10)
 
 
+def _op_by_op_models(lib):
+    nn = lib.nn
+
+    class Branchy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 3)
+
+        def forward(self, x):
+            if x.sum() > 0:  # control flow: not rewritten
+                return self.lin(x).relu()
+            return self.lin(x)
+
+    class Loops(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(3, 3), nn.Linear(3, 3)])
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    return Branchy, Loops
+
+
 def test_modules_outside_the_subset_run_op_by_op_with_the_same_gradients():
     results = []
     for lib in LIBS:
-        nn = lib.nn
-
-        class Branchy(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.lin = nn.Linear(3, 3)
-
-            def forward(self, x):
-                if x.sum() > 0:  # control flow: not rewritten
-                    return self.lin(x).relu()
-                return self.lin(x)
-
-        class Loops(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layers = nn.ModuleList([nn.Linear(3, 3), nn.Linear(3, 3)])
-
-            def forward(self, x):
-                for layer in self.layers:
-                    x = layer(x)
-                return x
-
         outs = []
-        for cls in (Branchy, Loops):
+        for cls in _op_by_op_models(lib):
             lib.manual_seed(0)
             m = cls().double()
             with lib.no_grad():

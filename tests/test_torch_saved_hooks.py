@@ -253,9 +253,9 @@ def test_innermost_hooks_apply_and_nothing_outside():
     for lib in LIBS:
         log = []
         x = lib.tensor([1.0, 2.0], requires_grad=True)
-        with lib.autograd.graph.saved_tensors_hooks(lambda t: log.append("outer") or t,
+        with lib.autograd.graph.saved_tensors_hooks(lambda t, log=log: log.append("outer") or t,
                                                     lambda t: t):
-            with lib.autograd.graph.saved_tensors_hooks(lambda t: log.append("inner") or t,
+            with lib.autograd.graph.saved_tensors_hooks(lambda t, log=log: log.append("inner") or t,
                                                         lambda t: t):
                 x.sin()
             x.cos()
