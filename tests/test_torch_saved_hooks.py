@@ -261,3 +261,53 @@ def test_innermost_hooks_apply_and_nothing_outside():
             x.cos()
         x.exp()
         assert log == ["inner", "outer"]
+
+
+INPLACE = {
+    "sin_": lambda y: y.sin_(),
+    "exp_": lambda y: y.exp_(),
+    "mul_then_add": lambda y: y.mul_(2.0).add_(y),
+    "view": lambda y: y[1:].mul_(y[:2].detach() + 1.0),
+    "pow_": lambda y: y.pow_(3),
+}
+
+
+@pytest.mark.parametrize("hooks", ["identity", "detach", "scaled"])
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_in_place_ops_pack_the_value_before_the_write(name, hooks):
+    """What a pack hook receives from an in-place op is the value before the write (torch's
+    original self), even when the hook keeps it as it is or as a view of it."""
+    pack, unpack = {"identity": (lambda t: t, lambda t: t),
+                    "detach": (lambda t: t.detach(), lambda t: t),
+                    "scaled": (lambda t: t * 2, lambda t: t / 2)}[hooks]
+    out = []
+    for lib in LIBS:
+        log = []
+        x = lib.tensor([0.5, 1.0, 2.0], dtype=lib.float64, requires_grad=True)
+
+        def logged(t, log=log):
+            log.append(t.detach().clone().numpy().tolist())
+            return pack(t)
+
+        with lib.autograd.graph.saved_tensors_hooks(logged, unpack):
+            y = x * 1.5
+            INPLACE[name](y)
+            loss = (y * y).sum()
+        (g,) = lib.autograd.grad(loss, x, create_graph=True)
+        g.sum().backward()
+        out.append((log, g.detach().numpy(), x.grad.numpy()))
+    assert out[0][0] == out[1][0]
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-13)
+    np.testing.assert_allclose(out[0][2], out[1][2], rtol=1e-13)
+
+
+def test_an_in_place_op_reading_its_own_target_raises_as_without_hooks():
+    """``y.mul_(y)`` saves ``y`` as ``other`` and overwrites it: without hooks torch (and
+    symgrad) raise at backward; with hooks torch reads the overwritten value and returns a
+    wrong gradient. symgrad raises the in-place error (never a wrong gradient)."""
+    x = symgrad.tensor([0.5, 1.0, 2.0], dtype=symgrad.float64, requires_grad=True)
+    with symgrad.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = x * 1.5
+        y.mul_(y)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

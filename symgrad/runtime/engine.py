@@ -104,6 +104,7 @@ class Node:
     _pre_hooks = None  # {output_nr: {handle id: hook}}: Tensor.register_hook's, run on the gradient
     _packed = None  # {saved name: (packed, original)} under saved_tensors_hooks (saved_hooks.py)
     _unpack = None
+    _recheck = frozenset()  # packed names still version-checked (an in-place op's own operand)
 
     def name(self) -> str:
         return type(self).__name__
@@ -152,7 +153,8 @@ class OpNode(Node):
         """Raise PyTorch's error if a saved value this backward needs was modified in place."""
         used = None
         for box, v, who, name in self._vers:
-            if box[0] == v or (self._packed is not None and name in self._packed):
+            if box[0] == v or (self._packed is not None and name in self._packed
+                               and name not in self._recheck):
                 continue  # (a value a saved-tensor hook gave back is the hook's)
             if used is None:
                 used = _used_names(self, vjp)
