@@ -324,7 +324,7 @@ def _close(evt: FunctionEvent | None) -> None:
         _Recorder.stack.pop()
 
 
-def _timed(fn: Callable, name: str, first_is_self: bool = False) -> Callable:
+def _timed(fn: Callable, name: str) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         evt = _open(name, args)

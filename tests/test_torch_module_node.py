@@ -236,3 +236,35 @@ def test_a_rewrite_that_disagrees_with_forward_is_never_used(monkeypatch):
                for fn, _ in y.grad_fn.next_functions)  # op by op
     for p, q in zip(m.parameters(), tm.parameters(), strict=True):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-12)
+
+
+def test_what_forward_reads_from_self_is_read_at_each_call():
+    """A number, a flag (training) or a plain tensor attribute that forward reads, changed
+    between calls, is used (another structure: generated again), as op by op would."""
+    nn = symgrad.nn
+
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2).double()
+            self.scale = 2.0
+            self.offset = symgrad.ones(2, dtype=symgrad.float64)
+
+        def forward(self, x):
+            return self.lin(x) * self.scale + self.offset * self.training
+
+    m = Scaled()
+    x = symgrad.tensor([[1.0, -2.0]], dtype=symgrad.float64)
+
+    def op_by_op():
+        with symgrad.no_grad():
+            return m.lin(x) * m.scale + m.offset * m.training
+
+    for change in (lambda: None, lambda: setattr(m, "scale", -3.0), m.eval,
+                   lambda: setattr(m, "offset", symgrad.full((2,), 5.0, dtype=symgrad.float64)),
+                   m.train):
+        change()
+        for _ in range(2):
+            y = m(x)
+            np.testing.assert_array_equal(y.detach().numpy(), op_by_op().numpy())
+        assert all(fn is None or type(fn) is AccumulateGrad for fn, _ in y.grad_fn.next_functions)

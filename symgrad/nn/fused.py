@@ -465,8 +465,8 @@ def _signature(m: Any) -> tuple:
     """What the generated form depends on: classes, the parameters and buffers (the very
     tensors: the form is called with them), children, numbers."""
     d = m.__dict__
-    statics = tuple((k, v) for k, v in d.items()
-                    if type(v) in (int, float, bool, str) and k != "training")
+    statics = tuple((k, v) if type(v) is not Tensor else (k, "tensor", id(v))
+                    for k, v in d.items() if type(v) in (int, float, bool, str, Tensor))
     return (type(m), tuple((k, id(v)) for k, v in d["_parameters"].items()),
             tuple((k, id(v)) for k, v in d["_buffers"].items()), statics,
             tuple((k, None if c is None else _signature(c)) for k, c in d["_modules"].items()))
