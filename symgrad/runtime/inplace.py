@@ -13,8 +13,8 @@ from symgrad.runtime.creation import _RNG
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _TYPE_SHORT, LEAF_INPLACE_MSG, VIEW_LEAF_INPLACE_MSG
 from symgrad.runtime.primitives import OPS
-from symgrad.runtime.shape import _index_key, _index_parts
 from symgrad.runtime.saved_hooks import HOOKS
+from symgrad.runtime.shape import _index_key, _index_parts
 from symgrad.runtime.tensor import Tensor, _box, _named, _new_obj, _record, _wrap, install_methods
 
 _ADD, _MUL = OPS["add"], OPS["multiply"]
