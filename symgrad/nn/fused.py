@@ -398,16 +398,14 @@ class _Rewriter:
                 raise NotFusable(f".{func.attr}() with these arguments")
             helper = "_" + _ALIASES.get(func.attr, func.attr)
             return _call_node(helper, [self.expr(func.value), *args])
-        obj = self._global(func)
-        known = self.form.table.get(id(obj))
-        if known is None or known[1] != len(args) and known[0] != "_linear":
+        known = self.form.table.get(id(self._global(func)))
+        if known is None:
             raise NotFusable("a call outside the table")
-        helper, n = known
-        if helper == "_linear":
-            if len(args) == 2:
-                helper = "_linear_nobias"
-            elif len(args) != 3:
-                raise NotFusable("F.linear's arguments")
+        helper, arity = known
+        if helper == "_linear" and len(args) == 2:  # F.linear(x, W)
+            helper, arity = "_linear_nobias", 2
+        if len(args) != arity:
+            raise NotFusable(f"{helper[1:]} with {len(args)} arguments")
         return _call_node(helper, args)
 
 
@@ -528,23 +526,18 @@ def _call(entry: _Fused, params: list, args: tuple) -> Any:
     from symgrad.runtime.function import grad_function_call
 
     out = grad_function_call(entry.G, (*params, *args))
-    for o in out if type(out) is tuple else (out,):
-        fn = o._grad_fn
-        if fn is not None:
-            o._grad_fn = _renamed(fn, entry.node_name)
+    fn = out._grad_fn
+    if fn is not None:  # the same node, under torch's name for the last operation
+        renamed = object.__new__(node_class(entry.node_name, ModuleNode))
+        renamed.__dict__.update(fn.__dict__)
+        out._grad_fn = renamed
     return out
-
-
-def _renamed(fn: Any, name: str) -> Any:
-    new = object.__new__(node_class(name, ModuleNode))
-    new.__dict__.update(fn.__dict__)
-    return new
 
 
 def _first_call(m: Any, entry: _Fused, key: tuple, params: list, args: tuple) -> Any:
     """Run forward op by op and fused; keep fusing only when they agree."""
     reference = m.forward(*args)
-    if type(reference) is not Tensor or reference._grad_fn is None:
+    if type(reference) is not Tensor or reference._grad_fn is None:  # (one Tensor out only)
         _CACHE[key] = None
         return reference
     try:

@@ -54,7 +54,9 @@ def fused_call(module: Any, args: tuple) -> Any:
 
 class Module:
     """``nn.Module``: parameters and sub-modules registered by attribute assignment,
-    ``__call__`` runs ``forward``, ``train()``/``eval()`` set ``training``."""
+    ``__call__`` runs ``forward`` (for a module of your own whose forward is plain tensor
+    code, as one graph node with the generated backward: ``nn/fused.py``),
+    ``train()``/``eval()`` set ``training``."""
 
     training: bool
 
