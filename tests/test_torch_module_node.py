@@ -268,3 +268,17 @@ def test_what_forward_reads_from_self_is_read_at_each_call():
             y = m(x)
             np.testing.assert_array_equal(y.detach().numpy(), op_by_op().numpy())
         assert all(fn is None or type(fn) is AccumulateGrad for fn, _ in y.grad_fn.next_functions)
+
+
+def test_under_a_profiler_the_modules_operations_are_listed():
+    got = []
+    for lib in LIBS:
+        m, (x,) = _make(lib, "MLP", "float64")
+        m(x)
+        with lib.autograd.profiler.profile() as prof:
+            m(x).sum().backward()
+        keys = {e.key for e in prof.key_averages()}
+        got.append({"aten::relu", "aten::linear", "aten::sum", "ReluBackward0"} <= keys)
+        if lib is symgrad:
+            assert m(x).grad_fn.next_functions[0][0].__class__ is AccumulateGrad  # fused again
+    assert got == [True, True]

@@ -32,6 +32,7 @@ import builtins
 import inspect
 import itertools
 import linecache
+import sys
 import textwrap
 from typing import Any
 
@@ -498,8 +499,11 @@ def _build(m: Any) -> _Fused | None:
 
 
 def fused_call(m: Any, args: tuple) -> Any:
-    """``m(*args)`` as one node, or NotImplemented (then ``forward`` runs op by op)."""
+    """``m(*args)`` as one node, or NotImplemented (then ``forward`` runs op by op, as it
+    also does under a profiler, so that the profile lists the module's operations)."""
     if not _Mode.enabled or not args or any(type(a) is not Tensor for a in args):
+        return NotImplemented
+    if _profiling():
         return NotImplemented
     if type(m).forward.__code__.co_argcount - 1 != len(args):
         return NotImplemented
@@ -520,6 +524,11 @@ def fused_call(m: Any, args: tuple) -> Any:
         return _call(entry, params, args)
     except Exception:  # noqa: BLE001  (e.g. a shape error: forward raises torch's own)
         return NotImplemented
+
+
+def _profiling() -> bool:
+    profiler = sys.modules.get("symgrad.profiler")
+    return profiler is not None and profiler._Recorder.profile is not None
 
 
 def _call(entry: _Fused, params: list, args: tuple) -> Any:
