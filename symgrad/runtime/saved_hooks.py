@@ -12,7 +12,8 @@ the unpack hook runs with grad mode off (on under ``create_graph``); reading
 What a node saves is what its vjp reads (the rule table's ``vjp.reads``) for the inputs that
 need a gradient, in input order: ``a * b`` packs ``b`` then ``a``, ``x.exp()`` its result,
 ``x + y`` nothing -- torch's choices for the common ops. Where torch's derivative formula
-reads something else (``relu`` saves its result in torch, its input here), the number of
+reads something else (``relu`` and ``sigmoid`` save their result in torch, their input
+here; ``max()`` also its result in torch), the number of
 packs agrees but the tensor packed differs.
 """
 
@@ -101,9 +102,14 @@ def pack_saved(node: Any, saved: list) -> None:
     node._packed = {name: (_pack(t), t) for name, t in saved}
 
 
+# nodes whose torch formula saves in another order than input by input
+_TORCH_ORDER = {"MmBackward0": ("x1", "x0"), "PowBackward1": ("x1", "x0", "out")}
+
+
 def read_names(node: Any, vjp: Any, names: list) -> list:
     """The saved names (``x0``.., ``out``) the vjp reads for the inputs that need a gradient,
-    in torch's order: input by input, each input's reads in parameter order."""
+    in torch's order: input by input, each input's reads in parameter order (``mm`` and a
+    tensor ``pow`` save theirs in their own order, ``_TORCH_ORDER``)."""
     per_input = getattr(vjp, "reads", None)
     if per_input is None:
         return list(names)
@@ -111,6 +117,9 @@ def read_names(node: Any, vjp: Any, names: list) -> list:
     for (nxt, _), reads in zip(node.next_functions, per_input, strict=False):
         if nxt is not None:
             out.extend(n for n in names if n in reads and n not in out)
+    order = _TORCH_ORDER.get(type(node).__name__)
+    if order is not None:
+        out.sort(key=lambda n: order.index(n) if n in order else len(order))
     return out
 
 
