@@ -12,9 +12,9 @@ the unpack hook runs with grad mode off (on under ``create_graph``); reading
 What a node saves is what its vjp reads (the rule table's ``vjp.reads``) for the inputs that
 need a gradient, in input order: ``a * b`` packs ``b`` then ``a``, ``x.exp()`` its result,
 ``x + y`` nothing -- torch's choices for the common ops. Where torch's derivative formula
-reads something else (``relu`` and ``sigmoid`` save their result in torch, their input
-here; ``max()`` also its result in torch), the number of
-packs agrees but the tensor packed differs.
+reads something else, the tensors packed differ: ``relu`` and ``sigmoid`` save their
+result in torch and their input here (one pack each), ``max()`` its input and result in
+torch, its input only here.
 """
 
 from __future__ import annotations
