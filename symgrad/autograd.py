@@ -2,7 +2,9 @@
 
 import sys as _sys
 
+import symgrad.autograd_graph as graph
 import symgrad.runtime.autograd_functional as functional
+from symgrad.profiler import autograd_profiler as profiler
 from symgrad.runtime.creation import _leafify
 from symgrad.runtime.custom_function import Function, FunctionCtx, once_differentiable
 from symgrad.runtime.engine import backward, grad
@@ -13,9 +15,11 @@ from symgrad.runtime.torch_gradcheck import GradcheckError, gradcheck, gradgradc
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "Function",
            "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
-           "Variable", "functional"]
+           "Variable", "functional", "graph", "profiler"]
 
 _sys.modules[__name__ + ".functional"] = functional  # from symgrad.autograd.functional import
+_sys.modules[__name__ + ".graph"] = graph
+_sys.modules[__name__ + ".profiler"] = profiler
 
 
 def Variable(data, requires_grad=False, volatile=False):  # noqa: N802  (torch's name)

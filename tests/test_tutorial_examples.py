@@ -4,8 +4,9 @@ torch prints, run with ``import symgrad as torch`` and with real torch substitut
 The runner and the normalising of object addresses are the seed examples' (see
 test_seed_examples.py). Text must match exactly; numbers are compared to a relative 1e-5
 (absolute 1e-6): a float32 training loop drifts from torch's by ulps, because torch's sin,
-pow and sums are not numpy's to the last bit (its vectorised math library and its summation
-order).
+exp and the other transcendental functions (its vectorised math library, SLEEF) and its
+matrix products are not numpy's to the last bit. Sums, means and the special powers do
+follow torch's order (test_torch_float32_order.py).
 """
 
 from __future__ import annotations

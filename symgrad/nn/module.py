@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
+from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.tensor import Tensor, _box, _wrap
 
 
@@ -45,9 +46,17 @@ def _addindent(text: str, n: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * n + line for line in lines[1:])
 
 
+def fused_call(module: Any, args: tuple) -> Any:
+    from symgrad.nn.fused import fused_call
+
+    return fused_call(module, args)
+
+
 class Module:
     """``nn.Module``: parameters and sub-modules registered by attribute assignment,
-    ``__call__`` runs ``forward``, ``train()``/``eval()`` set ``training``."""
+    ``__call__`` runs ``forward`` (for a module of your own whose forward is plain tensor
+    code, as one graph node with the generated backward: ``nn/fused.py``),
+    ``train()``/``eval()`` set ``training``."""
 
     training: bool
 
@@ -282,6 +291,10 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs and _Mode.enabled and not type(self).__module__.startswith("symgrad."):
+            out = fused_call(self, args)  # plain tensor code: one node (nn/fused.py)
+            if out is not NotImplemented:
+                return out
         return self.forward(*args, **kwargs)
 
     # -- printing ------------------------------------------------------------------------------

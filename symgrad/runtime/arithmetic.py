@@ -92,12 +92,37 @@ def _binary(op, a, b, reverse=False):
             res = op.forward(x, y)
     except ValueError:
         raise _broadcast_error(np.asarray(x), np.asarray(y)) from None
+    if op.name == "power" and not reverse and type(b) is not Tensor and x.dtype.kind == "f":
+        res = _torch_pow(x, y, res)
     out = _wrap(res)
     if _Mode.enabled and (a._requires_grad or (type(b) is Tensor and b._requires_grad)):
         _record(out, node, op.key, (b, a) if reverse else (a, b), saves=op.saves)
         if type(b) is not Tensor and (reverse or op.name == "power"):
             _drop_constant_edge(out._grad_fn, 0 if reverse else 1)
     return out
+
+
+def _torch_pow(x, e, res):
+    """``x ** e`` for a number ``e`` as torch's CPU kernel rounds it: the exponents it
+    special-cases (2, 3, -2, -1, -0.5) are products, quotients and a square root, not
+    ``pow()`` (whose result numpy returns, ``res``, and which differs in the last bit for
+    about a quarter of the float32 cubes). Other exponents go through SLEEF's vectorised
+    ``pow`` in torch, which this does not reproduce (1 ulp apart at some values)."""
+    if np.ndim(e) != 0:
+        return res
+    e = float(e)
+    with np.errstate(all="ignore"):
+        if e == 3.0:
+            return x * x * x
+        if e == 2.0:
+            return x * x
+        if e == -2.0:
+            return x.dtype.type(1) / (x * x)
+        if e == -0.5:
+            return x.dtype.type(1) / np.sqrt(x)
+        if e == -1.0:
+            return x.dtype.type(1) / x
+    return res
 
 
 def _drop_constant_edge(node, i):

@@ -17,6 +17,7 @@ from symgrad.runtime.engine import Node as _Node
 from symgrad.runtime.engine import _EnableGrad, node_class
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import FREED_MSG, _desc, version_error
+from symgrad.runtime.saved_hooks import HOOKS, pack_saved, unpack
 from symgrad.runtime.tensor import Tensor, _box, _edge, _wrap
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
@@ -27,6 +28,8 @@ class FunctionCtx:
 
     needs_input_grad: tuple = ()
     _to_save: tuple | None = None
+    _packed: dict | None = None  # under saved_tensors_hooks: {"s<i>": (packed, tensor)}
+    _unpack: Any = None
     _saved_vers: tuple = ()
     _freed = False
     _non_diff: frozenset = frozenset()
@@ -47,6 +50,8 @@ class FunctionCtx:
         if self._freed:
             raise RuntimeError(FREED_MSG)
         saved = self._to_save or ()
+        if self._packed is not None:  # under saved_tensors_hooks: unpacked at each read
+            return tuple(None if t is None else unpack(self, f"s{i}") for i, t in enumerate(saved))
         for t, (box, v) in zip(saved, self._saved_vers, strict=False):
             if t is not None and box[0] != v:
                 raise version_error(box[0], v, *_desc(t, t._grad_fn, t._output_nr))
@@ -191,6 +196,8 @@ class Function(metaclass=_FunctionMeta):
                 o._requires_grad = True
                 o._output_nr = nr
         saved = node._to_save or ()
+        if record and HOOKS and saved:
+            pack_saved(node, [(f"s{i}", t) for i, t in enumerate(saved) if t is not None])
         node._saved_vers = tuple((_box(t), _box(t)[0]) if t is not None else (None, 0)
                                  for t in saved)
         return tuple(outs) if multi else outs[0]

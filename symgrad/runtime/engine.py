@@ -33,6 +33,8 @@ from symgrad.runtime.messages import (
     _desc,
     version_error,
 )
+from symgrad.runtime.saved_hooks import unpack, unpacked_saved
+from symgrad.runtime.torch_sum import sum_f32
 
 
 class TensorHook:
@@ -84,10 +86,9 @@ def _to_grad_tensor(g, like, create_graph):
     return TENSOR.wrap(np.asarray(g))
 
 
-def _saved_tensor_args(node):
+def _saved_tensor_args(node, tensors, arrays, out):
     """(inputs as Tensors or constants, output as Tensor) for a create_graph vjp call."""
-    arrays, out = node._saved
-    args = [t if t is not None else a for t, a in zip(node._tensors, arrays, strict=True)]
+    args = [t if t is not None else a for t, a in zip(tensors, arrays, strict=True)]
     out_t = TENSOR.wrap(out)
     out_t._requires_grad = True
     out_t._grad_fn = node
@@ -101,6 +102,9 @@ class Node:
     _retain = None  # {output_nr: weakref to a tensor that called retain_grad()}
     _hooks = None
     _pre_hooks = None  # {output_nr: {handle id: hook}}: Tensor.register_hook's, run on the gradient
+    _packed = None  # {saved name: (packed, original)} under saved_tensors_hooks (saved_hooks.py)
+    _unpack = None
+    _recheck = frozenset()  # packed names still version-checked (an in-place op's own operand)
 
     def name(self) -> str:
         return type(self).__name__
@@ -149,8 +153,9 @@ class OpNode(Node):
         """Raise PyTorch's error if a saved value this backward needs was modified in place."""
         used = None
         for box, v, who, name in self._vers:
-            if box[0] == v:
-                continue
+            if box[0] == v or (self._packed is not None and name in self._packed
+                               and name not in self._recheck):
+                continue  # (a value a saved-tensor hook gave back is the hook's)
             if used is None:
                 used = _used_names(self, vjp)
             if name is not None and used is not True and name not in used:
@@ -173,11 +178,14 @@ class OpNode(Node):
             vjp = self._vjp = resolve_vjp(self._key)
         if self._vers:
             self._check_versions(vjp)
+        tensors, arrays, out = self._tensors, saved[0], saved[1]
+        if self._packed:
+            tensors, arrays, out = unpacked_saved(self, tensors, arrays, out, create_graph)
         if create_graph:
             with _EnableGrad():
-                grads = vjp(g, *_saved_tensor_args(self))
+                grads = vjp(g, *_saved_tensor_args(self, tensors, arrays, out))
         else:
-            grads = vjp(g, *saved[0], saved[1])
+            grads = vjp(g, *arrays, out)
         return grads
 
 
@@ -205,6 +213,9 @@ def saved_field(node, name):
         return None
     if node._saved is None:
         raise RuntimeError(FREED_MSG)
+    key = "out" if what == "out" else f"x{what}"
+    if node._packed and key in node._packed:
+        return unpack(node, key)
     arrays, out = node._saved
     if what == "out":
         t = TENSOR.wrap(out)
@@ -362,7 +373,7 @@ def run_backward(
                     if gi is not None:
                         shape, dt = node._meta[i]
                         if getattr(gi, "shape", None) != shape:  # (a constant slope: sign's 0)
-                            gi = _sum_to_shape(gi, shape)  # a rule's grads may be broadcast
+                            gi = _reduce_to(gi, shape)  # a rule's grads may be broadcast
                         if gi.dtype != dt:
                             gi = np.asarray(gi).astype(dt) if isinstance(
                                 gi, (np.ndarray, np.generic)) else gi.to(dt)  # (a 0-d sum)
@@ -381,6 +392,24 @@ def run_backward(
             for node in executed:
                 node._free()
     return captured
+
+
+def _reduce_to(g, shape):
+    """A broadcast gradient summed back to ``shape``: a float32 one summed over all its
+    elements, or a 2-d one over its rows, in torch's order (``torch_sum``), as torch's
+    ``sum_to_size`` sums it; anything else as ``helpers._sum_to_shape``."""
+    if type(g) is np.ndarray and g.dtype == np.float32:
+        out = None
+        if len(shape) == 0 or (g.ndim >= len(shape) and all(s == 1 for s in shape)):
+            out = sum_f32(g)
+            out = None if out is None else out.reshape(shape)
+        elif g.ndim == 2 and len(shape) == 1 and shape[0] == g.shape[1]:
+            out = sum_f32(g, 0)
+        elif g.ndim == 2 and shape == (1, g.shape[1]):
+            out = sum_f32(g, 0, True)
+        if out is not None:
+            return out
+    return _sum_to_shape(g, shape)
 
 
 def _run_tensor_hooks(node, buf, create_graph):

@@ -13,6 +13,7 @@ import numpy as np
 
 from symgrad.runtime.engine import OpNode, node_class
 from symgrad.runtime.grad_mode import _Mode
+from symgrad.runtime.saved_hooks import HOOKS, pack_saved, unpacked_saved
 from symgrad.runtime.tensor import Tensor, _box, _edge, _wrap
 
 __all__ = ["apply", "grad_function_call", "one_node"]
@@ -39,14 +40,17 @@ class FunctionNode(OpNode):
                 gi if gi is not None else np.zeros(shape, dt)
                 for gi, (shape, dt) in zip(g, self._out_meta, strict=True)
             )
+        tensors, arrays = self._tensors, saved[0]
+        if self._packed:
+            tensors, arrays, _ = unpacked_saved(self, tensors, arrays, None, create_graph)
         if create_graph:
             from symgrad.runtime.engine import _EnableGrad
 
-            args = [t if t is not None else a for t, a in zip(self._tensors, saved[0], strict=True)]
+            args = [t if t is not None else a for t, a in zip(tensors, arrays, strict=True)]
             with _EnableGrad():
                 grads = self._backward(g, *args)
         else:
-            grads = self._backward(g, *saved[0])
+            grads = self._backward(g, *arrays)
         if not isinstance(grads, (tuple, list)):
             grads = (grads,)
         if len(grads) != len(self._tensors):
@@ -112,6 +116,8 @@ def apply(name, forward, backward, *inputs):
             o._grad_fn = node
             o._requires_grad = True
             o._output_nr = i
+        if HOOKS:  # the whole call's backward may read every Tensor input
+            pack_saved(node, [(f"x{i}", a) for i, a in enumerate(inputs) if type(a) is Tensor])
     return outs if multi else outs[0]
 
 

@@ -13,6 +13,7 @@ from symgrad.runtime.creation import _RNG
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _TYPE_SHORT, LEAF_INPLACE_MSG, VIEW_LEAF_INPLACE_MSG
 from symgrad.runtime.primitives import OPS
+from symgrad.runtime.saved_hooks import HOOKS
 from symgrad.runtime.shape import _index_key, _index_parts
 from symgrad.runtime.tensor import Tensor, _box, _named, _new_obj, _record, _wrap, install_methods
 
@@ -54,6 +55,26 @@ def _snapshot(t):
     s._output_nr = t._output_nr
     s._accum = t._grad_accumulator() if (t._requires_grad and t._grad_fn is None) else None
     return s
+
+
+def _source(t):
+    """What an in-place op on ``t`` computes from: ``t`` itself, or, under
+    ``saved_tensors_hooks``, a copy of its value at t's place in the graph, so that what the
+    pack hook receives (and may keep as it is) is the value before the write, as torch's
+    ``original_self`` is."""
+    if not HOOKS:
+        return t
+    s = _snapshot(t)
+    s._data = t._data.copy()
+    return s
+
+
+def _recheck(node, t):
+    """Under saved-tensor hooks, a value the in-place op on ``t`` packed from ``t`` itself
+    as another operand (``y.mul_(y)``) is overwritten by the op: its version stays checked,
+    so backward raises torch's in-place error instead of reading the new value."""
+    if node is not None and node._packed:
+        node._recheck = frozenset(n for n, (_, o) in node._packed.items() if o is t)
 
 
 def _keep_old_value(node, t):
@@ -156,9 +177,10 @@ class _InplaceMethods:
                 "symgrad: in-place operations on this kind of view of a tensor that requires grad "
                 "are not supported; use an out-of-place operation instead"
             )
-        new = compute(self)
+        new = compute(_source(self))
         _keep_old_value(new._grad_fn if type(new) is Tensor else None, self)
         base[vidx] = new
+        _recheck(new._grad_fn if type(new) is Tensor else None, self)
         fresh = base[vidx]
         self._grad_fn = fresh._grad_fn
         self._requires_grad = fresh._requires_grad
@@ -173,7 +195,7 @@ class _InplaceMethods:
         _check_inplace(self)
         if self._base is not None and self._base._requires_grad and _Mode.enabled:
             return self._inplace_via_base(result_fn)
-        res = result_fn(self)
+        res = result_fn(_source(self))
         if res is NotImplemented:
             raise TypeError("unsupported operand type")
         node = res._grad_fn
@@ -191,6 +213,7 @@ class _InplaceMethods:
             )
         np.copyto(d, r, casting="unsafe")
         _bump(self)
+        _recheck(node, self)
         if node is not None:
             self._grad_fn = node
             self._requires_grad = True

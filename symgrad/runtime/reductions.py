@@ -18,6 +18,7 @@ from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _TYPE_SHORT
 from symgrad.runtime.primitives import OPS, apply
 from symgrad.runtime.tensor import Tensor, _norm_dim, _record, _wrap, install_methods
+from symgrad.runtime.torch_sum import sum_f32
 
 _pybool = builtins.bool
 
@@ -42,6 +43,16 @@ class _ReturnTypes(tuple):
         return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
 
 
+def _sum(d, axis=None, keepdims=False):
+    """``np.sum``, in torch's order of additions for the float32 cases ``torch_sum`` covers
+    (a float32 training loop then rounds as torch's)."""
+    if d.dtype == np.float32 and (axis is None or type(axis) is int):
+        out = sum_f32(d, axis, keepdims)
+        if out is not None:
+            return out
+    return np.sum(d, axis=axis, keepdims=keepdims)
+
+
 def _node(op, dim):
     """The entry's node for a reduction over every element (``dim`` None) or over ``dim``."""
     return OPS[op].node if dim is None else OPS[op].overload("dim")
@@ -55,12 +66,12 @@ class _ReductionMethods:
         elif d.dtype.kind in "biu":
             d = d.astype(np.int64)
         if dim is None:
-            out = _wrap(np.asarray(np.sum(d)))
+            out = _wrap(np.asarray(_sum(d)))
             if self._requires_grad and _Mode.enabled:
                 _record(out, _node("sum", None), ("sum", (("axis", None), ("keepdims", False))), (self,), saves=False)
             return out
         axis = _norm_dim(dim, d.ndim)
-        out = _wrap(np.sum(d, axis=axis, keepdims=keepdim))
+        out = _wrap(_sum(d, axis, keepdim))
         if self._requires_grad and _Mode.enabled:
             _record(out, _node("sum", dim), ("sum", (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,), saves=False)
         return out
@@ -75,12 +86,14 @@ class _ReductionMethods:
                 f"or complex dtype. Got: {_TYPE_SHORT.get(d.dtype.name, d.dtype.name)}"
             )
         if dim is None:
-            out = _wrap(np.asarray(np.add.reduce(d, axis=None) / d.size if d.size else np.mean(d)))
+            out = _wrap(np.asarray(_sum(d) / d.size if d.size else np.mean(d)))
             if self._requires_grad and _Mode.enabled:
                 _record(out, _node("mean", None), ("mean", (("axis", None), ("keepdims", False))), (self,), saves=False)
             return out
         axis = _norm_dim(dim, d.ndim)
-        out = _wrap(np.mean(d, axis=axis, keepdims=keepdim))
+        torch_order = sum_f32(d, axis, keepdim) if type(axis) is int else None
+        out = _wrap(np.mean(d, axis=axis, keepdims=keepdim) if torch_order is None
+                    else torch_order / d.dtype.type(d.shape[axis]))
         if self._requires_grad and _Mode.enabled:
             _record(out, _node("mean", dim), ("mean", (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,), saves=False)
         return out

@@ -36,6 +36,7 @@ from symgrad.runtime.engine import (
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import NONLEAF_GRAD_WARNING, RG_LEAF_MSG
 from symgrad.runtime.promotion import infer_array
+from symgrad.runtime.saved_hooks import HOOKS, pack_saved, read_names
 
 _pyfloat = builtins.float
 _pyint = builtins.int
@@ -121,8 +122,20 @@ def _record(out, name, key, operands, saves=True, vjp=None, out_dtype=None):
     if saves:
         b = out._ver = [0]
         vers.append((b, 0, None, "out"))
+        if HOOKS:
+            _pack_record(node, operands, out)
     node._vers = tuple(vers)
     return out
+
+
+def _pack_record(node, operands, out):
+    """Under ``saved_tensors_hooks``: pack what the node's vjp reads."""
+    from symgrad.runtime.engine import resolve_vjp
+
+    vjp = node._vjp if node._vjp is not None else resolve_vjp(node._key)
+    named = {f"x{i}": a for i, a in enumerate(operands) if type(a) is Tensor}
+    named["out"] = out
+    pack_saved(node, [(n, named[n]) for n in read_names(node, vjp, list(named))])
 
 
 def _wants_grad(*operands):
@@ -143,7 +156,8 @@ def _named(t, name):
     fn = t._grad_fn
     if fn is not None:
         new = _new_obj(node_class(name))
-        for s in ("next_functions", "_key", "_vjp", "_saved", "_tensors", "_vers", "_meta", "_saves"):
+        for s in ("next_functions", "_key", "_vjp", "_saved", "_tensors", "_vers", "_meta", "_saves",
+                  "_packed", "_unpack"):
             setattr(new, s, getattr(fn, s))
         t._grad_fn = new
     return t
