@@ -30,7 +30,7 @@ INDENT = "    "
 
 def generate(adj: Adjoint) -> Generated:
     fn = adj.fn
-    printer = NumpyPrinter(is_scalar=adj.is_scalar)
+    printer = _Remembering(NumpyPrinter(is_scalar=adj.is_scalar))
     names = Names(adj.names)
     names.add("np")
     seed_param = names.fresh("seed")
@@ -64,14 +64,16 @@ def generate(adj: Adjoint) -> Generated:
     both = f"{value if len(returns) == 1 else '(' + value + ')'}, " \
         f"{grads if len(adj.grads) == 1 else '(' + grads + ')'}"
     if fn.straight_line:
+        both_cse = _cse([s.expr for s in forward + adj.backward], temp_names())
         funcs = [
             _function(fn.name, params, forward, [], value, printer, temp_names, docs[0],
                       bools=bools),
             _function(f"{fn.name}_grad", grad_params, backward_needed, adj.backward,
                       grads, printer, temp_names, docs[1], seed_stmt, adj.seeds, adj.inlined,
-                      bools),
+                      bools, _cse_of_part(both_cse, forward, backward_needed)),
             _function(f"{fn.name}_value_and_grad", grad_params, forward, adj.backward, both,
-                      printer, temp_names, docs[2], seed_stmt, adj.seeds, adj.inlined, bools),
+                      printer, temp_names, docs[2], seed_stmt, adj.seeds, adj.inlined, bools,
+                      both_cse),
         ]
     else:
         emit = _Structured(adj, printer, temp_names, names, bools)
@@ -87,6 +89,25 @@ def generate(adj: Adjoint) -> Generated:
                             for name in fn.constants])
     return Generated(text, fn.name, f"{fn.name}_grad", f"{fn.name}_value_and_grad", seed_param,
                      constants)
+
+
+class _Remembering:
+    """A printer that prints each distinct statement once: the primal, the gradient and
+    value_and_grad print the same forward and backward statements (on a long function,
+    printing them three times was a tenth of the transformation)."""
+
+    def __init__(self, printer: NumpyPrinter) -> None:
+        self._printer = printer
+        self._texts: dict[Any, str] = {}
+
+    def statement(self, expr: Any) -> str:
+        text = self._texts.get(expr)
+        if text is None:
+            text = self._texts[expr] = self._printer.statement(expr)
+        return text
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._printer, name)
 
 
 def _module_text(fn: Any, printer: NumpyPrinter, funcs: list[str], what: str) -> str:
@@ -198,6 +219,24 @@ def _needed(backward: list[Stmt], forward: list[Stmt], extra: set[str]) -> list[
     return list(reversed(out))
 
 
+def _cse_of_part(both: tuple, forward: list[Stmt], needed: list[Stmt]) -> tuple | None:
+    """The gradient's cse, read off value_and_grad's (``both``, of forward + backward), or
+    None where it may differ.
+
+    The gradient computes only the ``needed`` forward statements; where every forward
+    statement it leaves out was left whole by cse (no temporary in it), none of their
+    subexpressions was counted as shared, and cse of the rest gives the same temporaries.
+    """
+    replacements, reduced = both
+    keep = {id(s) for s in needed}
+    temps = {t for t, _ in replacements}
+    dropped = [i for i, s in enumerate(forward) if id(s) not in keep]
+    if any(reduced[i] != forward[i].expr or reduced[i].free_symbols & temps for i in dropped):
+        return None
+    skip = set(dropped)
+    return replacements, [e for i, e in enumerate(reduced) if i not in skip]
+
+
 def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
     """``sympy.cse``, except that an expression it would rebuild without some of its symbols
     is kept out of it, as written: rebuilding re-evaluates, and ``s - u - (-u - s)`` loses u,
@@ -228,11 +267,11 @@ def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
 def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt], returns: str,
               printer: NumpyPrinter, temp_names: Any, doc: str, seed_stmt: str | None = None,
               seeds: list[str] | None = None, inlined: dict | None = None,
-              bools: frozenset = frozenset()) -> str:
+              bools: frozenset = frozenset(), cse: tuple | None = None) -> str:
     stmts = forward + backward
     exprs = [s.expr for s in stmts]
     if backward:
-        replacements, reduced = _cse(exprs, temp_names())
+        replacements, reduced = cse or _cse(exprs, temp_names())
         replacements, reduced = _name_temps(replacements, reduced, stmts, params, inlined or {})
     else:
         replacements, reduced = [], exprs

@@ -16,6 +16,11 @@ import sympy as sp
 from sympy.core.parameters import distribute
 
 import symgrad
+from symgrad import codegen
+from symgrad.adjoint.program import Stmt
+from symgrad.derivative import chain_rule
+from symgrad.rules import elementwise as ew
+from symgrad.rules import masks
 from symgrad.simplify import simplify_adjoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -34,6 +39,61 @@ def test_factor_keeps_odd_function_arguments_under_distribute_false():
     assert len(out.atoms(sp.tanh)) == 1
     point = {s: 0.1 * (i + 1) for i, s in enumerate(sorted(expr.free_symbols, key=str))}
     assert abs(float(out.subs(point)) - float(expr.subs(point))) < 1e-12
+
+
+def test_chain_rule_is_sympy_diff():
+    # the fast differentiator must give SymPy's own expressions, node for node: sums,
+    # products (several factors with the variable), powers (integer, fractional, symbolic),
+    # functions of one and of two arguments, a function of its own (symbolic power), and
+    # a node with a derivative rule of its own (a where), which goes to sympy.diff
+    x, y, z = sp.symbols("x y z", real=True)
+    power = ew.power_functions(sp)[0]
+    cases = [
+        x * y * sp.sin(x) * sp.exp(-x**2),
+        sp.tanh(2 * x * y) ** 2 / (1 + x) + sp.sqrt(x) * sp.log(1 - y),
+        sp.atan2(x * y, x + z) + sp.cos(x) ** 3,
+        power(x, y) * x + power(y, x),
+        masks.Where(x > 0, x * sp.sin(y), y / x) * z,
+        (x - y) ** sp.Rational(3, 2) * sp.exp(-(x - y) ** 2 / 4),
+    ]
+    with distribute(False):
+        for expr in cases:
+            for var in (x, y, z):
+                assert chain_rule(expr, var) == sp.diff(expr, var), (expr, var)
+
+
+def test_simplification_still_factors_small_polynomials():
+    # sympy.factor runs only on few variables (its cost grows with them): there it still
+    # finds what factor_terms cannot
+    a, b, g = sp.symbols("a b g", real=True)
+    out = simplify_adjoint(g * (a**2 + 2 * a * b + b**2))
+    assert out == g * (a + b) ** 2
+    many = sp.symbols("g0:8", real=True)
+    expr = sum(many[i] * sp.sin(many[(i + 1) % 8]) for i in range(8))
+    assert simplify_adjoint(expr) == sp.factor_terms(expr)  # too many variables: collected
+
+
+def test_gradient_cse_is_the_one_of_its_own_statements():
+    # the gradient reuses value_and_grad's cse only where that gives the same temporaries
+    # as cse of the gradient's own statements (and says None otherwise)
+    x, y, u, v = sp.symbols("x y u v", real=True)
+    temps = lambda: sp.numbered_symbols("t", real=True)  # noqa: E731
+    fwd = [Stmt("u", sp.sin(x) * y, []), Stmt("v", sp.cos(x) + y, [])]
+    back = [sp.cos(x) * y + sp.cos(x), y * sp.sin(x) * sp.cos(x)]
+    for needed in (fwd[:1], fwd[1:], fwd):
+        both = codegen._cse([s.expr for s in fwd] + back, temps())
+        part = codegen._cse_of_part(both, fwd, needed)
+        own = codegen._cse([s.expr for s in needed] + back, temps())
+        assert part is None or part == own, needed
+    # v = cos(x) + y shares cos(x) with the backward: leaving v out changes the temporaries
+    both = codegen._cse([s.expr for s in fwd] + back, temps())
+    assert codegen._cse_of_part(both, fwd, fwd[:1]) is None
+    # u = sin(x)*y is left whole only when nothing else has sin(x)*y
+    fwd2 = [Stmt("u", sp.exp(u), []), Stmt("v", sp.cos(x) + y, [])]
+    both = codegen._cse([s.expr for s in fwd2] + back, temps())
+    part = codegen._cse_of_part(both, fwd2, fwd2[1:])
+    assert part is not None
+    assert part == codegen._cse([fwd2[1].expr] + back, temps())
 
 
 def _load(tmp_path, n):
