@@ -275,18 +275,56 @@ def _straight_line(g: Any) -> bool:
 class Hessian:
     """``G.hessian(*args)``: the second derivatives of a scalar output, ``x.shape +
     x.shape`` for one wrt argument, a nested tuple ``H[i][j]`` (``x_i.shape + x_j.shape``)
-    for several, as ``jax.hessian``; built a column at a time from ``G.hvp``."""
+    for several, as ``jax.hessian``.
+
+    For straight-line code it runs the generated ``f_hessian``: forward over reverse with
+    every direction at once (the tangents carry a trailing axis over the parameters), which
+    reads as the textbook form, ``X.T @ (d[:, None] * X)``. What that cannot batch (and
+    loops and branches) is built a column at a time from ``G.hvp``; ``fallback_reason``
+    says why."""
 
     def __init__(self, owner: Any) -> None:
         self._owner = owner
+        # (hvp module, argument shapes) -> (text, f_hessian, sizes), or None: not batchable
+        self._batched: dict[tuple, tuple[str, Callable, list[int]] | None] = {}
+        self._last: tuple[str, Callable, list[int]] | None = None
+        self.fallback_reason: str | None = None
 
     @property
     def source(self) -> str:
+        """The generated ``f_hessian`` module for the last call's argument shapes (its
+        batching depends on them); before a call, or where it falls back, ``G.hvp``'s."""
+        if self._last is not None:
+            return self._last[0]
         return self._owner.hvp.source
+
+    def source_for(self, *args: Any, **kwargs: Any) -> str:
+        """The generated Hessian module for these arguments' shapes."""
+        g = self._owner
+        full = g._checked_arguments(args, kwargs)
+        built = self._batched_for(full) if _straight_line(g) else None
+        return built[0] if built is not None else g.hvp.source
 
     def formula(self, *example_args: Any, shapes: dict | None = None) -> Any:
         """The Hessian as mathematics (straight-line functions): ``G.formula(hessian=True)``."""
         return self._owner.formula(*example_args, shapes=shapes, hessian=True)
+
+    def _batched_for(self, full: tuple) -> tuple[str, Callable, list[int]] | None:
+        """The batched ``f_hessian`` for these arguments (made once per shapes), or None."""
+        g = self._owner
+        hvp_fn = g.hvp._module()[1]
+        try:
+            shapes = tuple((np.shape(a), np.asarray(a).dtype.str) for a in full)
+        except (ValueError, TypeError):  # (a ragged or non-array argument: by type)
+            shapes = tuple(type(a).__name__ for a in full)
+        key = (id(hvp_fn), shapes)
+        if key not in self._batched:
+            self._batched[key] = None
+            try:
+                self._batched[key] = _build_batched(g, full, hvp_fn)
+            except _unbatchable() as error:
+                self.fallback_reason = f"not batched: {error}"
+        return self._batched[key]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         g = self._owner
@@ -296,16 +334,18 @@ class Hessian:
             _check_scalar_output(g, full, {})
             dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
             straight = _straight_line(g)  # else forward over forward, through G.hvp
-            blocks = [[np.zeros(xi.shape + xj.shape, dtype) for xj in xs] for xi in xs]
-            for j, xj in enumerate(xs):
-                for idx in np.ndindex(xj.shape):
-                    v = [np.zeros(x.shape) for x in xs]
-                    v[j][idx] = 1.0
-                    products = g.hvp._products(*full, v=tuple(v)) if straight else \
-                        g.hvp(*full, v=tuple(v))
-                    products = (products,) if len(xs) == 1 else products
-                    for i, hv in enumerate(products):
-                        blocks[i][j][(...,) + idx] = hv
+            built = self._batched_for(full) if straight else None
+            blocks = None
+            if built is not None:
+                blocks = _blocks(built, full, xs, dtype)
+                if blocks is None or not _agrees(g, full, xs, blocks):
+                    self.fallback_reason = "the batched Hessian disagreed with G.hvp"
+                    self._batched = {k: None for k in self._batched}
+                    blocks = None
+                else:
+                    self._last = built
+            if blocks is None:
+                blocks = _by_columns(g, full, xs, dtype, straight)
             hessian = blocks[0][0] if len(xs) == 1 else tuple(tuple(row) for row in blocks)
             if g.has_aux:  # (H, aux), as jax.hessian(..., has_aux=True)
                 out = g(*full)
@@ -313,6 +353,92 @@ class Hessian:
             return hessian
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
+
+
+def _unbatchable() -> type[Exception]:
+    from symgrad.adjoint.batched import Unbatchable
+
+    return Unbatchable
+
+
+def _build_batched(g: Any, full: tuple, hvp_fn: Callable) -> tuple[str, Callable, list[int]]:
+    """Generate and compile ``f_hessian`` for these arguments' shapes."""
+    from sympy.core.parameters import distribute
+
+    from symgrad.adjoint.batched import batch_hvp
+    from symgrad.adjoint.tangent import build_hvp
+    from symgrad.codegen import generate_hessian
+    from symgrad.frontend.lower import lower
+    from symgrad.frontend.parse import parse_function
+    from symgrad.printer import NumpyPrinter
+
+    with distribute(False):
+        ir = lower(parse_function(g.fn), frozenset(set(g.params) - set(g.wrt)),
+                   dict(g._statics))
+        tp = build_hvp(ir, list(g.wrt), g.has_aux)
+        values = dict(zip(g.params, full, strict=True))
+        batched = batch_hvp(tp, values, hvp_fn.__globals__, NumpyPrinter(is_scalar=tp.is_scalar))
+        one = len(g.wrt) == 1 and np.ndim(values[g.wrt[0]]) == 1
+        doc = (f"The Hessian of {ir.name} with respect to {g.wrt[0]}: its gradient's "
+               "tangent along every direction at once (forward over reverse)." if one else
+               f"The Hessian of {ir.name}, a row per wrt argument ({', '.join(g.wrt)}): "
+               "each gradient's tangent along every direction at once, the directions on "
+               "the last axis, in wrt order (forward over reverse).")
+        text, name = generate_hessian(batched.program, doc)
+    namespace: dict[str, Any] = dict(hvp_fn.__globals__)  # (the global arrays G reads)
+    filename = f"<symgrad hessian of {g.fn.__qualname__}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), namespace)
+    return text, namespace[name], batched.sizes
+
+
+def _blocks(built: tuple, full: tuple, xs: list, dtype: Any) -> list[list[Any]] | None:
+    """The blocks ``H[i][j]`` from ``f_hessian``'s rows (None: not shaped as expected)."""
+    _, fn, sizes = built
+    wrt_values = list(full)
+    rows = fn(*wrt_values)
+    rows = rows if isinstance(rows, tuple) else (rows,)
+    n = sum(sizes)
+    offsets = np.cumsum([0] + sizes)
+    blocks = []
+    for xi, row in zip(xs, rows, strict=True):
+        row = np.asarray(row)
+        if row.shape != xi.shape + (n,):
+            return None
+        blocks.append([row[..., offsets[j]:offsets[j + 1]].reshape(xi.shape + xj.shape)
+                       .astype(dtype, copy=False) for j, xj in enumerate(xs)])
+    return blocks
+
+
+def _agrees(g: Any, full: tuple, xs: list, blocks: list[list[Any]]) -> bool:
+    """Whether the batched Hessian times a random v is G.hvp's H v: a check, on the first
+    call for each shape, that costs one Hessian-vector product."""
+    rng = np.random.default_rng(1)
+    v = [rng.normal(size=x.shape) for x in xs]
+    products = g.hvp._products(*full, v=tuple(v) if len(xs) > 1 else v[0])
+    products = (products,) if len(xs) == 1 else products
+    for i, hv in enumerate(products):
+        mine = sum(np.tensordot(blocks[i][j], v[j], axes=v[j].ndim) for j in range(len(xs)))
+        hv = np.asarray(hv, dtype=float)
+        scale = 1.0 + float(np.max(np.abs(hv), initial=0.0))
+        if not np.allclose(mine, hv, rtol=1e-4, atol=1e-4 * scale):
+            return False
+    return True
+
+
+def _by_columns(g: Any, full: tuple, xs: list, dtype: Any, straight: bool) -> list[list[Any]]:
+    """The Hessian a column at a time: one Hessian-vector product per wrt element."""
+    blocks = [[np.zeros(xi.shape + xj.shape, dtype) for xj in xs] for xi in xs]
+    for j, xj in enumerate(xs):
+        for idx in np.ndindex(xj.shape):
+            v = [np.zeros(x.shape) for x in xs]
+            v[j][idx] = 1.0
+            products = g.hvp._products(*full, v=tuple(v)) if straight else \
+                g.hvp(*full, v=tuple(v))
+            products = (products,) if len(xs) == 1 else products
+            for i, hv in enumerate(products):
+                blocks[i][j][(...,) + idx] = hv
+    return blocks
 
 
 class Vjp:

@@ -1,0 +1,301 @@
+"""The whole Hessian in one pass: the forward-over-reverse program with its tangents batched.
+
+``build_hvp`` gives the gradient's tangent along one direction v (H v). Here every tangent
+carries one more, trailing, axis of size n (the number of parameters): the tangent of the
+parameters is the identity, so the gradient's tangent is H itself, column j along e_j.
+
+A trailing axis keeps the program's own form. Elementwise operations broadcast as they did
+(a value multiplying a tangent gains ``[:, None]``), a matrix product with a vector's tangent
+is a product with a matrix (``X @ dw`` is ``X @ I``, that is ``X``), and the gradient's
+``X.T @ g`` becomes ``X.T @ (d[:, None] * X)``: the textbook Hessian, not a loop over
+columns. What this does not know how to batch (a product of two matrices' tangents, an
+indexing of one) raises ``Unbatchable``, and the Hessian is then built a column at a time.
+
+Shapes decide the batching (``c[:, None]`` or not, which axes ``SumTo`` sums), so the
+program is made for the concrete argument shapes: the primal and the single-direction
+tangent program are evaluated once on them, and each subexpression's shape read off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symgrad.adjoint.tangent import TangentProgram, _needed
+from symgrad.frontend.ir import Assign
+from symgrad.rules import base, masks
+from symgrad.rules.grads import BroadcastLike, GradZeros, SumTo
+from symgrad.rules.linalg import MatMul, ProductGrad
+from symgrad.rules.reductions import NpMean, NpSum
+from symgrad.rules.shape import Transpose
+
+
+class Unbatchable(Exception):
+    """The program holds an operation this pass cannot batch (the Hessian falls back)."""
+
+
+class NewAxis(sp.Function):
+    """``c[:, None]`` (``c[..., None]`` for more axes): a value that multiplies a batched
+    tangent, given the trailing batch axis to broadcast along. args: (c, ndim of c)."""
+
+    is_real = True
+
+    def _numpycode(self, printer: Any) -> str:
+        index = ":, None" if int(self.args[1]) == 1 else "..., None"
+        return f"{printer.doprint_atom(self.args[0])}[{index}]"
+
+
+class Scaled(sp.Function):
+    """``d[:, None] * t``: a batched tangent scaled by a named value, written as the
+    textbook writes it (the factor first). args: (d, t, ndim of d)."""
+
+    is_real = True
+
+    def _numpycode(self, printer: Any) -> str:
+        index = ":, None" if int(self.args[2]) == 1 else "..., None"
+        t = self.args[1]
+        text = printer.doprint_atom(t) if t.is_Add else printer._print(t)
+        return f"{printer.doprint_atom(self.args[0])}[{index}] * {text}"
+
+
+class Directions(sp.Function):
+    """The tangents of every parameter along every direction at once: ``np.eye(n)``
+    (``np.ones(1)`` for one scalar parameter). args: the parameters."""
+
+    def _numpycode(self, printer: Any) -> str:
+        sizes = " + ".join(f"np.size({printer.doprint_expr(a)})" for a in self.args)
+        return f"np.eye({sizes})"
+
+
+class DirectionsOf(sp.Function):
+    """One parameter's rows of the identity, shaped as the parameter plus the batch axis:
+    args (eye, start, stop, parameter, ndim)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        eye, start, stop, x, ndim = self.args
+        eye = printer.doprint_atom(eye)
+        if int(ndim) == 0:
+            return f"{eye}[{int(start)}]"
+        rows = f"{eye}[{int(start) or ''}:{int(stop)}]"
+        if int(ndim) == 1:
+            return rows
+        return f"{rows}.reshape(np.shape({printer.doprint_expr(x)}) + (-1,))"
+
+
+class BatchedZeros(sp.Function):
+    """A zero tangent of ``x`` in every direction: args (x, n)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"np.zeros(np.shape({printer.doprint_expr(self.args[0])}) + ({int(self.args[1])},))"
+
+
+class BatchedBroadcast(sp.Function):
+    """A batched tangent broadcast to ``like``'s shape, the batch axis kept: args (g, like)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        g = printer.doprint_atom(self.args[0])
+        return f"np.broadcast_to({g}, np.shape({printer.doprint_expr(self.args[1])}) + " \
+            f"{g}.shape[-1:])"
+
+
+@dataclass
+class HessianProgram:
+    """The batched program and what its caller needs to split the result into blocks."""
+
+    program: TangentProgram  # tangent_params: none (they are made inside); tangents: rows
+    sizes: list[int]  # each wrt argument's number of elements, in wrt order
+
+
+class _Batcher:
+    def __init__(self, tp: TangentProgram, shape_of: Any, n: int) -> None:
+        self.shape_of = shape_of
+        self.n = n
+        self.tangents = {sp.Symbol(t, real=True) for t in tp.tangent_params}
+        self.identity: set[Any] = set()
+        self.coefficients: dict[Any, sp.Symbol] = {}  # a product's primal factor -> its name
+        self.new: list[Assign] = []
+        self.names = tp.names
+        self.fresh = _fresh_names(tp.names)
+
+    def has_tangent(self, expr: Any) -> bool:
+        return bool(expr.free_symbols & self.tangents)
+
+    def ndim(self, expr: Any) -> int:
+        return len(self.shape_of(expr))
+
+    def primal(self, expr: Any) -> Any:
+        """A tangent-free value beside batched ones: given the batch axis when it has axes."""
+        ndim = self.ndim(expr)
+        return NewAxis(expr, sp.Integer(ndim)) if ndim else expr
+
+    def named(self, expr: Any) -> Any:
+        """A product's tangent-free factor, named ``d`` (``d1``, ...) unless it is a name:
+        the product then reads ``d[:, None] * t``."""
+        if isinstance(expr, sp.Symbol):
+            return expr
+        if expr not in self.coefficients:
+            target = next(self.fresh)
+            self.coefficients[expr] = sp.Symbol(target, real=True)
+            self.new.append(Assign(target, expr, 0, [], target))
+        return self.coefficients[expr]
+
+    def batch(self, expr: Any) -> Any:
+        if not self.has_tangent(expr):
+            return self.primal(expr)
+        if isinstance(expr, sp.Symbol):
+            return expr
+        if isinstance(expr, base.Structural) and not isinstance(expr, masks.Elementwise):
+            return self.structural(expr)
+        if expr.is_Mul:
+            own = [a for a in expr.args if not self.has_tangent(a)]
+            rest = [self.batch(a) for a in expr.args if self.has_tangent(a)]
+            coeff = sp.Mul(*own)
+            if own and self.ndim(coeff):
+                return Scaled(self.named(coeff), sp.Mul(*rest), sp.Integer(self.ndim(coeff)))
+            return sp.Mul(coeff, *rest)
+        if isinstance(expr, (sp.Add, sp.Pow, sp.Function, sp.Rel, masks.Elementwise)):
+            return expr.func(*[self.batch(a) for a in expr.args])
+        raise Unbatchable(type(expr).__name__)
+
+    def structural(self, node: Any) -> Any:
+        if isinstance(node, MatMul):
+            return self.matmul(*node.args)
+        if isinstance(node, ProductGrad):
+            return self.product_grad(base.sval(node.args[0]), *node.args[1:])
+        if type(node) in (NpSum, NpMean) and self.has_tangent(node.args[0]) and \
+                len(node.args) == 3:
+            ndim = self.ndim(node.args[0])
+            axis = base.sval(node.args[1])
+            axes = tuple(range(ndim)) if axis is None else \
+                tuple(a % ndim for a in ((axis,) if isinstance(axis, int) else axis))
+            axes = axes[0] if len(axes) == 1 else axes
+            return type(node)(self.batch(node.args[0]), base.static(axes), node.args[2])
+        if isinstance(node, SumTo):
+            return self.sum_to(*node.args)
+        if isinstance(node, BroadcastLike):
+            g, like = node.args
+            if self.has_tangent(like):
+                raise Unbatchable("BroadcastLike")
+            if self.shape_of(g) == self.shape_of(like):
+                return self.batch(g)
+            return BatchedBroadcast(self.batch(g), like)
+        if isinstance(node, GradZeros):
+            return BatchedZeros(node.args[0], sp.Integer(self.n))
+        raise Unbatchable(type(node).__name__)
+
+    def matmul(self, a: Any, b: Any) -> Any:
+        ra, rb = self.ndim(a), self.ndim(b)
+        if self.has_tangent(a) and self.has_tangent(b):
+            raise Unbatchable("a product of two tangents")
+        if self.has_tangent(b) and rb == 1 and ra in (1, 2):
+            return a if b in self.identity else MatMul(a, self.batch(b))  # a @ I = a
+        if self.has_tangent(a) and ra == 1 and rb in (1, 2):
+            m = Transpose(b, base.static(None)) if rb == 2 else b  # (t @ b)_j = (b.T @ t)_j
+            return m if a in self.identity else MatMul(m, self.batch(a))
+        raise Unbatchable("a product of a matrix's tangent")
+
+    def product_grad(self, helper: str, g: Any, a: Any, b: Any) -> Any:
+        ra, rb = self.ndim(a), self.ndim(b)
+        if helper == "_matmul_grad_b":  # the gradient of a @ b with respect to b
+            if ra == 2 and rb == 1 and not self.has_tangent(a):
+                return MatMul(Transpose(a, base.static(None)), self.batch(g))
+            if ra == 1 and rb == 1:
+                return self.batch(g * a)
+        if helper == "_matmul_grad_a":
+            if ra == 1 and rb == 2 and not self.has_tangent(b):
+                return MatMul(b, self.batch(g))
+            if ra == 1 and rb == 1:
+                return self.batch(g * b)
+        raise Unbatchable(helper)
+
+    def sum_to(self, g: Any, like: Any) -> Any:
+        sg, sl = self.shape_of(g), self.shape_of(like)
+        out = self.batch(g)
+        if sg == sl:
+            return out
+        lead = len(sg) - len(sl)
+        if lead < 0:
+            raise Unbatchable("SumTo to more axes")
+        if lead:
+            axes = tuple(range(lead))
+            out = NpSum(out, base.static(axes[0] if lead == 1 else axes), base.static(False))
+        keep = tuple(i for i, d in enumerate(sl) if d == 1 and sg[lead + i] != 1)
+        if keep:
+            out = NpSum(out, base.static(keep[0] if len(keep) == 1 else keep),
+                        base.static(True))
+        return out
+
+
+def _fresh_names(taken: set[str]) -> Any:
+    """``d``, ``d1``, ``d2``, ...: names for the curvature factors, none already used."""
+    k = 0
+    while True:
+        name = "d" if k == 0 else f"d{k}"
+        k += 1
+        if name not in taken:
+            taken.add(name)
+            yield name
+
+
+def batch_hvp(tp: TangentProgram, args: dict[str, Any], namespace: dict[str, Any],
+              printer: Any) -> HessianProgram:
+    """The batched form of ``build_hvp``'s program ``tp`` for these argument values (by
+    parameter name): its tangents' trailing axis runs over every parameter direction.
+    ``namespace`` and ``printer`` evaluate the program once, for the shapes."""
+    env = dict(namespace)
+    env.update(args)
+    rng = np.random.default_rng(0)
+    wrt_values = [np.asarray(args[x]) for x in tp.wrt]
+    for t, x in zip(tp.tangent_params, wrt_values, strict=True):
+        env[t] = rng.normal(size=x.shape) if x.ndim else float(rng.normal())
+    stmts = [s for s in tp.program if isinstance(s, Assign)]
+    if len(stmts) != len(tp.program):
+        raise Unbatchable("a loop or branch")
+    for s in stmts:
+        env[s.target] = eval(printer.doprint(s.expr), env)  # noqa: S307 (our own code)
+    shapes: dict[Any, tuple] = {}
+
+    def shape_of(expr: Any) -> tuple:
+        if expr not in shapes:
+            try:
+                shapes[expr] = np.shape(eval(printer.doprint(expr), env))  # noqa: S307
+            except Exception as error:  # (a subexpression that needs its context)
+                raise Unbatchable(f"no shape for {expr}") from error
+        return shapes[expr]
+
+    sizes = [x.size for x in wrt_values]
+    n = sum(sizes)
+    b = _Batcher(tp, shape_of, n)
+    wrt_syms = [sp.Symbol(x, real=True) for x in tp.wrt]
+    out: list[Assign] = []
+    if len(tp.wrt) == 1 and wrt_values[0].ndim == 1:
+        t = tp.tangent_params[0]
+        out.append(Assign(t, Directions(wrt_syms[0]), 0, [], t))
+        b.identity.add(sp.Symbol(t, real=True))
+    else:
+        eye = next(b.fresh).replace("d", "eye", 1)
+        b.names.add(eye)
+        out.append(Assign(eye, Directions(*wrt_syms), 0, [], eye))
+        start = 0
+        for t, x, xs, size in zip(tp.tangent_params, wrt_syms, wrt_values, sizes,
+                                  strict=True):
+            out.append(Assign(t, DirectionsOf(sp.Symbol(eye, real=True), sp.Integer(start),
+                                              sp.Integer(start + size), x,
+                                              sp.Integer(xs.ndim)), 0, [], t))
+            start += size
+    for s in stmts:
+        if not b.has_tangent(s.expr):
+            out.append(s)
+            continue
+        b.tangents.add(sp.Symbol(s.target, real=True))
+        expr = b.batch(s.expr)
+        out.extend(b.new)
+        b.new.clear()
+        out.append(Assign(s.target, expr, s.lineno, s.lines, s.target))
+    program = TangentProgram(tp.fn, tp.wrt, _needed(out, set(tp.tangents)), [],
+                             list(tp.tangents), list(tp.tangents), b.names, tp.inlined,
+                             tp.is_scalar, tp.plan)
+    return HessianProgram(program, sizes)
