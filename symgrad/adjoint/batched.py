@@ -28,9 +28,10 @@ from symgrad.adjoint.tangent import TangentProgram, _needed
 from symgrad.frontend.ir import Assign
 from symgrad.rules import base, masks
 from symgrad.rules.grads import BroadcastLike, GradZeros, SumTo
-from symgrad.rules.linalg import MatMul, ProductGrad
+from symgrad.rules.linalg import Dot, Inner, MatMul, ProductGrad
 from symgrad.rules.reductions import NpMean, NpSum
-from symgrad.rules.shape import Transpose
+from symgrad.rules.indexing import GetItem
+from symgrad.rules.shape import ExpandDims, Transpose
 
 
 class Unbatchable(Exception):
@@ -85,6 +86,15 @@ class DirectionsOf(sp.Function):
         return f"{rows}.reshape(np.shape({printer.doprint_expr(x)}) + (-1,))"
 
 
+class Einsum(sp.Function):
+    """``np.einsum("ij,jkn->ikn", a, t)``: a contraction with a batched tangent (the batch
+    axis ``n``, last). args: (subscripts, a, b)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        operands = ", ".join(printer.doprint_expr(a) for a in self.args[1:])
+        return f'np.einsum("{base.sval(self.args[0])}", {operands})'
+
+
 class BatchedZeros(sp.Function):
     """A zero tangent of ``x`` in every direction: args (x, n)."""
 
@@ -117,6 +127,7 @@ class _Batcher:
         self.identity: set[Any] = set()
         self.coefficients: dict[Any, sp.Symbol] = {}  # a product's primal factor -> its name
         self.new: list[Assign] = []
+        self.primals = [s for s in tp.program if not s.expr.free_symbols & self.tangents]
         self.names = tp.names
         self.fresh = _fresh_names(tp.names)
 
@@ -134,8 +145,8 @@ class _Batcher:
     def named(self, expr: Any) -> Any:
         """A product's tangent-free factor, named ``d`` (``d1``, ...) unless it is a name:
         the product then reads ``d[:, None] * t``."""
-        if isinstance(expr, sp.Symbol):
-            return expr
+        if isinstance(expr, sp.Symbol) or any(s.expr.has(expr) for s in self.primals):
+            return expr  # (a value the primal computes anyway: cse names it)
         if expr not in self.coefficients:
             target = next(self.fresh)
             self.coefficients[expr] = sp.Symbol(target, real=True)
@@ -161,18 +172,30 @@ class _Batcher:
         raise Unbatchable(type(expr).__name__)
 
     def structural(self, node: Any) -> Any:
-        if isinstance(node, MatMul):
-            return self.matmul(*node.args)
+        if isinstance(node, (MatMul, Dot)) or isinstance(node, Inner) and \
+                all(self.ndim(a) == 1 for a in node.args):
+            return self.matmul(*node.args[:2])
         if isinstance(node, ProductGrad):
             return self.product_grad(base.sval(node.args[0]), *node.args[1:])
-        if type(node) in (NpSum, NpMean) and self.has_tangent(node.args[0]) and \
-                len(node.args) == 3:
+        if isinstance(node, (NpSum, NpMean)) and len(node.args) == 3:
             ndim = self.ndim(node.args[0])
+            if ndim == 0:  # (the sum of a scalar: itself)
+                return self.batch(node.args[0])
             axis = base.sval(node.args[1])
             axes = tuple(range(ndim)) if axis is None else \
                 tuple(a % ndim for a in ((axis,) if isinstance(axis, int) else axis))
             axes = axes[0] if len(axes) == 1 else axes
             return type(node)(self.batch(node.args[0]), base.static(axes), node.args[2])
+        if isinstance(node, ExpandDims):  # new axes among the value's own: the same
+            axis = base.sval(node.args[1])
+            ndim = self.ndim(node)
+            axes = tuple(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+            return ExpandDims(self.batch(node.args[0]),
+                              base.static(axes[0] if len(axes) == 1 else axes))
+        if isinstance(node, GetItem) and not any(self.has_tangent(p) for p in node.args[1:]):
+            if any(base.sval(p) is Ellipsis or base.sval(p) is None for p in node.args[1:]):
+                raise Unbatchable("an index with ... or None")  # (they would reach the batch)
+            return GetItem(self.batch(node.args[0]), *node.args[1:])  # leading axes only
         if isinstance(node, SumTo):
             return self.sum_to(*node.args)
         if isinstance(node, BroadcastLike):
@@ -187,29 +210,38 @@ class _Batcher:
         raise Unbatchable(type(node).__name__)
 
     def matmul(self, a: Any, b: Any) -> Any:
-        ra, rb = self.ndim(a), self.ndim(b)
-        if self.has_tangent(a) and self.has_tangent(b):
-            raise Unbatchable("a product of two tangents")
-        if self.has_tangent(b) and rb == 1 and ra in (1, 2):
-            return a if b in self.identity else MatMul(a, self.batch(b))  # a @ I = a
-        if self.has_tangent(a) and ra == 1 and rb in (1, 2):
-            m = Transpose(b, base.static(None)) if rb == 2 else b  # (t @ b)_j = (b.T @ t)_j
-            return m if a in self.identity else MatMul(m, self.batch(a))
-        raise Unbatchable("a product of a matrix's tangent")
+        sa, sb, out = _product_subscripts(self.ndim(a), self.ndim(b))
+        return self.contract(a, sa, b, sb, out)
 
     def product_grad(self, helper: str, g: Any, a: Any, b: Any) -> Any:
+        """One side of a product's vjp (``_matmul_grad_b(g, a, b)`` is ``a.T @ g``), as
+        the contraction it is, for vectors and matrices."""
+        name, _, side = helper.rpartition("_grad_")
         ra, rb = self.ndim(a), self.ndim(b)
-        if helper == "_matmul_grad_b":  # the gradient of a @ b with respect to b
-            if ra == 2 and rb == 1 and not self.has_tangent(a):
-                return MatMul(Transpose(a, base.static(None)), self.batch(g))
-            if ra == 1 and rb == 1:
-                return self.batch(g * a)
-        if helper == "_matmul_grad_a":
-            if ra == 1 and rb == 2 and not self.has_tangent(b):
-                return MatMul(b, self.batch(g))
-            if ra == 1 and rb == 1:
-                return self.batch(g * b)
-        raise Unbatchable(helper)
+        if name not in ("_matmul", "_dot", "_inner") or name == "_inner" and (ra, rb) != (1, 1):
+            raise Unbatchable(helper)
+        sa, sb, sg = _product_subscripts(ra, rb)
+        if side == "b":
+            return self.contract(a, sa, g, sg, sb)
+        return self.contract(g, sg, b, sb, sa)
+
+    def contract(self, x: Any, xs: str, y: Any, ys: str, out: str) -> Any:
+        """``np.einsum(f"{xs},{ys}->{out}", x, y)`` of one tangent and one value, batched: as
+        a matrix product where it is one (``a @ t``, ``a.T @ t``), else as an einsum."""
+        if self.has_tangent(x) == self.has_tangent(y):
+            raise Unbatchable("a product of two tangents")
+        t, (v, vs), ts = (y, (x, xs), ys) if self.has_tangent(y) else (x, (y, ys), xs)
+        ident = t in self.identity
+        if not vs:  # a scalar times the tangent
+            return sp.Mul(v, self.batch(t))
+        if not ts:  # a value times a scalar's tangent: the outer product
+            return sp.Mul(self.primal(v), self.batch(t))
+        if len(ts) == 1 and len(out) == len(vs) - 1 and ts in vs:  # a matrix times a vector
+            m = v if vs.index(ts) == len(vs) - 1 else Transpose(v, base.static(None))
+            return m if ident else MatMul(m, self.batch(t))
+        operands = (self.batch(t), v) if t is x else (v, self.batch(t))
+        subs = f"{ts}n,{vs}" if t is x else f"{vs},{ts}n"
+        return Einsum(base.static(f"{subs}->{out}n"), *operands)
 
     def sum_to(self, g: Any, like: Any) -> Any:
         sg, sl = self.shape_of(g), self.shape_of(like)
@@ -227,6 +259,14 @@ class _Batcher:
             out = NpSum(out, base.static(keep[0] if len(keep) == 1 else keep),
                         base.static(True))
         return out
+
+
+def _product_subscripts(ra: int, rb: int) -> tuple[str, str, str]:
+    """The einsum subscripts of ``a @ b`` for vectors and matrices: (a's, b's, the out's)."""
+    if ra not in (1, 2) or rb not in (1, 2):
+        raise Unbatchable("a product of arrays of more than two axes, or of a scalar")
+    sa, sb = "ij"[2 - ra:], "jk"[:rb]
+    return sa, sb, sa[:-1] + sb[1:]
 
 
 def _fresh_names(taken: set[str]) -> Any:
