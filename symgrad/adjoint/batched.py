@@ -30,7 +30,7 @@ from symgrad.rules import base, masks
 from symgrad.rules.grads import BroadcastLike, GradZeros, SumTo
 from symgrad.rules.linalg import Dot, Inner, MatMul, ProductGrad
 from symgrad.rules.reductions import NpMean, NpSum
-from symgrad.rules.indexing import GetItem
+from symgrad.rules.indexing import GetItem, ScatterInto
 from symgrad.rules.shape import ExpandDims, Transpose
 
 
@@ -120,8 +120,8 @@ class HessianProgram:
 
 
 class _Batcher:
-    def __init__(self, tp: TangentProgram, shape_of: Any, n: int) -> None:
-        self.shape_of = shape_of
+    def __init__(self, tp: TangentProgram, value_of: Any, n: int) -> None:
+        self.value_of = value_of
         self.n = n
         self.tangents = {sp.Symbol(t, real=True) for t in tp.tangent_params}
         self.identity: set[Any] = set()
@@ -133,6 +133,9 @@ class _Batcher:
 
     def has_tangent(self, expr: Any) -> bool:
         return bool(expr.free_symbols & self.tangents)
+
+    def shape_of(self, expr: Any) -> tuple:
+        return np.shape(self.value_of(expr))
 
     def ndim(self, expr: Any) -> int:
         return len(self.shape_of(expr))
@@ -196,6 +199,14 @@ class _Batcher:
             if any(base.sval(p) is Ellipsis or base.sval(p) is None for p in node.args[1:]):
                 raise Unbatchable("an index with ... or None")  # (they would reach the batch)
             return GetItem(self.batch(node.args[0]), *node.args[1:])  # leading axes only
+        if isinstance(node, ScatterInto) and not any(self.has_tangent(a)
+                                                     for a in node.args[1:]):
+            g, x, *index = node.args
+            if not isinstance(self.value_of(x), (np.ndarray, float, int, np.generic)) or \
+                    any(base.sval(p) is Ellipsis or base.sval(p) is None for p in index):
+                raise Unbatchable("a scatter into a container, or at ... or None")
+            # zeros shaped like x and the directions, with g added at the index
+            return ScatterInto(self.batch(g), BatchedZeros(x, sp.Integer(self.n)), *index)
         if isinstance(node, SumTo):
             return self.sum_to(*node.args)
         if isinstance(node, BroadcastLike):
@@ -296,19 +307,19 @@ def batch_hvp(tp: TangentProgram, args: dict[str, Any], namespace: dict[str, Any
         raise Unbatchable("a loop or branch")
     for s in stmts:
         env[s.target] = eval(printer.doprint(s.expr), env)  # noqa: S307 (our own code)
-    shapes: dict[Any, tuple] = {}
+    values: dict[Any, Any] = {}
 
-    def shape_of(expr: Any) -> tuple:
-        if expr not in shapes:
+    def value_of(expr: Any) -> Any:
+        if expr not in values:
             try:
-                shapes[expr] = np.shape(eval(printer.doprint(expr), env))  # noqa: S307
+                values[expr] = eval(printer.doprint(expr), env)  # noqa: S307
             except Exception as error:  # (a subexpression that needs its context)
-                raise Unbatchable(f"no shape for {expr}") from error
-        return shapes[expr]
+                raise Unbatchable(f"no value for {expr}") from error
+        return values[expr]
 
     sizes = [x.size for x in wrt_values]
     n = sum(sizes)
-    b = _Batcher(tp, shape_of, n)
+    b = _Batcher(tp, value_of, n)
     wrt_syms = [sp.Symbol(x, real=True) for x in tp.wrt]
     out: list[Assign] = []
     if len(tp.wrt) == 1 and wrt_values[0].ndim == 1:
