@@ -286,8 +286,9 @@ class Hessian:
     def __init__(self, owner: Any) -> None:
         self._owner = owner
         # (hvp module, argument shapes) -> (text, f_hessian, sizes), or None: not batchable
-        self._batched: dict[tuple, tuple[str, Callable, list[int]] | None] = {}
-        self._last: tuple[str, Callable, list[int]] | None = None
+        self._batched: dict[tuple, tuple[str, Callable, tuple[int, ...]] | None] = {}
+        self._last: tuple[str, Callable, tuple[int, ...]] | None = None
+        self._checked: set[tuple] = set()  # the modules checked against G.hvp once
         self.fallback_reason: str | None = None
 
     @property
@@ -309,7 +310,7 @@ class Hessian:
         """The Hessian as mathematics (straight-line functions): ``G.formula(hessian=True)``."""
         return self._owner.formula(*example_args, shapes=shapes, hessian=True)
 
-    def _batched_for(self, full: tuple) -> tuple[str, Callable, list[int]] | None:
+    def _batched_for(self, full: tuple) -> tuple[str, Callable, tuple[int, ...]] | None:
         """The batched ``f_hessian`` for these arguments (made once per shapes), or None."""
         g = self._owner
         hvp_fn = g.hvp._module()[1]
@@ -338,11 +339,13 @@ class Hessian:
             blocks = None
             if built is not None:
                 blocks = _blocks(built, full, xs, dtype)
-                if blocks is None or not _agrees(g, full, xs, blocks):
+                if blocks is None or built not in self._checked and \
+                        not _agrees(g, full, xs, blocks):
                     self.fallback_reason = "the batched Hessian disagreed with G.hvp"
                     self._batched = {k: None for k in self._batched}
                     blocks = None
                 else:
+                    self._checked.add(built)
                     self._last = built
             if blocks is None:
                 blocks = _by_columns(g, full, xs, dtype, straight)
@@ -361,7 +364,7 @@ def _unbatchable() -> type[Exception]:
     return Unbatchable
 
 
-def _build_batched(g: Any, full: tuple, hvp_fn: Callable) -> tuple[str, Callable, list[int]]:
+def _build_batched(g: Any, full: tuple, hvp_fn: Callable) -> tuple[str, Callable, tuple[int, ...]]:
     """Generate and compile ``f_hessian`` for these arguments' shapes."""
     from sympy.core.parameters import distribute
 
@@ -389,7 +392,7 @@ def _build_batched(g: Any, full: tuple, hvp_fn: Callable) -> tuple[str, Callable
     filename = f"<symgrad hessian of {g.fn.__qualname__}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     exec(compile(text, filename, "exec"), namespace)
-    return text, namespace[name], batched.sizes
+    return text, namespace[name], tuple(batched.sizes)
 
 
 def _blocks(built: tuple, full: tuple, xs: list, dtype: Any) -> list[list[Any]] | None:
@@ -399,7 +402,7 @@ def _blocks(built: tuple, full: tuple, xs: list, dtype: Any) -> list[list[Any]] 
     rows = fn(*wrt_values)
     rows = rows if isinstance(rows, tuple) else (rows,)
     n = sum(sizes)
-    offsets = np.cumsum([0] + sizes)
+    offsets = np.cumsum((0,) + sizes)
     blocks = []
     for xi, row in zip(xs, rows, strict=True):
         row = np.asarray(row)

@@ -161,21 +161,18 @@ def test_the_hessian_of_a_tanh_loss_reads_as_the_textbook_form():
 
 
 def test_the_batched_hessian_is_faster_than_one_hvp_per_column():
-    """The whole point of batching: n columns in one pass (here n = 60)."""
-    import time
+    """The whole point of batching: n columns in one pass (here n = 100)."""
+    import timeit
 
-    Xb, wb = rng.normal(size=(200, 60)), rng.normal(size=60) * 0.1
+    Xb, wb = rng.normal(size=(300, 100)), rng.normal(size=100) * 0.1
     G = symgrad.grad(tanh_loss, wrt="w")
     H = G.hessian(Xb, wb)
-    start = time.perf_counter()
-    G.hessian(Xb, wb)
-    batched = time.perf_counter() - start
+    batched = min(timeit.repeat(lambda: G.hessian(Xb, wb), number=3, repeat=3))
     G.hessian._batched = {k: None for k in G.hessian._batched}  # force the columns
-    start = time.perf_counter()
     H2 = G.hessian(Xb, wb)
-    columns = time.perf_counter() - start
+    columns = min(timeit.repeat(lambda: G.hessian(Xb, wb), number=3, repeat=3))
     np.testing.assert_allclose(H, H2, rtol=1e-10, atol=1e-12)
-    assert batched * 3 < columns, (batched, columns)
+    assert batched * 5 < columns, (batched, columns)
 
 
 def test_loops_fall_back_to_columns_and_stay_right():
@@ -200,14 +197,26 @@ def test_loops_fall_back_to_columns_and_stay_right():
     assert "_hessian(" not in G.hessian.source
 
 
-def test_an_unbatchable_product_falls_back_and_says_why():
+def test_a_gram_matrix_transposes_its_tangent():
     def gram(A):
         return np.sum(np.tanh(A @ A.T))
 
     G = symgrad.grad(gram)
     A = rng.normal(size=(3, 2))
     H = G.hessian(A)
+    assert G.hessian.fallback_reason is None and H.shape == (3, 2, 3, 2)
     want = torch.func.hessian(lambda a: torch.sum(torch.tanh(a @ a.T)))(torch.tensor(A))
     np.testing.assert_allclose(H, want.numpy(), rtol=1e-9, atol=1e-12)
-    if G.hessian.fallback_reason is not None:
-        assert G.hessian.fallback_reason.startswith("not batched")
+
+
+def test_what_is_not_batched_falls_back_to_columns_and_says_why():
+    def prod(w):
+        return np.prod(w) + np.sum(np.sin(w))
+
+    G = symgrad.grad(prod)
+    w = rng.normal(size=4)
+    H = G.hessian(w)
+    assert G.hessian.fallback_reason == "not batched: ProdOthersGrad"
+    want = torch.func.hessian(lambda v: torch.prod(v) + torch.sum(torch.sin(v)))(torch.tensor(w))
+    np.testing.assert_allclose(H, want.numpy(), rtol=1e-9, atol=1e-12)
+    assert "prod_hvp(" in G.hessian.source

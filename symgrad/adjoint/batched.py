@@ -189,6 +189,11 @@ class _Batcher:
                 tuple(a % ndim for a in ((axis,) if isinstance(axis, int) else axis))
             axes = axes[0] if len(axes) == 1 else axes
             return type(node)(self.batch(node.args[0]), base.static(axes), node.args[2])
+        if isinstance(node, Transpose):  # the value's axes permuted; the batch axis stays
+            ndim = self.ndim(node.args[0])
+            axes = base.sval(node.args[1])
+            axes = tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
+            return Transpose(self.batch(node.args[0]), base.static(axes + (ndim,)))
         if isinstance(node, ExpandDims):  # new axes among the value's own: the same
             axis = base.sval(node.args[1])
             ndim = self.ndim(node)
