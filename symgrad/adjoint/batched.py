@@ -301,7 +301,10 @@ def batch_hvp(tp: TangentProgram, args: dict[str, Any], namespace: dict[str, Any
     """The batched form of ``build_hvp``'s program ``tp`` for these argument values (by
     parameter name): its tangents' trailing axis runs over every parameter direction.
     ``namespace`` and ``printer`` evaluate the program once, for the shapes."""
-    env = dict(namespace)
+    from symgrad import helpers
+
+    env = {k: v for k, v in vars(helpers).items() if k.startswith("_") and callable(v)}
+    env.update(namespace)
     env.update(args)
     rng = np.random.default_rng(0)
     wrt_values = [np.asarray(args[x]) for x in tp.wrt]
@@ -311,7 +314,10 @@ def batch_hvp(tp: TangentProgram, args: dict[str, Any], namespace: dict[str, Any
     if len(stmts) != len(tp.program):
         raise Unbatchable("a loop or branch")
     for s in stmts:
-        env[s.target] = eval(printer.doprint(s.expr), env)  # noqa: S307 (our own code)
+        try:
+            env[s.target] = eval(printer.doprint(s.expr), env)  # noqa: S307 (our own code)
+        except Exception as error:  # (not what this pass can evaluate: the columns then)
+            raise Unbatchable(f"no value for {s.target}: {error}") from error
     values: dict[Any, Any] = {}
 
     def value_of(expr: Any) -> Any:
