@@ -310,6 +310,19 @@ class Hessian:
         """The Hessian as mathematics (straight-line functions): ``G.formula(hessian=True)``."""
         return self._owner.formula(*example_args, shapes=shapes, hessian=True)
 
+    def by_columns(self, *args: Any, **kwargs: Any) -> Any:
+        """The Hessian a column at a time, one ``G.hvp`` per wrt element: what ``G.hessian``
+        falls back to, for comparison (the same layout, no batched module)."""
+        g = self._owner
+        try:
+            full = g._checked_arguments(args, kwargs)
+            xs = _arrays_of_wrt(g, full, "Hessian")
+            _check_scalar_output(g, full, {})
+            blocks = _by_columns(g, full, xs, _float_type(*xs), _straight_line(g))
+            return blocks[0][0] if len(xs) == 1 else tuple(tuple(row) for row in blocks)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__
+
     def _batched_for(self, full: tuple) -> tuple[str, Callable, tuple[int, ...]] | None:
         """The batched ``f_hessian`` for these arguments (made once per shapes), or None."""
         g = self._owner

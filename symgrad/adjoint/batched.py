@@ -48,6 +48,11 @@ class NewAxis(sp.Function):
         index = ":, None" if int(self.args[1]) == 1 else "..., None"
         return f"{printer.doprint_atom(self.args[0])}[{index}]"
 
+    def _symgrad_formula_str(self, printer: Any) -> str:  # (G.formula's printer)
+        c = self.args[0]
+        text = printer._print(c)
+        return f"{text if c.is_Symbol else f'({text})'}[:, None]"
+
 
 class Scaled(sp.Function):
     """``d[:, None] * t``: a batched tangent scaled by a named value, written as the
@@ -60,6 +65,24 @@ class Scaled(sp.Function):
         t = self.args[1]
         text = printer.doprint_atom(t) if t.is_Add else printer._print(t)
         return f"{printer.doprint_atom(self.args[0])}[{index}] * {text}"
+
+    def _symgrad_formula_str(self, printer: Any) -> str:  # (G.formula's printer)
+        d, t = self.args[:2]
+        text = printer._print(t)
+        text = f"({text})" if t.is_Add else text
+        d_text = printer._print(d)
+        return f"{d_text if d.is_Symbol else f'({d_text})'}[:, None] * {text}"
+
+    def _symgrad_formula_latex(self, printer: Any) -> str:
+        return rf"\operatorname{{diag}}\left({printer._print(self.args[0])}\right) " \
+            f"{printer._print(self.args[1])}"
+
+
+class Identity(sp.Symbol):
+    """``I``: the identity matrix, a vector parameter's tangent in every direction."""
+
+    def __new__(cls) -> Any:
+        return super().__new__(cls, "I")
 
 
 class Directions(sp.Function):
@@ -361,3 +384,80 @@ def batch_hvp(tp: TangentProgram, args: dict[str, Any], namespace: dict[str, Any
                              list(tp.tangents), list(tp.tangents), b.names, tp.inlined,
                              tp.is_scalar, tp.plan)
     return HessianProgram(program, sizes)
+
+
+def _without(expr: Any, zero: set[Any]) -> Any:
+    """``expr`` with the directions ``zero`` set to 0, products and sums of 0 dropped."""
+    if expr in zero:
+        return sp.Integer(0)
+    if not expr.args or not (expr.free_symbols & zero) or isinstance(expr, base.Static):
+        return expr
+    args = [_without(a, zero) for a in expr.args]
+    linear = {MatMul: (0, 1), ProductGrad: (1,), NpSum: (0,), NpMean: (0,), SumTo: (0,),
+              BroadcastLike: (0,)}
+    for cls, which in linear.items():
+        if isinstance(expr, cls) and any(args[i] == 0 for i in which):
+            return sp.Integer(0)
+    return expr.func(*args)
+
+
+def matrix_form(expr: Any, v: Any, vector: bool, env: dict[str, Any],
+                factors: dict[Any, Any], others: set[Any] = frozenset()) -> Any:
+    """``expr``, linear in the direction ``v``, as the matrix of its columns along every
+    direction: ``X @ v`` -> ``X``, ``d * t`` -> ``d[:, None] * t`` (``d`` named in
+    ``factors``, expression -> symbol), ``a.T @ g`` batched by its ``g``. A scalar ``v`` is
+    1; the directions ``others`` are 0. None where the expression has another form (the
+    formula then shows H v only)."""
+    from symgrad.printer import NumpyPrinter
+
+    expr = _without(expr, others)
+    if not vector:
+        return expr.xreplace({v: sp.Integer(1)})
+    printer = NumpyPrinter()
+
+    def ndim(e: Any) -> int:
+        with np.errstate(all="ignore"):
+            return np.ndim(eval(printer.doprint(e), env))  # noqa: S307 (our own code)
+
+    def name(e: Any) -> Any:
+        if e.is_Symbol:
+            return e
+        if e not in factors:
+            factors[e] = sp.Symbol("d" if not factors else f"d{len(factors)}", real=True)
+        return factors[e]
+
+    def m(e: Any) -> Any:
+        if e == v:
+            return Identity()
+        if v not in e.free_symbols:
+            raise Unbatchable("a term without the direction")
+        if e.is_Add:
+            return sp.Add(*[m(a) for a in e.args])
+        if e.is_Mul:
+            own = [a for a in e.args if v not in a.free_symbols]
+            rest = [a for a in e.args if v in a.free_symbols]
+            if len(rest) != 1:
+                raise Unbatchable("a product of directions")
+            coeff = sp.Mul(*own)
+            inner = m(rest[0])
+            if not own or ndim(coeff) == 0:
+                return coeff * inner
+            return Scaled(name(coeff), inner, sp.Integer(ndim(coeff)))
+        if isinstance(e, MatMul) and v not in e.args[0].free_symbols and ndim(e.args[0]) == 2:
+            inner = m(e.args[1])
+            return e.args[0] if isinstance(inner, Identity) else MatMul(e.args[0], inner)
+        if isinstance(e, NpSum) and base.sval(e.args[1]) is None and ndim(e.args[0]) == 1:
+            return NpSum(m(e.args[0]), base.static(0), base.static(False))  # per column
+        if isinstance(e, ProductGrad) and base.sval(e.args[0]) == "_matmul_grad_b" and \
+                v not in (e.args[2].free_symbols | e.args[3].free_symbols) and \
+                ndim(e.args[2]) == 2 and ndim(e.args[3]) == 1:
+            return ProductGrad(e.args[0], m(e.args[1]), *e.args[2:])  # (a.T @ ...)
+        raise Unbatchable(type(e).__name__)
+
+    try:
+        return m(sp.expand(expr) if expr.is_Add else expr)
+    except Exception as error:  # (an expression this reading does not cover)
+        import os
+        if os.environ.get("SYMGRAD_DEBUG_HESSIAN"):
+            print("matrix_form:", type(error).__name__, error)
+        return None
