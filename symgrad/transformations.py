@@ -338,7 +338,13 @@ class Hessian:
                 self._batched[key] = _build_batched(g, full, hvp_fn)
             except _unbatchable() as error:
                 self.fallback_reason = f"not batched: {error}"
-        return self._batched[key]
+        built = self._batched[key]
+        if built is not None:  # the global arrays themselves, as they are now (as G.grad)
+            namespace = built[1].__globals__
+            for name in g._constants.values():
+                if name in namespace and name in g._namespace:
+                    namespace[name] = g._namespace[name]
+        return built
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         g = self._owner
