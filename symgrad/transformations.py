@@ -442,8 +442,8 @@ def _agrees(g: Any, full: tuple, xs: list, blocks: list[list[Any]]) -> bool:
     for i, hv in enumerate(products):
         mine = sum(np.tensordot(blocks[i][j], v[j], axes=v[j].ndim) for j in range(len(xs)))
         hv = np.asarray(hv, dtype=float)
-        scale = 1.0 + float(np.max(np.abs(hv), initial=0.0))
-        if not np.allclose(mine, hv, rtol=1e-4, atol=1e-4 * scale):
+        scale = 1.0 + float(np.nanmax(np.abs(hv), initial=0.0))
+        if not np.allclose(mine, hv, rtol=1e-4, atol=1e-4 * scale, equal_nan=True):
             return False
     return True
 

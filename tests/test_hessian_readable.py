@@ -48,6 +48,10 @@ def row_softplus(W, x):
     return np.sum(np.log(1 + np.exp(x @ W))) + np.sum(W ** 3) / 3
 
 
+def affine(x, s, A):
+    return np.sum(A @ x) + np.sum(s ** 3)
+
+
 def _t(f):
     """The torch twin of each function above (written again by hand, not translated)."""
     return {
@@ -61,6 +65,7 @@ def _t(f):
         + torch.sum(torch.sin(x[1:]) * y[:-1]),
         "logistic": lambda w, X, y: -torch.mean(
             y * torch.log(torch.sigmoid(X @ w)) + (1 - y) * torch.log(1 - torch.sigmoid(X @ w))),
+        "affine": lambda x, s, A: torch.sum(A @ x) + torch.sum(s ** 3),
         "row_softplus": lambda W, x: torch.sum(torch.log(1 + torch.exp(x @ W)))
         + torch.sum(W ** 3) / 3,
     }[f.__name__]
@@ -75,6 +80,8 @@ CASES = [
     (products, ("x", "y"), lambda: (rng.normal(size=4), rng.normal(size=4))),
     (logistic, ("w",), lambda: (rng.normal(size=3), X, (Y > 0).astype(float))),
     (row_softplus, ("W",), lambda: (W, rng.normal(size=3))),
+    (affine, ("x",), lambda: (rng.normal(size=3), 0.5, W.T)),  # a zero Hessian
+    (affine, ("x", "s"), lambda: (rng.normal(size=3), 0.5, W.T)),  # a zero block beside one
 ]
 
 

@@ -371,7 +371,14 @@ def batch_hvp(tp: TangentProgram, args: dict[str, Any], namespace: dict[str, Any
                                               sp.Integer(start + size), x,
                                               sp.Integer(xs.ndim)), 0, [], t))
             start += size
+    outputs = set(tp.tangents)
     for s in stmts:
+        if s.target in outputs and not b.has_tangent(s.expr):
+            if not isinstance(s.expr, GradZeros):  # (a gradient that no direction reaches)
+                raise Unbatchable(f"the tangent {s.target} = {s.expr}")
+            zeros = BatchedZeros(s.expr.args[0], sp.Integer(n))
+            out.append(Assign(s.target, zeros, s.lineno, s.lines, s.target))
+            continue
         if not b.has_tangent(s.expr):
             out.append(s)
             continue
