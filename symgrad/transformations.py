@@ -427,8 +427,9 @@ def _blocks(built: tuple, full: tuple, xs: list, dtype: Any) -> list[list[Any]] 
         row = np.asarray(row)
         if row.shape != xi.shape + (n,):
             return None
-        blocks.append([row[..., offsets[j]:offsets[j + 1]].reshape(xi.shape + xj.shape)
-                       .astype(dtype, copy=False) for j, xj in enumerate(xs)])
+        # (a fresh, writable array per block, as the columns' zeros were)
+        blocks.append([np.array(row[..., offsets[j]:offsets[j + 1]].reshape(
+            xi.shape + xj.shape), dtype=dtype) for j, xj in enumerate(xs)])
     return blocks
 
 

@@ -228,3 +228,30 @@ def test_what_is_not_batched_falls_back_to_columns_and_says_why():
     want = torch.func.hessian(lambda v: torch.prod(v) + torch.sum(torch.sin(v)))(torch.tensor(w))
     np.testing.assert_allclose(H, want.numpy(), rtol=1e-9, atol=1e-12)
     assert "prod_hvp(" in G.hessian.source
+
+
+def test_the_exported_module_carries_f_hessian(tmp_path):
+    import importlib.util
+
+    G = symgrad.grad(tanh_loss, wrt="w")
+    w = rng.normal(size=3)
+    H = G.hessian(X, w)
+    path = G.export(tmp_path / "tanh_loss_module.py")
+    spec = importlib.util.spec_from_file_location("tanh_loss_module", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    np.testing.assert_allclose(module.tanh_loss_hessian(X, w), H, rtol=1e-12)
+
+
+def test_symgrad_show_hessian_prints_f_hessian_for_the_shapes_given(tmp_path, capsys):
+    from symgrad.cli import main
+
+    (tmp_path / "loss.py").write_text("import numpy as np\n\n\ndef tanh_loss(X, w):\n"
+                                      "    return np.sum(np.tanh(X @ w) ** 2)\n")
+    target = f"{tmp_path / 'loss.py'}:tanh_loss"
+    assert main(["show", target, "--wrt", "w", "--hessian", "--shape", "X=5,3",
+                 "--shape", "w=3", "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "def tanh_loss_hessian(X, w):" in out and "X.T @ (d[:, None] * X)" in out
+    assert main(["show", target, "--wrt", "w", "--hessian", "--color", "never"]) == 0
+    assert "def tanh_loss_hvp(" in capsys.readouterr().out  # (no shapes: what it is built from)
