@@ -176,7 +176,7 @@ class _Batcher:
         if expr not in self.coefficients:
             target = next(self.fresh)
             self.coefficients[expr] = sp.Symbol(target, real=True)
-            self.new.append(Assign(target, expr, 0, [], target))
+            self.new.append(Assign(target, _tidy(expr), 0, [], target))
         return self.coefficients[expr]
 
     def batch(self, expr: Any) -> Any:
@@ -298,6 +298,26 @@ class _Batcher:
             out = NpSum(out, base.static(keep[0] if len(keep) == 1 else keep),
                         base.static(True))
         return out
+
+
+def _tidy(expr: Any) -> Any:
+    """A curvature factor as a person writes it: ``2*(t - 1)*(t + 1)*(3*t**2 - 1)``, not
+    ``6.0*(t - 1)*(t + 1)*(1.0*t**2 - 0.3333333333333333)`` (the floats the simplifier left
+    read back as the fractions they are, then factored); unchanged where that is not
+    shorter, or not the same value."""
+    if sp.count_ops(expr) > 60 or not expr.atoms(sp.Float):
+        return expr
+    try:
+        exact = sp.nsimplify(expr, rational=True, tolerance=1e-15)
+        factored = sp.factor(exact)
+    except Exception:  # (sympy gives up on some expressions)
+        return expr
+    if factored.atoms(sp.Float) or sp.count_ops(factored) > sp.count_ops(expr):
+        return expr
+    if any(abs(float(sp.nsimplify(f, rational=True, tolerance=1e-15)) - float(f)) >
+           1e-15 * max(1.0, abs(float(f))) for f in expr.atoms(sp.Float)):
+        return expr
+    return factored
 
 
 def _product_subscripts(ra: int, rb: int) -> tuple[str, str, str]:
