@@ -255,3 +255,21 @@ def test_symgrad_show_hessian_prints_f_hessian_for_the_shapes_given(tmp_path, ca
     assert "def tanh_loss_hessian(X, w):" in out and "X.T @ (d[:, None] * X)" in out
     assert main(["show", target, "--wrt", "w", "--hessian", "--color", "never"]) == 0
     assert "def tanh_loss_hvp(" in capsys.readouterr().out  # (no shapes: what it is built from)
+
+
+def test_has_aux_and_float32_keep_their_layout_when_batched():
+    def loss(X, w):
+        z = np.tanh(X @ w)
+        return np.sum(z ** 2), z
+
+    G = symgrad.grad(loss, wrt="w", has_aux=True)
+    w = rng.normal(size=3)
+    H, aux = G.hessian(X, w)
+    assert G.hessian.fallback_reason is None
+    np.testing.assert_allclose(aux, np.tanh(X @ w))
+    want = torch.func.hessian(lambda w_: torch.sum(torch.tanh(torch.tensor(X) @ w_) ** 2))(
+        torch.tensor(w))
+    np.testing.assert_allclose(H, want.numpy(), rtol=1e-10)
+    H32, _ = G.hessian(X.astype(np.float32), w.astype(np.float32))
+    assert H32.dtype == np.float32 and G.hessian.fallback_reason is None
+    np.testing.assert_allclose(H32, want.numpy(), rtol=1e-3, atol=1e-4)
