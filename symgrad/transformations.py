@@ -281,7 +281,7 @@ class Hessian:
     every direction at once (the tangents carry a trailing axis over the parameters), which
     reads as the textbook form, ``X.T @ (d[:, None] * X)``. What that cannot batch (and
     loops and branches) is built a column at a time from ``G.hvp``; ``fallback_reason``
-    says why."""
+    says why, for the last call (None: batched)."""
 
     def __init__(self, owner: Any) -> None:
         self._owner = owner
@@ -289,6 +289,7 @@ class Hessian:
         self._batched: dict[tuple, tuple[str, Callable, tuple[int, ...]] | None] = {}
         self._last: tuple[str, Callable, tuple[int, ...]] | None = None
         self._checked: set[tuple] = set()  # the modules checked against G.hvp once
+        self._reasons: dict[tuple, str] = {}  # why a key is not batched
         self.fallback_reason: str | None = None
 
     @property
@@ -323,22 +324,28 @@ class Hessian:
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
 
-    def _batched_for(self, full: tuple) -> tuple[str, Callable, tuple[int, ...]] | None:
-        """The batched ``f_hessian`` for these arguments (made once per shapes), or None."""
-        g = self._owner
-        hvp_fn = g.hvp._module()[1]
+    def _key(self, full: tuple) -> tuple:
+        """What f_hessian is made for: the hvp module (a static specialisation, the global
+        numbers baked in) and the arguments' shapes and dtypes."""
+        hvp_fn = self._owner.hvp._module()[1]
         try:
             shapes = tuple((np.shape(a), np.asarray(a).dtype.str) for a in full)
         except (ValueError, TypeError):  # (a ragged or non-array argument: by type)
             shapes = tuple(type(a).__name__ for a in full)
-        key = (id(hvp_fn), shapes)
+        return id(hvp_fn), shapes
+
+    def _batched_for(self, full: tuple) -> tuple[str, Callable, tuple[int, ...]] | None:
+        """The batched ``f_hessian`` for these arguments (made once per shapes), or None."""
+        g = self._owner
+        key = self._key(full)
         if key not in self._batched:
             self._batched[key] = None
             try:
-                self._batched[key] = _build_batched(g, full, hvp_fn)
+                self._batched[key] = _build_batched(g, full, g.hvp._module()[1])
             except _unbatchable() as error:
-                self.fallback_reason = f"not batched: {error}"
+                self._reasons[key] = f"not batched: {error}"
         built = self._batched[key]
+        self.fallback_reason = self._reasons.get(key) if built is None else None
         if built is not None:  # the global arrays themselves, as they are now (as G.grad)
             namespace = built[1].__globals__
             for name in g._constants.values():
@@ -351,17 +358,21 @@ class Hessian:
         try:
             full = g._checked_arguments(args, kwargs)
             xs = _arrays_of_wrt(g, full, "Hessian")
-            _check_scalar_output(g, full, {})
-            dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
             straight = _straight_line(g)  # else forward over forward, through G.hvp
+            if not straight or self._batched.get(self._key(full)) not in self._checked:
+                _check_scalar_output(g, full, {})  # (once per module: shapes decide it)
+            dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
             built = self._batched_for(full) if straight else None
+            if not straight:
+                self.fallback_reason = "loops or branches: forward over forward, per column"
             blocks = None
             if built is not None:
                 blocks = _blocks(built, full, xs, dtype)
                 if blocks is None or built not in self._checked and \
                         not _agrees(g, full, xs, blocks):
                     self.fallback_reason = "the batched Hessian disagreed with G.hvp"
-                    self._batched = {k: None for k in self._batched}
+                    self._reasons = dict.fromkeys(self._batched, self.fallback_reason)
+                    self._batched = dict.fromkeys(self._batched)
                     blocks = None
                 else:
                     self._checked.add(built)

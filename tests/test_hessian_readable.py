@@ -203,6 +203,7 @@ def test_loops_fall_back_to_columns_and_stay_right():
     np.testing.assert_allclose(H, torch.func.hessian(rnn_t)(torch.tensor(w)).numpy(),
                                rtol=1e-9, atol=1e-12)
     assert "_hessian(" not in G.hessian.source
+    assert G.hessian.fallback_reason.startswith("loops or branches")
 
 
 def test_a_gram_matrix_transposes_its_tangent():
