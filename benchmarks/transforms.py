@@ -9,7 +9,9 @@ Each peer differentiates literally the same loss (``workloads.py``, ``np`` rebou
 - HVP: ``G.hvp(*args, v=v)`` / ``jax.jit`` of forward over reverse
   (``jax.jvp(jax.grad(f))``) / ``torch.func.jvp(torch.func.grad(f))``;
 - Hessian: ``G.hessian`` / ``jax.jit(jax.hessian(f))`` / ``torch.func.hessian(f)``, only
-  where the wrt arguments have at most ``--max-hessian`` entries (default 300).
+  where the wrt arguments have at most ``--max-hessian`` entries (default 300);
+  ``hess-col`` is ``G.hessian.by_columns``, one HVP per column (what ``G.hessian`` falls
+  back to where it cannot batch the directions, and did everywhere before).
 
 Every peer's result is checked against symgrad's before it is timed (worst error relative
 to the largest entry, at most 1e-8). Times are medians of samples of back-to-back calls
@@ -114,13 +116,19 @@ def cases(workload, size, max_hessian):
             "jax": lambda: jax.block_until_ready(hess_j(*jp)),
             "torch.func": lambda: hess_t(*tp),
         }))
+        # the same Hessian a column at a time (what G.hessian did before it was batched)
+        out.append(("hess-col", {
+            "symgrad": lambda: G.hessian.by_columns(*values),
+            "jax": lambda: jax.block_until_ready(hess_j(*jp)),
+            "torch.func": lambda: hess_t(*tp),
+        }))
     return out
 
 
 def _normalise(name, peer, result, n):
     """Results in symgrad's layout: a tuple per wrt argument (nested for Hessians)."""
     result = _numpy(result)
-    if name == "hessian" and n == 1:
+    if name in ("hessian", "hess-col") and n == 1:
         return result[0][0] if peer != "symgrad" else result
     if name == "hvp" and n == 1 and peer != "symgrad":
         return result[0]

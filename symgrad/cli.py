@@ -232,7 +232,11 @@ def _color(args: argparse.Namespace, stream: Any) -> bool:
 
 def cmd_show(args: argparse.Namespace) -> int:
     g = make_grad(load_target(args.target)[0], args.wrt, args.target)
-    text = g.source if args.transform == "grad" else getattr(g, args.transform).source
+    shapes = _shapes(args, g)
+    if args.transform == "hessian" and shapes:  # the batched f_hessian, made for these shapes
+        text = g.hessian.source_for(*_inputs(g, shapes, 0.1, 0.9, 0))
+    else:
+        text = g.source if args.transform == "grad" else getattr(g, args.transform).source
     if _color(args, sys.stdout):
         from symgrad.export import highlight_terminal
 
@@ -383,9 +387,12 @@ def build_parser() -> argparse.ArgumentParser:
     which = p.add_mutually_exclusive_group()
     for name, what in (("jvp", "the forward-mode module (f_jvp)"),
                        ("hvp", "the Hessian-vector product module (f_hvp)"),
-                       ("hessian", "the module the Hessian is built from (f_hvp)")):
+                       ("hessian", "the Hessian's module (f_hessian, for the --shape "
+                        "given; else f_hvp, which it is built from)")):
         which.add_argument(f"--{name}", dest="transform", action="store_const", const=name,
                            help=f"print {what} instead of the gradient's")
+    shape_option(p, "with --hessian: the parameters' shapes, for which f_hessian is made "
+                 "(e.g. X=5,3)")
     p.set_defaults(run=cmd_show, transform="grad")
 
     p = command("export", "write a standalone, self-checking module",

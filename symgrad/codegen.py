@@ -169,6 +169,24 @@ def generate_jvp(tp: TangentProgram, suffix: str = "jvp", doc: str = "") -> tupl
     return _module_text(fn, printer, [func], "Forward-mode (jvp) code"), name
 
 
+def generate_hessian(tp: TangentProgram, doc: str) -> tuple[str, str]:
+    """The module text of a batched forward-over-reverse program (``f_hessian(x, ...)``,
+    its directions made inside) and its function's name."""
+    fn = tp.fn
+    printer = NumpyPrinter(is_scalar=tp.is_scalar)
+    names = Names(tp.names)
+    names.add("np")
+    adj = Adjoint(fn, tp.wrt, tp.program, [], [], [], tp.names, tp.inlined, tp.is_scalar,
+                  tp.plan)
+    bools = _mask_names(tp.program, {p.name for p in fn.params} - set(tp.wrt))
+    emit = _Structured(adj, printer, _temp_names(names), names, bools)
+    params = [p.name if not p.has_default else f"{p.name}={p.default}" for p in fn.params]
+    name = names.fresh(f"{fn.name}_hessian")
+    rows = ", ".join(tp.tangents) + ("," if len(tp.tangents) == 1 and fn.returns_tuple else "")
+    func = emit.function(name, ", ".join(params), False, False, rows, doc)
+    return _module_text(fn, printer, [func], "Hessian code"), name
+
+
 def vjp_module(op: str, static: dict[str, Any]) -> VjpModule:
     """The eager Tensor's backward of ``op``: the rule table's cotangents, printed as the
     gradient statements of a generated module are (shared subexpressions, masks as numbers,

@@ -344,16 +344,29 @@ class HessianFormula(Formula):
     For scalar parameters, ``matrix`` is the Hessian itself (else None)."""
 
     def __init__(self, name: str, grads: dict[str, Any], shapes: dict[str, tuple] | None,
-                 notes: list[str], directions: dict[str, Any], matrix: Any) -> None:
+                 notes: list[str], directions: dict[str, Any], matrix: Any,
+                 blocks: dict[tuple[str, str], Any] | None = None,
+                 factors: dict[Any, Any] | None = None) -> None:
         super().__init__(name, grads, shapes, notes)
         self.directions = directions  # wrt name -> the symbol v_w
         self.matrix = matrix
+        # the Hessian itself for vector parameters, block (w_i, w_j) as an array expression
+        # (``X.T @ (d[:, None] * X)``), its elementwise factors named: d -> its expression
+        self.blocks = blocks or {}
+        self.factors = factors or {}
 
     def __str__(self) -> str:
         printer = FormulaStrPrinter()
         lines = [f"(H{self.name} v)_{p} = {printer.doprint(e)}" for p, e in self.grads.items()]
         if self.matrix is not None:
             lines.append(f"H{self.name} = {printer.doprint(self.matrix.tolist())}")
+        elif self.blocks:
+            one = len(self.directions) == 1
+            for (wi, wj), block in self.blocks.items():
+                lines.append(f"H{self.name}{'' if one else f'[{wi}, {wj}]'} = "
+                             f"{printer.doprint(block)}")
+            lines += [f"  where {printer.doprint(d)} = {printer.doprint(e)}"
+                      for d, e in self.factors.items()]
         return "\n".join(lines + [f"  ({n})" for n in self.notes])
 
     def __repr__(self) -> str:
@@ -367,6 +380,11 @@ class HessianFormula(Formula):
                 f"{latex.doprint(e)}" for p, e in self.grads.items()]
         if self.matrix is not None:
             rows.append(rf"\nabla^2 {name} &= {latex.doprint(self.matrix)}")
+        for (wi, wj), block in self.blocks.items():
+            which = "" if len(self.directions) == 1 else \
+                f"_{{{latex.doprint(sp.Symbol(wi))} {latex.doprint(sp.Symbol(wj))}}}"
+            rows.append(rf"\nabla^2{which} {name} &= {latex.doprint(block)}")
+        rows += [rf"{latex.doprint(d)} &= {latex.doprint(e)}" for d, e in self.factors.items()]
         return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
 
@@ -395,9 +413,40 @@ def hessian_formula(g: Any, *example_args: Any, shapes: dict | None = None) -> H
                             for wi in g.wrt])
     shaped = None if inner.shapes is None else {
         k: v for k, v in inner.shapes.items() if k in g.params}
+    blocks, factors = {}, {}
+    if matrix is None and shaped is not None:
+        blocks, factors = matrix_forms(hv, directions, shaped, g)
     notes = [n for n in inner.notes if not n.startswith("per entry")]
     notes = ["per entry; every array has the same shape, with N entries" if shaped is None
              else "per entry, for shapes " + ", ".join(f"{k}: {v}" for k, v in shaped.items())
              ] + notes + [
         f"H v: the Hessian of {g.fn.__name__} times v = ({', '.join(map(str, directions.values()))})"]
-    return HessianFormula(g.fn.__name__, hv, shaped, notes, directions, matrix)
+    return HessianFormula(g.fn.__name__, hv, shaped, notes, directions, matrix, blocks,
+                          factors)
+
+
+def matrix_forms(hv: dict[str, Any], directions: dict[str, Any], shapes: dict[str, tuple],
+                 g: Any) -> tuple[dict[tuple[str, str], Any], dict[Any, Any]]:
+    """The Hessian's blocks as array expressions, from the Hessian-vector products: each is
+    linear in the ``v``s, so block (i, j) is ``(H v)_i`` with ``v_j`` the identity (the
+    other ``v``s zero), read as the textbook writes it: ``X @ v`` becomes ``X``, and a
+    vector ``d`` scaling it ``d[:, None] * X``. Empty where a product is not of that form
+    (a parameter of two or more axes, say)."""
+    from symgrad.adjoint.batched import matrix_form
+
+    if any(len(shapes.get(w, (0, 0))) > 1 for w in directions):
+        return {}, {}
+    values = {k: np.full(v, 0.5) if v else 0.5 for k, v in shapes.items()}
+    values.update({str(v): np.full(shapes[w], 0.5) if shapes[w] else 0.5
+                   for w, v in directions.items()})
+    env = {**g._entry[1], **values}
+    factors: dict[Any, Any] = {}
+    blocks = {}
+    for wi, e in hv.items():
+        for wj, vj in directions.items():
+            others = {v for w, v in directions.items() if w != wj}
+            block = matrix_form(e, vj, bool(shapes[wj]), env, factors, others)
+            if block is None:
+                return {}, {}
+            blocks[(wi, wj)] = block
+    return blocks, {d: expr for expr, d in factors.items()}

@@ -108,6 +108,26 @@ class _Unsupported:
         return f"the generated helper {self.__name__} (not differentiable again yet)"
 
 
+def _refuse_taped_loops(g: Any) -> None:
+    """A loop's generated gradient records each iteration's values on a tape (a list of
+    tuples), which the frontend does not read: refused here, at decoration, at the user's
+    loop, with the transformations that do differentiate it twice."""
+    adj = g._adjoint
+    taped = [loop for loop, tape in adj.plan.tapes.items() if tape.taped]
+    if not taped:
+        return
+    loop = min(taped, key=lambda s: s.lineno or 0)
+    line = loop.lines[0].strip() if getattr(loop, "lines", None) else None
+    raise SymgradError(
+        f"symgrad.grad of {g.fn.__name__}'s gradient: the loop here makes its generated "
+        "gradient keep a tape (a list of each iteration's values), which symgrad cannot "
+        "differentiate again yet", filename=g.fn.__code__.co_filename,
+        lineno=loop.lineno or g.fn.__code__.co_firstlineno, source_line=line,
+        hint=f"for second derivatives use G.hessian(...) or G.hvp(..., v=...), which go "
+        f"through loops; or differentiate forward mode: symgrad.grad(G.jvp, wrt="
+        f"{g.wrt[0]!r}).grad(..., seed=(0.0, 1.0)) is H v")
+
+
 def generated_function(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
     """``(function, default wrt)`` for a transformation of a decorated function
     (``G.grad``, ``G.vjp``, ``G.jvp``, ``G.hvp``): its generated function, tagged; the
@@ -123,6 +143,7 @@ def generated_function(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
             raise SymgradError(f"symgrad.grad of {g.fn.__name__}'s gradient: a function "
                                "with has_aux is not supported yet",
                                hint="differentiate a function without aux outputs")
+        _refuse_taped_loops(g)
         tag(g._namespace)
         return g._namespace[g._generated.grad_name], g.wrt
     if isinstance(obj, Vjp):

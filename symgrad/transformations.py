@@ -279,18 +279,83 @@ def _straight_line(g: Any) -> bool:
 class Hessian:
     """``G.hessian(*args)``: the second derivatives of a scalar output, ``x.shape +
     x.shape`` for one wrt argument, a nested tuple ``H[i][j]`` (``x_i.shape + x_j.shape``)
-    for several, as ``jax.hessian``; built a column at a time from ``G.hvp``."""
+    for several, as ``jax.hessian``.
+
+    For straight-line code it runs the generated ``f_hessian``: forward over reverse with
+    every direction at once (the tangents carry a trailing axis over the parameters), which
+    reads as the textbook form, ``X.T @ (d[:, None] * X)``. What that cannot batch (and
+    loops and branches) is built a column at a time from ``G.hvp``; ``fallback_reason``
+    says why, for the last call (None: batched)."""
 
     def __init__(self, owner: Any) -> None:
         self._owner = owner
+        # (hvp module, argument shapes) -> (text, f_hessian, sizes), or None: not batchable
+        self._batched: dict[tuple, tuple[str, Callable, tuple[int, ...]] | None] = {}
+        self._last: tuple[str, Callable, tuple[int, ...]] | None = None
+        self._checked: set[tuple] = set()  # the modules checked against G.hvp once
+        self._reasons: dict[tuple, str] = {}  # why a key is not batched
+        self.fallback_reason: str | None = None
 
     @property
     def source(self) -> str:
+        """The generated ``f_hessian`` module for the last call's argument shapes (its
+        batching depends on them); before a call, or where it falls back, ``G.hvp``'s."""
+        if self._last is not None:
+            return self._last[0]
         return self._owner.hvp.source
+
+    def source_for(self, *args: Any, **kwargs: Any) -> str:
+        """The generated Hessian module for these arguments' shapes."""
+        g = self._owner
+        full = g._checked_arguments(args, kwargs)
+        built = self._batched_for(full) if _straight_line(g) else None
+        return built[0] if built is not None else g.hvp.source
 
     def formula(self, *example_args: Any, shapes: dict | None = None) -> Any:
         """The Hessian as mathematics (straight-line functions): ``G.formula(hessian=True)``."""
         return self._owner.formula(*example_args, shapes=shapes, hessian=True)
+
+    def by_columns(self, *args: Any, **kwargs: Any) -> Any:
+        """The Hessian a column at a time, one ``G.hvp`` per wrt element: what ``G.hessian``
+        falls back to, for comparison (the same layout, no batched module)."""
+        g = self._owner
+        try:
+            full = g._checked_arguments(args, kwargs)
+            xs = _arrays_of_wrt(g, full, "Hessian")
+            _check_scalar_output(g, full, {})
+            blocks = _by_columns(g, full, xs, _float_type(*xs), _straight_line(g))
+            return blocks[0][0] if len(xs) == 1 else tuple(tuple(row) for row in blocks)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__
+
+    def _key(self, full: tuple) -> tuple:
+        """What f_hessian is made for: the hvp module (a static specialisation, the global
+        numbers baked in) and the arguments' shapes and dtypes."""
+        hvp_fn = self._owner.hvp._module()[1]
+        try:
+            shapes = tuple((np.shape(a), np.asarray(a).dtype.str) for a in full)
+        except (ValueError, TypeError):  # (a ragged or non-array argument: by type)
+            shapes = tuple(type(a).__name__ for a in full)
+        return id(hvp_fn), shapes
+
+    def _batched_for(self, full: tuple) -> tuple[str, Callable, tuple[int, ...]] | None:
+        """The batched ``f_hessian`` for these arguments (made once per shapes), or None."""
+        g = self._owner
+        key = self._key(full)
+        if key not in self._batched:
+            self._batched[key] = None
+            try:
+                self._batched[key] = _build_batched(g, full, g.hvp._module()[1])
+            except _unbatchable() as error:
+                self._reasons[key] = f"not batched: {error}"
+        built = self._batched[key]
+        self.fallback_reason = self._reasons.get(key) if built is None else None
+        if built is not None:  # the global arrays themselves, as they are now (as G.grad)
+            namespace = built[1].__globals__
+            for name in g._constants.values():
+                if name in namespace and name in g._namespace:
+                    namespace[name] = g._namespace[name]
+        return built
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         g = self._owner
@@ -298,19 +363,27 @@ class Hessian:
             full = g._checked_arguments(args, kwargs)
             numpy_only(g, "hessian", full)
             xs = _arrays_of_wrt(g, full, "Hessian")
-            _check_scalar_output(g, full, {})
-            dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
             straight = _straight_line(g)  # else forward over forward, through G.hvp
-            blocks = [[np.zeros(xi.shape + xj.shape, dtype) for xj in xs] for xi in xs]
-            for j, xj in enumerate(xs):
-                for idx in np.ndindex(xj.shape):
-                    v = [np.zeros(x.shape) for x in xs]
-                    v[j][idx] = 1.0
-                    products = g.hvp._products(*full, v=tuple(v)) if straight else \
-                        g.hvp(*full, v=tuple(v))
-                    products = (products,) if len(xs) == 1 else products
-                    for i, hv in enumerate(products):
-                        blocks[i][j][(...,) + idx] = hv
+            if not straight or self._batched.get(self._key(full)) not in self._checked:
+                _check_scalar_output(g, full, {})  # (once per module: shapes decide it)
+            dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
+            built = self._batched_for(full) if straight else None
+            if not straight:
+                self.fallback_reason = "loops or branches: forward over forward, per column"
+            blocks = None
+            if built is not None:
+                blocks = _blocks(built, full, xs, dtype)
+                if blocks is None or built not in self._checked and \
+                        not _agrees(g, full, xs, blocks):
+                    self.fallback_reason = "the batched Hessian disagreed with G.hvp"
+                    self._reasons = dict.fromkeys(self._batched, self.fallback_reason)
+                    self._batched = dict.fromkeys(self._batched)
+                    blocks = None
+                else:
+                    self._checked.add(built)
+                    self._last = built
+            if blocks is None:
+                blocks = _by_columns(g, full, xs, dtype, straight)
             hessian = blocks[0][0] if len(xs) == 1 else tuple(tuple(row) for row in blocks)
             if g.has_aux:  # (H, aux), as jax.hessian(..., has_aux=True)
                 out = g(*full)
@@ -318,6 +391,93 @@ class Hessian:
             return hessian
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
+
+
+def _unbatchable() -> type[Exception]:
+    from symgrad.adjoint.batched import Unbatchable
+
+    return Unbatchable
+
+
+def _build_batched(g: Any, full: tuple, hvp_fn: Callable) -> tuple[str, Callable, tuple[int, ...]]:
+    """Generate and compile ``f_hessian`` for these arguments' shapes."""
+    from sympy.core.parameters import distribute
+
+    from symgrad.adjoint.batched import batch_hvp
+    from symgrad.adjoint.tangent import build_hvp
+    from symgrad.codegen import generate_hessian
+    from symgrad.frontend.lower import lower
+    from symgrad.frontend.parse import parse_function
+    from symgrad.printer import NumpyPrinter
+
+    with distribute(False):
+        ir = lower(parse_function(g.fn), frozenset(set(g.params) - set(g.wrt)),
+                   dict(g._statics))
+        tp = build_hvp(ir, list(g.wrt), g.has_aux)
+        values = dict(zip(g.params, full, strict=True))
+        batched = batch_hvp(tp, values, hvp_fn.__globals__, NumpyPrinter(is_scalar=tp.is_scalar))
+        one = len(g.wrt) == 1 and np.ndim(values[g.wrt[0]]) == 1
+        doc = (f"The Hessian of {ir.name} with respect to {g.wrt[0]}: its gradient's "
+               "tangent along every direction at once (forward over reverse)." if one else
+               f"The Hessian of {ir.name}, a row per wrt argument ({', '.join(g.wrt)}): "
+               "each gradient's tangent along every direction at once, the directions on "
+               "the last axis, in wrt order (forward over reverse).")
+        text, name = generate_hessian(batched.program, doc)
+    namespace: dict[str, Any] = dict(hvp_fn.__globals__)  # (the global arrays G reads)
+    filename = f"<symgrad hessian of {g.fn.__qualname__}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), namespace)
+    return text, namespace[name], tuple(batched.sizes)
+
+
+def _blocks(built: tuple, full: tuple, xs: list, dtype: Any) -> list[list[Any]] | None:
+    """The blocks ``H[i][j]`` from ``f_hessian``'s rows (None: not shaped as expected)."""
+    _, fn, sizes = built
+    wrt_values = list(full)
+    rows = fn(*wrt_values)
+    rows = rows if isinstance(rows, tuple) else (rows,)
+    n = sum(sizes)
+    offsets = np.cumsum((0,) + sizes)
+    blocks = []
+    for xi, row in zip(xs, rows, strict=True):
+        row = np.asarray(row)
+        if row.shape != xi.shape + (n,):
+            return None
+        # (a fresh, writable array per block, as the columns' zeros were)
+        blocks.append([np.array(row[..., offsets[j]:offsets[j + 1]].reshape(
+            xi.shape + xj.shape), dtype=dtype) for j, xj in enumerate(xs)])
+    return blocks
+
+
+def _agrees(g: Any, full: tuple, xs: list, blocks: list[list[Any]]) -> bool:
+    """Whether the batched Hessian times a random v is G.hvp's H v: a check, on the first
+    call for each shape, that costs one Hessian-vector product."""
+    rng = np.random.default_rng(1)
+    v = [rng.normal(size=x.shape) for x in xs]
+    products = g.hvp._products(*full, v=tuple(v) if len(xs) > 1 else v[0])
+    products = (products,) if len(xs) == 1 else products
+    for i, hv in enumerate(products):
+        mine = sum(np.tensordot(blocks[i][j], v[j], axes=v[j].ndim) for j in range(len(xs)))
+        hv = np.asarray(hv, dtype=float)
+        scale = 1.0 + float(np.nanmax(np.abs(hv), initial=0.0))
+        if not np.allclose(mine, hv, rtol=1e-4, atol=1e-4 * scale, equal_nan=True):
+            return False
+    return True
+
+
+def _by_columns(g: Any, full: tuple, xs: list, dtype: Any, straight: bool) -> list[list[Any]]:
+    """The Hessian a column at a time: one Hessian-vector product per wrt element."""
+    blocks = [[np.zeros(xi.shape + xj.shape, dtype) for xj in xs] for xi in xs]
+    for j, xj in enumerate(xs):
+        for idx in np.ndindex(xj.shape):
+            v = [np.zeros(x.shape) for x in xs]
+            v[j][idx] = 1.0
+            products = g.hvp._products(*full, v=tuple(v)) if straight else \
+                g.hvp(*full, v=tuple(v))
+            products = (products,) if len(xs) == 1 else products
+            for i, hv in enumerate(products):
+                blocks[i][j][(...,) + idx] = hv
+    return blocks
 
 
 class Vjp:

@@ -105,3 +105,32 @@ def test_refused_transformations_say_so():
 
 def lambda_free_aux(x):
     return np.sum(x ** 2), x
+
+
+def rnn_loss(w, xs):
+    h = 0.0
+    for x in xs:
+        h = np.tanh(w[0] * h + w[1] * x)
+    return h ** 2
+
+
+def test_grad_of_a_loops_gradient_is_refused_at_decoration_with_a_way_that_works():
+    G = symgrad.grad(rnn_loss, wrt="w")
+    with pytest.raises(SymgradError, match="keep a tape") as info:
+        symgrad.grad(G.grad)
+    error = info.value
+    assert error.filename == __file__ and "for x in xs" in str(error)
+    assert "G.hessian" in str(error) and "symgrad.grad(G.jvp" in str(error)
+    # the way the hint gives works: d/dw of the jvp's tangent along v is H v
+    w, xs, v = np.array([0.5, -0.3]), np.array([0.1, 0.2, -0.3]), np.array([0.7, -1.1])
+    J = symgrad.grad(G.jvp, wrt="w")
+    hv = J.grad(w, xs, v, seed=(0.0, 1.0))
+
+    def rnn_t(w_):
+        h = torch.zeros((), dtype=torch.float64)
+        for x in xs:
+            h = torch.tanh(w_[0] * h + w_[1] * float(x))
+        return h ** 2
+
+    want = torch.func.hessian(rnn_t)(torch.tensor(w)).numpy() @ v
+    assert np.allclose(hv, want, rtol=1e-10)

@@ -241,6 +241,8 @@ class TangentSweep:
             raise SymgradError(f"forward mode (jvp) of {what} is not supported yet",
                                filename=self.fn.filename, lineno=self.fn.firstlineno,
                                hint="use G.vjp, or G.jacobian(..., mode='rev')") from None
+        if t == 0:  # (a product's vjp along the side it reads only for its shape)
+            return 0
         t = t.xreplace(self.primal_of)  # d inv(A) reads the inverse already computed
         if isinstance(node, Broadcasting):  # a % b's tangent may have only a's shape
             return self.shaped_like(t, node)
