@@ -8,6 +8,7 @@ import linecache
 import re
 import types
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -16,6 +17,8 @@ import numpy as np
 
 from symgrad import foreign as _foreign
 from symgrad import live
+from symgrad.adjoint.ranks import of_value as _pattern
+from symgrad.adjoint.ranks import spelled as _spelled
 from symgrad.arguments import (
     _CONTAINERS,
     _as_arrays,
@@ -39,6 +42,9 @@ from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, st
 from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
+_MISSING: Any = object()
+MAX_RANKED = 8  # rank specialisations kept per function (the least recently used goes)
+_MAX_SHAPES = 256  # argument shapes remembered per function, each naming its specialisation
 _FAST_SCALARS = (float, np.float64, np.float32, np.float16)  # a scalar value, quickly
 
 
@@ -50,6 +56,20 @@ class _Module:
     code: types.CodeType  # the module text, compiled
     adjoint: Any  # the SymPy-level result; None when the module came from the disk cache
     keep: list = field(default_factory=list)  # values keyed by identity: kept alive
+    tag: str = ""  # the argument ranks it is specialised for ("" for the generic module)
+
+
+class _Ranked:
+    """The module specialised for one pattern of argument ranks, running (see
+    ``GradFunction._ranked_for``): its functions, found by one dict lookup per call."""
+
+    __slots__ = ("module", "namespace", "value_and_grad")
+
+    def __init__(self, owner: GradFunction, module: _Module) -> None:
+        self.module = module
+        self.namespace = _exec(owner.fn, module)
+        live.bind(owner._watched, self.namespace, owner._constants)
+        self.value_and_grad = self.namespace[module.generated.value_and_grad_name]
 
 
 _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
@@ -145,6 +165,11 @@ class GradFunction:
         self._statics: dict[str, Any] = {}  # static parameter -> the value now specialised for
         self._static_index: tuple[int, ...] = ()
         self._specialised: dict[tuple, _Module] = {}
+        # argument rank patterns -> the module specialised for them (None: the generic one
+        # serves), least recently used first; argument shapes -> the same, for the fast path
+        self._ranked: OrderedDict[tuple, _Ranked | None] = OrderedDict()
+        self._by_shapes: dict[tuple, _Ranked | None] = {}
+        self._shown: _Ranked | None = None  # the last call's specialisation: .source shows it
         try:
             module = _module(fn, self.wrt, self.has_aux)
         except SymgradError as error:  # maybe a parameter the code needs as a constant
@@ -192,6 +217,38 @@ class GradFunction:
         if self.backend != "numpy":  # the same functions, compiled (numpy where not)
             self._primal, self._grad, self._value_and_grad = compiled_functions(
                 self._generated, namespace)
+        self._ranked.clear()  # (made from the module replaced, or its globals as they were)
+        self._by_shapes.clear()
+        self._shown = None
+
+    def _ranked_for(self, args: tuple) -> _Ranked | None:
+        """The module specialised for the ranks of these arguments (each numpy array's
+        ndim and which of its axes have length 1), made at the first call with them; None
+        where the generic module serves (no numpy array among them, another backend)."""
+        patterns = tuple(map(_pattern, args))
+        entry = self._ranked.get(patterns, _MISSING)
+        if entry is not _MISSING:
+            self._ranked.move_to_end(patterns)
+            return entry
+        entry = None
+        if self.backend == "numpy" and any(p is not None for p in patterns):
+            ranks = {n: p for n, p in zip(self.params, patterns, strict=True) if p is not None}
+            module = _module(self.fn, self.wrt, self.has_aux, self._statics, ranks)
+            if module.generated.source != self._generated.source:
+                entry = _Ranked(self, module)
+        self._ranked[patterns] = entry
+        if len(self._ranked) > MAX_RANKED:
+            self._ranked.popitem(last=False)
+            self._by_shapes.clear()  # (some of them name the one dropped)
+        return entry
+
+    def source_for(self, shapes: dict[str, tuple[int, ...]]) -> str:
+        """The module a call with arrays of these shapes (parameter -> shape) runs: the code
+        specialised for their ranks (``symgrad show --shape``); parameters not named are
+        taken to be no array (a number, a tuple of arrays), as the generic code serves."""
+        args = tuple(np.zeros(shapes[n]) if n in shapes else None for n in self.params)
+        entry = self._ranked_for(args)
+        return (self._generated if entry is None else entry.module.generated).source
 
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
@@ -243,8 +300,11 @@ class GradFunction:
 
     @property
     def source(self) -> str:
-        """The generated module's text: numpy is its only import."""
-        return self._generated.source
+        """The generated module's text: numpy is its only import. After a call with numpy
+        arrays, the module specialised for that call's argument ranks; before any call (or
+        after a call with no array), the generic one, which serves any ranks."""
+        shown = self._shown
+        return (self._generated if shown is None else shown.module.generated).source
 
     @property
     def _entry(self) -> tuple[Any, dict[str, Any], Any]:
@@ -469,11 +529,18 @@ class GradFunction:
         call again, checked, and says what is wrong."""
         if self._watched:
             self._fresh()
-        seed_value = self._value_and_grad.__defaults__[-1]
+        entry = self._by_shapes.get(tuple([a.shape for a in args]), _MISSING)
+        if entry is _MISSING:  # shapes not seen yet: their ranks' specialisation
+            if len(self._by_shapes) >= _MAX_SHAPES:
+                self._by_shapes.clear()
+            entry = self._by_shapes[tuple([a.shape for a in args])] = self._ranked_for(args)
+        value_and_grad = self._value_and_grad if entry is None else entry.value_and_grad
+        self._shown = entry
+        seed_value = value_and_grad.__defaults__[-1]
         if type(seed_value) is tuple:
             return None
         try:
-            value, grads = self._value_and_grad(*args, seed_value)
+            value, grads = value_and_grad(*args, seed_value)
         except Exception:  # bad input: the checked call names the argument
             return None
         if type(value) not in _FAST_SCALARS and np.ndim(value) != 0:
@@ -509,14 +576,19 @@ class GradFunction:
                 f"symgrad.grad(f, has_aux=True), or pass {self.seed_name}=(...) with one "
                 "cotangent per output")
         if foreign:  # dask, torch, JAX arrays: the array-API module, in their type
+            self._shown = None
             return _foreign.run(self, args, seed, seed_value)
+        entry = self._shown = self._ranked_for(args)
         try:
-            try:
-                value, grads = self._value_and_grad(*args, seed_value)
-            except ZeroDivisionError:  # the gradient's arithmetic on Python floats
-                value, grads = self._value_and_grad(*_numpy_floats(args, seed_value))
+            value, grads = _checked_call(self._value_and_grad if entry is None else
+                                         entry.value_and_grad, args, seed_value)
         except (ValueError, IndexError, TypeError, KeyError) as exc:
-            _reraise(self, exc, args, {})
+            if entry is None:
+                _reraise(self, exc, args, {})
+            try:  # the generic module's error names the source line (or it runs after all)
+                value, grads = _checked_call(self._value_and_grad, args, seed_value)
+            except (ValueError, IndexError, TypeError, KeyError) as generic:
+                _reraise(self, generic, args, {})
         out = value
         if self.has_aux:
             out, aux = value[0], value[1] if len(value) == 2 else value[1:]
@@ -532,6 +604,13 @@ class GradFunction:
                 tuple(_as_given(g, given[i]) for g, i in zip(grads, self._wrt_index,
                                                               strict=True))
         return ((out, aux), grads) if self.has_aux else (value, grads)
+
+
+def _checked_call(value_and_grad: Callable, args: tuple, seed_value: Any) -> tuple[Any, Any]:
+    try:
+        return value_and_grad(*args, seed_value)
+    except ZeroDivisionError:  # the gradient's arithmetic on Python floats
+        return value_and_grad(*_numpy_floats(args, seed_value))
 
 
 def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
@@ -558,8 +637,11 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
 
 
 def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
-            statics: dict[str, Any] | None = None) -> _Module:
-    """The module for ``fn``: from memory, from the disk cache, or generated now.
+            statics: dict[str, Any] | None = None,
+            ranks: dict[str, Any] | None = None) -> _Module:
+    """The module for ``fn``: from memory, from the disk cache, or generated now;
+    ``ranks`` (parameter -> rank pattern, ``adjoint.ranks``): the module specialised for
+    arrays of those ranks.
 
     The key describes the function by content (its source, and every value it reads, arrays
     by value), never by ``id()``: ids are reused once an object is garbage collected, so a
@@ -569,10 +651,10 @@ def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
     from symgrad import cache
 
     keep: list = []
-    key = cache.cache_key(fn, wrt, keep, has_aux, statics)
+    key = cache.cache_key(fn, wrt, keep, has_aux, statics, ranks)
     module = _TRANSFORMS.get(key) if key is not None else None
     if module is None:
-        module = _compile(fn, list(wrt), has_aux, None if keep else key, statics)
+        module = _compile(fn, list(wrt), has_aux, None if keep else key, statics, ranks)
         module.keep = keep
         if key is not None:
             _TRANSFORMS[key] = module
@@ -580,14 +662,16 @@ def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
 
 
 def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
-             statics: dict[str, Any] | None = None) -> _Module:
+             statics: dict[str, Any] | None = None,
+             ranks: dict[str, Any] | None = None) -> _Module:
     """Load the module from the disk cache, or generate it (and store it there)."""
     from symgrad import cache
 
+    tag = " ".join(f"{n}{_spelled(p)}" for n, p in ranks.items()) if ranks else ""
     generated = cache.load(disk_key)
     if generated is not None:
         try:  # a disk-cache hit: SymPy is never imported
-            module = _Module(generated, _code(fn, generated), None)
+            module = _Module(generated, _code(fn, generated, tag), None, tag=tag)
             _exec(fn, module)
             return module
         except Exception:  # an entry that does not run is as good as corrupt: regenerate
@@ -596,26 +680,26 @@ def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
     from symgrad.transform import transform
 
     start = slow.clock()
-    generated, adjoint = transform(fn, wrt, has_aux, statics)
+    generated, adjoint = transform(fn, wrt, has_aux, statics, ranks)
     slow.report(fn, slow.clock() - start,
                 str(cache.cache_dir()) if disk_key is not None and cache.cache_dir() else None)
-    module = _Module(generated, _code(fn, generated), adjoint)
+    module = _Module(generated, _code(fn, generated, tag), adjoint, tag=tag)
     _exec(fn, module)
     cache.store(disk_key, generated)
     return module
 
 
-def _filename(fn: Callable) -> str:
-    return f"<symgrad:{fn.__module__}.{fn.__qualname__}>"
+def _filename(fn: Callable, tag: str = "") -> str:
+    return f"<symgrad:{fn.__module__}.{fn.__qualname__}{' for ' + tag if tag else ''}>"
 
 
-def _code(fn: Callable, generated: Any) -> types.CodeType:
-    return compile(generated.source, _filename(fn), "exec")
+def _code(fn: Callable, generated: Any, tag: str = "") -> types.CodeType:
+    return compile(generated.source, _filename(fn, tag), "exec")
 
 
 def _exec(fn: Callable, module: _Module) -> dict[str, Any]:
     """A fresh namespace running the module (each function binds its own live globals)."""
-    generated, filename = module.generated, _filename(fn)
+    generated, filename = module.generated, _filename(fn, module.tag)
     linecache.cache[filename] = (len(generated.source), None,
                                  generated.source.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": f"symgrad_generated.{fn.__name__}"}
@@ -660,7 +744,7 @@ def _runtime_error(g: GradFunction, exc: BaseException, args: tuple,
                                 f"{exc.args[0]!r} (its keys: {', '.join(map(repr, value))})",
                                 hint=f"pass {name} with every key {g.fn.__name__} reads")
         return None
-    lines = g.source.splitlines()
+    lines = g._generated.source.splitlines()  # (the generic module's: it raised exc)
     failing = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
     kind = type(exc).__name__
     if isinstance(exc, TypeError):
