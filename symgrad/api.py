@@ -17,8 +17,6 @@ import numpy as np
 
 from symgrad import foreign as _foreign
 from symgrad import live
-from symgrad.adjoint.ranks import of_value as _pattern
-from symgrad.adjoint.ranks import spelled as _spelled
 from symgrad.arguments import (
     _CONTAINERS,
     _as_arrays,
@@ -36,6 +34,8 @@ from symgrad.arguments import (
 from symgrad.compiled import check_backend, compiled_functions
 from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
+from symgrad.patterns import of_value as _pattern
+from symgrad.patterns import spelled as _spelled
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
 from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
@@ -45,6 +45,8 @@ _UNSET: Any = object()  # no cotangent keyword given
 _MISSING: Any = object()
 MAX_RANKED = 8  # rank specialisations kept per function (the least recently used goes)
 _MAX_SHAPES = 256  # argument shapes remembered per function, each naming its specialisation
+# what a specialisation writes out (adjoint.ranks): a module without any has nothing to gain
+_PLUMBING = ("_sum_to(", "_broadcast_to(", "_matmul_grad_", "np.broadcast(", "_zeros_like(")
 _FAST_SCALARS = (float, np.float64, np.float32, np.float16)  # a scalar value, quickly
 
 
@@ -217,6 +219,7 @@ class GradFunction:
         if self.backend != "numpy":  # the same functions, compiled (numpy where not)
             self._primal, self._grad, self._value_and_grad = compiled_functions(
                 self._generated, namespace)
+        self._plumbed = any(name in self._generated.source for name in _PLUMBING)
         self._ranked.clear()  # (made from the module replaced, or its globals as they were)
         self._by_shapes.clear()
         self._shown = None
@@ -231,7 +234,7 @@ class GradFunction:
             self._ranked.move_to_end(patterns)
             return entry
         entry = None
-        if self.backend == "numpy" and any(p is not None for p in patterns):
+        if self._plumbed and self.backend == "numpy" and any(p is not None for p in patterns):
             ranks = {n: p for n, p in zip(self.params, patterns, strict=True) if p is not None}
             module = _module(self.fn, self.wrt, self.has_aux, self._statics, ranks)
             if module.generated.source != self._generated.source:

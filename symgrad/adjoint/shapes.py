@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
+from symgrad import patterns as _patterns
 from symgrad.adjoint import ranks as _ranks
 from symgrad.adjoint.regions import region_leaves
 from symgrad.frontend.ir import Assign, Function, If, Loop, iteration_names, walk
@@ -43,8 +45,10 @@ class Shapes:
             self.register(sp.Symbol(p.name, real=True), self.fresh())
             if self.patterns is not None and ranks.get(p.name) is not None:
                 self.patterns[self._next_class] = ranks[p.name]
-        for name in fn.constants:
+        for name, value in fn.constants.items():  # (their shapes are the module's own)
             self.register(sp.Symbol(name, real=True), self.fresh())
+            if self.patterns is not None and hasattr(value, "shape"):
+                self.patterns[self._next_class] = _patterns.of_shape(np.shape(value))
         self.params = {sp.Symbol(p.name, real=True) for p in fn.params}
         self.range_vars = {s.var for s in walk(forward) if isinstance(s, Loop)
                            and s.var and s.kind == "for"}  # integers: range's
@@ -66,7 +70,7 @@ class Shapes:
                     a, b = self.class_of(phi.then), self.class_of(phi.orelse)
                     cls = a if a == b else self.fresh()
                     if self.patterns is not None and a != b:  # either side's shape
-                        self.patterns[cls] = _ranks.merge(self.pattern_of(phi.then),
+                        self.patterns[cls] = _patterns.merge(self.pattern_of(phi.then),
                                                           self.pattern_of(phi.orelse))
                     self.register(sp.Symbol(phi.target, real=True), cls, top, phi.then)
             elif isinstance(s, Loop):
@@ -111,7 +115,7 @@ class Shapes:
                 return
             for cls in set(self.patterns) - before:
                 del self.patterns[cls]
-            guesses = [_ranks.merge(g, e) for g, e in zip(guesses, exits, strict=True)]
+            guesses = [_patterns.merge(g, e) for g, e in zip(guesses, exits, strict=True)]
             if attempt == 2:
                 guesses = [None] * len(entries)
 
