@@ -232,7 +232,12 @@ def _color(args: argparse.Namespace, stream: Any) -> bool:
 
 def cmd_show(args: argparse.Namespace) -> int:
     g = make_grad(load_target(args.target)[0], args.wrt, args.target)
-    text = g.source if args.transform == "grad" else getattr(g, args.transform).source
+    shapes = _shapes(args, g)
+    if shapes and args.transform != "grad":
+        raise UsageError(f"--shape shows the gradient specialised for argument ranks; "
+                         f"--{args.transform} has no specialisations")
+    text = g.source_for(shapes) if shapes else \
+        g.source if args.transform == "grad" else getattr(g, args.transform).source
     if _color(args, sys.stdout):
         from symgrad.export import highlight_terminal
 
@@ -380,6 +385,9 @@ def build_parser() -> argparse.ArgumentParser:
                 "is installed).")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="highlight the code (default: when stdout is a terminal)")
+    shape_option(p, "show the gradient specialised for arrays of these ranks, as a call "
+                 "with them runs it, e.g. x=8,4 (repeat per array parameter; x= for a 0-d "
+                 "array; a parameter not named is taken to be no array)")
     which = p.add_mutually_exclusive_group()
     for name, what in (("jvp", "the forward-mode module (f_jvp)"),
                        ("hvp", "the Hessian-vector product module (f_hvp)"),
