@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import linecache
+import operator
 import re
 import types
 import warnings
@@ -43,6 +44,7 @@ from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vj
 
 _UNSET: Any = object()  # no cotangent keyword given
 _MISSING: Any = object()
+_SHAPE = operator.attrgetter("shape")
 MAX_RANKED = 8  # rank specialisations kept per function (the least recently used goes)
 _MAX_SHAPES = 256  # argument shapes remembered per function, each naming its specialisation
 # what a specialisation writes out (adjoint.ranks): a module without any has nothing to gain
@@ -532,13 +534,17 @@ class GradFunction:
         call again, checked, and says what is wrong."""
         if self._watched:
             self._fresh()
-        entry = self._by_shapes.get(tuple([a.shape for a in args]), _MISSING)
-        if entry is _MISSING:  # shapes not seen yet: their ranks' specialisation
-            if len(self._by_shapes) >= _MAX_SHAPES:
-                self._by_shapes.clear()
-            entry = self._by_shapes[tuple([a.shape for a in args])] = self._ranked_for(args)
-        value_and_grad = self._value_and_grad if entry is None else entry.value_and_grad
-        self._shown = entry
+        if self._plumbed:  # (else the generic module is what any ranks would get)
+            shapes = tuple(map(_SHAPE, args))
+            entry = self._by_shapes.get(shapes, _MISSING)
+            if entry is _MISSING:  # shapes not seen yet: their ranks' specialisation
+                if len(self._by_shapes) >= _MAX_SHAPES:
+                    self._by_shapes.clear()
+                entry = self._by_shapes[shapes] = self._ranked_for(args)
+            self._shown = entry
+            value_and_grad = self._value_and_grad if entry is None else entry.value_and_grad
+        else:
+            value_and_grad = self._value_and_grad
         seed_value = value_and_grad.__defaults__[-1]
         if type(seed_value) is tuple:
             return None
