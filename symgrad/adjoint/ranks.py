@@ -203,6 +203,8 @@ def _sum_to(node: Any, shapes: Any) -> Any:
         else:
             return node  # x's axis may or may not have been broadcast
     out = g
+    if lead and not px:  # every axis: the sum
+        return NpSum(out, _static(None), _static(False))
     if lead:
         out = NpSum(out, _axis(tuple(range(lead))), _static(False))
     if keep:

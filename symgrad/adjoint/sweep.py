@@ -243,8 +243,8 @@ class Sweep:
                 if isinstance(g, ScatterInto) and g.args[1] == sym and \
                         all(plain_index(p, self.loop_vars) for p in g.args[2:]):
                     # (`+=` at an index array would add a repeated position once: np.add.at)
-                    body.append(Stmt(name, self.shapes.resolve(g.args[0]), list(comment),
-                                     augment=True,
+                    body.append(Stmt(name, self._named(body, self.shapes.resolve(g.args[0])),
+                                     list(comment), augment=True,
                                      index=tuple(g.args[2:])))
                     comment = []
                 else:
@@ -272,6 +272,16 @@ class Sweep:
         tape = plan_tape(s, body, self.fn, self.names, self.plan)
         self.backward.extend(before)
         self.backward.append(BLoop(s, body, self.take_comment(s.lines), tape))
+
+    @staticmethod
+    def _named(body: list[Any], value: Any) -> Any:
+        """``value``, or the name the loop body already gave it (a cotangent both a value
+        and a row of an array receive: ``grad_x[t] += grad_h_in``, not the sum again)."""
+        for s in body:
+            if isinstance(s, Stmt) and not s.augment and s.expr == value and \
+                    "," not in s.target:
+                return sp.Symbol(s.target, real=True)
+        return value
 
     def accumulator_zeros(self, sym: Any, contributions: list[Any]) -> Any:
         """The start of a loop's gradient accumulator: zeros like ``sym``, or, for a
