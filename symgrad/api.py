@@ -223,6 +223,7 @@ class GradFunction:
                 self._generated, namespace)
         self._plumbed = any(name in self._generated.source for name in _PLUMBING)
         self._ranked.clear()  # (made from the module replaced, or its globals as they were)
+        self._ranked_namespaces: list[dict[str, Any]] = []  # theirs: live globals bound
         self._by_shapes.clear()
         self._shown = None
 
@@ -241,9 +242,12 @@ class GradFunction:
             module = _module(self.fn, self.wrt, self.has_aux, self._statics, ranks)
             if module.generated.source != self._generated.source:
                 entry = _Ranked(self, module)
+                self._ranked_namespaces.append(entry.namespace)
         self._ranked[patterns] = entry
         if len(self._ranked) > MAX_RANKED:
-            self._ranked.popitem(last=False)
+            dropped = self._ranked.popitem(last=False)[1]
+            if dropped is not None:
+                self._ranked_namespaces.remove(dropped.namespace)
             self._by_shapes.clear()  # (some of them name the one dropped)
         return entry
 
@@ -257,7 +261,8 @@ class GradFunction:
 
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
-        if self._watched and live.stale(self._watched, self._namespace, self._constants):
+        if self._watched and live.stale(self._watched, self._namespace, self._constants,
+                                        self._ranked_namespaces):
             self._use(_module(self.fn, self.wrt, self.has_aux, self._statics))
 
     def _specialise(self, args: tuple) -> None:

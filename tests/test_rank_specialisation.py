@@ -256,3 +256,29 @@ def test_cli_show_takes_shapes(capsys):
     assert main(["show", target, "--wrt", "w,b", "--color", "never", "--shape", "w=4,3",
                  "--shape", "b=1,3", "--shape", "x=8,4", "--shape", "y=8,3"]) == 0
     assert "grad_b = np.sum(t0, axis=0, keepdims=True)" in capsys.readouterr().out
+
+
+SCALE = np.array([1.0, 2.0, 3.0])
+
+
+def scaled(x, b):
+    return np.sum(np.tanh(x * SCALE + b) ** 2)
+
+
+def test_global_arrays_stay_live_in_a_specialisation():
+    global SCALE
+    G = symgrad.grad(scaled)
+    rng = np.random.default_rng(11)
+    x, b = rng.normal(size=(4, 3)), rng.normal(size=3)
+    check_grads(G, x, b)
+    assert "_sum_to" not in gradient_code(G)
+    saved = SCALE
+    try:
+        SCALE = np.array([-1.0, 0.5, 4.0])  # the same shape: bound in place
+        check_grads(G, x, b)
+        SCALE[1] = 7.0  # changed in place
+        check_grads(G, x, b)
+        SCALE = np.array([[2.0], [1.0], [0.5], [3.0]])  # another shape: generated again
+        check_grads(G, x, b)
+    finally:
+        SCALE = saved
