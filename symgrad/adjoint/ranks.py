@@ -25,8 +25,10 @@ from symgrad.patterns import Pattern, broadcast, fills
 from symgrad.rules.base import Static, Structural, sval
 from symgrad.rules.base import static as _static
 from symgrad.rules.grads import BroadcastLike, FullLike, SumTo, TreeZeros
+from symgrad.rules.indexing import GetItem
 from symgrad.rules.linalg import MatMul, Outer, ProductGrad
 from symgrad.rules.reductions import NpSum, Reduction
+from symgrad.rules.registry import node_class
 from symgrad.rules.shape import Broadcast, Transpose, normalize_axes
 
 # ----------------------------------------------------------------- patterns of nodes
@@ -40,7 +42,7 @@ def infer(expr: Any, shapes: Any) -> Pattern:
         return ()
     if not isinstance(expr, Structural):  # elementwise: numpy's broadcasting
         return broadcast([shapes.pattern_of(a) for a in expr.args])
-    rule = _RULES.get(type(expr).__name__)
+    rule = _RULES.get(type(expr))  # (exactly: a rule derived from one may shape otherwise)
     return None if rule is None else rule(expr, shapes)
 
 
@@ -121,12 +123,12 @@ def _reductions() -> dict[str, Any]:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
         if cls is not Reduction:
-            out[cls.__name__] = _reduction
+            out[node_class(cls)] = _reduction
     return out
 
 
-_RULES = {"MatMul": _matmul, "Transpose": _transpose, "GetItem": _getitem,
-          **_reductions()}
+_RULES = {node_class(MatMul): _matmul, node_class(Transpose): _transpose,
+          node_class(GetItem): _getitem, **_reductions()}
 
 
 # ----------------------------------------------------------------- resolving plumbing
