@@ -31,4 +31,10 @@ def transform(fn: Any, wrt: list[str], has_aux: bool = False,
                   parsed.tree.args.kwonlyargs}
         adjoint = build(lower(parsed, frozenset(params - set(wrt)), statics or {}), wrt,
                         has_aux, ranks)
-        return generate(adjoint), adjoint
+        note = ""
+        if ranks:  # which arrays the code is for (N: an axis whose length is not 1)
+            from symgrad.patterns import spelled
+
+            note = " on arrays " + ", ".join(f"{n} {spelled(p)}" for n, p in ranks.items()) \
+                + " (N: a length other than 1)"
+        return generate(adjoint, note), adjoint
