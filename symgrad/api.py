@@ -246,6 +246,9 @@ class GradFunction:
                 self._ranked_namespaces.append(entry.namespace)
         self._ranked[patterns] = entry
         if len(self._ranked) > MAX_RANKED:
+            oldest = next(iter(self._ranked))
+            if self._shown is not None and self._ranked[oldest] is self._shown:
+                self._ranked.move_to_end(oldest)  # (fast-path calls use it without a move)
             dropped = self._ranked.popitem(last=False)[1]
             if dropped is not None:
                 self._ranked_namespaces.remove(dropped.namespace)

@@ -282,3 +282,17 @@ def test_global_arrays_stay_live_in_a_specialisation():
         check_grads(G, x, b)
     finally:
         SCALE = saved
+
+
+def test_the_specialisation_in_use_is_not_the_one_dropped():
+    G = symgrad.grad(affine)
+    rng = np.random.default_rng(12)
+    kept = [rng.normal(size=s) for s in ((2, 3), (3,), (2, 3))]
+    G.grad(*kept)  # the first pattern, then used by every other call
+    first = G._shown
+    assert first is not None
+    for n in range(1, api.MAX_RANKED + 2):  # more new patterns than are kept
+        G.grad(*[rng.normal(size=(1,) * n)] * 3)
+        check_grads(G, *kept)
+    assert len(G._ranked) == api.MAX_RANKED
+    assert G._shown is first  # never dropped (so never made again)
