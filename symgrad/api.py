@@ -5,11 +5,9 @@ from __future__ import annotations
 import functools
 import inspect
 import linecache
-import operator
 import re
 import types
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -32,23 +30,20 @@ from symgrad.arguments import (
     _numeric,
     _numpy_floats,
 )
+from symgrad.bound import _BoundWithSource, _with_source  # noqa: F401 (regrad reads it)
 from symgrad.compiled import check_backend, compiled_functions
 from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
-from symgrad.patterns import of_value as _pattern
 from symgrad.patterns import spelled as _spelled
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
+from symgrad.specialisations import MAX_RANKED, Ranked, Specialisations  # noqa: F401
+from symgrad.specialisations import SHAPE as _SHAPE
 from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
 from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
 _MISSING: Any = object()
-_SHAPE = operator.attrgetter("shape")
-MAX_RANKED = 8  # rank specialisations kept per function (the least recently used goes)
-_MAX_SHAPES = 256  # argument shapes remembered per function, each naming its specialisation
-# what a specialisation writes out (adjoint.ranks): a module without any has nothing to gain
-_PLUMBING = ("_sum_to(", "_broadcast_to(", "_matmul_grad_", "np.broadcast(", "_zeros_like(")
 _FAST_SCALARS = (float, np.float64, np.float32, np.float16)  # a scalar value, quickly
 
 
@@ -63,75 +58,8 @@ class _Module:
     tag: str = ""  # the argument ranks it is specialised for ("" for the generic module)
 
 
-class _Ranked:
-    """The module specialised for one pattern of argument ranks, running (see
-    ``GradFunction._ranked_for``): its functions, found by one dict lookup per call."""
-
-    __slots__ = ("module", "namespace", "value_and_grad")
-
-    def __init__(self, owner: GradFunction, module: _Module) -> None:
-        self.module = module
-        self.namespace = _exec(owner.fn, module)
-        live.bind(owner._watched, self.namespace, owner._constants)
-        self.value_and_grad = self.namespace[module.generated.value_and_grad_name]
-
 
 _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
-
-
-class _BoundWithSource:
-    """``G.grad``: the method bound to G, with ``.source`` (the module it runs), as
-    ``G.jvp.source`` and the other transformations have."""
-
-    __slots__ = ("_method", "_owner")
-
-    def __init__(self, method: Callable, owner: Any) -> None:
-        self._method, self._owner = method, owner
-
-    def grad(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return self._method(self._owner, *args, **kwargs)
-        except SymgradError as error:  # one symgrad frame in the traceback, named "grad"
-            raise error.with_traceback(None) from error.__cause__
-
-    __call__ = grad  # (the only method so wrapped: its frame reads as the method's)
-
-    @property
-    def source(self) -> str:
-        return self._owner.source
-
-    @property
-    def __doc__(self) -> str | None:  # type: ignore[override]
-        return self._method.__doc__
-
-    @property
-    def __name__(self) -> str:
-        return self._method.__name__
-
-    @property
-    def __self__(self) -> Any:  # as a bound method's
-        return self._owner
-
-    @property
-    def __func__(self) -> Callable:
-        return self._method
-
-    def __repr__(self) -> str:
-        return f"<{self._method.__name__} of {self._owner!r}>"
-
-
-class _with_source:  # noqa: N801 (a decorator, spelled as one)
-    """A method whose bound form has ``.source`` (``G.grad.source``)."""
-
-    def __init__(self, method: Callable) -> None:
-        self.method = method
-        functools.update_wrapper(self, method)
-
-    def __get__(self, obj: Any, cls: Any = None) -> Any:
-        return self if obj is None else _BoundWithSource(self.method, obj)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # GradFunction.grad(G, x), too
-        return self.method(*args, **kwargs)
 
 
 class GradFunction:
@@ -169,11 +97,9 @@ class GradFunction:
         self._statics: dict[str, Any] = {}  # static parameter -> the value now specialised for
         self._static_index: tuple[int, ...] = ()
         self._specialised: dict[tuple, _Module] = {}
-        # argument rank patterns -> the module specialised for them (None: the generic one
-        # serves), least recently used first; argument shapes -> the same, for the fast path
-        self._ranked: OrderedDict[tuple, _Ranked | None] = OrderedDict()
-        self._by_shapes: dict[tuple, _Ranked | None] = {}
-        self._shown: _Ranked | None = None  # the last call's specialisation: .source shows it
+        self._ranked = Specialisations()  # on argument ranks (symgrad.specialisations)
+        self._by_shapes = self._ranked.by_shapes  # (the fast path's lookup)
+        self._shown: Ranked | None = None  # the last call's specialisation: .source shows it
         try:
             module = _module(fn, self.wrt, self.has_aux)
         except SymgradError as error:  # maybe a parameter the code needs as a constant
@@ -221,52 +147,21 @@ class GradFunction:
         if self.backend != "numpy":  # the same functions, compiled (numpy where not)
             self._primal, self._grad, self._value_and_grad = compiled_functions(
                 self._generated, namespace)
-        self._plumbed = any(name in self._generated.source for name in _PLUMBING)
-        self._ranked.clear()  # (made from the module replaced, or its globals as they were)
-        self._ranked_namespaces: list[dict[str, Any]] = []  # theirs: live globals bound
-        self._by_shapes.clear()
+        self._ranked.reset(self._generated.source)
         self._shown = None
-
-    def _ranked_for(self, args: tuple) -> _Ranked | None:
-        """The module specialised for the ranks of these arguments (each numpy array's
-        ndim and which of its axes have length 1), made at the first call with them; None
-        where the generic module serves (no numpy array among them, another backend)."""
-        patterns = tuple(map(_pattern, args))
-        entry = self._ranked.get(patterns, _MISSING)
-        if entry is not _MISSING:
-            self._ranked.move_to_end(patterns)
-            return entry
-        entry = None
-        if self._plumbed and self.backend == "numpy" and any(p is not None for p in patterns):
-            ranks = {n: p for n, p in zip(self.params, patterns, strict=True) if p is not None}
-            module = _module(self.fn, self.wrt, self.has_aux, self._statics, ranks)
-            if module.generated.source.partition("\n")[2] != \
-                    self._generated.source.partition("\n")[2]:  # (past the header line)
-                entry = _Ranked(self, module)
-                self._ranked_namespaces.append(entry.namespace)
-        self._ranked[patterns] = entry
-        if len(self._ranked) > MAX_RANKED:
-            oldest = next(iter(self._ranked))
-            if self._shown is not None and self._ranked[oldest] is self._shown:
-                self._ranked.move_to_end(oldest)  # (fast-path calls use it without a move)
-            dropped = self._ranked.popitem(last=False)[1]
-            if dropped is not None:
-                self._ranked_namespaces.remove(dropped.namespace)
-            self._by_shapes.clear()  # (some of them name the one dropped)
-        return entry
 
     def source_for(self, shapes: dict[str, tuple[int, ...]]) -> str:
         """The module a call with arrays of these shapes (parameter -> shape) runs: the code
         specialised for their ranks (``symgrad show --shape``); parameters not named are
         taken to be no array (a number, a tuple of arrays), as the generic code serves."""
         args = tuple(np.zeros(shapes[n]) if n in shapes else None for n in self.params)
-        entry = self._ranked_for(args)
+        entry = self._ranked.for_args(self, args)
         return (self._generated if entry is None else entry.module.generated).source
 
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
         if self._watched and live.stale(self._watched, self._namespace, self._constants,
-                                        self._ranked_namespaces):
+                                        self._ranked.namespaces):
             self._use(_module(self.fn, self.wrt, self.has_aux, self._statics))
 
     def _specialise(self, args: tuple) -> None:
@@ -543,13 +438,10 @@ class GradFunction:
         call again, checked, and says what is wrong."""
         if self._watched:
             self._fresh()
-        if self._plumbed:  # (else the generic module is what any ranks would get)
-            shapes = tuple(map(_SHAPE, args))
-            entry = self._by_shapes.get(shapes, _MISSING)
+        if self._ranked.plumbed:  # (else the generic module is what any ranks would get)
+            entry = self._by_shapes.get(tuple(map(_SHAPE, args)), _MISSING)
             if entry is _MISSING:  # shapes not seen yet: their ranks' specialisation
-                if len(self._by_shapes) >= _MAX_SHAPES:
-                    self._by_shapes.clear()
-                entry = self._by_shapes[shapes] = self._ranked_for(args)
+                entry = self._ranked.for_shapes(self, args)
             self._shown = entry
             value_and_grad = self._value_and_grad if entry is None else entry.value_and_grad
         else:
@@ -596,7 +488,7 @@ class GradFunction:
         if foreign:  # dask, torch, JAX arrays: the array-API module, in their type
             self._shown = None
             return _foreign.run(self, args, seed, seed_value)
-        entry = self._shown = self._ranked_for(args)
+        entry = self._shown = self._ranked.for_args(self, args)
         try:
             value, grads = _checked_call(self._value_and_grad if entry is None else
                                          entry.value_and_grad, args, seed_value)
