@@ -54,6 +54,14 @@ def merge(a: Pattern, b: Pattern) -> Pattern:
     return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
 
 
+def refines(a: Pattern, b: Pattern) -> bool:
+    """Whether every value with pattern ``a`` also has pattern ``b`` (``b`` knows less)."""
+    if b is None:
+        return True
+    return a is not None and len(a) == len(b) and \
+        all(y is None or x == y for x, y in zip(a, b, strict=True))
+
+
 def fills(small: Pattern, big: Pattern) -> bool:
     """Whether a value that broadcasts against ``big`` without growing it has exactly its
     shape: the same rank, and no axis of length 1 where ``big`` may be longer."""

@@ -296,3 +296,57 @@ def test_the_specialisation_in_use_is_not_the_one_dropped():
         check_grads(G, *kept)
     assert len(G._ranked.entries) == api.MAX_RANKED
     assert G._shown is first  # never dropped (so never made again)
+
+
+def grow(b, X):
+    h = b
+    for _ in range(3):  # h takes X's shape in the first iteration
+        h = np.tanh(h * X + 0.1)
+    return np.sum(h)
+
+
+def rows(b, X):
+    h = b
+    for t in range(X.shape[0]):
+        h = np.tanh(h + X[t])
+    return np.sum(h ** 2)
+
+
+def either(x, b):
+    if np.sum(x) > 0:
+        y = x * b
+    else:
+        y = b + 1.0  # another shape than the other branch's, for some ranks
+    return np.sum(y ** 2)
+
+
+def repeated(x, w):
+    s = x
+    i = 0
+    while i < 3:
+        s = np.sin(s * w)
+        i = i + 1
+    return np.sum(s)
+
+
+@pytest.mark.parametrize(("fn", "shapes"), [
+    (grow, ((1, 3), (4, 3))), (grow, ((3,), (4, 3))), (grow, ((), (4, 3))),
+    (grow, ((1, 1), (1, 3))), (rows, ((3,), (5, 3))), (rows, ((1,), (5, 3))),
+    (rows, ((2, 3), (5, 1))), (either, ((4, 3), (3,))), (either, ((1,), (4, 3))),
+    (repeated, ((4, 3), (3,))), (repeated, ((1, 3), (4, 1)))])
+def test_loops_and_branches_that_change_shapes(fn, shapes):
+    G = symgrad.grad(fn)
+    rng = np.random.default_rng(13)
+    args = [rng.normal(size=s) for s in shapes]
+    check_grads(G, *args)
+    if fn is either:
+        check_grads(G, -np.abs(args[0]) - 1, args[1])
+
+
+def test_a_loop_that_keeps_its_shape_needs_no_plumbing():
+    G = symgrad.grad(rows)
+    rng = np.random.default_rng(14)
+    check_grads(G, rng.normal(size=3), rng.normal(size=(5, 3)))
+    assert not [p for p in PLUMBING if p in gradient_code(G)], gradient_code(G)
+    check_grads(G, rng.normal(size=1), rng.normal(size=(5, 3)))  # h grows: summed back
+    assert "_sum_to" in gradient_code(G)

@@ -99,8 +99,8 @@ class Shapes:
 
     def _loop_patterns(self, s: Loop, changed: list[Any], guesses: list[Any]) -> None:
         """The body's classes again, and the rank patterns of the values a loop changes the
-        shape class of: a pattern the body keeps (entry pattern in, the same out) holds for
-        every iteration, by induction. Tried with the initial values' patterns, then with
+        shape class of: a pattern the body keeps (entry pattern in, the same or a more
+        precise one out) holds for every iteration, by induction. Tried with the initial values' patterns, then with
         what two rounds share; else unknown. Patterns found under a wrong guess are
         forgotten."""
         entries = [self.classes[sp.Symbol(c.entry, real=True)] for c in changed]
@@ -111,7 +111,8 @@ class Shapes:
             self._memo.clear()
             self._register_block(s.body.stmts, top=False)
             exits = [self.pattern_of(c.exit) for c in changed]
-            if exits == guesses or attempt == 3:
+            if attempt == 3 or all(_patterns.refines(e, g)
+                                   for e, g in zip(exits, guesses, strict=True)):
                 return
             for cls in set(self.patterns) - before:
                 del self.patterns[cls]
