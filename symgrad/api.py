@@ -763,6 +763,10 @@ def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | N
     ``jax.jit(static_argnames=...)`` would; a call with another value transforms once more
     (once per value, at most 32), and ``.source`` shows the latest.
 
+    The gradient is specialised on the ranks of the numpy arrays it gets, at the first call
+    with them (``symgrad.specialisations``): ``x.T @ g``, not a helper that reads shapes at
+    run time. ``.source`` shows the last call's; before any call, the generic code.
+
     ``backend="numba"`` (the ``numba`` extra) runs the same generated functions compiled by
     numba at their first call per argument types; where numba cannot compile one, it runs
     its numpy code, and a ``symgrad.compiled.BackendWarning`` says why (see
