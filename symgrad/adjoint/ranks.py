@@ -1,8 +1,5 @@
-"""Rank patterns: what a call's argument ranks say about every value's shape.
-
-A pattern is a tuple with one flag per axis: True where the axis has length 1, False where
-it does not, None where that is unknown; the pattern itself is None where even the rank is
-unknown. ``np.zeros((8, 1))`` has ``(False, True)``. Broadcasting, a matrix product, a
+"""Rank patterns (``symgrad.patterns``): what a call's argument ranks say about every
+value's shape, and the shape plumbing they decide. Broadcasting, a matrix product, a
 reduction over static axes, a transpose and an integer index each give their result's
 pattern from their operands'; anything else gives None, and keeps the generic code.
 
@@ -24,7 +21,7 @@ import sympy as sp
 from symgrad.patterns import Pattern, broadcast, fills
 from symgrad.rules.base import Static, Structural, sval
 from symgrad.rules.base import static as _static
-from symgrad.rules.grads import BroadcastLike, FullLike, SumTo, TreeZeros
+from symgrad.rules.grads import BroadcastLike, FullLike, GradZeros, SumTo, TreeZeros
 from symgrad.rules.indexing import GetItem
 from symgrad.rules.linalg import MatMul, Outer, ProductGrad
 from symgrad.rules.reductions import NpSum, Reduction
@@ -181,8 +178,6 @@ def _resolve_node(node: Any, shapes: Any) -> Any:
         return node
     if isinstance(node, TreeZeros) and isinstance(node.args[0], sp.Symbol) and \
             shapes.pattern_of(node.args[0]) is not None and node.args[0] in shapes.params:
-        from symgrad.rules.grads import GradZeros
-
         return GradZeros(node.args[0])  # an array argument: one array of zeros
     return node
 
