@@ -30,15 +30,20 @@ from symgrad.arguments import (
     _numeric,
     _numpy_floats,
 )
+from symgrad.bound import _BoundWithSource, _with_source  # noqa: F401 (regrad reads it)
 from symgrad.compiled import check_backend, compiled_functions
 from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
+from symgrad.patterns import spelled as _spelled
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
+from symgrad.specialisations import MAX_RANKED, Ranked, Specialisations  # noqa: F401
+from symgrad.specialisations import SHAPE as _SHAPE
 from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
 from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
+_MISSING: Any = object()
 _FAST_SCALARS = (float, np.float64, np.float32, np.float16)  # a scalar value, quickly
 
 
@@ -50,64 +55,11 @@ class _Module:
     code: types.CodeType  # the module text, compiled
     adjoint: Any  # the SymPy-level result; None when the module came from the disk cache
     keep: list = field(default_factory=list)  # values keyed by identity: kept alive
+    tag: str = ""  # the argument ranks it is specialised for ("" for the generic module)
+
 
 
 _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
-
-
-class _BoundWithSource:
-    """``G.grad``: the method bound to G, with ``.source`` (the module it runs), as
-    ``G.jvp.source`` and the other transformations have."""
-
-    __slots__ = ("_method", "_owner")
-
-    def __init__(self, method: Callable, owner: Any) -> None:
-        self._method, self._owner = method, owner
-
-    def grad(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return self._method(self._owner, *args, **kwargs)
-        except SymgradError as error:  # one symgrad frame in the traceback, named "grad"
-            raise error.with_traceback(None) from error.__cause__
-
-    __call__ = grad  # (the only method so wrapped: its frame reads as the method's)
-
-    @property
-    def source(self) -> str:
-        return self._owner.source
-
-    @property
-    def __doc__(self) -> str | None:  # type: ignore[override]
-        return self._method.__doc__
-
-    @property
-    def __name__(self) -> str:
-        return self._method.__name__
-
-    @property
-    def __self__(self) -> Any:  # as a bound method's
-        return self._owner
-
-    @property
-    def __func__(self) -> Callable:
-        return self._method
-
-    def __repr__(self) -> str:
-        return f"<{self._method.__name__} of {self._owner!r}>"
-
-
-class _with_source:  # noqa: N801 (a decorator, spelled as one)
-    """A method whose bound form has ``.source`` (``G.grad.source``)."""
-
-    def __init__(self, method: Callable) -> None:
-        self.method = method
-        functools.update_wrapper(self, method)
-
-    def __get__(self, obj: Any, cls: Any = None) -> Any:
-        return self if obj is None else _BoundWithSource(self.method, obj)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # GradFunction.grad(G, x), too
-        return self.method(*args, **kwargs)
 
 
 class GradFunction:
@@ -145,6 +97,9 @@ class GradFunction:
         self._statics: dict[str, Any] = {}  # static parameter -> the value now specialised for
         self._static_index: tuple[int, ...] = ()
         self._specialised: dict[tuple, _Module] = {}
+        self._ranked = Specialisations()  # on argument ranks (symgrad.specialisations)
+        self._by_shapes = self._ranked.by_shapes  # (the fast path's lookup)
+        self._shown: Ranked | None = None  # the last call's specialisation: .source shows it
         try:
             module = _module(fn, self.wrt, self.has_aux)
         except SymgradError as error:  # maybe a parameter the code needs as a constant
@@ -192,10 +147,13 @@ class GradFunction:
         if self.backend != "numpy":  # the same functions, compiled (numpy where not)
             self._primal, self._grad, self._value_and_grad = compiled_functions(
                 self._generated, namespace)
+        self._ranked.reset(self._generated.source)
+        self._shown = None
 
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
-        if self._watched and live.stale(self._watched, self._namespace, self._constants):
+        if self._watched and live.stale(self._watched, self._namespace, self._constants,
+                                        self._ranked.namespaces):
             self._use(_module(self.fn, self.wrt, self.has_aux, self._statics))
 
     def _specialise(self, args: tuple) -> None:
@@ -243,13 +201,21 @@ class GradFunction:
 
     @property
     def source(self) -> str:
-        """The generated module's text: numpy is its only import."""
-        return self._generated.source
+        """The generated module's text: numpy is its only import. After a call with numpy
+        arrays, the module specialised for that call's argument ranks; before any call (or
+        after a call with no array), the generic one, which serves any ranks."""
+        shown = self._shown
+        return (self._generated if shown is None else shown.module.generated).source
 
     def source_for(self, *args: Any, **kwargs: Any) -> str:
-        """The array-API module ``G`` runs when called with these arguments (torch tensors,
-        JAX, dask or CuPy arrays): ``G.source`` is the numpy one, this its other form."""
-        return _foreign.source(self, *self._arguments(args, kwargs))
+        """The module ``G`` runs when called with these arguments: for numpy arrays, the code
+        specialised for their ranks (``symgrad show --shape``); for torch tensors, JAX, dask or
+        CuPy arrays, the array-API form. ``G.source`` is the last call's (numpy) module."""
+        given = self._arguments(args, kwargs)
+        if any(_foreign.is_foreign(a) for a in given):
+            return _foreign.source(self, *given)
+        entry = self._ranked.for_args(self, _as_arrays(given))
+        return (self._generated if entry is None else entry.module.generated).source
 
     @property
     def _entry(self) -> tuple[Any, dict[str, Any], Any]:
@@ -474,11 +440,19 @@ class GradFunction:
         call again, checked, and says what is wrong."""
         if self._watched:
             self._fresh()
-        seed_value = self._value_and_grad.__defaults__[-1]
+        if self._ranked.plumbed:  # (else the generic module is what any ranks would get)
+            entry = self._by_shapes.get(tuple(map(_SHAPE, args)), _MISSING)
+            if entry is _MISSING:  # shapes not seen yet: their ranks' specialisation
+                entry = self._ranked.for_shapes(self, args)
+            self._shown = entry
+            value_and_grad = self._value_and_grad if entry is None else entry.value_and_grad
+        else:
+            value_and_grad = self._value_and_grad
+        seed_value = value_and_grad.__defaults__[-1]
         if type(seed_value) is tuple:
             return None
         try:
-            value, grads = self._value_and_grad(*args, seed_value)
+            value, grads = value_and_grad(*args, seed_value)
         except Exception:  # bad input: the checked call names the argument
             return None
         if type(value) not in _FAST_SCALARS and np.ndim(value) != 0:
@@ -514,14 +488,19 @@ class GradFunction:
                 f"symgrad.grad(f, has_aux=True), or pass {self.seed_name}=(...) with one "
                 "cotangent per output")
         if foreign:  # dask, torch, JAX arrays: the array-API module, in their type
+            self._shown = None
             return _foreign.run(self, args, seed, seed_value)
+        entry = self._shown = self._ranked.for_args(self, args)
         try:
-            try:
-                value, grads = self._value_and_grad(*args, seed_value)
-            except ZeroDivisionError:  # the gradient's arithmetic on Python floats
-                value, grads = self._value_and_grad(*_numpy_floats(args, seed_value))
+            value, grads = _checked_call(self._value_and_grad if entry is None else
+                                         entry.value_and_grad, args, seed_value)
         except (ValueError, IndexError, TypeError, KeyError) as exc:
-            _reraise(self, exc, args, {})
+            if entry is None:
+                _reraise(self, exc, args, {})
+            try:  # the generic module's error names the source line (or it runs after all)
+                value, grads = _checked_call(self._value_and_grad, args, seed_value)
+            except (ValueError, IndexError, TypeError, KeyError) as generic:
+                _reraise(self, generic, args, {})
         out = value
         if self.has_aux:
             out, aux = value[0], value[1] if len(value) == 2 else value[1:]
@@ -537,6 +516,13 @@ class GradFunction:
                 tuple(_as_given(g, given[i]) for g, i in zip(grads, self._wrt_index,
                                                               strict=True))
         return ((out, aux), grads) if self.has_aux else (value, grads)
+
+
+def _checked_call(value_and_grad: Callable, args: tuple, seed_value: Any) -> tuple[Any, Any]:
+    try:
+        return value_and_grad(*args, seed_value)
+    except ZeroDivisionError:  # the gradient's arithmetic on Python floats
+        return value_and_grad(*_numpy_floats(args, seed_value))
 
 
 def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
@@ -563,8 +549,11 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
 
 
 def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
-            statics: dict[str, Any] | None = None) -> _Module:
-    """The module for ``fn``: from memory, from the disk cache, or generated now.
+            statics: dict[str, Any] | None = None,
+            ranks: dict[str, Any] | None = None) -> _Module:
+    """The module for ``fn``: from memory, from the disk cache, or generated now;
+    ``ranks`` (parameter -> rank pattern, ``adjoint.ranks``): the module specialised for
+    arrays of those ranks.
 
     The key describes the function by content (its source, and every value it reads, arrays
     by value), never by ``id()``: ids are reused once an object is garbage collected, so a
@@ -574,10 +563,10 @@ def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
     from symgrad import cache
 
     keep: list = []
-    key = cache.cache_key(fn, wrt, keep, has_aux, statics)
+    key = cache.cache_key(fn, wrt, keep, has_aux, statics, ranks)
     module = _TRANSFORMS.get(key) if key is not None else None
     if module is None:
-        module = _compile(fn, list(wrt), has_aux, None if keep else key, statics)
+        module = _compile(fn, list(wrt), has_aux, None if keep else key, statics, ranks)
         module.keep = keep
         if key is not None:
             _TRANSFORMS[key] = module
@@ -585,14 +574,16 @@ def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
 
 
 def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
-             statics: dict[str, Any] | None = None) -> _Module:
+             statics: dict[str, Any] | None = None,
+             ranks: dict[str, Any] | None = None) -> _Module:
     """Load the module from the disk cache, or generate it (and store it there)."""
     from symgrad import cache
 
+    tag = " ".join(f"{n}{_spelled(p)}" for n, p in ranks.items()) if ranks else ""
     generated = cache.load(disk_key)
     if generated is not None:
         try:  # a disk-cache hit: SymPy is never imported
-            module = _Module(generated, _code(fn, generated), None)
+            module = _Module(generated, _code(fn, generated, tag), None, tag=tag)
             _exec(fn, module)
             return module
         except Exception:  # an entry that does not run is as good as corrupt: regenerate
@@ -601,26 +592,26 @@ def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
     from symgrad.transform import transform
 
     start = slow.clock()
-    generated, adjoint = transform(fn, wrt, has_aux, statics)
+    generated, adjoint = transform(fn, wrt, has_aux, statics, ranks)
     slow.report(fn, slow.clock() - start,
                 str(cache.cache_dir()) if disk_key is not None and cache.cache_dir() else None)
-    module = _Module(generated, _code(fn, generated), adjoint)
+    module = _Module(generated, _code(fn, generated, tag), adjoint, tag=tag)
     _exec(fn, module)
     cache.store(disk_key, generated)
     return module
 
 
-def _filename(fn: Callable) -> str:
-    return f"<symgrad:{fn.__module__}.{fn.__qualname__}>"
+def _filename(fn: Callable, tag: str = "") -> str:
+    return f"<symgrad:{fn.__module__}.{fn.__qualname__}{' for ' + tag if tag else ''}>"
 
 
-def _code(fn: Callable, generated: Any) -> types.CodeType:
-    return compile(generated.source, _filename(fn), "exec")
+def _code(fn: Callable, generated: Any, tag: str = "") -> types.CodeType:
+    return compile(generated.source, _filename(fn, tag), "exec")
 
 
 def _exec(fn: Callable, module: _Module) -> dict[str, Any]:
     """A fresh namespace running the module (each function binds its own live globals)."""
-    generated, filename = module.generated, _filename(fn)
+    generated, filename = module.generated, _filename(fn, module.tag)
     linecache.cache[filename] = (len(generated.source), None,
                                  generated.source.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": f"symgrad_generated.{fn.__name__}"}
@@ -665,7 +656,7 @@ def _runtime_error(g: GradFunction, exc: BaseException, args: tuple,
                                 f"{exc.args[0]!r} (its keys: {', '.join(map(repr, value))})",
                                 hint=f"pass {name} with every key {g.fn.__name__} reads")
         return None
-    lines = g.source.splitlines()
+    lines = g._generated.source.splitlines()  # (the generic module's: it raised exc)
     failing = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
     kind = type(exc).__name__
     if isinstance(exc, TypeError):
@@ -773,6 +764,10 @@ def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | N
     ``np.sum(x, axis=axis)``) specialises the generated code for its value, as
     ``jax.jit(static_argnames=...)`` would; a call with another value transforms once more
     (once per value, at most 32), and ``.source`` shows the latest.
+
+    The gradient is specialised on the ranks of the numpy arrays it gets, at the first call
+    with them (``symgrad.specialisations``): ``x.T @ g``, not a helper that reads shapes at
+    run time. ``.source`` shows the last call's; before any call, the generic code.
 
     ``backend="numba"`` (the ``numba`` extra) runs the same generated functions compiled by
     numba at their first call per argument types; where numba cannot compile one, it runs

@@ -206,7 +206,8 @@ def _name_fingerprints(fn: Any, depth: int, keep: list | None = None) -> list[st
 
 
 def cache_key(fn: Any, wrt: list[str] | tuple[str, ...], keep: list | None = None,
-              has_aux: bool = False, statics: dict[str, Any] | None = None) -> str | None:
+              has_aux: bool = False, statics: dict[str, Any] | None = None,
+              ranks: dict[str, Any] | None = None) -> str | None:
     """The hex key for ``fn`` differentiated by ``wrt``; None when ``fn`` is not cachable.
 
     Values are keyed by content, never by ``id()`` (ids are reused after garbage
@@ -229,6 +230,8 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...], keep: list | None = Non
         if statics:  # the static parameters' values the module is specialised for
             parts.append("static " + ",".join(f"{k}={type(v).__name__}:{v!r}"
                                               for k, v in sorted(statics.items())))
+        if ranks:  # the argument ranks the module is specialised for (adjoint.ranks)
+            parts.append("ranks " + ",".join(f"{k}={v!r}" for k, v in sorted(ranks.items())))
         # everything the generated code may have baked in, however it is reached (helpers
         # of helpers, module and object attributes): the same list live.py watches
         for w in live.watch(fn):  # (each function on its own: the list holds its callees)

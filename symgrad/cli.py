@@ -235,6 +235,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     shapes = _shapes(args, g)
     if args.transform == "hessian" and shapes:  # the batched f_hessian, made for these shapes
         text = g.hessian.source_for(*_inputs(g, shapes, 0.1, 0.9, 0))
+    elif shapes and args.transform != "grad":
+        raise UsageError(f"--shape shows the gradient specialised for argument ranks, or the "
+                         f"Hessian for those shapes; --{args.transform} has no specialisations")
+    elif shapes:  # the gradient specialised for these ranks
+        text = g.source_for(*_inputs(g, shapes, 0.1, 0.9, 0))
     else:
         text = g.source if args.transform == "grad" else getattr(g, args.transform).source
     if _color(args, sys.stdout):
@@ -384,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
                 "is installed).")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="highlight the code (default: when stdout is a terminal)")
+    shape_option(p, "show the gradient specialised for arrays of these ranks, as a call "
+                 "with them runs it, e.g. x=8,4 (repeat per array parameter; x= for a 0-d "
+                 "array; a parameter not named is taken to be no array)")
     which = p.add_mutually_exclusive_group()
     for name, what in (("jvp", "the forward-mode module (f_jvp)"),
                        ("hvp", "the Hessian-vector product module (f_hvp)"),

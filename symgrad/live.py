@@ -151,9 +151,10 @@ def bind(watched: list[Watched], namespace: dict[str, Any],
 
 
 def stale(watched: list[Watched], namespace: dict[str, Any],
-          names: dict[tuple[str, str, str], str]) -> bool:
+          names: dict[tuple[str, str, str], str], others: Any = ()) -> bool:
     """Whether a baked-in value changed (the module must be generated again); rebinds a
-    global array that was replaced by another of the same shape and dtype."""
+    global array that was replaced by another of the same shape and dtype (in ``others``
+    too: the namespaces of the module's specialisations)."""
     for w in watched:
         now = w.get()
         if now is w.seen:
@@ -165,6 +166,8 @@ def stale(watched: list[Watched], namespace: dict[str, Any],
             name = names.get(w.origin)
             if name is not None:
                 namespace[name] = now
+                for other in others:
+                    other[name] = now
         elif not _baked(w.seen) or type(now) is not type(w.seen) or not bool(now == w.seen):
             return True  # (a function or another object: only the same object will do)
         w.seen = now

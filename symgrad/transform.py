@@ -8,12 +8,15 @@ from symgrad.generated import Generated
 
 
 def transform(fn: Any, wrt: list[str], has_aux: bool = False,
-              statics: dict[str, Any] | None = None) -> tuple[Generated, Any]:
+              statics: dict[str, Any] | None = None,
+              ranks: dict[str, Any] | None = None) -> tuple[Generated, Any]:
     """Differentiate ``fn`` with respect to ``wrt``: the module text and the SymPy adjoint.
 
     ``has_aux``: ``fn`` returns ``(value, aux...)`` and only ``value`` is differentiated.
     ``statics``: parameter -> the value the module is specialised for (a ``reduction="mean"``
-    string, an ``axis`` number): the code reads it as a constant."""
+    string, an ``axis`` number): the code reads it as a constant. ``ranks``: parameter -> the
+    rank pattern of its array argument (``symgrad.adjoint.ranks``): the gradient is written
+    for arrays of those ranks, its shape plumbing decided here."""
     from sympy.core.parameters import distribute
 
     from symgrad.adjoint import build
@@ -27,5 +30,11 @@ def transform(fn: Any, wrt: list[str], has_aux: bool = False,
         params = {a.arg for a in parsed.tree.args.posonlyargs + parsed.tree.args.args +
                   parsed.tree.args.kwonlyargs}
         adjoint = build(lower(parsed, frozenset(params - set(wrt)), statics or {}), wrt,
-                        has_aux)
-        return generate(adjoint), adjoint
+                        has_aux, ranks)
+        note = ""
+        if ranks:  # which arrays the code is for (N: an axis whose length is not 1)
+            from symgrad.patterns import spelled
+
+            note = " on arrays " + ", ".join(f"{n} {spelled(p)}" for n, p in ranks.items()) \
+                + " (N: a length other than 1)"
+        return generate(adjoint, note), adjoint

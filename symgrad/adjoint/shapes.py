@@ -3,14 +3,23 @@
 Values get shape classes (small ints; ``SCALAR`` for scalars). Broadcasting is undone only
 where two classes differ, and shape metadata reads a named value of the right class
 (``x.size``) instead of recomputing the value.
+
+Given the argument ranks of a call (``ranks``: each array parameter's axes, whether each has
+length 1), each class also gets a rank pattern (``symgrad.adjoint.ranks``), and the
+plumbing that stands where shapes are unknown (``_sum_to``, ``_broadcast_to``,
+``_matmul_grad_*``, ``np.broadcast(...)``) is resolved at transformation time
+(``resolve``): into nothing, ``np.sum(g, axis=0)``, ``x.T @ g``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
+from symgrad import patterns as _patterns
+from symgrad.adjoint import ranks as _ranks
 from symgrad.adjoint.regions import region_leaves
 from symgrad.frontend.ir import Assign, Function, If, Loop, iteration_names, walk
 from symgrad.rules import registry
@@ -22,8 +31,11 @@ from symgrad.rules.shape import Broadcast, _Meta
 class Shapes:
     """The shape classes of one function's values, and a representative value of each."""
 
-    def __init__(self, fn: Function, forward: list[Any]) -> None:
+    def __init__(self, fn: Function, forward: list[Any],
+                 ranks: dict[str, Any] | None = None) -> None:
         self.classes: dict[Any, int] = {}
+        # class -> its rank pattern (None: unknown); only with ``ranks`` (see adjoint.ranks)
+        self.patterns: dict[int, Any] | None = {SCALAR: ()} if ranks else None
         self.rep: dict[int, Any] = {}  # class -> a value in scope that has that shape
         self._next_class = 1
         self._memo: dict[Any, int] = {}
@@ -31,8 +43,15 @@ class Shapes:
         self._members: dict[int, frozenset] = {}
         for p in fn.params:
             self.register(sp.Symbol(p.name, real=True), self.fresh())
-        for name in fn.constants:
+            if self.patterns is not None and ranks.get(p.name) is not None:
+                self.patterns[self._next_class] = ranks[p.name]
+        for name, value in fn.constants.items():  # (their shapes are the module's own)
             self.register(sp.Symbol(name, real=True), self.fresh())
+            if self.patterns is not None and hasattr(value, "shape"):
+                self.patterns[self._next_class] = _patterns.of_shape(np.shape(value))
+        self.params = {sp.Symbol(p.name, real=True) for p in fn.params}
+        self.range_vars = {s.var for s in walk(forward) if isinstance(s, Loop)
+                           and s.var and s.kind == "for"}  # integers: range's
         self._register_block(forward, top=True)
         # values a loop rebinds each iteration: the tape keeps them, so avoid reading them
         self.loop_defined = {n for s in walk(forward) if isinstance(s, Loop)
@@ -43,42 +62,96 @@ class Shapes:
         for s in stmts:
             if isinstance(s, Assign):
                 self.register(sp.Symbol(s.target, real=True), self.class_of(s.expr),
-                              top and not isinstance(s.expr, StopGradient))
+                              top and not isinstance(s.expr, StopGradient), s.expr)
             elif isinstance(s, If):
                 self._register_block(s.then.stmts, top=False)
                 self._register_block(s.orelse.stmts, top=False)
                 for phi in s.phis:
                     a, b = self.class_of(phi.then), self.class_of(phi.orelse)
-                    self.register(sp.Symbol(phi.target, real=True),
-                                  a if a == b else self.fresh(), top)
+                    cls = a if a == b else self.fresh()
+                    if self.patterns is not None and a != b:  # either side's shape
+                        self.patterns[cls] = _patterns.merge(self.pattern_of(phi.then),
+                                                          self.pattern_of(phi.orelse))
+                    self.register(sp.Symbol(phi.target, real=True), cls, top, phi.then)
             elif isinstance(s, Loop):
                 if s.var:
                     self.register(sp.Symbol(s.var, real=True), SCALAR, False)
                 for c in s.carried:
-                    self.register(sp.Symbol(c.entry, real=True), self.class_of(c.init), False)
+                    self.register(sp.Symbol(c.entry, real=True), self.class_of(c.init), False,
+                                  c.init)
                 self._register_block(s.body.stmts, top=False)
                 changed = [c for c in s.carried
                            if self.class_of(c.exit) != self.classes[sp.Symbol(c.entry, real=True)]]
                 if changed:  # the loop changes a value's shape: nothing is known about it
+                    guesses = [self.pattern_of(c.init) for c in changed] \
+                        if self.patterns is not None else []
                     for c in changed:
                         self.classes[sp.Symbol(c.entry, real=True)] = self.fresh()
-                    self._memo.clear()
-                    self._register_block(s.body.stmts, top=False)
+                    if guesses:
+                        self._loop_patterns(s, changed, guesses)
+                    else:
+                        self._memo.clear()
+                        self._register_block(s.body.stmts, top=False)
                 if top:
                     for c in s.carried:
                         sym = sp.Symbol(c.entry, real=True)
                         self.rep.setdefault(self.classes[sym], sym)
+
+    def _loop_patterns(self, s: Loop, changed: list[Any], guesses: list[Any]) -> None:
+        """The body's classes again, and the rank patterns of the values a loop changes the
+        shape class of: a pattern the body keeps (entry pattern in, the same or a more
+        precise one out) holds for every iteration, by induction. Tried with the initial values' patterns, then with
+        what two rounds share; else unknown. Patterns found under a wrong guess are
+        forgotten."""
+        entries = [self.classes[sp.Symbol(c.entry, real=True)] for c in changed]
+        for attempt in range(4):
+            before = set(self.patterns)
+            for cls, guess in zip(entries, guesses, strict=True):
+                self.patterns[cls] = guess
+            self._memo.clear()
+            self._register_block(s.body.stmts, top=False)
+            exits = [self.pattern_of(c.exit) for c in changed]
+            if attempt == 3 or all(_patterns.refines(e, g)
+                                   for e, g in zip(exits, guesses, strict=True)):
+                return
+            for cls in set(self.patterns) - before:
+                del self.patterns[cls]
+            guesses = [_patterns.merge(g, e) for g, e in zip(guesses, exits, strict=True)]
+            if attempt == 2:
+                guesses = [None] * len(entries)
+
+    def pattern_of(self, expr: Any) -> Any:
+        """The rank pattern of ``expr`` (see ``adjoint.ranks``), None where unknown."""
+        if self.patterns is None:
+            return None
+        cls = self.class_of(expr)
+        if cls in self.patterns:
+            return self.patterns[cls]
+        if isinstance(expr, sp.Symbol):
+            return None  # a value whose class has no pattern (yet): not to be remembered
+        pattern = _ranks.infer(expr, self)
+        self.patterns[cls] = pattern
+        return pattern
+
+    def resolve(self, expr: Any) -> Any:
+        """``expr`` with the shape plumbing its rank patterns decide written out (or left
+        out): see ``adjoint.ranks.resolve``."""
+        return expr if self.patterns is None else _ranks.resolve(expr, self)
 
     def fresh(self) -> int:
         """A new class: a shape nothing else is known to have."""
         self._next_class += 1
         return self._next_class
 
-    def register(self, sym: Any, cls: int, rep: bool = True) -> None:
-        """``sym`` has shape class ``cls`` (and, with ``rep``, may stand for it)."""
+    def register(self, sym: Any, cls: int, rep: bool = True, expr: Any = None) -> None:
+        """``sym`` has shape class ``cls`` (and, with ``rep``, may stand for it); ``expr``,
+        its value (or a value of its shape), gives the class its rank pattern."""
         self.classes[sym] = cls
         if rep:
             self.rep.setdefault(cls, sym)
+        if expr is not None and self.patterns is not None and cls not in self.patterns:
+            pattern = self.pattern_of(expr)
+            self.patterns.setdefault(cls, pattern)
 
     def assume(self, expr: Any, cls: int) -> None:
         """``expr`` is known to have class ``cls`` (a vjp that keeps its argument's shape)."""
@@ -133,7 +206,7 @@ class Shapes:
         metas = [n for n in sp.preorder_traversal(expr) if isinstance(n, _Meta)]
         if metas:
             expr = expr.xreplace({m: repl(m) for m in metas})
-        return self._outer_likes(expr)
+        return self.resolve(self._outer_likes(expr))
 
     def _outer_likes(self, expr: Any) -> Any:
         """A loop value read only for its shape (``_sum_to(g, h_2)``) is replaced by a value

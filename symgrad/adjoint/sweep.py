@@ -49,12 +49,13 @@ from symgrad.simplify import clean, simplify_adjoint
 class Sweep:
     """The reverse sweep for one function and one choice of ``wrt``."""
 
-    def __init__(self, fn: Function, wrt: list[str], has_aux: bool = False) -> None:
+    def __init__(self, fn: Function, wrt: list[str], has_aux: bool = False,
+                 ranks: dict[str, Any] | None = None) -> None:
         self.fn = fn
         self.wrt = wrt
         self.outputs = fn.returns[:1] if has_aux else fn.returns  # the differentiated ones
         self.forward, self.inlined = fuse(fn)
-        self.shapes = Shapes(fn, self.forward)
+        self.shapes = Shapes(fn, self.forward, ranks)
         self._masked: set[Any] = set()  # cotangents a where or a mask makes 0 somewhere
         self.loop_vars = {s.var for s in walk(self.forward) if isinstance(s, Loop)
                           and s.var and s.kind == "for"}
@@ -90,7 +91,8 @@ class Sweep:
             seed = self.grad_name(name)
             seeds.append(seed)
             self.shapes.register(sp.Symbol(seed, real=True),
-                                 self.shapes.classes[sp.Symbol(name, real=True)])
+                                 self.shapes.classes[sp.Symbol(name, real=True)],
+                                 expr=sp.Symbol(name, real=True))
             self.acc.setdefault(sp.Symbol(name, real=True), []).append(sp.Symbol(seed, real=True))
         first_use = self._first_uses()
         grads: dict[str, str] = {}
@@ -198,7 +200,7 @@ class Sweep:
                 stmts.append(Stmt(name, total, list(comment)))
                 comment.clear()
             gsym = sp.Symbol(name, real=True)
-            self.shapes.register(gsym, self.shapes.class_of(sym), rep=False)
+            self.shapes.register(gsym, self.shapes.class_of(sym), rep=False, expr=sym)
             self.contribute(sym, gsym)
         self.backward.append(BIf(s.cond, sides[0][0], sides[1][0], self.take_comment([])))
 
@@ -216,7 +218,7 @@ class Sweep:
             name = self.grad_name(c.entry)
             before.append(Stmt(name, self.whole(sym, pending[c.entry], GradZeros(sym))))
             names[c.entry] = gsym = sp.Symbol(name, real=True)
-            self.shapes.register(gsym, self.shapes.classes[sym], rep=False)
+            self.shapes.register(gsym, self.shapes.classes[sym], rep=False, expr=sym)
             if isinstance(c.exit, sp.Symbol) and c.exit in self.active:
                 acc.setdefault(c.exit, []).append(gsym)
         rebound = {sp.Symbol(n, real=True) for n in iteration_names(s)}
@@ -241,7 +243,8 @@ class Sweep:
                 if isinstance(g, ScatterInto) and g.args[1] == sym and \
                         all(plain_index(p, self.loop_vars) for p in g.args[2:]):
                     # (`+=` at an index array would add a repeated position once: np.add.at)
-                    body.append(Stmt(name, g.args[0], list(comment), augment=True,
+                    body.append(Stmt(name, self._named(body, self.shapes.resolve(g.args[0])),
+                                     list(comment), augment=True,
                                      index=tuple(g.args[2:])))
                     comment = []
                 else:
@@ -270,6 +273,16 @@ class Sweep:
         self.backward.extend(before)
         self.backward.append(BLoop(s, body, self.take_comment(s.lines), tape))
 
+    @staticmethod
+    def _named(body: list[Any], value: Any) -> Any:
+        """``value``, or the name the loop body already gave it (a cotangent both a value
+        and a row of an array receive: ``grad_x[t] += grad_h_in``, not the sum again)."""
+        for s in body:
+            if isinstance(s, Stmt) and not s.augment and s.expr == value and \
+                    "," not in s.target:
+                return sp.Symbol(s.target, real=True)
+        return value
+
     def accumulator_zeros(self, sym: Any, contributions: list[Any]) -> Any:
         """The start of a loop's gradient accumulator: zeros like ``sym``, or, for a
         parameter the loop indexes (``for W in Ws``, ``params["Ws"][i]``: it may hold
@@ -277,7 +290,7 @@ class Sweep:
         indexed = sym.name in {p.name for p in self.fn.params} and any(
             isinstance(n, ScatterInto) and n.args[1] == sym
             for g in contributions for n in sp.preorder_traversal(g))
-        return TreeZeros(sym) if indexed else GradZeros(sym)
+        return self.shapes.resolve(TreeZeros(sym)) if indexed else GradZeros(sym)
 
     def take_comment(self, lines: list[str]) -> list[str]:
         out = list(self._comment) + list(lines)
@@ -306,7 +319,8 @@ class Sweep:
         sym = sp.Symbol(name, real=True)
         if self.masked(total):
             self._masked.add(sym)
-        self.shapes.register(sym, self.shapes.class_of(total), rep=self.backward is self._top)
+        self.shapes.register(sym, self.shapes.class_of(total), rep=self.backward is self._top,
+                             expr=total)
         return sym
 
     def finish_param(self, p: str) -> str:
@@ -392,11 +406,13 @@ class Sweep:
                 self.backprop(arg, v)
 
 
-def build(fn: Function, wrt: list[str], has_aux: bool = False) -> Adjoint:
-    """The adjoint of ``fn``'s outputs (only the first one with ``has_aux``)."""
+def build(fn: Function, wrt: list[str], has_aux: bool = False,
+          ranks: dict[str, Any] | None = None) -> Adjoint:
+    """The adjoint of ``fn``'s outputs (only the first one with ``has_aux``); ``ranks``:
+    parameter -> rank pattern of its argument (``adjoint.ranks``), the code specialised."""
     if has_aux and not (fn.returns_tuple and len(fn.returns) >= 2):
         raise SymgradError(f"has_aux=True, but {fn.name} does not return a tuple "
                            "(value, aux, ...)", filename=fn.filename, lineno=fn.firstlineno,
                            hint="return the value to differentiate first and the auxiliary "
                            "outputs after it, or drop has_aux")
-    return Sweep(fn, wrt, has_aux).run()
+    return Sweep(fn, wrt, has_aux, ranks).run()

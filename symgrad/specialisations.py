@@ -1,0 +1,93 @@
+"""One function's gradients specialised on argument ranks, made at the first call with them.
+
+A call with numpy arrays runs the module made for their ranks (each array's ndim and which
+of its axes have length 1, ``symgrad.patterns``), whose shape plumbing the transformation
+decided (``symgrad.adjoint.ranks``). The generic module serves everything else: Python
+numbers, tuples of arrays, other array libraries, and every transformation built on it
+(``jvp``, ``symgrad.grad(G.grad)``, export), which must hold for any ranks.
+
+No SymPy here: the fast path reads ``by_shapes`` (argument shapes -> specialisation), and a
+call with new ranks on a warm disk cache loads its module without transforming.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import OrderedDict
+from typing import Any
+
+from symgrad import live
+from symgrad.patterns import of_value
+
+MAX_RANKED = 8  # specialisations kept per function (the least recently used goes)
+MAX_SHAPES = 256  # argument shapes remembered per function, each naming its specialisation
+SHAPE = operator.attrgetter("shape")
+# what a specialisation writes out: a generic module with none of these has nothing to gain
+_PLUMBING = ("_sum_to(", "_broadcast_to(", "_matmul_grad_", "np.broadcast(", "_zeros_like(")
+_MISSING: Any = object()
+
+
+class Ranked:
+    """The module specialised for one pattern of argument ranks, running."""
+
+    __slots__ = ("module", "namespace", "value_and_grad")
+
+    def __init__(self, owner: Any, module: Any, namespace: dict[str, Any]) -> None:
+        self.module = module
+        self.namespace = namespace
+        live.bind(owner._watched, namespace, owner._constants)
+        self.value_and_grad = namespace[module.generated.value_and_grad_name]
+
+
+class Specialisations:
+    """A GradFunction's specialisations: rank patterns -> ``Ranked`` (None where the generic
+    module serves), least recently used first, at most ``MAX_RANKED``."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple, Ranked | None] = OrderedDict()
+        self.by_shapes: dict[tuple, Ranked | None] = {}  # (cleared, never replaced)
+        self.namespaces: list[dict[str, Any]] = []  # theirs: live.stale rebinds globals there
+        self.plumbed = False
+
+    def reset(self, generic_source: str) -> None:
+        """Forget every specialisation: the generic module was made again."""
+        self.entries.clear()
+        self.by_shapes.clear()
+        self.namespaces.clear()
+        self.plumbed = any(name in generic_source for name in _PLUMBING)
+
+    def for_shapes(self, g: Any, args: tuple) -> Ranked | None:
+        """``for_args``, remembered by the arguments' shapes for the fast path."""
+        if len(self.by_shapes) >= MAX_SHAPES:
+            self.by_shapes.clear()
+        entry = self.by_shapes[tuple(map(SHAPE, args))] = self.for_args(g, args)
+        return entry
+
+    def for_args(self, g: Any, args: tuple) -> Ranked | None:
+        """The specialisation for the ranks of ``args``, made now the first time (from
+        memory or the disk cache when it can); None where the generic module serves."""
+        patterns = tuple(map(of_value, args))
+        entry = self.entries.get(patterns, _MISSING)
+        if entry is not _MISSING:
+            self.entries.move_to_end(patterns)
+            return entry
+        entry = None
+        if self.plumbed and g.backend == "numpy" and any(p is not None for p in patterns):
+            from symgrad import api
+
+            ranks = {n: p for n, p in zip(g.params, patterns, strict=True) if p is not None}
+            module = api._module(g.fn, g.wrt, g.has_aux, g._statics, ranks)
+            if module.generated.source.partition("\n")[2] != \
+                    g._generated.source.partition("\n")[2]:  # (past the header line)
+                entry = Ranked(g, module, api._exec(g.fn, module))
+                self.namespaces.append(entry.namespace)
+        self.entries[patterns] = entry
+        if len(self.entries) > MAX_RANKED:
+            oldest = next(iter(self.entries))
+            if g._shown is not None and self.entries[oldest] is g._shown:
+                self.entries.move_to_end(oldest)  # (fast-path calls use it without a move)
+            dropped = self.entries.popitem(last=False)[1]
+            if dropped is not None:
+                self.namespaces.remove(dropped.namespace)
+            self.by_shapes.clear()  # (some of them name the one dropped)
+        return entry
