@@ -238,8 +238,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     elif shapes and args.transform != "grad":
         raise UsageError(f"--shape shows the gradient specialised for argument ranks, or the "
                          f"Hessian for those shapes; --{args.transform} has no specialisations")
-    elif shapes:  # the gradient specialised for these ranks
-        text = g.source_for(*_inputs(g, shapes, 0.1, 0.9, 0))
+    elif shapes:  # the gradient specialised for these ranks (a parameter not named: no array)
+        import numpy as np
+
+        text = g.source_for(*(np.zeros(shapes[n]) if n in shapes else None for n in g.params))
     else:
         text = g.source if args.transform == "grad" else getattr(g, args.transform).source
     if _color(args, sys.stdout):
@@ -391,7 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="highlight the code (default: when stdout is a terminal)")
     shape_option(p, "show the gradient specialised for arrays of these ranks, as a call "
                  "with them runs it, e.g. x=8,4 (repeat per array parameter; x= for a 0-d "
-                 "array; a parameter not named is taken to be no array)")
+                 "array; a parameter not named is taken to be no array); with --hessian, "
+                 "the shapes f_hessian is made for")
     which = p.add_mutually_exclusive_group()
     for name, what in (("jvp", "the forward-mode module (f_jvp)"),
                        ("hvp", "the Hessian-vector product module (f_hvp)"),
@@ -399,8 +402,6 @@ def build_parser() -> argparse.ArgumentParser:
                         "given; else f_hvp, which it is built from)")):
         which.add_argument(f"--{name}", dest="transform", action="store_const", const=name,
                            help=f"print {what} instead of the gradient's")
-    shape_option(p, "with --hessian: the parameters' shapes, for which f_hessian is made "
-                 "(e.g. X=5,3)")
     p.set_defaults(run=cmd_show, transform="grad")
 
     p = command("export", "write a standalone, self-checking module",
