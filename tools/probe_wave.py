@@ -2,6 +2,7 @@
 
 import ast
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -19,6 +20,7 @@ M = rng.normal(size=(4, 4))
 T = torch
 
 PROBES = []
+TIMES = {}
 
 
 def probe(*args, wrt=None, torch_fn=None, fd=True):
@@ -950,6 +952,7 @@ def run():
         if names and f.__name__ not in names:
             continue
         tag = f.__name__
+        t_start = time.perf_counter()
         float_idx = [i for i, a in enumerate(args)
                      if np.asarray(a).dtype.kind == "f" and (wrt is None or i in wrt)]
         wrt_names = tuple(f.__code__.co_varnames[i] for i in float_idx)
@@ -991,6 +994,7 @@ def run():
                     if not np.allclose(g, tg, rtol=1e-5, atol=1e-6, equal_nan=True):
                         print(f"TORCH {tag} d{i}:\n  got {g}\n  torch {tg}")
                         bad += 1
+            TIMES[tag] = time.perf_counter() - t_start
         except symgrad.SymgradError as e:
             print(f"REFUSED {tag}: {str(e).splitlines()[0]}")
         except Exception:
@@ -998,6 +1002,9 @@ def run():
             traceback.print_exc(limit=-4)
             bad += 1
     print(f"{len(PROBES)} probes, {bad} bad")
+    slow = sorted(TIMES.items(), key=lambda kv: -kv[1])
+    print("slowest:", [(k, round(v, 2)) for k, v in slow[:25]])
+    print("total", round(sum(TIMES.values()), 1))
 
 
 if __name__ == "__main__":
