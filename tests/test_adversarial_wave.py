@@ -1394,3 +1394,22 @@ def _transposed_scalar(x):
                    reason="the vjp of x.T prints g.T, and the default seed is a Python float")
 def test_the_transpose_of_a_scalar_output_differentiates():
     np.testing.assert_allclose(symgrad.grad(_transposed_scalar).grad(X), np.ones_like(X))
+
+
+def _plus_zero(x):
+    return x + 0
+
+
+def _reshaped(x):
+    return x.reshape(2, 2)
+
+
+@pytest.mark.parametrize("f, seed", [(_plus_zero, np.array([1.0, 2.0, 3.0, 4.0])),
+                                     (_reshaped, np.array([[1.0, 2.0], [3.0, 4.0]]))])
+def test_a_gradient_updated_in_place_leaves_the_callers_seed_alone(f, seed):
+    # was: grad_x = seed (or a view of it) handed back, so g *= 0.5 changed the seed
+    x = np.array([0.1, 0.2, 0.3, 0.4])
+    G = symgrad.grad(f)
+    for g in (G.grad(x, seed=seed), G.value_and_grad(x, seed=seed)[1]):
+        g *= 0.5
+        np.testing.assert_array_equal(seed.ravel(), [1.0, 2.0, 3.0, 4.0])
