@@ -1413,3 +1413,30 @@ def test_a_gradient_updated_in_place_leaves_the_callers_seed_alone(f, seed):
     for g in (G.grad(x, seed=seed), G.value_and_grad(x, seed=seed)[1]):
         g *= 0.5
         np.testing.assert_array_equal(seed.ravel(), [1.0, 2.0, 3.0, 4.0])
+
+
+_W32 = np.arange(6.0).reshape(3, 2)
+
+
+def _linear_in_a_matmul_operand(x):
+    return np.sum(x @ _W32) + np.sum(x ** 2)
+
+
+def _diag_times_constant(x):
+    return np.sum(np.diag(x) @ np.arange(9.0).reshape(3, 3)) + np.sum(np.sin(x))
+
+
+@pytest.mark.parametrize("f, x", [(_linear_in_a_matmul_operand, np.array([[0.1, 0.2, 0.3]])),
+                                  (_diag_times_constant, np.array([0.1, 0.2, 0.3]))])
+def test_the_hessian_of_a_function_linear_in_a_matmul_operand(f, x):
+    # was: AttributeError: 'int' object has no attribute 'xreplace' (the tangent of a matmul's
+    # gradient in its own operand, read for its shape only, summed as Python's 0 + 0)
+    H = np.asarray(symgrad.grad(f).hessian(x))
+    expected = T.func.hessian(lambda t: _torch_of(f)(t))(T.tensor(x)).numpy()
+    np.testing.assert_allclose(H, expected, atol=1e-12)
+
+
+def _torch_of(f):
+    if f is _linear_in_a_matmul_operand:
+        return lambda t: (t @ tt(_W32)).sum() + (t ** 2).sum()
+    return lambda t: (T.diag(t) @ tt(np.arange(9.0).reshape(3, 3))).sum() + T.sin(t).sum()

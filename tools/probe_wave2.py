@@ -447,7 +447,7 @@ def more_funcs(x):
     return np.sum(np.arccosh(x)) + np.sum(np.log2(x)) + np.sum(np.log10(x)) + np.sum(np.exp2(x))
 
 
-@probe(X, torch_fn=lambda x: (x - x.mean(1, keepdim=True)).div(x.std(1, keepdim=True) + 1e-6)
+@probe(X, torch_fn=lambda x: (x - x.mean(1, keepdim=True)).div(x.std(1, keepdim=True, correction=0) + 1e-6)
        .pow(2).mul(tt(np.arange(12.0).reshape(3, 4))).sum())
 def layernorm(x):
     mu = x.mean(axis=1, keepdims=True)
@@ -455,7 +455,7 @@ def layernorm(x):
     return np.sum(((x - mu) / (sd + 1e-6)) ** 2 * np.arange(12.0).reshape(3, 4))
 
 
-@probe(X, torch_fn=lambda x: (x.var(1) * tt([1.0, 2.0, 3.0])).sum())
+@probe(X, torch_fn=lambda x: (x.var(1, correction=0) * tt([1.0, 2.0, 3.0])).sum())
 def var_method(x):
     return np.sum(x.var(axis=1) * np.array([1.0, 2.0, 3.0]))
 
