@@ -1440,3 +1440,38 @@ def _torch_of(f):
     if f is _linear_in_a_matmul_operand:
         return lambda t: (t @ tt(_W32)).sum() + (t ** 2).sum()
     return lambda t: (T.diag(t) @ tt(np.arange(9.0).reshape(3, 3))).sum() + T.sin(t).sum()
+
+
+_TIES = np.array([[[0.5, 2.0], [2.0, 2.0], [-0.5, 0.0]], [[1.0, 1.0], [-3.0, 0.3], [0.3, 0.3]]])
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+@pytest.mark.parametrize("dim, keepdim", [(0, False), (1, True), (-1, False), (2, True)])
+def test_tensor_max_over_a_dim_sends_the_gradient_to_the_index_it_returns(op, dim, keepdim):
+    # was: shared among tied values (amax's rule); torch's max(dim) backward reads indices
+    grads = []
+    for lib in (T, symgrad):
+        x = lib.tensor(_TIES, dtype=lib.float64, requires_grad=True)
+        values, indices = getattr(x, op)(dim=dim, keepdim=keepdim)
+        weights = lib.tensor(np.arange(1.0, values.numel() + 1).reshape(tuple(values.shape)))
+        (values ** 2 * weights).sum().backward()
+        grads.append((x.grad.numpy(), indices.numpy(), type(values.grad_fn).__name__))
+    np.testing.assert_array_equal(grads[1][1], grads[0][1])
+    np.testing.assert_allclose(grads[1][0], grads[0][0])
+    assert values.grad_fn.name() == f"{op.capitalize()}Backward0"
+
+
+def test_tensor_max_over_a_dim_saves_its_indices_not_its_input():
+    # torch's MaxBackward0 keeps the indices: x changed in place after max(dim) still
+    # differentiates, and a second backward finds the graph freed
+    results = []
+    for lib in (T, symgrad):
+        a = lib.tensor([[1.0, 3.0], [2.0, 2.0]], requires_grad=True)
+        x = a * 1.0
+        values = x.max(dim=1).values
+        x.mul_(2.0)
+        values.sum().backward(retain_graph=False)
+        with pytest.raises(RuntimeError, match="second time"):
+            values.sum().backward()
+        results.append(a.grad.numpy())
+    np.testing.assert_array_equal(results[1], results[0])
