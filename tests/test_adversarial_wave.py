@@ -1475,3 +1475,22 @@ def test_tensor_max_over_a_dim_saves_its_indices_not_its_input():
             values.sum().backward()
         results.append(a.grad.numpy())
     np.testing.assert_array_equal(results[1], results[0])
+
+
+def _array_power(x, p):
+    return np.sum(x ** p)
+
+
+def test_an_array_exponent_differentiates_on_torch_tensors_and_at_a_zero_exponent():
+    # was (torch tensors): RuntimeError: Subtraction ... with a bool tensor (e - (e != 0))
+    x, p = np.array([0.0, 0.5, 1.5, 2.0]), np.array([0.0, 2.0, -1.0, 0.5])
+    G = symgrad.grad(_array_power)
+    gx, gp = G.grad(x, p)
+    tx, tp = T.tensor(x, requires_grad=True), T.tensor(p, requires_grad=True)
+    (tx ** tp).sum().backward()
+    np.testing.assert_allclose(gx, tx.grad.numpy())
+    np.testing.assert_allclose(gp, tp.grad.numpy())
+    on_torch = G.grad(T.tensor(x), T.tensor(p))
+    assert all(isinstance(g, T.Tensor) for g in on_torch)
+    np.testing.assert_allclose(on_torch[0].numpy(), gx)
+    np.testing.assert_allclose(on_torch[1].numpy(), gp)
