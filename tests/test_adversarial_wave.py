@@ -1494,3 +1494,19 @@ def test_an_array_exponent_differentiates_on_torch_tensors_and_at_a_zero_exponen
     assert all(isinstance(g, T.Tensor) for g in on_torch)
     np.testing.assert_allclose(on_torch[0].numpy(), gx)
     np.testing.assert_allclose(on_torch[1].numpy(), gp)
+
+
+def _empty_matmul(x, w):
+    return np.sum((x @ w) ** 2) + np.sum(w)
+
+
+def test_an_empty_example_argument_is_exported_with_its_shape(tmp_path):
+    # was: np.array([], dtype=np.float64) for x of shape (0, 4): the self-check's x @ w raised
+    x, w = np.zeros((0, 4)), np.ones(4)
+    path = symgrad.grad(_empty_matmul).export(tmp_path / "empty_matmul.py", example_args=(x, w))
+    namespace = {}
+    exec(compile(path.read_text(), "empty_matmul", "exec"), namespace)
+    got = namespace["_example_args"]()
+    assert [np.shape(a) for a in got] == [(0, 4), (4,)]
+    ok, _ = namespace["_self_check"](got)
+    assert ok
