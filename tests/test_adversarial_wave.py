@@ -1510,3 +1510,22 @@ def test_an_empty_example_argument_is_exported_with_its_shape(tmp_path):
     assert [np.shape(a) for a in got] == [(0, 4), (4,)]
     ok, _ = namespace["_self_check"](got)
     assert ok
+
+
+def _named_like_a_helper(_sum_to, w):
+    return np.sum(np.exp(_sum_to) * w[:, None])
+
+
+def _named_like_an_uncalled_helper(x, _as_array):
+    return np.sum(np.exp(x) * _as_array)
+
+
+def test_a_parameter_named_like_a_helper_the_gradient_calls_is_refused_at_decoration():
+    # was: TypeError: 'numpy.ndarray' object is not callable, at the first gradient call
+    with pytest.raises(symgrad.SymgradError, match="'_sum_to'.*helper") as info:
+        symgrad.grad(_named_like_a_helper)
+    assert info.value.lineno is not None and "rename" in info.value.hint
+    x, a = np.array([0.1, 0.2]), np.array([1.0, 2.0])  # one the functions never call is fine
+    gx, ga = symgrad.grad(_named_like_an_uncalled_helper).grad(x, a)
+    np.testing.assert_allclose(gx, np.exp(x) * a)
+    np.testing.assert_allclose(ga, np.exp(x))
