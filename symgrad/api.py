@@ -29,6 +29,7 @@ from symgrad.arguments import (
     _integer,
     _numeric,
     _numpy_floats,
+    _unshared,
 )
 from symgrad.bound import _BoundWithSource, _with_source  # noqa: F401 (regrad reads it)
 from symgrad.compiled import check_backend, compiled_functions
@@ -511,6 +512,8 @@ class GradFunction:
         else:
             grads = tuple(_finish(g, args[i]) for g, i in zip(grads, self._wrt_index,
                                                                strict=True))
+        if seed is not None:
+            grads = _unshared(grads, seed)
         if given is not args:  # a list of numbers was read as an array: give back a list
             grads = _as_given(grads, given[self._wrt_index[0]]) if len(self.wrt) == 1 else \
                 tuple(_as_given(g, given[i]) for g, i in zip(grads, self._wrt_index,

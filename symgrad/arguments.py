@@ -154,6 +154,27 @@ def _as_array(value: Any) -> Any:
     return kind(items) if any(a is not b for a, b in zip(items, value, strict=True)) else value
 
 
+def _unshared(grads: Any, seed: Any) -> Any:
+    """``grads`` with a copy of each gradient that is (a view of) an array of the cotangent
+    passed in (``grad_x = seed`` of ``f(x) = x + 0``): an update of the gradient in place
+    (``g *= lr``) must not change the caller's seed, as it does not in torch."""
+    seeds = [s for s in (seed if isinstance(seed, tuple) else (seed,))
+             if isinstance(s, np.ndarray)]
+    if not seeds:
+        return grads
+
+    def own(g: Any) -> Any:
+        if isinstance(g, np.ndarray):
+            return g.copy() if any(np.may_share_memory(g, s) for s in seeds) else g
+        if isinstance(g, (tuple, list)):
+            return type(g)(own(item) for item in g)
+        if isinstance(g, dict):
+            return {k: own(v) for k, v in g.items()}
+        return g
+
+    return own(grads)
+
+
 def _as_given(grad: Any, given: Any) -> Any:
     """A gradient, in the structure of the argument as given: a list of numbers read as an
     array gets a list of gradients, as any list argument does (``_finish``)."""

@@ -17,6 +17,7 @@ from symgrad import helpers
 from symgrad.adjoint.memory import allocates
 from symgrad.adjoint.program import Adjoint, BIf, MemoryPlan, Stmt, Tape, backward_reads
 from symgrad.adjoint.tangent import TangentProgram
+from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
 from symgrad.generated import Generated, VjpModule, check_module
@@ -129,13 +130,33 @@ def _module_text(fn: Any, printer: NumpyPrinter, funcs: list[str], what: str,
             f", dtype=np.{array.dtype.name}"
         header.append(f"{name} = np.array({literal}{dtype})")
     text = "\n".join(header) + "\n"
-    for h in _helper_closure(printer.helpers):
+    used = _helper_closure(printer.helpers)
+    _check_no_shadowing(fn, "\n\n".join(funcs), set(used))
+    for h in used:
         text += "\n" + inspect.getsource(getattr(helpers, h)) + "\n"
     for source in printer.sources.values():  # custom rules' functions, as the user wrote them
         text += "\n\n" + source.rstrip() + "\n\n"
     text += "\n" + "\n\n".join(funcs)
     check_module(text, fn.name, fn.filename, fn.firstlineno)
     return text
+
+
+def _check_no_shadowing(fn: Any, code: str, helper_names: set[str]) -> None:
+    """A parameter or variable of the user's named like a helper that the same generated
+    function calls (say ``_sum_to``) would hide the helper there: refused, naming it."""
+    for func in ast.parse(code).body:
+        nodes = list(ast.walk(func))
+        bound = {n.arg for n in nodes if isinstance(n, ast.arg)} | \
+            {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        called = {n.func.id for n in nodes
+                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        clash = sorted(bound & called & helper_names)
+        if clash:
+            raise SymgradError(
+                f"the name {clash[0]!r} in {fn.name} is also the name of a helper function "
+                "that symgrad's generated code calls, which it would hide",
+                filename=fn.filename, lineno=fn.firstlineno,
+                hint=f"rename {clash[0]!r} (say, to {clash[0].lstrip('_') + '_'!r})")
 
 
 def generate_jvp(tp: TangentProgram, suffix: str = "jvp", doc: str = "") -> tuple[str, str]:

@@ -333,7 +333,9 @@ def literal(name: str, value: Any) -> str:
         dtype = value.dtype.name
         if value.size <= _LITERAL_MAX and value.dtype.kind != "c" and \
                 np.all(np.isfinite(value)):
-            return f"np.array({value.tolist()!r}, dtype=np.{dtype})"
+            text = f"np.array({value.tolist()!r}, dtype=np.{dtype})"
+            # (an empty array's list, [[], []] or [], may not say its shape: (0, 4) is [])
+            return text if value.size else f"{text}.reshape({value.shape!r})"
         data = np.ascontiguousarray(value).tobytes().hex()
         chunks = [data[i:i + 88] for i in range(0, len(data), 88)] or [""]
         hexed = "\n".join(f'        "{c}"' for c in chunks)

@@ -253,8 +253,11 @@ def _zero_at(g, index):
 
 def _pow_slope(b, e):
     """d(b**e)/db = e*b**(e - 1), and 0 where e == 0: b**0 is 1 for every b (torch's rule).
-    (b**(e - 1) is never taken at e == 0, where 0.0**-1 is inf, or raises for a float.)"""
-    return e * b ** (e - (e != 0))
+    (b**(e - 1) is never taken at e == 0, where 0.0**-1 is inf, or raises for a float; the
+    exponent is chosen with where: torch and the array API have no arithmetic on bools.)"""
+    if isinstance(e, (int, float)):
+        return e * b ** (e - 1 if e != 0 else e)
+    return e * b ** np.where(e != 0, e - 1, e)
 
 
 def _pow_log_slope(power, b):

@@ -399,7 +399,8 @@ class Sweep:
         # (a list built in a loop has a whole cotangent whatever its class: rules/lists.py)
         exact = node.vjp_exact and (self.shapes.class_of(g) == self.shapes.class_of(node) or
                                     getattr(node, "whole_cotangent", False))
-        for arg, v in zip(node.diff_args(), node.vjp(g), strict=True):
+        vjps = node.masked_vjp(g) if self.masked(g) else node.vjp(g)
+        for arg, v in zip(node.diff_args(), vjps, strict=True):
             if v is not None and self.is_active(arg):
                 if exact:
                     self.shapes.assume(v, self.shapes.class_of(arg))

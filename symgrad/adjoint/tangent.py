@@ -232,7 +232,7 @@ class TangentSweep:
         if all(t == 0 for t in tangents):
             return 0
         try:
-            t = node_jvp(node, tangents)
+            t = sp.sympify(node_jvp(node, tangents))  # a rule's `... else 0` sum: int 0
         except NotImplementedError:
             entry = getattr(node, "primitive", None)
             what = type(node).__name__ if entry is None else \

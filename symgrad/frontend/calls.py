@@ -251,6 +251,15 @@ class CallLowering:
             for v in values[1:]:
                 out = (masks.PyMax if obj is max else masks.PyMin)(out, v)
             return out
+        if obj is float and len(node.args) == 1 and not node.keywords and \
+                isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            text = node.args[0].value  # float("inf"), float("-inf"), float("nan")
+            try:
+                number = float(text)
+            except ValueError:
+                raise self.p.error(node, f"float({text!r}) is not a number") from None
+            return self.constant(number, "nan" if number != number else
+                                 "inf" if number > 0 else "neg_inf", node)
         if obj in (float, int) and len(node.args) == 1 and not node.keywords:
             value = self.expr(node.args[0])
             if isinstance(value, sp.Basic) and value.is_Number:

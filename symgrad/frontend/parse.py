@@ -92,6 +92,16 @@ def parse_function(fn: Any) -> Parsed:
             source_line=lines[0] if lines else None,
             hint="lambdas and async functions are not supported; write a `def`",
         )
+    code = fn.__code__
+    written = [a.arg for a in node.args.posonlyargs + node.args.args]
+    if written != list(code.co_varnames[:code.co_argcount]):
+        raise SymgradError(
+            f"the source of {name!r} in {filename} does not match the function Python runs "
+            f"(parameters {written} there, {list(code.co_varnames[:code.co_argcount])} in "
+            "the function): the file changed after it was imported",
+            filename=filename, lineno=firstlineno,
+            hint="reload the module (importlib.reload) or restart Python, so that the "
+            "function and its source agree")
     node.decorator_list = []  # node line numbers count from the first decorator's line
     return Parsed(fn, node, source, filename, firstlineno, source.splitlines())
 

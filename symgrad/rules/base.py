@@ -85,6 +85,12 @@ class Structural(sp.Function):
             f"{type(self).__name__} has array arguments that carry gradient but no vjp rule: "
             "give it one (or the NONDIFF trait if it is piecewise constant)")
 
+    def masked_vjp(self, g: Any) -> list[Any]:
+        """``vjp(g)`` for a g that is 0 where a where discards this node's value: there the
+        derivative is 0, so a rule whose slope is NaN wherever an input is NaN (a product of
+        the others) selects 0 rather than multiply 0 by NaN. Others keep their vjp."""
+        return self.vjp(g)
+
 
 def node_jvp(node: Any, tangents: list[Any]) -> Any:
     """The tangent of a structural node, given one tangent per ``diff_args()`` (0 where

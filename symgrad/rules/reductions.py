@@ -124,6 +124,11 @@ class NpProd(Reduction):
         # the product of the other elements: prod(x)/x would be 0/0 where x has a zero
         return [expand_reduced(g, self.axis, self.keepdims) * ProdOthers(*self.args[:2])]
 
+    def masked_vjp(self, g: Any) -> list[Any]:
+        # 0 where g is: not 0 times the product of others that has a NaN element
+        spread = expand_reduced(g, self.axis, self.keepdims)
+        return [masks.Where(masks.IsEqual(spread, 0), 0, spread * ProdOthers(*self.args[:2]))]
+
     def jvp(self, tangents: list[Any]) -> Any:
         return self.reduced(tangents[0] * ProdOthers(*self.args[:2]))
 

@@ -109,6 +109,9 @@ class Reshape(Rule):
     order is Static('F') when the elements are read and written in Fortran order."""
 
     def _numpycode(self, printer: Any) -> str:
+        if isinstance(self.args[1], Shape):  # shaped like x: a gradient, maybe a Python float
+            return (f"np.reshape({base._a(printer, self.args[0])}, "
+                    f"{base._a(printer, self.args[1])}{_order_kw(self.args[2:])})")
         return (f"{base._p(printer, self.args[0])}.reshape({base._a(printer, self.args[1])}"
                 f"{_order_kw(self.args[2:])})")
 

@@ -17,6 +17,7 @@ from symgrad.runtime.arithmetic import _binary
 from symgrad.runtime.grad_mode import _Mode
 from symgrad.runtime.messages import _TYPE_SHORT
 from symgrad.runtime.primitives import OPS, apply
+from symgrad.runtime.shape import _index_key
 from symgrad.runtime.tensor import Tensor, _norm_dim, _record, _wrap, install_methods
 from symgrad.runtime.torch_sum import sum_f32
 
@@ -51,6 +52,24 @@ def _sum(d, axis=None, keepdims=False):
         if out is not None:
             return out
     return np.sum(d, axis=axis, keepdims=keepdims)
+
+
+def _along(idx, axis, shape, keepdim):
+    """The index tuple that reads, from an array of ``shape``, the elements ``idx`` names
+    along ``axis`` (``np.take_along_axis`` as an index, shaped as ``idx``)."""
+    n = idx.ndim
+    parts = []
+    j = 0  # idx's axis for the next axis of the input
+    for d, size in enumerate(shape):
+        if d == axis:
+            parts.append(idx)
+            j += keepdim
+            continue
+        at = [1] * n
+        at[j] = size
+        parts.append(np.arange(size).reshape(at))
+        j += 1
+    return tuple(parts)
 
 
 def _node(op, dim):
@@ -142,7 +161,12 @@ class _ReductionMethods:
         idx = _wrap(np.asarray(arg(self._data, axis=axis, keepdims=keepdim)).astype(np.int64))
         out = _wrap(np.asarray(getattr(np, op)(self._data, axis=axis, keepdims=keepdim)))
         if self._requires_grad and _Mode.enabled:
-            _record(out, _node(op, dim), (op, (("axis", axis), ("keepdims", _pybool(keepdim)))), (self,))
+            # torch's backward of max(dim) sends g to the index returned (the first of tied
+            # values), not shared among the ties as amax's: the values read x at idx
+            at = _along(idx._data.copy(), axis, self._data.shape, keepdim)
+            key, vjp = _index_key("getitem", at)
+            _record(out, _node(op, dim), key, (self,), vjp=vjp)
+            out._grad_fn._vers = ()  # it saves the indices (freed after a backward), not x
         return _ReturnTypes(op, out, idx)
 
     def max(self, dim=None, keepdim=False):
