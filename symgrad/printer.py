@@ -82,6 +82,19 @@ class NumpyPrinter(StrPrinter):
             return text[1:-1]
         return text
 
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        """SymPy's sum, with a matrix product term written bare: ``b + x @ w`` (``@`` binds
+        as ``*`` does, more tightly than ``+``), not ``b + (x @ w)``."""
+        text = super()._print_Add(expr, order=order)
+        for term in expr.args:
+            if type(term).__name__ == "MatMul":
+                grouped = self._print(term)
+                bare = grouped[1:-1]
+                if grouped.startswith("(") and _outer_group_closes_at_end(grouped) and \
+                        not bare.startswith("-"):
+                    text = _replace_term(text, grouped, bare)
+        return text
+
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list:
         """A sum starts with a term that is added, as a person writes it: ``y - x``, not
         ``-x + y``; so a negated mask (``-m``, which numpy refuses) is never the first."""
@@ -236,6 +249,18 @@ def is_atomic(text: str) -> bool:
         elif depth == 0 and not (ch.isalnum() or ch in "._"):
             return False
     return bool(text)
+
+
+def _replace_term(text: str, grouped: str, bare: str) -> str:
+    """``text`` (a sum) with its whole term ``grouped`` written as ``bare``: only where it
+    stands between the sum's own signs, never inside another term."""
+    for start in range(len(text)):
+        if text.startswith(grouped, start) and \
+                (start == 0 or text[max(0, start - 3):start] in (" + ", " - ")) and \
+                (start + len(grouped) == len(text) or
+                 text[start + len(grouped):start + len(grouped) + 3] in (" + ", " - ")):
+            return text[:start] + bare + text[start + len(grouped):]
+    return text
 
 
 def _outer_group_closes_at_end(text: str) -> bool:
