@@ -76,8 +76,11 @@ class Specialisations:
             from symgrad import api
 
             ranks = {n: p for n, p in zip(g.params, patterns, strict=True) if p is not None}
-            module = api._module(g.fn, g.wrt, g.has_aux, g._statics, ranks)
-            if module.generated.source.partition("\n")[2] != \
+            try:
+                module = api._module(g.fn, g.wrt, g.has_aux, g._statics, ranks)
+            except Exception:  # (its source file gone since decoration, say): the generic
+                module = None  # module, right for any ranks, serves these too
+            if module is not None and module.generated.source.partition("\n")[2] != \
                     g._generated.source.partition("\n")[2]:  # (past the header line)
                 entry = Ranked(g, module, api._exec(g.fn, module))
                 self.namespaces.append(entry.namespace)

@@ -350,3 +350,19 @@ def test_a_loop_that_keeps_its_shape_needs_no_plumbing():
     assert not [p for p in PLUMBING if p in gradient_code(G)], gradient_code(G)
     check_grads(G, rng.normal(size=1), rng.normal(size=(5, 3)))  # h grows: summed back
     assert "_sum_to" in gradient_code(G)
+
+
+def test_a_source_file_gone_after_decoration_leaves_the_generic_module_serving(tmp_path):
+    """The specialisation is made at the first call, from the source: when that can no
+    longer be read, the generic module (right for any ranks) serves the call."""
+    path = tmp_path / "gone.py"
+    path.write_text("import numpy as np\n\n\ndef fn(x, b):\n    return np.sum(np.tanh(x + b))\n")
+    ns: dict = {"__name__": "gone"}
+    exec(compile(path.read_text(), str(path), "exec"), ns)
+    G = symgrad.grad(ns["fn"])
+    path.unlink()
+    x, b = np.linspace(-1, 1, 6).reshape(2, 3), np.array([0.1, 0.2, 0.3])
+    gx, gb = G.grad(x, b)
+    slope = 1 - np.tanh(x + b) ** 2
+    np.testing.assert_allclose(gx, slope)
+    np.testing.assert_allclose(gb, slope.sum(axis=0))
