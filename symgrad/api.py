@@ -150,6 +150,11 @@ class GradFunction:
                 self._generated, namespace)
         self._ranked.reset(self._generated.source)
         self._shown = None
+        # the ordinary call (every parameter by position, the default cotangent) takes the
+        # fast path when it has this many arguments; -1: never (statics, aux, several outputs)
+        self._seed_default = self._value_and_grad.__defaults__[-1]
+        self._fast_arity = -1 if self._static_index or self.has_aux or \
+            self.seed_name != "seed" or type(self._seed_default) is tuple else len(self.params)
 
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
@@ -405,6 +410,10 @@ class GradFunction:
         For a function with a parameter named ``seed``, the cotangent is ``G.seed_name``.
         """
         try:
+            if len(args) == self._fast_arity and seed is _UNSET and not kwargs:
+                fast = self._fast_run(args)
+                if fast is not None:
+                    return fast
             return self._run(args, self._cotangent(seed, kwargs), kwargs)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
@@ -416,21 +425,20 @@ class GradFunction:
         With ``has_aux``: ``(gradient, aux)``. ``seed`` is as in ``value_and_grad``.
         """
         try:
+            if len(args) == self._fast_arity and seed is _UNSET and not kwargs:
+                fast = self._fast_run(args)
+                if fast is not None:
+                    return fast[1]
             value, grads = self._run(args, self._cotangent(seed, kwargs), kwargs)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
         return (grads, value[1]) if self.has_aux else grads
 
     def _run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
-        if seed is None and not kwargs and len(args) == len(self.params) and \
-                not self._static_index and not self.has_aux:
-            for a in args:  # the ordinary call: floating numpy arrays by position
-                if type(a) is not np.ndarray or a.dtype.kind != "f":
-                    break
-            else:
-                fast = self._fast_run(args)
-                if fast is not None:
-                    return fast
+        if seed is None and not kwargs and len(args) == self._fast_arity:
+            fast = self._fast_run(args)
+            if fast is not None:
+                return fast
         return self._slow_run(args, seed, kwargs)
 
     def _fast_run(self, args: tuple) -> tuple[Any, Any] | None:
@@ -439,6 +447,9 @@ class GradFunction:
         (a 0-d argument's np.float64) is typed as its argument. None when anything is unusual
         (a tuple of outputs, a non-scalar value, an exception): ``_slow_run`` then does the
         call again, checked, and says what is wrong."""
+        for a in args:  # the ordinary call: floating numpy arrays by position
+            if type(a) is not np.ndarray or a.dtype.kind != "f":
+                return None
         if self._watched:
             self._fresh()
         if self._ranked.plumbed:  # (else the generic module is what any ranks would get)
@@ -449,11 +460,8 @@ class GradFunction:
             value_and_grad = self._value_and_grad if entry is None else entry.value_and_grad
         else:
             value_and_grad = self._value_and_grad
-        seed_value = value_and_grad.__defaults__[-1]
-        if type(seed_value) is tuple:
-            return None
         try:
-            value, grads = value_and_grad(*args, seed_value)
+            value, grads = value_and_grad(*args, self._seed_default)
         except Exception:  # bad input: the checked call names the argument
             return None
         if type(value) not in _FAST_SCALARS and np.ndim(value) != 0:
