@@ -214,6 +214,9 @@ class GradFunction:
         specialised for their ranks (``symgrad show --shape``); for torch tensors, JAX, dask or
         CuPy arrays, the array-API form. ``G.source`` is the last call's (numpy) module."""
         given = self._arguments(args, kwargs)
+        self._fresh()
+        if self._static_index:  # the module for these static values, as a call picks it
+            self._specialise(given)
         if any(_foreign.is_foreign(a) for a in given):
             return _foreign.source(self, *given)
         entry = self._ranked.for_args(self, _as_arrays(given))

@@ -143,3 +143,18 @@ def test_the_disk_cache_keeps_each_specialisation_for_its_pattern_only(tmp_path)
     assert again == {"made": 0, "wrong": [], "sympy": False}
     new = child([[(3, 4), (1, 4)], [(3, 4), (3, 1)]])  # (1, N) is new: made now, and right
     assert new["wrong"] == [] and new["made"] == 1
+
+
+def sum_along(x, b, axis=0):
+    return np.sum(np.sum(x * b, axis=axis) ** 2)
+
+
+def test_source_for_is_the_module_a_call_with_those_static_values_runs():
+    """``source_for(x, b, 1)`` after calls with axis=0 showed the axis=0 module."""
+    G = symgrad.grad(sum_along, wrt=["x", "b"])
+    x, b = np.ones((3, 4)), np.ones(4)
+    G.grad(x, b, 0)
+    shown = G.source_for(x, b, 1)
+    G.grad(x, b, 1)
+    assert shown == G.source
+    assert shown != G.source_for(x, b, 0)
