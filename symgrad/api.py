@@ -60,7 +60,6 @@ class _Module:
     tag: str = ""  # the argument ranks it is specialised for ("" for the generic module)
 
 
-
 _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
 
 
@@ -215,8 +214,7 @@ class GradFunction:
         CuPy arrays, the array-API form. ``G.source`` is the last call's (numpy) module."""
         given = self._arguments(args, kwargs)
         self._fresh()
-        if self._static_index:  # the module for these static values, as a call picks it
-            self._specialise(given)
+        self._specialise(given)  # (the module for their static values, as a call picks it)
         if any(_foreign.is_foreign(a) for a in given):
             return _foreign.source(self, *given)
         entry = self._ranked.for_args(self, _as_arrays(given))
@@ -731,8 +729,6 @@ def _odd_argument(params: list[str], args: tuple) -> tuple[str, Any] | None:
            if not _numeric(value)]
     odd.sort(key=lambda item: item[1] is None)
     return odd[0] if odd else None
-
-
 
 
 def _odd_argument_error(g: GradFunction, name: str, value: Any, detail: str) -> SymgradError:
