@@ -29,6 +29,7 @@ from symgrad.arguments import (
     _integer,
     _numeric,
     _numpy_floats,
+    _seed_like,
     _unshared,
 )
 from symgrad.bound import _BoundWithSource, _with_source  # noqa: F401 (regrad reads it)
@@ -57,7 +58,6 @@ class _Module:
     adjoint: Any  # the SymPy-level result; None when the module came from the disk cache
     keep: list = field(default_factory=list)  # values keyed by identity: kept alive
     tag: str = ""  # the argument ranks it is specialised for ("" for the generic module)
-
 
 
 _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
@@ -218,6 +218,8 @@ class GradFunction:
         specialised for their ranks (``symgrad show --shape``); for torch tensors, JAX, dask or
         CuPy arrays, the array-API form. ``G.source`` is the last call's (numpy) module."""
         given = self._arguments(args, kwargs)
+        self._fresh()
+        self._specialise(given)  # (the module for their static values, as a call picks it)
         if any(_foreign.is_foreign(a) for a in given):
             return _foreign.source(self, *given)
         entry = self._ranked.for_args(self, _as_arrays(given))
@@ -510,6 +512,12 @@ class GradFunction:
                 value, grads = _checked_call(self._value_and_grad, args, seed_value)
             except (ValueError, IndexError, TypeError, KeyError) as generic:
                 _reraise(self, generic, args, {})
+        if seed is not None:  # a cotangent of fewer axes than the output: broadcast up to it
+            widened = _seed_like(self.fn.__name__, seed_value,
+                                 value[0] if self.has_aux else value)
+            if widened is not None:
+                value, grads = _checked_call(self._value_and_grad if entry is None else
+                                             entry.value_and_grad, args, widened)
         out = value
         if self.has_aux:
             out, aux = value[0], value[1] if len(value) == 2 else value[1:]
@@ -729,8 +737,6 @@ def _odd_argument(params: list[str], args: tuple) -> tuple[str, Any] | None:
            if not _numeric(value)]
     odd.sort(key=lambda item: item[1] is None)
     return odd[0] if odd else None
-
-
 
 
 def _odd_argument_error(g: GradFunction, name: str, value: Any, detail: str) -> SymgradError:

@@ -241,3 +241,30 @@ def _numeric(value: Any) -> bool:
     if isinstance(value, dict):
         return all(map(_numeric, value.values()))
     return value is not None and hasattr(value, "__array__")  # array-likes, symgrad.Tensor
+
+
+def _seed_like(name: str, seed: Any, out: Any) -> Any:
+    """``seed`` broadcast to the shape of the output ``out`` (each of a tuple's to each),
+    or None where it has that shape already. The generated code takes the cotangent to be
+    shaped like the output (code specialised on ranks sums it as such), as torch's
+    ``backward(gradient)`` requires; a smaller one broadcasts, as ``seed=1.0`` means ones."""
+    if isinstance(seed, tuple):
+        if not isinstance(out, tuple) or len(out) != len(seed):
+            return None
+        parts = [_seed_like(name, s, o) for s, o in zip(seed, out, strict=True)]
+        return None if all(p is None for p in parts) else \
+            tuple(s if p is None else p for s, p in zip(seed, parts, strict=True))
+    if not isinstance(out, (np.ndarray, np.generic, float, int)) or \
+            not isinstance(seed, (np.ndarray, np.generic, float, int)):
+        return None  # (a pytree or a foreign array: as it is)
+    want, have = np.shape(out), np.shape(seed)
+    if have == want:
+        return None
+    try:
+        if np.broadcast_shapes(have, want) == want:
+            return np.array(np.broadcast_to(seed, want))
+    except ValueError:
+        pass
+    raise SymgradError(f"{name}: the cotangent (seed) has shape {have}, and the output "
+                       f"shape {want}", hint="pass a seed shaped like the output, or one "
+                       "that broadcasts to it")
