@@ -67,6 +67,13 @@ class TangentSweep:
         self.outputs = fn.returns[:1] if has_aux else fn.returns
         self.forward, self.inlined = fuse(fn)
         self.shapes = Shapes(fn, self.forward)
+        # a shape is read off a value already computed: the representatives Shapes chose
+        # over the whole program come into scope one top-level statement at a time (the
+        # program of an hvp holds gradients that a shape read earlier must not name)
+        self._reps = self.shapes.rep
+        defined = {_sym(n) for s in self.forward for n in defines(s)}
+        self.shapes.rep = {c: r for c, r in self._reps.items() if r not in defined}
+        self._depth = 0
         self.active = active_values(self.forward, wrt)
         self.names = Names({p.name for p in fn.params} | set(fn.constants))
         for s in self.forward:
@@ -112,7 +119,10 @@ class TangentSweep:
 
     def block(self, stmts: list[Any]) -> list[Any]:
         out: list[Any] = []
+        self._depth += 1
         for s in stmts:
+            if self._depth == 1:
+                self._in_scope(s)
             if isinstance(s, Assign):
                 out.append(s)
                 self.computed(s)  # its own value, too: dh = (1 - h**2)*du
@@ -121,7 +131,18 @@ class TangentSweep:
                 outer = dict(self.primal_of)
                 out.append(self.branch(s) if isinstance(s, If) else self.loop(s))
                 self.primal_of = outer
+        self._depth -= 1
         return out
+
+    def _in_scope(self, s: Any) -> None:
+        """The shape representatives ``s`` defines, usable from its own tangent on."""
+        names = [s.target] if isinstance(s, Assign) else \
+            [p.target for p in s.phis] if isinstance(s, If) else [c.entry for c in s.carried]
+        for name in names:
+            sym = _sym(name)
+            cls = self.shapes.classes.get(sym)
+            if self._reps.get(cls) == sym:
+                self.shapes.rep.setdefault(cls, sym)
 
     def computed(self, s: Assign) -> None:
         if s.expr.args and not isinstance(s.expr, (StopGradient, SetItem)):
