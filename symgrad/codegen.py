@@ -159,17 +159,22 @@ def _check_no_shadowing(fn: Any, code: str, helper_names: set[str]) -> None:
                 hint=f"rename {clash[0]!r} (say, to {clash[0].lstrip('_') + '_'!r})")
 
 
+def _tangent_emitter(tp: TangentProgram) -> tuple[NumpyPrinter, Names, _Structured]:
+    """The printer, names and statement emitter of a forward-mode program's module."""
+    printer = NumpyPrinter(is_scalar=tp.is_scalar)
+    names = Names(tp.names)
+    names.add("np")
+    adj = Adjoint(tp.fn, tp.wrt, tp.program, [], [], [], tp.names, tp.inlined, tp.is_scalar,
+                  tp.plan)
+    bools = _mask_names(tp.program, {p.name for p in tp.fn.params} - set(tp.wrt))
+    return printer, names, _Structured(adj, printer, _temp_names(names), names, bools)
+
+
 def generate_jvp(tp: TangentProgram, suffix: str = "jvp", doc: str = "") -> tuple[str, str]:
     """The module text of a forward-mode program and its function's name (``f_jvp``):
     ``f_jvp(x, ..., dx, ...)`` returns the outputs and their tangents, as ``jax.jvp``."""
     fn = tp.fn
-    printer = NumpyPrinter(is_scalar=tp.is_scalar)
-    names = Names(tp.names)
-    names.add("np")
-    adj = Adjoint(fn, tp.wrt, tp.program, [], [], [], tp.names, tp.inlined, tp.is_scalar,
-                  tp.plan)
-    bools = _mask_names(tp.program, {p.name for p in fn.params} - set(tp.wrt))
-    emit = _Structured(adj, printer, _temp_names(names), names, bools)
+    printer, names, emit = _tangent_emitter(tp)
     required = [p.name for p in fn.params if not p.has_default]
     optional = [f"{p.name}={p.default}" for p in fn.params if p.has_default]
     tangents = list(tp.tangent_params)
@@ -196,13 +201,7 @@ def generate_hessian(tp: TangentProgram, doc: str) -> tuple[str, str]:
     """The module text of a batched forward-over-reverse program (``f_hessian(x, ...)``,
     its directions made inside) and its function's name."""
     fn = tp.fn
-    printer = NumpyPrinter(is_scalar=tp.is_scalar)
-    names = Names(tp.names)
-    names.add("np")
-    adj = Adjoint(fn, tp.wrt, tp.program, [], [], [], tp.names, tp.inlined, tp.is_scalar,
-                  tp.plan)
-    bools = _mask_names(tp.program, {p.name for p in fn.params} - set(tp.wrt))
-    emit = _Structured(adj, printer, _temp_names(names), names, bools)
+    printer, names, emit = _tangent_emitter(tp)
     params = [p.name if not p.has_default else f"{p.name}={p.default}" for p in fn.params]
     name = names.fresh(f"{fn.name}_hessian")
     rows = ", ".join(tp.tangents) + ("," if len(tp.tangents) == 1 and fn.returns_tuple else "")

@@ -134,8 +134,8 @@ def test_jvp_source_reads_like_hand_written_forward_mode():
     G = symgrad.grad(mlp, wrt=("W1", "b1", "W2"))
     src = G.jvp.source
     assert "def mlp_jvp(W1, b1, W2, x, dW1, db1, dW2):" in src
-    assert "dh = (1 - h**2)*(db1 + (x @ dW1))" in src
-    assert "(dh @ W2) + (h @ dW2)" in src
+    assert "dh = (1 - h**2)*(db1 + x @ dW1)" in src
+    assert "dh @ W2 + h @ dW2" in src
     assert "_broadcast_to" not in src and "_sum_to" not in src  # nothing to undo
     buf = symgrad.grad(buffered).jvp.source
     assert "dh_1[t + 1] = dh_item" in buf  # the tangent buffer is written in place, too
