@@ -31,12 +31,13 @@ def main() -> None:
     W1, b1 = rng.normal(size=(4, 8)), np.zeros(8)
     W2, b2 = rng.normal(size=(8, 1)), np.zeros(1)
     X, y = rng.normal(size=(32, 4)), rng.normal(size=(32, 1))
-    print("\n# A two-layer MLP's gradient, as symgrad writes it:")
-    print(mlp_loss.source.split("\n\n\n")[-2])
+    print("\n# Training a two-layer MLP with it:")
     for step in range(5):
         loss, grads = mlp_loss.value_and_grad(W1, b1, W2, b2, X, y)
         W1, b1, W2, b2 = (p - 0.1 * g for p, g in zip((W1, b1, W2, b2), grads, strict=True))
         print(f"step {step}: loss {loss:.4f}")
+    print("\n# Its gradient, as symgrad wrote it for these arrays' ranks (.source after a call):")
+    print(mlp_loss.source.split("\n\n\n")[-2])
 
 
 if __name__ == "__main__":
