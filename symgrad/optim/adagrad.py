@@ -62,13 +62,8 @@ class Adagrad(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p._data
-                g = p._grad._data
-                g = -g if maximize else g
+            wd = group["weight_decay"]
+            for p, d, g in self._with_grads(group):
                 state = self.state[p]
                 state["step"]._data += 1
                 step = float(state["step"]._data)

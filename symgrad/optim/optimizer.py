@@ -6,6 +6,7 @@ write bumping the parameter's version counter as an in-place Tensor op would.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from symgrad.runtime.tensor import Tensor
@@ -29,6 +30,15 @@ class Optimizer:
 
         with enable_grad():
             return closure()
+
+    @staticmethod
+    def _with_grads(group: dict) -> Iterator[tuple[Tensor, Any, Any]]:
+        """(parameter, its data, its gradient's data) for each parameter of ``group`` that
+        has a gradient; the gradient negated under ``maximize``, as torch's update reads it."""
+        for p in group["params"]:
+            if p._grad is not None:
+                g = p._grad._data
+                yield p, p._data, -g if group["maximize"] else g
 
     def __init__(self, params: Any, defaults: dict) -> None:
         self.defaults = defaults

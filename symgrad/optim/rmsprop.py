@@ -36,12 +36,7 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p._data
-                g = p._grad._data
-                g = -g if group["maximize"] else g
+            for p, d, g in self._with_grads(group):
                 state = self.state.get(p)
                 if not state:
                     state = self.state[p] = {"step": _wrap(np.array(0.0, dtype=np.float32)),

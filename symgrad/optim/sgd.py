@@ -37,13 +37,8 @@ class SGD(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p._data
-                g = p._grad._data
-                g = -g if maximize else g
+            wd, nesterov = group["weight_decay"], group["nesterov"]
+            for p, d, g in self._with_grads(group):
                 if wd != 0:
                     g = g + wd * d
                 if momentum != 0:
