@@ -62,10 +62,22 @@ def _models(lib):
         def forward(self, x, y):
             return (self.lin(x) * y).sin().sum()
 
-    return {"MLP": MLP, "Poly": Poly, "Tied": Tied, "Two": Two}
+    class Wide(nn.Module):
+        """Operations the fused form takes from the registry's entries, not from a table."""
+
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(lib.ones(3))
+
+        def forward(self, x):
+            h = lib.maximum(x * self.w, x.sin()).clamp(-0.5, 0.8)
+            return lib.where(h > 0, h.expm1(), lib.sinh(h)).sub(x.square()).pow(3).mean()
+
+    return {"MLP": MLP, "Poly": Poly, "Tied": Tied, "Two": Two, "Wide": Wide}
 
 
-_INPUTS = {"MLP": [(5, 4)], "Poly": [(7,)], "Tied": [(3, 4)], "Two": [(4, 3), (4, 2)]}
+_INPUTS = {"MLP": [(5, 4)], "Poly": [(7,)], "Tied": [(3, 4)], "Two": [(4, 3), (4, 2)],
+           "Wide": [(4, 3)]}
 
 
 def _make(lib, name, dtype, seed=0):
@@ -223,8 +235,11 @@ def test_a_rewrite_that_disagrees_with_forward_is_never_used(monkeypatch):
     something else (here a wrong relu) turns fusing off for that structure."""
     from symgrad.nn import fused
 
-    monkeypatch.setattr(fused, "_FORMS", fused._FORMS.replace(
-        "return np.where(x > 0, x, 0)", "return np.abs(x)"))
+    methods, functions, helpers = fused._registry_forms()
+    relu = methods["relu"][0]
+    wrong = ({**methods, "relu": ("np.abs", 0)},
+             {k: ("np.abs", 1) if v[0] == relu else v for k, v in functions.items()}, helpers)
+    monkeypatch.setattr(fused, "_registry_forms", lambda: wrong)
     monkeypatch.setattr(fused, "_CACHE", {})
     m, (x,) = _make(symgrad, "MLP", "float64", seed=5)
     tm, (tx,) = _make(torch, "MLP", "float64", seed=5)

@@ -4,9 +4,11 @@ Tensors is one node (``runtime.function.grad_function_call``).
 
 ``forward`` is rewritten into a numpy function of the module's parameters and inputs:
 ``self.fc.weight`` becomes a parameter ``fc_weight``, a sub-module call ``self.fc(x)`` a
-call of the sub-module's own numpy form (inlined by the transformation), and the torch
-operations of a small table (``torch.tanh``, ``F.relu``, ``x.t()``, ``F.linear``, ...) their
-numpy equivalents (below, ``_FORMS``). symgrad's own layers (Linear, ReLU, Tanh, Sigmoid,
+call of the sub-module's own numpy form (inlined by the transformation), and a torch
+operation (``torch.tanh``, ``F.relu``, ``x.pow(2)``, ``torch.maximum``, ``x.sum()``, ...) the
+numpy function of its registry entry (``_registry_forms``; an entry numpy has no function for,
+such as relu, is its SymPy form printed), or one of a few composite forms (``F.linear``,
+``x.t()``). symgrad's own layers (Linear, ReLU, Tanh, Sigmoid,
 LeakyReLU, Identity, Sequential) have a written numpy form. That function is differentiated
 by ``symgrad.grad`` and called with the Tensors.
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import inspect
 import itertools
 import linecache
@@ -45,20 +48,13 @@ from symgrad.runtime.tensor import Tensor
 
 __all__ = ["fused_call"]
 
-# the numpy forms of the torch operations a fused forward may use: name -> source
-_FORMS = '''
-def _relu(x):
-    return np.where(x > 0, x, 0)
-
-
-def _leaky_relu(x, negative_slope):
-    return np.where(x > 0, x, x * negative_slope)
-
-
-def _sigmoid(x):
-    return 0.5 * (1 + np.tanh(0.5 * x))
-
-
+# The torch operations a fused forward may call come from the registry (``_registry_forms``):
+# every elementwise entry with a torch spec, and these whole-array ones, whose torch call
+# without dim/keyword arguments is numpy's (torch.cross's default dim is not, say).
+_WHOLE_ARRAY = ("sum", "mean", "prod", "matmul", "dot", "outer")
+# what is not one registry entry: torch's spelling, and the composite layers' numpy forms
+_ALIASES = {"mm": "matmul"}
+_COMPOSITES = '''
 def _linear(x, weight, bias):
     return x @ weight.T + bias
 
@@ -67,67 +63,13 @@ def _linear_nobias(x, weight):
     return x @ weight.T
 
 
+def _leaky_relu(x, negative_slope):
+    return np.where(x > 0, x, x * negative_slope)
+
+
 def _t(x):
     return x.T
-
-
-def _matmul(a, b):
-    return a @ b
-
-
-def _pow(x, p):
-    return x ** p
-
-
-def _square(x):
-    return x * x
-
-
-def _neg(x):
-    return -x
-
-
-def _tanh(x):
-    return np.tanh(x)
-
-
-def _exp(x):
-    return np.exp(x)
-
-
-def _log(x):
-    return np.log(x)
-
-
-def _sin(x):
-    return np.sin(x)
-
-
-def _cos(x):
-    return np.cos(x)
-
-
-def _sqrt(x):
-    return np.sqrt(x)
-
-
-def _abs(x):
-    return np.abs(x)
-
-
-def _sum(x):
-    return np.sum(x)
-
-
-def _mean(x):
-    return np.mean(x)
 '''
-
-# Tensor methods (x.relu()) and the number of arguments after x they take
-_METHODS = {"relu": 0, "tanh": 0, "sigmoid": 0, "exp": 0, "log": 0, "sin": 0, "cos": 0,
-            "sqrt": 0, "abs": 0, "t": 0, "matmul": 1, "mm": 1, "pow": 1, "square": 0,
-            "neg": 0, "sum": 0, "mean": 0}
-_ALIASES = {"mm": "matmul"}
 _SAFE_NODES = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Constant, ast.Name, ast.Load,
                ast.Store, ast.operator, ast.unaryop, ast.cmpop, ast.Tuple, ast.Slice,
                ast.Subscript)
@@ -137,22 +79,46 @@ class NotFusable(Exception):
     """The forward is outside what is rewritten (the module then runs op by op)."""
 
 
-def _function_table() -> dict[int, tuple[str, int]]:
-    """id(torch function) -> (numpy form, number of arguments)."""
+@functools.cache
+def _registry_forms() -> tuple[dict[str, tuple[str, int]], dict[int, tuple[str, int]], str]:
+    """From the registry's entries: Tensor method -> (the function a fused form calls, the
+    number of arguments after the tensor); id(torch function) -> (that function, its number
+    of arguments); and the source of the functions for entries numpy has none for (relu,
+    sigmoid: their SymPy forms, printed)."""
+    import sympy
+
     import symgrad
     import symgrad.nn.functional as F
+    from symgrad.printer import NumpyPrinter
+    from symgrad.runtime.primitives import OPS
 
-    table = {}
-    for name in ("relu", "sigmoid", "tanh", "exp", "log", "sin", "cos", "sqrt", "abs",
-                 "square", "neg"):
-        for ns in (symgrad, F):
-            fn = getattr(ns, name, None)
-            if fn is not None:
-                table[id(fn)] = ("_" + name, 1)
-    table[id(symgrad.matmul)] = ("_matmul", 2)
-    table[id(symgrad.mm)] = ("_matmul", 2)
-    table[id(F.linear)] = ("_linear", 3)
-    return table
+    methods = {"t": ("_t", 0)}
+    functions = {id(F.linear): ("_linear", 3)}
+    helpers = [_COMPOSITES]
+    for op in OPS.values():
+        if not (op.elementwise or op.name in _WHOLE_ARRAY):
+            continue
+        bind = next((b for b in op.entry.binds
+                     if getattr(np, getattr(b, "__name__", ""), None) is b), None)
+        if bind is not None:
+            name = f"np.{bind.__name__}"
+        elif op.entry.form is not None:
+            name = f"_{op.name}"
+            xs = sympy.symbols(f"x0:{op.arity}", real=True)
+            body = NumpyPrinter().doprint_expr(op.entry.form(sympy, *xs))
+            helpers.append(f"def {name}({', '.join(map(str, xs))}):\n    return {body}\n")
+        else:
+            continue
+        for method in op.methods:
+            methods[method] = (name, op.arity - 1)
+            for namespace in (symgrad, F):
+                fn = getattr(namespace, method, None)
+                if callable(fn):
+                    functions.setdefault(id(fn), (name, op.arity))
+    for alias, method in _ALIASES.items():
+        methods[alias] = methods[method]
+        functions[id(getattr(symgrad, alias))] = functions[id(getattr(symgrad, method))]
+    return methods, functions, "\n\n".join(helpers)
 
 
 class _Form:
@@ -161,7 +127,7 @@ class _Form:
     def __init__(self) -> None:
         self.defs: list[str] = []
         self.counter = itertools.count()
-        self.table = _function_table()
+        self.methods, self.functions, self.helpers = _registry_forms()
 
 
 def _known_layer(m: Any, form: _Form, params: list) -> tuple[str, list] | None:
@@ -179,13 +145,13 @@ def _known_layer(m: Any, form: _Form, params: list) -> tuple[str, list] | None:
             body = f"return _linear(input, {w}, {b})"
             args = [w, b]
     elif type(m) is layers.ReLU and not m.inplace:
-        args, body = [], "return _relu(input)"
+        args, body = [], f"return {form.methods['relu'][0]}(input)"
     elif type(m) is layers.LeakyReLU and not m.inplace:
         args, body = [], f"return _leaky_relu(input, {float(m.negative_slope)!r})"
     elif type(m) is layers.Tanh:
-        args, body = [], "return _tanh(input)"
+        args, body = [], f"return {form.methods['tanh'][0]}(input)"
     elif type(m) is layers.Sigmoid:
-        args, body = [], "return _sigmoid(input)"
+        args, body = [], f"return {form.methods['sigmoid'][0]}(input)"
     elif type(m) is layers.Identity:
         args, body = [], "return input"
     elif type(m) is layers.Sequential:
@@ -380,7 +346,7 @@ class _Rewriter:
             raise NotFusable("keyword or starred arguments")
         args = [self.expr(a) for a in node.args]
         path = self._self_path(node.func)
-        if path is not None and len(path) > 1 and path[-1] in _METHODS and type(
+        if path is not None and len(path) > 1 and path[-1] in self.form.methods and type(
                 self._resolve_self(path[:-1])[0]) is Tensor:
             path = None  # a method of a parameter: self.w.t()
         if path is not None:
@@ -393,13 +359,13 @@ class _Rewriter:
             self.used += sub_args
             return _call_node(name, [ast.Name(id=a, ctx=ast.Load()) for a in sub_args] + args)
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in _METHODS and not _is_global(
+        if isinstance(func, ast.Attribute) and func.attr in self.form.methods and not _is_global(
                 func.value, self.names, self.globals):
-            if len(args) != _METHODS[func.attr]:
+            helper, arity = self.form.methods[func.attr]
+            if len(args) != arity:
                 raise NotFusable(f".{func.attr}() with these arguments")
-            helper = "_" + _ALIASES.get(func.attr, func.attr)
             return _call_node(helper, [self.expr(func.value), *args])
-        known = self.form.table.get(id(self._global(func)))
+        known = self.form.functions.get(id(self._global(func)))
         if known is None:
             raise NotFusable("a call outside the table")
         helper, arity = known
@@ -433,7 +399,8 @@ def _check_index(node: ast.expr) -> None:
 
 
 def _call_node(name: str, args: list) -> ast.Call:
-    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=args, keywords=[])
+    """``name(*args)``; ``name`` may be dotted (``np.tanh``)."""
+    return ast.Call(func=ast.parse(name, mode="eval").body, args=args, keywords=[])
 
 
 # -- building and calling ----------------------------------------------------------------------
@@ -485,7 +452,7 @@ def _build(m: Any) -> _Fused | None:
     inputs = [f"input{i}" for i in range(n_in)]
     all_args = [p for p, _ in params]
     call = f"{name}({', '.join([*args, *inputs])})"
-    source = (_FORMS + "\n\n" + "\n\n".join(form.defs) + "\n\n"
+    source = (form.helpers + "\n\n" + "\n\n".join(form.defs) + "\n\n"
               + f"def {top}({', '.join([*all_args, *inputs])}):\n    return {call}\n")
     filename = f"<symgrad fused module {type(m).__qualname__} {next(_counter)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
