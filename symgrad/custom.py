@@ -179,8 +179,8 @@ def _public_module(fn: Callable) -> str | None:
     import importlib
 
     home = getattr(inspect.getmodule(fn), "__name__", None) or getattr(fn, "__module__", None)
-    if not home:
-        return None
+    if not home:  # a ufunc (scipy.special.ndtr) names no module: find one that has it
+        return _module_having(fn)
     parts = home.split(".")
     for i in range(1, len(parts) + 1):
         path = ".".join(parts[:i])
@@ -190,6 +190,16 @@ def _public_module(fn: Callable) -> str | None:
         except ImportError:
             continue
     return None
+
+
+def _module_having(fn: Callable) -> str | None:
+    """The shortest public imported module path with ``fn`` under its name, or None."""
+    import sys
+
+    found = [name for name, module in list(sys.modules.items())
+             if module is not None and not any(p.startswith("_") for p in name.split("."))
+             and getattr(module, fn.__name__, None) is fn]
+    return min(found, key=lambda name: (name.count("."), len(name)), default=None)
 
 
 def _params(fn: Callable, bwd: Callable, n_args: int) -> str:

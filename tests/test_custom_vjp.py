@@ -16,6 +16,7 @@ import symgrad
 torch = pytest.importorskip("torch")
 try:
     import scipy.linalg
+    import scipy.special
 except ImportError:  # pragma: no cover
     scipy = None
 R = np.random.default_rng(7)
@@ -162,6 +163,28 @@ def test_defvjp_registers_a_rule_for_a_compiled_function():
     assert "import scipy.linalg" in G.source and "scipy.linalg.expm(a)" in G.source
     np.testing.assert_allclose(G.grad(a), numeric_grad(expm_loss, [a], 0), rtol=1e-6,
                                atol=1e-9)
+
+
+def ndtr_bwd(g, x, out):
+    return (g * np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi),)
+
+
+def ndtr_loss(x):
+    return np.sum(scipy.special.ndtr(x) * x)
+
+
+def test_defvjp_takes_a_ufunc_that_names_no_module():
+    """scipy.special's functions are ufuncs: no __module__, so the module that has them
+    (scipy.special) is found among the imported ones."""
+    if scipy is None:  # pragma: no cover
+        pytest.skip("scipy is not installed")
+
+    symgrad.defvjp(scipy.special.ndtr, ndtr_bwd)
+    x = R.normal(size=5)
+    G = symgrad.grad(ndtr_loss)
+    np.testing.assert_allclose(G.grad(x), numeric_grad(ndtr_loss, [x], 0), rtol=1e-6,
+                               atol=1e-9)
+    assert "import scipy.special" in G.source and "scipy.special.ndtr(x)" in G.source
 
 
 def test_a_rule_reading_a_global_is_refused_at_defvjp():
