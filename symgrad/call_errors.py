@@ -29,8 +29,9 @@ def _runtime_error(g: Any, exc: BaseException, args: tuple,
     lines it differentiates; the failing line's nearest comment block names the culprit.
     """
     tb, lineno = exc.__traceback__, None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == g._filename:
+    while tb is not None:  # the innermost generated line, but not inside a helper
+        code = tb.tb_frame.f_code  # (``_cotangents``: the statement calling it names the op)
+        if code.co_filename == g._filename and (lineno is None or code.co_name[0] != "_"):
             lineno = tb.tb_lineno
         tb = tb.tb_next
     if lineno is None:

@@ -226,3 +226,27 @@ def test_a_backward_returning_the_wrong_number_of_cotangents_is_named():
 def test_a_hessian_through_a_custom_rule_is_refused_not_zero():
     with pytest.raises(symgrad.SymgradError, match="custom_vjp|custom vjp|jvp"):
         symgrad.grad(product_loss, wrt="a").hessian(np.ones(2), np.ones(2))
+
+
+@symgrad.custom_vjp
+def doubled(x):
+    return 2 * x
+
+
+@doubled.defvjp
+def doubled_bwd_no_tuple(g, x, out):
+    return 2 * g  # wrong: a vjp returns a tuple, one cotangent per argument
+
+
+def uses_doubled(x):
+    y = np.sin(x)
+    return np.sum(doubled(y))
+
+
+def test_a_rule_returning_no_tuple_names_the_gradient_and_the_users_line():
+    with pytest.raises(symgrad.SymgradError) as info:
+        symgrad.grad(uses_doubled).grad(np.ones(3))
+    text = str(info.value)
+    assert "the gradient of uses_doubled failed" in text
+    assert "doubled_bwd_no_tuple must return a tuple of 1 cotangent" in text
+    assert info.value.filename == __file__ and "return np.sum(doubled(y))" in text
