@@ -46,30 +46,30 @@ def generated(workload, vals):
     return (G._value_and_grad if shown is None else shown.value_and_grad), G
 
 
-def _sample(run, number):
+def _sample(run, args, number):
     # CPU time of this process: on a shared machine, time spent descheduled is not charged
     t0 = time.process_time()
     for _ in range(number):
-        run()
+        run(*args)
     return (time.process_time() - t0) / number
 
 
-def side_by_side(hand, gen, *, repeat, target=0.002):
-    """Median seconds per call of ``hand`` and of ``gen``, and the median of the ratios of
+def side_by_side(hand, gen, args, *, repeat, target=0.002):
+    """Median seconds per call of ``hand(*args)`` and of ``gen(*args)``, and the median of the ratios of
     samples taken back to back (the order alternating), which slow drifts of the machine's
     load do not move."""
-    hand(), gen()
+    hand(*args), gen(*args)
     number = 1
-    while _sample(hand, number) * number < target and number < 1 << 20:
+    while _sample(hand, args, number) * number < target and number < 1 << 20:
         number *= 2
     hands, gens, ratios = [], [], []
     gc.disable()
     try:
         for i in range(repeat):
             if i % 2:
-                g, h = _sample(gen, number), _sample(hand, number)
+                g, h = _sample(gen, args, number), _sample(hand, args, number)
             else:
-                h, g = _sample(hand, number), _sample(gen, number)
+                h, g = _sample(hand, args, number), _sample(gen, args, number)
             hands.append(h)
             gens.append(g)
             ratios.append(g / h)
@@ -103,10 +103,9 @@ def main(argv=None):
             if not err <= 1e-10:
                 print(f"{name:10s} {w.size_label(size):18s} WRONG: {what} off by {err:.2e}")
                 continue
-            big = max(np.size(v) for v in vals) >= 1e6
-            hand, gen, ratio = side_by_side(lambda: w.vg(*vals), lambda: fn(*vals),
-                                            repeat=max(5, args.repeat // 8) if big else
-                                            args.repeat)
+            big = max(np.size(v) for v in vals) >= 1e6  # (fewer samples of 10 ms and more)
+            repeat = max(5, args.repeat // 8) if big else args.repeat
+            hand, gen, ratio = side_by_side(w.vg, fn, vals, repeat=repeat)
             print(f"{name:10s} {w.size_label(size):18s} {fmt_time(hand):>9s} "
                   f"{fmt_time(gen):>10s} {ratio:6.2f}", flush=True)
             if args.show:
