@@ -5,6 +5,8 @@ differences, and which of the two the code for numpy arrays says."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 from gradutil import check_grads
@@ -170,3 +172,22 @@ def test_a_list_argument_keeps_adding():
     assert "grad_xs[t] = " in G.source
     np.testing.assert_allclose(np.array(gxs), gxs_a, rtol=1e-13)
     np.testing.assert_allclose(gW, gW_a, rtol=1e-13)
+
+
+RANGES = ["3", "1, 4", "-3, 0", "-1, 2", "-2, 3", "-4, 4, 3", "-4, 4, 2", "0, 4, 2", "3, -1, -1",
+          "2, -3, -1", "3, 0, -2", "-1, -5, -1"]  # (on 4 rows: -2 and 2 are one)
+
+
+@pytest.mark.parametrize("bounds", RANGES)
+@pytest.mark.parametrize("at", ["x[t]", "x[t, :]", "x[:, t]"])
+def test_rows_of_any_range(bounds, at, tmp_path):
+    """Each row's gradient tells how often (and in which steps) the loop read it; negative
+    positions name the same rows as positive ones."""
+    path = tmp_path / "ranged.py"
+    path.write_text(f"import numpy as np\n\n\ndef f(x):\n    s = 0.0\n"
+                    f"    for t in range({bounds}):\n"
+                    f"        s = s + np.sum(np.sin({at}) * (t + 5))\n    return s\n")
+    spec = importlib.util.spec_from_file_location(f"ranged_{abs(hash((bounds, at)))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    check_grads(symgrad.grad(module.f), rng.standard_normal((4, 4)))
