@@ -32,7 +32,7 @@ INDENT = "    "
 def generate(adj: Adjoint, specialised: str = "") -> Generated:
     """The module of ``adj``; ``specialised`` says for which arguments (the header's)."""
     fn = adj.fn
-    printer = _Remembering(NumpyPrinter(is_scalar=adj.is_scalar))
+    printer = _Remembering(NumpyPrinter(is_scalar=adj.is_scalar, arrays=adj.arrays))
     names = Names(adj.names)
     names.add("np")
     seed_param = names.fresh("seed")

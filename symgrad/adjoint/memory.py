@@ -208,6 +208,34 @@ def plain_index(part: Any, loop_vars: set[str]) -> bool:
     return isinstance(part, sp.Expr) and all(x.name in loop_vars for x in part.free_symbols)
 
 
+def each_once(loop: Loop, index: tuple) -> bool:
+    """Whether no two iterations of ``loop`` write the same position ``index`` names: a
+    ``for`` loop's own counter at one place (range's values are distinct and, none negative,
+    name distinct rows), constants at the others. An accumulator of zeros written there
+    once per iteration takes ``g[t] = v``, as a person writes it, not ``g[t] += v``."""
+    if loop.kind != "for" or not loop.var or not _counts_up_from_zero(loop.bounds):
+        return False
+    counter = [p for p in index if isinstance(p, sp.Symbol) and p.name == loop.var]
+    return len(counter) == 1 and all(p is counter[0] or not getattr(p, "free_symbols", ())
+                                     for p in index)
+
+
+def _counts_up_from_zero(bounds: list[Any]) -> bool:
+    """range(*bounds) gives no negative number (x[-1] and x[n - 1] are one row)."""
+    start, stop, step = (0, bounds[0], 1) if len(bounds) == 1 else \
+        (bounds[0], bounds[1], bounds[2] if len(bounds) == 3 else 1)
+    step = _literal_int(step)
+    if not step:
+        return False
+    edge = _literal_int(start) if step > 0 else _literal_int(stop)  # the smallest value...
+    return edge is not None and (edge >= 0 if step > 0 else edge >= -1)  # ...or one below it
+
+
+def _literal_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, sp.Integer)) and \
+        not isinstance(value, bool) else None
+
+
 def skip_needless_copies(fn: Function, forward: list[Any], backward: list[Any],
                          plan: MemoryPlan) -> None:
     """A loop that writes into its input array in place starts from a copy of it, unless

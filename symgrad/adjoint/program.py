@@ -91,6 +91,8 @@ class Adjoint:
     # whether an expression is provably a scalar (codegen prints scalar factors first)
     is_scalar: Callable[[Any], bool] = lambda expr: False
     plan: MemoryPlan = field(default_factory=MemoryPlan)
+    # parameters bound to numpy arrays for sure (a rank-specialised module's array arguments)
+    arrays: frozenset[str] = frozenset()
 
 
 def all_backward_reads(stmts: list[Any]) -> set[str]:

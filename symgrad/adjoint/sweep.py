@@ -15,6 +15,7 @@ from symgrad.adjoint.activity import active_values
 from symgrad.adjoint.fusion import fuse
 from symgrad.adjoint.memory import (
     accumulate_in_place,
+    each_once,
     plain_index,
     plan_tape,
     skip_needless_copies,
@@ -56,6 +57,8 @@ class Sweep:
         self.outputs = fn.returns[:1] if has_aux else fn.returns  # the differentiated ones
         self.forward, self.inlined = fuse(fn)
         self.shapes = Shapes(fn, self.forward, ranks)
+        # the parameters a rank-specialised module gets numpy arrays for (patterns.of_value)
+        self.arrays = frozenset(n for n, p in (ranks or {}).items() if p is not None)
         self._masked: set[Any] = set()  # cotangents a where or a mask makes 0 somewhere
         self.loop_vars = {s.var for s in walk(self.forward) if isinstance(s, Loop)
                           and s.var and s.kind == "for"}
@@ -107,7 +110,7 @@ class Sweep:
         skip_needless_copies(self.fn, self.forward, self.backward, self.plan)
         return Adjoint(self.fn, self.wrt, self.forward, seeds, self.backward,
                        [grads[p] for p in self.wrt], self.names.taken, self.inlined,
-                       self.shapes.is_scalar, self.plan)
+                       self.shapes.is_scalar, self.plan, self.arrays)
 
     def _first_uses(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
@@ -237,14 +240,17 @@ class Sweep:
             updates.append((names[c.entry], self.whole(sym, left.pop(sym, []), zeros)))
         for sym in sorted(left, key=lambda x: x.name):  # loop-invariant inputs accumulate
             name = self.grad_name(sym.name)
-            before.append(Stmt(name, self.accumulator_zeros(sym, left[sym])))
+            zeros = self.accumulator_zeros(sym, left[sym])
+            before.append(Stmt(name, zeros))
             rest = []
             for g in left[sym]:
                 if isinstance(g, ScatterInto) and g.args[1] == sym and \
                         all(plain_index(p, self.loop_vars) for p in g.args[2:]):
                     # (`+=` at an index array would add a repeated position once: np.add.at)
+                    once = len(left[sym]) == 1 and isinstance(zeros, GradZeros) and \
+                        not isinstance(zeros, TreeZeros) and each_once(s, g.args[2:])
                     body.append(Stmt(name, self._named(body, self.shapes.resolve(g.args[0])),
-                                     list(comment), augment=True,
+                                     list(comment), augment=not once,
                                      index=tuple(g.args[2:])))
                     comment = []
                 else:
@@ -278,8 +284,8 @@ class Sweep:
         """``value``, or the name the loop body already gave it (a cotangent both a value
         and a row of an array receive: ``grad_x[t] += grad_h_in``, not the sum again)."""
         for s in body:
-            if isinstance(s, Stmt) and not s.augment and s.expr == value and \
-                    "," not in s.target:
+            if isinstance(s, Stmt) and not s.augment and not s.index and s.expr == value \
+                    and "," not in s.target:
                 return sp.Symbol(s.target, real=True)
         return value
 

@@ -49,7 +49,7 @@ class BroadcastLike(Rule):
     def _numpycode(self, printer: Any) -> str:
         like = self.args[1]
         shape = f"{base._a(printer, like)}.shape" if isinstance(like, Broadcast) else \
-            f"np.shape({base._a(printer, like)})"
+            printer.shape_of(like)
         printer.use_helper("_broadcast_to")
         return f"_broadcast_to({base._a(printer, self.args[0])}, {shape})"
 
@@ -79,7 +79,7 @@ class GradZeros(Rule):
     reads_shape_of = 0
 
     def _numpycode(self, printer: Any) -> str:
-        return f"np.zeros(np.shape({base._a(printer, self.args[0])}))"
+        return f"np.zeros({printer.shape_of(self.args[0])})"
 
 
 class TreeZeros(GradZeros):

@@ -278,7 +278,7 @@ class Size(_Meta):
     def _numpycode(self, printer: Any) -> str:
         if isinstance(self.args[0], Broadcast):
             return f"{base._p(printer, self.args[0])}.size"
-        return f"np.size({base._a(printer, self.args[0])})"  # works for Python floats and Tensors
+        return printer.size_of(self.args[0])  # np.size: for Python floats and Tensors too
 
     @staticmethod
     def out_shape(shape: Dims) -> Dims:
@@ -288,7 +288,7 @@ class Size(_Meta):
 @primitive("shape", np.shape, traits={SHAPE_ONLY})
 class Shape(_Meta):
     def _numpycode(self, printer: Any) -> str:
-        return f"np.shape({base._a(printer, self.args[0])})"
+        return printer.shape_of(self.args[0])
 
     @staticmethod
     def out_shape(shape: Dims) -> Dims:
