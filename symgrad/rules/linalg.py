@@ -58,7 +58,7 @@ class MatMul(_Product):
     node_args = ("x1", "x2")
 
     def _numpycode(self, printer: Any) -> str:
-        return f"({base._p(printer, self.args[0])} @ {base._p(printer, self.args[1])})"
+        return f"{base._p(printer, self.args[0])} @ {base._p(printer, self.args[1])}"
 
     @staticmethod
     def out_shape(a: Dims, b: Dims) -> Dims:
