@@ -163,3 +163,16 @@ def test_matmul_against_torch():
     np.testing.assert_allclose(got_value, value, rtol=1e-12)
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
+
+
+def tanh_of_product(x, W, b):
+    return np.sum(np.tanh(x @ W) + 2 * (x @ W) - (x @ W) @ b)
+
+
+def test_a_matrix_product_is_grouped_only_where_its_place_needs_it():
+    src = symgrad.grad(tanh_of_product).source
+    assert "np.tanh(x @ W)" in src and "np.tanh((x @ W))" not in src
+    assert "2*(x @ W)" in src and "(x @ W) @ b" in src
+    x, W, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=(2, 2))
+    np.testing.assert_allclose(symgrad.grad(tanh_of_product)(x, W, b),
+                               tanh_of_product(x, W, b), rtol=1e-13)
