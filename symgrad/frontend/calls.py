@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from symgrad.frontend import exact
-from symgrad.frontend.common import describe, loc, not_real
+from symgrad.frontend.common import describe, loc, not_real, typed_numbers
 from symgrad.frontend.inlining import LocalFunction, is_user_function
 from symgrad.frontend.parse import MISSING
 from symgrad.rules import elementwise as ew
@@ -112,7 +112,7 @@ class CallLowering:
     # -------------------------------------------------------------- binding
 
     def bind(self, node: ast.Call, entry: Primitive, first: Any = MISSING,
-             literal: bool = False) -> dict[str, Any]:
+             literal: bool = False, nodes: dict[str, ast.AST] | None = None) -> dict[str, Any]:
         """The call's arguments by ``entry``'s numpy parameter names (a method's array is the
         first; ``method_params`` where the method has parameters of its own). Arrays are
         values, a list or tuple passed for one the array numpy makes of it (a variadic
@@ -121,7 +121,8 @@ class CallLowering:
         default (``order='C'``) is read from the source as a literal. Every other parameter
         must be a constant known now (axis, keepdims), except ``entry.values`` (a computed
         shape). ``literal`` keeps a float literal a float (np.full(3, 2.0)). Returns the
-        parameters given: ``entry.build`` fills in numpy's defaults."""
+        parameters given: ``entry.build`` fills in numpy's defaults; ``nodes`` (if given)
+        gets each one's source node."""
         what = ast.unparse(node.func)
         signature = _signature(entry, first is not MISSING)
         method = first is not MISSING and entry.method_params is not None
@@ -171,6 +172,8 @@ class CallLowering:
                 bound[name] = value.value
                 continue
             if isinstance(value, ast.AST):
+                if nodes is not None:
+                    nodes[name] = value
                 value = self.literal_arg(value) if literal else self.arg(value)
             if name in entry.arrays and entry.variadic:
                 if not isinstance(value, (tuple, list)):
@@ -182,7 +185,30 @@ class CallLowering:
             elif name not in entry.values:
                 value = self.static_value(value, node, name)
             bound[name] = value
+        self.typed_arrays(entry, bound, given)
         return bound
+
+    def typed_arrays(self, entry: Primitive, bound: dict[str, Any], given: dict) -> None:
+        """Array arguments written as float numbers keep their type where numbers alone
+        decide the result's dtype (np.sum(1.0), np.stack([0.0, 1.0])), and np.where's
+        chosen values always (np.where(c, 0.0, 1.0) is a float array)."""
+        data = [a for i, a in enumerate(entry.arrays) if isinstance(given.get(a), ast.AST)
+                and a in bound and i not in entry.nondiff_args]
+        values, nodes = [], []
+        for a in data:
+            listed = isinstance(bound[a], list) and isinstance(given[a], (ast.List, ast.Tuple))
+            if listed and len(given[a].elts) == len(bound[a]):
+                values += bound[a]
+                nodes += given[a].elts
+            elif not listed:
+                values.append(bound[a])
+                nodes.append(given[a])
+            else:
+                return
+        typed = iter(typed_numbers(values, nodes, selected=entry.name in _SELECTING))
+        for a in data:
+            bound[a] = [next(typed) for _ in bound[a]] if isinstance(bound[a], list) \
+                else next(typed)
 
     def build(self, node: ast.Call, entry: Primitive, bound: dict[str, Any],
               first: Any = MISSING) -> Any:
@@ -641,6 +667,9 @@ def _supported_functions(obj: Any) -> str:
                        for m, names in sorted(modules.items(), key=lambda mn: -len(mn[1])))
     close = f"did you mean {' or '.join(near)}? " if near else ""
     return f"{close}supported: your own Python functions, {listed}"
+
+
+_SELECTING = frozenset({"where"})  # its data arguments are chosen, never computed with
 
 
 def _as_float(elements: list[Any], ints: bool) -> list[Any]:
