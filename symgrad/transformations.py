@@ -347,7 +347,8 @@ class Hessian:
             try:
                 self._batched[key] = _build_batched(g, full, g.hvp._module()[1])
             except _unbatchable() as error:
-                self._reasons[key] = f"not batched: {error}"
+                self._reasons[key] = f"not batched ({error}): built a column at a time, " \
+                    "one G.hvp per element"
         built = self._batched[key]
         self.fallback_reason = self._reasons.get(key) if built is None else None
         if built is not None:  # the global arrays themselves, as they are now (as G.grad)

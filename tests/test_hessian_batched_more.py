@@ -1,0 +1,178 @@
+"""The batched f_hessian beyond vectors and matrices: np.prod (its second derivative,
+``_prod_others_grad``, batched along one more axis), writes into arrays (``y[i] = ...``
+into a buffer or a copy, ``+=``, ``...``), and products of stacks of matrices (``@``,
+np.dot, np.inner of more than two axes, as einsums). Each is checked against torch.func's
+Hessian and central differences of the generated gradient, in float64; what stays a column
+at a time says why."""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+import pytest
+from test_hessian_readable import _fd_hessian
+
+import symgrad
+
+torch = pytest.importorskip("torch")
+
+rng = np.random.default_rng(11)
+
+
+def prod_plus_sin(w):
+    return np.prod(w) + np.sum(np.sin(w))
+
+
+def prod_of_columns(x):
+    return np.sum(np.prod(x, axis=0) ** 2) + np.prod(np.cos(x[:, 1]))
+
+
+def buffer_writes(x):
+    y = np.zeros(3)
+    y[0] = x[0] * x[1]
+    y[1:] = np.sin(x[1:])
+    return np.sum(y ** 2) + y[0] * y[2]
+
+
+def copy_and_add(x):
+    y = x.copy()
+    y[1] = x[0] ** 2
+    y[2] += x[0] * x[3]
+    return np.sum(np.exp(y))
+
+
+def matrix_buffer(X):
+    Y = np.zeros((2, 3))
+    Y[:, 0] = X[:, 1] * X[:, 2]
+    Y[..., 1:] = np.tanh(X[:, :2])
+    return np.sum(Y[..., None] ** 2 * Y[:, None, :])
+
+
+def stacked_matmul(A, x):
+    return np.sum(np.tanh(A @ x) ** 2)
+
+
+def stack_squared(B):
+    return np.sum(np.sin(B @ B))
+
+
+def broadcast_stacks(A, x):
+    return np.sum(np.tanh(A @ x) ** 2)
+
+
+def vector_times_stack(v, A):
+    return np.sum(np.cos(v @ A)) + np.sum(v ** 3)
+
+
+def nd_dot(A, x):
+    return np.sum(np.cos(np.dot(A, x))) + np.sum(np.dot(x, x[0].T) ** 2)
+
+
+def nd_inner(x):
+    return np.sum(np.inner(x, x) ** 2)
+
+
+def _t(name):
+    """torch twins, written by hand."""
+    def matrix_buffer_t(X):
+        Y = torch.stack([X[:, 1] * X[:, 2], torch.tanh(X[:, 0]), torch.tanh(X[:, 1])], dim=1)
+        return torch.sum(Y[..., None] ** 2 * Y[:, None, :])
+
+    def buffer_writes_t(x):
+        y = torch.stack([x[0] * x[1], torch.sin(x[1]), torch.sin(x[2])])
+        return torch.sum(y ** 2) + y[0] * y[2]
+
+    def copy_and_add_t(x):
+        y = torch.stack([x[0], x[0] ** 2, x[2] + x[0] * x[3], x[3]])
+        return torch.sum(torch.exp(y))
+
+    return {
+        "prod_plus_sin": lambda w: torch.prod(w) + torch.sum(torch.sin(w)),
+        "prod_of_columns": lambda x: torch.sum(torch.prod(x, 0) ** 2)
+        + torch.prod(torch.cos(x[:, 1])),
+        "buffer_writes": buffer_writes_t,
+        "copy_and_add": copy_and_add_t,
+        "matrix_buffer": matrix_buffer_t,
+        "stacked_matmul": lambda A, x: torch.sum(torch.tanh(A @ x) ** 2),
+        "stack_squared": lambda B: torch.sum(torch.sin(B @ B)),
+        "broadcast_stacks": lambda A, x: torch.sum(torch.tanh(A @ x) ** 2),
+        "vector_times_stack": lambda v, A: torch.sum(torch.cos(v @ A)) + torch.sum(v ** 3),
+        "nd_dot": lambda A, x: torch.sum(torch.cos(torch.tensordot(A, x, dims=([2], [1]))))
+        + torch.sum(torch.tensordot(x, x[0].T, dims=([2], [0])) ** 2),
+        "nd_inner": lambda x: torch.sum(torch.inner(x, x) ** 2),
+    }[name]
+
+
+def _zeros(shape, where):
+    x = rng.normal(size=shape)
+    x.reshape(-1)[list(where)] = 0.0
+    return x
+
+
+CASES = [
+    (prod_plus_sin, ("w",), lambda: (rng.normal(size=4),)),
+    (prod_plus_sin, ("w",), lambda: (_zeros(4, [1]),)),  # exact where an element is 0
+    (prod_plus_sin, ("w",), lambda: (_zeros(5, [0, 3]),)),  # and where two are
+    (prod_of_columns, ("x",), lambda: (rng.normal(size=(3, 2)),)),
+    (buffer_writes, ("x",), lambda: (rng.normal(size=3),)),
+    (copy_and_add, ("x",), lambda: (rng.normal(size=4),)),
+    (matrix_buffer, ("X",), lambda: (rng.normal(size=(2, 3)),)),
+    (stacked_matmul, ("x",), lambda: (rng.normal(size=(2, 3, 4)), rng.normal(size=4))),
+    (stacked_matmul, ("A", "x"), lambda: (rng.normal(size=(2, 3, 4)), rng.normal(size=4))),
+    (stack_squared, ("B",), lambda: (rng.normal(size=(2, 3, 3)),)),
+    (broadcast_stacks, ("A", "x"), lambda: (rng.normal(size=(2, 1, 3, 4)),
+                                            rng.normal(size=(3, 4, 2)))),
+    (vector_times_stack, ("v", "A"), lambda: (rng.normal(size=3), rng.normal(size=(2, 3, 2)))),
+    (nd_dot, ("A", "x"), lambda: (rng.normal(size=(2, 2, 4)), rng.normal(size=(3, 4, 2)))),
+    (nd_inner, ("x",), lambda: (rng.normal(size=(2, 3)),)),
+]
+
+
+def _torch_hessian(f, args, wrt):
+    names = list(f.__code__.co_varnames[:f.__code__.co_argcount])
+    argnums = tuple(names.index(x) for x in wrt)
+    H = torch.func.hessian(_t(f.__name__), argnums=argnums)(
+        *[torch.tensor(np.asarray(a, dtype=float)) for a in args])
+    return [[np.asarray(H[i][j]) for j in range(len(wrt))] for i in range(len(wrt))]
+
+
+@pytest.mark.parametrize("f, wrt, make", CASES, ids=[f"{c[0].__name__}-{'-'.join(c[1])}-{i}"
+                                                      for i, c in enumerate(CASES)])
+def test_batched_against_torch_and_differences(f, wrt, make):
+    args = make()
+    G = symgrad.grad(f, wrt=wrt if len(wrt) > 1 else wrt[0])
+    H = G.hessian(*args)
+    assert G.hessian.fallback_reason is None, G.hessian.fallback_reason
+    assert f"def {f.__name__}_hessian(" in G.hessian.source
+    blocks = [[H]] if len(wrt) == 1 else H
+    want, fd = _torch_hessian(f, args, wrt), _fd_hessian(G, args, wrt)
+    for i in range(len(wrt)):
+        for j in range(len(wrt)):
+            np.testing.assert_allclose(blocks[i][j], want[i][j], rtol=1e-9, atol=1e-10)
+            np.testing.assert_allclose(blocks[i][j], fd[i][j], rtol=1e-5, atol=1e-6)
+
+
+def test_the_batched_product_reads_as_a_contraction_with_the_directions():
+    G = symgrad.grad(stack_squared)
+    G.hessian(rng.normal(size=(2, 3, 3)))
+    text = G.hessian.source
+    fn = next(n for n in ast.walk(ast.parse(text))
+              if isinstance(n, ast.FunctionDef) and n.name == "stack_squared_hessian")
+    assert not any(isinstance(n, (ast.For, ast.While)) for n in ast.walk(fn))
+    assert "np.einsum(" in ast.unparse(fn) and "_hvp(" not in text
+
+
+def test_what_stays_a_column_at_a_time_says_what_and_why():
+    def gram_of_reshaped(x):
+        m = np.reshape(x, (2, 2))
+        return np.sum(np.tanh(m @ m))
+
+    G = symgrad.grad(gram_of_reshaped)
+    x = rng.normal(size=4)
+    H = G.hessian(x)
+    reason = G.hessian.fallback_reason
+    assert reason.startswith("not batched (np.reshape") and "a column at a time" in reason
+    want = torch.func.hessian(lambda v: torch.sum(torch.tanh(v.reshape(2, 2) @ v.reshape(2, 2))))(
+        torch.tensor(x))
+    np.testing.assert_allclose(H, want.numpy(), rtol=1e-9, atol=1e-12)
