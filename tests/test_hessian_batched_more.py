@@ -176,3 +176,52 @@ def test_what_stays_a_column_at_a_time_says_what_and_why():
     want = torch.func.hessian(lambda v: torch.sum(torch.tanh(v.reshape(2, 2) @ v.reshape(2, 2))))(
         torch.tensor(x))
     np.testing.assert_allclose(H, want.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_the_source_before_a_hessian_call_says_what_will_run():
+    G = symgrad.grad(stacked_matmul, wrt="x")
+    before = G.hessian.source
+    assert before.startswith("# G.hessian has not run yet. At its first call it builds "
+                             "stacked_matmul_hessian")
+    assert "def stacked_matmul_hvp(" in before
+    A, x = rng.normal(size=(2, 3, 4)), rng.normal(size=4)
+    G.grad(A, x)  # a call of G: its shapes are the ones to show the Hessian for
+    shown = G.hessian.source
+    assert shown.startswith("# G.hessian has not run yet: this f_hessian is made for the "
+                            "shapes of stacked_matmul's last call\n# (A (2, 3, 4), x (4,))")
+    assert "def stacked_matmul_hessian(A, x):" in shown and "_hvp(" not in shown
+    assert G.hessian.fallback_reason is None
+    H = G.hessian(A, x)
+    assert G.hessian.source == shown.split("\n", 2)[2]  # what ran, the same module
+    np.testing.assert_allclose(H, _torch_hessian(stacked_matmul, (A, x), ("x",))[0][0],
+                               rtol=1e-9, atol=1e-10)
+
+
+def test_the_source_of_a_loop_says_it_runs_columns():
+    def rnn(w, xs):
+        h = 0.0
+        for x in xs:
+            h = np.tanh(w[0] * h + w[1] * x)
+        return h ** 2
+
+    G = symgrad.grad(rnn, wrt="w")
+    G.grad(np.array([0.5, -0.3]), rng.normal(size=3))
+    text = G.hessian.source
+    assert text.startswith("# G.hessian of rnn, a function with loops or branches, runs this "
+                           "module a column at a time") and "def rnn_jvp_jvp(" in text
+
+
+def test_symgrad_show_hessian_without_shapes_says_what_it_shows(tmp_path, capsys):
+    from symgrad.cli import main
+
+    (tmp_path / "loss.py").write_text("import numpy as np\n\n\ndef loss(A, x):\n"
+                                      "    return np.sum(np.tanh(A @ x) ** 2)\n")
+    target = f"{tmp_path / 'loss.py'}:loss"
+    assert main(["show", target, "--wrt", "x", "--hessian", "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# G.hessian has not run yet.") and "def loss_hvp(" in out
+    assert "--shape A=... --shape x=..." in out.replace("\n# ", " ")
+    assert main(["show", target, "--wrt", "x", "--hessian", "--shape", "A=2,3,4",
+                 "--shape", "x=4", "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "def loss_hessian(A, x):" in out and "_hvp(" not in out
