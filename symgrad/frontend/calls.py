@@ -26,12 +26,13 @@ from symgrad.rules import elementwise as ew
 from symgrad.rules import masks, registry
 from symgrad.rules.base import static, sval
 from symgrad.rules.creation import ArrayOf, AsArray, NpConstant
+from symgrad.rules.grads import FullLike
 from symgrad.rules.indexing import Stack
 from symgrad.rules.operators import AsType, IntOf
 from symgrad.rules.padding import GradientAlong
 from symgrad.rules.reductions import NpSum
 from symgrad.rules.registry import REQUIRED, Primitive
-from symgrad.rules.shape import Len
+from symgrad.rules.shape import Broadcast, Len, Shape, ShapeAt
 
 # parameters numpy has throughout that symgrad accepts only as None: it would drop them
 _DEFAULT_ONLY = {"dtype", "out"}
@@ -184,9 +185,23 @@ class CallLowering:
                 value = self.array_arg(value, node)
             elif name not in entry.values:
                 value = self.static_value(value, node, name)
+            else:
+                value = self.shape_def(value)
             bound[name] = value
         self.typed_arrays(entry, bound, given)
         return bound
+
+    def shape_def(self, value: Any) -> Any:
+        """A computed shape given a name (``s = x.shape``, ``t0 = np.shape(x)``; in
+        generated code read back, ``np.broadcast(a, b).shape``) as that shape, not a size:
+        ``y.reshape(s)`` is ``y.reshape(x.shape)``, never ``y.reshape((s,))``."""
+        known = value
+        while isinstance(known, sp.Symbol) and known.name in self.ctx.defs:
+            known = self.ctx.defs[known.name]  # (shape = t0, t0 = np.shape(...))
+        if isinstance(known, Shape) or isinstance(known, ShapeAt) and \
+                isinstance(sval(known.args[1]), slice):
+            return known
+        return value
 
     def typed_arrays(self, entry: Primitive, bound: dict[str, Any], given: dict) -> None:
         """Array arguments written as float numbers keep their type where numbers alone
@@ -340,6 +355,38 @@ class CallLowering:
                               *[self.arg(a) for a in node.args])
         return NpConstant(static(entry.name), static(kwargs),
                           *[self.literal_arg(a) for a in node.args])
+
+    def broadcast_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """``np.broadcast(a, b, ...)``: the operands' broadcast, for its ``.shape`` and
+        ``.size`` (a shape, no gradient)."""
+        if first is not MISSING or node.keywords or not node.args or \
+                any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.p.error(node, "np.broadcast takes its arrays by position",
+                               "write np.broadcast(a, b).shape")
+        return Broadcast(*[self.array_arg(self.arg(a), node) for a in node.args])
+
+    def full_like_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """``np.full_like(a, value, dtype=float)``: value broadcast to a's shape, float64."""
+        given = [k for k in node.keywords if k.arg == "dtype"]
+        dtype = self.dtype_of(given[0].value) if given else None
+        if dtype != np.float64 or first is not MISSING:
+            raise self.p.error(node, "np.full_like(a, value) is supported with dtype=float",
+                               "np.full_like takes a's dtype (an integer a truncates the "
+                               "value): write np.full_like(a, value, dtype=float), or "
+                               "np.broadcast_to(value, a.shape)")
+        rest = ast.Call(node.func, node.args, [k for k in node.keywords if k.arg != "dtype"],
+                        **loc(node))
+        bound = self.bind(rest, entry, first, literal=True)
+        return FullLike(bound["fill_value"], bound["a"])
+
+    def broadcast_shapes_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """``np.broadcast_shapes(a.shape, b.shape)``: ``np.broadcast(a, b).shape``."""
+        shapes = [self.shape_def(self.arg(a)) for a in node.args]
+        if node.keywords or not shapes or not all(isinstance(s, Shape) for s in shapes):
+            raise self.p.error(node, "np.broadcast_shapes takes the shapes of arrays here",
+                               "write np.broadcast_shapes(a.shape, b.shape), or "
+                               "np.broadcast(a, b).shape")
+        return Shape(Broadcast(*[s.args[0] for s in shapes]))
 
     def keyword_string(self, node: ast.expr) -> str | None:
         """A string keyword of a call with no gradient (np.argsort(x, kind='stable')): a
