@@ -28,10 +28,20 @@ from symgrad.adjoint.tangent import TangentProgram, _needed
 from symgrad.frontend.ir import Assign
 from symgrad.rules import base, masks
 from symgrad.rules.grads import BroadcastLike, GradZeros, SumTo
-from symgrad.rules.indexing import ClearItem, GetItem, ScatterInto, SetItem
+from symgrad.rules.indexing import (
+    ClearItem,
+    Concatenate,
+    GetItem,
+    ScatterInto,
+    SetItem,
+    SliceAlong,
+    Stack,
+    TakeAlong,
+)
 from symgrad.rules.linalg import Dot, Inner, MatMul, ProductGrad
-from symgrad.rules.reductions import NpMean, NpSum, ProdOthersGrad
-from symgrad.rules.shape import ExpandDims, Transpose
+from symgrad.rules.moving import Swapaxes
+from symgrad.rules.reductions import CumSum, CumSumGrad, NpMean, NpSum, ProdOthersGrad
+from symgrad.rules.shape import ExpandDims, Flip, Ravel, Reshape, Transpose
 
 
 class Unbatchable(Exception):
@@ -274,6 +284,9 @@ class _Batcher:
         if isinstance(node, ProdOthersGrad) and not any(self.has_tangent(a)
                                                         for a in node.args[1:]):
             return self.prod_others_grad(*node.args)
+        moved = self.along_axes(node)
+        if moved is not None:
+            return moved
         if isinstance(node, SumTo):
             return self.sum_to(*node.args)
         if isinstance(node, BroadcastLike):
@@ -286,6 +299,64 @@ class _Batcher:
         if isinstance(node, GradZeros):
             return BatchedZeros(node.args[0], sp.Integer(self.n))
         raise Unbatchable(f"{_spelled(node)} has no batched form yet")
+
+    def along_axes(self, node: Any) -> Any:
+        """The linear operations along a value's own axes (swapaxes, flips, slices and
+        items along an axis, cumulative sums, C-order reshapes): the same along the same
+        axes, named as non-negative so the trailing batch axis is never one of them; None
+        for any other node."""
+        if isinstance(node, (Swapaxes, Flip, SliceAlong, TakeAlong, CumSum, CumSumGrad,
+                             Reshape, Ravel)) and \
+                any(self.has_tangent(a) for a in node.args[1:]):
+            raise Unbatchable(f"{_spelled(node)} of a value with a tangent in its parameters")
+        if isinstance(node, Swapaxes):
+            ndim = self.ndim(node.args[0])
+            a1, a2 = (base.sval(a) % ndim for a in node.args[1:3])
+            return Swapaxes(self.batch(node.args[0]), base.static(a1), base.static(a2))
+        if isinstance(node, Flip):
+            ndim = self.ndim(node.args[0])
+            axis = base.sval(node.args[1])
+            axes = tuple(range(ndim)) if axis is None else tuple(
+                a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+            return Flip(self.batch(node.args[0]), base.static(axes[0] if len(axes) == 1
+                                                                else axes))
+        if isinstance(node, (SliceAlong, TakeAlong)):
+            axis = base.sval(node.args[1]) % self.ndim(node.args[0])
+            return type(node)(self.batch(node.args[0]), base.static(axis), *node.args[2:])
+        if isinstance(node, (Reshape, Ravel)):
+            order = [base.sval(a) for a in node.args[2 if isinstance(node, Reshape) else 1:]]
+            if any(o not in ("C", None) for o in order):
+                raise Unbatchable(f"{_spelled(node)} in Fortran order")
+            shape = tuple(self.shape_of(node)) + (self.n,)
+            return Reshape(self.batch(node.args[0]), base.static(shape))
+        if isinstance(node, (Concatenate, Stack)):
+            xs, axis = node.args[:-1], base.sval(node.args[-1])
+            parts = []
+            for x in xs:  # (a part no direction reaches: zeros in every direction)
+                if not self.has_tangent(x) and not isinstance(x, GradZeros):
+                    raise Unbatchable(f"{_spelled(node)} of a value with no tangent")
+                parts.append(self.batch(x) if self.has_tangent(x) else
+                             BatchedZeros(x.args[0], sp.Integer(self.n)))
+            if axis is None:  # np.concatenate flattens each array first
+                parts = [p if self.ndim(x) == 1 else Reshape(p, base.static((-1, self.n)))
+                         for p, x in zip(parts, xs, strict=True)]
+                return Concatenate(*parts, base.static(0))
+            ndim = self.ndim(xs[0]) + isinstance(node, Stack)
+            return type(node)(*parts, base.static(axis % ndim))
+        if isinstance(node, (CumSum, CumSumGrad)):
+            g, axis = node.args[0], base.sval(node.args[-1])
+            x = node.args[0] if isinstance(node, CumSum) else node.args[1]
+            gb = self.batch(g)
+            flat = axis is None or self.ndim(x) == 0  # (over the flattened value)
+            if flat and self.ndim(g) != 1:
+                gb = Reshape(gb, base.static((-1, self.n)))
+            axis = base.static(axis % self.ndim(g) if not flat else 0)
+            # (cumsum's transpose: each input reaches every later output, summed from the end)
+            out = CumSum(gb, axis) if isinstance(node, CumSum) else \
+                Flip(CumSum(Flip(gb, axis), axis), axis)
+            shape = tuple(self.shape_of(node)) + (self.n,)
+            return Reshape(out, base.static(shape)) if flat and len(shape) != 2 else out
+        return None
 
     def batched_or_zero(self, x: Any) -> Any:
         """A tangent batched, or a tangent known to be zero (``GradZeros``, 0) as zeros in
