@@ -96,9 +96,15 @@ def test_primal_keeps_numpys_dtype_and_gradient_is_float(f):
     np.testing.assert_allclose(grad, numeric_grad(f, [s], 0, seed=seed), atol=1e-7)
 
 
-@pytest.mark.parametrize("f", [where_array, select_floats, where_int_and_float],
+def maximum_of_floats_times(s):
+    return np.maximum(0.0, 1.0) * s + np.exp(0.0) * np.abs(-1.0)
+
+
+@pytest.mark.parametrize("f", [where_array, select_floats, where_int_and_float,
+                               constant_maximum, maximum_of_floats_times],
                          ids=lambda f: f.__name__)
 def test_float32_inputs_give_numpys_dtype(f):
+    """(numpy's np.maximum(0.0, 1.0) is a float64 scalar: a float32 array upcasts to it)"""
     s = np.array([-1.0, 0.5, 2.0], dtype=np.float32)
     value, _ = symgrad.grad(f).vjp(s)
     assert_same_array(value, f(s))

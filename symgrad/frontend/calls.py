@@ -100,14 +100,15 @@ class CallLowering:
             return self.with_dtype(node, entry, first)
         if entry.lower is not None:
             return getattr(self, entry.lower)(node, entry, first)
-        bound = self.bind(node, entry, first)
+        nodes: dict[str, ast.AST] = {}
+        bound = self.bind(node, entry, first, nodes=nodes)
         if entry.operator is not None and len(bound) == entry.arity and \
                 all(isinstance(bound[a], sp.Basic) for a in entry.arrays):
             # np.subtract(x, x) is x - x as written
             return self.binop(_OPERATORS[entry.operator](), *[bound[a] for a in entry.arrays],
                               node)
         if entry.form is not None:
-            return self.elementwise_call(node, entry, bound, first, python)
+            return self.elementwise_call(node, entry, bound, first, python, nodes)
         return self.build(node, entry, bound, first)
 
     # -------------------------------------------------------------- binding
@@ -207,19 +208,21 @@ class CallLowering:
         """Array arguments written as float numbers keep their type where numbers alone
         decide the result's dtype (np.sum(1.0), np.stack([0.0, 1.0])), and np.where's
         chosen values always (np.where(c, 0.0, 1.0) is a float array)."""
+        if entry.form is not None and entry.name not in _SELECTING:
+            return  # (SymPy evaluates it: elementwise_call keeps numpy's float64 scalar)
         data = [a for i, a in enumerate(entry.arrays) if isinstance(given.get(a), ast.AST)
                 and a in bound and i not in entry.nondiff_args]
         values, nodes = [], []
         for a in data:
-            listed = isinstance(bound[a], list) and isinstance(given[a], (ast.List, ast.Tuple))
-            if listed and len(given[a].elts) == len(bound[a]):
+            if isinstance(bound[a], list):  # a variadic entry's arrays: a literal list's
+                if not isinstance(given[a], (ast.List, ast.Tuple)) or \
+                        len(given[a].elts) != len(bound[a]):
+                    return  # (a list built elsewhere: its numbers as they are)
                 values += bound[a]
                 nodes += given[a].elts
-            elif not listed:
+            else:
                 values.append(bound[a])
                 nodes.append(given[a])
-            else:
-                return
         typed = iter(typed_numbers(values, nodes, selected=entry.name in _SELECTING))
         for a in data:
             bound[a] = [next(typed) for _ in bound[a]] if isinstance(bound[a], list) \
@@ -320,9 +323,10 @@ class CallLowering:
         return MISSING
 
     def elementwise_call(self, node: ast.Call, entry: Primitive, bound: dict[str, Any],
-                         first: Any = MISSING, python: bool = False) -> Any:
+                         first: Any = MISSING, python: bool = False,
+                         nodes: dict[str, ast.AST] | None = None) -> Any:
         """A numpy (or, ``python``, a math module) function applied elementwise: its SymPy
-        form, where SymPy's evaluation is numpy's."""
+        form, where SymPy's evaluation is numpy's (``nodes``: the arguments' source)."""
         name, n = entry.name, entry.arity
         defaults = entry.defaults
         if any(a not in bound and a not in defaults for a in entry.arrays):
@@ -340,6 +344,14 @@ class CallLowering:
             return NpConstant(static(name), static(()), *args)
         if python and isinstance(value, sp.Basic) and value.is_number:
             value = sp.Float(float(value))  # math.sqrt(2 / math.pi) is a Python float
+        elif isinstance(value, sp.Number) and nodes is not None and \
+                all(isinstance(bound.get(a), sp.Number) and a in nodes for a in entry.arrays):
+            # np.maximum(0.0, 1.0), np.exp(0.0): numpy's float64 scalar, which a float32
+            # array upcasts to (SymPy's exact 1 would print as an int)
+            typed = typed_numbers([bound[a] for a in entry.arrays],
+                                  [nodes[a] for a in entry.arrays])
+            if any(isinstance(t, sp.Float) for t in typed):
+                return NpConstant(static(name), static(()), *typed)
         return value
 
     # -------------------------------------------------------------- entries' own binding
