@@ -27,6 +27,7 @@ import sympy as sp
 from symgrad.adjoint.tangent import TangentProgram, _needed
 from symgrad.frontend.ir import Assign
 from symgrad.rules import base, masks
+from symgrad.rules.contractions import Einsum as NpEinsum
 from symgrad.rules.grads import BroadcastLike, GradZeros, SumTo
 from symgrad.rules.indexing import (
     ClearItem,
@@ -284,6 +285,8 @@ class _Batcher:
         if isinstance(node, ProdOthersGrad) and not any(self.has_tangent(a)
                                                         for a in node.args[1:]):
             return self.prod_others_grad(*node.args)
+        if isinstance(node, NpEinsum):
+            return self.einsum(node)
         moved = self.along_axes(node)
         if moved is not None:
             return moved
@@ -299,6 +302,21 @@ class _Batcher:
         if isinstance(node, GradZeros):
             return BatchedZeros(node.args[0], sp.Integer(self.n))
         raise Unbatchable(f"{_spelled(node)} has no batched form yet")
+
+    def einsum(self, node: Any) -> Any:
+        """``np.einsum`` of one tangent and values (the tangent program is linear): the
+        tangent's subscripts and the output's gain the batch axis, a letter of its own."""
+        operands, spec = node.args[:-1], base.sval(node.args[-1])
+        moving = [i for i, x in enumerate(operands) if self.has_tangent(x)]
+        if len(moving) != 1 or "->" not in spec:
+            raise Unbatchable("np.einsum of more than one tangent")
+        (k,) = moving
+        letter = next(c for c in "nNmMpPqQrRsStTuUvVwWxXyYzZ" if c not in spec)
+        inputs, out = spec.split("->")
+        terms = inputs.split(",")
+        terms[k] += letter
+        new = [self.batch(x) if i == k else x for i, x in enumerate(operands)]
+        return NpEinsum(*new, base.static(f"{','.join(terms)}->{out}{letter}"))
 
     def along_axes(self, node: Any) -> Any:
         """The linear operations along a value's own axes (swapaxes, flips, slices and
