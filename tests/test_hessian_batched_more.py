@@ -1,10 +1,11 @@
 """The batched f_hessian beyond vectors and matrices: np.prod (its second derivative,
 ``_prod_others_grad``, batched along one more axis), writes into arrays (``y[i] = ...``
-into a buffer or a copy, ``+=``, ``...``), products of stacks of matrices (``@``,
-np.dot, np.inner of more than two axes, as einsums), operations along a value's own axes
-(swapaxes, flip, cumsum, reshape, concatenate, stack; np.linalg.inv's derivative) and
-np.einsum. Each is checked against torch.func's Hessian and central differences of the
-generated gradient, in float64; what stays a column at a time says why."""
+into a buffer or a copy, ``+=``, ``...``), products of stacks of matrices (``@``, np.dot,
+np.inner of more than two axes, as einsums), operations along a value's own axes
+(swapaxes, flip, cumsum, reshape, concatenate, stack; np.linalg.inv's derivative),
+np.einsum and np.outer. Each is checked against torch.func's Hessian and central
+differences of the generated gradient, in float64; what stays a column at a time says
+why."""
 
 from __future__ import annotations
 
@@ -101,7 +102,8 @@ def moved(x):
 
 def contractions(A, x):
     return np.einsum("bij,j->", np.tanh(A), x ** 2) ** 2 + \
-        np.sum(np.einsum("...ij,...jk->...ik", A, A) ** 2) + np.einsum("ii->", A[0]) ** 3
+        np.sum(np.einsum("...ij,...jk->...ik", A, A) ** 2) + np.einsum("ii->", A[0]) ** 3 + \
+        np.sum(np.tanh(np.outer(x, np.sin(x))) * A[1])
 
 
 def _t(name):
@@ -144,7 +146,8 @@ def _t(name):
         + torch.sum(torch.flip(x, [0, 1]) * x ** 2),
         "contractions": lambda A, x: torch.einsum("bij,j->", torch.tanh(A), x ** 2) ** 2
         + torch.sum(torch.einsum("...ij,...jk->...ik", A, A) ** 2)
-        + torch.einsum("ii->", A[0]) ** 3,
+        + torch.einsum("ii->", A[0]) ** 3
+        + torch.sum(torch.tanh(torch.outer(x, torch.sin(x))) * A[1]),
     }[name]
 
 

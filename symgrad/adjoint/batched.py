@@ -39,7 +39,7 @@ from symgrad.rules.indexing import (
     Stack,
     TakeAlong,
 )
-from symgrad.rules.linalg import Dot, Inner, MatMul, ProductGrad
+from symgrad.rules.linalg import Dot, Inner, MatMul, Outer, ProductGrad
 from symgrad.rules.moving import Swapaxes
 from symgrad.rules.reductions import CumSum, CumSumGrad, NpMean, NpSum, ProdOthersGrad
 from symgrad.rules.shape import ExpandDims, Flip, Ravel, Reshape, Transpose
@@ -238,9 +238,9 @@ class _Batcher:
         raise Unbatchable(f"{_spelled(expr)} has no batched form yet")
 
     def structural(self, node: Any) -> Any:
-        if isinstance(node, (MatMul, Dot, Inner)):
-            kind = "_matmul" if isinstance(node, MatMul) else \
-                "_dot" if isinstance(node, Dot) else "_inner"
+        if isinstance(node, (MatMul, Dot, Inner, Outer)):
+            kind = "_matmul" if isinstance(node, MatMul) else "_dot" if isinstance(node, Dot) \
+                else "_inner" if isinstance(node, Inner) else "_outer"
             a, b = node.args[:2]
             sa, sb, out = _product_subscripts(kind, self.ndim(a), self.ndim(b))
             return self.contract(a, sa, b, sb, out)
@@ -405,7 +405,7 @@ class _Batcher:
         the contraction it is: g's subscripts with the other side's, to this side's (an
         axis that a @ b broadcast from more axes is summed by the einsum, as _sum_to does)."""
         name, _, side = helper.rpartition("_grad_")
-        if name not in ("_matmul", "_dot", "_inner"):
+        if name not in ("_matmul", "_dot", "_inner", "_outer"):
             raise Unbatchable(f"{helper}, a derivative of a product, has no batched form yet")
         sa, sb, sg = _product_subscripts(name, self.ndim(a), self.ndim(b))
         shapes = dict(zip(sa, self.shape_of(a), strict=True))
@@ -484,6 +484,10 @@ def _product_subscripts(kind: str, ra: int, rb: int) -> tuple[str, str, str]:
     ``np.inner(a, b)`` ("_inner") of arrays of ``ra`` and ``rb`` axes: (a's, b's, the out's).
     Vectors and matrices read ``ij,jk->ik``; a stack of matrices has leading axes ``A``,
     ``B``, ... (matmul broadcasts them, as einsum does a size-1 axis)."""
+    if kind == "_outer":  # (np.outer flattens its arguments: vectors only here)
+        if (ra, rb) != (1, 1):
+            raise Unbatchable("np.outer of arrays that are not vectors")
+        return "i", "j", "ij"
     if ra == 0 or rb == 0:
         raise Unbatchable(f"{kind[1:]} of a scalar")
     if ra <= 2 and rb <= 2 and (kind != "_inner" or rb == 1):
