@@ -193,6 +193,9 @@ def formula(g: Any, *example_args: Any, shapes: dict | None = None,
     env = None
     if example_args or shapes is not None:
         env = _numeric_env(g, adj, example_args, shapes, seed_like or {})
+        for seed, value in (seeds or {}).items():  # (the directions v, shaped as their seed)
+            if isinstance(value, sp.Symbol) and seed in env:
+                env[value.name] = env[seed]
     else:
         _refuse_products(g, adj)
     defs: dict[Any, Any] = {sp.Symbol(s, real=True): (seeds or {}).get(s, sp.Integer(1))

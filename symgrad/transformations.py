@@ -299,10 +299,29 @@ class Hessian:
     @property
     def source(self) -> str:
         """The generated ``f_hessian`` module for the last call's argument shapes (its
-        batching depends on them); before a call, or where it falls back, ``G.hvp``'s."""
+        batching depends on them). Before a Hessian call, the one for the shapes of G's own
+        last call, if G was called with arrays; else (or where it cannot batch) the module
+        it is built from, ``G.hvp``'s, under a comment that says what G.hessian will run."""
         if self._last is not None:
             return self._last[0]
-        return self._owner.hvp.source
+        g = self._owner
+        straight = _straight_line(g)
+        example = _example_of_last_call(g) if straight else None
+        if example is not None:
+            reason = self.fallback_reason
+            try:
+                built = self._batched_for(example)
+            except Exception:  # (what the Hessian call would report: shown with G.hvp's)
+                built = None
+            self.fallback_reason = reason  # (no Hessian has run: the last call's reason)
+            if built is not None:
+                shapes = ", ".join(f"{p} {np.shape(a)}" for p, a in zip(g.params, example,
+                                                                         strict=True)
+                                   if p in g.wrt or isinstance(a, np.ndarray))
+                return (f"# G.hessian has not run yet: this f_hessian is made for the shapes "
+                        f"of {g.fn.__name__}'s last call\n# ({shapes}); other shapes get "
+                        "one of their own.\n" + built[0])
+        return _pending_note(g, straight, self.fallback_reason) + g.hvp.source
 
     def source_for(self, *args: Any, **kwargs: Any) -> str:
         """The generated Hessian module for these arguments' shapes."""
@@ -347,7 +366,8 @@ class Hessian:
             try:
                 self._batched[key] = _build_batched(g, full, g.hvp._module()[1])
             except _unbatchable() as error:
-                self._reasons[key] = f"not batched: {error}"
+                self._reasons[key] = f"not batched ({error}): built a column at a time, " \
+                    "one G.hvp per element"
         built = self._batched[key]
         self.fallback_reason = self._reasons.get(key) if built is None else None
         if built is not None:  # the global arrays themselves, as they are now (as G.grad)
@@ -391,6 +411,54 @@ class Hessian:
             return hessian
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__
+
+
+def _example_of_last_call(g: Any) -> tuple | None:
+    """Arguments shaped as G's last call's (its floating arrays by shape and dtype, filled
+    with numbers in (0.1, 0.9); other values as they were), or None: no call to go by."""
+    from symgrad.export import _Shaped
+
+    last = g._last_call
+    if last is None:
+        return None
+    args, kwargs = last
+    rng = np.random.default_rng(0)
+
+    def filled(v: Any) -> Any:
+        if isinstance(v, _Shaped):
+            return rng.uniform(0.1, 0.9, size=v.shape).astype(v.dtype)
+        return v
+
+    values = [filled(a) for a in args]
+    if not any(isinstance(a, np.ndarray) for a in values):
+        return None  # (numbers only: the Hessian of scalars is built at its call)
+    try:
+        return g._checked_arguments(tuple(values), {k: filled(v) for k, v in kwargs.items()})
+    except (SymgradError, TypeError, ValueError):
+        return None
+
+
+def _pending_note(g: Any, straight: bool, reason: str | None) -> str:
+    """The comment over ``G.hvp``'s module where G.hessian shows no f_hessian of its own."""
+    import textwrap
+
+    name = g.fn.__name__
+    if not straight:
+        text = (f"G.hessian of {name}, a function with loops or branches, runs this module a "
+                "column at a time (forward over forward: one pass per pair of input "
+                "elements); there is no batched f_hessian.")
+    elif reason is not None:
+        text = f"G.hessian of {name}'s last call ran this f_hvp: {reason}."
+    else:
+        shapes = " ".join(f"--shape {p}=..." for p in g.params)
+        text = (f"G.hessian has not run yet. At its first call it builds {name}_hessian for "
+                "the arguments' shapes: the gradient's tangent along every direction at once "
+                "(forward over reverse), made from the f_hvp below, which it runs a column at "
+                "a time where it cannot batch (G.hessian.fallback_reason says why). "
+                f"G.hessian.source_for(*args), or `symgrad show --hessian {shapes}`, shows "
+                "it now.")
+    return textwrap.fill(text, 90, initial_indent="# ", subsequent_indent="# ",
+                         break_on_hyphens=False, break_long_words=False) + "\n"
 
 
 def _unbatchable() -> type[Exception]:

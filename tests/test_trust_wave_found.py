@@ -247,8 +247,6 @@ def _where_of_float_literals(s):
     return np.sum(np.where(s < 0.0, 0.0, 1.0) // 1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="the float literals of np.where(c, 0.0, 1.0) print as "
-                   "0 and 1, so the primal's dtype is int64 where numpy's is float64")
 def test_a_where_of_float_literals_keeps_numpys_float_dtype():
     s = np.array([-1.0, 2.0])
     value = symgrad.grad(_where_of_float_literals)(s)

@@ -27,11 +27,22 @@ import sympy as sp
 from symgrad.adjoint.tangent import TangentProgram, _needed
 from symgrad.frontend.ir import Assign
 from symgrad.rules import base, masks
+from symgrad.rules.contractions import Einsum as NpEinsum
 from symgrad.rules.grads import BroadcastLike, GradZeros, SumTo
-from symgrad.rules.indexing import GetItem, ScatterInto
-from symgrad.rules.linalg import Dot, Inner, MatMul, ProductGrad
-from symgrad.rules.reductions import NpMean, NpSum
-from symgrad.rules.shape import ExpandDims, Transpose
+from symgrad.rules.indexing import (
+    ClearItem,
+    Concatenate,
+    GetItem,
+    ScatterInto,
+    SetItem,
+    SliceAlong,
+    Stack,
+    TakeAlong,
+)
+from symgrad.rules.linalg import Dot, Inner, MatMul, Outer, ProductGrad
+from symgrad.rules.moving import Swapaxes
+from symgrad.rules.reductions import CumSum, CumSumGrad, NpMean, NpSum, ProdOthersGrad
+from symgrad.rules.shape import ExpandDims, Flip, Ravel, Reshape, Transpose
 
 
 class Unbatchable(Exception):
@@ -134,6 +145,35 @@ class BatchedBroadcast(sp.Function):
             f"{g}.shape[-1:])"
 
 
+class Repeated(sp.Function):
+    """``x`` repeated along a trailing batch axis: args (x, n)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        x = printer.doprint_atom(self.args[0])
+        return f"np.broadcast_to({x}[..., None], np.shape({x}) + ({int(self.args[1])},))"
+
+
+def _spelled(node: Any) -> str:
+    """What a node is to the user: ``np.swapaxes (Swapaxes)``, or for a node of symgrad's
+    own (a derivative's), ``the derivative node CumSumGrad``."""
+    from symgrad.rules import registry
+
+    name = type(node).__name__
+    for entry in registry.entries():
+        if entry.rule is not None and isinstance(node, entry.node):
+            return f"np.{entry.name} ({name})"
+    return f"the derivative node {name}"
+
+
+def _leading(index: Any) -> list[Any]:
+    """An index of a value's own (leading) axes, for the value with its batch axis last:
+    as written, with ``:`` for the batch axis after an ``...``."""
+    index = list(index)
+    if any(base.sval(p) is Ellipsis for p in index):
+        index.append(base.static(slice(None)))
+    return index
+
+
 @dataclass
 class HessianProgram:
     """The batched program and what its caller needs to split the result into blocks."""
@@ -195,12 +235,15 @@ class _Batcher:
             return sp.Mul(coeff, *rest)
         if isinstance(expr, (sp.Add, sp.Pow, sp.Function, sp.Rel, masks.Elementwise)):
             return expr.func(*[self.batch(a) for a in expr.args])
-        raise Unbatchable(type(expr).__name__)
+        raise Unbatchable(f"{_spelled(expr)} has no batched form yet")
 
     def structural(self, node: Any) -> Any:
-        if isinstance(node, (MatMul, Dot)) or isinstance(node, Inner) and \
-                all(self.ndim(a) == 1 for a in node.args):
-            return self.matmul(*node.args[:2])
+        if isinstance(node, (MatMul, Dot, Inner, Outer)):
+            kind = "_matmul" if isinstance(node, MatMul) else "_dot" if isinstance(node, Dot) \
+                else "_inner" if isinstance(node, Inner) else "_outer"
+            a, b = node.args[:2]
+            sa, sb, out = _product_subscripts(kind, self.ndim(a), self.ndim(b))
+            return self.contract(a, sa, b, sb, out)
         if isinstance(node, ProductGrad):
             return self.product_grad(base.sval(node.args[0]), *node.args[1:])
         if isinstance(node, (NpSum, NpMean)) and len(node.args) == 3:
@@ -224,45 +267,160 @@ class _Batcher:
             return ExpandDims(self.batch(node.args[0]),
                               base.static(axes[0] if len(axes) == 1 else axes))
         if isinstance(node, GetItem) and not any(self.has_tangent(p) for p in node.args[1:]):
-            if any(base.sval(p) is Ellipsis or base.sval(p) is None for p in node.args[1:]):
-                raise Unbatchable("an index with ... or None")  # (they would reach the batch)
-            return GetItem(self.batch(node.args[0]), *node.args[1:])  # leading axes only
+            return GetItem(self.batch(node.args[0]), *_leading(node.args[1:]))
         if isinstance(node, ScatterInto) and not any(self.has_tangent(a)
                                                      for a in node.args[1:]):
             g, x, *index = node.args
-            if not isinstance(self.value_of(x), (np.ndarray, float, int, np.generic)) or \
-                    any(base.sval(p) is Ellipsis or base.sval(p) is None for p in index):
-                raise Unbatchable("a scatter into a container, or at ... or None")
+            if not isinstance(self.value_of(x), (np.ndarray, float, int, np.generic)):
+                raise Unbatchable("a scatter into a container")
             # zeros shaped like x and the directions, with g added at the index
-            return ScatterInto(self.batch(g), BatchedZeros(x, sp.Integer(self.n)), *index)
+            return ScatterInto(self.batch(g), BatchedZeros(x, sp.Integer(self.n)),
+                               *_leading(index))
+        if isinstance(node, SetItem) and not any(self.has_tangent(p) for p in node.args[2:]):
+            # x[index] = v of tangents: the batch axis is the last, the index leads
+            x, v, *index = node.args
+            return SetItem(self.batched_or_zero(x), self.batch(v), *_leading(index))
+        if isinstance(node, ClearItem) and not any(self.has_tangent(p) for p in node.args[1:]):
+            return ClearItem(self.batch(node.args[0]), *_leading(node.args[1:]))
+        if isinstance(node, ProdOthersGrad) and not any(self.has_tangent(a)
+                                                        for a in node.args[1:]):
+            return self.prod_others_grad(*node.args)
+        if isinstance(node, NpEinsum):
+            return self.einsum(node)
+        moved = self.along_axes(node)
+        if moved is not None:
+            return moved
         if isinstance(node, SumTo):
             return self.sum_to(*node.args)
         if isinstance(node, BroadcastLike):
             g, like = node.args
             if self.has_tangent(like):
-                raise Unbatchable("BroadcastLike")
+                raise Unbatchable("a broadcast to a shape that has a tangent")
             if self.shape_of(g) == self.shape_of(like):
                 return self.batch(g)
             return BatchedBroadcast(self.batch(g), like)
         if isinstance(node, GradZeros):
             return BatchedZeros(node.args[0], sp.Integer(self.n))
-        raise Unbatchable(type(node).__name__)
+        raise Unbatchable(f"{_spelled(node)} has no batched form yet")
 
-    def matmul(self, a: Any, b: Any) -> Any:
-        sa, sb, out = _product_subscripts(self.ndim(a), self.ndim(b))
-        return self.contract(a, sa, b, sb, out)
+    def einsum(self, node: Any) -> Any:
+        """``np.einsum`` of one tangent and values (the tangent program is linear): the
+        tangent's subscripts and the output's gain the batch axis, a letter of its own."""
+        operands, spec = node.args[:-1], base.sval(node.args[-1])
+        moving = [i for i, x in enumerate(operands) if self.has_tangent(x)]
+        if len(moving) != 1 or "->" not in spec:
+            raise Unbatchable("np.einsum of more than one tangent")
+        (k,) = moving
+        letter = next(c for c in "nNmMpPqQrRsStTuUvVwWxXyYzZ" if c not in spec)
+        inputs, out = spec.split("->")
+        terms = inputs.split(",")
+        terms[k] += letter
+        new = [self.batch(x) if i == k else x for i, x in enumerate(operands)]
+        return NpEinsum(*new, base.static(f"{','.join(terms)}->{out}{letter}"))
+
+    def along_axes(self, node: Any) -> Any:
+        """The linear operations along a value's own axes (swapaxes, flips, slices and
+        items along an axis, cumulative sums, C-order reshapes): the same along the same
+        axes, named as non-negative so the trailing batch axis is never one of them; None
+        for any other node."""
+        if isinstance(node, (Swapaxes, Flip, SliceAlong, TakeAlong, CumSum, CumSumGrad,
+                             Reshape, Ravel)) and \
+                any(self.has_tangent(a) for a in node.args[1:]):
+            raise Unbatchable(f"{_spelled(node)} of a value with a tangent in its parameters")
+        if isinstance(node, Swapaxes):
+            ndim = self.ndim(node.args[0])
+            a1, a2 = (base.sval(a) % ndim for a in node.args[1:3])
+            return Swapaxes(self.batch(node.args[0]), base.static(a1), base.static(a2))
+        if isinstance(node, Flip):
+            ndim = self.ndim(node.args[0])
+            axis = base.sval(node.args[1])
+            axes = tuple(range(ndim)) if axis is None else tuple(
+                a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+            return Flip(self.batch(node.args[0]), base.static(axes[0] if len(axes) == 1
+                                                                else axes))
+        if isinstance(node, (SliceAlong, TakeAlong)):
+            axis = base.sval(node.args[1]) % self.ndim(node.args[0])
+            return type(node)(self.batch(node.args[0]), base.static(axis), *node.args[2:])
+        if isinstance(node, (Reshape, Ravel)):
+            order = [base.sval(a) for a in node.args[2 if isinstance(node, Reshape) else 1:]]
+            if any(o not in ("C", None) for o in order):
+                raise Unbatchable(f"{_spelled(node)} in Fortran order")
+            shape = tuple(self.shape_of(node)) + (self.n,)
+            return Reshape(self.batch(node.args[0]), base.static(shape))
+        if isinstance(node, (Concatenate, Stack)):
+            xs, axis = node.args[:-1], base.sval(node.args[-1])
+            parts = []
+            for x in xs:  # (a part no direction reaches: zeros in every direction)
+                if not self.has_tangent(x) and not isinstance(x, GradZeros):
+                    raise Unbatchable(f"{_spelled(node)} of a value with no tangent")
+                parts.append(self.batch(x) if self.has_tangent(x) else
+                             BatchedZeros(x.args[0], sp.Integer(self.n)))
+            if axis is None:  # np.concatenate flattens each array first
+                parts = [p if self.ndim(x) == 1 else Reshape(p, base.static((-1, self.n)))
+                         for p, x in zip(parts, xs, strict=True)]
+                return Concatenate(*parts, base.static(0))
+            ndim = self.ndim(xs[0]) + isinstance(node, Stack)
+            return type(node)(*parts, base.static(axis % ndim))
+        if isinstance(node, (CumSum, CumSumGrad)):
+            g, axis = node.args[0], base.sval(node.args[-1])
+            x = node.args[0] if isinstance(node, CumSum) else node.args[1]
+            gb = self.batch(g)
+            flat = axis is None or self.ndim(x) == 0  # (over the flattened value)
+            if flat and self.ndim(g) != 1:
+                gb = Reshape(gb, base.static((-1, self.n)))
+            axis = base.static(axis % self.ndim(g) if not flat else 0)
+            # (cumsum's transpose: each input reaches every later output, summed from the end)
+            out = CumSum(gb, axis) if isinstance(node, CumSum) else \
+                Flip(CumSum(Flip(gb, axis), axis), axis)
+            shape = tuple(self.shape_of(node)) + (self.n,)
+            return Reshape(out, base.static(shape)) if flat and len(shape) != 2 else out
+        return None
+
+    def batched_or_zero(self, x: Any) -> Any:
+        """A tangent batched, or a tangent known to be zero (``GradZeros``, 0) as zeros in
+        every direction; any other value has no place in the (linear) tangent program."""
+        if self.has_tangent(x):
+            return self.batch(x)
+        if isinstance(x, GradZeros) or x == 0:
+            return BatchedZeros(x.args[0] if isinstance(x, GradZeros) else x, sp.Integer(self.n))
+        raise Unbatchable(f"a write into {x}, which has no tangent")
+
+    def prod_others_grad(self, t: Any, x: Any, axis: Any) -> Any:
+        """np.prod's second derivative along every direction: ``_prod_others_grad`` is
+        linear in ``t`` and independent along the axes it does not reduce, so the batch axis
+        is one more of those (x repeated along it, the reduced axes named as non-negative)."""
+        ndim = self.ndim(x)
+        if ndim == 0:  # a number: no other elements, no curvature
+            return BatchedZeros(x, sp.Integer(self.n))
+        value = base.sval(axis)
+        axes = tuple(range(ndim)) if value is None else tuple(
+            a % ndim for a in (value if isinstance(value, tuple) else (value,)))
+        g = self.batch(t)
+        if self.shape_of(t) != self.shape_of(x):
+            g = BatchedBroadcast(g, x)
+        return ProdOthersGrad(g, Repeated(x, sp.Integer(self.n)), base.static(axes))
 
     def product_grad(self, helper: str, g: Any, a: Any, b: Any) -> Any:
         """One side of a product's vjp (``_matmul_grad_b(g, a, b)`` is ``a.T @ g``), as
-        the contraction it is, for vectors and matrices."""
+        the contraction it is: g's subscripts with the other side's, to this side's (an
+        axis that a @ b broadcast from more axes is summed by the einsum, as _sum_to does)."""
         name, _, side = helper.rpartition("_grad_")
-        ra, rb = self.ndim(a), self.ndim(b)
-        if name not in ("_matmul", "_dot", "_inner") or name == "_inner" and (ra, rb) != (1, 1):
-            raise Unbatchable(helper)
-        sa, sb, sg = _product_subscripts(ra, rb)
-        if side == "b":
-            return self.contract(a, sa, g, sg, sb)
-        return self.contract(g, sg, b, sb, sa)
+        if name not in ("_matmul", "_dot", "_inner", "_outer"):
+            raise Unbatchable(f"{helper}, a derivative of a product, has no batched form yet")
+        sa, sb, sg = _product_subscripts(name, self.ndim(a), self.ndim(b))
+        shapes = dict(zip(sa, self.shape_of(a), strict=True))
+        for label, size in zip(sb, self.shape_of(b), strict=True):
+            shapes[label] = max(shapes.get(label, 1), size)
+        mine = (sb, self.shape_of(b)) if side == "b" else (sa, self.shape_of(a))
+        # a size-1 axis the product broadcast: summed by the einsum, then kept as 1
+        spread = tuple(i for i, (label, size) in enumerate(zip(*mine, strict=True))
+                       if shapes[label] != size)
+        out = "".join(label for i, label in enumerate(mine[0]) if i not in spread)
+        grad = self.contract(a, sa, g, sg, out) if side == "b" else \
+            self.contract(g, sg, b, sb, out)
+        if spread:
+            return ExpandDims(grad, base.static(spread[0] if len(spread) == 1 else spread))
+        return grad
 
     def contract(self, x: Any, xs: str, y: Any, ys: str, out: str) -> Any:
         """``np.einsum(f"{xs},{ys}->{out}", x, y)`` of one tangent and one value, batched: as
@@ -275,8 +433,9 @@ class _Batcher:
             return sp.Mul(v, self.batch(t))
         if not ts:  # a value times a scalar's tangent: the outer product
             return sp.Mul(self.primal(v), self.batch(t))
-        if len(ts) == 1 and len(out) == len(vs) - 1 and ts in vs:  # a matrix times a vector
-            m = v if vs.index(ts) == len(vs) - 1 else Transpose(v, base.static(None))
+        if len(ts) == 1 and ts in vs and out == vs.replace(ts, "") and \
+                (vs[-1] == ts or len(vs) == 2):  # a matrix (or stack of them) times a vector
+            m = v if vs[-1] == ts else Transpose(v, base.static(None))
             return m if ident else MatMul(m, self.batch(t))
         operands = (self.batch(t), v) if t is x else (v, self.batch(t))
         subs = f"{ts}n,{vs}" if t is x else f"{vs},{ts}n"
@@ -289,7 +448,7 @@ class _Batcher:
             return out
         lead = len(sg) - len(sl)
         if lead < 0:
-            raise Unbatchable("SumTo to more axes")
+            raise Unbatchable("a sum to a shape of more axes")
         if lead:
             axes = tuple(range(lead))
             out = NpSum(out, base.static(axes[0] if lead == 1 else axes), base.static(False))
@@ -320,12 +479,32 @@ def _tidy(expr: Any) -> Any:
     return factored
 
 
-def _product_subscripts(ra: int, rb: int) -> tuple[str, str, str]:
-    """The einsum subscripts of ``a @ b`` for vectors and matrices: (a's, b's, the out's)."""
-    if ra not in (1, 2) or rb not in (1, 2):
-        raise Unbatchable("a product of arrays of more than two axes, or of a scalar")
-    sa, sb = "ij"[2 - ra:], "jk"[:rb]
-    return sa, sb, sa[:-1] + sb[1:]
+def _product_subscripts(kind: str, ra: int, rb: int) -> tuple[str, str, str]:
+    """The einsum subscripts of ``a @ b`` (``kind`` "_matmul"), ``np.dot(a, b)`` ("_dot") or
+    ``np.inner(a, b)`` ("_inner") of arrays of ``ra`` and ``rb`` axes: (a's, b's, the out's).
+    Vectors and matrices read ``ij,jk->ik``; a stack of matrices has leading axes ``A``,
+    ``B``, ... (matmul broadcasts them, as einsum does a size-1 axis)."""
+    if kind == "_outer":  # (np.outer flattens its arguments: vectors only here)
+        if (ra, rb) != (1, 1):
+            raise Unbatchable("np.outer of arrays that are not vectors")
+        return "i", "j", "ij"
+    if ra == 0 or rb == 0:
+        raise Unbatchable(f"{kind[1:]} of a scalar")
+    if ra <= 2 and rb <= 2 and (kind != "_inner" or rb == 1):
+        sa, sb = "ij"[2 - ra:], "jk"[:rb]
+        return sa, sb, sa[:-1] + sb[1:]
+    if kind == "_matmul":
+        la, lb = max(ra - 2, 0), max(rb - 2, 0)
+        lead = "ABCDEFGH"[:max(la, lb)]
+        sa = lead[len(lead) - la:] + ("ij" if ra >= 2 else "j")
+        sb = lead[len(lead) - lb:] + ("jk" if rb >= 2 else "j")
+        return sa, sb, lead + ("i" if ra >= 2 else "") + ("k" if rb >= 2 else "")
+    sa = "abcdefgh"[:ra - 1] + "z"
+    if kind == "_dot":  # a's last axis with b's second to last
+        sb = "z" if rb == 1 else "opqrstuv"[:rb - 2] + "zy"
+    else:  # np.inner: the last axes of both
+        sb = "opqrstuv"[:rb - 1] + "z"
+    return sa, sb, sa[:-1] + sb.replace("z", "")
 
 
 def _fresh_names(taken: set[str]) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 
 import sympy as sp
 
+from symgrad.frontend.common import typed_numbers
 from symgrad.frontend.inlining import LocalFunction
 from symgrad.frontend.parse import MISSING
 from symgrad.rules import masks
@@ -62,7 +63,8 @@ class ArrayCallLowering:
         """np.select(condlist, choicelist, default=0): the choice of the first condition
         that holds, so ``np.where(c0, a0, np.where(c1, a1, default))`` (each choice gets the
         gradient where it was chosen, as nested np.where)."""
-        bound = self.bind(node, entry, first)
+        nodes: dict[str, ast.AST] = {}
+        bound = self.bind(node, entry, first, nodes=nodes)
         conds, choices = bound.get("condlist"), bound.get("choicelist")
         hint = "write np.select([c0, c1], [a0, a1], default) with list literals"
         if not isinstance(conds, (list, tuple)) or not isinstance(choices, (list, tuple)):
@@ -74,6 +76,12 @@ class ArrayCallLowering:
         if not conds:
             raise self.p.error(node, "np.select needs at least one condition", hint)
         out = self.array_arg(bound.get("default", sp.Integer(0)), node)
+        listed = nodes.get("choicelist")
+        if isinstance(listed, (ast.List, ast.Tuple)) and len(listed.elts) == len(choices):
+            # np.select([c], [1.0]) is a float array: its numbers keep the type written
+            values = typed_numbers([*choices, out], [*listed.elts, nodes.get("default", node)],
+                                   selected=True)
+            choices, out = values[:-1], values[-1]
         for c, a in reversed(list(zip(conds, choices, strict=True))):
             out = masks.Where(self.array_arg(c, node), self.array_arg(a, node), out)
         return out

@@ -19,19 +19,20 @@ import numpy as np
 import sympy as sp
 
 from symgrad.frontend import exact
-from symgrad.frontend.common import describe, loc, not_real
+from symgrad.frontend.common import describe, loc, not_real, typed_numbers
 from symgrad.frontend.inlining import LocalFunction, is_user_function
 from symgrad.frontend.parse import MISSING
 from symgrad.rules import elementwise as ew
 from symgrad.rules import masks, registry
 from symgrad.rules.base import static, sval
 from symgrad.rules.creation import ArrayOf, AsArray, NpConstant
+from symgrad.rules.grads import FullLike
 from symgrad.rules.indexing import Stack
 from symgrad.rules.operators import AsType, IntOf
 from symgrad.rules.padding import GradientAlong
 from symgrad.rules.reductions import NpSum
 from symgrad.rules.registry import REQUIRED, Primitive
-from symgrad.rules.shape import Len
+from symgrad.rules.shape import Broadcast, Len, Shape, ShapeAt
 
 # parameters numpy has throughout that symgrad accepts only as None: it would drop them
 _DEFAULT_ONLY = {"dtype", "out"}
@@ -99,20 +100,21 @@ class CallLowering:
             return self.with_dtype(node, entry, first)
         if entry.lower is not None:
             return getattr(self, entry.lower)(node, entry, first)
-        bound = self.bind(node, entry, first)
+        nodes: dict[str, ast.AST] = {}
+        bound = self.bind(node, entry, first, nodes=nodes)
         if entry.operator is not None and len(bound) == entry.arity and \
                 all(isinstance(bound[a], sp.Basic) for a in entry.arrays):
             # np.subtract(x, x) is x - x as written
             return self.binop(_OPERATORS[entry.operator](), *[bound[a] for a in entry.arrays],
                               node)
         if entry.form is not None:
-            return self.elementwise_call(node, entry, bound, first, python)
+            return self.elementwise_call(node, entry, bound, first, python, nodes)
         return self.build(node, entry, bound, first)
 
     # -------------------------------------------------------------- binding
 
     def bind(self, node: ast.Call, entry: Primitive, first: Any = MISSING,
-             literal: bool = False) -> dict[str, Any]:
+             literal: bool = False, nodes: dict[str, ast.AST] | None = None) -> dict[str, Any]:
         """The call's arguments by ``entry``'s numpy parameter names (a method's array is the
         first; ``method_params`` where the method has parameters of its own). Arrays are
         values, a list or tuple passed for one the array numpy makes of it (a variadic
@@ -121,7 +123,8 @@ class CallLowering:
         default (``order='C'``) is read from the source as a literal. Every other parameter
         must be a constant known now (axis, keepdims), except ``entry.values`` (a computed
         shape). ``literal`` keeps a float literal a float (np.full(3, 2.0)). Returns the
-        parameters given: ``entry.build`` fills in numpy's defaults."""
+        parameters given: ``entry.build`` fills in numpy's defaults; ``nodes`` (if given)
+        gets each one's source node."""
         what = ast.unparse(node.func)
         signature = _signature(entry, first is not MISSING)
         method = first is not MISSING and entry.method_params is not None
@@ -171,6 +174,8 @@ class CallLowering:
                 bound[name] = value.value
                 continue
             if isinstance(value, ast.AST):
+                if nodes is not None:
+                    nodes[name] = value
                 value = self.literal_arg(value) if literal else self.arg(value)
             if name in entry.arrays and entry.variadic:
                 if not isinstance(value, (tuple, list)):
@@ -181,8 +186,47 @@ class CallLowering:
                 value = self.array_arg(value, node)
             elif name not in entry.values:
                 value = self.static_value(value, node, name)
+            else:
+                value = self.shape_def(value)
             bound[name] = value
+        self.typed_arrays(entry, bound, given)
         return bound
+
+    def shape_def(self, value: Any) -> Any:
+        """A computed shape given a name (``s = x.shape``, ``t0 = np.shape(x)``; in
+        generated code read back, ``np.broadcast(a, b).shape``) as that shape, not a size:
+        ``y.reshape(s)`` is ``y.reshape(x.shape)``, never ``y.reshape((s,))``."""
+        known = value
+        while isinstance(known, sp.Symbol) and known.name in self.ctx.defs:
+            known = self.ctx.defs[known.name]  # (shape = t0, t0 = np.shape(...))
+        if isinstance(known, Shape) or isinstance(known, ShapeAt) and \
+                isinstance(sval(known.args[1]), slice):
+            return known
+        return value
+
+    def typed_arrays(self, entry: Primitive, bound: dict[str, Any], given: dict) -> None:
+        """Array arguments written as float numbers keep their type where numbers alone
+        decide the result's dtype (np.sum(1.0), np.stack([0.0, 1.0])), and np.where's
+        chosen values always (np.where(c, 0.0, 1.0) is a float array)."""
+        if entry.form is not None and entry.name not in _SELECTING:
+            return  # (SymPy evaluates it: elementwise_call keeps numpy's float64 scalar)
+        data = [a for i, a in enumerate(entry.arrays) if isinstance(given.get(a), ast.AST)
+                and a in bound and i not in entry.nondiff_args]
+        values, nodes = [], []
+        for a in data:
+            if isinstance(bound[a], list):  # a variadic entry's arrays: a literal list's
+                if not isinstance(given[a], (ast.List, ast.Tuple)) or \
+                        len(given[a].elts) != len(bound[a]):
+                    return  # (a list built elsewhere: its numbers as they are)
+                values += bound[a]
+                nodes += given[a].elts
+            else:
+                values.append(bound[a])
+                nodes.append(given[a])
+        typed = iter(typed_numbers(values, nodes, selected=entry.name in _SELECTING))
+        for a in data:
+            bound[a] = [next(typed) for _ in bound[a]] if isinstance(bound[a], list) \
+                else next(typed)
 
     def build(self, node: ast.Call, entry: Primitive, bound: dict[str, Any],
               first: Any = MISSING) -> Any:
@@ -279,9 +323,10 @@ class CallLowering:
         return MISSING
 
     def elementwise_call(self, node: ast.Call, entry: Primitive, bound: dict[str, Any],
-                         first: Any = MISSING, python: bool = False) -> Any:
+                         first: Any = MISSING, python: bool = False,
+                         nodes: dict[str, ast.AST] | None = None) -> Any:
         """A numpy (or, ``python``, a math module) function applied elementwise: its SymPy
-        form, where SymPy's evaluation is numpy's."""
+        form, where SymPy's evaluation is numpy's (``nodes``: the arguments' source)."""
         name, n = entry.name, entry.arity
         defaults = entry.defaults
         if any(a not in bound and a not in defaults for a in entry.arrays):
@@ -299,6 +344,14 @@ class CallLowering:
             return NpConstant(static(name), static(()), *args)
         if python and isinstance(value, sp.Basic) and value.is_number:
             value = sp.Float(float(value))  # math.sqrt(2 / math.pi) is a Python float
+        elif isinstance(value, sp.Number) and nodes is not None and \
+                all(isinstance(bound.get(a), sp.Number) and a in nodes for a in entry.arrays):
+            # np.maximum(0.0, 1.0), np.exp(0.0): numpy's float64 scalar, which a float32
+            # array upcasts to (SymPy's exact 1 would print as an int)
+            typed = typed_numbers([bound[a] for a in entry.arrays],
+                                  [nodes[a] for a in entry.arrays])
+            if any(isinstance(t, sp.Float) for t in typed):
+                return NpConstant(static(name), static(()), *typed)
         return value
 
     # -------------------------------------------------------------- entries' own binding
@@ -314,6 +367,38 @@ class CallLowering:
                               *[self.arg(a) for a in node.args])
         return NpConstant(static(entry.name), static(kwargs),
                           *[self.literal_arg(a) for a in node.args])
+
+    def broadcast_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """``np.broadcast(a, b, ...)``: the operands' broadcast, for its ``.shape`` and
+        ``.size`` (a shape, no gradient)."""
+        if first is not MISSING or node.keywords or not node.args or \
+                any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.p.error(node, "np.broadcast takes its arrays by position",
+                               "write np.broadcast(a, b).shape")
+        return Broadcast(*[self.array_arg(self.arg(a), node) for a in node.args])
+
+    def full_like_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """``np.full_like(a, value, dtype=float)``: value broadcast to a's shape, float64."""
+        given = [k for k in node.keywords if k.arg == "dtype"]
+        dtype = self.dtype_of(given[0].value) if given else None
+        if dtype != np.float64 or first is not MISSING:
+            raise self.p.error(node, "np.full_like(a, value) is supported with dtype=float",
+                               "np.full_like takes a's dtype (an integer a truncates the "
+                               "value): write np.full_like(a, value, dtype=float), or "
+                               "np.broadcast_to(value, a.shape)")
+        rest = ast.Call(node.func, node.args, [k for k in node.keywords if k.arg != "dtype"],
+                        **loc(node))
+        bound = self.bind(rest, entry, first, literal=True)
+        return FullLike(bound["fill_value"], bound["a"])
+
+    def broadcast_shapes_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """``np.broadcast_shapes(a.shape, b.shape)``: ``np.broadcast(a, b).shape``."""
+        shapes = [self.shape_def(self.arg(a)) for a in node.args]
+        if node.keywords or not shapes or not all(isinstance(s, Shape) for s in shapes):
+            raise self.p.error(node, "np.broadcast_shapes takes the shapes of arrays here",
+                               "write np.broadcast_shapes(a.shape, b.shape), or "
+                               "np.broadcast(a, b).shape")
+        return Shape(Broadcast(*[s.args[0] for s in shapes]))
 
     def keyword_string(self, node: ast.expr) -> str | None:
         """A string keyword of a call with no gradient (np.argsort(x, kind='stable')): a
@@ -641,6 +726,9 @@ def _supported_functions(obj: Any) -> str:
                        for m, names in sorted(modules.items(), key=lambda mn: -len(mn[1])))
     close = f"did you mean {' or '.join(near)}? " if near else ""
     return f"{close}supported: your own Python functions, {listed}"
+
+
+_SELECTING = frozenset({"where"})  # its data arguments are chosen, never computed with
 
 
 def _as_float(elements: list[Any], ints: bool) -> list[Any]:

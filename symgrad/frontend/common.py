@@ -45,6 +45,16 @@ def as_python_typed(value: Any, node: ast.AST) -> Any:
     return value
 
 
+def typed_numbers(values: list[Any], nodes: list[ast.AST], selected: bool = False) -> list[Any]:
+    """Numbers written as floats (``1.0``, lowered to SymPy's exact 1) stay floats where they
+    alone decide the result's dtype: np.where(c, 0.0, 1.0), np.maximum(0.0, 1.0) are float
+    to numpy, and SymPy's 0 and 1 would print as ints. ``selected``: the values are chosen,
+    never computed with (np.where's), so each keeps its type whatever the others are."""
+    if not selected and not all(isinstance(v, sp.Number) for v in values):
+        return values
+    return [as_python_typed(v, n) for v, n in zip(values, nodes, strict=True)]
+
+
 def loc(node: ast.AST) -> dict[str, int]:
     return {k: getattr(node, k) for k in ("lineno", "col_offset", "end_lineno",
                                           "end_col_offset") if hasattr(node, k)}

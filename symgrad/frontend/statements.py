@@ -478,7 +478,7 @@ class StatementLowering:
 
         def side(e: ast.expr) -> Any:
             def lower() -> None:
-                value = self.expr(e)
+                value = as_python_typed(self.expr(e), e)  # 0.0 if c else 1.0: a float
                 results.append(self.as_symbol(value, base, node))
             return lower
 

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from symgrad.rules.registry import ALLOCATES, LINEAR, NONDIFF, VIEW, Rule, lazy_module
+import numpy as np
+
+from symgrad.rules.registry import (
+    ALLOCATES,
+    LINEAR,
+    NONDIFF,
+    VIEW,
+    Primitive,
+    Rule,
+    lazy_module,
+    register,
+)
 from symgrad.rules.shape import Broadcast
 
 base = lazy_module("symgrad.rules.base")
@@ -69,6 +80,14 @@ class FullLike(BroadcastLike):
             return f"np.zeros_like({base._a(printer, self.args[1])}, dtype=float)"
         return (f"np.full_like({base._a(printer, self.args[1])}, "
                 f"{base._a(printer, self.args[0])}, dtype=float)")
+
+
+# np.full_like(a, value, dtype=float): what a generated gradient prints (read back by
+# symgrad.grad(G.grad)) and a user may write; with a's own dtype it is refused (an integer a
+# would truncate the value)
+register(Primitive("full_like", binds=(np.full_like,), params="a, fill_value, dtype=None",
+                   arrays=("a", "fill_value"), lower="full_like_call",
+                   traits=frozenset({ALLOCATES, LINEAR})))
 
 
 class GradZeros(Rule):

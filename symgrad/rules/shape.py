@@ -266,11 +266,19 @@ class _Meta(Rule):
         return base.SCALAR
 
 
+@primitive("broadcast", np.broadcast, params="*args", arrays=(), lower="broadcast_call",
+           traits={SHAPE_ONLY})
 class Broadcast(_Meta):
-    """np.broadcast(a, b, ...): the broadcast shape of operands, computed without the result."""
+    """np.broadcast(a, b, ...): the broadcast shape of operands, computed without the result
+    (read for its ``.shape`` and ``.size``, in the user's code or in generated code read
+    back: ``_broadcast_to(g, np.broadcast(a, b).shape)``)."""
 
     def _numpycode(self, printer: Any) -> str:
         return f"np.broadcast({', '.join(base._a(printer, a) for a in self.args)})"
+
+
+register(_Entry("broadcast_shapes", binds=(np.broadcast_shapes,), params="*args", arrays=(),
+                lower="broadcast_shapes_call", traits=frozenset({SHAPE_ONLY})))
 
 
 @primitive("size", np.size, traits={SHAPE_ONLY})
