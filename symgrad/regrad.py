@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from symgrad import helpers
@@ -38,7 +39,7 @@ def _register() -> None:
         return
     from symgrad.rules import base
     from symgrad.rules.grads import BroadcastLike, SumTo
-    from symgrad.rules.indexing import ClearItem, ScatterInto
+    from symgrad.rules.indexing import ClearItem, ScatterInto, SetItem
     from symgrad.rules.linalg import ProductGrad
     from symgrad.rules.registry import NONDIFF, Primitive, Rule, register
     from symgrad.rules.shape import Shape
@@ -95,6 +96,18 @@ def _register() -> None:
         def make(cls, g: Any, at: Any) -> Any:
             return ClearItem(g, *index(at))
 
+    class SetItemCall(Rule):
+        """``_set_item(x, np.s_[i], v)`` (a write on a copy) read back: a ``SetItem`` node."""
+
+        @classmethod
+        def make(cls, x: Any, at: Any, value: Any) -> Any:
+            return SetItem(x, value, *index(at))
+
+    register(Primitive("generated:broadcast", binds=(np.broadcast,), params="*args",
+                       arrays=(), lower="broadcast_call"))
+    register(Primitive("generated:_set_item", binds=(helpers._set_item,),
+                       params="x, index, value", arrays=("x", "value"), values=("index",),
+                       rule=SetItemCall))
     register(Primitive("generated:_getitem_grad", binds=(helpers._getitem_grad,),
                        params="g, x, index", arrays=("g", "x"), values=("index",),
                        rule=GetItemGradCall))

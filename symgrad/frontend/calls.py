@@ -315,6 +315,16 @@ class CallLowering:
         return NpConstant(static(entry.name), static(kwargs),
                           *[self.literal_arg(a) for a in node.args])
 
+    def broadcast_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
+        """``np.broadcast(a, b)`` as a generated gradient prints it (``regrad.py``): its
+        shape (``np.shape(b)``, ``b.shape``, ``b.size``), a constant for the gradient."""
+        from symgrad.rules.shape import Broadcast
+
+        if node.keywords or not node.args or any(isinstance(a, ast.Starred)
+                                                 for a in node.args):
+            raise self.p.error(node, "np.broadcast(a, b, ...) takes arrays")
+        return Broadcast(*[self.arg(a) for a in node.args])
+
     def keyword_string(self, node: ast.expr) -> str | None:
         """A string keyword of a call with no gradient (np.argsort(x, kind='stable')): a
         literal, or a static parameter's value; None for anything else."""
