@@ -83,7 +83,7 @@ class TangentSweep:
         # them (d tanh(u) = 1 - h**2 where h = tanh(u)); a branch's or a loop body's own
         # values leave scope when it ends (after a loop they hold the last iteration's)
         self.primal_of: dict[Any, Any] = {}
-        self.lists = _list_names(self.forward)  # values that are Python lists
+        self.lists = list_names(self.forward)  # values that are Python lists
         self.tangent: dict[Any, Any] = {}  # a value -> its tangent (absent: zero)
         self._masked: set[Any] = set()
         self.tangent_params = []
@@ -285,7 +285,7 @@ class TangentSweep:
             for f in sp.Mul.make_args(term))
 
 
-def _list_names(stmts: list[Any]) -> set[str]:
+def list_names(stmts: list[Any]) -> set[str]:
     """The names bound to Python lists (``outs = []``, ``outs.append``): assigned a list
     node, or joined or carried from one."""
     from symgrad.rules.lists import LIST_VALUED

@@ -1,6 +1,9 @@
 """A generated gradient rewritten into forms the lowering reads (``regrad.py``), the same
 function: its tapes, its fresh gradient arrays and the arrays it writes in place.
 
+A value one branch computes is bound to 0.0 before the branch (and ``y = None  # set in a
+branch`` before a loop is ``y = 0.0``): it is read only where that branch ran.
+
 Fresh arrays: ``np.full_like(x, v, dtype=float)`` is read as ``np.zeros(np.shape(x)) + v``
 (always float, whatever x's dtype). Writes in place: where the code generator proved a
 copy needless (``b_1 = b`` and then ``b_1[i] = v``, with no one reading ``b`` after), the
@@ -80,7 +83,36 @@ def readable(tree: ast.FunctionDef) -> ast.FunctionDef:
     out = _untape(tree)
     fixer = _Fixes(_written_in_place(out))
     fixed = fixer.visit(copy.deepcopy(out))
+    fixer.changed |= _one_sided(fixed.body, set(_names_stored(fixed.args)))
     return ast.fix_missing_locations(fixed) if fixer.changed else out
+
+
+def _names_stored(node: ast.AST) -> list[str]:
+    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and
+            isinstance(n.ctx, ast.Store)] + [a.arg for a in ast.walk(node)
+                                             if isinstance(a, ast.arg)]
+
+
+def _one_sided(stmts: list[ast.stmt], bound: set[str]) -> bool:
+    """A value the forward pass computes in one branch only, which the backward reads under
+    the same condition (``if cond: ... else: y = ...``, later ``if cond: ... else: ...y``):
+    bound to 0.0 before the first branch (never read there), so that the lowering, which
+    reads a name after an ``if`` only when every path binds it, reads it."""
+    changed = False
+    i = 0
+    while i < len(stmts):
+        s = stmts[i]
+        if isinstance(s, ast.If):
+            sides = [set(_names_stored(ast.Module(b, []))) for b in (s.body, s.orelse)]
+            missing = sorted((sides[0] ^ sides[1]) - bound)
+            for name in missing:
+                stmts.insert(i, _assign(name, ast.copy_location(ast.Constant(0.0), s), s))
+                i += 1
+                changed = True
+            changed |= _one_sided(s.body, set(bound)) | _one_sided(s.orelse, set(bound))
+        bound.update(_names_stored(s))
+        i += 1
+    return changed
 
 
 def _written_in_place(tree: ast.AST) -> set[str]:
@@ -96,6 +128,10 @@ class _Fixes(ast.NodeTransformer):
 
     def visit_Assign(self, node: ast.Assign) -> Any:
         self.generic_visit(node)
+        if isinstance(node.value, ast.Constant) and node.value.value is None:
+            self.changed = True  # ``y = None  # set in a branch``: a number on the tape
+            node.value = ast.copy_location(ast.Constant(0.0), node.value)
+            return node
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and \
                 node.targets[0].id in self.written and isinstance(node.value, ast.Name):
             self.changed = True  # b_1 = b, then written in place: the copy

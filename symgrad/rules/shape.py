@@ -269,6 +269,11 @@ class _Meta(Rule):
 class Broadcast(_Meta):
     """np.broadcast(a, b, ...): the broadcast shape of operands, computed without the result."""
 
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        # np.shape of it is the operands' broadcast shape, not a scalar's (read back from a
+        # generated gradient, ``t = np.broadcast(a, b)`` is a value like any other)
+        return fresh
+
     def _numpycode(self, printer: Any) -> str:
         return f"np.broadcast({', '.join(base._a(printer, a) for a in self.args)})"
 
