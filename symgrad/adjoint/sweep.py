@@ -42,8 +42,8 @@ from symgrad.rules import masks
 from symgrad.rules.base import SCALAR, Structural, static
 from symgrad.rules.grads import BroadcastLike, FullLike, GradZeros, SumTo, TreeZeros
 from symgrad.rules.indexing import ScatterInto, SetItem
-from symgrad.rules.operators import StopGradient
 from symgrad.rules.lists import ListGradZeros
+from symgrad.rules.operators import StopGradient
 from symgrad.rules.reductions import NpSum
 from symgrad.simplify import clean, simplify_adjoint
 
