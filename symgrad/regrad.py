@@ -20,7 +20,6 @@ import copy
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from symgrad import helpers
 from symgrad.errors import SymgradError
@@ -37,6 +36,8 @@ def _register() -> None:
     global _registered
     if _registered:
         return
+    import sympy
+
     from symgrad.rules import base
     from symgrad.rules.grads import BroadcastLike, SumTo
     from symgrad.rules.indexing import ClearItem, ScatterInto, SetItem
@@ -67,7 +68,7 @@ def _register() -> None:
         def make(cls, x: Any) -> Any:
             from symgrad.rules.creation import Zeros
 
-            if not isinstance(x, sp.Basic):
+            if not isinstance(x, sympy.Basic):
                 raise ValueError("only _zeros_like of an array is read back")
             return Zeros.make(Shape(x))
 
@@ -85,7 +86,7 @@ def _register() -> None:
 
         @classmethod
         def make(cls, g: Any, x: Any, at: Any) -> Any:
-            if not isinstance(x, sp.Basic):
+            if not isinstance(x, sympy.Basic):
                 raise ValueError("only _getitem_grad into an array is read back")
             return ScatterInto(g, x, *index(at))
 
