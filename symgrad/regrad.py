@@ -104,6 +104,17 @@ def _register() -> None:
         def make(cls, x: Any, at: Any, value: Any) -> Any:
             return SetItem(x, value, *index(at))
 
+    class ProdOthersCall(Rule):
+        """``_prod_others(x, axis)`` (np.prod's gradient) read back: a ``ProdOthers`` node."""
+
+        @classmethod
+        def make(cls, x: Any, axis: Any) -> Any:
+            from symgrad.rules.reductions import ProdOthers
+
+            return ProdOthers(x, base.static(axis))
+
+    register(Primitive("generated:_prod_others", binds=(helpers._prod_others,),
+                       params="x, axis", arrays=("x",), rule=ProdOthersCall))
     register(Primitive("generated:broadcast", binds=(np.broadcast,), params="*args",
                        arrays=(), lower="broadcast_call"))
     register(Primitive("generated:_set_item", binds=(helpers._set_item,),

@@ -148,3 +148,76 @@ def test_the_hessian_of_a_loop_as_the_jacobian_of_its_gradient():
     t = torch.func.hessian(lambda x_: t_nested(x_, 2))(torch.tensor(x3)).numpy()
     assert np.allclose(H, t, rtol=1e-9, atol=1e-12)
     assert np.allclose(H, H.T, rtol=1e-9, atol=1e-12)
+
+
+def scalar_start(x, n):
+    s = 0.0  # a scalar, then an array: the tape holds both shapes
+    for i in range(n):
+        s = s + np.sin(x * i) * s + x ** 2
+    return np.sum(s)
+
+
+def while_broadcast(x, u):
+    k = 0
+    acc = 0.0
+    while k < 2:
+        acc = acc + np.sin(np.sum(x, axis=1)) * np.sum(np.where(x >= u, u, 0.5), axis=1)
+        x = np.sin(x)
+        k = k + 1
+    return np.sum(acc)
+
+
+def one_sided(u, s):
+    if np.sum(u) > 0.1:
+        return np.sum(u * s)
+    return np.sum(np.cos(u * s) - u * 0.5)
+
+
+def product(x):
+    return np.sum(np.prod(x, axis=1) ** 2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (scalar_start, (np.array([0.3, -0.2]), 3)),
+    (while_broadcast, (np.array([[0.5, 1.4], [-0.5, 0.8], [1.1, -0.3]]),
+                       np.array([[-0.2], [0.6], [-1.2]]))),
+    (one_sided, (np.array([0.2, 0.5]), 0.7)),
+    (one_sided, (np.array([-0.2, -0.5]), 0.7)),
+    (product, (np.array([[0.3, -0.5, 0.8], [1.1, 0.4, -0.7]]),)),
+])
+def test_grad_of_grad_of_what_the_generated_gradient_writes(f, args):
+    # the forms a generated gradient takes beyond plain numpy: a ragged tape, np.broadcast,
+    # a value one branch computes, _prod_others, np.full_like(..., dtype=float)
+    params = list(symgrad.grad(f).params)
+    wrt = tuple(params[i] for i, a in enumerate(args) if isinstance(a, (np.ndarray, float)))
+    G = symgrad.grad(f, wrt=wrt)
+    G2 = symgrad.grad(G.grad)
+    u = tuple(rng.normal(size=np.shape(args[params.index(n)])) for n in wrt)
+    seed = u if len(wrt) > 1 else u[0]
+    got = G2.grad(*args, 1.0, **{G2.seed_name: seed})
+    got = got if len(wrt) > 1 else (got,)
+    for name, g in zip(wrt, got, strict=True):
+        fd = numeric_grad(G.grad, list(args), params.index(name), seed=seed)
+        assert np.allclose(g, fd, rtol=1e-6, atol=1e-8), name
+
+
+def test_a_list_a_loop_broadcasts_up_has_its_gradient():
+    def ragged(x):
+        outs = []
+        s = 0.0
+        for i in range(3):
+            outs.append(s)  # 0.0, then arrays
+            s = s + x * (i + 1)
+        return np.sum(outs[0] + outs[2] * outs[1])
+
+    x = np.array([0.3, -0.2])
+    assert np.allclose(symgrad.grad(ragged).grad(x), numeric_grad(ragged, [x], 0),
+                       rtol=1e-6, atol=1e-9)
+
+
+def test_a_helper_with_no_rule_is_refused_by_name_with_a_way_that_works():
+    G2 = symgrad.grad(symgrad.grad(product).grad)
+    assert "_prod_others(" in G2.source
+    with pytest.raises(symgrad.SymgradError, match="_prod_others_grad has no rule") as info:
+        symgrad.grad(G2.grad)
+    assert "G.hessian" in str(info.value)
