@@ -115,7 +115,7 @@ def _register() -> None:
 
     register(Primitive("generated:_prod_others", binds=(helpers._prod_others,),
                        params="x, axis", arrays=("x",), rule=ProdOthersCall))
-    register(Primitive("generated:broadcast", binds=(np.broadcast,), params="*args",
+    register(Primitive("generated:broadcast", binds=(_broadcast_of,), params="*args",
                        arrays=(), lower="broadcast_call"))
     register(Primitive("generated:_set_item", binds=(helpers._set_item,),
                        params="x, index, value", arrays=("x", "value"), values=("index",),
@@ -140,6 +140,13 @@ def _register() -> None:
     _registered = True
 
 
+def _broadcast_of(*arrays: Any) -> Any:
+    """``np.broadcast(a, b)`` as a generated gradient is read back (``frontend/readback.py``
+    spells it so): a name of its own, so that the registry binds no numpy function for it
+    (it is not a function of your code that symgrad differentiates)."""
+    return np.broadcast(*arrays)
+
+
 def _refused(name: str) -> Any:
     """A helper with no node to read it back as: refused at its line, by name."""
     def refuse(*args: Any, **kwargs: Any) -> Any:
@@ -153,6 +160,7 @@ def _refused(name: str) -> Any:
 def tag(namespace: dict[str, Any]) -> None:
     """Mark the helpers a generated module defined as symgrad's own (read back as nodes)."""
     _register()
+    namespace.setdefault("_broadcast_of", _broadcast_of)  # (frontend/readback.py)
     for name, value in list(namespace.items()):
         original = getattr(helpers, name, None) if name.startswith("_") else None
         if callable(original) and callable(value) and \

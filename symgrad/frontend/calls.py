@@ -322,7 +322,7 @@ class CallLowering:
                           *[self.literal_arg(a) for a in node.args])
 
     def broadcast_call(self, node: ast.Call, entry: Primitive, first: Any) -> Any:
-        """``np.broadcast(a, b)`` as a generated gradient prints it (``regrad.py``): its
+        """``np.broadcast(a, b)`` of a generated gradient, read back (``regrad.py``): its
         shape (``np.shape(b)``, ``b.shape``, ``b.size``), a constant for the gradient."""
         from symgrad.rules.shape import Broadcast
 

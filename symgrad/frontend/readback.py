@@ -1,6 +1,8 @@
 """A generated gradient rewritten into forms the lowering reads (``regrad.py``), the same
 function: its tapes, its fresh gradient arrays and the arrays it writes in place.
 
+``np.broadcast(a, b)`` is read as ``_broadcast_of(a, b)`` (``regrad.py``).
+
 A value one branch computes is bound to 0.0 before the branch (and ``y = None  # set in a
 branch`` before a loop is ``y = 0.0``): it is read only where that branch ran.
 
@@ -142,6 +144,11 @@ class _Fixes(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> Any:
         self.generic_visit(node)
         f = node.func
+        if isinstance(f, ast.Attribute) and f.attr == "broadcast" and \
+                isinstance(f.value, ast.Name) and f.value.id == "np":
+            self.changed = True  # (regrad.py binds it: its shape is all that is read)
+            node.func = ast.copy_location(ast.Name("_broadcast_of", ast.Load()), f)
+            return node
         if isinstance(f, ast.Attribute) and f.attr == "full_like" and \
                 isinstance(f.value, ast.Name) and f.value.id == "np" and len(node.args) == 2 \
                 and [(k.arg, ast.unparse(k.value)) for k in node.keywords] == \
