@@ -186,10 +186,11 @@ class _Unsupported:
         return f"the generated helper {self.__name__} (not differentiable again yet)"
 
 
-def _untaped(fn: Any) -> None:
+def _untaped(fn: Any, origin: Any) -> None:
     """A loop's generated gradient keeps a tape (a list of each iteration's values as
     tuples), which the lowering does not read: it reads ``fn`` with its tapes as lists of
-    arrays instead (``frontend/readback.py``), the same function."""
+    arrays instead (``frontend/readback.py``), the same function. ``origin``: the decorated
+    function whose gradient ``fn`` is."""
     if getattr(fn, "__symgrad_parsed__", None) is not None:
         return
     from symgrad.frontend.parse import Parsed, parse_function
@@ -204,7 +205,7 @@ def _untaped(fn: Any) -> None:
         return Parsed(p.fn, copy.deepcopy(tree), p.source, p.filename, p.firstlineno, p.lines)
 
     fn.__symgrad_parsed__ = parsed
-    fn.__symgrad_untaped__ = True
+    fn.__symgrad_untaped__ = origin
 
 
 def _refuse_lists_in_loops(g: Any) -> None:
@@ -212,14 +213,19 @@ def _refuse_lists_in_loops(g: Any) -> None:
     lists in its loops, as copies (``tape_h + [h]``), which the lowering does not read:
     third order through a loop is refused here, with the way that works (reverse over
     forward over reverse: the jvp's gradient, differentiated again)."""
-    if not getattr(g.fn, "__symgrad_untaped__", False):
+    origin = getattr(g.fn, "__symgrad_untaped__", None)
+    if origin is None or not any(t.taped for t in g._adjoint.plan.tapes.values()):
         return
-    taped = [loop for loop, tape in g._adjoint.plan.tapes.items() if tape.taped]
-    if not taped:
-        return
+    loops = [s for s, t in origin._adjoint.plan.tapes.items() if t.taped] or [None]
+    loop = min(loops, key=lambda s: getattr(s, "lineno", 0) or 0)
+    code = origin.fn.__code__
+    lines = getattr(loop, "lines", None)
     raise SymgradError(
-        f"symgrad.grad of {g.fn.__name__}'s gradient: a third derivative through a loop "
-        "(the gradient of a loop's gradient, differentiated again) is not supported yet",
+        f"symgrad.grad of {g.fn.__name__}'s gradient: a third derivative through the loop "
+        f"here (the gradient of {origin.fn.__name__}'s gradient, differentiated again) is "
+        "not supported yet", filename=code.co_filename,
+        lineno=getattr(loop, "lineno", None) or code.co_firstlineno,
+        source_line=lines[0].strip() if lines else None,
         hint="differentiate the forward mode's gradient instead: J = symgrad.grad(G.jvp); "
         "symgrad.grad(J.grad).grad(..., seed=(0.0, 1.0), seed_1=u) is d/dw (u . H v) for "
         "the tangent v")
@@ -243,7 +249,7 @@ def generated_function(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
         _refuse_lists_in_loops(g)
         tag(g._namespace)
         fn = g._namespace[g._generated.grad_name]
-        _untaped(fn)
+        _untaped(fn, g)
         return fn, g.wrt
     if isinstance(obj, Vjp):
         return generated_function(obj._owner.grad)
