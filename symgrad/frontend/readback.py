@@ -37,6 +37,16 @@ import copy
 from typing import Any
 
 
+def _at(node: Any, where: ast.AST) -> Any:
+    """``node`` placed on the first line of ``where`` (a statement written for a loop is
+    on its header's line, not on the whole loop's: generated comments quote the lines)."""
+    ast.copy_location(node, where)
+    if getattr(where, "end_lineno", None) != getattr(where, "lineno", None):
+        node.end_lineno = node.lineno
+        node.end_col_offset = node.col_offset + 1
+    return node
+
+
 def _is_append(node: ast.stmt) -> tuple[str, ast.expr] | None:
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         call = node.value
@@ -63,20 +73,20 @@ def _items(e: ast.expr) -> list[ast.expr]:
 
 
 def _name(id_: str, store: bool, at: ast.AST) -> ast.Name:
-    return ast.copy_location(ast.Name(id_, ast.Store() if store else ast.Load()), at)
+    return _at(ast.Name(id_, ast.Store() if store else ast.Load()), at)
 
 
 def _assign(target: str, value: ast.expr, at: ast.AST) -> ast.Assign:
-    return ast.copy_location(ast.Assign([_name(target, True, at)], value), at)
+    return _at(ast.Assign([_name(target, True, at)], value), at)
 
 
 def _call(func: str, args: list[ast.expr], at: ast.AST) -> ast.Call:
-    return ast.copy_location(ast.Call(_name(func, False, at), args, []), at)
+    return _at(ast.Call(_name(func, False, at), args, []), at)
 
 
 def _append(lst: str, value: ast.expr, at: ast.AST) -> ast.Expr:
-    f = ast.copy_location(ast.Attribute(_name(lst, False, at), "append", ast.Load()), at)
-    return ast.copy_location(ast.Expr(ast.copy_location(ast.Call(f, [value], []), at)), at)
+    f = _at(ast.Attribute(_name(lst, False, at), "append", ast.Load()), at)
+    return _at(ast.Expr(_at(ast.Call(f, [value], []), at)), at)
 
 
 def readable(tree: ast.FunctionDef) -> ast.FunctionDef:
@@ -108,7 +118,7 @@ def _one_sided(stmts: list[ast.stmt], bound: set[str]) -> bool:
             sides = [set(_names_stored(ast.Module(b, []))) for b in (s.body, s.orelse)]
             missing = sorted((sides[0] ^ sides[1]) - bound)
             for name in missing:
-                stmts.insert(i, _assign(name, ast.copy_location(ast.Constant(0.0), s), s))
+                stmts.insert(i, _assign(name, _at(ast.Constant(0.0), s), s))
                 i += 1
                 changed = True
             changed |= _one_sided(s.body, set(bound)) | _one_sided(s.orelse, set(bound))
@@ -132,13 +142,13 @@ class _Fixes(ast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.value, ast.Constant) and node.value.value is None:
             self.changed = True  # ``y = None  # set in a branch``: a number on the tape
-            node.value = ast.copy_location(ast.Constant(0.0), node.value)
+            node.value = _at(ast.Constant(0.0), node.value)
             return node
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and \
                 node.targets[0].id in self.written and isinstance(node.value, ast.Name):
             self.changed = True  # b_1 = b, then written in place: the copy
-            copy_ = ast.copy_location(ast.Attribute(node.value, "copy", ast.Load()), node)
-            node.value = ast.copy_location(ast.Call(copy_, [], []), node)
+            copy_ = _at(ast.Attribute(node.value, "copy", ast.Load()), node)
+            node.value = _at(ast.Call(copy_, [], []), node)
         return node
 
     def visit_Call(self, node: ast.Call) -> Any:
@@ -147,7 +157,7 @@ class _Fixes(ast.NodeTransformer):
         if isinstance(f, ast.Attribute) and f.attr == "broadcast" and \
                 isinstance(f.value, ast.Name) and f.value.id == "np":
             self.changed = True  # (regrad.py binds it: its shape is all that is read)
-            node.func = ast.copy_location(ast.Name("_broadcast_of", ast.Load()), f)
+            node.func = _at(ast.Name("_broadcast_of", ast.Load()), f)
             return node
         if isinstance(f, ast.Attribute) and f.attr == "full_like" and \
                 isinstance(f.value, ast.Name) and f.value.id == "np" and len(node.args) == 2 \
@@ -159,7 +169,7 @@ class _Fixes(ast.NodeTransformer):
                              [a], [])
             zeros = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "zeros", ast.Load()),
                              [shape], [])
-            return ast.copy_location(ast.BinOp(zeros, ast.Add(), v), node)
+            return _at(ast.BinOp(zeros, ast.Add(), v), node)
         return node
 
 
@@ -206,7 +216,7 @@ def _untape(tree: ast.FunctionDef) -> ast.FunctionDef:
                     isinstance(s.value, ast.List):
                 t = s.targets[0].id
                 names = lists[t] + [v for (u, _), v in stop_lists.items() if u == t]
-                made_ = [_assign(lst, ast.copy_location(ast.List([], ast.Load()), s), s)
+                made_ = [_assign(lst, _at(ast.List([], ast.Load()), s), s)
                          for lst in names]
                 if t in nested:  # one flat list; here, where this stretch of it starts
                     hoisted.extend(made_)
@@ -258,5 +268,5 @@ def _untape(tree: ast.FunctionDef) -> ast.FunctionDef:
 
 
 def _subscript(lst: str, at: str, where: ast.AST) -> ast.Subscript:
-    return ast.copy_location(ast.Subscript(_name(lst, False, where), _name(at, False, where),
+    return _at(ast.Subscript(_name(lst, False, where), _name(at, False, where),
                                            ast.Load()), where)
