@@ -221,3 +221,70 @@ def test_a_helper_with_no_rule_is_refused_by_name_with_a_way_that_works():
     with pytest.raises(symgrad.SymgradError, match="_prod_others_grad has no rule") as info:
         symgrad.grad(G2.grad)
     assert "G.hessian" in str(info.value)
+
+
+def with_break(x):
+    s = 1.0
+    k = 0
+    while True:
+        s = s * np.sin(x[k]) + x[k] ** 2
+        k = k + 1
+        if s > 1.5 or k >= 3:
+            break
+    return s
+
+
+def zipped(w, xs, ys):
+    tot = 0.0
+    for i, (a, b) in enumerate(zip(xs, ys)):  # noqa: B905  (symgrad reads no strict=)
+        tot = tot + np.tanh(w * a + b) * i
+    return np.sum(tot ** 2)
+
+
+def early_return(x):
+    for i in range(3):
+        if x[i] > 0.7:
+            return x[i] ** 3
+        x = x * 1.1
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (with_break, (np.array([0.3, 0.9, 1.2]),), "x"),  # breaks after 2 iterations
+    (with_break, (np.array([0.3, 0.2, 0.1]),), "x"),  # runs all 3
+    (zipped, (0.7, np.array([0.1, 0.5, -0.3]), np.array([0.2, -0.4, 0.9])), "w"),
+    (zipped, (0.7, np.array([0.1, 0.5, -0.3]), np.array([0.2, -0.4, 0.9])), "ys"),
+    (early_return, (np.array([0.3, 0.2, 0.8]),), "x"),
+    (early_return, (np.array([0.3, 0.2, 0.1]),), "x"),
+])
+def test_grad_of_grad_through_break_zip_and_return(f, args, wrt):
+    G = symgrad.grad(f, wrt=wrt)
+    G2 = symgrad.grad(G.grad)
+    i = G.params.index(wrt)
+    u = rng.normal(size=np.shape(args[i]))
+    got = G2.grad(*args, 1.0, **{G2.seed_name: u})
+    assert np.allclose(got, numeric_grad(G.grad, list(args), i, seed=u), rtol=1e-6, atol=1e-8)
+
+
+def test_grad_of_grad_of_a_tuple_parameter():
+    def layers(ps, x):
+        W, b = ps
+        h = x
+        for _ in range(2):
+            h = np.tanh(W @ h + b)
+        return np.sum(h)
+
+    W, b, x = rng.normal(size=(2, 2)), rng.normal(size=2), rng.normal(size=2)
+    G = symgrad.grad(layers, wrt="ps")
+    G2 = symgrad.grad(G.grad)
+    U = (rng.normal(size=(2, 2)), rng.normal(size=2))
+    gW, gb = G2.grad((W, b), x, 1.0, **{G2.seed_name: U})
+    ts = [torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)]
+    h = torch.tensor(x)
+    for _ in range(2):
+        h = torch.tanh(ts[0] @ h + ts[1])
+    first = torch.autograd.grad(h.sum(), ts, create_graph=True)
+    want = torch.autograd.grad(sum(torch.sum(d * torch.tensor(u)) for d, u in
+                                   zip(first, U, strict=True)), ts)
+    assert np.allclose(gW, want[0].numpy(), rtol=1e-9, atol=1e-12)
+    assert np.allclose(gb, want[1].numpy(), rtol=1e-9, atol=1e-12)
