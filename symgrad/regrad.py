@@ -197,7 +197,7 @@ def _untaped(fn: Any, origin: Any) -> None:
     from symgrad.frontend.readback import readable
 
     p = parse_function(fn)
-    tree = readable(p.tree)
+    tree, taped = readable(p.tree)
     if tree is p.tree:
         return
 
@@ -205,7 +205,8 @@ def _untaped(fn: Any, origin: Any) -> None:
         return Parsed(p.fn, copy.deepcopy(tree), p.source, p.filename, p.firstlineno, p.lines)
 
     fn.__symgrad_parsed__ = parsed
-    fn.__symgrad_untaped__ = origin
+    if taped:  # (its gradient keeps those lists: see _refuse_lists_in_loops)
+        fn.__symgrad_untaped__ = origin
 
 
 def _refuse_lists_in_loops(g: Any) -> None:

@@ -89,14 +89,14 @@ def _append(lst: str, value: ast.expr, at: ast.AST) -> ast.Expr:
     return _at(ast.Expr(_at(ast.Call(f, [value], []), at)), at)
 
 
-def readable(tree: ast.FunctionDef) -> ast.FunctionDef:
-    """``tree`` (a generated function) in the forms the lowering reads; ``tree`` itself when
-    it is read as it is."""
+def readable(tree: ast.FunctionDef) -> tuple[ast.FunctionDef, bool]:
+    """``tree`` (a generated function) in the forms the lowering reads (``tree`` itself when
+    it is read as it is), and whether it kept a tape (now lists)."""
     out = _untape(tree)
     fixer = _Fixes(_written_in_place(out))
     fixed = fixer.visit(copy.deepcopy(out))
     fixer.changed |= _one_sided(fixed.body, set(_names_stored(fixed.args)))
-    return ast.fix_missing_locations(fixed) if fixer.changed else out
+    return (ast.fix_missing_locations(fixed) if fixer.changed else out), out is not tree
 
 
 def _names_stored(node: ast.AST) -> list[str]:
