@@ -170,8 +170,19 @@ def _getitem_grad(g, x, index):
 def _list_item_grad(g, xs, i):
     """Gradient of ``xs[i]`` for a list built in a loop: zeros shaped like ``np.stack(xs)``
     (a list's cotangent), with g in row i."""
-    out = np.zeros(np.shape(xs), dtype=np.result_type(g, float))
+    out = _list_zeros(xs, np.result_type(g, float))
     out[i] = g
+    return out
+
+
+def _list_zeros(xs, dtype=float):
+    """The zero cotangent of a list built in a loop: zeros shaped like ``np.stack(xs)``; an
+    object array of each item's zeros when the items' shapes differ."""
+    if len({np.shape(x) for x in xs}) <= 1:
+        return np.zeros(np.shape(xs), dtype=dtype)
+    out = np.empty(len(xs), dtype=object)
+    for i, x in enumerate(xs):
+        out[i] = np.zeros(np.shape(x), dtype=dtype)
     return out
 
 

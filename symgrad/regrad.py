@@ -16,6 +16,7 @@ refused by name at its line, not inlined (its body tests types, as only Python c
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from symgrad import helpers
@@ -33,10 +34,13 @@ def _register() -> None:
     global _registered
     if _registered:
         return
+    import sympy
+
     from symgrad.rules import base
     from symgrad.rules.grads import BroadcastLike, SumTo
+    from symgrad.rules.indexing import ClearItem, ScatterInto, SetItem
     from symgrad.rules.linalg import ProductGrad
-    from symgrad.rules.registry import Primitive, Rule, register
+    from symgrad.rules.registry import NONDIFF, Primitive, Rule, register
     from symgrad.rules.shape import Shape
 
     class SumToCall(Rule):
@@ -55,6 +59,68 @@ def _register() -> None:
                 raise ValueError("only _broadcast_to(g, np.shape(x)) is read back")
             return BroadcastLike(g, shape.args[0])
 
+    class ZerosLikeCall(Rule):
+        """``_zeros_like(x)`` read back: ``np.zeros(np.shape(x))`` for an array ``x``."""
+
+        @classmethod
+        def make(cls, x: Any) -> Any:
+            from symgrad.rules.creation import Zeros
+
+            if not isinstance(x, sympy.Basic):
+                raise ValueError("only _zeros_like of an array is read back")
+            return Zeros.make(Shape(x))
+
+    register(Primitive("generated:_zeros_like", binds=(helpers._zeros_like,), params="x",
+                       arrays=("x",), traits={NONDIFF}, rule=ZerosLikeCall))
+    def index(parts: Any) -> list[Any]:
+        from symgrad.frontend.expressions import IndexParts
+
+        if not isinstance(parts, IndexParts):
+            raise ValueError("the index is read back as np.s_[...]")
+        return list(parts)
+
+    class GetItemGradCall(Rule):
+        """``_getitem_grad(g, x, np.s_[i])`` read back: a ``ScatterInto`` node."""
+
+        @classmethod
+        def make(cls, g: Any, x: Any, at: Any) -> Any:
+            if not isinstance(x, sympy.Basic):
+                raise ValueError("only _getitem_grad into an array is read back")
+            return ScatterInto(g, x, *index(at))
+
+    class ZeroAtCall(Rule):
+        """``_zero_at(g, np.s_[i])`` read back: a ``ClearItem`` node."""
+
+        @classmethod
+        def make(cls, g: Any, at: Any) -> Any:
+            return ClearItem(g, *index(at))
+
+    class SetItemCall(Rule):
+        """``_set_item(x, np.s_[i], v)`` (a write on a copy) read back: a ``SetItem`` node."""
+
+        @classmethod
+        def make(cls, x: Any, at: Any, value: Any) -> Any:
+            return SetItem(x, value, *index(at))
+
+    class ProdOthersCall(Rule):
+        """``_prod_others(x, axis)`` (np.prod's gradient) read back: a ``ProdOthers`` node."""
+
+        @classmethod
+        def make(cls, x: Any, axis: Any) -> Any:
+            from symgrad.rules.reductions import ProdOthers
+
+            return ProdOthers(x, base.static(axis))
+
+    register(Primitive("generated:_prod_others", binds=(helpers._prod_others,),
+                       params="x, axis", arrays=("x",), rule=ProdOthersCall))
+    register(Primitive("generated:_set_item", binds=(helpers._set_item,),
+                       params="x, index, value", arrays=("x", "value"), values=("index",),
+                       rule=SetItemCall))
+    register(Primitive("generated:_getitem_grad", binds=(helpers._getitem_grad,),
+                       params="g, x, index", arrays=("g", "x"), values=("index",),
+                       rule=GetItemGradCall))
+    register(Primitive("generated:_zero_at", binds=(helpers._zero_at,), params="g, index",
+                       arrays=("g",), values=("index",), rule=ZeroAtCall))
     register(Primitive("generated:_sum_to", binds=(helpers._sum_to,), params="g, like",
                        arrays=("g", "like"), rule=SumToCall))
     register(Primitive("generated:_broadcast_to", binds=(helpers._broadcast_to,),
@@ -108,24 +174,50 @@ class _Unsupported:
         return f"the generated helper {self.__name__} (not differentiable again yet)"
 
 
-def _refuse_taped_loops(g: Any) -> None:
-    """A loop's generated gradient records each iteration's values on a tape (a list of
-    tuples), which the frontend does not read: refused here, at decoration, at the user's
-    loop, with the transformations that do differentiate it twice."""
-    adj = g._adjoint
-    taped = [loop for loop, tape in adj.plan.tapes.items() if tape.taped]
-    if not taped:
+def _untaped(fn: Any, origin: Any) -> None:
+    """A loop's generated gradient keeps a tape (a list of each iteration's values as
+    tuples), which the lowering does not read: it reads ``fn`` with its tapes as lists of
+    arrays instead (``frontend/readback.py``), the same function. ``origin``: the decorated
+    function whose gradient ``fn`` is."""
+    if getattr(fn, "__symgrad_parsed__", None) is not None:
         return
-    loop = min(taped, key=lambda s: s.lineno or 0)
-    line = loop.lines[0].strip() if getattr(loop, "lines", None) else None
+    from symgrad.frontend.parse import Parsed, parse_function
+    from symgrad.frontend.readback import readable
+
+    p = parse_function(fn)
+    tree, taped = readable(p.tree)
+    if tree is p.tree:
+        return
+
+    def parsed() -> Parsed:
+        return Parsed(p.fn, copy.deepcopy(tree), p.source, p.filename, p.firstlineno, p.lines)
+
+    fn.__symgrad_parsed__ = parsed
+    if taped:  # (its gradient keeps those lists: see _refuse_lists_in_loops)
+        fn.__symgrad_untaped__ = origin
+
+
+def _refuse_lists_in_loops(g: Any) -> None:
+    """The gradient of a gradient read with its tapes as lists (``_untaped``) keeps those
+    lists in its loops, as copies (``tape_h + [h]``), which the lowering does not read:
+    third order through a loop is refused here, with the way that works (reverse over
+    forward over reverse: the jvp's gradient, differentiated again)."""
+    origin = getattr(g.fn, "__symgrad_untaped__", None)
+    if origin is None or not any(t.taped for t in g._adjoint.plan.tapes.values()):
+        return
+    loops = [s for s, t in origin._adjoint.plan.tapes.items() if t.taped] or [None]
+    loop = min(loops, key=lambda s: getattr(s, "lineno", 0) or 0)
+    code = origin.fn.__code__
+    lines = getattr(loop, "lines", None)
     raise SymgradError(
-        f"symgrad.grad of {g.fn.__name__}'s gradient: the loop here makes its generated "
-        "gradient keep a tape (a list of each iteration's values), which symgrad cannot "
-        "differentiate again yet", filename=g.fn.__code__.co_filename,
-        lineno=loop.lineno or g.fn.__code__.co_firstlineno, source_line=line,
-        hint=f"for second derivatives use G.hessian(...) or G.hvp(..., v=...), which go "
-        f"through loops; or differentiate forward mode: symgrad.grad(G.jvp, wrt="
-        f"{g.wrt[0]!r}).grad(..., seed=(0.0, 1.0)) is H v")
+        f"symgrad.grad of {g.fn.__name__}'s gradient: a third derivative through the loop "
+        f"here (the gradient of {origin.fn.__name__}'s gradient, differentiated again) is "
+        "not supported yet", filename=code.co_filename,
+        lineno=getattr(loop, "lineno", None) or code.co_firstlineno,
+        source_line=lines[0].strip() if lines else None,
+        hint="differentiate the forward mode's gradient instead: J = symgrad.grad(G.jvp); "
+        "symgrad.grad(J.grad).grad(..., seed=(0.0, 1.0), seed_1=u) is d/dw (u . H v) for "
+        "the tangent v")
 
 
 def generated_function(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
@@ -143,9 +235,11 @@ def generated_function(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
             raise SymgradError(f"symgrad.grad of {g.fn.__name__}'s gradient: a function "
                                "with has_aux is not supported yet",
                                hint="differentiate a function without aux outputs")
-        _refuse_taped_loops(g)
+        _refuse_lists_in_loops(g)
         tag(g._namespace)
-        return g._namespace[g._generated.grad_name], g.wrt
+        fn = g._namespace[g._generated.grad_name]
+        _untaped(fn, g)
+        return fn, g.wrt
     if isinstance(obj, Vjp):
         return generated_function(obj._owner.grad)
     if isinstance(obj, (Hessian, Jacobian)):

@@ -15,7 +15,8 @@ the data, a buffer written in place, a helper call, or straight line), rendered 
 3. ``symgrad.jacfwd`` / ``symgrad.jacrev`` equal ``G.jacobian``;
 4. ``Gs.hessian`` (of the scalar ``fs``): shape, symmetric where smooth, equal to central
    differences of ``Gs.grad`` (itself checked against differences of ``fs``) where smooth;
-   ``Gs.hvp`` equals ``H v``; ``symgrad.hessian`` equals ``Gs.hessian``;
+   ``Gs.hvp`` equals ``H v``; ``symgrad.grad(Gs.grad)`` seeded with u equals ``u H``;
+   ``symgrad.hessian`` equals ``Gs.hessian``;
 5. torch.func.jacrev / torch.func.hessian of the torch rendering: equal wherever finite
    differences say the function is smooth (a cross-check of the referee and the
    translation; where it is not smooth, torch's convention is not asserted).
@@ -344,6 +345,17 @@ def _check(case: Case) -> None:
         want = sum(np.tensordot(np.asarray(H[k][j], dtype=float), vs[j], axes=np.ndim(vs[j]))
                    for j in range(len(case.wrt)))
         _close(hv[k], want, np.isfinite(want), f"hvp != H v (d/d{nk})", rtol=1e-8,
+               atol=1e-10)
+    # the gradient differentiated again: symgrad.grad(Gs.grad), seeded with u, is u H
+    G2 = _call("grad of grad, at decoration", symgrad.grad, Gs.grad)
+    us = tuple(rng.normal(size=np.shape(args[i])) for i in wrt_index)
+    gg = _call("grad of grad", G2.grad, *_copy(args), 1.0,
+               **{G2.seed_name: us if len(us) > 1 else us[0]})
+    gg = (gg,) if len(case.wrt) == 1 else gg
+    for j, nj in enumerate(case.wrt):
+        want = sum(np.tensordot(us[k], np.asarray(H[k][j], dtype=float), axes=np.ndim(us[k]))
+                   for k in range(len(case.wrt)))
+        _close(gg[j], want, np.isfinite(want), f"grad of grad != u H (d/d{nj})", rtol=1e-8,
                atol=1e-10)
     Hf = _call("symgrad.hessian", symgrad.hessian(module.fs, argnums=nums), *_copy(args))
     Hf = ((Hf,),) if len(case.wrt) == 1 else Hf

@@ -114,17 +114,14 @@ def rnn_loss(w, xs):
     return h ** 2
 
 
-def test_grad_of_a_loops_gradient_is_refused_at_decoration_with_a_way_that_works():
+def test_grad_of_a_loops_gradient_matches_fd_and_torch_and_order_3_is_refused_with_a_way():
     G = symgrad.grad(rnn_loss, wrt="w")
-    with pytest.raises(SymgradError, match="keep a tape") as info:
-        symgrad.grad(G.grad)
-    error = info.value
-    assert error.filename == __file__ and "for x in xs" in str(error)
-    assert "G.hessian" in str(error) and "symgrad.grad(G.jvp" in str(error)
-    # the way the hint gives works: d/dw of the jvp's tangent along v is H v
-    w, xs, v = np.array([0.5, -0.3]), np.array([0.1, 0.2, -0.3]), np.array([0.7, -1.1])
-    J = symgrad.grad(G.jvp, wrt="w")
-    hv = J.grad(w, xs, v, seed=(0.0, 1.0))
+    G2 = symgrad.grad(G.grad)
+    # the tape, read back as one list per taped value, walked by index
+    assert "tape_h_1 = []" in G2.source and "for at in range(len(tape_h_1_1) - 1, -1, -1)" \
+        in G2.source
+    w, xs = np.array([0.5, -0.3]), np.array([0.1, 0.2, -0.3])
+    u, v = np.array([0.7, -1.1]), np.array([0.3, 0.8])
 
     def rnn_t(w_):
         h = torch.zeros((), dtype=torch.float64)
@@ -132,5 +129,22 @@ def test_grad_of_a_loops_gradient_is_refused_at_decoration_with_a_way_that_works
             h = torch.tanh(w_[0] * h + w_[1] * float(x))
         return h ** 2
 
-    want = torch.func.hessian(rnn_t)(torch.tensor(w)).numpy() @ v
-    assert np.allclose(hv, want, rtol=1e-10)
+    H = torch.func.hessian(rnn_t)(torch.tensor(w)).numpy()
+    assert np.allclose(G2.grad(w, xs, 2.0, **{G2.seed_name: u}), 2.0 * H @ u, rtol=1e-10)
+    fd = numeric_grad(lambda w_: G.grad(w_, xs), [w], 0, seed=u)
+    assert np.allclose(G2.grad(w, xs, **{G2.seed_name: u}), fd, rtol=1e-6, atol=1e-9)
+    assert np.allclose(G2.jacobian(w, xs), H, rtol=1e-10)
+    with pytest.raises(SymgradError, match="third derivative through the loop") as info:
+        symgrad.grad(G2.grad)
+    assert info.value.filename == __file__ and "for x in xs" in str(info.value)
+    assert "symgrad.grad(G.jvp)" in str(info.value)
+    # the way the hint gives works: the jvp's gradient, differentiated again
+    J = symgrad.grad(G.jvp, wrt="w")
+    assert np.allclose(J.grad(w, xs, v, seed=(0.0, 1.0)), H @ v, rtol=1e-10)
+    J2 = symgrad.grad(J.grad)
+    got = J2.grad(w, xs, v, seed=(0.0, 1.0), seed_1=u)  # as the hint spells it
+    wt = torch.tensor(w, requires_grad=True)
+    g = torch.autograd.grad(rnn_t(wt), wt, create_graph=True)[0]
+    hv = torch.autograd.grad(g @ torch.tensor(v), wt, create_graph=True)[0]
+    third = torch.autograd.grad(hv @ torch.tensor(u), wt)[0].numpy()
+    assert np.allclose(got, third, rtol=1e-9)

@@ -93,7 +93,8 @@ def test_view_rules_and_shape_readers():
          "DiagonalGrad": 1, "DiagGrad": 1, "RepeatGrad": 1, "TileGrad": 1,
          "AsColumns": 1, "FromColumns": 1,
          "TakeAlongAxisGrad": 1, "SplitGrad": 1, "PadGrad": 1, "GradientGrad": 1,
-         "CustomCotangent": 2, "ListBroadcast": 1, "ListItemGrad": 1, "TreeZeros": 0}
+         "CustomCotangent": 2, "ListBroadcast": 1, "ListItemGrad": 1, "TreeZeros": 0,
+         "ListGradZeros": 0}
 
 
 def test_rule_classes_and_node_classes_agree():

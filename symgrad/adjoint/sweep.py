@@ -24,6 +24,7 @@ from symgrad.adjoint.memory import (
 from symgrad.adjoint.program import Adjoint, BIf, BLoop, MemoryPlan, Stmt, backward_reads
 from symgrad.adjoint.regions import diff_symbols, region_leaves
 from symgrad.adjoint.shapes import Shapes
+from symgrad.adjoint.tangent import list_names
 from symgrad.derivative import derivative, may_be_infinite, select_by_masks
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
@@ -42,6 +43,7 @@ from symgrad.rules import masks
 from symgrad.rules.base import SCALAR, Structural, static
 from symgrad.rules.grads import BroadcastLike, FullLike, GradZeros, SumTo, TreeZeros
 from symgrad.rules.indexing import ScatterInto, SetItem
+from symgrad.rules.lists import ListGradZeros
 from symgrad.rules.operators import StopGradient
 from symgrad.rules.reductions import NpSum
 from symgrad.simplify import clean, simplify_adjoint
@@ -66,6 +68,7 @@ class Sweep:
         for s in self.forward:
             self.names.update(defines(s))
         self.active = active_values(self.forward, wrt)
+        self.lists = list_names(self.forward)  # values that are Python lists
         self.plan = MemoryPlan()  # tapes and writes in place: beside the forward, not in it
         # reuse primal values in derivatives: d tanh(u) = 1 - h**2 where h = tanh(u)
         self.primal_of = self._primal_of(self.forward)
@@ -199,7 +202,7 @@ class Sweep:
         for sym in outer:  # each outer value gets one adjoint name, assigned on both paths
             name = self.grad_name(sym.name)
             for (stmts, left), comment in zip(sides, comments, strict=True):
-                total = self.whole(sym, left.get(sym), GradZeros(sym))
+                total = self.whole(sym, left.get(sym), self.zeros(sym))
                 stmts.append(Stmt(name, total, list(comment)))
                 comment.clear()
             gsym = sp.Symbol(name, real=True)
@@ -219,7 +222,7 @@ class Sweep:
         for c in carried:  # the adjoint of each carried value, kept in one variable
             sym = sp.Symbol(c.entry, real=True)
             name = self.grad_name(c.entry)
-            before.append(Stmt(name, self.whole(sym, pending[c.entry], GradZeros(sym))))
+            before.append(Stmt(name, self.whole(sym, pending[c.entry], self.zeros(sym))))
             names[c.entry] = gsym = sp.Symbol(name, real=True)
             self.shapes.register(gsym, self.shapes.classes[sym], rep=False, expr=sym)
             if isinstance(c.exit, sp.Symbol) and c.exit in self.active:
@@ -236,7 +239,7 @@ class Sweep:
             sym = sp.Symbol(c.entry, real=True)
             # a name first assigned in the body: its entry is never read there (and unbound
             # in the first iteration), so its zero cotangent is shaped like the current one
-            zeros = GradZeros(names[c.entry] if c.init == UNBOUND else sym)
+            zeros = GradZeros(names[c.entry]) if c.init == UNBOUND else self.zeros(sym)
             updates.append((names[c.entry], self.whole(sym, left.pop(sym, []), zeros)))
         for sym in sorted(left, key=lambda x: x.name):  # loop-invariant inputs accumulate
             name = self.grad_name(sym.name)
@@ -289,6 +292,11 @@ class Sweep:
                 return sp.Symbol(s.target, real=True)
         return value
 
+    def zeros(self, sym: Any) -> Any:
+        """The zero cotangent of ``sym``: of a list built in a loop, the list's (which may
+        be ragged: ``ListGradZeros``)."""
+        return ListGradZeros(sym) if sym.name in self.lists else GradZeros(sym)
+
     def accumulator_zeros(self, sym: Any, contributions: list[Any]) -> Any:
         """The start of a loop's gradient accumulator: zeros like ``sym``, or, for a
         parameter the loop indexes (``for W in Ws``, ``params["Ws"][i]``: it may hold
@@ -296,7 +304,7 @@ class Sweep:
         indexed = sym.name in {p.name for p in self.fn.params} and any(
             isinstance(n, ScatterInto) and n.args[1] == sym
             for g in contributions for n in sp.preorder_traversal(g))
-        return self.shapes.resolve(TreeZeros(sym)) if indexed else GradZeros(sym)
+        return self.shapes.resolve(TreeZeros(sym)) if indexed else self.zeros(sym)
 
     def take_comment(self, lines: list[str]) -> list[str]:
         out = list(self._comment) + list(lines)

@@ -26,6 +26,7 @@ from symgrad.adjoint.regions import diff_symbols, region_leaves
 from symgrad.adjoint.shapes import Shapes
 from symgrad.derivative import derivative, may_be_infinite, select_by_masks
 from symgrad.errors import SymgradError
+from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import Assign, Block, Carry, Function, If, Loop, Names, Phi, defines, walk
 from symgrad.rules import masks
 from symgrad.rules.base import Structural, node_jvp
@@ -82,7 +83,7 @@ class TangentSweep:
         # them (d tanh(u) = 1 - h**2 where h = tanh(u)); a branch's or a loop body's own
         # values leave scope when it ends (after a loop they hold the last iteration's)
         self.primal_of: dict[Any, Any] = {}
-        self.lists = _list_names(self.forward)  # values that are Python lists
+        self.lists = list_names(self.forward)  # values that are Python lists
         self.tangent: dict[Any, Any] = {}  # a value -> its tangent (absent: zero)
         self._masked: set[Any] = set()
         self.tangent_params = []
@@ -201,8 +202,9 @@ class TangentSweep:
         entries = {c.entry: self._name_tangent(_sym(c.entry), c.entry) for c in active}
         body = self.block(s.body.stmts)
         carried = list(s.carried)
-        for c in active:
-            carried.append(Carry(entries[c.entry], self.zero_or(c.init), self.zero_or(c.exit)))
+        for c in active:  # (a name first assigned in the body: its tangent is too)
+            init = UNBOUND if c.init == UNBOUND else self.zero_or(c.init)
+            carried.append(Carry(entries[c.entry], init, self.zero_or(c.exit)))
         return Loop(s.kind, s.var, s.bounds, s.cond, Block(body), carried, s.stop, s.lineno,
                     s.lines)
 
@@ -283,7 +285,7 @@ class TangentSweep:
             for f in sp.Mul.make_args(term))
 
 
-def _list_names(stmts: list[Any]) -> set[str]:
+def list_names(stmts: list[Any]) -> set[str]:
     """The names bound to Python lists (``outs = []``, ``outs.append``): assigned a list
     node, or joined or carried from one."""
     from symgrad.rules.lists import LIST_VALUED

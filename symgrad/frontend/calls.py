@@ -80,6 +80,12 @@ class CallLowering:
             raise self.p.error(func, f"{ast.unparse(func)}(...) is not supported",
                                "x[np.ix_([0, 1], [1, 2])] is x[[[0], [1]], [1, 2]]: write the "
                                "rows as a column of lists")
+        if getattr(obj, "__module__", None) == "symgrad.helpers":  # (regrad.py)
+            raise self.p.error(func, f"the generated helper {getattr(obj, '__name__', obj)} "
+                               "has no rule to differentiate it again yet",
+                               "differentiate the original function: G.hessian(...), "
+                               "G.hvp(..., v=...) and G.jacobian(...) give its second "
+                               "derivatives")
         raise self.p.error(func, f"call to {_spelling(obj) if _unnamed(obj) else describe(obj)}"
                            " is not supported", _supported_functions(obj))
 

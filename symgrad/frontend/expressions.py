@@ -27,6 +27,11 @@ from symgrad.rules.operators import AsWritten, FloorDiv, IsNone, Mod
 from symgrad.rules.shape import Shape, ShapeAt
 
 
+class IndexParts(tuple):
+    """``np.s_[i, 1:]`` read as its index parts (node arguments), as a generated gradient
+    passes an index to a helper (``_getitem_grad(g, x, np.s_[i])``, ``regrad.py``)."""
+
+
 class ExpressionLowering:
     """Expressions other than names and calls, mixed into ``Lowerer``."""
 
@@ -285,6 +290,8 @@ class ExpressionLowering:
         obj = self.static_object(node.value)
         if obj is np.r_ or obj is np.c_:
             return self.r_or_c(node, obj is np.r_)
+        if obj is np.s_:  # (the index argument of a generated helper: regrad.py)
+            return IndexParts(self.index_parts(node))
         if obj is not None and type(obj).__module__.startswith("numpy.lib"):
             raise self.p.error(node, f"{ast.unparse(node.value)}[...] is not supported",
                                "symgrad supports np.r_[...] and np.c_[...]; build index arrays "

@@ -12,9 +12,10 @@ Forward mode keeps lists as lists: a list's tangent is the list of its items' ta
 (``ListZeros`` where none reaches it), so each of these nodes is linear in its list.
 
 The cotangent of such a list is one array: its items' cotangents stacked on a new first axis
-(``np.zeros(np.shape(outs))`` is its zero), so cotangents add up with ``+`` and
-``np.shape(outs)`` is its shape. The items must therefore have one shape (a ragged list
-fails at run time in ``np.shape``, loudly). Appending copies the list (``outs + [h]``: the
+(``_list_zeros(outs)``, ``np.zeros(np.shape(outs))``, is its zero), so cotangents add up
+with ``+`` and ``np.shape(outs)`` is its shape. A ragged list (items of different shapes)
+has an object array of its items' cotangents instead, which adds up item by item and is
+read and sliced as the stacked one; stacking or summing it fails at run time, loudly. Appending copies the list (``outs + [h]``: the
 old value stays valid for the backward pass); only references are copied.
 """
 
@@ -168,6 +169,20 @@ class ListZeros(Rule):
 
     def _numpycode(self, printer: Any) -> str:
         return f"[np.zeros(np.shape(v)) for v in {base._a(printer, self.args[0])}]"
+
+
+class ListGradZeros(Rule):
+    """args: (xs,): the zero cotangent of a list built in a loop (reverse mode): its items'
+    zeros stacked, or, when the items' shapes differ (a value a loop carries, broadcast up
+    by its first iteration: ``s = 0.0``, then ``s = s + x``), an object array of them."""
+
+    traits = frozenset({NONDIFF})
+    shape_like = 0
+    reads_shape_of = 0
+
+    def _numpycode(self, printer: Any) -> str:
+        printer.use_helper("_list_zeros")
+        return f"_list_zeros({base._a(printer, self.args[0])})"
 
 
 LIST_VALUED = (ListOf, Append, ListZeros)  # the nodes whose value is a Python list

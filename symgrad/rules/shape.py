@@ -273,6 +273,11 @@ class Broadcast(_Meta):
     (read for its ``.shape`` and ``.size``, in the user's code or in generated code read
     back: ``_broadcast_to(g, np.broadcast(a, b).shape)``)."""
 
+    def shape_class(self, arg_classes: list[int], fresh: int) -> int:
+        # np.shape of it is the operands' broadcast shape, not a scalar's (read back from a
+        # generated gradient, ``t = np.broadcast(a, b)`` is a value like any other)
+        return fresh
+
     def _numpycode(self, printer: Any) -> str:
         return f"np.broadcast({', '.join(base._a(printer, a) for a in self.args)})"
 
