@@ -20,7 +20,7 @@ from symgrad.adjoint.tangent import TangentProgram
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
-from symgrad.generated import Generated, VjpModule, check_module
+from symgrad.generated import Generated, Scanned, VjpModule, check_module, scan
 from symgrad.printer import NumpyPrinter
 from symgrad.rules import masks, vjp_rule
 from symgrad.rules.indexing import SetItem, format_index_part
@@ -131,26 +131,24 @@ def _module_text(fn: Any, printer: NumpyPrinter, funcs: list[str], what: str,
         header.append(f"{name} = np.array({literal}{dtype})")
     text = "\n".join(header) + "\n"
     used = _helper_closure(printer.helpers)
-    _check_no_shadowing(fn, "\n\n".join(funcs), set(used))
     for h in used:
         text += "\n" + inspect.getsource(getattr(helpers, h)) + "\n"
     for source in printer.sources.values():  # custom rules' functions, as the user wrote them
         text += "\n\n" + source.rstrip() + "\n\n"
-    text += "\n" + "\n\n".join(funcs)
-    check_module(text, fn.name, fn.filename, fn.firstlineno)
+    text += "\n"
+    first_line = text.count("\n") + 1  # where funcs start: parsed once, with the module
+    text += "\n\n".join(funcs)
+    scanned = scan(text)
+    _check_no_shadowing(fn, [s for s in scanned if s.stmt.lineno >= first_line], set(used))
+    check_module(text, fn.name, fn.filename, fn.firstlineno, scanned=scanned)
     return text
 
 
-def _check_no_shadowing(fn: Any, code: str, helper_names: set[str]) -> None:
+def _check_no_shadowing(fn: Any, funcs: list[Scanned], helper_names: set[str]) -> None:
     """A parameter or variable of the user's named like a helper that the same generated
     function calls (say ``_sum_to``) would hide the helper there: refused, naming it."""
-    for func in ast.parse(code).body:
-        nodes = list(ast.walk(func))
-        bound = {n.arg for n in nodes if isinstance(n, ast.arg)} | \
-            {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        called = {n.func.id for n in nodes
-                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-        clash = sorted(bound & called & helper_names)
+    for func in funcs:
+        clash = sorted((func.args | func.stored) & func.called & helper_names)
         if clash:
             raise SymgradError(
                 f"the name {clash[0]!r} in {fn.name} is also the name of a helper function "
