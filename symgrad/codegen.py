@@ -23,6 +23,7 @@ from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
 from symgrad.generated import Generated, Scanned, VjpModule, check_module, scan
 from symgrad.printer import NumpyPrinter
 from symgrad.rules import masks, vjp_rule
+from symgrad.rules.base import free_symbols
 from symgrad.rules.indexing import SetItem, format_index_part
 from symgrad.rules.operators import StopGradient
 
@@ -248,12 +249,12 @@ def _needed(backward: list[Stmt], forward: list[Stmt], extra: set[str]) -> list[
     """The forward statements the backward statements read, in order."""
     need = set(extra) | {s.target for s in forward if _kept(s)}
     for s in backward:
-        need |= {x.name for x in s.expr.free_symbols}
+        need |= {x.name for x in free_symbols(s.expr)}
     out = []
     for s in reversed(forward):
         if s.target in need:
             out.append(s)
-            need |= {x.name for x in s.expr.free_symbols}
+            need |= {x.name for x in free_symbols(s.expr)}
     return list(reversed(out))
 
 
@@ -269,7 +270,7 @@ def _cse_of_part(both: tuple, forward: list[Stmt], needed: list[Stmt]) -> tuple 
     keep = {id(s) for s in needed}
     temps = {t for t, _ in replacements}
     dropped = [i for i, s in enumerate(forward) if id(s) not in keep]
-    if any(reduced[i] != forward[i].expr or reduced[i].free_symbols & temps for i in dropped):
+    if any(reduced[i] != forward[i].expr or free_symbols(reduced[i]) & temps for i in dropped):
         return None
     skip = set(dropped)
     return replacements, [e for i, e in enumerate(reduced) if i not in skip]
@@ -284,7 +285,7 @@ def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
 
     def leaves(expr: Any) -> set:
         out: set = set()
-        for x in expr.free_symbols:
+        for x in free_symbols(expr):
             if x in defs:
                 if x not in leaves_of:
                     leaves_of[x] = leaves(defs[x])
@@ -294,7 +295,7 @@ def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
         return out
 
     kept = {i: sp.Dummy() for i, (e, r) in enumerate(zip(exprs, reduced, strict=True))
-            if not e.free_symbols <= leaves(r)}
+            if not free_symbols(e) <= leaves(r)}
     if not kept:
         return replacements, reduced
     replacements, reduced = sp.cse([kept.get(i, e) for i, e in enumerate(exprs)],
@@ -317,7 +318,7 @@ def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt],
     placed = _place_temps(replacements, reduced)
     lines = [f"def {name}({params}):", f'{INDENT}"""{doc}"""']
     seed_names = set(seeds or [])
-    read = {x.name for e in [*reduced, *(e for _, e in replacements)] for x in e.free_symbols}
+    read = {x.name for e in [*reduced, *(e for _, e in replacements)] for x in free_symbols(e)}
     seeds_used = seed_stmt is not None and bool(seed_names & read)
     for i, (s, expr) in enumerate(zip(stmts, reduced, strict=True)):
         if i == len(forward) and seeds_used:
@@ -350,7 +351,7 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
                 inlined: dict) -> tuple[list, list]:
     """A shared subexpression that is a value the user named (``y = x + 2``) gets that name."""
     taken = {s.target for s in stmts} | set(re.findall(r"\w+", params))
-    taken |= {x.name for e in [*reduced, *(e for _, e in replacements)] for x in e.free_symbols}
+    taken |= {x.name for e in [*reduced, *(e for _, e in replacements)] for x in free_symbols(e)}
     rename = {}
     for t, texpr in replacements:
         user = inlined.get(texpr)
@@ -391,12 +392,12 @@ def _place_temps(replacements: list[tuple[Any, Any]], reduced: list[Any]) -> dic
     """Put each common subexpression right before the first statement that needs it."""
     first: dict[Any, int] = {}
     for i, e in enumerate(reduced):
-        for x in e.free_symbols:
+        for x in free_symbols(e):
             first.setdefault(x, i)
     for t, texpr in reversed(replacements):
         if t not in first:
             continue
-        for x in texpr.free_symbols:
+        for x in free_symbols(texpr):
             first[x] = min(first.get(x, first[t]), first[t])
     placed: dict[int, list] = {}
     for t, texpr in replacements:
