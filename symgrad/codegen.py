@@ -360,8 +360,12 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
             rename[t] = sp.Symbol(user, real=True)
     if not rename:
         return replacements, reduced
-    return ([(rename.get(t, t), e.xreplace(rename)) for t, e in replacements],
-            [e.xreplace(rename) for e in reduced])
+    renamed = rename.keys()
+
+    def apply(e: Any) -> Any:  # (xreplace walks the whole expression, even to change nothing)
+        return e.xreplace(rename) if free_symbols(e) & renamed else e
+
+    return [(rename.get(t, t), apply(e)) for t, e in replacements], [apply(e) for e in reduced]
 
 
 def _mask_names(forward: list[Any], inputs: set[str]) -> frozenset:
