@@ -20,9 +20,10 @@ from symgrad.adjoint.tangent import TangentProgram
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
-from symgrad.generated import Generated, VjpModule, check_module
+from symgrad.generated import Generated, Scanned, VjpModule, check_module, scan
 from symgrad.printer import NumpyPrinter
 from symgrad.rules import masks, vjp_rule
+from symgrad.rules.base import free_symbols
 from symgrad.rules.indexing import SetItem, format_index_part
 from symgrad.rules.operators import StopGradient
 
@@ -131,26 +132,24 @@ def _module_text(fn: Any, printer: NumpyPrinter, funcs: list[str], what: str,
         header.append(f"{name} = np.array({literal}{dtype})")
     text = "\n".join(header) + "\n"
     used = _helper_closure(printer.helpers)
-    _check_no_shadowing(fn, "\n\n".join(funcs), set(used))
     for h in used:
         text += "\n" + inspect.getsource(getattr(helpers, h)) + "\n"
     for source in printer.sources.values():  # custom rules' functions, as the user wrote them
         text += "\n\n" + source.rstrip() + "\n\n"
-    text += "\n" + "\n\n".join(funcs)
-    check_module(text, fn.name, fn.filename, fn.firstlineno)
+    text += "\n"
+    first_line = text.count("\n") + 1  # where funcs start: parsed once, with the module
+    text += "\n\n".join(funcs)
+    scanned = scan(text)
+    _check_no_shadowing(fn, [s for s in scanned if s.stmt.lineno >= first_line], set(used))
+    check_module(text, fn.name, fn.filename, fn.firstlineno, scanned=scanned)
     return text
 
 
-def _check_no_shadowing(fn: Any, code: str, helper_names: set[str]) -> None:
+def _check_no_shadowing(fn: Any, funcs: list[Scanned], helper_names: set[str]) -> None:
     """A parameter or variable of the user's named like a helper that the same generated
     function calls (say ``_sum_to``) would hide the helper there: refused, naming it."""
-    for func in ast.parse(code).body:
-        nodes = list(ast.walk(func))
-        bound = {n.arg for n in nodes if isinstance(n, ast.arg)} | \
-            {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        called = {n.func.id for n in nodes
-                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-        clash = sorted(bound & called & helper_names)
+    for func in funcs:
+        clash = sorted((func.args | func.stored) & func.called & helper_names)
         if clash:
             raise SymgradError(
                 f"the name {clash[0]!r} in {fn.name} is also the name of a helper function "
@@ -250,12 +249,12 @@ def _needed(backward: list[Stmt], forward: list[Stmt], extra: set[str]) -> list[
     """The forward statements the backward statements read, in order."""
     need = set(extra) | {s.target for s in forward if _kept(s)}
     for s in backward:
-        need |= {x.name for x in s.expr.free_symbols}
+        need |= {x.name for x in free_symbols(s.expr)}
     out = []
     for s in reversed(forward):
         if s.target in need:
             out.append(s)
-            need |= {x.name for x in s.expr.free_symbols}
+            need |= {x.name for x in free_symbols(s.expr)}
     return list(reversed(out))
 
 
@@ -271,7 +270,7 @@ def _cse_of_part(both: tuple, forward: list[Stmt], needed: list[Stmt]) -> tuple 
     keep = {id(s) for s in needed}
     temps = {t for t, _ in replacements}
     dropped = [i for i, s in enumerate(forward) if id(s) not in keep]
-    if any(reduced[i] != forward[i].expr or reduced[i].free_symbols & temps for i in dropped):
+    if any(reduced[i] != forward[i].expr or free_symbols(reduced[i]) & temps for i in dropped):
         return None
     skip = set(dropped)
     return replacements, [e for i, e in enumerate(reduced) if i not in skip]
@@ -286,7 +285,7 @@ def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
 
     def leaves(expr: Any) -> set:
         out: set = set()
-        for x in expr.free_symbols:
+        for x in free_symbols(expr):
             if x in defs:
                 if x not in leaves_of:
                     leaves_of[x] = leaves(defs[x])
@@ -296,7 +295,7 @@ def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
         return out
 
     kept = {i: sp.Dummy() for i, (e, r) in enumerate(zip(exprs, reduced, strict=True))
-            if not e.free_symbols <= leaves(r)}
+            if not free_symbols(e) <= leaves(r)}
     if not kept:
         return replacements, reduced
     replacements, reduced = sp.cse([kept.get(i, e) for i, e in enumerate(exprs)],
@@ -319,7 +318,7 @@ def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt],
     placed = _place_temps(replacements, reduced)
     lines = [f"def {name}({params}):", f'{INDENT}"""{doc}"""']
     seed_names = set(seeds or [])
-    read = {x.name for e in [*reduced, *(e for _, e in replacements)] for x in e.free_symbols}
+    read = {x.name for e in [*reduced, *(e for _, e in replacements)] for x in free_symbols(e)}
     seeds_used = seed_stmt is not None and bool(seed_names & read)
     for i, (s, expr) in enumerate(zip(stmts, reduced, strict=True)):
         if i == len(forward) and seeds_used:
@@ -352,7 +351,7 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
                 inlined: dict) -> tuple[list, list]:
     """A shared subexpression that is a value the user named (``y = x + 2``) gets that name."""
     taken = {s.target for s in stmts} | set(re.findall(r"\w+", params))
-    taken |= {x.name for e in [*reduced, *(e for _, e in replacements)] for x in e.free_symbols}
+    taken |= {x.name for e in [*reduced, *(e for _, e in replacements)] for x in free_symbols(e)}
     rename = {}
     for t, texpr in replacements:
         user = inlined.get(texpr)
@@ -361,8 +360,12 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
             rename[t] = sp.Symbol(user, real=True)
     if not rename:
         return replacements, reduced
-    return ([(rename.get(t, t), e.xreplace(rename)) for t, e in replacements],
-            [e.xreplace(rename) for e in reduced])
+    renamed = rename.keys()
+
+    def apply(e: Any) -> Any:  # (xreplace walks the whole expression, even to change nothing)
+        return e.xreplace(rename) if free_symbols(e) & renamed else e
+
+    return [(rename.get(t, t), apply(e)) for t, e in replacements], [apply(e) for e in reduced]
 
 
 def _mask_names(forward: list[Any], inputs: set[str]) -> frozenset:
@@ -393,12 +396,12 @@ def _place_temps(replacements: list[tuple[Any, Any]], reduced: list[Any]) -> dic
     """Put each common subexpression right before the first statement that needs it."""
     first: dict[Any, int] = {}
     for i, e in enumerate(reduced):
-        for x in e.free_symbols:
+        for x in free_symbols(e):
             first.setdefault(x, i)
     for t, texpr in reversed(replacements):
         if t not in first:
             continue
-        for x in texpr.free_symbols:
+        for x in free_symbols(texpr):
             first[x] = min(first.get(x, first[t]), first[t])
     placed: dict[int, list] = {}
     for t, texpr in replacements:

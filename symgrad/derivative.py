@@ -113,7 +113,11 @@ def select_by_masks(expr: Any, primal: Any) -> Any:
     if isinstance(expr, masks.Where):
         c, a, b = expr.args
         return masks.Where(c, select_by_masks(a, primal), select_by_masks(b, primal))
-    return sp.Add(*[_select_by_mask(t, primal) for t in sp.Add.make_args(expr)])
+    terms = sp.Add.make_args(expr)
+    selected = [_select_by_mask(t, primal) for t in terms]
+    if all(new is old for new, old in zip(selected, terms, strict=True)):
+        return expr  # (no mask: the sum as it is, not built again)
+    return sp.Add(*selected)
 
 
 def _select_by_mask(term: Any, primal: Any) -> Any:

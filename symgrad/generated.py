@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import builtins
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -43,17 +44,20 @@ class VjpModule:
 
 
 def check_module(text: str, name: str, filename: str | None = None, lineno: int | None = None,
-                 provided: frozenset[str] = frozenset()) -> None:
+                 provided: frozenset[str] = frozenset(),
+                 scanned: list[Scanned] | None = None) -> None:
     """The generated module is valid Python and reads only names it defines or imports
     (or that its runner ``provided`` in its namespace).
 
     A SymPy name leaking into the text (``Derivative``, ``ITE``, ``Piecewise``) would fail
     only when the gradient runs, with a NameError; here it is an internal error at once,
-    naming the name and the generated line.
+    naming the name and the generated line. ``scanned``: ``scan(text)``, where the caller
+    has it already (a long module's parse and walk are a tenth of its generation).
     """
-    tree = ast.parse(text)  # generated code must always be valid Python
+    if scanned is None:
+        scanned = scan(text)  # generated code must always be valid Python
     first: dict[str, int] = {}
-    for what, node in _undefined_names(tree, provided):
+    for what, node in _undefined_names(scanned, provided):
         first.setdefault(what, node.lineno)
     lines = text.splitlines()
     problems = [f"{what} (generated line {n}: {lines[n - 1].strip()})"
@@ -68,41 +72,86 @@ def check_module(text: str, name: str, filename: str | None = None, lineno: int 
 
 def undefined_names(text: str, provided: frozenset[str] = frozenset()) -> set[str]:
     """The names a piece of module text reads but never defines (``check_module``'s test)."""
-    return {what for what, _ in _undefined_names(ast.parse(text), provided)}
+    return {what for what, _ in _undefined_names(scan(text), provided)}
 
 
-def _undefined_names(tree: ast.Module, provided: frozenset[str]) -> list[tuple[str, ast.AST]]:
+class Scanned:
+    """One top-level statement of a module, walked once (in ``ast.walk``'s order): the
+    names it binds, reads and calls, for ``check_module`` and codegen's shadowing check."""
+
+    def __init__(self, stmt: ast.stmt) -> None:
+        self.stmt = stmt
+        is_def = isinstance(stmt, ast.FunctionDef)
+        self.bound: set[str] = set()  # ``_bound`` of a def's body, or of the statement
+        self.stored: set[str] = set()  # Name targets (not del) anywhere in it
+        self.args: set[str] = set()  # parameters anywhere in it (nested defs' too)
+        self.called: set[str] = set()  # f of every call f(...)
+        self.loads: list[ast.AST] = []  # Names read and attributes, in walk order
+        nodes, inside = [stmt], [not is_def]
+        i = 0
+        while i < len(nodes):  # ast.walk, inlined: on a long function it is most of the cost
+            node, flag = nodes[i], inside[i]
+            i += 1
+            kind = type(node)
+            if kind is ast.Name:
+                ctx = type(node.ctx)
+                if ctx is ast.Load:
+                    self.loads.append(node)
+                else:
+                    if ctx is ast.Store:
+                        self.stored.add(node.id)
+                    if flag:
+                        self.bound.add(node.id)
+                continue  # (a Name's only child is its context)
+            if kind is ast.Attribute:
+                self.loads.append(node)
+            elif kind is ast.Call and type(node.func) is ast.Name:
+                self.called.add(node.func.id)
+            elif kind is ast.arg:
+                self.args.add(node.arg)
+            elif flag and kind in (ast.FunctionDef, ast.ClassDef):
+                self.bound.add(node.name)
+            elif flag and kind in (ast.Import, ast.ImportFrom):
+                self.bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+            elif flag and kind is ast.ExceptHandler and node.name:
+                self.bound.add(node.name)
+            for field in node._fields:
+                value = getattr(node, field, None)
+                child_flag = flag or node is stmt and field == "body"
+                if isinstance(value, ast.AST):
+                    nodes.append(value)
+                    inside.append(child_flag)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            nodes.append(item)
+                            inside.append(child_flag)
+
+
+def scan(text: str) -> list[Scanned]:
+    """Each top-level statement of ``text``, walked (``Scanned``)."""
+    return [Scanned(s) for s in ast.parse(text).body]
+
+
+def _undefined_names(scanned: list[Scanned],
+                     provided: frozenset[str]) -> list[tuple[str, ast.AST]]:
     """Each free name of the module and each ``np.attr`` numpy does not have, with its node."""
-    module = set(dir(builtins)) | provided | {n for s in tree.body for n in (
-        {s.name} if isinstance(s, (ast.FunctionDef, ast.ClassDef)) else _bound([s]))}
+    module = set(dir(builtins)) | provided | {n for s in scanned for n in (
+        {s.stmt.name} if isinstance(s.stmt, (ast.FunctionDef, ast.ClassDef)) else s.bound)}
     out: list[tuple[str, ast.AST]] = []
-    for stmt in tree.body:
-        local = set(module)
-        if isinstance(stmt, ast.FunctionDef):  # its parameters and every name it binds
-            local |= _bound(stmt.body) | {a.arg for a in ast.walk(stmt) if isinstance(a, ast.arg)}
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
-                    node.id not in local:
-                out.append((f"{node.id!r}", node))
-            elif isinstance(node, ast.Attribute) and _numpy_path(node) and \
-                    not _numpy_has(_numpy_path(node)):
-                out.append((f"{'.'.join(_numpy_path(node))!r} (numpy has no such name)", node))
+    for s in scanned:
+        local = module
+        if isinstance(s.stmt, ast.FunctionDef):  # its parameters and every name it binds
+            local = module | s.bound | s.args
+        for node in s.loads:
+            if type(node) is ast.Name:
+                if node.id not in local:
+                    out.append((f"{node.id!r}", node))
+            else:
+                path = _numpy_path(node)
+                if path and not _numpy_has(tuple(path)):
+                    out.append((f"{'.'.join(path)!r} (numpy has no such name)", node))
     return out
-
-
-def _bound(stmts: list[ast.stmt]) -> set[str]:
-    """Names bound anywhere in ``stmts``: assignment and loop targets, defs, imports."""
-    names: set[str] = set()
-    for node in (n for s in stmts for n in ast.walk(s)):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-    return names
 
 
 def _numpy_path(node: ast.Attribute) -> list[str] | None:
@@ -115,7 +164,8 @@ def _numpy_path(node: ast.Attribute) -> list[str] | None:
     return ["np", *parts] if isinstance(value, ast.Name) and value.id == "np" else None
 
 
-def _numpy_has(path: list[str]) -> bool:
+@cache
+def _numpy_has(path: tuple[str, ...]) -> bool:
     obj: Any = np
     for part in path[1:]:
         if not hasattr(obj, part):

@@ -65,12 +65,13 @@ def simplify_adjoint(expr: Any) -> Any:
 @lru_cache(maxsize=4096)
 def _simplified(expr: Any, distribute: bool) -> Any:  # (distribute: part of the key)
     best = sp.factor_terms(expr)
-    if sp.count_ops(best) < _FACTOR_MAX_OPS:
+    ops = sp.count_ops(best)
+    if ops < _FACTOR_MAX_OPS:
         try:
             factored = _factor_outside_functions(best)
         except (sp.PolynomialError, NotImplementedError, TypeError):  # pragma: no cover
             factored = None
-        if factored is not None and sp.count_ops(factored) < sp.count_ops(best):
+        if factored is not None and sp.count_ops(factored) < ops:
             best = factored
     return best
 

@@ -402,8 +402,8 @@ class Sweep:
         """Whether cotangent ``g`` is 0 where a where discards a branch (or a mask zeroes a
         value): there the chain rule's 0 times an infinite or NaN slope of the discarded
         branch (``np.sqrt(x)`` at x < 0, ``1/x`` at 0) is NaN, where the derivative is 0."""
-        return bool(g.free_symbols & self._masked) or g.has(masks.Where) or \
-            any(masks.bool_valued(e) for e in sp.preorder_traversal(g))
+        return bool(self._masked and g.free_symbols & self._masked) or g.has(masks.Where) or \
+            masks.has_bool_valued(g)
 
     def backprop_structural(self, node: Structural, g: Any) -> None:
         if not any(self.is_active(a) for a in node.diff_args()):

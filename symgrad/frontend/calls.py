@@ -12,11 +12,14 @@ from __future__ import annotations
 import ast
 import copy
 import difflib
+import dis
 import os
+from functools import cache
 from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import DefinedFunction
 
 from symgrad.frontend import exact
 from symgrad.frontend.common import describe, loc, not_real, typed_numbers
@@ -681,9 +684,33 @@ def _sublist(node: ast.expr) -> list[Any]:
 
 def _checked_form(name: str, args: list[Any]) -> Any:
     """``ew.sympy_form(name, *args)``, or None where SymPy's evaluation is not numpy's."""
+    function = _applied_function(name, registry.by_name(name).form, len(args))
+    if function is not None:  # the same unevaluated node, without sympy.evaluate(False)
+        return exact.rebuild(function(*args, evaluate=False))
     with sp.evaluate(False):
         raw = ew.sympy_form(name, *args)
     return exact.rebuild(raw)
+
+
+@cache
+def _applied_function(name: str, form: Any, arity: int) -> Any:
+    """The SymPy function ``name``'s form applies to its arguments as they are (np.tanh's
+    ``sp.tanh(a)``), or None. Its unevaluated node is then built with ``evaluate=False``:
+    ``sympy.evaluate(False)`` clears SymPy's whole cache on the way in and again on the way
+    out, and on a long function that was half the lowering's time. Only a form that does
+    not branch on its arguments, read off the node it makes of symbols (keyed by the form
+    too: a test may replace one)."""
+    if any(i.opname.startswith(("JUMP", "POP_JUMP")) for i in dis.get_instructions(form)):
+        return None
+    symbols = tuple(sp.Dummy(real=True) for _ in range(arity))
+    with sp.evaluate(False):
+        node = ew.sympy_form(name, *symbols)
+    kind = type(node)
+    if isinstance(node, sp.Function) and node.args == symbols and \
+            kind.__module__.startswith("sympy.") and \
+            kind.__new__ in (sp.Function.__new__, DefinedFunction.__new__):
+        return kind
+    return None
 
 
 def _signature(entry: Primitive, method: bool) -> str:

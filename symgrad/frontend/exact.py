@@ -26,7 +26,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.parameters import distribute
 
-from symgrad.rules.base import Static, Structural
+from symgrad.rules.base import Static, Structural, free_symbols
 
 
 def combine(func: Any, *args: Any) -> Any:
@@ -40,7 +40,8 @@ def evaluated(func: Any, *args: Any) -> Any:
     SymPy expects: under ``distribute(False)`` (see transform), ``-(-u - v)`` stays
     ``-1*(-u - v)`` and an odd function's sign rule (``tanh(-a)`` is ``-tanh(a)``) recurses
     forever between the two spellings."""
-    if func in (sp.Add, sp.Mul, sp.Pow):
+    if func in (sp.Add, sp.Mul, sp.Pow) or not any(
+            isinstance(a, sp.Basic) and a.has(sp.Add) for a in args):
         return func(*args)
     with distribute(True):
         return func(*args)
@@ -57,7 +58,7 @@ def rebuild(expr: Any, mapping: dict[Any, Any] | None = None) -> Any:
     def walk(e: Any) -> Any:
         if e in mapping:
             return mapping[e]
-        if not e.args or isinstance(e, Static) or keys and not (e.free_symbols & keys):
+        if not e.args or isinstance(e, Static) or keys and not (free_symbols(e) & keys):
             return e  # (with a mapping, what it does not reach is evaluated already)
         if e in memo:
             return memo[e]

@@ -5,6 +5,7 @@ comes in.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -33,6 +34,19 @@ class Static(sp.Atom):
 
 def static(value: Any) -> Static:
     return Static(value)
+
+
+_BASIC_FREE_SYMBOLS = sp.Basic.free_symbols  # the property: a union over the arguments
+
+
+@lru_cache(maxsize=1 << 17)
+def free_symbols(expr: Any) -> frozenset:
+    """``expr.free_symbols``, memoised by subexpression (SymPy computes it afresh from the
+    leaves at each call: asked of every node of every printed expression, that was a twentieth
+    of a long function's transformation)."""
+    if type(expr).free_symbols is _BASIC_FREE_SYMBOLS:
+        return frozenset().union(*map(free_symbols, expr.args))
+    return frozenset(expr.free_symbols)
 
 
 def sval(arg: Any) -> Any:

@@ -214,10 +214,13 @@ def arity(name: str) -> int:
 def sympy_form(name: str, *args: Any) -> Any:
     """The SymPy expression numpy's ``name`` computes on ``args``."""
     import sympy
-    from sympy.core.parameters import distribute
+    from sympy.core.parameters import distribute, global_parameters
 
+    form = _registered[name].form
+    if not global_parameters.evaluate or global_parameters.distribute:
+        return form(sympy, *args)
     with distribute(True):  # see exact.evaluated
-        return _registered[name].form(sympy, *args)  # (any family's elementwise entry)
+        return form(sympy, *args)  # (any family's elementwise entry)
 
 
 def _masks() -> Any:

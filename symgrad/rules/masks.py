@@ -12,6 +12,7 @@ arguments; its derivative is the ``where`` of the branches' derivatives.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -320,6 +321,16 @@ def bool_valued(expr: Any, names: frozenset = frozenset()) -> bool:
     return bool(expr.is_Mul) and all(bool_valued(f, names) for f in expr.args)
 
 
+@lru_cache(maxsize=1 << 16)
+def has_bool_valued(expr: Any) -> bool:
+    """Whether ``expr`` or a node under it is ``bool_valued`` (``sp.preorder_traversal``'s
+    nodes; memoised by subexpression: codegen asks it of every printed expression, three
+    times, and of the parts they share)."""
+    if not isinstance(expr, sp.Basic):
+        return any(bool_valued(e) for e in sp.preorder_traversal(expr))
+    return bool_valued(expr) or any(has_bool_valued(a) for a in expr.args)
+
+
 class AsNumber(Elementwise):
     """A mask counted as 0/1 where numpy would not (``1*m1 + m2``, ``-1*m``)."""
 
@@ -371,7 +382,7 @@ def as_numbers(expr: Any, names: frozenset = frozenset()) -> Any:
     def fix_call(call: Any) -> Any:
         return call.func(*[AsNumber(a) if bool_valued(a, names) else a for a in call.args])
 
-    if not (names & expr.free_symbols or any(bool_valued(e) for e in sp.preorder_traversal(expr))):
+    if not (names and names & expr.free_symbols or has_bool_valued(expr)):
         return expr
     def fix(e: Any, subtracted: bool = False) -> Any:
         """``subtracted``: a term of a sum that starts with an added term, which the printer
