@@ -123,6 +123,18 @@ class _Rewrite(ast.NodeTransformer):
             return ast.Call(ast.Name("_nb_ndim", ast.Load()), node.args, node.keywords)
         return node
 
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        call = node.value
+        if isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name) and \
+                isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
+                call.func.id in ("_matmul_grad_a", "_matmul_grad_b") and \
+                len(call.args) == 3 and not call.keywords:  # grad_W += outer(...) in place
+            return ast.Assign([ast.Name(node.target.id, ast.Store())], ast.Call(
+                ast.Name(f"_nb_iadd{call.func.id}", ast.Load()),
+                [ast.Name(node.target.id, ast.Load()), *call.args], []))
+        return node
+
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         self.generic_visit(node)
         call = node.value
