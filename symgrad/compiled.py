@@ -8,7 +8,10 @@ The numba text is the generated module's own text with the spellings numba lacks
 as ``np.float64``), and with the rank-generic shape helpers (``_sum_to``, ``_broadcast_to``,
 ``_matmul_grad_*``, ``_zeros_like``) replaced by versions that dispatch on the ranks numba
 types each call with. Those are written for ranks 0 to 2 as the generated code meets them;
-other ranks raise a typing error, and the function runs its numpy code instead.
+other ranks raise a typing error, and the function runs its numpy code instead. Two
+rewrites are for speed: ``np.exp(x)`` and its kin as ``_nb_exp(x)``, glibc's vector loop for a
+float64 array where there is one (``symgrad.compiled_vecmath``), and ``acc += _matmul_grad_a(g,
+a, b)`` as ``acc = _nb_iadd_matmul_grad_a(acc, g, a, b)``, an outer product added in place.
 
 numba is imported only here, and only when a function asks for the backend.
 """
