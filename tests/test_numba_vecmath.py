@@ -60,6 +60,9 @@ def test_random_values_every_size_layout_and_rank(name):
     _check(name, f(x.T), x.T)  # F-ordered
     _check(name, f(x[::2, 1:]), x[::2, 1:])  # strided
     _check(name, f(x[None]), x[None])
+    frozen = x.copy()
+    frozen.setflags(write=False)  # (np.broadcast_to's views are read-only)
+    _check(name, f(frozen), frozen)
 
 
 @pytest.mark.parametrize("name", vecmath.NAMES)
