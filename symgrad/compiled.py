@@ -8,7 +8,10 @@ The numba text is the generated module's own text with the spellings numba lacks
 as ``np.float64``), and with the rank-generic shape helpers (``_sum_to``, ``_broadcast_to``,
 ``_matmul_grad_*``, ``_zeros_like``) replaced by versions that dispatch on the ranks numba
 types each call with. Those are written for ranks 0 to 2 as the generated code meets them;
-other ranks raise a typing error, and the function runs its numpy code instead.
+other ranks raise a typing error, and the function runs its numpy code instead. Two
+rewrites are for speed: ``np.exp(x)`` and its kin as ``_nb_exp(x)``, glibc's vector loop for a
+float64 array where there is one (``symgrad.compiled_vecmath``), and ``acc += _matmul_grad_a(g,
+a, b)`` as ``acc = _nb_iadd_matmul_grad_a(acc, g, a, b)``, an outer product added in place.
 
 numba is imported only here, and only when a function asks for the backend.
 """
@@ -62,12 +65,13 @@ def compile_module(source: str, namespace: dict[str, Any], names: tuple[str, ...
                   "would freeze at compile time")
         return {name: _numpy_only(namespace[name], reason, warned) for name in names}
     nb_filename = filename.replace("<symgrad:", "<symgrad-numba:", 1)
-    text = numba_text(source)
+    text = numba_text(source, tuple(_helpers()[1]))
     linecache.cache[nb_filename] = (len(text), None, text.splitlines(True), nb_filename)
     jit = dict(namespace)  # its live-bound globals among them
     exec(compile(text, nb_filename, "exec"), jit)
     jit.update(_jit_functions(jit, text))
-    jit.update(_helpers())
+    jit.update(_helpers()[0])
+    jit.update(_helpers()[1])
     out = {}
     for name in names:
         code = namespace[name].__code__
@@ -81,9 +85,12 @@ def compile_module(source: str, namespace: dict[str, Any], names: tuple[str, ...
     return out
 
 
-def numba_text(source: str) -> str:
-    """The generated module's text as numba reads it (see the module docstring)."""
-    return ast.unparse(ast.fix_missing_locations(_Rewrite().visit(ast.parse(source))))
+def numba_text(source: str, vector: tuple[str, ...] = ()) -> str:
+    """The generated module's text as numba reads it (see the module docstring); ``vector``:
+    the ``_nb_<f>`` names of the vector functions to call for ``np.<f>(x)``
+    (``symgrad.compiled_vecmath``)."""
+    rewrite = _Rewrite({name[len("_nb_"):] for name in vector})
+    return ast.unparse(ast.fix_missing_locations(rewrite.visit(ast.parse(source))))
 
 
 class _Rewrite(ast.NodeTransformer):
@@ -91,8 +98,15 @@ class _Rewrite(ast.NodeTransformer):
 
     _DTYPES = {"float": "float64", "int": "int64", "bool": "bool_", "complex": "complex128"}
 
+    def __init__(self, vector: set[str]) -> None:
+        self.vector = vector
+
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in self.vector and \
+                _is_np(node.func, node.func.attr) and len(node.args) == 1 and \
+                not node.keywords:  # np.tanh(x): libmvec's vector loop for a float64 array
+            return ast.Call(ast.Name(f"_nb_{node.func.attr}", ast.Load()), node.args, [])
         if _is_np(node.func, "full_like") and len(node.args) == 2 and \
                 [(k.arg, getattr(k.value, "id", None)) for k in node.keywords] == \
                 [("dtype", "float")]:  # the cotangent of a loop-carried value, as a float
@@ -110,6 +124,18 @@ class _Rewrite(ast.NodeTransformer):
                                  ast.Load())
         if _is_np(node.func, "ndim"):
             return ast.Call(ast.Name("_nb_ndim", ast.Load()), node.args, node.keywords)
+        return node
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        call = node.value
+        if isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name) and \
+                isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
+                call.func.id in ("_matmul_grad_a", "_matmul_grad_b") and \
+                len(call.args) == 3 and not call.keywords:  # grad_W += outer(...) in place
+            return ast.Assign([ast.Name(node.target.id, ast.Store())], ast.Call(
+                ast.Name(f"_nb_iadd{call.func.id}", ast.Load()),
+                [ast.Name(node.target.id, ast.Load()), *call.args], []))
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
@@ -235,16 +261,17 @@ def _wrapper(py_func: Callable, state: _State) -> Callable:
     return out
 
 
-_HELPERS: dict[str, Any] | None = None
+_HELPERS: tuple[dict[str, Any], dict[str, Any]] | None = None
 
 
-def _helpers() -> dict[str, Any]:
-    """The rank-dispatching helpers, made once (importing numba)."""
+def _helpers() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The rank-dispatching helpers and the vector functions, made once (importing
+    numba)."""
     global _HELPERS
     if _HELPERS is None:
-        from symgrad import compiled_helpers
+        from symgrad import compiled_helpers, compiled_vecmath
 
-        _HELPERS = compiled_helpers.HELPERS
+        _HELPERS = compiled_helpers.HELPERS, compiled_vecmath.VECTOR_FUNCTIONS
     return _HELPERS
 
 

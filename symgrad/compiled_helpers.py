@@ -50,6 +50,8 @@ _nb_broadcast_size = _stub("_nb_broadcast_size")
 _nb_broadcast_shape = _stub("_nb_broadcast_shape")
 _nb_full_like = _stub("_nb_full_like")
 _nb_copy = _stub("_nb_copy")
+_nb_iadd_matmul_grad_a = _stub("_nb_iadd_matmul_grad_a")
+_nb_iadd_matmul_grad_b = _stub("_nb_iadd_matmul_grad_b")
 
 
 def _rank(shape: Any) -> int | None:
@@ -174,6 +176,59 @@ def _matmul_grad_b_ov(g, a, b):
     return None
 
 
+@numba.njit(error_model="numpy")
+def _add_outer(acc, u, v):
+    """``acc += np.outer(u, v)`` for a 2-d float64 ``acc`` of shape (u.size, v.size), in
+    one pass and no temporary (else, or where u or v lie in acc's memory, numpy's way)."""
+    lo, hi = acc.ctypes.data, acc.ctypes.data + acc.nbytes
+    apart = (u.ctypes.data + u.nbytes <= lo or u.ctypes.data >= hi) and \
+        (v.ctypes.data + v.nbytes <= lo or v.ctypes.data >= hi)
+    if acc.shape != (u.size, v.size) or not apart:
+        acc += np.outer(u, v)
+        return acc
+    for i in range(u.size):
+        ui = u[i]
+        for j in range(v.size):
+            acc[i, j] += ui * v[j]
+    return acc
+
+
+def _float_array(t: Any, ndim: int) -> bool:
+    return isinstance(t, types.Array) and t.ndim == ndim and t.dtype == types.float64
+
+
+def _iadd_overload(grad: Any, outer_case: Any) -> Any:
+    """``acc += grad(g, a, b)`` as ``acc = <this>(acc, g, a, b)``: a rank-1 update in place
+    where ``outer_case(g, a, b)`` gives the outer product's two factors' positions (the
+    tape loop's ``grad_W += np.outer(...)``), else the sum as numba makes it (in place for
+    an array, a new value for a number: what ``+=`` does)."""
+
+    def overload_(acc, g, a, b):
+        pair = outer_case(g, a, b) if _float_array(acc, 2) else None
+        if pair == (0, 2):
+            return lambda acc, g, a, b: _add_outer(acc, g, b)
+        if pair == (1, 0):
+            return lambda acc, g, a, b: _add_outer(acc, a, g)
+        if isinstance(acc, types.Array):
+            def in_place(acc, g, a, b):
+                acc += grad(g, a, b)
+                return acc
+            return in_place
+        if _number(acc):
+            return lambda acc, g, a, b: acc + grad(g, a, b)
+        return None
+
+    return overload_
+
+
+_iadd_a_ov = overload(_nb_iadd_matmul_grad_a)(_iadd_overload(
+    _matmul_grad_a, lambda g, a, b: (0, 2) if _float_array(g, 1) and _float_array(a, 2)
+    and _float_array(b, 1) else None))
+_iadd_b_ov = overload(_nb_iadd_matmul_grad_b)(_iadd_overload(
+    _matmul_grad_b, lambda g, a, b: (1, 0) if _float_array(g, 1) and _float_array(a, 1)
+    and _float_array(b, 2) else None))
+
+
 @overload(_zeros_like)
 def _zeros_like_ov(x):
     if _number(x) or isinstance(x, types.Array):
@@ -246,7 +301,8 @@ def _nb_copy_ov(x):
 
 HELPERS: dict[str, Any] = {
     "_nb_broadcast_shape": _nb_broadcast_shape, "_nb_full_like": _nb_full_like,
-    "_nb_copy": _nb_copy,
+    "_nb_copy": _nb_copy, "_nb_iadd_matmul_grad_a": _nb_iadd_matmul_grad_a,
+    "_nb_iadd_matmul_grad_b": _nb_iadd_matmul_grad_b,
     "_sum_to": _sum_to, "_sum_to_shape": _sum_to_shape, "_broadcast_to": _broadcast_to,
     "_matmul_grad_a": _matmul_grad_a, "_matmul_grad_b": _matmul_grad_b,
     "_zeros_like": _zeros_like, "_nb_ndim": _nb_ndim, "_nb_broadcast_size": _nb_broadcast_size,

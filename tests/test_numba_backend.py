@@ -199,3 +199,41 @@ def test_numba_text_rewrites_only_what_numba_lacks():
     assert "np.zeros(s, dtype=np.float64)" in text
     assert "np.full_like(x, 2.0, dtype=np.int64)" in text  # (only dtype=float is a float)
     assert "_nb_full_like(x, 1.0)" in text
+
+
+def test_accumulated_outer_products_are_numpys():
+    """``grad_W += _matmul_grad_a(g, W, h)`` is a rank-1 update in place in numba: numpy's
+    sum, in the accumulator's own memory; numpy's way where shapes broadcast, where a factor
+    lies in the accumulator, for the other ranks and for a number."""
+    import numba
+
+    from symgrad.compiled_helpers import _nb_iadd_matmul_grad_a, _nb_iadd_matmul_grad_b
+
+    text = numba_text("def f(g, W, h, A):\n    A += _matmul_grad_a(g, W, h)\n"
+                      "    A[0] += _matmul_grad_b(g, W, h)\n    return A\n")
+    assert "A = _nb_iadd_matmul_grad_a(A, g, W, h)" in text
+    assert "A[0] += _matmul_grad_b(g, W, h)" in text  # (an item: left as it is)
+    add_a = numba.njit(lambda acc, g, a, b: _nb_iadd_matmul_grad_a(acc, g, a, b))
+    add_b = numba.njit(lambda acc, g, a, b: _nb_iadd_matmul_grad_b(acc, g, a, b))
+    rng = np.random.default_rng(5)
+    acc, g, a, b = rng.normal(size=(3, 4)), rng.normal(size=3), np.ones((3, 4)), rng.normal(size=4)
+    expected = acc + np.outer(g, b)
+    got = add_a(acc, g, a, b)
+    np.testing.assert_allclose(got, expected, rtol=1e-15)
+    assert np.shares_memory(got, acc)
+    np.testing.assert_allclose(acc, expected, rtol=1e-15)  # in place, as += is
+    acc = rng.normal(size=(4, 4))  # factors inside the accumulator: numpy's order
+    expected = acc + np.outer(acc[0], acc[1])
+    np.testing.assert_allclose(add_a(acc, acc[0], np.ones((4, 4)), acc[1]), expected,
+                               rtol=1e-15)
+    acc = rng.normal(size=(3, 4))  # an outer product of shape (3, 1), broadcast
+    expected = acc + np.outer(g, b[:1])
+    np.testing.assert_allclose(add_a(acc, g, np.ones((3, 1)), b[:1]), expected, rtol=1e-15)
+    G, A2 = rng.normal(size=(3, 2)), rng.normal(size=(4, 2))  # ranks (2, 2): g @ b.T
+    acc = rng.normal(size=(3, 4))
+    expected = acc + G @ A2.T
+    np.testing.assert_allclose(add_a(acc, G, acc, A2), expected, rtol=1e-14)
+    np.testing.assert_allclose(add_a(0.5, g, a, b), 0.5 + np.outer(g, b), rtol=1e-15)
+    acc, gb, av = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=3)
+    expected = acc + np.outer(av, gb)  # d(a @ b)/db for a 1-d a, 2-d b
+    np.testing.assert_allclose(add_b(acc, gb, av, np.ones((3, 4))), expected, rtol=1e-15)
