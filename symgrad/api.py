@@ -39,6 +39,7 @@ from symgrad.patterns import spelled as _spelled
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
 from symgrad.specialisations import MAX_RANKED, Ranked, Specialisations  # noqa: F401
+from symgrad.specialisations import plumbed as _plumbed
 from symgrad.specialisations import SHAPE as _SHAPE
 from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
 from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
@@ -49,17 +50,38 @@ _FAST_SCALARS = (float, np.float64, np.float32, np.float16)  # a scalar value, q
 
 
 @dataclass
+class _Pending:
+    """How to generate a module that was checked but not generated yet (``_module(lazy=)``)."""
+
+    wrt: list[str]
+    has_aux: bool
+    statics: dict[str, Any] | None
+    disk_key: str | None
+    lowered: Any  # the IR lowered when it was checked; taken by the first transformation
+
+    def take(self) -> Any:
+        """The IR lowered at decoration, once (None after): each transformation gets an IR of
+        its own, as when it lowers itself."""
+        ir, self.lowered = self.lowered, None
+        return ir
+
+
+@dataclass
 class _Module:
-    """A generated module, shared by every function with the same content (see ``_module``)."""
+    """A generated module, shared by every function with the same content (see ``_module``);
+    ``pending`` while only checked (``generated`` then None): ``_ready`` generates it."""
 
     generated: Any  # generated.Generated: made by codegen, or restored by the disk cache
-    code: types.CodeType  # the module text, compiled
+    code: types.CodeType | None  # the module text, compiled
     adjoint: Any  # the SymPy-level result; None when the module came from the disk cache
     keep: list = field(default_factory=list)  # values keyed by identity: kept alive
     tag: str = ""  # the argument ranks it is specialised for ("" for the generic module)
+    pending: _Pending | None = None
 
 
 _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
+# GradFunction's attributes made from its generic module: missing while it is pending
+_GENERIC = ("_generated", "_namespace", "_filename", "_primal", "_grad", "_value_and_grad")
 
 
 class GradFunction:
@@ -100,8 +122,11 @@ class GradFunction:
         self._ranked = Specialisations()  # on argument ranks (symgrad.specialisations)
         self._by_shapes = self._ranked.by_shapes  # (the fast path's lookup)
         self._shown: Ranked | None = None  # the last call's specialisation: .source shows it
+        # generated when a call needs it (one transformation, for the call's ranks), checked
+        # now; numba runs the generic module, and a parameter named seed needs its name
+        self._lazy = self.backend == "numpy" and "seed" not in names
         try:
-            module = _module(fn, self.wrt, self.has_aux)
+            module = _module(fn, self.wrt, self.has_aux, lazy=self._lazy)
         except SymgradError as error:  # maybe a parameter the code needs as a constant
             trial = self.wrt
             if wrt is None:  # every parameter by default: not one with a static default
@@ -113,6 +138,7 @@ class GradFunction:
                 self.wrt = tuple(n for n in self.wrt if n not in statics)
             self._statics = statics
             self._static_index = tuple(names.index(n) for n in statics)
+            self._lazy = False
             module = _module(fn, self.wrt, self.has_aux, statics)
             self._specialised[tuple((type(v), v) for v in statics.values())] = module
         self._use(module)
@@ -131,7 +157,27 @@ class GradFunction:
         return other
 
     def _use(self, module: _Module) -> None:
+        """Run ``module`` as the generic module; while it is pending, the attributes made from
+        it (``_GENERIC``) are missing, and the first read generates it (``__getattr__``)."""
         self._module = module
+        for name in _GENERIC:
+            self.__dict__.pop(name, None)
+        self.seed_name = "seed"  # (a parameter so named: the generated code's name, below)
+        self._watched = live.watch(self.fn)  # globals baked into the module, as seen now
+        self._constants: dict[tuple[str, str, str], str] = {}
+        self._ranked.reset()
+        self._shown = None
+        # the ordinary call (every parameter by position, the default cotangent) takes the
+        # fast path when it has this many arguments; -1: never (statics, aux, several outputs)
+        # or not yet (no module generated: the first call goes the checked way)
+        self._fast_arity = -1
+        self._seed_default: Any = _MISSING
+        if module.pending is None:
+            self._run_generic()
+
+    def _run_generic(self) -> None:
+        """Bind the generic module, generated, to this function (its live globals)."""
+        module = self._module
         self._generated = module.generated
         namespace = _exec(self.fn, module)  # its own: the live globals bound below are fn's
         self._filename = namespace["__symgrad_filename__"]
@@ -141,25 +187,39 @@ class GradFunction:
         self._namespace = namespace
         # the cotangent keyword: `seed`, unless one of the function's parameters is so named
         self.seed_name = self._generated.seed_param if "seed" in self.params else "seed"
-        self._watched = live.watch(self.fn)  # globals baked into the module, as seen now
-        self._constants = live.constant_names(getattr(self._generated, "constants", "[]"))
+        self._learn(self._value_and_grad, self._generated.constants)
         live.bind(self._watched, namespace, self._constants)
         if self.backend != "numpy":  # the same functions, compiled (numpy where not)
             self._primal, self._grad, self._value_and_grad = compiled_functions(
                 self._generated, namespace)
-        self._ranked.reset(self._generated.source)
-        self._shown = None
-        # the ordinary call (every parameter by position, the default cotangent) takes the
-        # fast path when it has this many arguments; -1: never (statics, aux, several outputs)
-        self._seed_default = self._value_and_grad.__defaults__[-1]
+        self._ranked.plumbed = _plumbed(self._generated.source)
+
+    def _learn(self, value_and_grad: Callable, constants: str) -> None:
+        """What the calls read of the first module generated (generic, or a specialisation:
+        the same function, so the same outputs and global arrays)."""
+        self._constants = live.constant_names(constants)
+        self._seed_default = value_and_grad.__defaults__[-1]
         self._fast_arity = -1 if self._static_index or self.has_aux or \
             self.seed_name != "seed" or type(self._seed_default) is tuple else len(self.params)
 
+    def __getattr__(self, name: str) -> Any:
+        """Only for an attribute missing: one made from the generic module while it is pending,
+        which is generated now (``.source`` before any call, a jvp, a Python number...)."""
+        if name in _GENERIC and self.__dict__.get("_module") is not None:
+            self._fresh()  # (a pending module is generated with the globals it was keyed by)
+            if self._module.pending is not None:
+                _ready(self.fn, self._module)
+                self._run_generic()
+            if name in self.__dict__:
+                return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
-        if self._watched and live.stale(self._watched, self._namespace, self._constants,
-                                        self._ranked.namespaces):
-            self._use(_module(self.fn, self.wrt, self.has_aux, self._statics))
+        if self._watched and live.stale(self._watched, self.__dict__.get("_namespace", {}),
+                                        self._constants, self._ranked.namespaces):
+            self._use(_module(self.fn, self.wrt, self.has_aux, self._statics,
+                              lazy=self._lazy))
 
     def _specialise(self, args: tuple) -> None:
         """Switch to the module specialised for the static arguments given (made once per
@@ -232,6 +292,7 @@ class GradFunction:
     @property
     def _adjoint(self) -> Any:
         """The SymPy-level result; computed now if the module came from the disk cache."""
+        self._generated  # noqa: B018 (generated now, with its adjoint, if pending)
         if self._module.adjoint is None:
             from symgrad.transform import transform
 
@@ -296,6 +357,13 @@ class GradFunction:
             if self._check_values(args):  # dask, torch, JAX arrays: the array-API module
                 return _foreign.call(self, args, "primal")
             self._last_args = args  # described only when export asks (off the hot path)
+            if "_primal" not in self.__dict__:  # pending: the module for these ranks, as
+                entry = self._ranked.for_args(self, args)  # a gradient would make next
+                if entry is not None:
+                    try:
+                        return entry.primal(*args)
+                    except (ValueError, IndexError, TypeError, KeyError):
+                        pass  # (the generic module's error names the source line)
             try:
                 return self._primal(*args)
             except (ValueError, IndexError, TypeError, KeyError) as exc:
@@ -489,7 +557,11 @@ class GradFunction:
         if not foreign:
             self._check_wrt(args)
             self._last_args = args  # described only when export asks (off the hot path)
-        seed_value = self._value_and_grad.__defaults__[-1] if seed is None else seed
+        # (for numpy arrays, their ranks' module: the first call's one transformation)
+        entry = self._shown = None if foreign else self._ranked.for_args(self, args)
+        if self._seed_default is _MISSING:  # no module generated yet: the generic, now
+            self._generated  # noqa: B018
+        seed_value = self._seed_default if seed is None else seed
         if seed is None and isinstance(seed_value, tuple):
             raise SymgradError(
                 f"{self.fn.__name__} returns {len(seed_value)} outputs: which one to "
@@ -498,9 +570,7 @@ class GradFunction:
                 f"symgrad.grad(f, has_aux=True), or pass {self.seed_name}=(...) with one "
                 "cotangent per output")
         if foreign:  # dask, torch, JAX arrays: the array-API module, in their type
-            self._shown = None
             return _foreign.run(self, args, seed, seed_value)
-        entry = self._shown = self._ranked.for_args(self, args)
         try:
             value, grads = _checked_call(self._value_and_grad if entry is None else
                                          entry.value_and_grad, args, seed_value)
@@ -568,10 +638,14 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
 
 def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
             statics: dict[str, Any] | None = None,
-            ranks: dict[str, Any] | None = None) -> _Module:
+            ranks: dict[str, Any] | None = None, *, lazy: bool = False,
+            generic: _Module | None = None) -> _Module:
     """The module for ``fn``: from memory, from the disk cache, or generated now;
     ``ranks`` (parameter -> rank pattern, ``adjoint.ranks``): the module specialised for
-    arrays of those ranks.
+    arrays of those ranks. ``lazy``: when it must be generated, only checked now (every
+    error a decoration raises is raised), and generated by ``_ready`` when something needs
+    it. ``generic``: the generic module of the same function, whose IR (lowered when it was
+    checked) a specialisation made now takes instead of lowering again.
 
     The key describes the function by content (its source, and every value it reads, arrays
     by value), never by ``id()``: ids are reused once an object is garbage collected, so a
@@ -584,7 +658,8 @@ def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
     key = cache.cache_key(fn, wrt, keep, has_aux, statics, ranks)
     module = _TRANSFORMS.get(key) if key is not None else None
     if module is None:
-        module = _compile(fn, list(wrt), has_aux, None if keep else key, statics, ranks)
+        module = _compile(fn, list(wrt), has_aux, None if keep else key, statics, ranks,
+                          lazy=lazy, generic=generic)
         module.keep = keep
         if key is not None:
             _TRANSFORMS[key] = module
@@ -593,8 +668,10 @@ def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
 
 def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
              statics: dict[str, Any] | None = None,
-             ranks: dict[str, Any] | None = None) -> _Module:
-    """Load the module from the disk cache, or generate it (and store it there)."""
+             ranks: dict[str, Any] | None = None, *, lazy: bool = False,
+             generic: _Module | None = None) -> _Module:
+    """Load the module from the disk cache, or generate it (and store it there); ``lazy``:
+    or check it, to be generated later (see ``_module``)."""
     from symgrad import cache
 
     tag = " ".join(f"{n}{_spelled(p)}" for n, p in ranks.items()) if ranks else ""
@@ -606,16 +683,48 @@ def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
             return module
         except Exception:  # an entry that does not run is as good as corrupt: regenerate
             pass
-    from symgrad import slow
+    ir = None
+    if lazy:
+        pending = _Pending(wrt, has_aux, statics, disk_key, None)
+        if cache.load(cache.checked_key(disk_key), cache.Checked) is not None:
+            return _Module(None, None, None, tag=tag, pending=pending)  # checked before
+        from symgrad.transform import lowered
+
+        ir, complete = lowered(fn, wrt, has_aux, statics)
+        if complete:
+            pending.lowered = ir
+            cache.store(cache.checked_key(disk_key), cache.Checked(fn.__qualname__))
+            return _Module(None, None, None, tag=tag, pending=pending)
+    elif generic is not None and generic.pending is not None:
+        ir = generic.pending.take()
+    return _transformed(fn, wrt, has_aux, disk_key, statics, ranks, ir, tag)
+
+
+def _transformed(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
+                 statics: dict[str, Any] | None, ranks: dict[str, Any] | None,
+                 lowered: Any, tag: str) -> _Module:
+    """The module generated now (from ``lowered``, fn's IR, when given), stored on disk."""
+    from symgrad import cache, slow
     from symgrad.transform import transform
 
     start = slow.clock()
-    generated, adjoint = transform(fn, wrt, has_aux, statics, ranks)
+    generated, adjoint = transform(fn, wrt, has_aux, statics, ranks, lowered=lowered)
     slow.report(fn, slow.clock() - start,
                 str(cache.cache_dir()) if disk_key is not None and cache.cache_dir() else None)
     module = _Module(generated, _code(fn, generated, tag), adjoint, tag=tag)
     _exec(fn, module)
     cache.store(disk_key, generated)
+    return module
+
+
+def _ready(fn: Callable, module: _Module) -> _Module:
+    """``module``, generated now (in place: every function sharing it gets it) if pending."""
+    pending = module.pending
+    if pending is not None:
+        made = _transformed(fn, pending.wrt, pending.has_aux, pending.disk_key,
+                            pending.statics, None, pending.take(), module.tag)
+        module.generated, module.code, module.adjoint = made.generated, made.code, made.adjoint
+        module.pending = None
     return module
 
 

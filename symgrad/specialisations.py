@@ -27,15 +27,21 @@ _PLUMBING = ("_sum_to(", "_broadcast_to(", "_matmul_grad_", "np.broadcast(", "_z
 _MISSING: Any = object()
 
 
+def plumbed(generic_source: str) -> bool:
+    """Whether a generic module has shape plumbing for a specialisation to write out."""
+    return any(name in generic_source for name in _PLUMBING)
+
+
 class Ranked:
     """The module specialised for one pattern of argument ranks, running."""
 
-    __slots__ = ("module", "namespace", "value_and_grad")
+    __slots__ = ("module", "namespace", "primal", "value_and_grad")
 
     def __init__(self, owner: Any, module: Any, namespace: dict[str, Any]) -> None:
         self.module = module
         self.namespace = namespace
-        live.bind(owner._watched, namespace, owner._constants)
+        live.bind(owner._watched, namespace, live.constant_names(module.generated.constants))
+        self.primal = namespace[module.generated.primal_name]
         self.value_and_grad = namespace[module.generated.value_and_grad_name]
 
 
@@ -49,12 +55,13 @@ class Specialisations:
         self.namespaces: list[dict[str, Any]] = []  # theirs: live.stale rebinds globals there
         self.plumbed = False
 
-    def reset(self, generic_source: str) -> None:
-        """Forget every specialisation: the generic module was made again."""
+    def reset(self) -> None:
+        """Forget every specialisation: the generic module was made again (``plumbed`` is
+        True until it is generated: then ``plumbed(its source)``)."""
         self.entries.clear()
         self.by_shapes.clear()
         self.namespaces.clear()
-        self.plumbed = any(name in generic_source for name in _PLUMBING)
+        self.plumbed = True
 
     def for_shapes(self, g: Any, args: tuple) -> Ranked | None:
         """``for_args``, remembered by the arguments' shapes for the fast path."""
@@ -76,14 +83,19 @@ class Specialisations:
             from symgrad import api
 
             ranks = {n: p for n, p in zip(g.params, patterns, strict=True) if p is not None}
+            generic = g._module  # (pending: not generated, and none of its text to compare)
             try:
-                module = api._module(g.fn, g.wrt, g.has_aux, g._statics, ranks)
+                module = api._module(g.fn, g.wrt, g.has_aux, g._statics, ranks,
+                                     generic=generic)
             except Exception:  # (its source file gone since decoration, say): the generic
                 module = None  # module, right for any ranks, serves these too
-            if module is not None and module.generated.source.partition("\n")[2] != \
-                    g._generated.source.partition("\n")[2]:  # (past the header line)
-                entry = Ranked(g, module, api._exec(g.fn, module))
+            if module is not None and (generic.pending is not None or
+                                       module.generated.source.partition("\n")[2] !=
+                                       g._generated.source.partition("\n")[2]):
+                entry = Ranked(g, module, api._exec(g.fn, module))  # (past the header line)
                 self.namespaces.append(entry.namespace)
+                if generic.pending is not None and g._seed_default is api._MISSING:
+                    g._learn(entry.value_and_grad, module.generated.constants)
         self.entries[patterns] = entry
         if len(self.entries) > MAX_RANKED:
             oldest = next(iter(self.entries))
