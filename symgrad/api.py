@@ -39,8 +39,8 @@ from symgrad.patterns import spelled as _spelled
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
 from symgrad.specialisations import MAX_RANKED, Ranked, Specialisations  # noqa: F401
-from symgrad.specialisations import plumbed as _plumbed
 from symgrad.specialisations import SHAPE as _SHAPE
+from symgrad.specialisations import plumbed as _plumbed
 from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
 from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
 
@@ -207,8 +207,8 @@ class GradFunction:
         which is generated now (``.source`` before any call, a jvp, a Python number...)."""
         if name in _GENERIC and self.__dict__.get("_module") is not None:
             self._fresh()  # (a pending module is generated with the globals it was keyed by)
-            if self._module.pending is not None:
-                _ready(self.fn, self._module)
+            if "_generated" not in self.__dict__:  # (another function may have generated
+                _ready(self.fn, self._module)     # the module they share)
                 self._run_generic()
             if name in self.__dict__:
                 return self.__dict__[name]
