@@ -39,14 +39,13 @@ from symgrad.patterns import spelled as _spelled
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
 from symgrad.specialisations import MAX_RANKED, Ranked, Specialisations  # noqa: F401
-from symgrad.specialisations import SHAPE as _SHAPE
 from symgrad.specialisations import plumbed as _plumbed
 from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
 from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
 _MISSING: Any = object()
-_FAST_SCALARS = (float, np.float64, np.float32, np.float16)  # a scalar value, quickly
+_FAST_SCALARS = frozenset({float, np.float64, np.float32, np.float16})  # a scalar, quickly
 
 
 @dataclass
@@ -145,6 +144,8 @@ class GradFunction:
         self._last_args: tuple | None = None  # the last call's arguments (see _last_call)
         self._last_described: tuple | None = None
         self._wrt_index = tuple(names.index(w) for w in self.wrt)
+        self._wrt_one = self._wrt_index[0] if len(self._wrt_index) == 1 else -1
+        self._fast_key = _fast_key(len(names))
         self._by_wrt: dict[tuple[str, ...], GradFunction] = {self.wrt: self}
 
     def _with_wrt(self, wrt: tuple[str, ...]) -> GradFunction:
@@ -348,7 +349,16 @@ class GradFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            self._fresh()
+            if self._watched:
+                self._fresh()
+            if len(args) == self._fast_arity and not kwargs:  # floating arrays seen before
+                entry = self._by_shapes.get(self._fast_key(*args), _MISSING)
+                if entry is not _MISSING:
+                    self._last_args = args
+                    try:
+                        return (self._primal if entry is None else entry.primal)(*args)
+                    except Exception:  # noqa: S110 (the checked call below says what is wrong)
+                        pass
             args = _as_arrays(self._arguments(args, kwargs))
             if self._static_index:
                 self._specialise(args)
@@ -483,7 +493,7 @@ class GradFunction:
                 fast = self._fast_run(args)
                 if fast is not None:
                     return fast
-            return self._run(args, self._cotangent(seed, kwargs), kwargs)
+            return self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
 
@@ -498,7 +508,7 @@ class GradFunction:
                 fast = self._fast_run(args)
                 if fast is not None:
                     return fast[1]
-            value, grads = self._run(args, self._cotangent(seed, kwargs), kwargs)
+            value, grads = self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
         return (grads, value[1]) if self.has_aux else grads
@@ -512,40 +522,38 @@ class GradFunction:
 
     def _fast_run(self, args: tuple) -> tuple[Any, Any] | None:
         """``_run`` for floating numpy arrays by position: no checks to make (such inputs
-        pass them all), so only the generated function runs. A gradient of another type
-        (a 0-d argument's np.float64) is typed as its argument. None when anything is unusual
-        (a tuple of outputs, a non-scalar value, an exception): ``_slow_run`` then does the
-        call again, checked, and says what is wrong."""
-        for a in args:  # the ordinary call: floating numpy arrays by position
-            if type(a) is not np.ndarray or a.dtype.kind != "f":
-                return None
+        pass them all), so only the generated function runs, found by one lookup of the
+        arguments' shapes and dtypes, and its outputs' types are checked. A gradient of
+        another type (a 0-d argument's np.float64) is typed as its argument. None when
+        anything is unusual (a tuple of outputs, a non-scalar value, an exception):
+        ``_slow_run`` then does the call again, checked, and says what is wrong."""
         if self._watched:
             self._fresh()
-        if self._ranked.plumbed:  # (else the generic module is what any ranks would get)
-            entry = self._by_shapes.get(tuple(map(_SHAPE, args)), _MISSING)
-            if entry is _MISSING:  # shapes not seen yet: their ranks' specialisation
-                entry = self._ranked.for_shapes(self, args)
-            self._shown = entry
-            value_and_grad = self._value_and_grad if entry is None else entry.value_and_grad
-        else:
-            value_and_grad = self._value_and_grad
+        key = self._fast_key(*args)  # None unless every argument is a numpy array
+        entry = self._by_shapes.get(key, _MISSING)
+        if entry is _MISSING:  # not seen yet: floating arrays only, their ranks' module
+            if key is None or any(a.dtype.kind != "f" for a in args):
+                return None
+            entry = self._ranked.for_shapes(self, args, key)
+        self._shown = entry
         try:
-            value, grads = value_and_grad(*args, self._seed_default)
+            value, grads = (self._value_and_grad if entry is None else
+                            entry.value_and_grad)(*args)  # (the default cotangent)
         except Exception:  # bad input: the checked call names the argument
             return None
         if type(value) not in _FAST_SCALARS and np.ndim(value) != 0:
             return None
-        if len(self._wrt_index) == 1:
-            a = args[self._wrt_index[0]]
-            if type(grads) is not np.ndarray or grads.shape != a.shape or \
-                    (grads.dtype is not a.dtype and grads.dtype != a.dtype):
-                grads = _finish(grads, a)  # a 0-d argument's np.float64, say: typed as it
-        else:
-            grads = tuple(g if type(g) is np.ndarray and g.dtype == args[i].dtype and
-                          g.shape == args[i].shape else _finish(g, args[i])
-                          for g, i in zip(grads, self._wrt_index, strict=True))
         self._last_args = args  # described only when export asks (off the hot path)
-        return value, grads
+        i = self._wrt_one
+        if i >= 0:
+            a = args[i]
+            if type(grads) is np.ndarray and grads.dtype is a.dtype and \
+                    grads.shape == a.shape:
+                return value, grads
+            return value, _finish(grads, a)  # a 0-d argument's np.float64: typed as it
+        return value, tuple(g if type(g) is np.ndarray and g.dtype is args[i].dtype and
+                            g.shape == args[i].shape else _finish(g, args[i])
+                            for g, i in zip(grads, self._wrt_index, strict=True))
 
     def _slow_run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
         self._fresh()
@@ -604,6 +612,22 @@ class GradFunction:
                 tuple(_as_given(g, given[i]) for g, i in zip(grads, self._wrt_index,
                                                               strict=True))
         return ((out, aux), grads) if self.has_aux else (value, grads)
+
+
+_FAST_KEYS: dict[int, Callable[..., tuple | None]] = {}
+
+
+def _fast_key(n: int) -> Callable[..., tuple | None]:
+    """For ``n`` arguments, the fast path's key: ``(a0.shape, a0.dtype, a1.shape, ...)`` when
+    each is a numpy array (exactly ``np.ndarray``), else None; one expression, no loop."""
+    key = _FAST_KEYS.get(n)
+    if key is None:
+        names = [f"a{i}" for i in range(n)]
+        text = (f"lambda {', '.join(names)}: ({''.join(f'{a}.shape, {a}.dtype, ' for a in names)})"
+                + (f" if {' and '.join(f'type({a}) is ndarray' for a in names)} else None"
+                   if names else ""))
+        key = _FAST_KEYS[n] = eval(text, {"ndarray": np.ndarray})  # noqa: S307 (our text)
+    return key
 
 
 def _checked_call(value_and_grad: Callable, args: tuple, seed_value: Any) -> tuple[Any, Any]:

@@ -12,7 +12,6 @@ call with new ranks on a warm disk cache loads its module without transforming.
 
 from __future__ import annotations
 
-import operator
 from collections import OrderedDict
 from typing import Any
 
@@ -21,7 +20,6 @@ from symgrad.patterns import of_value
 
 MAX_RANKED = 8  # specialisations kept per function (the least recently used goes)
 MAX_SHAPES = 256  # argument shapes remembered per function, each naming its specialisation
-SHAPE = operator.attrgetter("shape")
 # what a specialisation writes out: a generic module with none of these has nothing to gain
 _PLUMBING = ("_sum_to(", "_broadcast_to(", "_matmul_grad_", "np.broadcast(", "_zeros_like(")
 _MISSING: Any = object()
@@ -51,7 +49,9 @@ class Specialisations:
 
     def __init__(self) -> None:
         self.entries: OrderedDict[tuple, Ranked | None] = OrderedDict()
-        self.by_shapes: dict[tuple, Ranked | None] = {}  # (cleared, never replaced)
+        # argument shapes and dtypes -> specialisation, for the fast path (cleared, never
+        # replaced)
+        self.by_shapes: dict[tuple, Ranked | None] = {}
         self.namespaces: list[dict[str, Any]] = []  # theirs: live.stale rebinds globals there
         self.plumbed = False
 
@@ -63,11 +63,12 @@ class Specialisations:
         self.namespaces.clear()
         self.plumbed = True
 
-    def for_shapes(self, g: Any, args: tuple) -> Ranked | None:
-        """``for_args``, remembered by the arguments' shapes for the fast path."""
+    def for_shapes(self, g: Any, args: tuple, key: tuple) -> Ranked | None:
+        """``for_args``, remembered under ``key`` (the arguments' shapes and dtypes) for the
+        fast path."""
         if len(self.by_shapes) >= MAX_SHAPES:
             self.by_shapes.clear()
-        entry = self.by_shapes[tuple(map(SHAPE, args))] = self.for_args(g, args)
+        entry = self.by_shapes[key] = self.for_args(g, args)
         return entry
 
     def for_args(self, g: Any, args: tuple) -> Ranked | None:
