@@ -352,11 +352,11 @@ class GradFunction:
             if self._watched:
                 self._fresh()
             if len(args) == self._fast_arity and not kwargs:  # floating arrays seen before
-                entry = self._by_shapes.get(self._fast_key(*args), _MISSING)
-                if entry is not _MISSING:
+                fast = self._by_shapes.get(self._fast_key(*args))
+                if fast is not None:
                     self._last_args = args
                     try:
-                        return (self._primal if entry is None else entry.primal)(*args)
+                        return fast.primal(*args)
                     except Exception:  # noqa: S110 (the checked call below says what is wrong)
                         pass
             args = _as_arrays(self._arguments(args, kwargs))
@@ -490,9 +490,22 @@ class GradFunction:
         """
         try:
             if len(args) == self._fast_arity and seed is _UNSET and not kwargs:
-                fast = self._fast_run(args)
-                if fast is not None:
-                    return fast
+                if self._watched:
+                    self._fresh()
+                fast = self._by_shapes.get(self._fast_key(*args))
+                if fast is not None and fast.checked:  # the hot path (see _fast_run)
+                    self._shown, self._last_args = fast.entry, args
+                    try:
+                        value, grads = fast.value_and_grad(*args)
+                    except Exception:  # (bad input: the checked call names the argument)
+                        value = grads = None
+                    i = self._wrt_one
+                    if type(value) in _FAST_SCALARS and i >= 0 and \
+                            type(grads) is np.ndarray and grads.dtype is args[i].dtype:
+                        return value, grads
+                out = self._fast_run(args)
+                if out is not None:
+                    return out
             return self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
@@ -505,9 +518,22 @@ class GradFunction:
         """
         try:
             if len(args) == self._fast_arity and seed is _UNSET and not kwargs:
-                fast = self._fast_run(args)
-                if fast is not None:
-                    return fast[1]
+                if self._watched:
+                    self._fresh()
+                fast = self._by_shapes.get(self._fast_key(*args))
+                if fast is not None and fast.checked:  # the hot path (see _fast_run)
+                    self._shown, self._last_args = fast.entry, args
+                    try:
+                        value, grads = fast.value_and_grad(*args)
+                    except Exception:  # (bad input: the checked call names the argument)
+                        value = grads = None
+                    i = self._wrt_one
+                    if type(value) in _FAST_SCALARS and i >= 0 and \
+                            type(grads) is np.ndarray and grads.dtype is args[i].dtype:
+                        return grads
+                out = self._fast_run(args)
+                if out is not None:
+                    return out[1]
             value, grads = self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
@@ -523,37 +549,51 @@ class GradFunction:
     def _fast_run(self, args: tuple) -> tuple[Any, Any] | None:
         """``_run`` for floating numpy arrays by position: no checks to make (such inputs
         pass them all), so only the generated function runs, found by one lookup of the
-        arguments' shapes and dtypes, and its outputs' types are checked. A gradient of
-        another type (a 0-d argument's np.float64) is typed as its argument. None when
-        anything is unusual (a tuple of outputs, a non-scalar value, an exception):
-        ``_slow_run`` then does the call again, checked, and says what is wrong."""
+        arguments' shapes and dtypes. Its outputs are checked: a gradient of another type
+        (a 0-d argument's np.float64) is typed as its argument; once a key's gradients came
+        typed and shaped as their arguments, only their types and dtypes are (their shapes
+        follow from the arguments'). None when anything is unusual (a tuple of outputs, a
+        non-scalar value, an exception): ``_slow_run`` then does the call again, checked,
+        and says what is wrong."""
         if self._watched:
             self._fresh()
         key = self._fast_key(*args)  # None unless every argument is a numpy array
-        entry = self._by_shapes.get(key, _MISSING)
-        if entry is _MISSING:  # not seen yet: floating arrays only, their ranks' module
+        fast = self._by_shapes.get(key)
+        if fast is None:  # not seen yet: floating arrays only, their ranks' module
             if key is None or any(a.dtype.kind != "f" for a in args):
                 return None
-            entry = self._ranked.for_shapes(self, args, key)
-        self._shown = entry
+            fast = self._ranked.for_shapes(self, args, key)
+        self._shown = fast.entry
         try:
-            value, grads = (self._value_and_grad if entry is None else
-                            entry.value_and_grad)(*args)  # (the default cotangent)
+            value, grads = fast.value_and_grad(*args)  # (its default cotangent)
         except Exception:  # bad input: the checked call names the argument
-            return None
-        if type(value) not in _FAST_SCALARS and np.ndim(value) != 0:
             return None
         self._last_args = args  # described only when export asks (off the hot path)
         i = self._wrt_one
+        if fast.checked and type(value) in _FAST_SCALARS:
+            if i >= 0:
+                if type(grads) is np.ndarray and grads.dtype is args[i].dtype:
+                    return value, grads
+            else:
+                for g, j in zip(grads, self._wrt_index, strict=True):
+                    if type(g) is not np.ndarray or g.dtype is not args[j].dtype:
+                        break
+                else:
+                    return value, grads
+        if type(value) not in _FAST_SCALARS and np.ndim(value) != 0:
+            return None
         if i >= 0:
             a = args[i]
             if type(grads) is np.ndarray and grads.dtype is a.dtype and \
                     grads.shape == a.shape:
+                fast.checked = True
                 return value, grads
             return value, _finish(grads, a)  # a 0-d argument's np.float64: typed as it
-        return value, tuple(g if type(g) is np.ndarray and g.dtype is args[i].dtype and
-                            g.shape == args[i].shape else _finish(g, args[i])
-                            for g, i in zip(grads, self._wrt_index, strict=True))
+        finished = tuple(g if type(g) is np.ndarray and g.dtype is args[j].dtype and
+                         g.shape == args[j].shape else _finish(g, args[j])
+                         for g, j in zip(grads, self._wrt_index, strict=True))
+        fast.checked = all(a is b for a, b in zip(finished, grads, strict=True))
+        return value, finished
 
     def _slow_run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
         self._fresh()

@@ -6,7 +6,7 @@ decided (``symgrad.adjoint.ranks``). The generic module serves everything else: 
 numbers, tuples of arrays, other array libraries, and every transformation built on it
 (``jvp``, ``symgrad.grad(G.grad)``, export), which must hold for any ranks.
 
-No SymPy here: the fast path reads ``by_shapes`` (argument shapes -> specialisation), and a
+No SymPy here: the fast path reads ``by_shapes`` (argument shapes and dtypes -> what to run), and a
 call with new ranks on a warm disk cache loads its module without transforming.
 """
 
@@ -43,6 +43,19 @@ class Ranked:
         self.value_and_grad = namespace[module.generated.value_and_grad_name]
 
 
+class Fast:
+    """What the fast path runs for one key (the arguments' shapes and dtypes): a
+    specialisation's functions, or the generic module's (``entry`` None). ``checked``: a call
+    returned gradients already typed and shaped as their arguments, so the next calls only
+    check their types and dtypes."""
+
+    __slots__ = ("checked", "entry", "primal", "value_and_grad")
+
+    def __init__(self, entry: Ranked | None, primal: Any, value_and_grad: Any) -> None:
+        self.entry, self.primal, self.value_and_grad = entry, primal, value_and_grad
+        self.checked = False
+
+
 class Specialisations:
     """A GradFunction's specialisations: rank patterns -> ``Ranked`` (None where the generic
     module serves), least recently used first, at most ``MAX_RANKED``."""
@@ -51,7 +64,7 @@ class Specialisations:
         self.entries: OrderedDict[tuple, Ranked | None] = OrderedDict()
         # argument shapes and dtypes -> specialisation, for the fast path (cleared, never
         # replaced)
-        self.by_shapes: dict[tuple, Ranked | None] = {}
+        self.by_shapes: dict[tuple, Fast] = {}
         self.namespaces: list[dict[str, Any]] = []  # theirs: live.stale rebinds globals there
         self.plumbed = False
 
@@ -63,13 +76,16 @@ class Specialisations:
         self.namespaces.clear()
         self.plumbed = True
 
-    def for_shapes(self, g: Any, args: tuple, key: tuple) -> Ranked | None:
-        """``for_args``, remembered under ``key`` (the arguments' shapes and dtypes) for the
-        fast path."""
+    def for_shapes(self, g: Any, args: tuple, key: tuple) -> Fast:
+        """``for_args`` as the fast path runs it, remembered under ``key`` (the arguments'
+        shapes and dtypes)."""
         if len(self.by_shapes) >= MAX_SHAPES:
             self.by_shapes.clear()
-        entry = self.by_shapes[key] = self.for_args(g, args)
-        return entry
+        entry = self.for_args(g, args)
+        fast = self.by_shapes[key] = Fast(entry, *((g._primal, g._value_and_grad) if
+                                                   entry is None else
+                                                   (entry.primal, entry.value_and_grad)))
+        return fast
 
     def for_args(self, g: Any, args: tuple) -> Ranked | None:
         """The specialisation for the ranks of ``args``, made now the first time (from

@@ -237,7 +237,7 @@ def test_fast_path_reuses_the_specialisation_per_shape(transforms):
         rng.normal(size=(8, 3))
     G.grad(*args)
     made = len(transforms)
-    entry = G._by_shapes[G._fast_key(*args)]
+    entry = G._by_shapes[G._fast_key(*args)].entry
     assert entry is not None and entry is G._shown
     G.value_and_grad(*args)
     assert len(transforms) == made and G._shown is entry
