@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-import linecache
-import types
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,6 +32,12 @@ from symgrad.call_errors import reraise as _reraise
 from symgrad.compiled import check_backend, compiled_functions
 from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
+from symgrad.modules import Module as _Module
+from symgrad.modules import Pending as _Pending
+from symgrad.modules import code as _code
+from symgrad.modules import ready as _ready
+from symgrad.modules import run as _exec
+from symgrad.modules import transformed as _transformed
 from symgrad.patterns import spelled as _spelled
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
@@ -46,36 +49,6 @@ from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vj
 _UNSET: Any = object()  # no cotangent keyword given
 _MISSING: Any = object()
 _FAST_SCALARS = frozenset({float, np.float64, np.float32, np.float16})  # a scalar, quickly
-
-
-@dataclass
-class _Pending:
-    """How to generate a module that was checked but not generated yet (``_module(lazy=)``)."""
-
-    wrt: list[str]
-    has_aux: bool
-    statics: dict[str, Any] | None
-    disk_key: str | None
-    lowered: Any  # the IR lowered when it was checked; taken by the first transformation
-
-    def take(self) -> Any:
-        """The IR lowered at decoration, once (None after): each transformation gets an IR of
-        its own, as when it lowers itself."""
-        ir, self.lowered = self.lowered, None
-        return ir
-
-
-@dataclass
-class _Module:
-    """A generated module, shared by every function with the same content (see ``_module``);
-    ``pending`` while only checked (``generated`` then None): ``_ready`` generates it."""
-
-    generated: Any  # generated.Generated: made by codegen, or restored by the disk cache
-    code: types.CodeType | None  # the module text, compiled
-    adjoint: Any  # the SymPy-level result; None when the module came from the disk cache
-    keep: list = field(default_factory=list)  # values keyed by identity: kept alive
-    tag: str = ""  # the argument ranks it is specialised for ("" for the generic module)
-    pending: _Pending | None = None
 
 
 _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
@@ -762,56 +735,6 @@ def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
     elif generic is not None and generic.pending is not None:
         ir = generic.pending.take()
     return _transformed(fn, wrt, has_aux, disk_key, statics, ranks, ir, tag)
-
-
-def _transformed(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
-                 statics: dict[str, Any] | None, ranks: dict[str, Any] | None,
-                 lowered: Any, tag: str) -> _Module:
-    """The module generated now (from ``lowered``, fn's IR, when given), stored on disk."""
-    from symgrad import cache, slow
-    from symgrad.transform import transform
-
-    start = slow.clock()
-    generated, adjoint = transform(fn, wrt, has_aux, statics, ranks, lowered=lowered)
-    slow.report(fn, slow.clock() - start,
-                str(cache.cache_dir()) if disk_key is not None and cache.cache_dir() else None)
-    module = _Module(generated, _code(fn, generated, tag), adjoint, tag=tag)
-    _exec(fn, module)
-    cache.store(disk_key, generated)
-    return module
-
-
-def _ready(fn: Callable, module: _Module) -> _Module:
-    """``module``, generated now (in place: every function sharing it gets it) if pending."""
-    pending = module.pending
-    if pending is not None:
-        made = _transformed(fn, pending.wrt, pending.has_aux, pending.disk_key,
-                            pending.statics, None, pending.take(), module.tag)
-        module.generated, module.code, module.adjoint = made.generated, made.code, made.adjoint
-        module.pending = None
-    return module
-
-
-def _filename(fn: Callable, tag: str = "") -> str:
-    return f"<symgrad:{fn.__module__}.{fn.__qualname__}{' for ' + tag if tag else ''}>"
-
-
-def _code(fn: Callable, generated: Any, tag: str = "") -> types.CodeType:
-    return compile(generated.source, _filename(fn, tag), "exec")
-
-
-def _exec(fn: Callable, module: _Module) -> dict[str, Any]:
-    """A fresh namespace running the module (each function binds its own live globals)."""
-    generated, filename = module.generated, _filename(fn, module.tag)
-    linecache.cache[filename] = (len(generated.source), None,
-                                 generated.source.splitlines(True), filename)
-    namespace: dict[str, Any] = {"__name__": f"symgrad_generated.{fn.__name__}"}
-    exec(module.code, namespace)
-    for name in (generated.primal_name, generated.grad_name, generated.value_and_grad_name):
-        if not callable(namespace.get(name)):
-            raise RuntimeError(f"generated module defines no {name}")
-    namespace["__symgrad_filename__"] = filename
-    return namespace
 
 
 @api_boundary
