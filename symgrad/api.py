@@ -466,17 +466,20 @@ class GradFunction:
                 if self._watched:
                     self._fresh()
                 fast = self._by_shapes.get(self._fast_key(*args))
-                if fast is not None and fast.checked:  # the hot path (see _fast_run)
+                if fast is None or not fast.checked:
+                    out = self._fast_run(args)
+                else:  # the hot path (see _fast_run)
                     self._shown, self._last_args = fast.entry, args
                     try:
                         value, grads = fast.value_and_grad(*args)
                     except Exception:  # (bad input: the checked call names the argument)
-                        value = grads = None
-                    i = self._wrt_one
-                    if type(value) in _FAST_SCALARS and i >= 0 and \
-                            type(grads) is np.ndarray and grads.dtype is args[i].dtype:
-                        return value, grads
-                out = self._fast_run(args)
+                        value = grads = out = None
+                    else:
+                        i = self._wrt_one
+                        if type(value) in _FAST_SCALARS and i >= 0 and \
+                                type(grads) is np.ndarray and grads.dtype is args[i].dtype:
+                            return value, grads
+                        out = self._fast_outputs(fast, args, value, grads)
                 if out is not None:
                     return out
             return self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
@@ -494,17 +497,20 @@ class GradFunction:
                 if self._watched:
                     self._fresh()
                 fast = self._by_shapes.get(self._fast_key(*args))
-                if fast is not None and fast.checked:  # the hot path (see _fast_run)
+                if fast is None or not fast.checked:
+                    out = self._fast_run(args)
+                else:  # the hot path (see _fast_run)
                     self._shown, self._last_args = fast.entry, args
                     try:
                         value, grads = fast.value_and_grad(*args)
                     except Exception:  # (bad input: the checked call names the argument)
-                        value = grads = None
-                    i = self._wrt_one
-                    if type(value) in _FAST_SCALARS and i >= 0 and \
-                            type(grads) is np.ndarray and grads.dtype is args[i].dtype:
-                        return grads
-                out = self._fast_run(args)
+                        value = grads = out = None
+                    else:
+                        i = self._wrt_one
+                        if type(value) in _FAST_SCALARS and i >= 0 and \
+                                type(grads) is np.ndarray and grads.dtype is args[i].dtype:
+                            return grads
+                        out = self._fast_outputs(fast, args, value, grads)
                 if out is not None:
                     return out[1]
             value, grads = self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
@@ -542,6 +548,11 @@ class GradFunction:
         except Exception:  # bad input: the checked call names the argument
             return None
         self._last_args = args  # described only when export asks (off the hot path)
+        return self._fast_outputs(fast, args, value, grads)
+
+    def _fast_outputs(self, fast: Any, args: tuple, value: Any,
+                      grads: Any) -> tuple[Any, Any] | None:
+        """The fast call's outputs, checked (see ``_fast_run``); None: call again, checked."""
         i = self._wrt_one
         if fast.checked and type(value) in _FAST_SCALARS:
             if i >= 0:
