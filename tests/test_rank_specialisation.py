@@ -367,3 +367,32 @@ def test_a_source_file_gone_after_decoration_leaves_the_generic_module_serving(t
     slope = 1 - np.tanh(x + b) ** 2
     np.testing.assert_allclose(gx, slope)
     np.testing.assert_allclose(gb, slope.sum(axis=0))
+
+
+def test_decoration_and_first_call_transform_once(cold, transforms):
+    """Decoration checks (lowers) the function only; the first call with arrays makes the
+    module for their ranks from that IR; the generic module is made when something needs it."""
+    G = symgrad.grad(model.loss, wrt=("w", "b"))
+    assert transforms == [] and G._module.pending is not None
+    rng = np.random.default_rng(11)
+    args = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(8, 4)), \
+        rng.normal(size=(8, 3))
+    assert G(*args) == pytest.approx(model.loss(*args))  # the primal: that module's, too
+    check_grads(G, *args)
+    assert len(transforms) == 1 and transforms[0] is not None  # once, for these ranks
+    assert G._module.pending is not None  # no generic module
+    G.grad(*[np.asarray(a, dtype=np.float32) for a in args])  # other dtypes, same ranks
+    assert len(transforms) == 1
+    generic = symgrad.grad(model.loss, wrt=("w", "b"))  # shares the (pending) module
+    assert "_sum_to(" in generic.source  # before any call: the generic code, made now
+    assert transforms[1:] == [None] and G._module.pending is None
+    assert "_sum_to(" not in gradient_code(G)  # G still shows its call's specialisation
+
+
+def test_a_python_number_needs_the_generic_module(cold, transforms):
+    G = symgrad.grad(affine)
+    assert transforms == []
+    ga, gb, gx = G.grad(2.0, 0.5, 1.0)  # no array: no ranks to specialise for
+    assert transforms == [None]
+    dy = 2 * np.tanh(2.0 * 1.0 + 0.5) * (1 - np.tanh(2.5) ** 2)
+    assert (ga, gb, gx) == pytest.approx((dy * 1.0, dy, dy * 2.0))
