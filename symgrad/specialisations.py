@@ -96,6 +96,9 @@ class Specialisations:
             self.entries.move_to_end(patterns)
             return entry
         entry = None
+        if g._module.pending is not None and any(self.entries.values()):
+            g._generated  # noqa: B018 (a second pattern: the generic module now, which says
+            # whether it has any plumbing to write out: without, it serves every pattern)
         if self.plumbed and g.backend == "numpy" and any(p is not None for p in patterns):
             from symgrad import api
 

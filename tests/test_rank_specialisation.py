@@ -182,14 +182,15 @@ def test_one_function_called_with_many_rank_patterns(transforms):
         check_grads(G, *[rng.normal(size=s) for s in shapes])
         assert len(G._ranked.entries) <= api.MAX_RANKED
     assert len(G._ranked.entries) == api.MAX_RANKED
-    assert len(transforms) == len(patterns)  # one transformation per pattern, with ranks
-    assert all(r is not None for r in transforms)
+    # one transformation per pattern, with ranks, and the generic module's, at the second
+    assert len(transforms) == len(patterns) + 1 and transforms.count(None) == 1
+    assert transforms[1] is None
     # other sizes, the same patterns (the LRU's newest): no transformation more
     for shapes in [((5,), (5,), (5,)), ((6, 1), (1, 2), (6, 2))]:
         check_grads(G, *[rng.normal(size=s) for s in shapes])
     # an evicted pattern comes back from memory, not from a new transformation
     check_grads(G, *[rng.normal(size=s) for s in patterns[0]])
-    assert len(transforms) == len(patterns)
+    assert len(transforms) == len(patterns) + 1
     assert len(G._ranked.entries) == api.MAX_RANKED
 
 
@@ -396,3 +397,18 @@ def test_a_python_number_needs_the_generic_module(cold, transforms):
     assert transforms == [None]
     dy = 2 * np.tanh(2.0 * 1.0 + 0.5) * (1 - np.tanh(2.5) ** 2)
     assert (ga, gb, gx) == pytest.approx((dy * 1.0, dy, dy * 2.0))
+
+
+def plumbing_free(x):
+    return np.sum(np.tanh(x) ** 2)
+
+
+def test_a_function_with_no_plumbing_stops_specialising_at_its_second_pattern(cold,
+                                                                               transforms):
+    G = symgrad.grad(plumbing_free)
+    for shape in [(3,), (2, 3), (4, 1, 2), (5,), (2, 2)]:
+        x = np.random.default_rng(12).normal(size=shape)
+        np.testing.assert_allclose(G.grad(x), 2 * np.tanh(x) * (1 - np.tanh(x) ** 2),
+                                   rtol=1e-12)
+    # the first pattern's module, then the generic one, which serves every other pattern
+    assert len(transforms) == 2 and transforms[1] is None and not G._ranked.plumbed
