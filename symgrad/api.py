@@ -467,7 +467,7 @@ class GradFunction:
                     self._fresh()
                 fast = self._by_shapes.get(self._fast_key(*args))
                 if fast is None or not fast.checked:
-                    out = self._fast_run(args)
+                    out = self._fast_run(args, fast)
                 else:  # the hot path (see _fast_run)
                     self._shown, self._last_args = fast.entry, args
                     try:
@@ -498,7 +498,7 @@ class GradFunction:
                     self._fresh()
                 fast = self._by_shapes.get(self._fast_key(*args))
                 if fast is None or not fast.checked:
-                    out = self._fast_run(args)
+                    out = self._fast_run(args, fast)
                 else:  # the hot path (see _fast_run)
                     self._shown, self._last_args = fast.entry, args
                     try:
@@ -525,7 +525,7 @@ class GradFunction:
                 return fast
         return self._slow_run(args, seed, kwargs)
 
-    def _fast_run(self, args: tuple) -> tuple[Any, Any] | None:
+    def _fast_run(self, args: tuple, fast: Any = _MISSING) -> tuple[Any, Any] | None:
         """``_run`` for floating numpy arrays by position: no checks to make (such inputs
         pass them all), so only the generated function runs, found by one lookup of the
         arguments' shapes and dtypes. Its outputs are checked: a gradient of another type
@@ -534,11 +534,12 @@ class GradFunction:
         follow from the arguments'). None when anything is unusual (a tuple of outputs, a
         non-scalar value, an exception): ``_slow_run`` then does the call again, checked,
         and says what is wrong."""
-        if self._watched:
-            self._fresh()
-        key = self._fast_key(*args)  # None unless every argument is a numpy array
-        fast = self._by_shapes.get(key)
+        if fast is _MISSING:  # (else looked up by the caller, after _fresh)
+            if self._watched:
+                self._fresh()
+            fast = self._by_shapes.get(self._fast_key(*args))
         if fast is None:  # not seen yet: floating arrays only, their ranks' module
+            key = self._fast_key(*args)  # None unless every argument is a numpy array
             if key is None or any(a.dtype.kind != "f" for a in args):
                 return None
             fast = self._ranked.for_shapes(self, args, key)
@@ -572,12 +573,15 @@ class GradFunction:
                     grads.shape == a.shape:
                 fast.checked = True
                 return value, grads
-            return value, _finish(grads, a)  # a 0-d argument's np.float64: typed as it
-        finished = tuple(g if type(g) is np.ndarray and g.dtype is args[j].dtype and
-                         g.shape == args[j].shape else _finish(g, args[j])
-                         for g, j in zip(grads, self._wrt_index, strict=True))
-        fast.checked = all(a is b for a, b in zip(finished, grads, strict=True))
-        return value, finished
+            return value, _fast_finish(grads, a)
+        finished, checked = [], True  # (loops: a generator costs microseconds here)
+        for g, j in zip(grads, self._wrt_index, strict=True):
+            a = args[j]
+            if type(g) is not np.ndarray or g.dtype is not a.dtype or g.shape != a.shape:
+                g, checked = _fast_finish(g, a), False
+            finished.append(g)
+        fast.checked = checked
+        return value, tuple(finished)
 
     def _slow_run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
         self._fresh()
@@ -652,6 +656,13 @@ def _fast_key(n: int) -> Callable[..., tuple | None]:
                    if names else ""))
         key = _FAST_KEYS[n] = eval(text, {"ndarray": np.ndarray})  # noqa: S307 (our text)
     return key
+
+
+def _fast_finish(g: Any, a: np.ndarray) -> Any:
+    """``_finish(g, a)`` for a floating numpy array ``a``; a 0-d one's np.float64, quickly."""
+    if a.ndim == 0 and type(g) in _FAST_SCALARS:
+        return np.asarray(g, dtype=a.dtype)
+    return _finish(g, a)
 
 
 def _checked_call(value_and_grad: Callable, args: tuple, seed_value: Any) -> tuple[Any, Any]:
