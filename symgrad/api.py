@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-import linecache
-import types
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,31 +32,28 @@ from symgrad.call_errors import reraise as _reraise
 from symgrad.compiled import check_backend, compiled_functions
 from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
+from symgrad.modules import Module as _Module
+from symgrad.modules import Pending as _Pending
+from symgrad.modules import code as _code
+from symgrad.modules import ready as _ready
+from symgrad.modules import run as _exec
+from symgrad.modules import transformed as _transformed
 from symgrad.patterns import spelled as _spelled
 from symgrad.runtime import function as _tensor_calls
 from symgrad.runtime.tensor import Tensor as _Tensor
 from symgrad.specialisations import MAX_RANKED, Ranked, Specialisations  # noqa: F401
-from symgrad.specialisations import SHAPE as _SHAPE
+from symgrad.specialisations import plumbed as _plumbed
 from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
 from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
 _MISSING: Any = object()
-_FAST_SCALARS = (float, np.float64, np.float32, np.float16)  # a scalar value, quickly
-
-
-@dataclass
-class _Module:
-    """A generated module, shared by every function with the same content (see ``_module``)."""
-
-    generated: Any  # generated.Generated: made by codegen, or restored by the disk cache
-    code: types.CodeType  # the module text, compiled
-    adjoint: Any  # the SymPy-level result; None when the module came from the disk cache
-    keep: list = field(default_factory=list)  # values keyed by identity: kept alive
-    tag: str = ""  # the argument ranks it is specialised for ("" for the generic module)
+_FAST_SCALARS = frozenset({float, np.float64, np.float32, np.float16})  # a scalar, quickly
 
 
 _TRANSFORMS: dict[str, _Module] = {}  # cache.cache_key (by content) -> module
+# GradFunction's attributes made from its generic module: missing while it is pending
+_GENERIC = ("_generated", "_namespace", "_filename", "_primal", "_grad", "_value_and_grad")
 
 
 class GradFunction:
@@ -100,8 +94,11 @@ class GradFunction:
         self._ranked = Specialisations()  # on argument ranks (symgrad.specialisations)
         self._by_shapes = self._ranked.by_shapes  # (the fast path's lookup)
         self._shown: Ranked | None = None  # the last call's specialisation: .source shows it
+        # generated when a call needs it (one transformation, for the call's ranks), checked
+        # now; numba runs the generic module, and a parameter named seed needs its name
+        self._lazy = self.backend == "numpy" and "seed" not in names
         try:
-            module = _module(fn, self.wrt, self.has_aux)
+            module = _module(fn, self.wrt, self.has_aux, lazy=self._lazy)
         except SymgradError as error:  # maybe a parameter the code needs as a constant
             trial = self.wrt
             if wrt is None:  # every parameter by default: not one with a static default
@@ -113,12 +110,15 @@ class GradFunction:
                 self.wrt = tuple(n for n in self.wrt if n not in statics)
             self._statics = statics
             self._static_index = tuple(names.index(n) for n in statics)
+            self._lazy = False
             module = _module(fn, self.wrt, self.has_aux, statics)
             self._specialised[tuple((type(v), v) for v in statics.values())] = module
         self._use(module)
         self._last_args: tuple | None = None  # the last call's arguments (see _last_call)
         self._last_described: tuple | None = None
         self._wrt_index = tuple(names.index(w) for w in self.wrt)
+        self._wrt_one = self._wrt_index[0] if len(self._wrt_index) == 1 else -1
+        self._fast_key = _fast_key(len(names))
         self._by_wrt: dict[tuple[str, ...], GradFunction] = {self.wrt: self}
 
     def _with_wrt(self, wrt: tuple[str, ...]) -> GradFunction:
@@ -131,7 +131,27 @@ class GradFunction:
         return other
 
     def _use(self, module: _Module) -> None:
+        """Run ``module`` as the generic module; while it is pending, the attributes made from
+        it (``_GENERIC``) are missing, and the first read generates it (``__getattr__``)."""
         self._module = module
+        for name in _GENERIC:
+            self.__dict__.pop(name, None)
+        self.seed_name = "seed"  # (a parameter so named: the generated code's name, below)
+        self._watched = live.watch(self.fn)  # globals baked into the module, as seen now
+        self._constants: dict[tuple[str, str, str], str] = {}
+        self._ranked.reset()
+        self._shown = None
+        # the ordinary call (every parameter by position, the default cotangent) takes the
+        # fast path when it has this many arguments; -1: never (statics, aux, several outputs)
+        # or not yet (no module generated: the first call goes the checked way)
+        self._fast_arity = -1
+        self._seed_default: Any = _MISSING
+        if module.pending is None:
+            self._run_generic()
+
+    def _run_generic(self) -> None:
+        """Bind the generic module, generated, to this function (its live globals)."""
+        module = self._module
         self._generated = module.generated
         namespace = _exec(self.fn, module)  # its own: the live globals bound below are fn's
         self._filename = namespace["__symgrad_filename__"]
@@ -141,25 +161,39 @@ class GradFunction:
         self._namespace = namespace
         # the cotangent keyword: `seed`, unless one of the function's parameters is so named
         self.seed_name = self._generated.seed_param if "seed" in self.params else "seed"
-        self._watched = live.watch(self.fn)  # globals baked into the module, as seen now
-        self._constants = live.constant_names(getattr(self._generated, "constants", "[]"))
+        self._learn(self._value_and_grad, self._generated.constants)
         live.bind(self._watched, namespace, self._constants)
         if self.backend != "numpy":  # the same functions, compiled (numpy where not)
             self._primal, self._grad, self._value_and_grad = compiled_functions(
                 self._generated, namespace)
-        self._ranked.reset(self._generated.source)
-        self._shown = None
-        # the ordinary call (every parameter by position, the default cotangent) takes the
-        # fast path when it has this many arguments; -1: never (statics, aux, several outputs)
-        self._seed_default = self._value_and_grad.__defaults__[-1]
+        self._ranked.plumbed = _plumbed(self._generated.source)
+
+    def _learn(self, value_and_grad: Callable, constants: str) -> None:
+        """What the calls read of the first module generated (generic, or a specialisation:
+        the same function, so the same outputs and global arrays)."""
+        self._constants = live.constant_names(constants)
+        self._seed_default = value_and_grad.__defaults__[-1]
         self._fast_arity = -1 if self._static_index or self.has_aux or \
             self.seed_name != "seed" or type(self._seed_default) is tuple else len(self.params)
 
+    def __getattr__(self, name: str) -> Any:
+        """Only for an attribute missing: one made from the generic module while it is pending,
+        which is generated now (``.source`` before any call, a jvp, a Python number...)."""
+        if name in _GENERIC and self.__dict__.get("_module") is not None:
+            self._fresh()  # (a pending module is generated with the globals it was keyed by)
+            if "_generated" not in self.__dict__:  # (another function may have generated
+                _ready(self.fn, self._module)     # the module they share)
+                self._run_generic()
+            if name in self.__dict__:
+                return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _fresh(self) -> None:
         """Generate the module again when a global number it baked in has changed."""
-        if self._watched and live.stale(self._watched, self._namespace, self._constants,
-                                        self._ranked.namespaces):
-            self._use(_module(self.fn, self.wrt, self.has_aux, self._statics))
+        if self._watched and live.stale(self._watched, self.__dict__.get("_namespace", {}),
+                                        self._constants, self._ranked.namespaces):
+            self._use(_module(self.fn, self.wrt, self.has_aux, self._statics,
+                              lazy=self._lazy))
 
     def _specialise(self, args: tuple) -> None:
         """Switch to the module specialised for the static arguments given (made once per
@@ -232,6 +266,7 @@ class GradFunction:
     @property
     def _adjoint(self) -> Any:
         """The SymPy-level result; computed now if the module came from the disk cache."""
+        self._generated  # noqa: B018 (generated now, with its adjoint, if pending)
         if self._module.adjoint is None:
             from symgrad.transform import transform
 
@@ -287,7 +322,16 @@ class GradFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            self._fresh()
+            if self._watched:
+                self._fresh()
+            if len(args) == self._fast_arity and not kwargs:  # floating arrays seen before
+                fast = self._by_shapes.get(self._fast_key(*args))
+                if fast is not None:
+                    self._last_args = args
+                    try:
+                        return fast.primal(*args)
+                    except Exception:  # noqa: S110 (the checked call below says what is wrong)
+                        pass
             args = _as_arrays(self._arguments(args, kwargs))
             if self._static_index:
                 self._specialise(args)
@@ -296,6 +340,13 @@ class GradFunction:
             if self._check_values(args):  # dask, torch, JAX arrays: the array-API module
                 return _foreign.call(self, args, "primal")
             self._last_args = args  # described only when export asks (off the hot path)
+            if "_primal" not in self.__dict__:  # pending: the module for these ranks, as
+                entry = self._ranked.for_args(self, args)  # a gradient would make next
+                if entry is not None:
+                    try:
+                        return entry.primal(*args)
+                    except (ValueError, IndexError, TypeError, KeyError):
+                        pass  # (the generic module's error names the source line)
             try:
                 return self._primal(*args)
             except (ValueError, IndexError, TypeError, KeyError) as exc:
@@ -412,10 +463,26 @@ class GradFunction:
         """
         try:
             if len(args) == self._fast_arity and seed is _UNSET and not kwargs:
-                fast = self._fast_run(args)
-                if fast is not None:
-                    return fast
-            return self._run(args, self._cotangent(seed, kwargs), kwargs)
+                if self._watched:
+                    self._fresh()
+                fast = self._by_shapes.get(self._fast_key(*args))
+                if fast is None or not fast.checked:
+                    out = self._fast_run(args, fast)
+                else:  # the hot path (see _fast_run)
+                    self._shown, self._last_args = fast.entry, args
+                    try:
+                        value, grads = fast.value_and_grad(*args)
+                    except Exception:  # (bad input: the checked call names the argument)
+                        value = grads = out = None
+                    else:
+                        i = self._wrt_one
+                        if type(value) in _FAST_SCALARS and i >= 0 and \
+                                type(grads) is np.ndarray and grads.dtype is args[i].dtype:
+                            return value, grads
+                        out = self._fast_outputs(fast, args, value, grads)
+                if out is not None:
+                    return out
+            return self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
 
@@ -427,10 +494,26 @@ class GradFunction:
         """
         try:
             if len(args) == self._fast_arity and seed is _UNSET and not kwargs:
-                fast = self._fast_run(args)
-                if fast is not None:
-                    return fast[1]
-            value, grads = self._run(args, self._cotangent(seed, kwargs), kwargs)
+                if self._watched:
+                    self._fresh()
+                fast = self._by_shapes.get(self._fast_key(*args))
+                if fast is None or not fast.checked:
+                    out = self._fast_run(args, fast)
+                else:  # the hot path (see _fast_run)
+                    self._shown, self._last_args = fast.entry, args
+                    try:
+                        value, grads = fast.value_and_grad(*args)
+                    except Exception:  # (bad input: the checked call names the argument)
+                        value = grads = out = None
+                    else:
+                        i = self._wrt_one
+                        if type(value) in _FAST_SCALARS and i >= 0 and \
+                                type(grads) is np.ndarray and grads.dtype is args[i].dtype:
+                            return grads
+                        out = self._fast_outputs(fast, args, value, grads)
+                if out is not None:
+                    return out[1]
+            value, grads = self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
         except SymgradError as error:
             raise error.with_traceback(None) from error.__cause__  # symgrad frames cut
         return (grads, value[1]) if self.has_aux else grads
@@ -442,42 +525,63 @@ class GradFunction:
                 return fast
         return self._slow_run(args, seed, kwargs)
 
-    def _fast_run(self, args: tuple) -> tuple[Any, Any] | None:
+    def _fast_run(self, args: tuple, fast: Any = _MISSING) -> tuple[Any, Any] | None:
         """``_run`` for floating numpy arrays by position: no checks to make (such inputs
-        pass them all), so only the generated function runs. A gradient of another type
-        (a 0-d argument's np.float64) is typed as its argument. None when anything is unusual
-        (a tuple of outputs, a non-scalar value, an exception): ``_slow_run`` then does the
-        call again, checked, and says what is wrong."""
-        for a in args:  # the ordinary call: floating numpy arrays by position
-            if type(a) is not np.ndarray or a.dtype.kind != "f":
+        pass them all), so only the generated function runs, found by one lookup of the
+        arguments' shapes and dtypes. Its outputs are checked: a gradient of another type
+        (a 0-d argument's np.float64) is typed as its argument; once a key's gradients came
+        typed and shaped as their arguments, only their types and dtypes are (their shapes
+        follow from the arguments'). None when anything is unusual (a tuple of outputs, a
+        non-scalar value, an exception): ``_slow_run`` then does the call again, checked,
+        and says what is wrong."""
+        if fast is _MISSING:  # (else looked up by the caller, after _fresh)
+            if self._watched:
+                self._fresh()
+            fast = self._by_shapes.get(self._fast_key(*args))
+        if fast is None:  # not seen yet: floating arrays only, their ranks' module
+            key = self._fast_key(*args)  # None unless every argument is a numpy array
+            if key is None or any(a.dtype.kind != "f" for a in args):
                 return None
-        if self._watched:
-            self._fresh()
-        if self._ranked.plumbed:  # (else the generic module is what any ranks would get)
-            entry = self._by_shapes.get(tuple(map(_SHAPE, args)), _MISSING)
-            if entry is _MISSING:  # shapes not seen yet: their ranks' specialisation
-                entry = self._ranked.for_shapes(self, args)
-            self._shown = entry
-            value_and_grad = self._value_and_grad if entry is None else entry.value_and_grad
-        else:
-            value_and_grad = self._value_and_grad
+            fast = self._ranked.for_shapes(self, args, key)
+        self._shown = fast.entry
         try:
-            value, grads = value_and_grad(*args, self._seed_default)
+            value, grads = fast.value_and_grad(*args)  # (its default cotangent)
         except Exception:  # bad input: the checked call names the argument
             return None
+        self._last_args = args  # described only when export asks (off the hot path)
+        return self._fast_outputs(fast, args, value, grads)
+
+    def _fast_outputs(self, fast: Any, args: tuple, value: Any,
+                      grads: Any) -> tuple[Any, Any] | None:
+        """The fast call's outputs, checked (see ``_fast_run``); None: call again, checked."""
+        i = self._wrt_one
+        if fast.checked and type(value) in _FAST_SCALARS:
+            if i >= 0:
+                if type(grads) is np.ndarray and grads.dtype is args[i].dtype:
+                    return value, grads
+            else:
+                for g, j in zip(grads, self._wrt_index, strict=True):
+                    if type(g) is not np.ndarray or g.dtype is not args[j].dtype:
+                        break
+                else:
+                    return value, grads
         if type(value) not in _FAST_SCALARS and np.ndim(value) != 0:
             return None
-        if len(self._wrt_index) == 1:
-            a = args[self._wrt_index[0]]
-            if type(grads) is not np.ndarray or grads.shape != a.shape or \
-                    (grads.dtype is not a.dtype and grads.dtype != a.dtype):
-                grads = _finish(grads, a)  # a 0-d argument's np.float64, say: typed as it
-        else:
-            grads = tuple(g if type(g) is np.ndarray and g.dtype == args[i].dtype and
-                          g.shape == args[i].shape else _finish(g, args[i])
-                          for g, i in zip(grads, self._wrt_index, strict=True))
-        self._last_args = args  # described only when export asks (off the hot path)
-        return value, grads
+        if i >= 0:
+            a = args[i]
+            if type(grads) is np.ndarray and grads.dtype is a.dtype and \
+                    grads.shape == a.shape:
+                fast.checked = True
+                return value, grads
+            return value, _fast_finish(grads, a)
+        finished, checked = [], True  # (loops: a generator costs microseconds here)
+        for g, j in zip(grads, self._wrt_index, strict=True):
+            a = args[j]
+            if type(g) is not np.ndarray or g.dtype is not a.dtype or g.shape != a.shape:
+                g, checked = _fast_finish(g, a), False
+            finished.append(g)
+        fast.checked = checked
+        return value, tuple(finished)
 
     def _slow_run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
         self._fresh()
@@ -489,7 +593,11 @@ class GradFunction:
         if not foreign:
             self._check_wrt(args)
             self._last_args = args  # described only when export asks (off the hot path)
-        seed_value = self._value_and_grad.__defaults__[-1] if seed is None else seed
+        # (for numpy arrays, their ranks' module: the first call's one transformation)
+        entry = self._shown = None if foreign else self._ranked.for_args(self, args)
+        if self._seed_default is _MISSING:  # no module generated yet: the generic, now
+            self._generated  # noqa: B018
+        seed_value = self._seed_default if seed is None else seed
         if seed is None and isinstance(seed_value, tuple):
             raise SymgradError(
                 f"{self.fn.__name__} returns {len(seed_value)} outputs: which one to "
@@ -498,9 +606,7 @@ class GradFunction:
                 f"symgrad.grad(f, has_aux=True), or pass {self.seed_name}=(...) with one "
                 "cotangent per output")
         if foreign:  # dask, torch, JAX arrays: the array-API module, in their type
-            self._shown = None
             return _foreign.run(self, args, seed, seed_value)
-        entry = self._shown = self._ranked.for_args(self, args)
         try:
             value, grads = _checked_call(self._value_and_grad if entry is None else
                                          entry.value_and_grad, args, seed_value)
@@ -536,6 +642,29 @@ class GradFunction:
         return ((out, aux), grads) if self.has_aux else (value, grads)
 
 
+_FAST_KEYS: dict[int, Callable[..., tuple | None]] = {}
+
+
+def _fast_key(n: int) -> Callable[..., tuple | None]:
+    """For ``n`` arguments, the fast path's key: ``(a0.shape, a0.dtype, a1.shape, ...)`` when
+    each is a numpy array (exactly ``np.ndarray``), else None; one expression, no loop."""
+    key = _FAST_KEYS.get(n)
+    if key is None:
+        names = [f"a{i}" for i in range(n)]
+        text = (f"lambda {', '.join(names)}: ({''.join(f'{a}.shape, {a}.dtype, ' for a in names)})"
+                + (f" if {' and '.join(f'type({a}) is ndarray' for a in names)} else None"
+                   if names else ""))
+        key = _FAST_KEYS[n] = eval(text, {"ndarray": np.ndarray})  # noqa: S307 (our text)
+    return key
+
+
+def _fast_finish(g: Any, a: np.ndarray) -> Any:
+    """``_finish(g, a)`` for a floating numpy array ``a``; a 0-d one's np.float64, quickly."""
+    if a.ndim == 0 and type(g) in _FAST_SCALARS:
+        return np.asarray(g, dtype=a.dtype)
+    return _finish(g, a)
+
+
 def _checked_call(value_and_grad: Callable, args: tuple, seed_value: Any) -> tuple[Any, Any]:
     try:
         return value_and_grad(*args, seed_value)
@@ -568,10 +697,14 @@ def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
 
 def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
             statics: dict[str, Any] | None = None,
-            ranks: dict[str, Any] | None = None) -> _Module:
+            ranks: dict[str, Any] | None = None, *, lazy: bool = False,
+            generic: _Module | None = None) -> _Module:
     """The module for ``fn``: from memory, from the disk cache, or generated now;
     ``ranks`` (parameter -> rank pattern, ``adjoint.ranks``): the module specialised for
-    arrays of those ranks.
+    arrays of those ranks. ``lazy``: when it must be generated, only checked now (every
+    error a decoration raises is raised), and generated by ``_ready`` when something needs
+    it. ``generic``: the generic module of the same function, whose IR (lowered when it was
+    checked) a specialisation made now takes instead of lowering again.
 
     The key describes the function by content (its source, and every value it reads, arrays
     by value), never by ``id()``: ids are reused once an object is garbage collected, so a
@@ -584,7 +717,8 @@ def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
     key = cache.cache_key(fn, wrt, keep, has_aux, statics, ranks)
     module = _TRANSFORMS.get(key) if key is not None else None
     if module is None:
-        module = _compile(fn, list(wrt), has_aux, None if keep else key, statics, ranks)
+        module = _compile(fn, list(wrt), has_aux, None if keep else key, statics, ranks,
+                          lazy=lazy, generic=generic)
         module.keep = keep
         if key is not None:
             _TRANSFORMS[key] = module
@@ -593,8 +727,10 @@ def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,
 
 def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
              statics: dict[str, Any] | None = None,
-             ranks: dict[str, Any] | None = None) -> _Module:
-    """Load the module from the disk cache, or generate it (and store it there)."""
+             ranks: dict[str, Any] | None = None, *, lazy: bool = False,
+             generic: _Module | None = None) -> _Module:
+    """Load the module from the disk cache, or generate it (and store it there); ``lazy``:
+    or check it, to be generated later (see ``_module``)."""
     from symgrad import cache
 
     tag = " ".join(f"{n}{_spelled(p)}" for n, p in ranks.items()) if ranks else ""
@@ -606,39 +742,21 @@ def _compile(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | None,
             return module
         except Exception:  # an entry that does not run is as good as corrupt: regenerate
             pass
-    from symgrad import slow
-    from symgrad.transform import transform
+    ir = None
+    if lazy:
+        pending = _Pending(wrt, has_aux, statics, disk_key, None)
+        if cache.load(cache.checked_key(disk_key), cache.Checked) is not None:
+            return _Module(None, None, None, tag=tag, pending=pending)  # checked before
+        from symgrad.transform import lowered
 
-    start = slow.clock()
-    generated, adjoint = transform(fn, wrt, has_aux, statics, ranks)
-    slow.report(fn, slow.clock() - start,
-                str(cache.cache_dir()) if disk_key is not None and cache.cache_dir() else None)
-    module = _Module(generated, _code(fn, generated, tag), adjoint, tag=tag)
-    _exec(fn, module)
-    cache.store(disk_key, generated)
-    return module
-
-
-def _filename(fn: Callable, tag: str = "") -> str:
-    return f"<symgrad:{fn.__module__}.{fn.__qualname__}{' for ' + tag if tag else ''}>"
-
-
-def _code(fn: Callable, generated: Any, tag: str = "") -> types.CodeType:
-    return compile(generated.source, _filename(fn, tag), "exec")
-
-
-def _exec(fn: Callable, module: _Module) -> dict[str, Any]:
-    """A fresh namespace running the module (each function binds its own live globals)."""
-    generated, filename = module.generated, _filename(fn, module.tag)
-    linecache.cache[filename] = (len(generated.source), None,
-                                 generated.source.splitlines(True), filename)
-    namespace: dict[str, Any] = {"__name__": f"symgrad_generated.{fn.__name__}"}
-    exec(module.code, namespace)
-    for name in (generated.primal_name, generated.grad_name, generated.value_and_grad_name):
-        if not callable(namespace.get(name)):
-            raise RuntimeError(f"generated module defines no {name}")
-    namespace["__symgrad_filename__"] = filename
-    return namespace
+        ir, complete = lowered(fn, wrt, has_aux, statics)
+        if complete:
+            pending.lowered = ir
+            cache.store(cache.checked_key(disk_key), cache.Checked(fn.__qualname__))
+            return _Module(None, None, None, tag=tag, pending=pending)
+    elif generic is not None and generic.pending is not None:
+        ir = generic.pending.take()
+    return _transformed(fn, wrt, has_aux, disk_key, statics, ranks, ir, tag)
 
 
 @api_boundary

@@ -55,7 +55,18 @@ _ENV = "SYMGRAD_CACHE_DIR"
 _MAX_SCALAR_REPR = 200
 # what an entry may hold: each field a str, in the file as it is (the MAC covers the fields'
 # names, so an entry of one kind never verifies as the other)
-_KINDS: dict[str, type] = {"Generated": Generated, "VjpModule": VjpModule}
+
+
+@dataclass
+class Checked:
+    """That a function passed the checks of its decoration (``transform.lowered``), under
+    the key of its generic module (``checked_key``): a decoration that finds it has nothing
+    left to check, and transforms nothing until a call needs a module."""
+
+    name: str  # the function's qualified name (for a person reading the cache)
+
+
+_KINDS: dict[str, type] = {"Generated": Generated, "VjpModule": VjpModule, "Checked": Checked}
 _FIELDS = tuple(f.name for f in dataclasses.fields(Generated))
 
 
@@ -243,6 +254,11 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...], keep: list | None = Non
     except (_Uncachable, OSError, TypeError, ValueError, RecursionError):
         return None
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def checked_key(key: str | None) -> str | None:
+    """The key of the ``Checked`` entry of the module keyed ``key``."""
+    return None if key is None else hashlib.sha256(f"checked {key}".encode()).hexdigest()
 
 
 def _compiled_rules() -> list[str]:
@@ -458,7 +474,7 @@ def _mac(secret: bytes, key: str, fields: dict[str, str]) -> str:
 
 
 def load(key: str | None, kind: type = Generated) -> Any:
-    """The cached module (a ``kind``: Generated or VjpModule) for ``key``, or None.
+    """The cached entry (a ``kind``: Generated, VjpModule or Checked) for ``key``, or None.
 
     None when the entry is missing, corrupt, truncated, unreadable or not signed with this
     cache's key, and (with a warning, once) when the folder, the key file or the entry can
@@ -505,7 +521,7 @@ def load(key: str | None, kind: type = Generated) -> Any:
         return None
 
 
-def store(key: str | None, generated: Generated | VjpModule) -> bool:
+def store(key: str | None, generated: Generated | VjpModule | Checked) -> bool:
     """Write ``generated`` under ``key``; False (never an exception) when it is not stored.
 
     Then, if the cache is over its size limit, delete the least recently used entries.

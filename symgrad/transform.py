@@ -1,22 +1,53 @@
-"""The pipeline in one place: source -> IR -> SymPy adjoints -> numpy module text."""
+"""The pipeline in one place: source -> IR -> SymPy adjoints -> numpy module text.
+
+``lowered`` runs its first step alone: everything a decoration must refuse (unsupported code,
+with file, line and hint) is refused there, and the adjoint and the module text wait for the
+first call, which makes them for its arguments' ranks (``api``)."""
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from symgrad.generated import Generated
 
 
+def lowered(fn: Any, wrt: list[str], has_aux: bool = False,
+            statics: dict[str, Any] | None = None) -> tuple[Any, bool]:
+    """``(ir, complete)``: ``fn`` lowered to the IR, which ``transform(lowered=ir)`` takes,
+    after every check that refuses code at decoration time. ``complete`` is False when one
+    check needs the module text itself: a name of ``fn``'s that is also the name of one of
+    the generated code's helpers (refused only where the code calls that helper), so the
+    caller should transform now to refuse it at decoration."""
+    from sympy.core.parameters import distribute
+
+    from symgrad import helpers
+    from symgrad.adjoint import build
+    from symgrad.frontend.ir import defines, walk
+    from symgrad.frontend.lower import lower
+    from symgrad.frontend.parse import parse_function
+
+    with distribute(False):  # as transform lowers
+        parsed = parse_function(fn)
+        ir = lower(parsed, _not_differentiated(parsed, wrt), statics or {})
+    if has_aux and not (ir.returns_tuple and len(ir.returns) >= 2):
+        build(ir, wrt, has_aux)  # (refuses it at once, naming the line)
+    names = {p.name for p in ir.params} | {n for s in walk(ir.body) for n in defines(s)} | \
+        {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
+    return ir, not any(callable(getattr(helpers, n, None)) for n in names if n.startswith("_"))
+
+
 def transform(fn: Any, wrt: list[str], has_aux: bool = False,
               statics: dict[str, Any] | None = None,
-              ranks: dict[str, Any] | None = None) -> tuple[Generated, Any]:
+              ranks: dict[str, Any] | None = None, lowered: Any = None) -> tuple[Generated, Any]:
     """Differentiate ``fn`` with respect to ``wrt``: the module text and the SymPy adjoint.
 
     ``has_aux``: ``fn`` returns ``(value, aux...)`` and only ``value`` is differentiated.
     ``statics``: parameter -> the value the module is specialised for (a ``reduction="mean"``
     string, an ``axis`` number): the code reads it as a constant. ``ranks``: parameter -> the
     rank pattern of its array argument (``symgrad.adjoint.ranks``): the gradient is written
-    for arrays of those ranks, its shape plumbing decided here."""
+    for arrays of those ranks, its shape plumbing decided here. ``lowered``: ``fn``'s IR from
+    ``lowered`` (for the same ``wrt`` and ``statics``), not lowered again."""
     from sympy.core.parameters import distribute
 
     from symgrad.adjoint import build
@@ -26,11 +57,10 @@ def transform(fn: Any, wrt: list[str], has_aux: bool = False,
 
     # 0.8*(x + y) stays a product, as written: SymPy would make it 0.8*x + 0.8*y
     with distribute(False):
-        parsed = parse_function(fn)
-        params = {a.arg for a in parsed.tree.args.posonlyargs + parsed.tree.args.args +
-                  parsed.tree.args.kwonlyargs}
-        adjoint = build(lower(parsed, frozenset(params - set(wrt)), statics or {}), wrt,
-                        has_aux, ranks)
+        if lowered is None:
+            parsed = parse_function(fn)
+            lowered = lower(parsed, _not_differentiated(parsed, wrt), statics or {})
+        adjoint = build(lowered, wrt, has_aux, ranks)
         note = ""
         if ranks:  # which arrays the code is for (N: an axis whose length is not 1)
             from symgrad.patterns import spelled
@@ -38,3 +68,8 @@ def transform(fn: Any, wrt: list[str], has_aux: bool = False,
             note = " on arrays " + ", ".join(f"{n} {spelled(p)}" for n, p in ranks.items()) \
                 + " (N: a length other than 1)"
         return generate(adjoint, note), adjoint
+
+
+def _not_differentiated(parsed: Any, wrt: list[str]) -> frozenset[str]:
+    args = parsed.tree.args
+    return frozenset({a.arg for a in args.posonlyargs + args.args + args.kwonlyargs} - set(wrt))

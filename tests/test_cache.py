@@ -32,8 +32,8 @@ def loss(x):
 
 
 g = loss.grad(np.array([0.1, 0.2, 0.3]))
-print("hit" if loss._entry[2] is None else "miss", "sympy" in sys.modules,
-      " ".join(repr(float(v)) for v in g))
+print("hit" if loss._shown.module.adjoint is None else "miss", "sympy" in sys.modules,
+      " ".join(repr(float(v)) for v in g), loss._module.pending is not None)
 '''
 
 
@@ -59,6 +59,11 @@ def _files(d: Path) -> list[Path]:
     return sorted(d.glob("*/*.json"))
 
 
+def _modules(d: Path) -> list[Path]:
+    """The entries that hold a module (not a decoration's ``Checked`` record)."""
+    return [p for p in _files(d) if json.loads(p.read_text())["kind"] == "Generated"]
+
+
 def test_second_process_hits_without_importing_sympy(tmp_path):
     script = tmp_path / "model.py"
     script.write_text(SCRIPT)
@@ -68,7 +73,8 @@ def test_second_process_hits_without_importing_sympy(tmp_path):
     second = _run_script(script, d)
     assert second[:2] == ["hit", "False"]
     assert first[2:] == second[2:]
-    assert len(_files(d)) == 2  # the generic module, and its specialisation for a 1-d x
+    assert first[-1] == "True"  # the generic module was never needed: never generated
+    assert len(_files(d)) == 2  # the specialisation for a 1-d x, and that loss was checked
 
 
 def _make():
@@ -80,7 +86,8 @@ def _make():
 
 def test_hit_in_process_and_lazy_adjoint(cache_dir):
     g1 = symgrad.grad(_make())
-    assert g1._entry[2] is not None and len(_files(cache_dir)) == 1
+    assert g1._module.pending is not None and _modules(cache_dir) == []  # (checked only)
+    assert g1._entry[2] is not None and len(_modules(cache_dir)) == 1  # generated, stored
     api._TRANSFORMS.clear()
     g2 = symgrad.grad(_make())
     assert g2._entry[2] is None
@@ -95,7 +102,8 @@ def test_hit_in_process_and_lazy_adjoint(cache_dir):
                                     "wrong_key"])
 def test_a_corrupt_cache_file_is_regenerated(cache_dir, damage):
     g1 = symgrad.grad(_make())
-    (path,) = _files(cache_dir)
+    g1.source  # noqa: B018 (the generic module: generated and stored now)
+    (path,) = _modules(cache_dir)
     text = path.read_text()
     if damage == "truncate":
         path.write_text(text[: len(text) // 2])

@@ -62,6 +62,19 @@ def _entries(d: Path) -> list[Path]:
     return sorted(d.glob("*/*.json"))
 
 
+def _modules(d: Path) -> list[Path]:
+    """The entries that hold a module (not a decoration's ``Checked`` record)."""
+    return [p for p in _entries(d) if json.loads(p.read_text())["kind"] == "Generated"]
+
+
+def _generic():
+    """A decoration, and its generic module generated now (a decoration only checks the
+    function: its first call with arrays makes the module for their ranks)."""
+    g = symgrad.grad(_make())
+    g.source  # noqa: B018
+    return g
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
@@ -98,8 +111,8 @@ def _decorate_again():
 def test_folders_are_0700_and_files_0600_whatever_the_umask(cache_dir):
     old = os.umask(0)
     try:
-        symgrad.grad(_make())
-        (entry,) = _entries(cache_dir)
+        _generic()
+        (entry,) = _modules(cache_dir)
         cache.store(entry.stem, cache.load(entry.stem))  # a rewrite keeps the mode
     finally:
         os.umask(old)
@@ -114,8 +127,8 @@ def test_folders_are_0700_and_files_0600_whatever_the_umask(cache_dir):
 
 @pytest.mark.parametrize("sign", ["kept", "none", "other_key"])
 def test_a_forged_entry_with_a_valid_checksum_is_not_executed(cache_dir, tmp_path, sign):
-    g1 = symgrad.grad(_make())
-    (entry,) = _entries(cache_dir)
+    g1 = _generic()
+    (entry,) = _modules(cache_dir)
     marker = tmp_path / "marker"
     _plant(entry, marker, sign)
     g2 = _decorate_again()
@@ -128,8 +141,8 @@ def test_a_forged_entry_with_a_valid_checksum_is_not_executed(cache_dir, tmp_pat
 
 def test_the_planted_entry_would_run_if_it_were_signed(cache_dir, tmp_path):
     # the control for the test above: only the MAC stands between the entry and exec
-    symgrad.grad(_make())
-    (entry,) = _entries(cache_dir)
+    _generic()
+    (entry,) = _modules(cache_dir)
     marker = tmp_path / "marker"
     _plant(entry, marker, "signed")
     assert _decorate_again()._entry[2] is None and marker.read_text() == "ran"
@@ -142,8 +155,8 @@ def test_the_planted_entry_would_run_if_it_were_signed(cache_dir, tmp_path):
 @pytest.mark.parametrize("where", ["root", "subfolder"])
 @pytest.mark.parametrize("bits, who", [(0o020, "its group"), (0o002, "others")])
 def test_a_folder_others_can_write_is_refused(cache_dir, tmp_path, where, bits, who):
-    symgrad.grad(_make())
-    (entry,) = _entries(cache_dir)
+    _generic()
+    (entry,) = _modules(cache_dir)
     marker = tmp_path / "marker"
     _plant(entry, marker, "signed")  # even a validly signed entry: anyone could have put it
     planted = entry.read_bytes()
@@ -165,8 +178,8 @@ def test_a_folder_others_can_write_is_refused(cache_dir, tmp_path, where, bits, 
 
 @posix_only
 def test_a_folder_owned_by_another_user_is_refused(cache_dir, tmp_path, monkeypatch):
-    symgrad.grad(_make())
-    (entry,) = _entries(cache_dir)
+    _generic()
+    (entry,) = _modules(cache_dir)
     marker = tmp_path / "marker"
     _plant(entry, marker, "signed")
     me = os.geteuid()
@@ -180,8 +193,8 @@ def test_a_folder_owned_by_another_user_is_refused(cache_dir, tmp_path, monkeypa
 @posix_only
 @pytest.mark.skipif(not POSIX or os.geteuid() != 0, reason="chown needs root")
 def test_an_entry_owned_by_another_user_is_ignored_and_replaced(cache_dir, tmp_path):
-    symgrad.grad(_make())
-    (entry,) = _entries(cache_dir)
+    _generic()
+    (entry,) = _modules(cache_dir)
     marker = tmp_path / "marker"
     _plant(entry, marker, "signed")
     os.chown(entry, 65534, 65534)  # nobody
@@ -194,17 +207,17 @@ def test_an_entry_owned_by_another_user_is_ignored_and_replaced(cache_dir, tmp_p
 
 @posix_only
 def test_a_key_others_can_read_is_refused_until_cleared(cache_dir):
-    symgrad.grad(_make())
+    _generic()
     (cache_dir / "key").chmod(0o640)
     with pytest.warns(CacheWarning, match="key file .* can be read by its group"):
         assert _decorate_again()._entry[2] is not None
-    assert cache.clear() == 1 and not (cache_dir / "key").exists()
-    _decorate_again()  # a new key
+    assert cache.clear() == 2 and not (cache_dir / "key").exists()  # (module, Checked)
+    _decorate_again().source  # noqa: B018 (a new key, and the module stored under it)
     assert _mode(cache_dir / "key") == 0o600 and _decorate_again()._entry[2] is None
 
 
 def test_windows_skips_the_posix_checks(cache_dir, monkeypatch):
-    symgrad.grad(_make())
+    _generic()
     if POSIX:
         cache_dir.chmod(0o777)
     monkeypatch.setattr(cache, "_POSIX", False)
@@ -214,7 +227,7 @@ def test_windows_skips_the_posix_checks(cache_dir, monkeypatch):
 
 
 def test_a_warning_turned_into_an_error_does_not_raise(cache_dir, monkeypatch, capsys):
-    symgrad.grad(_make())
+    _generic()
     monkeypatch.setattr(cache, "_uid", lambda: -1)
     monkeypatch.setattr(cache, "_POSIX", True)
     with warnings.catch_warnings():
@@ -225,7 +238,7 @@ def test_a_warning_turned_into_an_error_does_not_raise(cache_dir, monkeypatch, c
 
 @pytest.mark.parametrize("damage", ["short", "link"])
 def test_a_damaged_key_is_replaced_and_costs_only_misses(cache_dir, tmp_path, damage):
-    symgrad.grad(_make())
+    _generic()
     key = cache_dir / "key"
     key.unlink()
     if damage == "short":
@@ -242,7 +255,7 @@ def test_a_damaged_key_is_replaced_and_costs_only_misses(cache_dir, tmp_path, da
 
 
 def test_a_hit_on_a_cache_whose_times_cannot_be_set_is_still_a_hit(cache_dir, monkeypatch):
-    symgrad.grad(_make())
+    _generic()
 
     def read_only(*args, **kwargs):
         raise PermissionError("read-only file system")
@@ -308,11 +321,11 @@ def test_cache_info_and_clear_commands(cache_dir, capsys, monkeypatch):
     assert main(["cache", "info"]) == 0
     out = capsys.readouterr().out
     assert f"path:    {cache_dir} (SYMGRAD_CACHE_DIR)" in out and "not created yet" in out
-    symgrad.grad(_make())
+    _generic()
     assert cache.store("ab" * 32, _generated("a"))
     assert main(["cache", "info"]) == 0
     out = capsys.readouterr().out
-    assert "status:  in use" in out and "entries: 2" in out
+    assert "status:  in use" in out and "entries: 3" in out  # (and the Checked record)
     assert re.search(r"size:    \d+\.\d kB", out) and "limit:   200.0 MB (the default" in out
     if POSIX:
         cache_dir.chmod(0o770)
@@ -321,7 +334,7 @@ def test_cache_info_and_clear_commands(cache_dir, capsys, monkeypatch):
         assert "refused, symgrad runs uncached: it can be written by its group" in out
         cache_dir.chmod(0o700)
     assert main(["cache", "clear"]) == 0
-    assert capsys.readouterr().out == f"removed 2 entries from {cache_dir}\n"
+    assert capsys.readouterr().out == f"removed 3 entries from {cache_dir}\n"
     assert list(cache_dir.iterdir()) == []
     monkeypatch.setenv("SYMGRAD_CACHE_DIR", "0")
     assert main(["cache", "info"]) == 0 and "off" in capsys.readouterr().out
@@ -403,13 +416,13 @@ def test_eight_processes_decorating_at_once_on_a_cold_cache(tmp_path):
     noise = [line for line in notices.splitlines() if line.strip()]
     assert proc.returncode == 0 and proc.stdout == "ok\n" and not noise, proc.stderr
     files = sorted(p.relative_to(d) for p in d.rglob("*"))
-    entries = _entries(d)  # the generic module, and its specialisation for 1-d x and w
+    entries = _entries(d)  # the specialisation for 1-d x and w, and that loss was checked
     assert len(entries) == 2
     assert files == sorted({Path("key")} | {e.parent.relative_to(d) for e in entries} |
                            {e.relative_to(d) for e in entries})
     for entry in entries:
         data = json.loads(entry.read_text())  # a whole file, signed with the one key
-        fields = {name: data[name] for name in cache._FIELDS}
+        fields = {name: data[name] for name in cache._field_names(cache._KINDS[data["kind"]])}
         assert data["mac"] == cache._mac((d / "key").read_bytes(), data["key"], fields)
         if POSIX:
             assert _mode(entry) == 0o600

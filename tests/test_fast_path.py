@@ -125,3 +125,52 @@ def test_a_changed_global_is_seen_on_the_fast_path():
         np.testing.assert_allclose(G.grad(x), 6.0 * x)
     finally:
         SCALE = 2.0
+
+
+W64 = np.array([2.0, -1.0, 0.5])
+
+
+def branch_promotes(x):
+    if np.sum(x) > 0:  # a float64 global array: this branch's gradient is float64
+        return np.sum(np.sin(x) * W64)
+    return np.sum(np.sin(x) * 2.0)  # a Python float: this one keeps float32
+
+
+def test_a_key_checked_once_still_types_a_gradient_that_comes_otherwise():
+    G = symgrad.grad(branch_promotes)
+    down = np.array([-0.5, -0.2, -0.1], dtype=np.float32)
+    up = -down
+    for _ in range(3):  # the first call checks the key, the next ones take the hot path
+        g = G.grad(down)
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, 2.0 * np.cos(down), rtol=1e-6)
+    assert G._by_shapes[G._fast_key(down)].checked
+    value, g = G.value_and_grad(up)  # the same shapes and dtypes, the float64 branch
+    assert g.dtype == np.float32 and value == pytest.approx(branch_promotes(up), rel=1e-6)
+    np.testing.assert_allclose(g, np.cos(up) * W64, rtol=1e-6)
+    torch_up = torch.tensor(up.astype(np.float64), requires_grad=True)
+    torch.sum(torch.sin(torch_up) * torch.tensor(W64)).backward()
+    np.testing.assert_allclose(g, torch_up.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(G.grad(up), _fd(branch_promotes, [up.astype(np.float64)], 0),
+                               rtol=1e-5)
+
+
+def sum_of_logs(x):
+    return np.sum(np.log(x))
+
+
+def test_a_hot_call_that_raises_raises_as_the_checked_call_does():
+    G = symgrad.grad(sum_of_logs)
+    x, zero = np.array([1.0, 2.0]), np.array([1.0, 0.0])
+    for _ in range(3):  # the key checked, then the hot path
+        np.testing.assert_allclose(G.grad(x), 1.0 / x)
+        assert G(x) == pytest.approx(np.log(2.0))
+    with np.errstate(all="raise"):  # the same key, data numpy refuses under errstate
+        with pytest.raises(FloatingPointError) as checked:
+            G.grad(zero, seed=1.0)
+        with pytest.raises(FloatingPointError) as hot:
+            G.grad(zero)
+        with pytest.raises(FloatingPointError) as primal:
+            G(zero)
+    assert str(hot.value) == str(checked.value) == str(primal.value)
+    np.testing.assert_allclose(G.grad(x), 1.0 / x)

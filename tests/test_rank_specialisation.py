@@ -68,9 +68,9 @@ def transforms(monkeypatch):
     made = []
     real = transform_module.transform
 
-    def counting(fn, wrt, has_aux=False, statics=None, ranks=None):
+    def counting(fn, wrt, has_aux=False, statics=None, ranks=None, **kwargs):
         made.append(ranks)
-        return real(fn, wrt, has_aux, statics, ranks)
+        return real(fn, wrt, has_aux, statics, ranks, **kwargs)
 
     monkeypatch.setattr(transform_module, "transform", counting)
     return made
@@ -182,14 +182,15 @@ def test_one_function_called_with_many_rank_patterns(transforms):
         check_grads(G, *[rng.normal(size=s) for s in shapes])
         assert len(G._ranked.entries) <= api.MAX_RANKED
     assert len(G._ranked.entries) == api.MAX_RANKED
-    assert len(transforms) == len(patterns)  # one transformation per pattern, with ranks
-    assert all(r is not None for r in transforms)
+    # one transformation per pattern, with ranks, and the generic module's, at the second
+    assert len(transforms) == len(patterns) + 1 and transforms.count(None) == 1
+    assert transforms[1] is None
     # other sizes, the same patterns (the LRU's newest): no transformation more
     for shapes in [((5,), (5,), (5,)), ((6, 1), (1, 2), (6, 2))]:
         check_grads(G, *[rng.normal(size=s) for s in shapes])
     # an evicted pattern comes back from memory, not from a new transformation
     check_grads(G, *[rng.normal(size=s) for s in patterns[0]])
-    assert len(transforms) == len(patterns)
+    assert len(transforms) == len(patterns) + 1
     assert len(G._ranked.entries) == api.MAX_RANKED
 
 
@@ -217,13 +218,14 @@ def test_specialisations_are_kept_on_disk(cold, transforms):
     args = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(8, 4)), \
         rng.normal(size=(8, 3))
     expected = G.grad(*args)
-    assert len(transforms) == 2  # generic, then for these ranks
-    assert len(list(cold.rglob("*.json"))) == 2
+    assert transforms == [{"w": (False, False), "b": (False,), "x": (False, False),
+                           "y": (False, False)}]  # one transformation: for these ranks
+    assert len(list(cold.rglob("*.json"))) == 2  # it, and that the decoration checked loss
     source = G.source
     api._TRANSFORMS.clear()  # as a fresh process: only the disk cache
     G2 = symgrad.grad(model.loss, wrt=("w", "b"))
     got = G2.grad(*args)
-    assert len(transforms) == 2  # both loaded
+    assert len(transforms) == 1  # loaded
     assert G2.source == source
     for a, b in zip(got, expected, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -236,7 +238,7 @@ def test_fast_path_reuses_the_specialisation_per_shape(transforms):
         rng.normal(size=(8, 3))
     G.grad(*args)
     made = len(transforms)
-    entry = G._by_shapes[tuple(a.shape for a in args)]
+    entry = G._by_shapes[G._fast_key(*args)].entry
     assert entry is not None and entry is G._shown
     G.value_and_grad(*args)
     assert len(transforms) == made and G._shown is entry
@@ -366,3 +368,47 @@ def test_a_source_file_gone_after_decoration_leaves_the_generic_module_serving(t
     slope = 1 - np.tanh(x + b) ** 2
     np.testing.assert_allclose(gx, slope)
     np.testing.assert_allclose(gb, slope.sum(axis=0))
+
+
+def test_decoration_and_first_call_transform_once(cold, transforms):
+    """Decoration checks (lowers) the function only; the first call with arrays makes the
+    module for their ranks from that IR; the generic module is made when something needs it."""
+    G = symgrad.grad(model.loss, wrt=("w", "b"))
+    assert transforms == [] and G._module.pending is not None
+    rng = np.random.default_rng(11)
+    args = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(8, 4)), \
+        rng.normal(size=(8, 3))
+    assert G(*args) == pytest.approx(model.loss(*args))  # the primal: that module's, too
+    check_grads(G, *args)
+    assert len(transforms) == 1 and transforms[0] is not None  # once, for these ranks
+    assert G._module.pending is not None  # no generic module
+    G.grad(*[np.asarray(a, dtype=np.float32) for a in args])  # other dtypes, same ranks
+    assert len(transforms) == 1
+    generic = symgrad.grad(model.loss, wrt=("w", "b"))  # shares the (pending) module
+    assert "_sum_to(" in generic.source  # before any call: the generic code, made now
+    assert transforms[1:] == [None] and G._module.pending is None
+    assert "_sum_to(" not in gradient_code(G)  # G still shows its call's specialisation
+
+
+def test_a_python_number_needs_the_generic_module(cold, transforms):
+    G = symgrad.grad(affine)
+    assert transforms == []
+    ga, gb, gx = G.grad(2.0, 0.5, 1.0)  # no array: no ranks to specialise for
+    assert transforms == [None]
+    dy = 2 * np.tanh(2.0 * 1.0 + 0.5) * (1 - np.tanh(2.5) ** 2)
+    assert (ga, gb, gx) == pytest.approx((dy * 1.0, dy, dy * 2.0))
+
+
+def plumbing_free(x):
+    return np.sum(np.tanh(x) ** 2)
+
+
+def test_a_function_with_no_plumbing_stops_specialising_at_its_second_pattern(cold,
+                                                                               transforms):
+    G = symgrad.grad(plumbing_free)
+    for shape in [(3,), (2, 3), (4, 1, 2), (5,), (2, 2)]:
+        x = np.random.default_rng(12).normal(size=shape)
+        np.testing.assert_allclose(G.grad(x), 2 * np.tanh(x) * (1 - np.tanh(x) ** 2),
+                                   rtol=1e-12)
+    # the first pattern's module, then the generic one, which serves every other pattern
+    assert len(transforms) == 2 and transforms[1] is None and not G._ranked.plumbed
