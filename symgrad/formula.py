@@ -28,6 +28,7 @@ from symgrad.errors import SymgradError
 from symgrad.rules.base import Static, Structural, static, sval
 from symgrad.rules.grads import BroadcastLike, SumTo
 from symgrad.rules.linalg import MatMul, ProductGrad, _Product
+from symgrad.rules.operators import Assert
 from symgrad.rules.reductions import NpSum, Reduction
 from symgrad.rules.shape import ShapeAt, Size, Transpose, _Meta
 
@@ -202,6 +203,8 @@ def formula(g: Any, *example_args: Any, shapes: dict | None = None,
                             for s in adj.seeds}
     notes: list[str] = []
     for stmt in list(adj.forward) + list(adj.backward):
+        if isinstance(stmt.expr, Assert):  # a check, not a value of the formula
+            continue
         expr = _resolve_shapes(stmt.expr, env, notes)
         defs[sp.Symbol(stmt.target, real=True)] = expr.xreplace(defs)
     grads = {}
@@ -267,6 +270,8 @@ def _numeric_env(g: Any, adj: Any, example_args: tuple, shapes: dict | None,
                 for s in adj.seeds})
     with np.errstate(all="ignore"):
         for stmt in list(adj.forward) + list(adj.backward):
+            if isinstance(stmt.expr, Assert):  # a check (n, m = s), no value to read
+                continue
             try:
                 env[stmt.target] = eval(printer.statement(stmt.expr), env)  # noqa: S307
             except Exception as exc:  # pragma: no cover - shapes that do not fit
