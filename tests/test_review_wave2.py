@@ -92,3 +92,112 @@ def test_the_formula_reads_past_the_unpacking_check():
         got = eval(printer.doprint(hform[name]), ns)  # noqa: S307
         np.testing.assert_allclose(np.broadcast_to(got, np.shape(want)), want, rtol=1e-10,
                                    atol=1e-12)
+
+
+# ------------------------------------------------- grad of grad through loops (xfail)
+def _second_order(f, args, wrt):
+    """symgrad.grad(G.grad) seeded with u, against central differences of <G.grad, u>."""
+    G = symgrad.grad(f, wrt=wrt)
+    G2 = symgrad.grad(G.grad, wrt=wrt)
+    u = rng.normal(size=np.shape(args[0]))
+    got = G2.grad(*args, 1.0, **{G2.seed_name: u})
+    want = numeric_grad(lambda *a: G.grad(*a), list(args), 0, seed=u)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
+def nested_rows(x):
+    s = 0.0  # a number, then a row: the inner tape's entries have two shapes
+    for i in range(2):
+        for t in range(3):
+            s = np.sin(s + x[t] * (i + 1))
+    return np.sum(s)
+
+
+@pytest.mark.xfail(strict=True, raises=symgrad.SymgradError,
+                   reason="regrad: the nested loop's tape read back as a list is given "
+                   "np.full_like(tape_s_2_2, ...) (ValueError: inhomogeneous shape) when "
+                   "the carried value is first a number, then a row")
+def test_grad_of_grad_of_nested_loops_whose_carry_changes_shape():
+    _second_order(nested_rows, (rng.normal(size=(3, 2)) * 0.5,), "x")
+
+
+def appended(x):
+    outs = []
+    s = 0.0
+    for t in range(3):
+        s = np.sin(s + x[t])
+        outs.append(s * x[t])
+    return np.sum(np.stack(outs) ** 2)
+
+
+@pytest.mark.xfail(strict=True, raises=symgrad.SymgradError,
+                   reason="regrad: a list the user appends to in a loop: the read-back "
+                   "gradient is refused ('outs_1' is a list ... the loop reassigns) at a "
+                   "line of the generated code, not the user's")
+def test_grad_of_grad_of_a_loop_appending_to_a_list():
+    _second_order(appended, (rng.normal(size=(3, 2)) * 0.5,), "x")
+
+
+def dict_rnn(p, x):
+    h = np.zeros(2)
+    for t in range(x.shape[0]):
+        h = np.tanh(p["W"] @ h + x[t] * p["b"])
+    return np.sum(h ** 2)
+
+
+@pytest.mark.xfail(strict=True, raises=symgrad.SymgradError,
+                   reason="regrad: a dict parameter's gradient accumulated in a loop "
+                   "(grad_p += ...) is read back as an array: _broadcast_to(grad, "
+                   "np.shape(grad_p)) and _sum_to(t, p) of dicts (TypeError dict + dict)")
+def test_grad_of_grad_through_a_loop_of_a_dict_parameter():
+    p = {"W": rng.normal(size=(2, 2)) * 0.5, "b": rng.normal(size=2)}
+    x = rng.normal(size=(3, 2))
+    G = symgrad.grad(dict_rnn, wrt="p")
+    G2 = symgrad.grad(G.grad, wrt="p")
+    u = {"W": rng.normal(size=(2, 2)), "b": rng.normal(size=2)}
+    got = G2.grad(p, x, 1.0, **{G2.seed_name: u})
+
+    def inner(q):
+        g = G.grad(q, x)
+        return sum(np.sum(g[k] * u[k]) for k in u)
+
+    eps = 1e-6
+    for k in p:
+        want = np.zeros_like(p[k])
+        for idx in np.ndindex(p[k].shape):
+            plus, minus = p[k].copy(), p[k].copy()
+            plus[idx] += eps
+            minus[idx] -= eps
+            want[idx] = (inner({**p, k: plus}) - inner({**p, k: minus})) / (2 * eps)
+        np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=1e-7)
+
+
+# ----------------------------------------------------------- older bugs met on the way
+def einsum_implicit_ellipsis(x):
+    return np.sum(np.einsum("...j,j", x, x[0]) ** 2)
+
+
+@pytest.mark.xfail(strict=True, raises=symgrad.SymgradError,
+                   reason="np.einsum's gradient of an implicit-output '...j,j' writes "
+                   "np.einsum('...,...j->j', ...), which numpy refuses (an ellipsis summed "
+                   "away must be named in the output)")
+def test_einsum_gradient_with_an_implicit_ellipsis_output():
+    x = rng.normal(size=(2, 3))
+    g = symgrad.grad(einsum_implicit_ellipsis).grad(x)
+    np.testing.assert_allclose(g, numeric_grad(einsum_implicit_ellipsis, [x], 0), rtol=1e-6)
+
+
+def sqrt_of_product(w, x):
+    return np.sum(np.sqrt(w * x))
+
+
+@pytest.mark.xfail(strict=True, reason="SymPy writes d/dw sqrt(w x) as sqrt(w x)/(2 w): "
+                   "0/0 = nan at w = 0 where torch (and symgrad's Tensor op by op) gives "
+                   "x/(2 sqrt(w x)) = inf; a fused nn.Module therefore disagrees with the "
+                   "same module op by op (the first-call check compares only the output)")
+def test_sqrt_of_a_product_at_zero_is_infinite_as_torch():
+    w, x = np.array([0.0, 1.0]), np.array([1.3, 1.0])
+    g = symgrad.grad(sqrt_of_product, wrt="w").grad(w, x)
+    tw = torch.tensor(w, requires_grad=True)
+    torch.sum(torch.sqrt(tw * torch.tensor(x))).backward()
+    np.testing.assert_array_equal(g, tw.grad.numpy())
