@@ -201,3 +201,35 @@ def test_sqrt_of_a_product_at_zero_is_infinite_as_torch():
     tw = torch.tensor(w, requires_grad=True)
     torch.sum(torch.sqrt(tw * torch.tensor(x))).backward()
     np.testing.assert_array_equal(g, tw.grad.numpy())
+
+
+# ---------------------------------------------- fused modules: checked once per kind
+def _scale(lib):
+    class Scale(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = lib.nn.Parameter(lib.ones(3) * 0.5)
+
+        def forward(self, x):
+            return (self.w * x).sin()
+
+    return Scale()
+
+
+def test_a_fused_module_keeps_torchs_dtype_for_inputs_of_another_kind():
+    """The first call (float32 inputs) agrees and turns fusing on; a 0-d float64 or an
+    int64 input is float32 to torch (float32 weights), float64 to numpy's promotion."""
+    mine, theirs = _scale(symgrad), _scale(torch)
+    for x in (np.array([1.0, 2.0, 3.0], np.float32), np.array(2.0), np.array([1, 2, 3]),
+              np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.0, 2.0], np.float32)):
+        outs = []
+        for lib, m in ((symgrad, mine), (torch, theirs)):
+            m.w.grad = None
+            out = m(lib.tensor(x))
+            out.sum().backward()
+            outs.append((out, m.w.grad))
+        (a, ga), (b, gb) = outs
+        assert str(a.dtype) == str(b.dtype), (x.dtype, x.shape, a.dtype, b.dtype)
+        assert type(a.grad_fn).__name__ == type(b.grad_fn).__name__
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(ga.numpy(), gb.numpy(), rtol=1e-6)
