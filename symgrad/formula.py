@@ -26,6 +26,7 @@ from sympy.printing.str import StrPrinter
 
 from symgrad.errors import SymgradError
 from symgrad.rules.base import Static, Structural, static, sval
+from symgrad.rules.creation import NpConstant
 from symgrad.rules.grads import BroadcastLike, SumTo
 from symgrad.rules.linalg import MatMul, ProductGrad, _Product
 from symgrad.rules.operators import Assert
@@ -148,6 +149,8 @@ def _structural(printer: Any, expr: Any, latex: bool) -> str:
             return text
         return rf"\left({text}\right)" if latex else f"({text})"
 
+    if isinstance(expr, NpConstant) and not sval(args[1]):  # np.sqrt(2): sqrt(2)
+        return call(sval(args[0]), args[2:])
     if isinstance(expr, Reduction):
         axis = sval(args[1])
         extra = [] if axis is None else [f"axis={axis!r}"]

@@ -233,3 +233,19 @@ def test_a_fused_module_keeps_torchs_dtype_for_inputs_of_another_kind():
         assert type(a.grad_fn).__name__ == type(b.grad_fn).__name__
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6)
         np.testing.assert_allclose(ga.numpy(), gb.numpy(), rtol=1e-6)
+
+
+def constants_in_a_formula(x):
+    return np.sum(x ** 2 * np.sqrt(2) + np.maximum(0.0, 1.0) * x)
+
+
+def test_a_formula_prints_numpys_constant_calls_as_calls():
+    """np.sqrt(2) is numpy's float64 scalar in the generated code; the formula reads it as
+    sqrt(2), not as the node np_constant(2, 'sqrt', ())."""
+    x = rng.normal(size=3)
+    form = symgrad.grad(constants_in_a_formula).formula(x)
+    text = FormulaStrPrinter().doprint(form["x"])
+    assert "np_constant" not in text and "sqrt(2)" in text, text
+    got = eval(text, {"x": x, "sqrt": np.sqrt, "maximum": np.maximum})  # noqa: S307
+    np.testing.assert_allclose(got, numeric_grad(constants_in_a_formula, [x], 0), rtol=1e-6)
+    assert "np_constant" not in form._latex()
