@@ -249,3 +249,27 @@ def test_a_formula_prints_numpys_constant_calls_as_calls():
     got = eval(text, {"x": x, "sqrt": np.sqrt, "maximum": np.maximum})  # noqa: S307
     np.testing.assert_allclose(got, numeric_grad(constants_in_a_formula, [x], 0), rtol=1e-6)
     assert "np_constant" not in form._latex()
+
+
+def test_a_fused_module_raises_as_torch_for_an_input_of_another_rank():
+    """torch.outer takes vectors; numpy's np.outer flattens: once fused on vectors, a
+    matrix input gave a number where torch (and forward op by op) raises."""
+    def make(lib):
+        class Outer(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = lib.nn.Parameter(lib.ones(2) * 0.5)
+
+            def forward(self, x):
+                return lib.outer(self.w, x).sum()
+
+        return Outer()
+
+    mine, theirs = make(symgrad), make(torch)
+    v = np.ones(3, np.float32)
+    assert float(mine(symgrad.tensor(v))) == float(theirs(torch.tensor(v)))
+    m = np.ones((2, 2), np.float32)
+    with pytest.raises(RuntimeError):
+        theirs(torch.tensor(m))
+    with pytest.raises(RuntimeError):
+        mine(symgrad.tensor(m))
