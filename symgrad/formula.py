@@ -26,8 +26,10 @@ from sympy.printing.str import StrPrinter
 
 from symgrad.errors import SymgradError
 from symgrad.rules.base import Static, Structural, static, sval
+from symgrad.rules.creation import NpConstant
 from symgrad.rules.grads import BroadcastLike, SumTo
 from symgrad.rules.linalg import MatMul, ProductGrad, _Product
+from symgrad.rules.operators import Assert
 from symgrad.rules.reductions import NpSum, Reduction
 from symgrad.rules.shape import ShapeAt, Size, Transpose, _Meta
 
@@ -147,6 +149,8 @@ def _structural(printer: Any, expr: Any, latex: bool) -> str:
             return text
         return rf"\left({text}\right)" if latex else f"({text})"
 
+    if isinstance(expr, NpConstant) and not sval(args[1]):  # np.sqrt(2): sqrt(2)
+        return call(sval(args[0]), args[2:])
     if isinstance(expr, Reduction):
         axis = sval(args[1])
         extra = [] if axis is None else [f"axis={axis!r}"]
@@ -202,6 +206,8 @@ def formula(g: Any, *example_args: Any, shapes: dict | None = None,
                             for s in adj.seeds}
     notes: list[str] = []
     for stmt in list(adj.forward) + list(adj.backward):
+        if isinstance(stmt.expr, Assert):  # a check, not a value of the formula
+            continue
         expr = _resolve_shapes(stmt.expr, env, notes)
         defs[sp.Symbol(stmt.target, real=True)] = expr.xreplace(defs)
     grads = {}
@@ -267,6 +273,8 @@ def _numeric_env(g: Any, adj: Any, example_args: tuple, shapes: dict | None,
                 for s in adj.seeds})
     with np.errstate(all="ignore"):
         for stmt in list(adj.forward) + list(adj.backward):
+            if isinstance(stmt.expr, Assert):  # a check (n, m = s), no value to read
+                continue
             try:
                 env[stmt.target] = eval(printer.statement(stmt.expr), env)  # noqa: S307
             except Exception as exc:  # pragma: no cover - shapes that do not fit

@@ -76,7 +76,8 @@ class CallLowering:
         entry = registry.by_object(obj)
         if entry is not None:
             return self.entry_call(node, entry, MISSING,
-                                   python=getattr(obj, "__module__", None) == "math")
+                                   python=getattr(obj, "__module__", None) == "math",
+                                   builtin=getattr(obj, "__module__", None) == "builtins")
         if is_user_function(obj):
             return self.inline(node, obj)
         if obj is np.ix_:  # an open mesh of index lists: numpy's nested lists say the same
@@ -101,9 +102,10 @@ class CallLowering:
         return self.entry_call(node, entry, base)
 
     def entry_call(self, node: ast.Call, entry: Primitive, first: Any,
-                   python: bool = False) -> Any:
+                   python: bool = False, builtin: bool = False) -> Any:
         """The call of a registry entry; ``first`` is a method's array (MISSING for a
-        function), ``python`` a math module function (its value a Python float)."""
+        function), ``python`` a math module function (its value a Python float),
+        ``builtin`` Python's own (abs(-2.0) is a Python float, not numpy's float64)."""
         if entry.name in _CAST_INPUT | _CAST_RESULT and \
                 any(k.arg == "dtype" for k in node.keywords):
             return self.with_dtype(node, entry, first)
@@ -117,7 +119,8 @@ class CallLowering:
             return self.binop(_OPERATORS[entry.operator](), *[bound[a] for a in entry.arrays],
                               node)
         if entry.form is not None:
-            return self.elementwise_call(node, entry, bound, first, python, nodes)
+            return self.elementwise_call(node, entry, bound, first, python,
+                                         None if builtin else nodes)
         return self.build(node, entry, bound, first)
 
     # -------------------------------------------------------------- binding
@@ -353,14 +356,15 @@ class CallLowering:
             return NpConstant(static(name), static(()), *args)
         if python and isinstance(value, sp.Basic) and value.is_number:
             value = sp.Float(float(value))  # math.sqrt(2 / math.pi) is a Python float
-        elif isinstance(value, sp.Number) and nodes is not None and \
-                all(isinstance(bound.get(a), sp.Number) and a in nodes for a in entry.arrays):
-            # np.maximum(0.0, 1.0), np.exp(0.0): numpy's float64 scalar, which a float32
-            # array upcasts to (SymPy's exact 1 would print as an int)
+        elif isinstance(value, sp.Basic) and value.is_number and nodes is not None and \
+                all(isinstance(bound.get(a), sp.Basic) and bound[a].is_number and a in nodes
+                    for a in entry.arrays):
+            # np.maximum(0.0, 1.0), np.exp(1), np.sin(np.pi), np.sqrt(4): numpy's scalar
+            # (float64, int64), which a float32 array upcasts to; SymPy's exact 1 would
+            # print as a Python int, its E as the Python float np.e, its sin(pi) as 0
             typed = typed_numbers([bound[a] for a in entry.arrays],
                                   [nodes[a] for a in entry.arrays])
-            if any(isinstance(t, sp.Float) for t in typed):
-                return NpConstant(static(name), static(()), *typed)
+            return NpConstant(static(name), static(()), *typed)  # (np.maximum(0, 1) too)
         return value
 
     # -------------------------------------------------------------- entries' own binding

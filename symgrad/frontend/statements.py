@@ -364,6 +364,7 @@ class StatementLowering:
         self.env[name] = sp.Symbol(self.emit(name, cls(base, value, *parts), node), real=True)
 
     def unpack(self, value: Any, n: int, node: ast.expr) -> list[Any]:
+        value = self.shape_def(value)  # s = x.shape; n, m = s: n, m = x.shape
         if isinstance(value, (tuple, list, sp.Tuple)):
             if len(value) != n:
                 raise self.p.error(node, f"cannot unpack {len(value)} values into {n} names")

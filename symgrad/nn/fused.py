@@ -16,9 +16,10 @@ Anything outside that subset -- another call, a method or attribute not in the t
 statement other than an assignment or ``return``, a global name, control flow, keyword
 arguments -- and any transformation error leaves the module to ``forward`` run op by op, as
 before; so does a call with no Tensor requiring grad (there is no graph to build). The
-first fused call of each module structure also runs ``forward`` op by op and compares the
-outputs: a mismatch (or different dtype or shape) turns fusing off for that structure, so a
-rewrite that read the code wrongly is never used. That op-by-op run also gives the node its
+first fused call of each module structure, and of each new kind of inputs (their and the
+parameters' dtypes and ranks: torch and numpy promote dtypes differently), also runs
+``forward`` op by op and compares the outputs: a mismatch (or different dtype or shape)
+turns fusing off for that structure, so a rewrite that read the code wrongly is never used. That op-by-op run also gives the node its
 name: torch's name for the output's last operation (``AddmmBackward0`` for a Linear last
 layer), so that ``print(net(x))`` prints what torch prints; its ``next_functions`` are the
 parameters' and inputs' edges, not torch's chain of nodes.
@@ -420,6 +421,10 @@ class _Fused:
     def __init__(self, G: Any, params: list) -> None:
         self.G, self.params = G, params
         self.node_name: str | None = None  # known after the first (checked) call
+        # the parameters' and inputs' (dtype, rank)s a checked call has agreed for: torch
+        # and numpy promote differently (a 0-d or an integer input with float32 weights
+        # is float32 to torch, float64 to numpy), so each new kind is checked again
+        self.checked: set[tuple] = set()
 
 
 _CACHE: dict = {}  # structure signature -> _Fused, or None: not fusable
@@ -485,7 +490,7 @@ def fused_call(m: Any, args: tuple) -> Any:
     params = entry.params
     if not any(t._requires_grad for t in (*params, *args)):
         return NotImplemented
-    if entry.node_name is None:
+    if entry.node_name is None or _kind(params, args) not in entry.checked:
         return _first_call(m, entry, key, params, args)
     try:
         return _call(entry, params, args)
@@ -510,8 +515,13 @@ def _call(entry: _Fused, params: list, args: tuple) -> Any:
     return out
 
 
+def _kind(params: list, args: tuple) -> tuple:
+    return tuple((t._data.dtype, t._data.ndim) for t in (*params, *args))
+
+
 def _first_call(m: Any, entry: _Fused, key: tuple, params: list, args: tuple) -> Any:
-    """Run forward op by op and fused; keep fusing only when they agree."""
+    """Run forward op by op and fused; keep fusing only when they agree (for these
+    dtypes and ranks: ``entry.checked``)."""
     reference = m.forward(*args)
     if type(reference) is not Tensor or reference._grad_fn is None:  # (one Tensor out only)
         _CACHE[key] = None
@@ -527,4 +537,5 @@ def _first_call(m: Any, entry: _Fused, key: tuple, params: list, args: tuple) ->
             a, b, rtol=1e-4 if a.dtype == np.float32 else 1e-10, atol=0, equal_nan=True):
         _CACHE[key] = None
         return reference
+    entry.checked.add(_kind(params, args))
     return out
