@@ -41,7 +41,7 @@ from symgrad.runtime.tensor import Tensor as _Tensor
 from symgrad.specialisations import MAX_RANKED, Ranked, Specialisations  # noqa: F401
 from symgrad.specialisations import SHAPE as _SHAPE
 from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
-from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
+from symgrad.transformations import Directional, Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
 _MISSING: Any = object()
@@ -320,8 +320,13 @@ class GradFunction:
 
     @functools.cached_property
     def _second_order(self) -> SecondOrder:
-        """``dx^T H d2x`` by forward over forward (Hessians of loops and branches)."""
+        """``dx^T H d2x`` by forward over forward (G.hvp where _directional cannot go)."""
         return SecondOrder(self)
+
+    @functools.cached_property
+    def _directional(self) -> Directional:
+        """``<grad f, dx>`` by forward mode: G.hvp differentiates it through loops."""
+        return Directional(self)
 
     @functools.cached_property
     def hessian(self) -> Hessian:
