@@ -199,10 +199,13 @@ class Hvp(Jvp):
         """``symgrad.grad`` of the owner's ``Directional`` function, for its current module
         (made again where a global number it baked in changed); None where the lowering
         cannot read that function (``fallback_reason`` says why)."""
+        from symgrad import regrad
         from symgrad.api import grad
 
         fn = self._owner._directional._module()[1]
         if self._by_directional is None or self._by_directional[0] is not fn:
+            regrad.tag(fn.__globals__)  # (its helpers read back as their nodes, as G.jvp's)
+            regrad._untaped(fn, self._owner)  # (a list it copies in a loop: an append)
             try:
                 reverse = grad(fn, wrt=tuple(self._owner.wrt))
                 reverse.source  # noqa: B018  (read now: a refusal is known before a call)

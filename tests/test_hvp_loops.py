@@ -146,16 +146,49 @@ def collecting(W, x):
     return np.sum(np.stack(outs) ** 2)
 
 
-def test_a_list_the_tangent_copies_goes_forward_over_forward_and_says_so():
+def t_collecting(W, x):
+    h, outs = torch.zeros(2, dtype=torch.float64), []
+    for t in range(x.shape[0]):
+        h = torch.tanh(W @ h + x[t])
+        outs.append(h)
+    return torch.sum(torch.stack(outs) ** 2)
+
+
+def test_a_list_built_in_the_loop_is_read_back_as_appends_one_pass():
+    # the tangent copies the list each iteration (douts = douts_1 + [dh]), read back as
+    # douts_1.append(dh), the form the lowering reads
     W, x = rng.normal(size=(2, 2)) * 0.5, rng.normal(size=(3, 2))
     G = symgrad.grad(collecting, wrt="W")
     V = rng.normal(size=(2, 2))
     hv = G.hvp(W, x, v=V)
+    assert G.hvp.fallback_reason is None
+    want = _torch_hvp(t_collecting, (W, torch.tensor(x)), G.params, ("W",), (V,))[0]
+    np.testing.assert_allclose(hv, want, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(hv, _fd_of_grad(G, (W, x), (V,))[0], rtol=1e-6, atol=1e-8)
+    assert "def collecting_tangent_grad(W, x, dW, seed=1.0):" in G.hvp.source
+
+
+def appends_in_a_branch(x):
+    outs = [x[0]]
+    s = x[0]
+    for i in range(3):
+        s = np.sin(s * x[i])
+        if s > 0:
+            outs.append(s)
+    return np.sum(np.stack(outs) ** 2)
+
+
+def test_a_list_the_tangent_copies_in_a_branch_goes_forward_over_forward_and_says_so():
+    x = np.array([0.5, 0.9, 1.2])  # (s > 0 every iteration: three appends)
+    G = symgrad.grad(appends_in_a_branch)
+    v = rng.normal(size=3)
+    hv = G.hvp(x, v=v)
+    np.testing.assert_allclose(hv, _fd_of_grad(G, (x,), (v,))[0], rtol=1e-6, atol=1e-8)
+    assert "is not read back" in G.hvp.fallback_reason
     src = G.hvp.source
     assert src.replace("\n# ", " ").startswith(
-        "# G.hvp of collecting runs f_jvp_jvp below, forward over forward")
-    assert "def collecting_jvp_jvp(" in src and "is not read back" in src
+        "# G.hvp of appends_in_a_branch runs f_jvp_jvp below, forward over forward")
+    assert "def appends_in_a_branch_jvp_jvp(" in src
 
 
 def test_the_hessian_of_a_loop_is_one_hvp_per_column():
