@@ -678,10 +678,16 @@ def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | N
         return api_boundary(lambda f: grad(f, wrt=wrt, has_aux=has_aux, backend=backend))
     from symgrad import methods, regrad
 
+    owner = getattr(fn, "__self__", None)
     found = regrad.generated_function(fn)  # G.grad, G.jvp, ...: its generated function
     if found is not None:
         fn, wrt = found[0], found[1] if wrt is None else wrt
     factory = GradFunction if backend == "numpy" else functools.partial(GradFunction,
                                                                         backend=backend)
-    special = methods.wrap(fn, wrt, has_aux, factory)  # methods, bound methods, partials
-    return special if special is not None else GradFunction(fn, wrt, has_aux, backend)
+    try:
+        special = methods.wrap(fn, wrt, has_aux, factory)  # methods, bound methods, partials
+        return special if special is not None else GradFunction(fn, wrt, has_aux, backend)
+    except SymgradError as error:
+        if found is not None and isinstance(owner, GradFunction):  # (third order, a loop)
+            regrad.refuse_lists_in_loops(owner, error)
+        raise
