@@ -1,15 +1,22 @@
 """Second derivatives of the RNN workload through its loop, side by side, from one run:
 ``symgrad.grad(G.grad)`` (reverse over reverse, the loop's tape read back as lists),
 ``symgrad.grad(G.jvp)`` (reverse over forward), ``G.hvp`` (for a loop: one
-forward-over-forward pass per entry of W) and torch's double backward
-(``torch.autograd.grad(..., create_graph=True)``, then a vjp of the gradient).
+reverse-over-forward pass, the gradient of the output's tangent along U; before issue 14,
+one forward-over-forward pass per entry of W: 59 ms at n=8, 226 ms at 16, 1.8 s at 32) and
+torch's double backward (``torch.autograd.grad(..., create_graph=True)``, then a vjp of the
+gradient).
 
 Each computes the Hessian-vector product H U of ``np.sum(h_T)`` with respect to W along a
 random U (the Hessian is symmetric, so the vjp of the gradient is H U); each result is
 checked against symgrad.grad(G.grad)'s before it is timed. Ratios are the other's time
 over symgrad.grad(G.grad)'s (above 1: grad of grad is faster).
 
-    python benchmarks/grad_of_grad.py [--sizes 8,16,64] [--no-hvp-above 16]
+Then ``G.hessian`` of the same loop (one G.hvp per column, n*n of them) beside
+``torch.func.hessian`` (forward over reverse, vmapped), checked against each other (before
+issue 14, n*n forward-over-forward passes per column: 2.2 s at n=8, 104 times torch's;
+after, about 3 times).
+
+    python benchmarks/grad_of_grad.py [--sizes 8,16,64] [--hessian-sizes 4,8]
 """
 
 from __future__ import annotations
@@ -34,8 +41,9 @@ def _time(fn):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="8,16,64")
-    parser.add_argument("--no-hvp-above", type=int, default=16,
-                        help="skip G.hvp (n*n forward passes) above this size")
+    parser.add_argument("--no-hvp-above", type=int, default=10 ** 6,
+                        help="skip G.hvp above this size")
+    parser.add_argument("--hessian-sizes", default="4,8")
     ns = parser.parse_args(argv)
     G = symgrad.grad(wl.rnn, wrt="W")
     G2 = symgrad.grad(G.grad)
@@ -44,6 +52,35 @@ def main(argv=None):
           f"{'ratio':>8} {'torch':>9} {'ratio':>6}")
     for n in map(int, ns.sizes.split(",")):
         _row(n, G, G2, J, with_hvp=n <= ns.no_hvp_above)
+    print(f"\n{'n':>4} {'G.hessian':>11} {'torch.func.hessian':>19} {'ratio':>6}")
+    for n in map(int, ns.hessian_sizes.split(",")):
+        _hessian_row(n, G)
+
+
+def _hessian_row(n, G):
+    import torch
+
+    rng = np.random.default_rng(n)
+    a = wl.rnn_inputs(n, rng)
+    W, x, h0 = a["W"], a["x"], a["h0"]
+    xt, h0t = torch.tensor(x), torch.tensor(h0)
+
+    def t_rnn(w):
+        h = h0t
+        for t in range(20):
+            h = torch.tanh(w @ h + xt[t])
+        return h.sum()
+
+    def sh():
+        return G.hessian(W, x, h0)
+
+    def th():
+        return torch.func.hessian(t_rnn)(torch.tensor(W))
+
+    err = wl.rel_err(sh(), th().numpy())
+    assert err < 1e-8, ("hessian", n, err)
+    ts, tt = _time(sh), _time(th)
+    print(f"{n:>4} {ts * 1e3:>8.1f} ms {tt * 1e3:>16.1f} ms {ts / tt:>6.2f}", flush=True)
 
 
 def _row(n, G, G2, J, with_hvp):

@@ -44,7 +44,7 @@ from symgrad.runtime.tensor import Tensor as _Tensor
 from symgrad.specialisations import MAX_RANKED, Ranked, Specialisations  # noqa: F401
 from symgrad.specialisations import plumbed as _plumbed
 from symgrad.statics import MAX_SPECIALISATIONS, infer_statics, same_statics, static_ok
-from symgrad.transformations import Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
+from symgrad.transformations import Directional, Hessian, Hvp, Jacobian, Jvp, SecondOrder, Vjp
 
 _UNSET: Any = object()  # no cotangent keyword given
 _MISSING: Any = object()
@@ -371,8 +371,13 @@ class GradFunction:
 
     @functools.cached_property
     def _second_order(self) -> SecondOrder:
-        """``dx^T H d2x`` by forward over forward (Hessians of loops and branches)."""
+        """``dx^T H d2x`` by forward over forward (G.hvp where _directional cannot go)."""
         return SecondOrder(self)
+
+    @functools.cached_property
+    def _directional(self) -> Directional:
+        """``<grad f, dx>`` by forward mode: G.hvp differentiates it through loops."""
+        return Directional(self)
 
     @functools.cached_property
     def hessian(self) -> Hessian:
@@ -791,10 +796,16 @@ def grad(fn: Callable | None = None, *, wrt: str | int | Sequence[str | int] | N
         return api_boundary(lambda f: grad(f, wrt=wrt, has_aux=has_aux, backend=backend))
     from symgrad import methods, regrad
 
+    owner = getattr(fn, "__self__", None)
     found = regrad.generated_function(fn)  # G.grad, G.jvp, ...: its generated function
     if found is not None:
         fn, wrt = found[0], found[1] if wrt is None else wrt
     factory = GradFunction if backend == "numpy" else functools.partial(GradFunction,
                                                                         backend=backend)
-    special = methods.wrap(fn, wrt, has_aux, factory)  # methods, bound methods, partials
-    return special if special is not None else GradFunction(fn, wrt, has_aux, backend)
+    try:
+        special = methods.wrap(fn, wrt, has_aux, factory)  # methods, bound methods, partials
+        return special if special is not None else GradFunction(fn, wrt, has_aux, backend)
+    except SymgradError as error:
+        if found is not None and isinstance(owner, GradFunction):  # (third order, a loop)
+            regrad.refuse_lists_in_loops(owner, error)
+        raise

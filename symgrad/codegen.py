@@ -169,9 +169,11 @@ def _tangent_emitter(tp: TangentProgram) -> tuple[NumpyPrinter, Names, _Structur
     return printer, names, _Structured(adj, printer, _temp_names(names), names, bools)
 
 
-def generate_jvp(tp: TangentProgram, suffix: str = "jvp", doc: str = "") -> tuple[str, str]:
+def generate_jvp(tp: TangentProgram, suffix: str = "jvp", doc: str = "",
+                 tangent_only: bool = False) -> tuple[str, str]:
     """The module text of a forward-mode program and its function's name (``f_jvp``):
-    ``f_jvp(x, ..., dx, ...)`` returns the outputs and their tangents, as ``jax.jvp``."""
+    ``f_jvp(x, ..., dx, ...)`` returns the outputs and their tangents, as ``jax.jvp``
+    (``tangent_only``: the first output's tangent alone)."""
     fn = tp.fn
     printer, names, emit = _tangent_emitter(tp)
     required = [p.name for p in fn.params if not p.has_default]
@@ -189,10 +191,14 @@ def generate_jvp(tp: TangentProgram, suffix: str = "jvp", doc: str = "") -> tupl
     wrt = ", ".join(tp.wrt)
     doc = doc or (f"{fn.name} and its tangent along ({', '.join(tangents)}), the tangents "
                   f"of {wrt}: forward mode, no tape.")
-    aux = f", {group(tp.aux) if len(tp.aux) > 1 else tp.aux[0]}" if tp.aux else ""
-    outputs = tp.outputs[0] if tp.aux else group(tp.outputs)
-    tangents_out = tp.tangents[0] if tp.aux else group(tp.tangents)
-    func = emit.function(name, params, False, False, f"{outputs}, {tangents_out}{aux}", doc)
+    if tangent_only:
+        returns = tp.tangents[0]
+    else:
+        aux = f", {group(tp.aux) if len(tp.aux) > 1 else tp.aux[0]}" if tp.aux else ""
+        outputs = tp.outputs[0] if tp.aux else group(tp.outputs)
+        tangents_out = tp.tangents[0] if tp.aux else group(tp.tangents)
+        returns = f"{outputs}, {tangents_out}{aux}"
+    func = emit.function(name, params, False, False, returns, doc)
     return _module_text(fn, printer, [func], "Forward-mode (jvp) code"), name
 
 

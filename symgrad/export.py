@@ -129,12 +129,13 @@ def export(g: Any, path: Any, example_args: Any = None,
 
 def _with_transformations(g: Any, body: str) -> str:
     """``body`` and the functions of every transformation used so far (``G.jvp``,
-    ``G.hvp``, ``G.hessian``'s ``f_hessian``, and forward over forward, the Hessian's way
-    through loops): one module, each
-    helper and import once."""
-    extra = [t._compiled[0] for t in (g.__dict__.get("jvp"), g.__dict__.get("hvp"),
-                                      g.__dict__.get("_second_order"))
+    ``G.hvp``, ``G.hessian``'s ``f_hessian``, and through loops the gradient of the tangent,
+    G.hvp's way there): one module, each helper and import once."""
+    hvp = g.__dict__.get("hvp")
+    extra = [t._compiled[0] for t in (g.__dict__.get("jvp"), hvp)
              if t is not None and t._compiled is not None]
+    if hvp is not None and hvp._by_directional is not None:  # (its f_tangent and gradient)
+        extra.append(hvp._by_directional[1].source)
     hessian = g.__dict__.get("hessian")  # the batched f_hessian of the last call's shapes
     if hessian is not None and hessian._last is not None:
         extra.append(hessian._last[0])

@@ -26,6 +26,7 @@ from symgrad.errors import SymgradError
 # derivative of its own (each builds the existing node, whose rule has the derivatives)
 _PRODUCT_HELPERS = tuple(f"_{p}_grad_{s}" for p in ("matmul", "dot", "inner", "outer", "kron")
                          for s in "ab")
+_LIST_HELPERS = ("_list_zeros", "_list_item_grad")  # read back as ListGradZeros, ListItemGrad
 _registered = False
 
 
@@ -155,9 +156,9 @@ def tag(namespace: dict[str, Any]) -> None:
                 getattr(value, "__name__", None) == name:
             from symgrad.rules.registry import by_object
 
-            try:
-                value.__symgrad_wrapped__ = original if by_object(original) is not None \
-                    else _Unsupported(name)
+            try:  # (a list's cotangent helpers: read by the lowering's list calls)
+                value.__symgrad_wrapped__ = original if by_object(original) is not None or \
+                    name in _LIST_HELPERS else _Unsupported(name)
             except AttributeError:  # (not a plain function)
                 continue
 
@@ -193,15 +194,16 @@ def _untaped(fn: Any, origin: Any) -> None:
         return Parsed(p.fn, copy.deepcopy(tree), p.source, p.filename, p.firstlineno, p.lines)
 
     fn.__symgrad_parsed__ = parsed
-    if taped:  # (its gradient keeps those lists: see _refuse_lists_in_loops)
+    if taped:  # (its gradient keeps those lists: see refuse_lists_in_loops)
         fn.__symgrad_untaped__ = origin
 
 
-def _refuse_lists_in_loops(g: Any) -> None:
+def refuse_lists_in_loops(g: Any, cause: SymgradError) -> None:
     """The gradient of a gradient read with its tapes as lists (``_untaped``) keeps those
-    lists in its loops, as copies (``tape_h + [h]``), which the lowering does not read:
-    third order through a loop is refused here, with the way that works (reverse over
-    forward over reverse: the jvp's gradient, differentiated again)."""
+    lists in its loops; where ``symgrad.grad`` of it failed (``cause``: a form of them the
+    lowering does not read yet, as a nested loop's tape), third order through a loop is
+    refused here, with the way that works (reverse over forward over reverse: the jvp's
+    gradient, differentiated again). Nothing is raised for any other gradient."""
     origin = getattr(g.fn, "__symgrad_untaped__", None)
     if origin is None or not any(t.taped for t in g._adjoint.plan.tapes.values()):
         return
@@ -212,12 +214,12 @@ def _refuse_lists_in_loops(g: Any) -> None:
     raise SymgradError(
         f"symgrad.grad of {g.fn.__name__}'s gradient: a third derivative through the loop "
         f"here (the gradient of {origin.fn.__name__}'s gradient, differentiated again) is "
-        "not supported yet", filename=code.co_filename,
+        f"not supported yet for this loop ({cause.message})", filename=code.co_filename,
         lineno=getattr(loop, "lineno", None) or code.co_firstlineno,
         source_line=lines[0].strip() if lines else None,
         hint="differentiate the forward mode's gradient instead: J = symgrad.grad(G.jvp); "
         "symgrad.grad(J.grad).grad(..., seed=(0.0, 1.0), seed_1=u) is d/dw (u . H v) for "
-        "the tangent v")
+        "the tangent v") from cause
 
 
 def generated_function(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
@@ -235,7 +237,6 @@ def generated_function(obj: Any) -> tuple[Any, tuple[str, ...]] | None:
             raise SymgradError(f"symgrad.grad of {g.fn.__name__}'s gradient: a function "
                                "with has_aux is not supported yet",
                                hint="differentiate a function without aux outputs")
-        _refuse_lists_in_loops(g)
         tag(g._namespace)
         fn = g._namespace[g._generated.grad_name]
         _untaped(fn, g)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import linecache
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -153,10 +153,15 @@ def _numbers_shaped(items: list, like: Any) -> bool:
 
 class Hvp(Jvp):
     """``G.hvp(*args, v=(v1, ...))``: the Hessian-vector products H v, one per wrt
-    argument (shaped like it), without forming the Hessian: forward mode over the
-    generated gradient (``f_hvp`` returns the gradient and its tangent along v)."""
+    argument (shaped like it), without forming the Hessian, one pass each. Straight-line
+    code goes forward over reverse (``f_hvp`` returns the gradient and its tangent along
+    v); loops and branches reverse over forward: the gradient of ``<grad f, v>``, the
+    tangent of the output along v (``Directional``), which the reverse sweep tapes through
+    the loops as it tapes any other."""
 
     kind = "hvp"
+    _by_directional: tuple[Callable, Any] | None = None  # (f_tangent, its symgrad.grad)
+    fallback_reason: str | None = None  # why loops go forward over forward, per element
 
     def _build(self, ir: Any, wrt: list[str], has_aux: bool) -> tuple[str, str]:
         from symgrad.adjoint.tangent import build_hvp
@@ -171,10 +176,47 @@ class Hvp(Jvp):
     @property
     def source(self) -> str:
         """The generated module: ``f_hvp(x, ..., dx, ...)`` -> (gradient, H dx); for loops
-        and branches, forward over forward's ``f_jvp_jvp``."""
-        if not _straight_line(self._owner):
-            return self._owner._second_order.source
-        return self._module()[0]
+        and branches, the gradient of the tangent, ``f_tangent_grad(x, ..., dx, ...)`` ->
+        H dx, under a comment saying so (or, where that cannot be read back, forward over
+        forward's ``f_jvp_jvp``, one pass per element)."""
+        g = self._owner
+        if _straight_line(g):
+            return self._module()[0]
+        grad = self._reverse()
+        name, wrt = g.fn.__name__, ", ".join(g.wrt)
+        if grad is None:
+            return _comment(f"G.hvp of {name} runs f_jvp_jvp below, forward over forward, one "
+                            f"pass per element of {wrt}: {self.fallback_reason}.") + \
+                g._second_order.source
+        tangents = ", ".join(g._directional._owner_tangent_names())
+        return _comment(f"G.hvp of {name}, a function with loops or branches, runs "
+                        f"{grad._generated.grad_name} below: the gradient with respect to "
+                        f"{wrt} of <grad {name}, ({tangents})>, the tangent of {name} along "
+                        f"({tangents}), which is H ({tangents}): reverse over forward, one "
+                        "pass.") + grad.source
+
+    def _reverse(self) -> Any:
+        """``symgrad.grad`` of the owner's ``Directional`` function, for its current module
+        (made again where a global number it baked in changed); None where the lowering
+        cannot read that function (``fallback_reason`` says why)."""
+        from symgrad import regrad
+        from symgrad.api import grad
+
+        fn = self._owner._directional._module()[1]
+        if self._by_directional is None or self._by_directional[0] is not fn:
+            regrad.tag(fn.__globals__)  # (its helpers read back as their nodes, as G.jvp's)
+            regrad._untaped(fn, self._owner)  # (a list it copies in a loop: an append)
+            try:
+                reverse = grad(fn, wrt=tuple(self._owner.wrt))
+                reverse.source  # noqa: B018  (read now: a refusal is known before a call)
+                self.fallback_reason = None
+            except SymgradError as error:
+                reverse = None
+                where = f", line {error.lineno}" if error.lineno else ""
+                self.fallback_reason = f"its tangent {fn.__name__} is not read back " \
+                    f"({error.message}{where})"
+            self._by_directional = fn, reverse
+        return self._by_directional[1]
 
     def __call__(self, *args: Any, v: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         g = self._owner
@@ -182,8 +224,17 @@ class Hvp(Jvp):
         _check_scalar_output(g, args, kwargs)
         if _straight_line(g):
             return self._products(*args, v=v, **kwargs)
-        try:  # loops or branches: (H v)_i = e_i^T H v, one forward-over-forward pass each
-            full = g._checked_arguments(args, kwargs)
+        try:
+            return self._through_loops(g._checked_arguments(args, kwargs), v)
+        except SymgradError as error:
+            raise error.with_traceback(None) from error.__cause__
+
+    def _through_loops(self, full: tuple, v: Any) -> Any:
+        """H v for loops and branches: one gradient pass of the tangent along v (or, where
+        it cannot be read back, (H v)_i = e_i^T H v, one forward-over-forward pass each)."""
+        g = self._owner
+        reverse = self._reverse()
+        if reverse is None:
             xs = _arrays_of_wrt(g, full, "hvp of a loop or branch")
             v = (v,) if len(xs) == 1 and not isinstance(v, (tuple, list)) else tuple(v)
             out = [np.zeros(x.shape) for x in xs]
@@ -193,8 +244,10 @@ class Hvp(Jvp):
                     e[k][idx] = 1.0
                     out[k][idx] = g._second_order(*full, d1=tuple(e), d2=v)
             return out[0] if len(xs) == 1 else tuple(out)
-        except SymgradError as error:
-            raise error.with_traceback(None) from error.__cause__
+        named = dict(zip(g.params, full, strict=True))
+        names = g._directional._owner_tangent_names()
+        named.update(zip(names, _tangents(g, full, v), strict=True))
+        return reverse.grad(**named)
 
     def _products(self, *args: Any, v: Any, **kwargs: Any) -> Any:
         from symgrad.arguments import _finish
@@ -227,9 +280,28 @@ def _check_scalar_output(g: Any, args: tuple, kwargs: dict) -> None:
                            "G.jacobian of a function returning its gradient")
 
 
+class Directional(Jvp):
+    """``f_tangent(x, ..., dx, ...)``: the tangent of the first output along dx alone
+    (forward mode), ``<grad f, dx>`` for a scalar output: what ``G.hvp`` differentiates
+    through loops and branches (its gradient is H dx)."""
+
+    kind = "tangent"
+
+    def _build(self, ir: Any, wrt: list[str], has_aux: bool) -> tuple[str, str]:
+        from symgrad.adjoint.tangent import build_directional
+        from symgrad.codegen import generate_jvp
+
+        program = build_directional(ir, wrt, has_aux)
+        along = ", ".join(program.tangent_params)
+        doc = (f"The tangent of {ir.name} along ({along}) alone: <grad {ir.name}, ({along})>, "
+               "forward mode; its gradient is the Hessian-vector product.")
+        return generate_jvp(program, "tangent", doc, tangent_only=True)
+
+
 class SecondOrder(Jvp):
-    """``dx^T H d2x`` by forward over forward (``f_jvp_jvp``): the Hessian's way through
-    loops and branches, where forward over reverse (``G.hvp``) does not go yet."""
+    """``dx^T H d2x`` by forward over forward (``f_jvp_jvp``): G.hvp's way, one pass per
+    element, through loops whose tangent's gradient cannot be read back (``Directional``:
+    a list the tangent loop copies, ``outs + [h]``)."""
 
     kind = "jvp_jvp"
 
@@ -383,13 +455,14 @@ class Hessian:
             full = g._checked_arguments(args, kwargs)
             numpy_only(g, "hessian", full)
             xs = _arrays_of_wrt(g, full, "Hessian")
-            straight = _straight_line(g)  # else forward over forward, through G.hvp
+            straight = _straight_line(g)  # else reverse over forward, through G.hvp
             if not straight or self._batched.get(self._key(full)) not in self._checked:
                 _check_scalar_output(g, full, {})  # (once per module: shapes decide it)
             dtype = _float_type(*xs)  # float32 inputs: a float32 Hessian, as torch.func's
             built = self._batched_for(full) if straight else None
             if not straight:
-                self.fallback_reason = "loops or branches: forward over forward, per column"
+                self.fallback_reason = "loops or branches: a column at a time, one G.hvp " \
+                    "(reverse over forward) per element"
             blocks = None
             if built is not None:
                 blocks = _blocks(built, full, xs, dtype)
@@ -440,13 +513,12 @@ def _example_of_last_call(g: Any) -> tuple | None:
 
 def _pending_note(g: Any, straight: bool, reason: str | None) -> str:
     """The comment over ``G.hvp``'s module where G.hessian shows no f_hessian of its own."""
-    import textwrap
 
     name = g.fn.__name__
     if not straight:
-        text = (f"G.hessian of {name}, a function with loops or branches, runs this module a "
-                "column at a time (forward over forward: one pass per pair of input "
-                "elements); there is no batched f_hessian.")
+        text = (f"G.hessian of {name}, a function with loops or branches, runs G.hvp's "
+                "module below a column at a time (one pass per input element); there is no "
+                "batched f_hessian.")
     elif reason is not None:
         text = f"G.hessian of {name}'s last call ran this f_hvp: {reason}."
     else:
@@ -457,6 +529,13 @@ def _pending_note(g: Any, straight: bool, reason: str | None) -> str:
                 "a time where it cannot batch (G.hessian.fallback_reason says why). "
                 f"G.hessian.source_for(*args), or `symgrad show --hessian {shapes}`, shows "
                 "it now.")
+    return _comment(text)
+
+
+def _comment(text: str) -> str:
+    """``text`` as a comment over a generated module, filled to 90 columns."""
+    import textwrap
+
     return textwrap.fill(text, 90, initial_indent="# ", subsequent_indent="# ",
                          break_on_hyphens=False, break_long_words=False) + "\n"
 
@@ -541,7 +620,7 @@ def _by_columns(g: Any, full: tuple, xs: list, dtype: Any, straight: bool) -> li
             v = [np.zeros(x.shape) for x in xs]
             v[j][idx] = 1.0
             products = g.hvp._products(*full, v=tuple(v)) if straight else \
-                g.hvp(*full, v=tuple(v))
+                g.hvp._through_loops(full, tuple(v))
             products = (products,) if len(xs) == 1 else products
             for i, hv in enumerate(products):
                 blocks[i][j][(...,) + idx] = hv
@@ -693,89 +772,3 @@ def _jac_rev(g: Any, args: tuple, xs: list, out_shape: tuple, dtype: Any) -> lis
         for jac, gr in zip(jacs, grads, strict=True):
             jac[idx] = gr
     return jacs
-
-
-# ------------------------------------------------------------------ JAX-style functions
-
-
-_DECORATED: dict[tuple[Any, tuple[int, ...], bool], Any] = {}
-
-
-def _decorated(f: Callable, argnums: Any, has_aux: bool = False) -> Any:
-    """``symgrad.grad(f, wrt=argnums, has_aux=...)``, made once per function and argnums (a
-    decorated ``f`` keeps its own ``has_aux``: its function returns the aux too)."""
-    from symgrad.api import GradFunction, grad
-
-    if isinstance(f, GradFunction):
-        has_aux = has_aux or f.has_aux
-        f = f.fn
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    key = (f, nums, has_aux)
-    if key not in _DECORATED:
-        _DECORATED[key] = grad(f, wrt=nums, has_aux=has_aux)
-    return _DECORATED[key]
-
-
-def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any],
-        has_aux: bool = False) -> tuple[Any, ...]:
-    """``jax.jvp``: ``(f(*primals), J tangents)``, differentiating every primal; with
-    ``has_aux``, f returns ``(value, aux)`` and this ``(value, tangent, aux)``."""
-    return _decorated(f, range(len(primals)), has_aux).jvp(*primals,
-                                                           tangents=tuple(tangents))
-
-
-def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
-    """``jax.vjp``: ``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` is a tuple, one cotangent per
-    primal; with ``has_aux``, ``(value, vjp_fn, aux)``."""
-    out = _decorated(f, range(len(primals)), has_aux).vjp(*primals)
-    fn = out[1]
-
-    def vjp_fn(cotangent: Any) -> tuple:
-        grads = fn(cotangent)
-        return grads if len(primals) > 1 else (grads,)
-
-    return (out[0], vjp_fn, *out[2:])
-
-
-def _one_of_a_sequence(argnums: Any, has_aux: bool, result: Any, wrap: Callable) -> Any:
-    """JAX's structure for ``argnums=(i,)``, a sequence of one: ``wrap`` puts the single
-    argument's result in a tuple (G's own methods, with one wrt argument, give it bare)."""
-    if isinstance(argnums, int) or len(tuple(argnums)) != 1:
-        return result
-    return (wrap(result[0]), result[1]) if has_aux else wrap(result)
-
-
-def _jac(mode: str | None, f: Callable, argnums: Any, has_aux: bool) -> Callable[..., Any]:
-    def jacobian(*args: Any, **kwargs: Any) -> Any:
-        G = _decorated(f, argnums, has_aux)
-        return _one_of_a_sequence(argnums, G.has_aux, G.jacobian(*args, mode=mode, **kwargs),
-                                  lambda j: (j,))
-
-    jacobian.__name__ = f"jac{mode}_{getattr(f, '__name__', 'f')}"
-    return jacobian
-
-
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0,
-           has_aux: bool = False) -> Callable[..., Any]:
-    """``jax.jacfwd``: the Jacobian by forward mode, ``out.shape + x.shape`` (a tuple for a
-    sequence of argnums, ``(1,)`` too; with ``has_aux``: ``(jacobian, aux)``)."""
-    return _jac("fwd", f, argnums, has_aux)
-
-
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0,
-           has_aux: bool = False) -> Callable[..., Any]:
-    """``jax.jacrev``: the Jacobian by reverse mode, ``out.shape + x.shape`` (a tuple for a
-    sequence of argnums, ``(1,)`` too; with ``has_aux``: ``(jacobian, aux)``)."""
-    return _jac("rev", f, argnums, has_aux)
-
-
-def hessian(f: Callable, argnums: int | Sequence[int] = 0,
-            has_aux: bool = False) -> Callable[..., Any]:
-    """``jax.hessian``: forward over reverse; ``x.shape + x.shape``, nested for a sequence
-    of argnums (``((H,),)`` for ``(1,)``, as jax's; with ``has_aux``: ``(hessian, aux)``, as jax's)."""
-    def hessian_(*args: Any, **kwargs: Any) -> Any:
-        G = _decorated(f, argnums, has_aux)
-        return _one_of_a_sequence(argnums, G.has_aux, G.hessian(*args, **kwargs),  # (H, aux)
-                                  lambda h: ((h,),))
-
-    return hessian_

@@ -114,7 +114,7 @@ def rnn_loss(w, xs):
     return h ** 2
 
 
-def test_grad_of_a_loops_gradient_matches_fd_and_torch_and_order_3_is_refused_with_a_way():
+def test_grad_of_a_loops_gradient_matches_fd_and_torch_and_order_3_too():
     G = symgrad.grad(rnn_loss, wrt="w")
     G2 = symgrad.grad(G.grad)
     # the tape, read back as one list per taped value, walked by index
@@ -134,11 +134,9 @@ def test_grad_of_a_loops_gradient_matches_fd_and_torch_and_order_3_is_refused_wi
     fd = numeric_grad(lambda w_: G.grad(w_, xs), [w], 0, seed=u)
     assert np.allclose(G2.grad(w, xs, **{G2.seed_name: u}), fd, rtol=1e-6, atol=1e-9)
     assert np.allclose(G2.jacobian(w, xs), H, rtol=1e-10)
-    with pytest.raises(SymgradError, match="third derivative through the loop") as info:
-        symgrad.grad(G2.grad)
-    assert info.value.filename == __file__ and "for x in xs" in str(info.value)
-    assert "symgrad.grad(G.jvp)" in str(info.value)
-    # the way the hint gives works: the jvp's gradient, differentiated again
+    G3 = symgrad.grad(G2.grad)  # (the lists read back as appends, their cotangent helpers
+    got3 = G3.grad(w, xs, 1.0, v, **{G3.seed_name: u})  # as nodes): d/dw (u . H(w) v)
+    # the way the refusal's hint gives works too: the jvp's gradient, differentiated again
     J = symgrad.grad(G.jvp, wrt="w")
     assert np.allclose(J.grad(w, xs, v, seed=(0.0, 1.0)), H @ v, rtol=1e-10)
     J2 = symgrad.grad(J.grad)
@@ -148,3 +146,20 @@ def test_grad_of_a_loops_gradient_matches_fd_and_torch_and_order_3_is_refused_wi
     hv = torch.autograd.grad(g @ torch.tensor(v), wt, create_graph=True)[0]
     third = torch.autograd.grad(hv @ torch.tensor(u), wt)[0].numpy()
     assert np.allclose(got, third, rtol=1e-9)
+    assert np.allclose(got3, third, rtol=1e-9)
+
+
+def nested_loops(x, n):
+    s = 0.0
+    for i in range(n):
+        for j in range(2):
+            s = np.sin(s * x[j] + i)
+    return s
+
+
+def test_order_3_through_a_nested_loop_is_refused_with_a_way():
+    G2 = symgrad.grad(symgrad.grad(nested_loops, wrt="x").grad)
+    with pytest.raises(SymgradError, match="third derivative through the loop") as info:
+        symgrad.grad(G2.grad)
+    assert info.value.filename == __file__ and "for i in range(n)" in str(info.value)
+    assert "symgrad.grad(G.jvp)" in str(info.value)

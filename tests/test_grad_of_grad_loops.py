@@ -288,3 +288,24 @@ def test_grad_of_grad_of_a_tuple_parameter():
                                    zip(first, U, strict=True)), ts)
     assert np.allclose(gW, want[0].numpy(), rtol=1e-9, atol=1e-12)
     assert np.allclose(gb, want[1].numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["for-range", "rows", "branch inside, both sides", "rnn"])
+def test_third_order_through_a_loop_matches_torch_and_fd(case):
+    # symgrad.grad(G2.grad): G2's tapes are lists it copies in its loops (read back as
+    # appends) and their cotangents' helpers (read back as ListGradZeros, ListItemGrad)
+    f, tf, args, (name,), _ = CASES[case]
+    G = symgrad.grad(f, wrt=name)
+    G2 = symgrad.grad(G.grad)
+    G3 = symgrad.grad(G2.grad)
+    i = G.params.index(name)
+    u, w = rng.normal(size=np.shape(args[i])), rng.normal(size=np.shape(args[i]))
+    got = G3.grad(*args, 1.0, u, **{G3.seed_name: w})  # d/dx <w, H(x) u>
+    ts = [torch.tensor(a, requires_grad=k == i) if isinstance(a, np.ndarray) else a
+          for k, a in enumerate(args)]
+    (g1,) = torch.autograd.grad(tf(*ts), ts[i], create_graph=True)
+    (g2,) = torch.autograd.grad(torch.sum(g1 * torch.tensor(u)), ts[i], create_graph=True)
+    (g3,) = torch.autograd.grad(torch.sum(g2 * torch.tensor(w)), ts[i])
+    assert np.allclose(got, g3.numpy(), rtol=1e-9, atol=1e-12)
+    fd = numeric_grad(lambda *a: G2.grad(*a, 1.0, **{G2.seed_name: u}), list(args), i, seed=w)
+    assert np.allclose(got, fd, rtol=1e-6, atol=1e-8)

@@ -72,8 +72,9 @@ def rnn_like(x, W):
     return np.sum(h ** 2)
 
 
-def test_export_after_a_hessian_of_a_loop_holds_forward_over_forward(tmp_path):
-    # was: G.export left out f_jvp_jvp, the module G.hessian / G.hvp run through loops
+def test_export_after_a_hessian_of_a_loop_holds_the_gradient_of_its_tangent(tmp_path):
+    # was: G.export left out the module G.hessian / G.hvp run through loops (then
+    # f_jvp_jvp, now f_tangent_grad)
     G = symgrad.grad(rnn_like, wrt=(0, 1))
     x, W = np.array([0.1, 0.2, 0.3]), np.eye(3) * 0.7
     H = G.hessian(x, W)
@@ -86,8 +87,9 @@ def test_export_after_a_hessian_of_a_loop_holds_forward_over_forward(tmp_path):
     e = np.zeros(3)
     e[1] = 1.0
     zero = np.zeros((3, 3))
-    _, second = module.rnn_like_jvp_jvp(x, W, e, zero, np.array([0.0, 0.0, 1.0]), zero)
-    np.testing.assert_allclose(second, H[0][0][1, 2], rtol=1e-12)
+    hv_x, hv_W = module.rnn_like_tangent_grad(x, W, e, zero)  # H (e, 0): column 1
+    np.testing.assert_allclose(hv_x, H[0][0][:, 1], rtol=1e-12)
+    np.testing.assert_allclose(hv_W, H[1][0][..., 1], rtol=1e-12)
 
 
 def test_fuzz_transforms_fixed_seeds():

@@ -27,7 +27,19 @@ from symgrad.adjoint.shapes import Shapes
 from symgrad.derivative import derivative, may_be_infinite, select_by_masks
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
-from symgrad.frontend.ir import Assign, Block, Carry, Function, If, Loop, Names, Phi, defines, walk
+from symgrad.frontend.ir import (
+    Assign,
+    Block,
+    Carry,
+    Function,
+    If,
+    Loop,
+    Names,
+    Phi,
+    defines,
+    reads,
+    walk,
+)
 from symgrad.rules import masks
 from symgrad.rules.base import Structural, node_jvp
 from symgrad.rules.grads import BroadcastLike, GradZeros
@@ -318,8 +330,8 @@ def build_hvp(fn: Function, wrt: list[str], has_aux: bool = False) -> TangentPro
     tangents along v are the Hessian-vector products H v (one per wrt argument).
 
     The gradient program is the reverse sweep's forward and backward statements as one
-    straight-line function of the parameters (the output's cotangent 1); loops and branches
-    are not supported yet."""
+    straight-line function of the parameters (the output's cotangent 1). Through loops and
+    branches G.hvp goes reverse over forward instead (``build_directional``)."""
     from symgrad.adjoint.program import Stmt
     from symgrad.adjoint.sweep import build
 
@@ -343,11 +355,31 @@ def build_hvp(fn: Function, wrt: list[str], has_aux: bool = False) -> TangentPro
     return program
 
 
+def build_directional(fn: Function, wrt: list[str], has_aux: bool = False) -> TangentProgram:
+    """The tangent of ``fn``'s first output alone along the tangents of ``wrt``: for a
+    scalar output, ``<grad f, v>``, whose gradient with respect to ``wrt`` is ``H v``
+    (reverse over forward: ``G.hvp`` through loops and branches, one pass). The top-level
+    statements that tangent does not read (the primal outputs) are left out."""
+    tp = TangentSweep(fn, wrt, has_aux).run()
+    tp.tangents, tp.outputs, tp.aux = tp.tangents[:1], [], []
+    live = set(tp.tangents)
+    kept: list[Any] = []
+    for s in reversed(tp.program):
+        if not isinstance(s, Assign):
+            kept.append(s)
+            live |= {x.name for x in reads(s)}
+        elif s.target in live:
+            kept.append(s)
+            live |= {x.name for x in s.expr.free_symbols}
+    tp.program = kept[::-1]
+    return tp
+
+
 def build_second_order(fn: Function, wrt: list[str], has_aux: bool = False) -> TangentProgram:
     """Forward over forward, for code with loops and branches: the tangent program of the
     tangent program. ``f_jvp_jvp(x, ..., dx, ..., d2x, ...)`` returns the first output's
-    tangent along dx and its tangent along d2x: ``dx^T H d2x`` for a scalar output. (For
-    straight-line code ``build_hvp``'s forward over reverse gives H v in one pass.)"""
+    tangent along dx and its tangent along d2x: ``dx^T H d2x`` for a scalar output, G.hvp's
+    way (one pass per element) where ``build_directional``'s gradient cannot be read back."""
     from symgrad.frontend.ir import Param
 
     first = TangentSweep(fn, wrt, has_aux).run()

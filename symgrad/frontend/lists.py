@@ -22,7 +22,9 @@ from symgrad.rules.base import static
 from symgrad.rules.lists import (
     Append,
     ConcatList,
+    ListGradZeros,
     ListItem,
+    ListItemGrad,
     ListOf,
     StackList,
     SumList,
@@ -103,10 +105,19 @@ class ListLowering:
     def list_call(self, node: ast.Call, obj: Any) -> Any:
         """``np.stack(outs)`` and the other calls of a runtime list; MISSING if ``node`` is
         not a call of one."""
+        from symgrad import helpers
+
+        if obj is helpers._list_item_grad and len(node.args) == 3 and not node.keywords and \
+                self.named_list(node.args[1]) is not None:  # (a generated gradient, read back)
+            g, i = self.expr(node.args[0]), self.expr(node.args[2])
+            if isinstance(g, sp.Basic) and isinstance(i, sp.Basic):  # (i: the code's counter)
+                return ListItemGrad(g, self.named_list(node.args[1]), i)
         xs = self.named_list(node.args[0]) if node.args else None
         if xs is None:
             return MISSING
         rest, kws = node.args[1:], {k.arg: k.value for k in node.keywords}
+        if obj is helpers._list_zeros and not rest and not kws:  # (read back, as above)
+            return ListGradZeros(xs)
         name = node.args[0].id if isinstance(node.args[0], ast.Name) else "outs"
         if obj is np.stack and len(rest) + len(kws) <= 1 and set(kws) <= {"axis"}:
             axis = self.static_value(self.expr((rest or list(kws.values()))[0]), node, "axis") \
@@ -145,13 +156,14 @@ class ListLowering:
         """Refuse a runtime list anywhere but as the list of its own nodes (or len)."""
         if not self.ctx.list_names or not isinstance(value, sp.Basic):
             return
-        allowed = (Append, StackList, ConcatList, SumList, ListItem, Len)
+        allowed = (Append, StackList, ConcatList, SumList, ListItem, Len, ListGradZeros)
         bad = self.is_runtime_list(value)
         for n in sp.preorder_traversal(value):
             if bad:
                 break
             for i, a in enumerate(getattr(n, "args", ())):
-                if self.is_runtime_list(a) and not (isinstance(n, allowed) and i == 0):
+                if self.is_runtime_list(a) and not (isinstance(n, allowed) and i == 0 or
+                                                    isinstance(n, ListItemGrad) and i == 1):
                     bad = True
         if bad:
             raise self.p.error(node, "a list built in a loop is used as an array here "

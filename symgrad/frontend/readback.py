@@ -94,6 +94,7 @@ def readable(tree: ast.FunctionDef) -> tuple[ast.FunctionDef, bool]:
     fixer = _Fixes(_written_in_place(out))
     fixed = fixer.visit(copy.deepcopy(out))
     fixer.changed |= _one_sided(fixed.body, set(_names_stored(fixed.args)))
+    fixer.changed |= _list_copies(fixed.body, fixed)
     return (ast.fix_missing_locations(fixed) if fixer.changed else out), out is not tree
 
 
@@ -263,3 +264,63 @@ def _untape(tree: ast.FunctionDef) -> ast.FunctionDef:
 def _subscript(lst: str, at: str, where: ast.AST) -> ast.Subscript:
     return _at(ast.Subscript(_name(lst, False, where), _name(at, False, where),
                                            ast.Load()), where)
+
+
+def _list_copies(stmts: list[ast.stmt], tree: ast.AST) -> bool:
+    """A list a generated loop extends by a copy (forward mode's ``outs_2 = outs_1 + [h]``,
+    carried back by ``..., outs_1, ... = ..., outs_2, ...`` at the end of the body) read as
+    the append the lowering reads (``outs_1.append(h)``), where nothing else in the body
+    reads the old list and nothing after the loop reads the new one."""
+    changed = False
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                changed |= _list_copies(getattr(s, field), tree)
+        if isinstance(s, (ast.For, ast.While)) and s.body:
+            changed |= _appends_in(s, tree)
+    return changed
+
+
+def _appends_in(loop: ast.For | ast.While, tree: ast.AST) -> bool:
+    carry = loop.body[-1]
+    if not (isinstance(carry, ast.Assign) and len(carry.targets) == 1):
+        return False
+    targets, values = _items(carry.targets[0]), _items(carry.value)
+    if len(targets) != len(values) or not all(isinstance(t, ast.Name) for t in targets):
+        return False
+    changed = False
+    for i, s in enumerate(loop.body[:-1]):
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and
+                isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.BinOp) and
+                isinstance(s.value.op, ast.Add) and isinstance(s.value.left, ast.Name) and
+                isinstance(s.value.right, ast.List) and len(s.value.right.elts) == 1):
+            continue
+        new, old = s.targets[0].id, s.value.left.id
+        k = next((k for k, (t, v) in enumerate(zip(targets, values, strict=True))
+                  if t.id == old and isinstance(v, ast.Name) and v.id == new), None)
+        others = [n for j, b in enumerate(loop.body[:-1]) if j != i for n in ast.walk(b)]
+        rest = [v for j, v in enumerate(values) if j != k]
+        outside = [n for n in ast.walk(tree) if n not in set(ast.walk(loop))]
+        if k is None or any(isinstance(n, ast.Name) and n.id == old for n in others) or \
+                any(isinstance(n, ast.Name) and n.id == new for v in rest
+                    for n in ast.walk(v)) or \
+                any(isinstance(n, ast.Name) and n.id in (new, old) and
+                    isinstance(n.ctx, ast.Store) for n in others) or \
+                any(isinstance(n, ast.Name) and n.id == new for n in outside):
+            continue
+        loop.body[i] = _append(old, s.value.right.elts[0], s)
+        for b in loop.body[i + 1:-1]:  # (later reads of the new list: the same list)
+            for n in ast.walk(b):
+                if isinstance(n, ast.Name) and n.id == new:
+                    n.id = old
+        del targets[k], values[k]
+        changed = True
+    if changed:
+        if not targets:
+            loop.body[-1] = _at(ast.Pass(), carry)
+        elif len(targets) == 1:
+            carry.targets, carry.value = [targets[0]], values[0]
+        else:
+            carry.targets[0] = _at(ast.Tuple(targets, ast.Store()), carry)
+            carry.value = _at(ast.Tuple(values, ast.Load()), carry)
+    return changed
