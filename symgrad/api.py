@@ -26,6 +26,7 @@ from symgrad.arguments import (
     _numpy_floats,
     _seed_like,
     _unshared,
+    normalise_wrt,
 )
 from symgrad.bound import _BoundWithSource, _with_source  # noqa: F401 (regrad reads it)
 from symgrad.call_errors import reraise as _reraise
@@ -84,7 +85,7 @@ class GradFunction:
         parsed = parse_function(fn)  # fails early, before any transformation
         names = [a.arg for a in parsed.tree.args.args]
         self.params = names
-        self.wrt = tuple(_normalise_wrt(wrt, names, parsed))
+        self.wrt = tuple(normalise_wrt(wrt, names, parsed))
         self._wrt_named = wrt is not None  # an integer argument named in wrt is an error
         self.has_aux = bool(has_aux)
         self._signature = inspect.signature(fn)
@@ -675,29 +676,6 @@ def _checked_call(value_and_grad: Callable, args: tuple, seed_value: Any) -> tup
         return value_and_grad(*args, seed_value)
     except ZeroDivisionError:  # the gradient's arithmetic on Python floats
         return value_and_grad(*_numpy_floats(args, seed_value))
-
-
-def _normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
-    if wrt is None:
-        return list(names)
-    items = [wrt] if isinstance(wrt, (str, int)) else list(wrt)
-    out = []
-    for item in items:
-        if isinstance(item, int) and not isinstance(item, bool):
-            if not -len(names) <= item < len(names):
-                raise parsed.error(parsed.tree, f"wrt={item} is out of range: "
-                                   f"{parsed.tree.name} has {len(names)} parameters")
-            out.append(names[item])
-        elif isinstance(item, str) and item in names:
-            out.append(item)
-        else:
-            raise parsed.error(parsed.tree, f"wrt={item!r} is not a parameter of "
-                               f"{parsed.tree.name}", f"parameters: {', '.join(names)}")
-    repeated = sorted({w for w in out if out.count(w) > 1}, key=out.index)
-    if repeated:  # the generated code has one gradient per parameter
-        raise parsed.error(parsed.tree, f"wrt names {repeated[0]!r} more than once",
-                           f"name each parameter once: wrt={tuple(dict.fromkeys(out))!r}")
-    return out
 
 
 def _module(fn: Callable, wrt: Sequence[str], has_aux: bool,

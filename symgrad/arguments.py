@@ -268,3 +268,28 @@ def _seed_like(name: str, seed: Any, out: Any) -> Any:
     raise SymgradError(f"{name}: the cotangent (seed) has shape {have}, and the output "
                        f"shape {want}", hint="pass a seed shaped like the output, or one "
                        "that broadcasts to it")
+
+
+def normalise_wrt(wrt: Any, names: list[str], parsed: Any) -> list[str]:
+    """``wrt`` (a name, an index, a sequence of them, or None: all) as parameter names,
+    refused at the ``def`` when out of range, unknown or repeated."""
+    if wrt is None:
+        return list(names)
+    items = [wrt] if isinstance(wrt, (str, int)) else list(wrt)
+    out = []
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not -len(names) <= item < len(names):
+                raise parsed.error(parsed.tree, f"wrt={item} is out of range: "
+                                   f"{parsed.tree.name} has {len(names)} parameters")
+            out.append(names[item])
+        elif isinstance(item, str) and item in names:
+            out.append(item)
+        else:
+            raise parsed.error(parsed.tree, f"wrt={item!r} is not a parameter of "
+                               f"{parsed.tree.name}", f"parameters: {', '.join(names)}")
+    repeated = sorted({w for w in out if out.count(w) > 1}, key=out.index)
+    if repeated:  # the generated code has one gradient per parameter
+        raise parsed.error(parsed.tree, f"wrt names {repeated[0]!r} more than once",
+                           f"name each parameter once: wrt={tuple(dict.fromkeys(out))!r}")
+    return out
