@@ -201,9 +201,12 @@ def _operand_grad(g: Any, out: str, others: list[tuple[str, Any]], term: str, x:
             known += c
     if _DOTS in target and _DOTS not in known:  # (x's '...' covers no dimension)
         target = target.replace(_DOTS, "")
+    summed = _DOTS in known and _DOTS not in target  # numpy sums no '...' the output lacks:
+    if summed:  # keep it in front, then sum those axes away
+        target = _DOTS + target
     terms = [t for t, _ in factors]
     v = Einsum(*[f for _, f in factors], base.static(_spelled(terms, target)))
-    return grads.SumTo(v, x) if _DOTS in term else v
+    return grads.SumTo(v, x) if _DOTS in term or summed else v
 
 
 # ------------------------------------------------------------------------ tensordot
