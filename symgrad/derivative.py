@@ -82,7 +82,13 @@ def chain_rule(expr: Any, var: Any) -> Any:
                     terms.append(sp.Mul(*args[:i], da, *args[i + 1:]))
             out = sp.Add(*terms)
         elif isinstance(e, sp.Pow) and kind._eval_derivative is sp.Pow._eval_derivative:
-            out = e * (d(e.exp) * sp.log(e.base) + d(e.base) * e.exp / e.base)
+            # exp * base**(exp - 1) * dbase, not SymPy's e * exp * dbase / base: that
+            # cancels what dbase shares with a product base (d sqrt(w*x)/dw as
+            # sqrt(w*x)/(2*w), nan at w = 0 where numpy's x/(2*sqrt(w*x)) is inf)
+            dexp = d(e.exp)
+            out = d(e.base) * e.exp * e.base ** (e.exp - 1)
+            if dexp != 0:
+                out = out + e * sp.log(e.base) * dexp
         elif isinstance(e, sp.Function) and \
                 kind._eval_derivative is sp.Function._eval_derivative and \
                 kind._eval_derivative_n_times is sp.Basic._eval_derivative_n_times:

@@ -45,6 +45,7 @@ from symgrad.rules import elementwise as ew
 from symgrad.rules import masks as mk
 from symgrad.rules import registry
 from symgrad.rules.base import static, sval
+from symgrad.rules.creation import NpConstant
 from symgrad.rules.linalg import MatMul
 from symgrad.rules.operators import AsWritten, FloorDiv, Mod
 
@@ -357,6 +358,8 @@ def unprint(node, names=frozenset()):
         if func in _CALLS:
             return _CALLS[func](*args)
         name = func.removeprefix("np.")
+        if func.startswith("np.") and args and all(isinstance(a, sp.Number) for a in args):
+            return NpConstant(static(name), static(()), *args)  # numpy's call of numbers
         return ew.sympy_form(ew.ALIASES.get(name, name), *args)
     raise AssertionError(f"unprint has no rule for {ast.dump(node)}")
 

@@ -184,10 +184,6 @@ def sqrt_of_product(w, x):
     return np.sum(np.sqrt(w * x))
 
 
-@pytest.mark.xfail(strict=True, reason="SymPy writes d/dw sqrt(w x) as sqrt(w x)/(2 w): "
-                   "0/0 = nan at w = 0 where torch (and symgrad's Tensor op by op) gives "
-                   "x/(2 sqrt(w x)) = inf; a fused nn.Module therefore disagrees with the "
-                   "same module op by op (the first-call check compares only the output)")
 def test_sqrt_of_a_product_at_zero_is_infinite_as_torch():
     w, x = np.array([0.0, 1.0]), np.array([1.3, 1.0])
     g = symgrad.grad(sqrt_of_product, wrt="w").grad(w, x)
