@@ -42,6 +42,8 @@ class NumpyPrinter(StrPrinter):
         # current function's cse temporaries (``numpy_temps``): see `is_numpy`
         self.numpy_names: frozenset[str] = arrays
         self.numpy_temps: frozenset[str] = frozenset()
+        self._numpy_known: tuple | None = None  # (names, temps, both): _numpy_memo's
+        self._numpy_memo: dict[Any, bool] = {}
 
     def shape_of(self, expr: Any) -> str:
         """``x.shape`` for a name bound to a numpy array for sure (a rank-specialised
@@ -76,7 +78,13 @@ class NumpyPrinter(StrPrinter):
         parameter (the seed) may be a Python float: it is never in ``numpy_names``."""
         if not self.arrays:
             return False  # the generic module: any argument may be a Python number
-        return _numpy_valued(expr, self.numpy_names | self.numpy_temps)
+        known = self._numpy_known
+        if known is None or known[0] is not self.numpy_names or \
+                known[1] is not self.numpy_temps:
+            known = self._numpy_known = (self.numpy_names, self.numpy_temps,
+                                         self.numpy_names | self.numpy_temps)
+            self._numpy_memo = {}
+        return _numpy_valued(expr, known[2], self._numpy_memo)
 
     def use_helper(self, name: str) -> None:
         self.helpers.add(name)
@@ -271,8 +279,17 @@ class NumpyPrinter(StrPrinter):
 _OPERATORS = (sp.Add, sp.Mul, sp.Pow, Relational, sp.And, sp.Or, sp.Not)
 
 
-def _numpy_valued(expr: Any, names: frozenset[str]) -> bool:
+def _numpy_valued(expr: Any, names: frozenset[str], memo: dict[Any, bool]) -> bool:
     """``NumpyPrinter.is_numpy`` with ``names`` the names bound to numpy values."""
+    if isinstance(expr, sp.Symbol):
+        return expr.name in names
+    known = memo.get(expr)
+    if known is None:
+        known = memo[expr] = _numpy_node(expr, names, memo)
+    return known
+
+
+def _numpy_node(expr: Any, names: frozenset[str], memo: dict[Any, bool]) -> bool:
     if isinstance(expr, sp.Symbol):
         return expr.name in names
     if isinstance(expr, (sp.Piecewise, sp.Heaviside)) or \
@@ -281,7 +298,7 @@ def _numpy_valued(expr: Any, names: frozenset[str]) -> bool:
     if isinstance(expr, (sp.Max, sp.Min)):  # np.maximum, except min(len(a), len(b))
         return not all(type(a).__name__ == "Len" for a in expr.args)
     if isinstance(expr, _OPERATORS):
-        return any(_numpy_valued(a, names) for a in expr.args)
+        return any(_numpy_valued(a, names, memo) for a in expr.args)
     # a structural node says which of its results are numpy values, beside the method that
     # prints it (a subclass that prints otherwise says nothing)
     kind = next((k.__dict__.get("numpy_valued") for k in type(expr).__mro__
@@ -289,9 +306,10 @@ def _numpy_valued(expr: Any, names: frozenset[str]) -> bool:
     if kind == "always":
         return True
     if kind == "operand":
-        return any(_numpy_valued(a, names) for a in expr.args if isinstance(a, sp.Basic))
+        return any(_numpy_valued(a, names, memo) for a in expr.args
+                   if isinstance(a, sp.Basic))
     if kind == "first":
-        return _numpy_valued(expr.args[0], names)
+        return _numpy_valued(expr.args[0], names, memo)
     return False
 
 
