@@ -66,6 +66,8 @@ def generate(adj: Adjoint, specialised: str = "") -> Generated:
             f"({fn.name}(...), {fn.name}_grad(...)) in one pass."]
     both = f"{value if len(returns) == 1 else '(' + value + ')'}, " \
         f"{grads if len(adj.grads) == 1 else '(' + grads + ')'}"
+    if fn.straight_line and adj.arrays:
+        printer.numpy_names = _numpy_names(adj, forward, printer)
     if fn.straight_line:
         both_cse = _cse([s.expr for s in forward + adj.backward], temp_names())
         funcs = [
@@ -104,13 +106,22 @@ class _Remembering:
         self._texts: dict[Any, str] = {}
 
     def statement(self, expr: Any) -> str:
-        text = self._texts.get(expr)
+        # (a temporary's name means another value in another function: what is known of
+        # them is part of the key)
+        key = (expr, self._printer.numpy_temps) if self._printer.numpy_temps else expr
+        text = self._texts.get(key)
         if text is None:
-            text = self._texts[expr] = self._printer.statement(expr)
+            text = self._texts[key] = self._printer.statement(expr)
         return text
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._printer, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:  # (what is known of the names: the printer's)
+            setattr(self._printer, name, value)
 
 
 def _module_text(fn: Any, printer: NumpyPrinter, funcs: list[str], what: str,
@@ -321,6 +332,7 @@ def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt],
     else:
         replacements, reduced = [], exprs
     replacements, reduced = _masks_as_numbers(replacements, reduced, bools)
+    _know_temps(printer, replacements)
     placed = _place_temps(replacements, reduced)
     lines = [f"def {name}({params}):", f'{INDENT}"""{doc}"""']
     seed_names = set(seeds or [])
@@ -346,6 +358,38 @@ def _assignment(target: str, expr: Any, printer: NumpyPrinter) -> str:
     if getattr(expr, "is_statement", False):
         return printer.statement(expr)
     return f"{target} = {printer.statement(expr)}"
+
+
+def _numpy_names(adj: Adjoint, forward: list[Stmt], printer: NumpyPrinter) -> frozenset:
+    """The names of a straight-line rank-specialised module bound to numpy values for sure
+    (``NumpyPrinter.is_numpy``): its array arguments, its constants (np.array literals) and
+    each value every assignment of which computes one, given the others (the largest such
+    set: a name assigned twice must be one both times). Never a seed: the cotangent
+    argument may be a Python float."""
+    defs: dict[str, list] = {}
+    for s in forward + adj.backward:
+        defs.setdefault(s.target, []).append(None if s.augment or s.index else s.expr)
+    outside = {p.name for p in adj.fn.params} | set(adj.seeds) | set(adj.fn.constants)
+    names = set(adj.arrays) | set(adj.fn.constants) | (defs.keys() - outside)
+    changed = True
+    while changed:
+        printer.numpy_names = frozenset(names)
+        changed = False
+        for target, exprs in defs.items():
+            if target in names and not all(e is not None and printer.is_numpy(e) for e in exprs):
+                names.discard(target)
+                changed = True
+    return frozenset(names)
+
+
+def _know_temps(printer: NumpyPrinter, replacements: list) -> None:
+    """The cse temporaries (in order) that name numpy values, for ``is_numpy``."""
+    printer.numpy_temps = frozenset()
+    if not printer.arrays:
+        return
+    for t, texpr in replacements:
+        if printer.is_numpy(texpr):
+            printer.numpy_temps |= {t.name}
 
 
 def _kept(s: Any) -> bool:
@@ -505,6 +549,7 @@ class _Structured:
         replacements = [(t, self.r(e)) for t, e in replacements]
         reduced = [self.r(e) for e in reduced]
         replacements, reduced = _masks_as_numbers(replacements, reduced, self.bools)
+        _know_temps(self.printer, replacements)
         placed = _place_temps(replacements, reduced)
         lines: list[str] = []
         for i, (s, expr) in enumerate(zip(stmts, reduced, strict=True)):

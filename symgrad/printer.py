@@ -8,6 +8,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.core.function import _coeff_isneg
+from sympy.core.relational import Relational
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
@@ -36,6 +37,13 @@ class NumpyPrinter(StrPrinter):
         self.sources: dict[str, str] = {}  # the user's rule functions it calls (custom_vjp)
         self.is_scalar = is_scalar  # shape knowledge from the adjoint, when it has some
         self.arrays = arrays  # names bound to numpy arrays for sure: see `shape_of`
+        # in a rank-specialised module (``arrays`` given): the names bound to numpy values
+        # (arrays or numpy scalars, never a Python number) for sure, module-wide and in the
+        # current function's cse temporaries (``numpy_temps``): see `is_numpy`
+        self.numpy_names: frozenset[str] = arrays
+        self.numpy_temps: frozenset[str] = frozenset()
+        self._numpy_known: tuple | None = None  # (names, temps, both): _numpy_memo's
+        self._numpy_memo: dict[Any, bool] = {}
 
     def shape_of(self, expr: Any) -> str:
         """``x.shape`` for a name bound to a numpy array for sure (a rank-specialised
@@ -48,9 +56,35 @@ class NumpyPrinter(StrPrinter):
         return self._meta("size", expr)
 
     def _meta(self, attr: str, expr: Any) -> str:
-        if isinstance(expr, sp.Symbol) and expr.name in self.arrays:
-            return f"{expr.name}.{attr}"
+        if self.is_numpy(expr):
+            return f"{self.doprint_atom(expr)}.{attr}"
         return f"np.{attr}({self.doprint_expr(expr)})"
+
+    def reduction(self, name: str, expr: Any, kw: str) -> str:
+        """``x.sum(axis=0)`` for a numpy value ``x`` (as ``shape_of``: the method skips
+        np.sum's Python-level dispatch, about a microsecond), else ``np.sum(x, axis=0)``;
+        ``np.sum(a*b)`` stays so, as a person writes it, rather than ``(a*b).sum()``."""
+        text = self.doprint_expr(expr)
+        if is_atomic(text) and self.is_numpy(expr):
+            return f"{text}.{name}({kw.removeprefix(', ')})"
+        return f"np.{name}({text}{kw})"
+
+    def is_numpy(self, expr: Any) -> bool:
+        """Whether ``expr`` evaluates to a numpy array or a numpy scalar for sure (both have
+        ``.sum()``, ``.size``, ``.shape``), never to a Python number: only in a
+        rank-specialised module. A name is known by ``numpy_names``/``numpy_temps``; numpy's
+        functions return numpy values; an operator does where an operand is one (numpy
+        arithmetic on a Python float and a numpy one gives a numpy one). A cotangent
+        parameter (the seed) may be a Python float: it is never in ``numpy_names``."""
+        if not self.arrays:
+            return False  # the generic module: any argument may be a Python number
+        known = self._numpy_known
+        if known is None or known[0] is not self.numpy_names or \
+                known[1] is not self.numpy_temps:
+            known = self._numpy_known = (self.numpy_names, self.numpy_temps,
+                                         self.numpy_names | self.numpy_temps)
+            self._numpy_memo = {}
+        return _numpy_valued(expr, known[2], self._numpy_memo)
 
     def use_helper(self, name: str) -> None:
         self.helpers.add(name)
@@ -240,6 +274,43 @@ class NumpyPrinter(StrPrinter):
     def _print_Tuple(self, expr: Any) -> str:
         items = [self.doprint_expr(a) for a in expr.args]
         return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+_OPERATORS = (sp.Add, sp.Mul, sp.Pow, Relational, sp.And, sp.Or, sp.Not)
+
+
+def _numpy_valued(expr: Any, names: frozenset[str], memo: dict[Any, bool]) -> bool:
+    """``NumpyPrinter.is_numpy`` with ``names`` the names bound to numpy values."""
+    if isinstance(expr, sp.Symbol):
+        return expr.name in names
+    known = memo.get(expr)
+    if known is None:
+        known = memo[expr] = _numpy_node(expr, names, memo)
+    return known
+
+
+def _numpy_node(expr: Any, names: frozenset[str], memo: dict[Any, bool]) -> bool:
+    if isinstance(expr, sp.Symbol):
+        return expr.name in names
+    if isinstance(expr, (sp.Piecewise, sp.Heaviside)) or \
+            type(expr).__name__ in _NUMPY_FUNCTIONS:
+        return True  # np.where, np.heaviside, np.exp, ...: numpy values, of any argument
+    if isinstance(expr, (sp.Max, sp.Min)):  # np.maximum, except min(len(a), len(b))
+        return not all(type(a).__name__ == "Len" for a in expr.args)
+    if isinstance(expr, _OPERATORS):
+        return any(_numpy_valued(a, names, memo) for a in expr.args)
+    # a structural node says which of its results are numpy values, beside the method that
+    # prints it (a subclass that prints otherwise says nothing)
+    kind = next((k.__dict__.get("numpy_valued") for k in type(expr).__mro__
+                 if "_numpycode" in k.__dict__), None)
+    if kind == "always":
+        return True
+    if kind == "operand":
+        return any(_numpy_valued(a, names, memo) for a in expr.args
+                   if isinstance(a, sp.Basic))
+    if kind == "first":
+        return _numpy_valued(expr.args[0], names, memo)
+    return False
 
 
 # the nodes StrPrinter lays out by operator precedence; every other node prints as an atom

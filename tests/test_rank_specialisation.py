@@ -94,7 +94,7 @@ def test_readme_model_after_a_2d_call_reads_as_written_by_hand():
     check_grads(G, *args)
     code = gradient_code(G)
     assert not [p for p in PLUMBING if p in code], code
-    assert "grad_w = x.T @ t0" in code and "grad_b = np.sum(t0, axis=0)" in code, code
+    assert "grad_w = x.T @ t0" in code and "grad_b = t0.sum(axis=0)" in code, code
 
 
 def test_readme_mlp_after_a_2d_call():
@@ -106,7 +106,7 @@ def test_readme_mlp_after_a_2d_call():
     code = gradient_code(G)
     assert not [p for p in PLUMBING if p in code], code
     assert re.search(r"grad_W2 = h\.T @ \w+", code), code
-    assert re.search(r"grad_b1 = np\.sum\(\w+, axis=0\)", code), code
+    assert re.search(r"grad_b1 = \w+\.sum\(axis=0\)", code), code
     assert re.search(r"grad_W1 = X\.T @ \w+", code), code
 
 
@@ -257,7 +257,7 @@ def test_cli_show_takes_shapes(capsys):
     assert "grad_w = x.T @ t0" in special and "_sum_to(" not in special
     assert main(["show", target, "--wrt", "w,b", "--color", "never", "--shape", "w=4,3",
                  "--shape", "b=1,3", "--shape", "x=8,4", "--shape", "y=8,3"]) == 0
-    assert "grad_b = np.sum(t0, axis=0, keepdims=True)" in capsys.readouterr().out
+    assert "grad_b = t0.sum(axis=0, keepdims=True)" in capsys.readouterr().out
 
 
 SCALE = np.array([1.0, 2.0, 3.0])

@@ -75,6 +75,8 @@ class FullLike(BroadcastLike):
     traits = frozenset({ALLOCATES, LINEAR})
     reads_shape_of = None  # np.full_like takes x's dtype too
 
+    numpy_valued = "always"
+
     def _numpycode(self, printer: Any) -> str:
         if self.args[0] == 0:
             return f"np.zeros_like({base._a(printer, self.args[1])}, dtype=float)"
@@ -96,6 +98,8 @@ class GradZeros(Rule):
     traits = frozenset({NONDIFF, ALLOCATES})
     shape_like = 0
     reads_shape_of = 0
+
+    numpy_valued = "always"
 
     def _numpycode(self, printer: Any) -> str:
         return f"np.zeros({printer.shape_of(self.args[0])})"

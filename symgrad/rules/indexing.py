@@ -90,6 +90,8 @@ class GetItem(Rule):
 
     needs_full_g = False  # np.add.at broadcasts the cotangent
 
+    numpy_valued = "first"  # an array's item or slice: a numpy value
+
     def _numpycode(self, printer: Any) -> str:
         parts = ", ".join(format_index_part(printer, p) for p in self.args[1:])
         return f"{base._p(printer, self.args[0])}[{parts or '()'}]"

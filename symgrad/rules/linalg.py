@@ -28,6 +28,7 @@ class _Product(Rule):
     n_diff = 2
     helper = ""
     numpy_name = ""
+    numpy_valued = "always"
 
     def _numpycode(self, printer: Any) -> str:
         a, b = (base._a(printer, x) for x in self.args)
@@ -56,6 +57,7 @@ def _summed(n: int, m: int, what: str) -> None:
 class MatMul(_Product):
     helper = "_matmul_grad"
     node_args = ("x1", "x2")
+    numpy_valued = "operand"
 
     def _numpycode(self, printer: Any) -> str:
         return f"{base._p(printer, self.args[0])} @ {base._p(printer, self.args[1])}"

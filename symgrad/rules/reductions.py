@@ -64,8 +64,12 @@ class Reduction(Rule):
     def extra_kw(self) -> str:
         return ""
 
+    numpy_valued = "always"  # (np.sum of a Python float is a numpy float)
+
     def _numpycode(self, printer: Any) -> str:
         kw = base._kw(axis=(self.axis, None), keepdims=(self.keepdims, False)) + self.extra_kw()
+        if self.numpy_name in ("sum", "mean") and hasattr(printer, "reduction"):
+            return printer.reduction(self.numpy_name, self.args[0], kw)  # x.sum(axis=0)
         return f"np.{self.numpy_name}({base._a(printer, self.args[0])}{kw})"
 
     def reduced(self, x: Any) -> Any:

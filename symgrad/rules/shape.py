@@ -78,6 +78,8 @@ def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
 class Transpose(Rule):
     """args: (x, axes)"""
 
+    numpy_valued = "first"  # (a Python float has no .T)
+
     def _numpycode(self, printer: Any) -> str:
         axes = base.sval(self.args[1])
         if axes is None:
@@ -213,6 +215,8 @@ class Rot90(Rule):
            torch=Torch(("unsqueeze",), "UnsqueezeBackward0", {"dim": "axis"}))
 class ExpandDims(Rule):
     """args: (x, axis)"""
+
+    numpy_valued = "always"
 
     def _numpycode(self, printer: Any) -> str:
         return f"np.expand_dims({base._a(printer, self.args[0])}, {base.sval(self.args[1])!r})"
