@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import foreign as _foreign
+from symgrad import hot as _hot
 from symgrad import live
 from symgrad.arguments import (
     _CONTAINERS,
@@ -94,6 +96,7 @@ class GradFunction:
         self._ranked = Specialisations()  # on argument ranks (symgrad.specialisations)
         self._by_shapes = self._ranked.by_shapes  # (the fast path's lookup)
         self._shown: Ranked | None = None  # the last call's specialisation: .source shows it
+        self._recent: Any = None  # or the last call's Fast, when it took the hot path (_settle)
         # generated when a call needs it (one transformation, for the call's ranks), checked
         # now; numba runs the generic module, and a parameter named seed needs its name
         self._lazy = self.backend == "numpy" and "seed" not in names
@@ -120,6 +123,11 @@ class GradFunction:
         self._wrt_one = self._wrt_index[0] if len(self._wrt_index) == 1 else -1
         self._fast_key = _fast_key(len(names))
         self._by_wrt: dict[tuple[str, ...], GradFunction] = {self.wrt: self}
+        if names and not self._static_index and not self.has_aux and "seed" not in names:
+            # G.value_and_grad and G.grad: plain functions for the ordinary call (symgrad.hot)
+            self.value_and_grad, self._hot_grad = _hot.entry_points(
+                self, types.MethodType(GradFunction.value_and_grad, self),
+                types.MethodType(GradFunction.grad.method, self), _UNSET)
 
     def _with_wrt(self, wrt: tuple[str, ...]) -> GradFunction:
         """This function differentiated with respect to ``wrt`` (made once, then kept)."""
@@ -134,6 +142,7 @@ class GradFunction:
         """Run ``module`` as the generic module; while it is pending, the attributes made from
         it (``_GENERIC``) are missing, and the first read generates it (``__getattr__``)."""
         self._module = module
+        self._settle()
         for name in _GENERIC:
             self.__dict__.pop(name, None)
         self.seed_name = "seed"  # (a parameter so named: the generated code's name, below)
@@ -224,18 +233,29 @@ class GradFunction:
         self._use(module)
         self._fresh()  # (a global it baked in may have changed since it was made)
 
+    def _settle(self) -> None:
+        """Record the last hot call's specialisation and arguments (see ``symgrad.hot``) as
+        every other call records them (``_shown``, ``_last_described``)."""
+        recent = self._recent
+        if recent is not None:
+            self._recent = None
+            self._shown, self._last_args = recent.entry, None
+            self._last_described = recent.described()
+
     @property
     def _last_call(self) -> tuple | None:
         """The last call's arguments as ``describe_call`` records them (shapes of floating
         arrays, other values as they are), for export's self-check. A call keeps only a
         reference to its argument tuple; it is described here, when export asks, so calls
         do not pay for it (the arguments stay alive until the next call)."""
+        self._settle()
         if self._last_args is not None:
             self._last_described, self._last_args = describe_call(self._last_args, {}), None
         return self._last_described
 
     @_last_call.setter
     def _last_call(self, value: tuple | None) -> None:
+        self._settle()
         self._last_args, self._last_described = None, value
 
     @property
@@ -243,6 +263,7 @@ class GradFunction:
         """The generated module's text: numpy is its only import. After a call with numpy
         arrays, the module specialised for that call's argument ranks; before any call (or
         after a call with no array), the generic one, which serves any ranks."""
+        self._settle()
         shown = self._shown
         return (self._generated if shown is None else shown.module.generated).source
 
@@ -327,6 +348,7 @@ class GradFunction:
             if len(args) == self._fast_arity and not kwargs:  # floating arrays seen before
                 fast = self._by_shapes.get(self._fast_key(*args))
                 if fast is not None:
+                    self._settle()
                     self._last_args = args
                     try:
                         return fast.primal(*args)
@@ -339,6 +361,7 @@ class GradFunction:
                 return _tensor_calls.grad_function_call(self, args)  # one graph node
             if self._check_values(args):  # dask, torch, JAX arrays: the array-API module
                 return _foreign.call(self, args, "primal")
+            self._settle()
             self._last_args = args  # described only when export asks (off the hot path)
             if "_primal" not in self.__dict__:  # pending: the module for these ranks, as
                 entry = self._ranked.for_args(self, args)  # a gradient would make next
@@ -463,23 +486,7 @@ class GradFunction:
         """
         try:
             if len(args) == self._fast_arity and seed is _UNSET and not kwargs:
-                if self._watched:
-                    self._fresh()
-                fast = self._by_shapes.get(self._fast_key(*args))
-                if fast is None or not fast.checked:
-                    out = self._fast_run(args, fast)
-                else:  # the hot path (see _fast_run)
-                    self._shown, self._last_args = fast.entry, args
-                    try:
-                        value, grads = fast.value_and_grad(*args)
-                    except Exception:  # (bad input: the checked call names the argument)
-                        value = grads = out = None
-                    else:
-                        i = self._wrt_one
-                        if type(value) in _FAST_SCALARS and i >= 0 and \
-                                type(grads) is np.ndarray and grads.dtype is args[i].dtype:
-                            return value, grads
-                        out = self._fast_outputs(fast, args, value, grads)
+                out = self._fast_run(args)
                 if out is not None:
                     return out
             return self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
@@ -494,23 +501,7 @@ class GradFunction:
         """
         try:
             if len(args) == self._fast_arity and seed is _UNSET and not kwargs:
-                if self._watched:
-                    self._fresh()
-                fast = self._by_shapes.get(self._fast_key(*args))
-                if fast is None or not fast.checked:
-                    out = self._fast_run(args, fast)
-                else:  # the hot path (see _fast_run)
-                    self._shown, self._last_args = fast.entry, args
-                    try:
-                        value, grads = fast.value_and_grad(*args)
-                    except Exception:  # (bad input: the checked call names the argument)
-                        value = grads = out = None
-                    else:
-                        i = self._wrt_one
-                        if type(value) in _FAST_SCALARS and i >= 0 and \
-                                type(grads) is np.ndarray and grads.dtype is args[i].dtype:
-                            return grads
-                        out = self._fast_outputs(fast, args, value, grads)
+                out = self._fast_run(args)
                 if out is not None:
                     return out[1]
             value, grads = self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
@@ -543,12 +534,11 @@ class GradFunction:
             if key is None or any(a.dtype.kind != "f" for a in args):
                 return None
             fast = self._ranked.for_shapes(self, args, key)
-        self._shown = fast.entry
+        self._recent = fast  # (settled when .source or export asks)
         try:
             value, grads = fast.value_and_grad(*args)  # (its default cotangent)
         except Exception:  # bad input: the checked call names the argument
             return None
-        self._last_args = args  # described only when export asks (off the hot path)
         return self._fast_outputs(fast, args, value, grads)
 
     def _fast_outputs(self, fast: Any, args: tuple, value: Any,
@@ -571,7 +561,7 @@ class GradFunction:
             a = args[i]
             if type(grads) is np.ndarray and grads.dtype is a.dtype and \
                     grads.shape == a.shape:
-                fast.checked = True
+                fast.checked, fast.exact = True, fast.straight
                 return value, grads
             return value, _fast_finish(grads, a)
         finished, checked = [], True  # (loops: a generator costs microseconds here)
@@ -580,11 +570,12 @@ class GradFunction:
             if type(g) is not np.ndarray or g.dtype is not a.dtype or g.shape != a.shape:
                 g, checked = _fast_finish(g, a), False
             finished.append(g)
-        fast.checked = checked
+        fast.checked, fast.exact = checked, checked and fast.straight
         return value, tuple(finished)
 
     def _slow_run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
         self._fresh()
+        self._settle()
         given = self._arguments(args, kwargs)
         if self._static_index:
             self._specialise(given)
