@@ -29,7 +29,7 @@ from symgrad.arguments import (
     _seed_like,
     _unshared,
 )
-from symgrad.bound import _BoundWithSource, _with_source  # noqa: F401 (regrad reads it)
+from symgrad.bound import _BoundWithSource, _with_hot, _with_source  # noqa: F401 (regrad)
 from symgrad.call_errors import reraise as _reraise
 from symgrad.compiled import check_backend, compiled_functions
 from symgrad.errors import SymgradError, a_or_an, api_boundary
@@ -95,8 +95,8 @@ class GradFunction:
         self._specialised: dict[tuple, _Module] = {}
         self._ranked = Specialisations()  # on argument ranks (symgrad.specialisations)
         self._by_shapes = self._ranked.by_shapes  # (the fast path's lookup)
-        self._shown: Ranked | None = None  # the last call's specialisation: .source shows it
-        self._recent: Any = None  # or the last call's Fast, when it took the hot path (_settle)
+        self._recent: Any = None  # the last call's Fast, when it took the hot path (_settle)
+        self._shown_at: Ranked | None = None  # the last call's specialisation (see _shown)
         # generated when a call needs it (one transformation, for the call's ranks), checked
         # now; numba runs the generic module, and a parameter named seed needs its name
         self._lazy = self.backend == "numpy" and "seed" not in names
@@ -125,9 +125,10 @@ class GradFunction:
         self._by_wrt: dict[tuple[str, ...], GradFunction] = {self.wrt: self}
         if names and not self._static_index and not self.has_aux and "seed" not in names:
             # G.value_and_grad and G.grad: plain functions for the ordinary call (symgrad.hot)
-            self.value_and_grad, self._hot_grad = _hot.entry_points(
-                self, types.MethodType(GradFunction.value_and_grad, self),
-                types.MethodType(GradFunction.grad.method, self), _UNSET)
+            self._hot_value_and_grad, self._hot_grad = _hot.entry_points(
+                self, types.MethodType(_with_hot.method_of(GradFunction, "value_and_grad"),
+                                       self),
+                types.MethodType(_with_hot.method_of(GradFunction, "grad"), self), _UNSET)
 
     def _with_wrt(self, wrt: tuple[str, ...]) -> GradFunction:
         """This function differentiated with respect to ``wrt`` (made once, then kept)."""
@@ -239,8 +240,19 @@ class GradFunction:
         recent = self._recent
         if recent is not None:
             self._recent = None
-            self._shown, self._last_args = recent.entry, None
+            self._shown_at, self._last_args = recent.entry, None
             self._last_described = recent.described()
+
+    @property
+    def _shown(self) -> Ranked | None:
+        """The last call's specialisation (None: the generic module): ``.source`` shows it."""
+        self._settle()
+        return self._shown_at
+
+    @_shown.setter
+    def _shown(self, entry: Ranked | None) -> None:
+        self._settle()
+        self._shown_at = entry
 
     @property
     def _last_call(self) -> tuple | None:
@@ -263,7 +275,6 @@ class GradFunction:
         """The generated module's text: numpy is its only import. After a call with numpy
         arrays, the module specialised for that call's argument ranks; before any call (or
         after a call with no array), the generic one, which serves any ranks."""
-        self._settle()
         shown = self._shown
         return (self._generated if shown is None else shown.module.generated).source
 
@@ -478,6 +489,7 @@ class GradFunction:
     # (grad, value_and_grad and __call__ cut symgrad's frames themselves, as api_boundary
     # does: a wrapper's call would cost every call a microsecond)
 
+    @_with_hot
     def value_and_grad(self, *args: Any, seed: Any = _UNSET, **kwargs: Any) -> tuple[Any, Any]:
         """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``).
 

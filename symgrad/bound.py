@@ -4,6 +4,7 @@ transformations have."""
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -65,3 +66,24 @@ class _with_source:  # noqa: N801 (a decorator, spelled as one)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:  # GradFunction.grad(G, x), too
         return self.method(*args, **kwargs)
+
+    @staticmethod
+    def method_of(cls: type, name: str) -> Callable:
+        """The function of ``cls``'s method ``name`` (a plain one, if it was patched)."""
+        attr = cls.__dict__.get(name) or getattr(cls, name)
+        return attr.method if isinstance(attr, _with_source) else attr
+
+
+class _with_hot(_with_source):  # noqa: N801 (a decorator, spelled as one)
+    """A method whose bound form is the object's entry point for the ordinary call
+    (``_hot_<name>`` in its ``__dict__``, ``symgrad.hot``) where it has one: a plain function,
+    kept in its ``__dict__`` at the first read. Patching the class's attribute still counts
+    for every object that has not read it yet."""
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        hot = obj.__dict__.get(f"_hot_{self.name}")
+        bound = obj.__dict__[self.name] = types.MethodType(self.method, obj) if hot is None \
+            else hot
+        return bound

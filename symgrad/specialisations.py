@@ -136,7 +136,6 @@ class Specialisations:
         self.entries[patterns] = entry
         if len(self.entries) > MAX_RANKED:
             oldest = next(iter(self.entries))
-            g._settle()
             if g._shown is not None and self.entries[oldest] is g._shown:
                 self.entries.move_to_end(oldest)  # (fast-path calls use it without a move)
             dropped = self.entries.popitem(last=False)[1]
