@@ -34,6 +34,7 @@ from symgrad.call_errors import reraise as _reraise
 from symgrad.compiled import check_backend, compiled_functions
 from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
+from symgrad.hot import _fast_finish, _fast_key
 from symgrad.modules import Module as _Module
 from symgrad.modules import Pending as _Pending
 from symgrad.modules import code as _code
@@ -143,7 +144,6 @@ class GradFunction:
         """Run ``module`` as the generic module; while it is pending, the attributes made from
         it (``_GENERIC``) are missing, and the first read generates it (``__getattr__``)."""
         self._module = module
-        self._settle()
         for name in _GENERIC:
             self.__dict__.pop(name, None)
         self.seed_name = "seed"  # (a parameter so named: the generated code's name, below)
@@ -359,7 +359,8 @@ class GradFunction:
             if len(args) == self._fast_arity and not kwargs:  # floating arrays seen before
                 fast = self._by_shapes.get(self._fast_key(*args))
                 if fast is not None:
-                    self._settle()
+                    if self._recent is not None:
+                        self._settle()
                     self._last_args = args
                     try:
                         return fast.primal(*args)
@@ -643,29 +644,6 @@ class GradFunction:
                 tuple(_as_given(g, given[i]) for g, i in zip(grads, self._wrt_index,
                                                               strict=True))
         return ((out, aux), grads) if self.has_aux else (value, grads)
-
-
-_FAST_KEYS: dict[int, Callable[..., tuple | None]] = {}
-
-
-def _fast_key(n: int) -> Callable[..., tuple | None]:
-    """For ``n`` arguments, the fast path's key: ``(a0.shape, a0.dtype, a1.shape, ...)`` when
-    each is a numpy array (exactly ``np.ndarray``), else None; one expression, no loop."""
-    key = _FAST_KEYS.get(n)
-    if key is None:
-        names = [f"a{i}" for i in range(n)]
-        text = (f"lambda {', '.join(names)}: ({''.join(f'{a}.shape, {a}.dtype, ' for a in names)})"
-                + (f" if {' and '.join(f'type({a}) is ndarray' for a in names)} else None"
-                   if names else ""))
-        key = _FAST_KEYS[n] = eval(text, {"ndarray": np.ndarray})  # noqa: S307 (our text)
-    return key
-
-
-def _fast_finish(g: Any, a: np.ndarray) -> Any:
-    """``_finish(g, a)`` for a floating numpy array ``a``; a 0-d one's np.float64, quickly."""
-    if a.ndim == 0 and type(g) in _FAST_SCALARS:
-        return np.asarray(g, dtype=a.dtype)
-    return _finish(g, a)
 
 
 def _checked_call(value_and_grad: Callable, args: tuple, seed_value: Any) -> tuple[Any, Any]:

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from symgrad.arguments import _finish
+
 _SCALARS = frozenset({float, np.float64, np.float32, np.float16})
 
 _TEMPLATE = '''
@@ -88,6 +90,28 @@ def entry_points(g: Any, value_and_grad: Callable, grad: Callable,
 
 
 _MISSING: Any = object()  # an argument not given
+
+_FAST_KEYS: dict[int, Callable[..., tuple | None]] = {}
+
+
+def _fast_key(n: int) -> Callable[..., tuple | None]:
+    """For ``n`` arguments, the fast path's key: ``(a0.shape, a0.dtype, a1.shape, ...)`` when
+    each is a numpy array (exactly ``np.ndarray``), else None; one expression, no loop."""
+    key = _FAST_KEYS.get(n)
+    if key is None:
+        names = [f"a{i}" for i in range(n)]
+        text = (f"lambda {', '.join(names)}: ({''.join(f'{a}.shape, {a}.dtype, ' for a in names)})"
+                + (f" if {' and '.join(f'type({a}) is ndarray' for a in names)} else None"
+                   if names else ""))
+        key = _FAST_KEYS[n] = eval(text, {"ndarray": np.ndarray})  # noqa: S307 (our text)
+    return key
+
+
+def _fast_finish(g: Any, a: np.ndarray) -> Any:
+    """``_finish(g, a)`` for a floating numpy array ``a``; a 0-d one's np.float64, quickly."""
+    if a.ndim == 0 and type(g) in _SCALARS:
+        return np.asarray(g, dtype=a.dtype)
+    return _finish(g, a)
 
 
 def straight(source: str, name: str, namespace: dict[str, Any]) -> bool:
