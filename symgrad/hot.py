@@ -6,8 +6,9 @@ to measure, no method to bind), kept in the GradFunction's ``__dict__`` (in fron
 methods): a call checks the arguments' types, looks their shapes and dtypes up
 (``Specialisations.by_shapes``), records the ``Fast`` found (``.source`` and export derive the
 call's specialisation and shapes from it), and calls the generated function. Its outputs are
-checked only while a key may return another type (``Fast.exact``: straight-line code gives
-the types it gave once). Anything else goes to the method, which checks everything.
+checked (typed as their arguments, ``api._fast_outputs``) only while a key may return another
+type (``Fast.exact``: straight-line code gives the types it gave once). Anything else goes
+to the method, which checks everything.
 
 No SymPy here.
 """
@@ -33,7 +34,7 @@ def make(g, by_shapes, slow, finish, ndarray, scalars, _M, _UNSET):
             if g._watched:
                 g._fresh()
             fast = by_shapes.get(({key},))
-            if fast is not None and fast.checked:
+            if fast is not None:
                 g._recent = fast
                 try:
                     out = fast.value_and_grad({args})

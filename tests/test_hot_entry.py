@@ -103,3 +103,21 @@ def test_a_patched_class_method_counts_for_a_function_made_after():
     G = symgrad.grad(mean_square)
     for _ in range(3):
         np.testing.assert_allclose(G.value_and_grad(x)[1], 6 / 2 * (x + 2))
+
+
+def scaled_tanh(x, b):
+    return np.sum(np.tanh(x * b))
+
+
+def test_a_0d_argument_gets_a_0d_array_gradient_on_every_hot_call():
+    G = symgrad.grad(scaled_tanh)
+    x, b = np.array([0.1, -0.4, 0.7], dtype=np.float32), np.array(1.5, dtype=np.float32)
+    tx, tb = (torch.tensor(a.astype(np.float64), requires_grad=True) for a in (x, b))
+    torch.sum(torch.tanh(tx * tb)).backward()
+    for _ in range(4):  # the key is never "checked" (np.float64 comes back for b): finished
+        value, (gx, gb) = G.value_and_grad(x, b)
+        assert type(gb) is np.ndarray and gb.shape == () and gb.dtype == np.float32
+        assert gx.dtype == np.float32 and value == pytest.approx(scaled_tanh(x, b), rel=1e-6)
+        np.testing.assert_allclose(gx, tx.grad.numpy(), rtol=1e-5)
+        np.testing.assert_allclose(gb, tb.grad.numpy(), rtol=1e-5)
+        assert G.grad(x, b)[1].shape == ()
