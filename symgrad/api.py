@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from symgrad import foreign as _foreign
+from symgrad import hot as _hot
 from symgrad import live
 from symgrad.arguments import (
     _CONTAINERS,
@@ -28,11 +30,12 @@ from symgrad.arguments import (
     _unshared,
     normalise_wrt,
 )
-from symgrad.bound import _BoundWithSource, _with_source  # noqa: F401 (regrad reads it)
+from symgrad.bound import _BoundWithSource, _with_hot, _with_source  # noqa: F401 (regrad)
 from symgrad.call_errors import reraise as _reraise
 from symgrad.compiled import check_backend, compiled_functions
 from symgrad.errors import SymgradError, a_or_an, api_boundary
 from symgrad.export import describe_call
+from symgrad.hot import _fast_finish, _fast_key
 from symgrad.modules import Module as _Module
 from symgrad.modules import Pending as _Pending
 from symgrad.modules import code as _code
@@ -94,7 +97,8 @@ class GradFunction:
         self._specialised: dict[tuple, _Module] = {}
         self._ranked = Specialisations()  # on argument ranks (symgrad.specialisations)
         self._by_shapes = self._ranked.by_shapes  # (the fast path's lookup)
-        self._shown: Ranked | None = None  # the last call's specialisation: .source shows it
+        self._recent: Any = None  # the last call's Fast, when it took the hot path (_settle)
+        self._shown_at: Ranked | None = None  # the last call's specialisation (see _shown)
         # generated when a call needs it (one transformation, for the call's ranks), checked
         # now; numba runs the generic module, and a parameter named seed needs its name
         self._lazy = self.backend == "numpy" and "seed" not in names
@@ -121,6 +125,12 @@ class GradFunction:
         self._wrt_one = self._wrt_index[0] if len(self._wrt_index) == 1 else -1
         self._fast_key = _fast_key(len(names))
         self._by_wrt: dict[tuple[str, ...], GradFunction] = {self.wrt: self}
+        if names and not self._static_index and not self.has_aux and "seed" not in names:
+            # G.value_and_grad and G.grad: plain functions for the ordinary call (symgrad.hot)
+            self._hot_value_and_grad, self._hot_grad = _hot.entry_points(
+                self, types.MethodType(_with_hot.method_of(GradFunction, "value_and_grad"),
+                                       self),
+                types.MethodType(_with_hot.method_of(GradFunction, "grad"), self), _UNSET)
 
     def _with_wrt(self, wrt: tuple[str, ...]) -> GradFunction:
         """This function differentiated with respect to ``wrt`` (made once, then kept)."""
@@ -225,18 +235,40 @@ class GradFunction:
         self._use(module)
         self._fresh()  # (a global it baked in may have changed since it was made)
 
+    def _settle(self) -> None:
+        """Record the last hot call's specialisation and arguments (see ``symgrad.hot``) as
+        every other call records them (``_shown``, ``_last_described``)."""
+        recent = self._recent
+        if recent is not None:
+            self._recent = None
+            self._shown_at, self._last_args = recent.entry, None
+            self._last_described = recent.described()
+
+    @property
+    def _shown(self) -> Ranked | None:
+        """The last call's specialisation (None: the generic module): ``.source`` shows it."""
+        self._settle()
+        return self._shown_at
+
+    @_shown.setter
+    def _shown(self, entry: Ranked | None) -> None:
+        self._settle()
+        self._shown_at = entry
+
     @property
     def _last_call(self) -> tuple | None:
         """The last call's arguments as ``describe_call`` records them (shapes of floating
         arrays, other values as they are), for export's self-check. A call keeps only a
         reference to its argument tuple; it is described here, when export asks, so calls
         do not pay for it (the arguments stay alive until the next call)."""
+        self._settle()
         if self._last_args is not None:
             self._last_described, self._last_args = describe_call(self._last_args, {}), None
         return self._last_described
 
     @_last_call.setter
     def _last_call(self, value: tuple | None) -> None:
+        self._settle()
         self._last_args, self._last_described = None, value
 
     @property
@@ -328,6 +360,8 @@ class GradFunction:
             if len(args) == self._fast_arity and not kwargs:  # floating arrays seen before
                 fast = self._by_shapes.get(self._fast_key(*args))
                 if fast is not None:
+                    if self._recent is not None:
+                        self._settle()
                     self._last_args = args
                     try:
                         return fast.primal(*args)
@@ -340,6 +374,7 @@ class GradFunction:
                 return _tensor_calls.grad_function_call(self, args)  # one graph node
             if self._check_values(args):  # dask, torch, JAX arrays: the array-API module
                 return _foreign.call(self, args, "primal")
+            self._settle()
             self._last_args = args  # described only when export asks (off the hot path)
             if "_primal" not in self.__dict__:  # pending: the module for these ranks, as
                 entry = self._ranked.for_args(self, args)  # a gradient would make next
@@ -461,6 +496,7 @@ class GradFunction:
     # (grad, value_and_grad and __call__ cut symgrad's frames themselves, as api_boundary
     # does: a wrapper's call would cost every call a microsecond)
 
+    @_with_hot
     def value_and_grad(self, *args: Any, seed: Any = _UNSET, **kwargs: Any) -> tuple[Any, Any]:
         """``(f(*args), gradient)``; ``seed`` is the output cotangent (torch's ``gradient``).
 
@@ -469,23 +505,7 @@ class GradFunction:
         """
         try:
             if len(args) == self._fast_arity and seed is _UNSET and not kwargs:
-                if self._watched:
-                    self._fresh()
-                fast = self._by_shapes.get(self._fast_key(*args))
-                if fast is None or not fast.checked:
-                    out = self._fast_run(args, fast)
-                else:  # the hot path (see _fast_run)
-                    self._shown, self._last_args = fast.entry, args
-                    try:
-                        value, grads = fast.value_and_grad(*args)
-                    except Exception:  # (bad input: the checked call names the argument)
-                        value = grads = out = None
-                    else:
-                        i = self._wrt_one
-                        if type(value) in _FAST_SCALARS and i >= 0 and \
-                                type(grads) is np.ndarray and grads.dtype is args[i].dtype:
-                            return value, grads
-                        out = self._fast_outputs(fast, args, value, grads)
+                out = self._fast_run(args)
                 if out is not None:
                     return out
             return self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
@@ -500,23 +520,7 @@ class GradFunction:
         """
         try:
             if len(args) == self._fast_arity and seed is _UNSET and not kwargs:
-                if self._watched:
-                    self._fresh()
-                fast = self._by_shapes.get(self._fast_key(*args))
-                if fast is None or not fast.checked:
-                    out = self._fast_run(args, fast)
-                else:  # the hot path (see _fast_run)
-                    self._shown, self._last_args = fast.entry, args
-                    try:
-                        value, grads = fast.value_and_grad(*args)
-                    except Exception:  # (bad input: the checked call names the argument)
-                        value = grads = out = None
-                    else:
-                        i = self._wrt_one
-                        if type(value) in _FAST_SCALARS and i >= 0 and \
-                                type(grads) is np.ndarray and grads.dtype is args[i].dtype:
-                            return grads
-                        out = self._fast_outputs(fast, args, value, grads)
+                out = self._fast_run(args)
                 if out is not None:
                     return out[1]
             value, grads = self._slow_run(args, self._cotangent(seed, kwargs), kwargs)
@@ -549,12 +553,11 @@ class GradFunction:
             if key is None or any(a.dtype.kind != "f" for a in args):
                 return None
             fast = self._ranked.for_shapes(self, args, key)
-        self._shown = fast.entry
+        self._recent = fast  # (settled when .source or export asks)
         try:
             value, grads = fast.value_and_grad(*args)  # (its default cotangent)
         except Exception:  # bad input: the checked call names the argument
             return None
-        self._last_args = args  # described only when export asks (off the hot path)
         return self._fast_outputs(fast, args, value, grads)
 
     def _fast_outputs(self, fast: Any, args: tuple, value: Any,
@@ -577,7 +580,7 @@ class GradFunction:
             a = args[i]
             if type(grads) is np.ndarray and grads.dtype is a.dtype and \
                     grads.shape == a.shape:
-                fast.checked = True
+                fast.checked, fast.exact = True, fast.straight
                 return value, grads
             return value, _fast_finish(grads, a)
         finished, checked = [], True  # (loops: a generator costs microseconds here)
@@ -586,11 +589,12 @@ class GradFunction:
             if type(g) is not np.ndarray or g.dtype is not a.dtype or g.shape != a.shape:
                 g, checked = _fast_finish(g, a), False
             finished.append(g)
-        fast.checked = checked
+        fast.checked, fast.exact = checked, checked and fast.straight
         return value, tuple(finished)
 
     def _slow_run(self, args: tuple, seed: Any, kwargs: dict) -> tuple[Any, Any]:
         self._fresh()
+        self._settle()
         given = self._arguments(args, kwargs)
         if self._static_index:
             self._specialise(given)
@@ -646,29 +650,6 @@ class GradFunction:
                 tuple(_as_given(g, given[i]) for g, i in zip(grads, self._wrt_index,
                                                               strict=True))
         return ((out, aux), grads) if self.has_aux else (value, grads)
-
-
-_FAST_KEYS: dict[int, Callable[..., tuple | None]] = {}
-
-
-def _fast_key(n: int) -> Callable[..., tuple | None]:
-    """For ``n`` arguments, the fast path's key: ``(a0.shape, a0.dtype, a1.shape, ...)`` when
-    each is a numpy array (exactly ``np.ndarray``), else None; one expression, no loop."""
-    key = _FAST_KEYS.get(n)
-    if key is None:
-        names = [f"a{i}" for i in range(n)]
-        text = (f"lambda {', '.join(names)}: ({''.join(f'{a}.shape, {a}.dtype, ' for a in names)})"
-                + (f" if {' and '.join(f'type({a}) is ndarray' for a in names)} else None"
-                   if names else ""))
-        key = _FAST_KEYS[n] = eval(text, {"ndarray": np.ndarray})  # noqa: S307 (our text)
-    return key
-
-
-def _fast_finish(g: Any, a: np.ndarray) -> Any:
-    """``_finish(g, a)`` for a floating numpy array ``a``; a 0-d one's np.float64, quickly."""
-    if a.ndim == 0 and type(g) in _FAST_SCALARS:
-        return np.asarray(g, dtype=a.dtype)
-    return _finish(g, a)
 
 
 def _checked_call(value_and_grad: Callable, args: tuple, seed_value: Any) -> tuple[Any, Any]:

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from typing import Any
 
 from symgrad import live
+from symgrad.hot import straight
 from symgrad.patterns import of_value
 
 MAX_RANKED = 8  # specialisations kept per function (the least recently used goes)
@@ -47,13 +48,23 @@ class Fast:
     """What the fast path runs for one key (the arguments' shapes and dtypes): a
     specialisation's functions, or the generic module's (``entry`` None). ``checked``: a call
     returned gradients already typed and shaped as their arguments, so the next calls only
-    check their types and dtypes."""
+    check their types and dtypes; ``exact``: and not even those (straight-line code,
+    ``hot.straight``). A fast call records only its ``Fast``: ``described`` is its arguments
+    as ``export.describe_call`` would describe them."""
 
-    __slots__ = ("checked", "entry", "primal", "value_and_grad")
+    __slots__ = ("checked", "entry", "exact", "key", "primal", "straight", "value_and_grad")
 
-    def __init__(self, entry: Ranked | None, primal: Any, value_and_grad: Any) -> None:
+    def __init__(self, entry: Ranked | None, primal: Any, value_and_grad: Any,
+                 key: tuple = (), straight: bool = False) -> None:
         self.entry, self.primal, self.value_and_grad = entry, primal, value_and_grad
-        self.checked = False
+        self.key, self.straight = key, straight
+        self.checked = self.exact = False
+
+    def described(self) -> tuple:
+        from symgrad.export import _Shaped
+
+        key = self.key
+        return tuple(_Shaped(key[i], key[i + 1]) for i in range(0, len(key), 2)), {}
 
 
 class Specialisations:
@@ -82,9 +93,15 @@ class Specialisations:
         if len(self.by_shapes) >= MAX_SHAPES:
             self.by_shapes.clear()
         entry = self.for_args(g, args)
-        fast = self.by_shapes[key] = Fast(entry, *((g._primal, g._value_and_grad) if
-                                                   entry is None else
-                                                   (entry.primal, entry.value_and_grad)))
+        if entry is None:
+            generated, namespace, fns = g._generated, g._namespace, (g._primal,
+                                                                     g._value_and_grad)
+        else:
+            generated, namespace, fns = entry.module.generated, entry.namespace, (
+                entry.primal, entry.value_and_grad)
+        exact = g.backend == "numpy" and straight(generated.source,
+                                                  generated.value_and_grad_name, namespace)
+        fast = self.by_shapes[key] = Fast(entry, *fns, key=key, straight=exact)
         return fast
 
     def for_args(self, g: Any, args: tuple) -> Ranked | None:
