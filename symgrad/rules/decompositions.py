@@ -447,7 +447,7 @@ class EigvalsOf(Rule):
             f"{'' if uplo == 'L' else f', {uplo!r}'})"
 
     def vjp(self, g: Any) -> list[Any]:
-        return eigh_outputs(*self.args)[0].vjp(g)
+        return eigh_outputs(self.args[0], base.sval(self.args[1]))[0].vjp(g)
 
 
 class SingularValues(Rule):
