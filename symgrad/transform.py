@@ -32,6 +32,7 @@ def lowered(fn: Any, wrt: list[str], has_aux: bool = False,
         ir = lower(parsed, _not_differentiated(parsed, wrt), statics or {})
     if has_aux and not (ir.returns_tuple and len(ir.returns) >= 2):
         build(ir, wrt, has_aux)  # (refuses it at once, naming the line)
+    _transpose_custom_jvps(ir)
     names = {p.name for p in ir.params} | {n for s in walk(ir.body) for n in defines(s)} | \
         {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
     return ir, not any(callable(getattr(helpers, n, None)) for n in names if n.startswith("_"))
@@ -68,6 +69,28 @@ def transform(fn: Any, wrt: list[str], has_aux: bool = False,
             note = " on arrays " + ", ".join(f"{n} {spelled(p)}" for n, p in ranks.items()) \
                 + " (N: a length other than 1)"
         return generate(adjoint, note), adjoint
+
+
+def _transpose_custom_jvps(ir: Any) -> None:
+    """Each ``@symgrad.custom_jvp`` function called: its jvp transposed now (cached), as
+    reverse mode reads it, so that a rule symgrad cannot transpose (one not linear in its
+    tangents) is refused at decoration, not at the first call."""
+    from symgrad.frontend.ir import Assign, walk
+    from symgrad.rules.custom import CustomJvpCall
+    from symgrad.transpose import backward_source
+
+    for s in walk(ir.body):
+        if isinstance(s, Assign):
+            for call in s.expr.atoms(CustomJvpCall):
+                if call.owner not in _TRANSPOSING:  # (its jvp may call it: no recursion)
+                    _TRANSPOSING.append(call.owner)
+                    try:
+                        backward_source(call.owner)
+                    finally:
+                        _TRANSPOSING.remove(call.owner)
+
+
+_TRANSPOSING: list[Any] = []  # the custom_jvp functions whose jvp is being transposed
 
 
 def _not_differentiated(parsed: Any, wrt: list[str]) -> frozenset[str]:
