@@ -163,6 +163,48 @@ def test_grad_of_grad_through_a_loop_of_a_dict_parameter():
         np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=1e-7)
 
 
+def _torch_second_order(f_torch, params, u):
+    """torch's d<grad f, u>/dparams (double backward), for the cases above."""
+    ps = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    gs = torch.autograd.grad(f_torch(**ps), list(ps.values()), create_graph=True)
+    inner = sum((g * torch.tensor(u[k])).sum() for g, k in zip(gs, ps, strict=True))
+    return dict(zip(ps, (g.numpy() for g in torch.autograd.grad(inner, list(ps.values()))),
+                    strict=True))
+
+
+def test_grad_of_grad_of_the_loops_above_matches_torch():
+    x = rng.normal(size=(3, 2)) * 0.5
+    u = rng.normal(size=(3, 2))
+    G = symgrad.grad(nested_rows, wrt="x")
+    G2 = symgrad.grad(G.grad, wrt="x")
+
+    def nested_rows_torch(x):
+        s = torch.tensor(0.0, dtype=torch.float64)
+        for i in range(2):
+            for t in range(3):
+                s = torch.sin(s + x[t] * (i + 1))
+        return s.sum()
+
+    np.testing.assert_allclose(G2.grad(x, 1.0, **{G2.seed_name: u}),
+                               _torch_second_order(nested_rows_torch, {"x": x}, {"x": u})["x"],
+                               rtol=1e-10, atol=1e-12)
+    p = {"W": rng.normal(size=(2, 2)) * 0.5, "b": rng.normal(size=2)}
+    v = {"W": rng.normal(size=(2, 2)), "b": rng.normal(size=2)}
+    G = symgrad.grad(dict_rnn, wrt="p")
+    G2 = symgrad.grad(G.grad, wrt="p")
+    got = G2.grad(p, x, 1.0, **{G2.seed_name: v})
+
+    def dict_rnn_torch(W, b):
+        h = torch.zeros(2, dtype=torch.float64)
+        for t in range(x.shape[0]):
+            h = torch.tanh(W @ h + torch.tensor(x[t]) * b)
+        return (h ** 2).sum()
+
+    want = _torch_second_order(dict_rnn_torch, p, v)
+    for k in p:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-10, atol=1e-12)
+
+
 # ----------------------------------------------------------- older bugs met on the way
 def einsum_implicit_ellipsis(x):
     return np.sum(np.einsum("...j,j", x, x[0]) ** 2)
