@@ -205,6 +205,48 @@ def test_grad_of_grad_of_the_loops_above_matches_torch():
         np.testing.assert_allclose(got[k], want[k], rtol=1e-10, atol=1e-12)
 
 
+def layers(Ws, x):
+    h = x
+    for W in Ws:
+        h = np.tanh(W @ h)
+    return np.sum(h ** 2)
+
+
+def test_grad_of_grad_through_a_loop_over_a_list_parameter():
+    """(grad_Ws[i] = ... read back wrote the seed list's item through _written_grad and
+    _zero_at, which made it one array: an object array's add failed.)"""
+    Ws = [rng.normal(size=(2, 2)), rng.normal(size=(2, 2))]
+    x = rng.normal(size=2)
+    u = [rng.normal(size=(2, 2)), rng.normal(size=(2, 2))]
+    G = symgrad.grad(layers, wrt="Ws")
+    G2 = symgrad.grad(G.grad, wrt="Ws")
+    got = G2.grad(Ws, x, 1.0, **{G2.seed_name: u})
+
+    def inner(qs):
+        return sum(np.sum(g * v) for g, v in zip(G.grad(qs, x), u, strict=True))
+
+    eps = 1e-6
+    for k in range(2):
+        want = np.zeros_like(Ws[k])
+        for idx in np.ndindex(Ws[k].shape):
+            plus, minus = [w.copy() for w in Ws], [w.copy() for w in Ws]
+            plus[k][idx] += eps
+            minus[k][idx] -= eps
+            want[idx] = (inner(plus) - inner(minus)) / (2 * eps)
+        np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=1e-7)
+
+    def layers_torch(W0, W1):
+        h = torch.tensor(x)
+        for W in (W0, W1):
+            h = torch.tanh(W @ h)
+        return (h ** 2).sum()
+
+    want = _torch_second_order(layers_torch, {"W0": Ws[0], "W1": Ws[1]},
+                               {"W0": u[0], "W1": u[1]})
+    for k in range(2):
+        np.testing.assert_allclose(got[k], want[f"W{k}"], rtol=1e-10, atol=1e-12)
+
+
 # ----------------------------------------------------------- older bugs met on the way
 def einsum_implicit_ellipsis(x):
     return np.sum(np.einsum("...j,j", x, x[0]) ** 2)
