@@ -226,9 +226,17 @@ def _prod_others(x, axis):
     return np.moveaxis(others, tuple(range(x.ndim - len(axes), x.ndim)), axes)
 
 
+def _is_items(g):
+    """Whether g is a gradient per item of a list or tuple (a list, or an object array)."""
+    return isinstance(g, (list, tuple)) or (isinstance(g, np.ndarray) and g.dtype == object)
+
+
 def _written_grad(g, index):
     """Gradient of v in ``x[index] = v``: ``g[index]``, except that a position the index
-    repeats (integer arrays) gets it only where it was written last (numpy keeps that write)."""
+    repeats (integer arrays) gets it only where it was written last (numpy keeps that write).
+    Of a gradient per item (a list parameter's: ``grad_Ws[i] = ...`` read back), the item."""
+    if _is_items(g):
+        return g[index]
     out = g[index]
     positions = np.arange(np.size(g)).reshape(np.shape(g))[index]  # which element each is
     flat = np.ravel(positions)
@@ -252,7 +260,14 @@ def _set_item(x, index, value):
 
 
 def _zero_at(g, index):
-    """Gradient of the array a ``y[index] = ...`` overwrote: g with zeros at the index."""
+    """Gradient of the array a ``y[index] = ...`` overwrote: g with zeros at the index (of a
+    gradient per item, an object array with that item's zeros)."""
+    if _is_items(g):
+        out = np.empty(len(g), dtype=object)
+        for i, item in enumerate(g):
+            out[i] = item
+        out[index] = _zeros_like(out[index])
+        return out
     if _is_tensor(g):  # no writes into a Tensor: select through a mask (recorded)
         keep = np.ones(np.shape(g), dtype=bool)
         keep[index] = False

@@ -61,15 +61,19 @@ def _register() -> None:
             return BroadcastLike(g, shape.args[0])
 
     class ZerosLikeCall(Rule):
-        """``_zeros_like(x)`` read back: ``np.zeros(np.shape(x))`` for an array ``x``."""
+        """``_zeros_like(x)`` read back: a ``TreeZeros`` node for a name (an array or a
+        dict or list of them), ``np.zeros(np.shape(x))`` for an array expression."""
 
         @classmethod
         def make(cls, x: Any) -> Any:
             from symgrad.rules.creation import Zeros
+            from symgrad.rules.grads import TreeZeros
 
             if not isinstance(x, sympy.Basic):
-                raise ValueError("only _zeros_like of an array is read back")
-            return Zeros.make(Shape(x))
+                raise ValueError("only _zeros_like of an array or a parameter is read back")
+            # (a parameter a loop indexes may be a dict or a list of arrays: its zeros are
+            # one per item, as the generated code made them, not np.zeros(np.shape(p)))
+            return TreeZeros(x) if isinstance(x, sympy.Symbol) else Zeros.make(Shape(x))
 
     register(Primitive("generated:_zeros_like", binds=(helpers._zeros_like,), params="x",
                        arrays=("x",), traits={NONDIFF}, rule=ZerosLikeCall))

@@ -318,7 +318,10 @@ class Sweep:
         """The complete adjoint of ``sym``: its contributions summed (``empty`` if none),
         made whole where they are a lazily broadcast cotangent, and simplified."""
         total = sp.Add(*contribs) if contribs else empty
-        if self.shapes.class_of(total) != self.shapes.classes.get(sym):
+        # (a list's cotangent is a list, whole whatever its class: np.full_like of a
+        # ragged list fails, as a tape of a carry that changes shape is)
+        if self.shapes.class_of(total) != self.shapes.classes.get(sym) and \
+                getattr(sym, "name", None) not in self.lists:
             total = FullLike(total, sym)
         return simplify_adjoint(self.shapes.canon(total))
 
