@@ -3,8 +3,9 @@
 Usage:  python benchmarks/run.py [--workloads seed,mlp] [--peers numpy,symgrad,jax] [--quick]
 
 Every time is the median of many repetitions of one value-and-gradient evaluation, printed
-as a ratio to the hand-written numpy value-and-gradient measured in the same run, next to
-the absolute median.  Each peer's value and gradient are checked against the hand-written
+as a ratio to the hand-written numpy value-and-gradient, next to the absolute median.  The
+ratio is the median of paired ratios: each sample of a peer is taken right after a sample
+of the hand-written code, so that a shared machine's changing load moves both alike.  Each peer's value and gradient are checked against the hand-written
 ones before it is timed; a peer that disagrees is reported, not timed.  Everything runs
 single-threaded: BLAS/OpenMP thread variables are set to 1 before numpy is imported, torch
 gets set_num_threads(1), and the process is pinned to one CPU (which is also what sizes
@@ -106,6 +107,36 @@ def measure(run, *, target, reps, min_reps, budget):
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
     return statistics.median(samples), samples, number, cpu / max(wall, 1e-12)
+
+
+def measure_paired(ref_run, run, *, target, reps, min_reps, budget):
+    """Like ``measure``, with a sample of the hand-written reference ``ref_run`` taken right
+    before each sample of ``run``: the ratio is the median of the paired ratios, so a load
+    change on a shared machine moves both sides of each pair alike. Returns (median of
+    ``run``, median paired ratio, cpu_over_wall)."""
+    ref_run()
+    med, _samples, number, cpu_ratio = measure(run, target=target, reps=1, min_reps=1,
+                                               budget=budget)
+    ref_number = measure_number(ref_run, target)
+    nrep = int(max(min_reps, min(reps, budget / max(med * number, 1e-9))))
+    times, ratios = [], []
+    for _ in range(nrep):
+        ref = _time_n(ref_run, ref_number) / ref_number
+        t = _time_n(run, number) / number
+        times.append(t)
+        ratios.append(t / ref)
+        gc.collect()
+    return statistics.median(times), statistics.median(ratios), cpu_ratio
+
+
+def measure_number(run, target):
+    """How many calls of ``run`` last at least ``target`` seconds."""
+    number = 1
+    while True:
+        t = _time_n(run, number)
+        if t >= target or number >= 1 << 22:
+            return number
+        number = min(number * 16, max(number * 2, int(number * target / max(t, 1e-9) * 1.2) + 1))
 
 
 def fmt_time(s):
@@ -234,7 +265,8 @@ def main(argv=None):
             peer_skip[pn] = str(e)
             print(f"  {pn:9s} {e}")
     print(f"  timing: median of up to {reps} samples per cell; each sample >= "
-          f"{tcfg['target'] * 1e3:g} ms of back-to-back calls; gradients checked first "
+          f"{tcfg['target'] * 1e3:g} ms of back-to-back calls, paired with one of numpy's (the ratio is "
+          "the median of the paired ratios); gradients checked first "
           f"(tolerance {CHECK_TOL:g} relative)")
     print()
 
@@ -253,7 +285,7 @@ def main(argv=None):
             inputs = wl.make_args(w, size)
             ref_value, ref_grads = w.vg(*inputs.values())
             cells = {}
-            ref_median = None
+            ref_run = None
             for pn in peer_names:
                 if pn in peer_skip:
                     cells[pn] = Cell("skip", note=peer_skip[pn])
@@ -277,11 +309,12 @@ def main(argv=None):
                                  f"rel err {err:.2e} ({where}); not timed")
                     cells[pn] = Cell("wrong", note=where, n=len(notes))
                     continue
-                med, _samples, _number, cpu_ratio = measure(prep.run, **tcfg)
                 if pn == "numpy":
-                    ref_median = med
-                cells[pn] = Cell("ok", median=med, ratio=med / ref_median,
-                                 cpu_ratio=cpu_ratio)
+                    med, _samples, _number, cpu_ratio = measure(prep.run, **tcfg)
+                    ref_run, ratio = prep.run, 1.0
+                else:  # each sample paired with one of the hand-written code's
+                    med, ratio, cpu_ratio = measure_paired(ref_run, prep.run, **tcfg)
+                cells[pn] = Cell("ok", median=med, ratio=ratio, cpu_ratio=cpu_ratio)
                 del prep
             rows.append((name, w.size_label(size), cells))
             print_row_progress(name, w.size_label(size), cells, peer_names)
