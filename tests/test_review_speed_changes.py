@@ -36,13 +36,18 @@ def _random_expression(r: random.Random, depth: int) -> sp.Basic:
 
 
 def test_chain_rule_is_sympy_diff_on_random_compositions_of_the_rules():
+    """(Up to how a power's slope is written.)"""
     checked = 0
     for seed in range(80):
         expr = _random_expression(random.Random(seed), 3)
         for var in (x, y):
             with distribute(False):
                 expected = sp.diff(expr, var)
-                assert chain_rule(expr, var) == expected, (seed, expr, var)
+                got = chain_rule(expr, var)
+                # a power's slope is written exp*base**(exp - 1)*dbase, SymPy's
+                # e*exp*dbase/base, which cancels: equal as algebra
+                assert got == expected or sp.simplify(got - expected) == 0, \
+                    (seed, expr, var)
             checked += expected != 0
     assert checked > 40  # most of them do depend on the variable
 
