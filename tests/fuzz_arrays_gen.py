@@ -107,6 +107,19 @@ def render(node: Node, lang: str) -> str:
                 else f"np.clip({r(a[0])}, {_fmt_const(lo)}, {_fmt_const(hi)})")
     if op == "where":
         return f"{'torch' if tp else 'np'}.where({r(a[0])}, {r(a[1])}, {r(a[2])})"
+    if op == "filled":  # np.zeros / np.ones / np.full of a shape spelled (a) literally,
+        fill, parts = at  # (b) as a value's .shape or (c) axis by axis from values' lengths
+        if parts == "whole":
+            size = f"{r(a[0])}.shape"
+        else:
+            items = [str(p[1]) if p[0] == "lit" else f"len({r(a[p[1]])})" if p[0] == "len"
+                     else f"{r(a[p[1]])}.shape[{p[2]}]" for p in parts]
+            size = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        if tp:
+            return f"torch.full({size}, {fill!r}, dtype=torch.float64)"
+        if fill in (0.0, 1.0):
+            return f"np.{'zeros' if fill == 0.0 else 'ones'}({size})"
+        return f"np.full({size}, {_fmt_const(fill)})"
     if op == "cmp":
         return f"({r(a[0])} {at[0]} {r(a[1])})"
     if op in ("and", "or"):
@@ -133,7 +146,8 @@ def render(node: Node, lang: str) -> str:
 # ======================================================================== programs
 
 FEATURES = ("broadcast", "where", "reduce", "ties", "masknum", "floormod", "intpow",
-            "nandomain", "roundtrip", "elementwise", "neg", "div", "statements", "pyfloat")
+            "nandomain", "roundtrip", "elementwise", "neg", "div", "statements", "pyfloat",
+            "create")
 
 
 @dataclasses.dataclass
@@ -343,6 +357,41 @@ class Gen:
             return Node("bin", (one, a), shape, FLOAT, ("*",))
         return Node("bin", (c, a), shape, FLOAT, ("+",))
 
+    def created(self, node: Node, rng: random.Random) -> Node:
+        """``node`` with some float subtrees broadcast against an array made by np.zeros /
+        np.ones / np.full (whose shape the rank patterns know from a literal or from the
+        values it is read from). Drawn from its own ``rng``, after the program, so that the
+        programs of the other features stay those of their seeds."""
+        args = tuple(self.created(a, rng) for a in node.args)
+        node = dataclasses.replace(node, args=args) if args != node.args else node
+        if node.kind != FLOAT or node.op == "filled" or rng.random() > 0.12:
+            return node
+        fill = rng.choice([0.0, 1.0, 0.5, -0.3])
+        narrower = [s for s in self.shapes if bshape(s, node.shape) == node.shape and
+                    (s or rng.random() < 0.2)] or [()]  # (mostly arrays)
+        made = self.filled(rng.choice(narrower), fill, rng)
+        op = "+" if fill == 0.0 else rng.choice(["+", "*", "-"])
+        return Node("bin", (made, node) if rng.random() < 0.5 else (node, made), node.shape,
+                    FLOAT, (op,))
+
+    def filled(self, shape, fill, rng):
+        whole = [k for k, s in self.floats.items() if s == shape and s]  # (s: a float)
+        style = rng.choice(["lit", "whole", "axes"])
+        if style == "whole" and whole:
+            return Node("filled", (var(rng.choice(whole), shape),), shape, FLOAT, (fill, "whole"))
+        children, parts = [], []
+        for length in shape:
+            found = [(k, i) for k, s in self.floats.items() for i, n in enumerate(s)
+                     if n == length]
+            if style == "axes" and found and rng.random() < 0.7:
+                name, i = rng.choice(found)
+                children.append(var(name, self.floats[name]))
+                parts.append(("len", len(children) - 1) if i == 0 and rng.random() < 0.4
+                             else ("dim", len(children) - 1, i))
+            else:
+                parts.append(("lit", length))
+        return Node("filled", tuple(children), shape, FLOAT, (fill, tuple(parts)))
+
     def f_floormod(self, shape, d):
         op = self.pick(["//", "%"])
         style = self.pick(["aa", "ac", "ca"], [3, 2, 1])
@@ -459,6 +508,10 @@ class Gen:
         if shape and self.rng.random() < 0.5:
             ret = Node("red", (ret,), (), FLOAT, ("sum", None, False, False))
         pyfloat = "pyfloat" in self.on and self.rng.random() < 0.5
+        if "create" in self.on:
+            rng = random.Random(self.seed + 0x5EED)
+            stmts = [(t, self.created(n, rng)) for t, n in stmts]
+            ret = self.created(ret, rng)
         prog = Program(self.seed, self.n, self.m, stmts, ret, pyfloat)
         return _prune(prog)
 

@@ -412,3 +412,50 @@ def test_a_function_with_no_plumbing_stops_specialising_at_its_second_pattern(co
                                    rtol=1e-12)
     # the first pattern's module, then the generic one, which serves every other pattern
     assert len(transforms) == 2 and transforms[1] is None and not G._ranked.plumbed
+
+
+def rnn_from_zeros(W, x):
+    h = np.zeros(3)  # the state starts as a literal shape, as most RNNs write it
+    for t in range(x.shape[0]):
+        h = np.tanh(W @ h + x[t])
+    return np.sum(h ** 2)
+
+
+def state_like(W, x):
+    h = np.zeros(x[0].shape)
+    c = np.ones(np.shape(h))
+    for t in range(x.shape[0]):
+        c = c * np.tanh(W @ h)
+        h = np.tanh(W @ h + x[t]) + c
+    return np.sum(h)
+
+
+def filled(a, x):
+    z = np.full((4, 3), 0.5)
+    return np.sum(np.sin(z * a + x))
+
+
+def broadcast_row(a, x):
+    z = np.ones((1, 3))  # a literal length-1 axis: a's gradient sums over it
+    return np.sum(np.tanh(z * a) * x)
+
+
+def test_created_arrays_have_the_rank_of_their_literal_shape():
+    rng = np.random.default_rng(21)
+    W, x = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(5, 3))
+    for fn in (rnn_from_zeros, state_like):
+        G = symgrad.grad(fn, wrt="W")
+        check_grads(G, W, x)
+        code = gradient_code(G)
+        assert not [p for p in PLUMBING if p in code], code
+        assert "W.T" in code and "np.outer(" in code, code
+
+
+@pytest.mark.parametrize(("fn", "shapes"), [
+    (filled, ((4, 3), (4, 3))), (filled, ((3,), (1, 3))), (filled, ((4, 1), ())),
+    (broadcast_row, ((4, 3), (4, 3))), (broadcast_row, ((4, 1), (4, 3))),
+    (broadcast_row, ((3,), (1, 3))), (broadcast_row, ((1, 1), (2, 3)))])
+def test_created_arrays_broadcast_against_arguments(fn, shapes):
+    G = symgrad.grad(fn)
+    rng = np.random.default_rng(22)
+    check_grads(G, *[rng.normal(size=s) for s in shapes])

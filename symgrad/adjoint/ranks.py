@@ -21,12 +21,13 @@ import sympy as sp
 from symgrad.patterns import Pattern, broadcast, fills
 from symgrad.rules.base import Static, Structural, sval
 from symgrad.rules.base import static as _static
+from symgrad.rules.creation import Full, Ones, Zeros
 from symgrad.rules.grads import BroadcastLike, FullLike, GradZeros, SumTo, TreeZeros
 from symgrad.rules.indexing import GetItem
 from symgrad.rules.linalg import MatMul, Outer, ProductGrad
 from symgrad.rules.reductions import NpSum, Reduction
 from symgrad.rules.registry import node_class
-from symgrad.rules.shape import Broadcast, Transpose, normalize_axes
+from symgrad.rules.shape import Broadcast, Len, Shape, ShapeAt, Transpose, normalize_axes
 
 # ----------------------------------------------------------------- patterns of nodes
 
@@ -106,6 +107,35 @@ def _getitem(expr: Any, shapes: Any) -> Pattern:
     return tuple(out) + p[len(parts):]
 
 
+def _made(expr: Any, shapes: Any) -> Pattern:
+    """np.zeros / np.ones / np.full of a literal shape (``np.zeros(3)``), of a value's
+    (``np.zeros(x.shape)``) or of lengths (``np.zeros((len(x), 2))``): that shape's pattern
+    (np.full's fill value must broadcast to it)."""
+    shape = expr.args[1] if isinstance(expr, node_class(Full)) else expr.args[0]
+    if isinstance(shape, Shape):
+        return shapes.pattern_of(shape.args[0])
+    if isinstance(shape, Static):
+        dims = sval(shape)
+        dims = dims if isinstance(dims, tuple) else (dims,)
+    elif isinstance(shape, sp.Tuple):
+        dims = shape.args
+    else:
+        return None
+    return tuple(_is_one(d, shapes) for d in dims)
+
+
+def _is_one(length: Any, shapes: Any) -> bool | None:
+    """Whether an array length is 1: known for a literal, ``len(x)`` and ``x.shape[i]``."""
+    if type(length) is int or isinstance(length, sp.Integer):
+        return int(length) == 1
+    if isinstance(length, (Len, ShapeAt)):
+        p = shapes.pattern_of(length.args[0])
+        i = sval(length.args[1]) if isinstance(length, ShapeAt) else 0
+        if p is not None and type(i) is int and -len(p) <= i < len(p):
+            return p[i]
+    return None
+
+
 def _integer_position(part: Any, shapes: Any) -> bool:
     if isinstance(part, Static):
         return type(part.value) is int
@@ -125,7 +155,8 @@ def _reductions() -> dict[str, Any]:
 
 
 _RULES = {node_class(MatMul): _matmul, node_class(Transpose): _transpose,
-          node_class(GetItem): _getitem, **_reductions()}
+          node_class(GetItem): _getitem, node_class(Zeros): _made, node_class(Ones): _made,
+          node_class(Full): _made, **_reductions()}
 
 
 # ----------------------------------------------------------------- resolving plumbing
