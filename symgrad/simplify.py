@@ -12,6 +12,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.parameters import global_parameters
 
+from symgrad.factor_terms import factor_terms
 from symgrad.rules import masks
 
 
@@ -64,7 +65,9 @@ def simplify_adjoint(expr: Any) -> Any:
 
 @lru_cache(maxsize=4096)
 def _simplified(expr: Any, distribute: bool) -> Any:  # (distribute: part of the key)
-    best = sp.factor_terms(expr)
+    best = factor_terms(expr)  # (SymPy's, memoised per subexpression)
+    if _skeleton_variables(best) > _FACTOR_MAX_VARIABLES:
+        return best  # (before count_ops: most adjoints have more variables)
     ops = sp.count_ops(best)
     if ops < _FACTOR_MAX_OPS:
         try:
@@ -74,6 +77,24 @@ def _simplified(expr: Any, distribute: bool) -> Any:  # (distribute: part of the
         if factored is not None and sp.count_ops(factored) < ops:
             best = factored
     return best
+
+
+def _skeleton_variables(expr: Any) -> int:
+    """The number of variables of the polynomial ``_factor_outside_functions`` factors
+    (its symbols and held nodes), counted without building it."""
+    seen: set[Any] = set()
+
+    def visit(e: Any) -> None:
+        if isinstance(e, (sp.Add, sp.Mul)) or e.is_Pow and e.exp.is_Integer:
+            for a in e.args:
+                visit(a)
+        elif e.is_Atom:
+            seen.update(e.free_symbols)
+        else:
+            seen.add(("held", e))
+
+    visit(expr)
+    return len(seen)
 
 
 def _factor_outside_functions(expr: Any) -> Any | None:
