@@ -1,7 +1,9 @@
 """The SymPy-side tidying of derivatives, shared by the adjoint and the eager vjp table.
 
-Below the pipeline: it imports only SymPy and the rules, so that ``symgrad.rules`` can print
-its vjps without importing the adjoint.
+Below the pipeline: it imports only SymPy, the rules and ``symgrad.factor_terms`` (SymPy's
+factor_terms, memoised), so that ``symgrad.rules`` can print its vjps without importing the
+adjoint. What it computes is plain SymPy's (``tests/test_simplify_equivalence.py``); the
+fast paths only skip work whose result is known.
 """
 
 from __future__ import annotations
