@@ -1,17 +1,21 @@
 """The SymPy-side tidying of derivatives, shared by the adjoint and the eager vjp table.
 
-Below the pipeline: it imports only SymPy and the rules, so that ``symgrad.rules`` can print
-its vjps without importing the adjoint.
+Below the pipeline: it imports only SymPy, the rules and ``symgrad.factor_terms`` (SymPy's
+factor_terms, memoised), so that ``symgrad.rules`` can print its vjps without importing the
+adjoint. What it computes is plain SymPy's (``tests/test_simplify_equivalence.py``); the
+fast paths only skip work whose result is known.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cmp_to_key, lru_cache
 from typing import Any
 
 import sympy as sp
 from sympy.core.parameters import global_parameters
+from sympy.polys.polyutils import _sort_gens
 
+from symgrad.factor_terms import factor_terms
 from symgrad.rules import masks
 
 
@@ -64,7 +68,11 @@ def simplify_adjoint(expr: Any) -> Any:
 
 @lru_cache(maxsize=4096)
 def _simplified(expr: Any, distribute: bool) -> Any:  # (distribute: part of the key)
-    best = sp.factor_terms(expr)
+    best = factor_terms(expr)  # (SymPy's, memoised per subexpression)
+    variables, monomial = _skeleton(best)
+    if variables > _FACTOR_MAX_VARIABLES or monomial:
+        # (before count_ops; sympy.factor of a monomial is the monomial)
+        return best
     ops = sp.count_ops(best)
     if ops < _FACTOR_MAX_OPS:
         try:
@@ -74,6 +82,28 @@ def _simplified(expr: Any, distribute: bool) -> Any:  # (distribute: part of the
         if factored is not None and sp.count_ops(factored) < ops:
             best = factored
     return best
+
+
+def _skeleton(expr: Any) -> tuple[int, bool]:
+    """The number of variables of the polynomial ``_factor_outside_functions`` factors
+    (its symbols and held nodes), and whether it is a monomial (has no sum), found
+    without building it."""
+    seen: set[Any] = set()
+    sums = False
+
+    def visit(e: Any) -> None:
+        nonlocal sums
+        if isinstance(e, (sp.Add, sp.Mul)) or e.is_Pow and e.exp.is_Integer:
+            sums = sums or isinstance(e, sp.Add)
+            for a in e.args:
+                visit(a)
+        elif e.is_Atom:
+            seen.update(e.free_symbols)
+        else:
+            seen.add(("held", e))
+
+    visit(expr)
+    return len(seen), not sums
 
 
 def _factor_outside_functions(expr: Any) -> Any | None:
@@ -101,5 +131,55 @@ def _factor_outside_functions(expr: Any) -> Any | None:
     polynomial = skeleton(expr)
     if len(polynomial.free_symbols) > _FACTOR_MAX_VARIABLES:
         return None
-    factored = sp.factor(polynomial)
+    factored = _factor(polynomial)
     return factored.xreplace({d: e for e, d in held.items()}) if held else factored
+
+
+# sympy.factor of the skeletons seen, each with its variables renamed in order (the
+# adjoints of a long function have a few dozen skeletons: ``g*(1 - v**2)``, ``g*v*w/2``)
+_FACTORED: dict[Any, Any] = {}
+_PLACEHOLDERS: dict[Any, Any] = {}
+
+
+def _factor(polynomial: Any) -> Any:
+    """``sympy.factor(polynomial)``, remembered up to a renaming of its variables.
+
+    ``factor`` sees its variables' names only through the orders they sort in (its own
+    order of generators, SymPy's canonical order of sums and products, and
+    ``default_sort_key``) and their assumptions: two polynomials alike but for
+    variables renamed so that all three orders and the assumptions stay are factored
+    alike. Not under ``distribute(True)``, where rebuilding a factored form can
+    distribute a number that ``factor`` left outside a sum."""
+    variables = list(polynomial.free_symbols)
+    if global_parameters.distribute or not variables:
+        return sp.factor(polynomial)
+    by_key = sorted(variables, key=sp.default_sort_key)
+    keys = [sp.default_sort_key(v) for v in by_key]
+    if len(set(keys)) != len(keys):
+        return sp.factor(polynomial)  # (ties: the order would be the set's)
+    rank = {v: i for i, v in enumerate(by_key)}
+    compared = sorted(variables, key=cmp_to_key(sp.Basic.compare))
+    gens = _sort_gens(variables)
+    if len({str(v) for v in variables}) != len(variables):
+        return sp.factor(polynomial)
+    placeholders = [_placeholder(i, v) for i, v in enumerate(by_key)]
+    canonical = polynomial.xreplace(dict(zip(by_key, placeholders, strict=True)))
+    key = (canonical, tuple(rank[v] for v in compared), tuple(rank[v] for v in gens))
+    cached = _FACTORED.get(key)
+    if cached is None:
+        factored = sp.factor(polynomial)
+        if len(_FACTORED) > 4096:
+            _FACTORED.clear()
+        _FACTORED[key] = factored.xreplace(dict(zip(by_key, placeholders, strict=True)))
+        return factored
+    return cached.xreplace(dict(zip(placeholders, by_key, strict=True)))
+
+
+def _placeholder(i: int, variable: Any) -> Any:
+    """The ``i``-th placeholder with ``variable``'s assumptions and kind (a Dummy, as
+    a held node's, sorts apart from a Symbol)."""
+    kind = type(variable)
+    key = (i, kind, tuple(sorted(variable.assumptions0.items())))
+    if key not in _PLACEHOLDERS:
+        _PLACEHOLDERS[key] = sp.Dummy(f"c{i}", **variable.assumptions0)
+    return _PLACEHOLDERS[key]

@@ -1,0 +1,259 @@
+"""``sympy.factor_terms``, memoised per subexpression and with its costly steps skipped
+where they provably leave a node as it is.
+
+SymPy's ``factor_terms`` walks the whole tree of every adjoint; the adjoints of a long
+function share most of their subtrees (``1 - v**2``, ``cos(v3*v4)``, the contributions
+summed again into a total), and most sums have no common factor to take out. This is
+the same algorithm, step for step (``do``, ``as_content_primitive`` of a sum, a product
+and a power, ``gcd_terms``), with each step's result kept per node and two shortcuts:
+
+* the content of a product whose factors have none is its coefficient (the product is
+  left as it is, not rebuilt);
+* ``gcd_terms`` of a sum whose terms share no base and whose coefficients have no
+  common divisor is the sum itself (its terms are not decomposed into SymPy ``Term``
+  objects).
+
+Anything else goes to SymPy's own code. ``tests/test_factor_terms.py`` checks the result
+is SymPy's on every adjoint of a set of real functions.
+"""
+
+from __future__ import annotations
+
+from math import gcd
+from typing import Any
+
+import sympy as sp
+from sympy.core.exprtools import decompose_power, gcd_terms
+from sympy.core.mul import _keep_coeff
+from sympy.core.parameters import global_parameters
+from sympy.utilities.iterables import iterable
+
+_ONE = sp.S.One
+_MAX_ENTRIES = 50_000  # per table; the tables are emptied when one is full
+
+
+def factor_terms(expr: Any) -> Any:
+    """``sympy.factor_terms(expr)`` (default options), the same expression."""
+    flag = bool(global_parameters.distribute)  # (SymPy's parameters are per thread)
+    memo = _MEMOS.get(flag)
+    if memo is None or memo.full():
+        memo = _MEMOS[flag] = _Memo()
+    return memo._do(sp.sympify(expr))
+
+
+def _is_negative(c: Any) -> bool:
+    """``c.extract_multiplicatively(-1) is not None`` for the coefficient ``c`` of a term."""
+    if c.is_Rational:
+        return c.p < 0
+    return c.extract_multiplicatively(-1) is not None
+
+
+class _Memo:
+    """factor_terms's steps with their results per node, for one ``distribute`` flag
+    (it changes what a number times a sum builds)."""
+
+    def __init__(self) -> None:
+        self.done: dict[Any, Any] = {}
+        self.content: dict[Any, tuple[Any, Any]] = {}
+        self.decomposed: dict[Any, tuple[Any, int] | None] = {}
+        self.canonical: dict[Any, bool] = {}
+
+    def full(self) -> bool:
+        return max(len(self.done), len(self.content), len(self.decomposed),
+                   len(self.canonical)) > _MAX_ENTRIES
+
+    def _do(self, expr: Any) -> Any:
+        if not isinstance(expr, sp.Basic) or expr.is_Atom:
+            if iterable(expr):  # pragma: no cover (factor_terms is given expressions)
+                return type(expr)([self._do(i) for i in expr])
+            return expr
+        try:
+            return self.done[expr]
+        except KeyError:
+            pass
+        out = self.done[expr] = self._do_node(expr)
+        return out
+
+    def _do_node(self, expr: Any) -> Any:
+        """sympy.core.exprtools.factor_terms.do, with radical=False, clear=False,
+        fraction=False, sign=True."""
+        if expr.is_Pow or expr.is_Function or iterable(expr) or not hasattr(expr, "args_cnc"):
+            args = expr.args
+            newargs = tuple([self._do(i) for i in args])
+            if newargs == args:
+                return expr
+            return expr.func(*newargs)
+        if isinstance(expr, (sp.Sum, sp.Integral)):  # pragma: no cover (not in adjoints)
+            return sp.factor_terms(expr)
+        if expr.is_Mul and self._plain_factors(expr) and \
+                all(self._do(a) is a for a in expr.args):
+            # (its content is its number's size, the rest is left as it is, and
+            # _keep_coeff of the two is the product again)
+            return expr
+        cont, p = self._acp(expr)
+        if p.is_Add:
+            list_args = [self._do(a) for a in sp.Add.make_args(p)]
+            # a common negative (if there), which gcd_terms does not remove
+            if all(_is_negative(a.as_coeff_Mul()[0]) for a in list_args):
+                cont = -cont
+                list_args = [-a for a in list_args]
+            special = {}
+            for i, a in enumerate(list_args):
+                if a.is_Mul and len(a.args) > 1:
+                    continue  # (Mul.as_base_exp gives an integer exponent, or 1)
+                b, e = a.as_base_exp()
+                if e.is_Mul and e != sp.Mul(*e.args):
+                    list_args[i] = sp.Dummy()
+                    special[list_args[i]] = a
+            p = sp.Add._from_args(list_args)
+            fast = None if special else self._gcd_free_sum(list_args)
+            if fast is not None:
+                p = fast
+            else:
+                p = gcd_terms(p, isprimitive=True, clear=False, fraction=False).xreplace(special)
+        elif p.args:
+            args = p.args
+            newargs = [self._do(a) for a in args]
+            if any(n is not a for n, a in zip(newargs, args, strict=True)):
+                p = p.func(*newargs)
+        return _keep_coeff(cont, p, clear=False, sign=True)
+
+    # --- as_content_primitive(radical=False, clear=False) ------------------------------
+
+    def _acp(self, expr: Any) -> tuple[Any, Any]:
+        try:
+            return self.content[expr]
+        except KeyError:
+            pass
+        out = self.content[expr] = self._acp_node(expr)
+        return out
+
+    def _acp_node(self, expr: Any) -> tuple[Any, Any]:
+        cls = type(expr)
+        method = cls.as_content_primitive
+        if method is sp.Mul.as_content_primitive:
+            return self._acp_mul(expr)
+        if method is sp.Add.as_content_primitive:
+            return self._acp_add(expr)
+        if method is sp.Pow.as_content_primitive:
+            return self._acp_pow(expr)
+        if method is sp.Expr.as_content_primitive:
+            return _ONE, expr
+        return expr.as_content_primitive(radical=False, clear=False)
+
+    def _plain_factors(self, mul: Any) -> bool:
+        """Whether every factor of ``mul`` but its number has no content: then the content
+        of ``mul`` is its number's size, and ``_keep_coeff`` of it and the rest is ``mul``."""
+        rest = [a for a in mul.args if not a.is_Number]
+        if len(rest) == 1 and rest[0].is_Add:
+            return False  # (n*(a + b): _keep_coeff may distribute n)
+        if len(rest) != len(mul.args) - (1 if mul.args[0].is_Number else 0):
+            return False
+        if mul.args[0].is_Number and not mul.args[0].is_Rational:
+            return False
+        for a in rest:
+            c, p = self._acp(a)
+            if c is not _ONE or p is not a and p != a:
+                return False
+        return True
+
+    def _acp_mul(self, expr: Any) -> tuple[Any, Any]:
+        coef = _ONE
+        args = []
+        for a in expr.args:
+            c, p = self._acp(a)
+            coef *= c
+            if p is not _ONE:
+                args.append(p)
+        return coef, sp.Mul(*args)
+
+    def _kept(self, expr: Any) -> Any:
+        """``_keep_coeff(*expr.as_content_primitive())``."""
+        if expr.is_Mul and self._plain_factors(expr):
+            return expr
+        if expr.is_Symbol:
+            return expr
+        return _keep_coeff(*self._acp(expr))
+
+    def _acp_add(self, expr: Any) -> tuple[Any, Any]:
+        args = [self._kept(a) for a in expr.args]
+        same = all(n is a for n, a in zip(args, expr.args, strict=True))
+        total = expr if same and self._canonical_add(expr) else expr.func(*args)
+        con, prim = total.primitive()
+        if not con.is_Integer and prim.is_Add:
+            con, d = con.as_numer_denom()
+            _p = prim / d
+            if any(a.as_coeff_Mul()[0].is_Integer for a in _p.args):
+                prim = _p
+            else:
+                con /= d
+        return con, prim
+
+    def _canonical_add(self, expr: Any) -> bool:
+        """Whether ``Add(*expr.args)`` is ``expr`` (not so for a sum built unevaluated)."""
+        try:
+            return self.canonical[expr]
+        except KeyError:
+            pass
+        out = self.canonical[expr] = sp.Add(*expr.args) == expr
+        return out
+
+    def _acp_pow(self, expr: Any) -> tuple[Any, Any]:
+        b, e = expr.as_base_exp()
+        if e.is_Integer and not (b.is_Mul or b.is_Number) and self._kept(b) is b:
+            # Pow.as_content_primitive: the base is kept, an integer exponent too, and the
+            # power is rebuilt as it was
+            return _ONE, expr
+        return expr.as_content_primitive(radical=False, clear=False)
+
+    # --- gcd_terms of a sum with nothing in common ---------------------------------------
+
+    def _gcd_free_sum(self, terms: list[Any]) -> Any | None:
+        """``gcd_terms(Add(*terms), isprimitive=True, clear=False, fraction=False)`` where the
+        terms (SymPy ``Term`` s: coefficient, numerator and denominator bases) share no base
+        and their coefficients no divisor: ``Add(*terms)``. None otherwise."""
+        numer: set | None = None
+        denom: set | None = None
+        num_gcd = 0
+        den_lcm = 1
+        for t in terms:
+            if not t.is_commutative:
+                return None
+            coeff, factors = t.as_coeff_mul()
+            if not coeff.is_Rational:
+                return None
+            up, down = set(), set()
+            for f in factors:
+                got = self._decomposed(f)
+                if got is None:
+                    return None
+                base, e = got
+                (up if e > 0 else down).add(base)
+            if up & down:
+                return None
+            numer = up if numer is None else numer & up
+            denom = down if denom is None else denom & down
+            num_gcd = gcd(num_gcd, coeff.p)
+            den_lcm = den_lcm * coeff.q // gcd(den_lcm, coeff.q)
+        if numer or denom or num_gcd != 1 or den_lcm != 1:
+            return None
+        return sp.Add(*terms)
+
+    def _decomposed(self, factor: Any) -> tuple[Any, int] | None:
+        """The base and exponent ``Term`` files ``factor`` under (None where the base is a
+        sum with a content, which ``Term`` moves into its coefficient)."""
+        try:
+            return self.decomposed[factor]
+        except KeyError:
+            pass
+        base, e = decompose_power(factor)
+        out = (base, e)
+        if base.is_Add:
+            cont, _ = base.primitive()
+            if cont is not _ONE:
+                out = None
+        self.decomposed[factor] = out
+        return out
+
+
+_MEMOS: dict[bool, _Memo] = {}
