@@ -26,6 +26,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.parameters import distribute, global_parameters
 
+from symgrad.frontend import renaming
 from symgrad.rules.base import Static, Structural, free_symbols
 
 
@@ -37,8 +38,20 @@ def combine(func: Any, *args: Any) -> Any:
         return value if _keeps(func, args, value) else None
     if key in _COMBINED:
         return _COMBINED[key]
-    value = evaluated(func, *args)
-    out = value if _keeps(func, args, value) else None
+    # (a sum or a product SymPy builds at once, but for the exponent of an exp it asks
+    # whether it is zero; the later steps build the same ones again and find them cached)
+    shaped = renaming.shape(func, args) if func not in _OPERATORS or \
+        func is sp.Mul and any(map(_has_exp_factor, args)) else None
+    known = renaming.SHAPES.get(shaped[0]) if shaped is not None else None
+    if isinstance(known, renaming.Shape) and known.checked:
+        out = renaming.recalled(known, args, shaped[1])
+    else:
+        value = evaluated(func, *args)
+        out = value if _keeps(func, args, value) else None
+        if shaped is not None and known is None:  # the shape's first operation
+            renaming.remember(shaped[0], args, shaped[1], out)
+        elif isinstance(known, renaming.Shape):  # its second
+            renaming.confirm(shaped[0], known, shaped[1], out)
     if len(_COMBINED) >= _MEMO_SIZE:
         _COMBINED.clear()
     _COMBINED[key] = out
@@ -72,6 +85,11 @@ def _holds_static(expr: Any) -> bool:
 
 
 _OPERATORS = (sp.Add, sp.Mul, sp.Pow)
+
+
+def _has_exp_factor(expr: Any) -> bool:
+    return isinstance(expr, sp.exp) or expr.is_Mul and \
+        any(isinstance(f, sp.exp) for f in expr.args)
 
 
 def evaluated(func: Any, *args: Any) -> Any:
