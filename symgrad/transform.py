@@ -23,11 +23,12 @@ def lowered(fn: Any, wrt: list[str], has_aux: bool = False,
 
     from symgrad import helpers
     from symgrad.adjoint import build
+    from symgrad.frontend.common import without_cycle_collection
     from symgrad.frontend.ir import defines, walk
     from symgrad.frontend.lower import lower
     from symgrad.frontend.parse import parse_function
 
-    with distribute(False):  # as transform lowers
+    with distribute(False), without_cycle_collection():  # (distribute: as transform lowers)
         parsed = parsed or parse_function(fn)
         ir = lower(parsed, _not_differentiated(parsed, wrt), statics or {})
     if has_aux and not (ir.returns_tuple and len(ir.returns) >= 2):

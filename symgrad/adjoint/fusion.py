@@ -8,6 +8,7 @@ from typing import Any
 import sympy as sp
 
 from symgrad.frontend import exact
+from symgrad.frontend.common import without_cycle_collection
 from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, first_free, walk
 from symgrad.rules import registry
 from symgrad.rules.base import Structural
@@ -34,7 +35,8 @@ def fuse(fn: Function) -> tuple[list[Any], dict[Any, str]]:
     for p in fn.params:
         uses.setdefault(p.name, 0)
     inlined: dict[Any, str] = {}
-    return _fuse_block(fn.body.stmts, uses, set(fn.returns), inlined, False), inlined
+    with without_cycle_collection():
+        return _fuse_block(fn.body.stmts, uses, set(fn.returns), inlined, False), inlined
 
 
 def _arithmetic(expr: Any) -> bool:
