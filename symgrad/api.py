@@ -80,8 +80,10 @@ class GradFunction:
     def __init__(self, fn: Callable, wrt: str | int | Sequence[str | int] | None,
                  has_aux: bool = False, backend: str = "numpy") -> None:
         from symgrad.frontend.parse import one_reading
+        from symgrad.frontend.pauses import without_cycle_collection
 
-        with one_reading():  # the source is read from its file once, not once per step
+        # the source is read from its file once, not once per step
+        with one_reading(), without_cycle_collection():
             self._make(fn, wrt, has_aux, backend)
 
     def _make(self, fn: Callable, wrt: str | int | Sequence[str | int] | None,

@@ -23,10 +23,10 @@ def lowered(fn: Any, wrt: list[str], has_aux: bool = False,
 
     from symgrad import helpers
     from symgrad.adjoint import build
-    from symgrad.frontend.common import without_cycle_collection
     from symgrad.frontend.ir import defines, walk
     from symgrad.frontend.lower import lower
     from symgrad.frontend.parse import parse_function
+    from symgrad.frontend.pauses import without_cycle_collection
 
     with distribute(False), without_cycle_collection():  # (distribute: as transform lowers)
         parsed = parsed or parse_function(fn)

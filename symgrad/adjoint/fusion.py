@@ -8,8 +8,8 @@ from typing import Any
 import sympy as sp
 
 from symgrad.frontend import exact
-from symgrad.frontend.common import without_cycle_collection
 from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, first_free, walk
+from symgrad.frontend.pauses import without_cycle_collection
 from symgrad.rules import registry
 from symgrad.rules.base import Structural
 from symgrad.rules.indexing import GetItem, SetItem

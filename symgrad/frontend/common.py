@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import ast
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sympy as sp
@@ -94,17 +91,3 @@ def assigned_in(body: list[ast.stmt]) -> set[str]:
             out.add(node.name)
     return out
 
-
-@contextmanager
-def without_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector off for a while (as it was after): the lowering and the
-    fusion pass make hundreds of thousands of SymPy objects, freed by their reference
-    counts, and the collector walked them all over and over (a seventh of a long
-    function's lowering). Garbage in cycles made meanwhile is collected after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -135,6 +135,9 @@ def rebuild(expr: Any, mapping: dict[Any, Any] | None = None) -> Any:
 def _keeps(func: Any, args: tuple, value: Any) -> bool:
     if not all(isinstance(a, sp.Basic) for a in args) or not isinstance(value, sp.Basic):
         return True
+    if type(value) is func and func is not sp.Add and func is not sp.Mul and \
+            value.args == args:
+        return True  # built as it is: the operands' values and operations, and its own
     symbols = set().union(*(_values(a) for a in args))
     if not symbols:
         return True  # numbers: constants fold

@@ -68,7 +68,29 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 def _names(tree: ast.FunctionDef) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     read: set[str] = set()
+    stored: set[str] = set()
     params: set[str] = set()
+    nested = False
+    body = {id(s) for s in tree.body}
+    for part in ast.iter_child_nodes(tree):  # the body, and the parameters and decorators
+        in_body = id(part) in body
+        for node in ast.walk(part):
+            kind = type(node)
+            if kind is ast.Name:
+                read.add(node.id)
+                if in_body and type(node.ctx) is ast.Store:
+                    stored.add(node.id)
+            elif kind is ast.arg:
+                params.add(node.arg)
+            elif in_body and isinstance(node, _SCOPES):
+                nested = True
+    if not nested:  # (a nested function, lambda or class: walk_scope does not enter it)
+        return frozenset(read), frozenset(params), frozenset(stored)
+    return frozenset(read), frozenset(params), _scoped_names(tree)
+
+
+def _scoped_names(tree: ast.FunctionDef) -> frozenset[str]:
+    """The names the body binds, as walk_scope sees them."""
     assigned: set[str] = set()
     # (node, whether it is in the body's scope: walk_scope yields it, expanded: it walks its
     # children); walk_scope starts from the body's statements and expands each of them
@@ -76,13 +98,9 @@ def _names(tree: ast.FunctionDef) -> tuple[frozenset[str], frozenset[str], froze
     body = {id(s) for s in tree.body}
     while stack:
         node, scoped, expanded = stack.pop()
-        kind = type(node)
-        if kind is ast.Name:
-            read.add(node.id)
+        if type(node) is ast.Name:
             if scoped and isinstance(node.ctx, ast.Store):
                 assigned.add(node.id)
-        elif kind is ast.arg:
-            params.add(node.arg)
         elif scoped and isinstance(node, _DEFINITIONS):
             assigned.add(node.name)
         for child in ast.iter_child_nodes(node):
@@ -93,7 +111,7 @@ def _names(tree: ast.FunctionDef) -> tuple[frozenset[str], frozenset[str], froze
                 stack.append((child, False, False))
             else:
                 stack.append((child, True, not isinstance(child, _SCOPES)))
-    return frozenset(read), frozenset(params), frozenset(assigned)
+    return frozenset(assigned)
 
 
 def parse_function(fn: Any) -> Parsed:
