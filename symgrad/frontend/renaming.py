@@ -132,13 +132,16 @@ def _share(source: Any, target: Any) -> None:
     depend on the tree and on the symbols' assumptions, not on names. The two share one
     record of them, so what SymPy finds out later about either holds for both. A node
     that has found out something of its own keeps it."""
-    facts = source._assumptions
+    facts = getattr(source, "_assumptions", None)
+    mine = getattr(target, "_assumptions", None)
+    if facts is None or mine is None:
+        return  # (a SymPy that keeps them elsewhere: each finds them out itself)
     if facts is not type(source).default_assumptions and \
-            target._assumptions is type(target).default_assumptions:
+            mine is type(target).default_assumptions:
         target._assumptions = facts
-    elif target._assumptions is not type(target).default_assumptions and \
+    elif mine is not type(target).default_assumptions and \
             facts is type(source).default_assumptions:
-        source._assumptions = target._assumptions
+        source._assumptions = mine
 
 
 def remember(key: tuple, args: tuple, symbols: list[Any], value: Any) -> None:
