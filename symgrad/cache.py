@@ -227,7 +227,9 @@ def cache_key(fn: Any, wrt: list[str] | tuple[str, ...], keep: list | None = Non
     valid while ``keep`` lives; a key that needed ``keep`` must not be written to disk.
     """
     try:
-        lines, firstlineno = inspect.getsourcelines(fn)
+        from symgrad.frontend.parse import source_lines
+
+        lines, firstlineno = source_lines(fn)  # (read once per decoration)
         filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
         parts = [
             f"format {FORMAT}",

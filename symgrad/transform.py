@@ -6,19 +6,19 @@ first call, which makes them for its arguments' ranks (``api``)."""
 
 from __future__ import annotations
 
-import ast
 from typing import Any
 
 from symgrad.generated import Generated
 
 
 def lowered(fn: Any, wrt: list[str], has_aux: bool = False,
-            statics: dict[str, Any] | None = None) -> tuple[Any, bool]:
+            statics: dict[str, Any] | None = None, parsed: Any = None) -> tuple[Any, bool]:
     """``(ir, complete)``: ``fn`` lowered to the IR, which ``transform(lowered=ir)`` takes,
     after every check that refuses code at decoration time. ``complete`` is False when one
     check needs the module text itself: a name of ``fn``'s that is also the name of one of
     the generated code's helpers (refused only where the code calls that helper), so the
-    caller should transform now to refuse it at decoration."""
+    caller should transform now to refuse it at decoration. ``parsed``: ``parse_function(fn)``
+    if the caller has it (the lowering may change its tree)."""
     from sympy.core.parameters import distribute
 
     from symgrad import helpers
@@ -26,15 +26,16 @@ def lowered(fn: Any, wrt: list[str], has_aux: bool = False,
     from symgrad.frontend.ir import defines, walk
     from symgrad.frontend.lower import lower
     from symgrad.frontend.parse import parse_function
+    from symgrad.frontend.pauses import without_cycle_collection
 
-    with distribute(False):  # as transform lowers
-        parsed = parse_function(fn)
+    with distribute(False), without_cycle_collection():  # (distribute: as transform lowers)
+        parsed = parsed or parse_function(fn)
         ir = lower(parsed, _not_differentiated(parsed, wrt), statics or {})
     if has_aux and not (ir.returns_tuple and len(ir.returns) >= 2):
         build(ir, wrt, has_aux)  # (refuses it at once, naming the line)
     _transpose_custom_jvps(ir)
     names = {p.name for p in ir.params} | {n for s in walk(ir.body) for n in defines(s)} | \
-        {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
+        parsed.names()[0]
     return ir, not any(callable(getattr(helpers, n, None)) for n in names if n.startswith("_"))
 
 

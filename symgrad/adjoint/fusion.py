@@ -9,6 +9,7 @@ import sympy as sp
 
 from symgrad.frontend import exact
 from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, first_free, walk
+from symgrad.frontend.pauses import without_cycle_collection
 from symgrad.rules import registry
 from symgrad.rules.base import Structural
 from symgrad.rules.indexing import GetItem, SetItem
@@ -34,7 +35,8 @@ def fuse(fn: Function) -> tuple[list[Any], dict[Any, str]]:
     for p in fn.params:
         uses.setdefault(p.name, 0)
     inlined: dict[Any, str] = {}
-    return _fuse_block(fn.body.stmts, uses, set(fn.returns), inlined, False), inlined
+    with without_cycle_collection():
+        return _fuse_block(fn.body.stmts, uses, set(fn.returns), inlined, False), inlined
 
 
 def _arithmetic(expr: Any) -> bool:

@@ -90,3 +90,4 @@ def assigned_in(body: list[ast.stmt]) -> set[str]:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             out.add(node.name)
     return out
+

@@ -24,15 +24,72 @@ from functools import lru_cache
 from typing import Any
 
 import sympy as sp
-from sympy.core.parameters import distribute
+from sympy.core.parameters import distribute, global_parameters
 
+from symgrad.frontend import renaming
 from symgrad.rules.base import Static, Structural, free_symbols
 
 
 def combine(func: Any, *args: Any) -> Any:
     """``func(*args)`` as SymPy evaluates it, or None where that is not numpy's value."""
-    value = evaluated(func, *args)
-    return value if _keeps(func, args, value) else None
+    key = _memo_key(func, args)
+    if key is None:
+        value = evaluated(func, *args)
+        return value if _keeps(func, args, value) else None
+    if key in _COMBINED:
+        return _COMBINED[key]
+    # (a sum or a product SymPy builds at once, but for the exponent of an exp it asks
+    # whether it is zero; the later steps build the same ones again and find them cached)
+    shaped = renaming.shape(func, args) if func not in _OPERATORS or \
+        func is sp.Mul and any(map(_has_exp_factor, args)) else None
+    known = renaming.SHAPES.get(shaped[0]) if shaped is not None else None
+    if isinstance(known, renaming.Shape) and known.checked:
+        out = renaming.recalled(known, args, shaped[1])
+    else:
+        value = evaluated(func, *args)
+        out = value if _keeps(func, args, value) else None
+        if shaped is not None and known is None:  # the shape's first operation
+            renaming.remember(shaped[0], args, shaped[1], out)
+        elif isinstance(known, renaming.Shape):  # its second
+            renaming.confirm(shaped[0], known, shaped[1], out)
+    if len(_COMBINED) >= _MEMO_SIZE:
+        _COMBINED.clear()
+    _COMBINED[key] = out
+    return out
+
+
+# SymPy's own classes (Add, sin, Piecewise, ...) evaluate the same arguments the same way
+# under the same global parameters: their value (or refusal) is kept, by (class, arguments,
+# distribute, evaluate). A rebuild evaluates again the operands the lowering built, and the
+# fusion pass the same expressions at each specialisation. Not symgrad's own nodes (a test
+# may replace a rule), and only where equal SymPy expressions are the same expression: SymPy
+# before 1.13 has 2.0 == 2, so that 2.0*x would find the value of 2*x.
+_COMBINED: dict[tuple, Any] = {}
+_MEMO_SIZE = 1 << 16
+_EXACT_EQUALITY = sp.Float(2.0) != sp.Integer(2) and sp.Float(0.5) != sp.Rational(1, 2)
+
+
+def _memo_key(func: Any, args: tuple) -> tuple | None:
+    if not _EXACT_EQUALITY or not (func in _OPERATORS or isinstance(func, type) and
+                                   func.__module__.startswith("sympy.")):
+        return None
+    for a in args:
+        if not isinstance(a, sp.Basic) or _holds_static(a):
+            return None  # (a Static is equal to another of the same repr: a long array's)
+    return func, args, global_parameters.distribute, global_parameters.evaluate
+
+
+@lru_cache(maxsize=1 << 16)
+def _holds_static(expr: Any) -> bool:
+    return isinstance(expr, Static) or any(map(_holds_static, expr.args))
+
+
+_OPERATORS = (sp.Add, sp.Mul, sp.Pow)
+
+
+def _has_exp_factor(expr: Any) -> bool:
+    return isinstance(expr, sp.exp) or expr.is_Mul and \
+        any(isinstance(f, sp.exp) for f in expr.args)
 
 
 def evaluated(func: Any, *args: Any) -> Any:
@@ -78,6 +135,9 @@ def rebuild(expr: Any, mapping: dict[Any, Any] | None = None) -> Any:
 def _keeps(func: Any, args: tuple, value: Any) -> bool:
     if not all(isinstance(a, sp.Basic) for a in args) or not isinstance(value, sp.Basic):
         return True
+    if type(value) is func and func is not sp.Add and func is not sp.Mul and \
+            value.args == args:
+        return True  # built as it is: the operands' values and operations, and its own
     symbols = set().union(*(_values(a) for a in args))
     if not symbols:
         return True  # numbers: constants fold
@@ -96,12 +156,25 @@ def _keeps(func: Any, args: tuple, value: Any) -> bool:
     return True
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 16)
 def _values(expr: Any) -> frozenset:
     """The values ``expr`` computes with: its symbols and its constant arrays
     (``np.array([True, True])``, ``np.log(-0.3)``), each with a shape, NaNs or infs."""
-    return frozenset(expr.free_symbols) | frozenset(
-        e for e in expr.atoms(Structural) if not e.free_symbols)
+    return free_symbols(expr) | _constant_arrays(expr)
+
+
+@lru_cache(maxsize=1 << 17)
+def _constant_arrays(expr: Any) -> frozenset:
+    """``expr.atoms(Structural)`` without free symbols, from its arguments' (memoised by
+    subexpression: an expression built from its operands has most of them already)."""
+    own = frozenset((expr,)) if isinstance(expr, Structural) and not free_symbols(expr) \
+        else _NONE
+    if not expr.args:
+        return own
+    return own.union(*map(_constant_arrays, expr.args))
+
+
+_NONE: frozenset = frozenset()
 
 
 def _cancels(args: tuple, parts: Any) -> bool:
@@ -160,20 +233,26 @@ def _power_key(exp: Any) -> Any:
     return ("pow", -exp if exp.could_extract_minus_sign() else exp)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)
 def _operations(expr: Any) -> tuple[tuple[Any, int], ...]:
-    """The domain-restricting operations in ``expr`` that depend on a value, counted."""
+    """The domain-restricting operations in ``expr`` that depend on a value, counted (each
+    occurrence), from its arguments' (memoised by subexpression)."""
+    if isinstance(expr, Static) or not free_symbols(expr):
+        return ()  # numbers fold
+    own = None
+    if expr.is_Pow:
+        own = _power_key(expr.exp)
+    elif isinstance(expr, (sp.Function, sp.Piecewise, sp.Max, sp.Min)):
+        own = type(expr).__name__
+    parts = [p for p in map(_operations, expr.args) if p]
+    if not parts:
+        return () if own is None else ((own, 1),)
+    if own is None and len(parts) == 1:
+        return parts[0]
     found: Counter = Counter()
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Static) or not getattr(e, "free_symbols", None):
-            continue  # numbers fold
-        if e.is_Pow:
-            key = _power_key(e.exp)
-            if key is not None:
-                found[key] += 1
-        elif isinstance(e, (sp.Function, sp.Piecewise, sp.Max, sp.Min)):
-            found[type(e).__name__] += 1
-        stack.extend(e.args)
+    if own is not None:
+        found[own] += 1
+    for p in parts:
+        for k, n in p:
+            found[k] += n
     return tuple(found.items())

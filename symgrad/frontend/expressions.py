@@ -19,7 +19,7 @@ from symgrad.frontend.common import (
 )
 from symgrad.frontend.inlining import LocalFunction
 from symgrad.rules import masks
-from symgrad.rules.base import Static, Structural, static
+from symgrad.rules.base import Static, Structural, free_symbols, static
 from symgrad.rules.indexing import GetItem, ListOf, SliceOf
 from symgrad.rules.joining import CConcat, RConcat
 from symgrad.rules.linalg import MatMul
@@ -104,16 +104,21 @@ class ExpressionLowering:
         for i in range(len(operands) if len(operands) == 2 else 0):
             other = values[1 - i]
             if isinstance(values[i], sp.Integer) and isinstance(other, sp.Basic) and \
-                    masks.bool_valued(other, self.bool_names()):
+                    masks.bool_valued(other, self.bool_names(free_symbols(other))):
                 values[i] = as_python_typed(values[i], operands[i])
         return values[0], values[1]
 
-    def bool_names(self) -> frozenset:
-        """The values known to be bool arrays: masks given names, bool constant arrays."""
-        return frozenset(sp.Symbol(n, real=True) for n, v in self.ctx.defs.items()
-                         if isinstance(v, sp.Basic) and masks.bool_valued(v)) | frozenset(
-            sp.Symbol(n, real=True) for n, v in self.ctx.constants.items()
-            if getattr(v, "dtype", None) == np.bool_)
+    def bool_names(self, among: Any = None) -> frozenset:
+        """The values known to be bool arrays: masks given names, bool constant arrays;
+        ``among``: of these symbols only (``masks.bool_valued`` looks a name up only where
+        it is one of the expression's symbols)."""
+        defs, constants = self.ctx.defs, self.ctx.constants
+        if among is None:
+            among = [sp.Symbol(n, real=True) for n in [*defs, *constants]]
+        return frozenset(
+            s for s in among if s == sp.Symbol(s.name, real=True) and (
+                isinstance(defs.get(s.name), sp.Basic) and masks.bool_valued(defs[s.name]) or
+                getattr(constants.get(s.name), "dtype", None) == np.bool_))
 
     def arithmetic(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         """``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a ** b`` as numpy computes them.

@@ -23,7 +23,6 @@ from symgrad.errors import SymgradError
 from symgrad.frontend.aliasing import SharedMemory
 from symgrad.frontend.arraycalls import ArrayCallLowering
 from symgrad.frontend.calls import CallLowering
-from symgrad.frontend.common import walk_scope
 from symgrad.frontend.expressions import ExpressionLowering
 from symgrad.frontend.inlining import InlineLowering
 from symgrad.frontend.ir import Block, Function, Param, first_free
@@ -72,9 +71,8 @@ class Lowerer(StatementLowering, LoopLowering, ListLowering, InlineLowering, Nam
         self.env: dict[str, Any] = {}  # local name -> SymPy value, container or local function
         # which names may share memory (in-place writes)
         self.memory = SharedMemory(lambda name: name in self.locals or name in self.env)
-        names = {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
-        names |= {a.arg for a in ast.walk(parsed.tree) if isinstance(a, ast.arg)}
-        self.ctx.used_names |= names
+        read, args, assigned = parsed.names()
+        self.ctx.used_names |= read | args
         self.stmt_lines: list[str] = []
         self.returns: list[str] = []
         self.returns_tuple = False
@@ -91,7 +89,8 @@ class Lowerer(StatementLowering, LoopLowering, ListLowering, InlineLowering, Nam
         self.branch_locals: set[str] = set()
         self.name_hint: str | None = None
         self.return_base = "out"
-        self.locals = self._assigned_names()
+        # the names the body binds, and the parameters
+        self.locals = set(assigned) | {a.arg for a in parsed.tree.args.args}
         self.statics: dict[str, Any] = {}  # parameter -> its static value (lower())
 
     def lower(self) -> Function:
@@ -162,15 +161,6 @@ class Lowerer(StatementLowering, LoopLowering, ListLowering, InlineLowering, Nam
             raise self.p.error(tree, f"{tree.name!r} has no return statement"
                                + (" on every path" if self.returns else ""),
                                "a differentiable function must return its value")
-
-    def _assigned_names(self) -> set[str]:
-        names = set()
-        for node in walk_scope(self.p.tree):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-        return names | {a.arg for a in self.p.tree.args.args}
 
 
 def lower(parsed: Parsed, maybe_bool: frozenset[str] = frozenset(),

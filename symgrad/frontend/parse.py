@@ -8,6 +8,9 @@ import inspect
 import linecache
 import sysconfig
 import textwrap
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,17 @@ class Parsed:
     filename: str
     firstlineno: int  # file line of the first source line (the first decorator, if any)
     lines: list[str]  # the dedented source lines
+
+    def names(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """``(read, params, assigned)``: the ids of the tree's ``ast.Name`` nodes and the names
+        of its ``ast.arg`` nodes (nested functions' too), and the names its body binds (plain
+        assignment targets, and the functions and classes it defines) outside nested
+        functions, lambdas and classes, as ``common.walk_scope`` sees them. Found in one pass
+        and kept: the lowering adds no node to the tree (desugar rewrites copies)."""
+        found = self.__dict__.get("_names")
+        if found is None:
+            found = self.__dict__["_names"] = _names(self.tree)
+        return found
 
     def line(self, node: ast.AST) -> str:
         lineno = getattr(node, "lineno", 1)
@@ -48,6 +62,58 @@ class Parsed:
         )
 
 
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _names(tree: ast.FunctionDef) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    read: set[str] = set()
+    stored: set[str] = set()
+    params: set[str] = set()
+    nested = False
+    body = {id(s) for s in tree.body}
+    for part in ast.iter_child_nodes(tree):  # the body, and the parameters and decorators
+        in_body = id(part) in body
+        for node in ast.walk(part):
+            kind = type(node)
+            if kind is ast.Name:
+                read.add(node.id)
+                if in_body and type(node.ctx) is ast.Store:
+                    stored.add(node.id)
+            elif kind is ast.arg:
+                params.add(node.arg)
+            elif in_body and isinstance(node, _SCOPES):
+                nested = True
+    if not nested:  # (a nested function, lambda or class: walk_scope does not enter it)
+        return frozenset(read), frozenset(params), frozenset(stored)
+    return frozenset(read), frozenset(params), _scoped_names(tree)
+
+
+def _scoped_names(tree: ast.FunctionDef) -> frozenset[str]:
+    """The names the body binds, as walk_scope sees them."""
+    assigned: set[str] = set()
+    # (node, whether it is in the body's scope: walk_scope yields it, expanded: it walks its
+    # children); walk_scope starts from the body's statements and expands each of them
+    stack: list[tuple[ast.AST, bool, bool]] = [(tree, False, True)]
+    body = {id(s) for s in tree.body}
+    while stack:
+        node, scoped, expanded = stack.pop()
+        if type(node) is ast.Name:
+            if scoped and isinstance(node.ctx, ast.Store):
+                assigned.add(node.id)
+        elif scoped and isinstance(node, _DEFINITIONS):
+            assigned.add(node.name)
+        for child in ast.iter_child_nodes(node):
+            if node is tree:
+                inside = id(child) in body
+                stack.append((child, inside, inside))
+            elif not scoped or not expanded:
+                stack.append((child, False, False))
+            else:
+                stack.append((child, True, not isinstance(child, _SCOPES)))
+    return frozenset(assigned)
+
+
 def parse_function(fn: Any) -> Parsed:
     """The function's AST with decorators dropped; SymgradError when the source is unavailable.
 
@@ -65,7 +131,7 @@ def parse_function(fn: Any) -> Parsed:
     fn = unwrap(fn)
     filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
     try:
-        lines, firstlineno = inspect.getsourcelines(fn)
+        lines, firstlineno = source_lines(fn)
     except (OSError, TypeError) as exc:
         raise SymgradError(
             f"cannot read the source of {name!r}: {exc}",
@@ -104,6 +170,36 @@ def parse_function(fn: Any) -> Parsed:
             "function and its source agree")
     node.decorator_list = []  # node line numbers count from the first decorator's line
     return Parsed(fn, node, source, filename, firstlineno, source.splitlines())
+
+
+_READING = threading.local()  # .lines: code object -> (lines, firstlineno) of one reading
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Inside it, each function's source is read from its file once (``source_lines``): a
+    decoration reads it to parse the parameters, to key the cache and to lower the body, and
+    ``inspect.getsourcelines`` tokenizes the whole function each time."""
+    outer = getattr(_READING, "lines", None)
+    if outer is None:
+        _READING.lines = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _READING.lines = None
+
+
+def source_lines(fn: Any) -> tuple[list[str], int]:
+    """``inspect.getsourcelines(fn)``, read once per ``one_reading``."""
+    memo = getattr(_READING, "lines", None)
+    code = getattr(fn, "__code__", None)
+    if memo is None or code is None:
+        return inspect.getsourcelines(fn)
+    if code not in memo:
+        memo[code] = inspect.getsourcelines(fn)
+    lines, firstlineno = memo[code]
+    return list(lines), firstlineno
 
 
 def _where_source_lives(filename: str) -> str:

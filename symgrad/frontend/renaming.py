@@ -1,0 +1,194 @@
+"""SymPy's value of an operation, known from an operation of the same shape on other names.
+
+SymPy sees the name of a symbol only through the order of names: it sorts the terms of a sum
+and the factors of a product by them, and compares sort keys (``tanh(b - a)`` is
+``-tanh(a - b)`` because ``a`` sorts first). Renaming the symbols of an operation in a way
+that keeps their order and their assumptions renames SymPy's value of it the same way. A long
+function computes a few shapes many times over (``np.tanh(2.0 * v)`` for a hundred ``v``):
+``exact.combine`` evaluates a shape once, on probe symbols standing for the operation's
+symbols in their order, and renames that value back for each operation of the shape.
+
+A shape is trusted only once it has been checked: its first operation is evaluated as
+written and on the probes, and the shape is kept only where the two values are the same up
+to the renaming (``SHAPES`` marks the others ``UNSAFE``, and every operation of such a shape
+is evaluated as written). Only SymPy's own arithmetic and functions of real symbols and
+numbers take part: symgrad's nodes (a rule may change), constant arrays (``Static``) and
+symbols with other assumptions are evaluated as written.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import sympy as sp
+from sympy.core.function import DefinedFunction
+
+from symgrad.rules.base import free_symbols
+
+UNSAFE = object()  # a shape whose value is not its first operation's, renamed
+SHAPES: dict[tuple, Any] = {}  # shape key -> the probes' value (None: refused), or UNSAFE
+_MAX_SHAPES = 1 << 14
+_REAL = sp.Symbol("_", real=True).assumptions0
+_PROBES: list[Any] = []
+
+
+def probes(n: int) -> list[Any]:
+    """The first ``n`` probe symbols: real, and named in the order of their numbers."""
+    while len(_PROBES) < n:
+        _PROBES.append(sp.Symbol(f"_symgrad_probe{len(_PROBES):06d}", real=True))
+    return _PROBES[:n]
+
+
+def evaluates_as_sympy(func: Any) -> bool:
+    """SymPy's + * ** or one of its functions (``sin``, ``tanh``, ``exp``, ``Abs``...)."""
+    return func in (sp.Add, sp.Mul, sp.Pow) or isinstance(func, type) and \
+        issubclass(func, DefinedFunction) and func.__module__.startswith("sympy.functions.")
+
+
+@lru_cache(maxsize=1 << 16)
+def native(expr: Any) -> bool:
+    """Whether ``expr`` is made of real symbols, SymPy's numbers (pi, E too), + * ** and
+    SymPy's functions only: what ``renamed`` rebuilds exactly."""
+    kind = type(expr)
+    if kind is sp.Symbol:
+        return expr.assumptions0 == _REAL
+    if not expr.args:
+        return kind.__module__ == "sympy.core.numbers"
+    return evaluates_as_sympy(kind) and all(map(native, expr.args))
+
+
+class Shape:
+    """What is known of a shape: its operation's arguments on the probes (the first
+    operation's, renamed: the nodes that carry what SymPy has learned of them), its value
+    on the probes (None: refused), and whether a second operation confirmed it."""
+
+    __slots__ = ("args", "value", "checked")
+
+    def __init__(self, args: tuple, value: Any) -> None:
+        self.args, self.value, self.checked = args, value, False
+
+
+def shape(func: Any, args: tuple) -> tuple[tuple, list[Any]] | None:
+    """``(key, symbols)``: the operation on the probes (its key in ``SHAPES``) and the
+    symbols they stand for, in order; None for an operation that takes no part."""
+    if not evaluates_as_sympy(func):
+        return None
+    names: frozenset = frozenset()
+    for a in args:
+        if not isinstance(a, sp.Basic) or not native(a):
+            return None
+        names |= free_symbols(a)
+    if not names:
+        return None
+    symbols = sorted(names, key=_name)
+    forward = dict(zip(symbols, probes(len(symbols)), strict=True))
+    return (func, tuple(_renamed(a, forward) for a in args)), symbols
+
+
+def _name(symbol: Any) -> str:
+    return symbol.name
+
+
+def _renamed(expr: Any, nodes: dict[Any, Any], learn: bool = False) -> Any:
+    """``expr`` with its symbols (and the subexpressions in ``nodes``) replaced by ``nodes``,
+    each other node rebuilt from its new arguments as they are: SymPy's evaluation would put
+    them in the order of the new names, which is the order they are in. ``learn``: a node
+    made shares what SymPy knows of the node it is made from (``_share``)."""
+    def walk(e: Any) -> Any:
+        out = nodes.get(e)
+        if out is not None:
+            return out
+        if not e.args:
+            return e
+        args = tuple(walk(a) for a in e.args)
+        kind = type(e)
+        if kind is sp.Add or kind is sp.Mul:
+            out = kind._from_args(args, e.is_commutative)
+        else:
+            out = kind(*args, evaluate=False)
+        if learn:
+            _share(e, out)
+        nodes[e] = out
+        return out
+
+    return walk(expr)
+
+
+def _matched(probe: Any, real: Any, nodes: dict[Any, Any]) -> None:
+    """``nodes``: each node of ``probe`` -> the node of ``real`` it stands for (``real`` is
+    ``probe`` renamed: the same tree), each sharing what SymPy knows of the other."""
+    if probe in nodes or not probe.args:
+        return
+    nodes[probe] = real
+    _share(probe, real)
+    for p, r in zip(probe.args, real.args, strict=True):
+        _matched(p, r, nodes)
+
+
+def _share(source: Any, target: Any) -> None:
+    """What SymPy has found out about ``source`` (its assumptions: ``is_zero``,
+    ``is_positive``...), for ``target``, a renaming of it, which has the same: assumptions
+    depend on the tree and on the symbols' assumptions, not on names. The two share one
+    record of them, so what SymPy finds out later about either holds for both. A node
+    that has found out something of its own keeps it."""
+    facts = getattr(source, "_assumptions", None)
+    mine = getattr(target, "_assumptions", None)
+    if facts is None or mine is None:
+        return  # (a SymPy that keeps them elsewhere: each finds them out itself)
+    if facts is not type(source).default_assumptions and \
+            mine is type(target).default_assumptions:
+        target._assumptions = facts
+    elif mine is not type(target).default_assumptions and \
+            facts is type(source).default_assumptions:
+        source._assumptions = mine
+
+
+def remember(key: tuple, args: tuple, symbols: list[Any], value: Any) -> None:
+    """A shape's first operation, on ``args``, and its ``value`` (None: refused)."""
+    if len(SHAPES) >= _MAX_SHAPES:
+        SHAPES.clear()
+    if value is not None and (not native(value) or
+                              not free_symbols(value) <= frozenset(symbols)):
+        SHAPES[key] = UNSAFE
+        return
+    nodes = dict(zip(symbols, probes(len(symbols)), strict=True))
+    for p, r in zip(key[1], args, strict=True):  # (the probes' arguments: key[1])
+        _matched_back(p, r, nodes)
+    SHAPES[key] = Shape(key[1], None if value is None else _renamed(value, nodes, True))
+
+
+def _matched_back(probe: Any, real: Any, nodes: dict[Any, Any]) -> None:
+    """``nodes``: each node of ``real`` -> the node of ``probe`` that is its renaming."""
+    if real in nodes or not real.args:
+        return
+    nodes[real] = probe
+    _share(real, probe)
+    for p, r in zip(probe.args, real.args, strict=True):
+        _matched_back(p, r, nodes)
+
+
+def confirm(key: tuple, known: Shape, symbols: list[Any], value: Any) -> None:
+    """A shape's second operation, evaluated as written: the shape is trusted from now on
+    where its ``value`` is the first's renamed, and never again where not."""
+    if value is None or known.value is None:
+        same = value is None and known.value is None
+    else:
+        same = native(value) and free_symbols(value) <= frozenset(symbols) and \
+            _renamed(value, dict(zip(symbols, probes(len(symbols)), strict=True))) == \
+            known.value
+    if same:
+        known.checked = True
+    else:
+        SHAPES[key] = UNSAFE
+
+
+def recalled(known: Shape, args: tuple, symbols: list[Any]) -> Any:
+    """The value of the operation on ``args`` (whose symbols are ``symbols``, in order) of
+    the shape ``known``: its value on the probes, renamed, made of ``args``' own nodes."""
+    if known.value is None:
+        return None
+    nodes = dict(zip(probes(len(symbols)), symbols, strict=True))
+    for p, r in zip(known.args, args, strict=True):
+        _matched(p, r, nodes)
+    return _renamed(known.value, nodes, True)

@@ -1,0 +1,110 @@
+"""exact.combine's values of a shape renamed (frontend/renaming.py) are SymPy's own.
+
+A shape's value is computed once on probe symbols and renamed for every operation of the
+same shape; these operations, on names in every order (SymPy's sign rule ``tanh(b - a) =
+-tanh(a - b)`` depends on which name sorts first), must get exactly what SymPy evaluates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+import sympy as sp
+from sympy.core.parameters import distribute
+
+import symgrad
+from symgrad.frontend import exact, renaming
+
+FUNCTIONS = [sp.tanh, sp.sin, sp.cos, sp.exp, sp.sinh, sp.Abs, sp.sign, sp.log, sp.atan,
+             sp.erf]
+
+
+def _templates(s0, s1, s2):
+    half = sp.Rational(1, 2)
+    return [s0, -s0, 2.0 * s0, s0 - s1, s1 - s0, -s0 - s1, half * (s0 - s1),
+            s0 * s1 - s2, -s0 * s1 + s2, s0 + half * (s1 - s2), -(s0 ** 2), s0 ** 2 - s1,
+            sp.Float(-2.0) * s0 * s1, s0 - half * s1 - half * s2, sp.exp(-s0 ** 2) * s1]
+
+
+def _as_sympy(func, args):
+    value = exact.evaluated(func, *args)
+    return value if exact._keeps(func, args, value) else None
+
+
+def _names(rng, n):
+    pool = ["a", "b", "c", "x", "y", "z", "v1", "v10", "v2", "w_0", "out", "h_3"]
+    return [sp.Symbol(n, real=True) for n in rng.sample(pool, n)]
+
+
+@pytest.mark.parametrize("func", FUNCTIONS, ids=lambda f: f.__name__)
+def test_each_renaming_is_sympys_value(func):
+    rng = random.Random(0)
+    with distribute(False):
+        renaming.SHAPES.clear()
+        exact._COMBINED.clear()
+        for index in range(len(_templates(*sp.symbols("p q r", real=True)))):
+            for _ in range(12):  # names in many orders: the first two make the shape trusted
+                arg = _templates(*_names(rng, 3))[index]
+                assert exact.combine(func, arg) == _as_sympy(func, (arg,)), (func, arg)
+        assert any(isinstance(v, renaming.Shape) and v.checked
+                   for v in renaming.SHAPES.values())
+
+
+def test_products_with_an_exp_renamed():
+    rng = random.Random(1)
+    with distribute(False):
+        renaming.SHAPES.clear()
+        exact._COMBINED.clear()
+        for _ in range(40):
+            s0, s1, s2 = _names(rng, 3)
+            for a, b in itertools.permutations([sp.exp(-(s0 - s1) ** 2 / 4), s2 * s0, s1], 2):
+                assert exact.combine(sp.Mul, a, b) == _as_sympy(sp.Mul, (a, b)), (a, b)
+
+
+def test_a_shape_whose_value_is_not_renamed_is_never_trusted():
+    x, y = sp.symbols("x y", real=True)
+    key, symbols = renaming.shape(sp.tanh, (x - y,))
+    renaming.SHAPES.clear()
+    renaming.remember(key, (x - y,), symbols, sp.tanh(x - y))
+    known = renaming.SHAPES[key]
+    renaming.confirm(key, known, symbols, sp.tanh(x))  # (not the first value renamed)
+    assert renaming.SHAPES[key] is renaming.UNSAFE
+    renaming.SHAPES.clear()
+
+
+def test_symgrads_nodes_and_other_symbols_take_no_part():
+    x = sp.Symbol("x", real=True)
+    assert renaming.shape(sp.tanh, (sp.Symbol("x"),)) is None  # not real
+    assert renaming.shape(sp.tanh, (sp.Dummy(real=True),)) is None
+    assert renaming.shape(sp.Max, (x, 2 * x)) is None  # (not one of SymPy's functions)
+    assert renaming.shape(sp.tanh, (sp.Integer(2),)) is None  # numbers: no names
+
+
+def test_a_long_function_gets_the_same_gradient():
+    lines = ["def f(x, y):", "    v0 = np.tanh(x - y)"]
+    for i in range(1, 40):  # the same shapes, on names in both orders
+        a, b = (f"v{i - 1}", "x") if i % 2 else ("y", f"v{i - 1}")
+        lines.append(f"    v{i} = np.tanh({a} - {b}) * np.exp(-{b} ** 2) + np.sin(2.0 * {a})")
+    lines.append("    return np.sum(v39)")
+    space = {"np": np}
+    exec(compile("\n".join(lines) + "\n", "<long>", "exec"), space)  # noqa: S102
+    f = space["f"]
+    f.__module__ = __name__
+    import inspect
+    import linecache
+
+    linecache.cache["<long>"] = (0, None, [ln + "\n" for ln in lines], "<long>")
+    assert inspect.getsource(f)
+    x, y = np.linspace(-1, 1, 4), np.linspace(0.5, -0.5, 4)
+    gx, gy = symgrad.grad(f, wrt=("x", "y")).grad(x, y)
+    eps = 1e-6
+    for i in range(4):
+        d = np.zeros(4)
+        d[i] = eps
+        assert gx[i] == pytest.approx((f(x + d, y) - f(x - d, y)) / (2 * eps), rel=1e-5,
+                                      abs=1e-7)
+        assert gy[i] == pytest.approx((f(x, y + d) - f(x, y - d)) / (2 * eps), rel=1e-5,
+                                      abs=1e-7)
