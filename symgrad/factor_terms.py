@@ -118,7 +118,10 @@ class _Memo:
         elif p.args:
             args = p.args
             newargs = [self._do(a) for a in args]
-            if any(n is not a for n, a in zip(newargs, args, strict=True)):
+            if any(n is not a for n, a in zip(newargs, args, strict=True)) or \
+                    not p.is_Mul and not self._canonical(p):
+                # (a product's p is built anew; a single factor is the node as it was,
+                # which SymPy rebuilds: Abs(Abs(x*y)), as Abs(Abs(x*y)/2) makes it)
                 p = p.func(*newargs)
         return _keep_coeff(cont, p, clear=False, sign=True)
 
@@ -161,7 +164,9 @@ class _Memo:
                 return False
         # (and a product in SymPy's form: its evaluation nests one in another now and then,
         # as (x**3*y**2)**(-3/2) is (Abs(y)/y**4)*(x**3)**(-3/2), which Mul(*args) flattens)
-        return not any(a.is_Mul for a in rest)
+        if any(a.is_Mul for a in rest):
+            return False
+        return len(rest) != 1 or not rest[0].args or self._canonical(rest[0])
 
     def _acp_mul(self, expr: Any) -> tuple[Any, Any]:
         coef = _ONE
@@ -196,7 +201,8 @@ class _Memo:
         return con, prim
 
     def _canonical(self, expr: Any) -> bool:
-        """Whether ``expr.func(*expr.args)`` is ``expr`` (not so for a sum built unevaluated)."""
+        """Whether ``expr.func(*expr.args)`` is ``expr`` (not so for a sum built unevaluated,
+        or the ``Abs(Abs(x*y))`` of ``Abs(Abs(x*y)/2)``)."""
         try:
             return self.canonical[expr]
         except KeyError:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 import sympy as sp
+import torch
 from sympy.core.parameters import distribute
 
+import symgrad
 from symgrad.factor_terms import factor_terms
 from symgrad.rules.masks import IsGreater, Where
 
@@ -92,6 +95,16 @@ def test_products_sympy_nests_in_a_product_are_flattened_as_sympy_does(flag):
             _assert_sympys(expr)
 
 
+@pytest.mark.parametrize("flag", [False, True])
+def test_a_single_factor_sympy_left_unevaluated_is_rebuilt_as_sympy_does(flag):
+    # Abs(Abs(x*y)/2) is Abs(Abs(x*y))/2: factor_terms rebuilds the factor, Abs(x*y)/2
+    with distribute(flag):
+        expr = sp.Abs(sp.Abs(x * y) / 2)
+        assert isinstance(expr.args[1].args[0], sp.Abs)
+        for e in (expr, expr + z, sp.exp(expr)):
+            _assert_sympys(e)
+
+
 def test_a_float_factor_of_a_term_goes_to_gcd_terms():
     # as_coeff_mul leaves 2.25 among the factors of 2.25*(x + 0.5)/z, and gcd_terms
     # (under distribute(True)) distributes it: z + (2.25*x + 1.125)/z
@@ -108,3 +121,22 @@ def test_unevaluated_nodes_are_rebuilt_as_sympy_does(flag):
                      sp.Mul(sp.Mul(x, sp.sin(y)), sp.cos(y), evaluate=False),
                      sp.Pow(sp.Pow(x, 2, evaluate=False), 3, evaluate=False) * y + z):
             _assert_sympys(expr)
+
+
+def exp_of_log_sum(y, z):
+    return np.sum(z * np.exp(2 * (np.log(y) + z)))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "SymPy's gcd_terms (inside factor_terms, which symgrad.factor_terms reproduces) files "
+    "exp(2*(z + log(y))) under the base exp(z + log(y)), which SymPy evaluates to "
+    "y*exp(z), and rebuilds the factor as y**2*exp(2*z): finite where log(y) is nan"))
+def test_a_gradient_is_nan_where_the_log_it_goes_through_is():
+    G = symgrad.grad(exp_of_log_sum, wrt=("y", "z"))
+    y, z = np.array([-1.0, 0.5, 2.0]), np.array([0.3, -0.2, 0.1])
+    with np.errstate(invalid="ignore"):
+        _, gz = G.grad(y, z)
+    ty = torch.tensor(y, requires_grad=True)
+    tz = torch.tensor(z, requires_grad=True)
+    torch.sum(tz * torch.exp(2 * (torch.log(ty) + tz))).backward()
+    np.testing.assert_allclose(gz, tz.grad.numpy(), rtol=1e-12, equal_nan=True)
