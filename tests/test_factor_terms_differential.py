@@ -140,3 +140,49 @@ def test_a_gradient_is_nan_where_the_log_it_goes_through_is():
     tz = torch.tensor(z, requires_grad=True)
     torch.sum(tz * torch.exp(2 * (torch.log(ty) + tz))).backward()
     np.testing.assert_allclose(gz, tz.grad.numpy(), rtol=1e-12, equal_nan=True)
+
+
+_NAMES = ["a", "b", "x", "y", "z", "g", "h", "k", "e", "x1", "x2", "x10", "t0", "grad_w", "v_2",
+          "v_10", "A"]
+
+
+def _variables(rng: random.Random, k: int) -> list:
+    out: list = []
+    while len(out) < k:
+        v = sp.Dummy(real=True) if rng.random() < 0.25 else sp.Symbol(rng.choice(_NAMES),
+                                                                         real=True)
+        if all(str(v) != str(u) for u in out):
+            out.append(v)
+    return out
+
+
+def test_remembered_factor_is_sympys_under_random_renamings():
+    # simplify._factor answers a polynomial from one factored before with its variables
+    # renamed: random polynomials of 1-3 variables (symbols and held-node dummies), each
+    # renamed four times, against sympy.factor
+    from symgrad import simplify
+
+    coefficients = [1, 2, -1, -3, sp.Rational(1, 2), sp.Rational(-2, 3), sp.Float(0.5), 4]
+    simplify._FACTORED.clear()
+    asked = 0
+    with distribute(False):
+        for seed in range(150):
+            rng = random.Random(seed)
+            variables = _variables(rng, rng.randint(1, 3))
+            terms = []
+            for _ in range(rng.randint(1, 4)):
+                term = rng.choice(coefficients)
+                for v in variables:
+                    if rng.random() < 0.6:
+                        term = term * v ** rng.choice([1, 1, 2, -1, 3])
+                terms.append(term)
+            polynomial = sp.Add(*terms)
+            if rng.random() < 0.5:
+                polynomial = polynomial * rng.choice(variables) ** rng.choice([1, 2, -1])
+            for _ in range(4):
+                renamed = polynomial.xreplace(dict(zip(
+                    variables, _variables(rng, len(variables)), strict=True)))
+                for p in (polynomial, renamed):
+                    assert sp.srepr(simplify._factor(p)) == sp.srepr(sp.factor(p)), p
+                    asked += 1
+    assert len(simplify._FACTORED) < asked / 2  # (many answered from memory)
