@@ -17,8 +17,9 @@ Each shortcut holds for a node in SymPy's own form (where rebuilding it from its
 gives it back): a product nested in a product, which SymPy's evaluation makes now and then
 (``(x**3*y**2)**(-3/2)``), and a power of a power go to SymPy's code.
 
-Anything else goes to SymPy's own code. ``tests/test_factor_terms.py`` checks the result
-is SymPy's on every adjoint of a set of real functions.
+Anything else goes to SymPy's own code. ``tests/test_simplify_equivalence.py`` checks the
+result is SymPy's on every adjoint of a set of real functions, and
+``tests/test_factor_terms_differential.py`` on random expressions.
 """
 
 from __future__ import annotations
