@@ -10,11 +10,16 @@ and a power, ``gcd_terms``), with each step's result kept per node and two short
 * the content of a product whose factors have none is its coefficient (the product is
   left as it is, not rebuilt);
 * ``gcd_terms`` of a sum whose terms share no base and whose coefficients have no
-  common divisor is the sum itself (its terms are not decomposed into SymPy ``Term``
-  objects).
+  common divisor, and whose factors ``Term`` rebuilds as they are, is the sum itself (its
+  terms are not decomposed into SymPy ``Term`` objects).
 
-Anything else goes to SymPy's own code. ``tests/test_factor_terms.py`` checks the result
-is SymPy's on every adjoint of a set of real functions.
+Each shortcut holds for a node in SymPy's own form (where rebuilding it from its arguments
+gives it back): a product nested in a product, which SymPy's evaluation makes now and then
+(``(x**3*y**2)**(-3/2)``), and a power of a power go to SymPy's code.
+
+Anything else goes to SymPy's own code. ``tests/test_simplify_equivalence.py`` checks the
+result is SymPy's on every adjoint of a set of real functions, and
+``tests/test_factor_terms_differential.py`` on random expressions.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from math import gcd
 from typing import Any
 
 import sympy as sp
-from sympy.core.exprtools import decompose_power, gcd_terms
+from sympy.core.exprtools import Factors, decompose_power, gcd_terms
 from sympy.core.mul import _keep_coeff
 from sympy.core.parameters import global_parameters
 from sympy.utilities.iterables import iterable
@@ -114,7 +119,10 @@ class _Memo:
         elif p.args:
             args = p.args
             newargs = [self._do(a) for a in args]
-            if any(n is not a for n, a in zip(newargs, args, strict=True)):
+            if any(n is not a for n, a in zip(newargs, args, strict=True)) or \
+                    not p.is_Mul and not self._canonical(p):
+                # (a product's p is built anew; a single factor is the node as it was,
+                # which SymPy rebuilds: Abs(Abs(x*y)), as Abs(Abs(x*y)/2) makes it)
                 p = p.func(*newargs)
         return _keep_coeff(cont, p, clear=False, sign=True)
 
@@ -155,7 +163,11 @@ class _Memo:
             c, p = self._acp(a)
             if c is not _ONE or p is not a and p != a:
                 return False
-        return True
+        # (and a product in SymPy's form: its evaluation nests one in another now and then,
+        # as (x**3*y**2)**(-3/2) is (Abs(y)/y**4)*(x**3)**(-3/2), which Mul(*args) flattens)
+        if any(a.is_Mul for a in rest):
+            return False
+        return len(rest) != 1 or not rest[0].args or self._canonical(rest[0])
 
     def _acp_mul(self, expr: Any) -> tuple[Any, Any]:
         coef = _ONE
@@ -178,7 +190,7 @@ class _Memo:
     def _acp_add(self, expr: Any) -> tuple[Any, Any]:
         args = [self._kept(a) for a in expr.args]
         same = all(n is a for n, a in zip(args, expr.args, strict=True))
-        total = expr if same and self._canonical_add(expr) else expr.func(*args)
+        total = expr if same and self._canonical(expr) else expr.func(*args)
         con, prim = total.primitive()
         if not con.is_Integer and prim.is_Add:
             con, d = con.as_numer_denom()
@@ -189,18 +201,20 @@ class _Memo:
                 con /= d
         return con, prim
 
-    def _canonical_add(self, expr: Any) -> bool:
-        """Whether ``Add(*expr.args)`` is ``expr`` (not so for a sum built unevaluated)."""
+    def _canonical(self, expr: Any) -> bool:
+        """Whether ``expr.func(*expr.args)`` is ``expr`` (not so for a sum built unevaluated,
+        or the ``Abs(Abs(x*y))`` of ``Abs(Abs(x*y)/2)``)."""
         try:
             return self.canonical[expr]
         except KeyError:
             pass
-        out = self.canonical[expr] = sp.Add(*expr.args) == expr
+        out = self.canonical[expr] = expr.func(*expr.args) == expr
         return out
 
     def _acp_pow(self, expr: Any) -> tuple[Any, Any]:
         b, e = expr.as_base_exp()
-        if e.is_Integer and not (b.is_Mul or b.is_Number) and self._kept(b) is b:
+        if e.is_Integer and e is not _ONE and not (b.is_Mul or b.is_Number or b.is_Pow) and \
+                self._kept(b) is b:
             # Pow.as_content_primitive: the base is kept, an integer exponent too, and the
             # power is rebuilt as it was
             return _ONE, expr
@@ -211,7 +225,8 @@ class _Memo:
     def _gcd_free_sum(self, terms: list[Any]) -> Any | None:
         """``gcd_terms(Add(*terms), isprimitive=True, clear=False, fraction=False)`` where the
         terms (SymPy ``Term`` s: coefficient, numerator and denominator bases) share no base
-        and their coefficients no divisor: ``Add(*terms)``. None otherwise."""
+        and their coefficients no divisor, and ``Term`` rebuilds each factor as it is:
+        ``Add(*terms)``. None otherwise."""
         numer: set | None = None
         denom: set | None = None
         num_gcd = 0
@@ -224,13 +239,15 @@ class _Memo:
                 return None
             up, down = set(), set()
             for f in factors:
+                if f.is_Number:
+                    return None  # (a Float: as_coeff_mul leaves it a factor, Term a number)
                 got = self._decomposed(f)
                 if got is None:
                     return None
                 base, e = got
                 (up if e > 0 else down).add(base)
-            if up & down:
-                return None
+            if len(up) + len(down) != len(factors):
+                return None  # (two factors of one base: Term multiplies them)
             numer = up if numer is None else numer & up
             denom = down if denom is None else denom & down
             num_gcd = gcd(num_gcd, coeff.p)
@@ -240,17 +257,26 @@ class _Memo:
         return sp.Add(*terms)
 
     def _decomposed(self, factor: Any) -> tuple[Any, int] | None:
-        """The base and exponent ``Term`` files ``factor`` under (None where the base is a
-        sum with a content, which ``Term`` moves into its coefficient)."""
+        """The base and exponent ``Term`` files ``factor`` under, where it rebuilds ``factor``
+        from them (None where the base is a sum with a content, which ``Term`` moves into
+        its coefficient, or where ``decompose_power`` builds a base that SymPy evaluates to
+        something else: ``exp(-3*(z - 0.5))`` is filed as ``exp(z - 0.5)**-3``, and
+        ``exp(z - 0.5)`` is ``0.606...*exp(z)``)."""
         try:
             return self.decomposed[factor]
         except KeyError:
             pass
         base, e = decompose_power(factor)
-        out = (base, e)
+        out: tuple[Any, int] | None = (base, e)
         if base.is_Add:
             cont, _ = base.primitive()
             if cont is not _ONE:
+                out = None
+        if out is not None and base is not factor and not (
+                factor.is_Pow and factor.exp.is_Integer):  # (x**2: x, 2, as it is)
+            # Term.as_expr of it: Factors({base: |e|}).as_expr(), over 1 where e < 0
+            rebuilt = Factors({base: abs(e)}).as_expr()
+            if (rebuilt if e > 0 else _ONE / rebuilt) != factor:
                 out = None
         self.decomposed[factor] = out
         return out
