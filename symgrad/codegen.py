@@ -17,6 +17,7 @@ from symgrad import helpers
 from symgrad.adjoint.memory import allocates
 from symgrad.adjoint.program import Adjoint, BIf, MemoryPlan, Stmt, Tape, backward_reads
 from symgrad.adjoint.tangent import TangentProgram
+from symgrad.cse import cse
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
@@ -107,8 +108,11 @@ class _Remembering:
 
     def statement(self, expr: Any) -> str:
         # (a temporary's name means another value in another function: what is known of
-        # them is part of the key)
-        key = (expr, self._printer.numpy_temps) if self._printer.numpy_temps else expr
+        # the ones it reads is part of the key)
+        temps = self._printer.numpy_temps
+        if temps:
+            temps = temps.intersection(x.name for x in free_symbols(expr))
+        key = (expr, temps) if temps else expr
         text = self._texts.get(key)
         if text is None:
             text = self._texts[key] = self._printer.statement(expr)
@@ -297,7 +301,7 @@ def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
     """``sympy.cse``, except that an expression it would rebuild without some of its symbols
     is kept out of it, as written: rebuilding re-evaluates, and ``s - u - (-u - s)`` loses u,
     and with it u's broadcast (a primal of value_and_grad summed over the wrong shape)."""
-    replacements, reduced = sp.cse(exprs, symbols=symbols, order="none")
+    replacements, reduced = cse(exprs, symbols)
     defs, leaves_of = dict(replacements), {}
 
     def leaves(expr: Any) -> set:
@@ -315,8 +319,7 @@ def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
             if not free_symbols(e) <= leaves(r)}
     if not kept:
         return replacements, reduced
-    replacements, reduced = sp.cse([kept.get(i, e) for i, e in enumerate(exprs)],
-                                   symbols=symbols, order="none")
+    replacements, reduced = cse([kept.get(i, e) for i, e in enumerate(exprs)], symbols)
     return replacements, [exprs[i] if i in kept else e for i, e in enumerate(reduced)]
 
 
@@ -384,12 +387,7 @@ def _numpy_names(adj: Adjoint, forward: list[Stmt], printer: NumpyPrinter) -> fr
 
 def _know_temps(printer: NumpyPrinter, replacements: list) -> None:
     """The cse temporaries (in order) that name numpy values, for ``is_numpy``."""
-    printer.numpy_temps = frozenset()
-    if not printer.arrays:
-        return
-    for t, texpr in replacements:
-        if printer.is_numpy(texpr):
-            printer.numpy_temps |= {t.name}
+    printer.know_temps(replacements)
 
 
 def _kept(s: Any) -> bool:
