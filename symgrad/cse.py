@@ -15,6 +15,7 @@ from typing import Any
 import sympy as sp
 from sympy.core import Add, Basic, Mul, Pow
 from sympy.core.add import _could_extract_minus_sign
+from sympy.core.parameters import global_parameters
 from sympy.core.singleton import S
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
@@ -77,7 +78,12 @@ class _Minus:
             positive = len(args) - negative
             if positive != negative:
                 return positive < negative
-            return _could_extract_minus_sign(expr)  # (a tie: SymPy's sort keys decide)
+            if not global_parameters.distribute and type(expr) is Add:
+                # a tie, decided by SymPy on sort keys: expr's is (Add's class key, its
+                # terms', 1's, 1); -expr, under distribute(False) the product -1*expr,
+                # has the same but for -1 last, and 1 < -1 is false
+                return False
+            return _could_extract_minus_sign(expr)
         return expr.could_extract_minus_sign()
 
 
@@ -140,7 +146,8 @@ def _opt_cse(exprs: list[Any]) -> dict:
     for m in muls:
         c, nc = m.args_cnc(cset=False)
         if c:
-            c_mul = m.func(*c)
+            # (SymPy makes Mul(*c) again: where c is all of m's arguments, that is m)
+            c_mul = m if not nc and type(m) is Mul else m.func(*c)
             if nc:
                 if c_mul == 1:
                     new_obj = m.func(*nc)

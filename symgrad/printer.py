@@ -13,6 +13,7 @@ from sympy.core.relational import Relational
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from symgrad.precedence import precedence
 from symgrad.rules.masks import bool_valued
 from symgrad.term_order import ordered_terms
 
@@ -146,7 +147,10 @@ class NumpyPrinter(StrPrinter):
     def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
         if isinstance(item, sp.Basic) and not isinstance(item, _LAID_OUT):
             return self._print(item)  # prints as an atom (grouped by _print when needed)
-        return super().parenthesize(item, level, strict)
+        prec = precedence(item)  # (StrPrinter's, with the same numbers made for less)
+        if prec < level or not strict and prec <= level:
+            return f"({self._print(item)})"
+        return self._print(item)
 
     def doprint_expr(self, expr: Any) -> str:
         """Print ``expr`` for a place that needs no grouping: an argument, a right-hand side."""
@@ -170,7 +174,7 @@ class NumpyPrinter(StrPrinter):
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         """SymPy's sum, with a matrix product term written bare: ``b + x @ w`` (``@`` binds
         as ``*`` does, more tightly than ``+``), not ``b + (x @ w)``."""
-        text = super()._print_Add(expr, order=order)
+        text = self._sum(expr, order)
         for term in expr.args:
             if type(term).__name__ == "MatMul":
                 grouped = self._print(term)
@@ -179,6 +183,21 @@ class NumpyPrinter(StrPrinter):
                         not bare.startswith("-"):
                     text = _replace_term(text, grouped, bare)
         return text
+
+    def _sum(self, expr: Any, order: Any) -> str:
+        """StrPrinter's ``_print_Add``, with the same precedences made for less."""
+        terms = self._as_ordered_terms(expr, order=order)
+        prec = precedence(expr)
+        parts = []
+        for term in terms:
+            t = self._print(term)
+            if t.startswith("-") and not term.is_Add:
+                sign, t = "-", t[1:]
+            else:
+                sign = "+"
+            parts += [sign, f"({t})" if precedence(term) < prec or term.is_Add else t]
+        sign = parts.pop(0)
+        return ("" if sign == "+" else sign) + " ".join(parts)
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list:
         """A sum starts with a term that is added, as a person writes it: ``y - x``, not
