@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
-from sympy.core import Add, Basic, Mul, Pow
+from sympy.core import Add, Basic, Mul, Pow, Symbol
 from sympy.core.add import _could_extract_minus_sign
 from sympy.core.parameters import global_parameters
 from sympy.core.singleton import S
@@ -328,8 +328,13 @@ def _tree_cse(exprs: list[Any], symbols: Any, opt_subs: dict) -> tuple[list, lis
         # never equal), re-evaluating it; a node whose arguments are the same objects is kept
         # here, as it is: SymPy's expr.func(*expr.args) == expr (and the pipeline made each
         # node evaluated)
-        if isinstance(expr, Unevaluated) or \
-                any(a is not b for a, b in zip(new_args, args, strict=True)):
+        if isinstance(expr, Unevaluated):
+            if expr.func is Mul and len(new_args) == 2 and new_args[0] is S.NegativeOne and \
+                    type(new_args[1]) is Symbol:
+                new_expr = -new_args[1]  # (Mul(-1, t): -t, made without Mul's flatten)
+            else:
+                new_expr = expr.func(*new_args)
+        elif any(a is not b for a, b in zip(new_args, args, strict=True)):
             new_expr = expr.func(*new_args)
         else:
             new_expr = expr

@@ -93,7 +93,9 @@ def file_name(fn: Callable, tag: str = "") -> str:
 
 
 def code(fn: Callable, generated: Any, tag: str = "") -> types.CodeType:
-    return compile(generated.source, file_name(fn, tag), "exec")
+    from symgrad.generated import compiled
+
+    return compiled(generated.source, file_name(fn, tag))
 
 
 def run(fn: Callable, module: Module) -> dict[str, Any]:
