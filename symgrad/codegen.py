@@ -109,7 +109,7 @@ class _Remembering:
         # (a temporary's name means another value in another function: what is known of
         # the ones it reads is part of the key)
         temps = self._printer.numpy_temps
-        if temps:
+        if temps and isinstance(expr, sp.Basic):
             temps = temps.intersection(x.name for x in free_symbols(expr))
         key = (expr, temps) if temps else expr
         text = self._texts.get(key)
