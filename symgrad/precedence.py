@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sympy
 from sympy.core import Mul
 from sympy.core.function import Function
 from sympy.printing.precedence import (
@@ -23,10 +24,13 @@ from sympy.printing.precedence import precedence as sympy_precedence
 _MUL, _ADD = PRECEDENCE["Mul"], PRECEDENCE["Add"]
 _MUL_MINUS = Mul.could_extract_minus_sign
 _RULES: dict[type, int | Callable[[Any], int]] = {}
+_CHECKED = sympy.__version__ == "1.14.0"  # the version whose rules these repeat
 
 
 def precedence(item: Any) -> int:
     """``sympy.printing.precedence.precedence(item)``."""
+    if not _CHECKED:
+        return sympy_precedence(item)
     if hasattr(item, "precedence"):
         return item.precedence
     if isinstance(item, type):

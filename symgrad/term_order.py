@@ -4,13 +4,15 @@
 SymPy converts each term's numeric coefficient with ``complex(coeff)``, an ``evalf`` of
 about 25 microseconds, for every term of every sum printed: on a 1000-statement function
 that was half of the sums' printing. The coefficients are few distinct numbers (1, -1, 2.0,
-0.5): here each is converted once. Everything else is SymPy's code, step for step.
+0.5): here each is converted once. Everything else is SymPy's code, step for step
+(another SymPy version asks SymPy).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import sympy
 from sympy.core import Add, Mul
 from sympy.core.exprtools import decompose_power
 from sympy.core.numbers import Number, NumberSymbol
@@ -19,11 +21,12 @@ from sympy.core.sorting import default_sort_key
 
 _COMPLEX: dict[Any, complex] = {}  # coefficient -> complex(coefficient)
 _AS_ORDERED_TERMS = Add.as_ordered_terms
+_CHECKED = sympy.__version__ == "1.14.0"  # the version whose code this repeats
 
 
 def ordered_terms(expr: Any) -> list:
     """``expr.as_ordered_terms()`` (``order=None``)."""
-    if type(expr).as_ordered_terms is not _AS_ORDERED_TERMS or \
+    if not _CHECKED or type(expr).as_ordered_terms is not _AS_ORDERED_TERMS or \
             type(expr).as_terms is not Add.as_terms:
         return expr.as_ordered_terms()
     add_args = sorted(Add.make_args(expr), key=_not_number)
