@@ -15,6 +15,7 @@ from sympy.printing.str import StrPrinter
 
 from symgrad.precedence import precedence
 from symgrad.rules.masks import bool_valued
+from symgrad.str_mul import print_mul
 from symgrad.term_order import ordered_terms
 
 _NUMPY_FUNCTIONS = {
@@ -224,16 +225,16 @@ class NumpyPrinter(StrPrinter):
         ``6*grad_out/np.size(x)*t0`` makes one pass over the array where
         ``6*grad_out*t0/np.size(x)`` makes two."""
         if self.is_scalar is None:
-            return super()._print_Mul(expr)
+            return print_mul(self, expr)
         coeff, factors = expr.as_coeff_mul()
         scalars = [f for f in factors if self.is_scalar(f)]
         arrays = [f for f in factors if f not in scalars]
         if not arrays or not scalars and (coeff.is_Integer or not coeff.is_Rational) or \
                 all(f.is_Pow and f.exp.is_negative for f in arrays):
-            return super()._print_Mul(expr)  # (g/t3 already divides the scalar first)
+            return print_mul(self, expr)  # (g/t3 already divides the scalar first)
         parts = scalars if coeff == 1 else [coeff, *scalars]
         if len(parts) > 1:  # a product reads left to right: safe before '*' unparenthesized
-            text = super()._print_Mul(sp.Mul(*parts, evaluate=False))
+            text = print_mul(self, sp.Mul(*parts, evaluate=False))
         elif coeff != 1:
             text = _short_float(coeff) or self._print(coeff)
         else:

@@ -1,6 +1,7 @@
 """The pieces codegen repeats from SymPy to make them cheaper give SymPy's own results:
 ``symgrad.cse.cse`` is ``sympy.cse(..., order="none")``, ``term_order.ordered_terms`` is
-``Add.as_ordered_terms()``, ``precedence.precedence`` is SymPy's printing precedence, and a
+``Add.as_ordered_terms()``, ``precedence.precedence`` is SymPy's printing precedence,
+``str_mul.print_mul`` is ``StrPrinter._print_Mul``, and a
 module compiled from the tree its check parsed is the module compiled from its text.
 
 (The golden sources, ``tools/golden_sources.py``, compare whole generated modules.)
@@ -17,10 +18,12 @@ import pytest
 import sympy as sp
 from sympy.core.parameters import distribute
 from sympy.printing.precedence import precedence as sympy_precedence
+from sympy.printing.str import StrPrinter
 
 from symgrad.cse import cse
 from symgrad.generated import compiled, scan
 from symgrad.precedence import extracts_minus, precedence
+from symgrad.str_mul import print_mul
 from symgrad.term_order import ordered_terms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -84,10 +87,15 @@ def test_ordered_terms_and_precedence_are_sympys(tmp_path):
     assert len(sums) > 30
     for s in sums:
         assert ordered_terms(s) == s.as_ordered_terms()
+    printer = StrPrinter()
+    products = 0
     for n in nodes:
         assert precedence(n) == sympy_precedence(n)
         if isinstance(n, sp.Mul):
+            products += 1
             assert extracts_minus(n) == n.could_extract_minus_sign()
+            assert print_mul(printer, n) == printer._print_Mul(n)
+    assert products > 30
 
 
 def test_a_module_compiled_from_its_checked_tree_is_the_module_compiled_from_text():
