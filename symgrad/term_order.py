@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy
-from sympy.core import Add, Mul
+from sympy.core import Add, Basic, Mul
 from sympy.core.exprtools import decompose_power
 from sympy.core.numbers import Number, NumberSymbol
 from sympy.core.singleton import S
@@ -79,7 +79,7 @@ def _as_terms(expr: Any) -> list:
                 else:
                     ncpart.append(factor)
         terms.append((term, ((coeff.real, coeff.imag), cpart, tuple(ncpart))))
-    indices = {g: i for i, g in enumerate(sorted(gens, key=default_sort_key))}
+    indices = {g: i for i, g in enumerate(sorted(gens, key=_sort_key))}
     result = []
     for term, (coeff, cpart, ncpart) in terms:
         monom = [0] * len(indices)
@@ -87,6 +87,12 @@ def _as_terms(expr: Any) -> list:
             monom[indices[base]] = exp
         result.append((term, (coeff, tuple(monom), ncpart)))
     return result
+
+
+def _sort_key(item: Any) -> Any:
+    """``default_sort_key(item)`` (which imports two names at every call, then asks a SymPy
+    object its ``sort_key()``)."""
+    return item.sort_key() if isinstance(item, Basic) else default_sort_key(item)
 
 
 def _key(term: Any) -> tuple:
