@@ -130,7 +130,22 @@ class Scanned:
 
 def scan(text: str) -> list[Scanned]:
     """Each top-level statement of ``text``, walked (``Scanned``)."""
-    return [Scanned(s) for s in ast.parse(text).body]
+    tree = ast.parse(text)
+    _LAST_PARSED[:] = [(text, tree)]
+    return [Scanned(s) for s in tree.body]
+
+
+_LAST_PARSED: list[tuple[str, ast.Module]] = []  # the text scan parsed last, and its tree
+
+
+def compiled(text: str, filename: str) -> Any:
+    """``compile(text, filename, "exec")``; from the tree ``scan`` made of this very text
+    where it was the last one scanned (a generated module is checked, then compiled: its
+    parse was a third of the compile)."""
+    if _LAST_PARSED and _LAST_PARSED[0][0] is text:
+        tree = _LAST_PARSED.pop()[1]
+        return compile(tree, filename, "exec")
+    return compile(text, filename, "exec")
 
 
 def _undefined_names(scanned: list[Scanned],

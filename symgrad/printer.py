@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import sympy as sp
-from sympy.core.function import _coeff_isneg
+from sympy.core.function import AppliedUndef, Function, UndefinedFunction, _coeff_isneg
 from sympy.core.relational import Relational
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from symgrad.precedence import precedence
 from symgrad.rules.masks import bool_valued
+from symgrad.str_mul import print_mul
+from symgrad.term_order import ordered_terms
 
 _NUMPY_FUNCTIONS = {
     "exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos", "tan": "np.tan",
@@ -86,6 +90,21 @@ class NumpyPrinter(StrPrinter):
             self._numpy_memo = {}
         return _numpy_valued(expr, known[2], self._numpy_memo)
 
+    def know_temps(self, replacements: list) -> None:
+        """``numpy_temps``: the cse temporaries (``(t, expr)`` in order) that name numpy
+        values, each known from the names and the temporaries before it."""
+        self.numpy_temps = frozenset()
+        if not self.arrays:
+            return
+        # (one memo for the whole pass: an expression of a temporary reads only the ones
+        # before it, so what is known of it stays true as the names grow)
+        names, temps, memo = set(self.numpy_names), set(), {}
+        for t, texpr in replacements:
+            if _numpy_valued(texpr, names, memo):
+                names.add(t.name)
+                temps.add(t.name)
+        self.numpy_temps = frozenset(temps)
+
     def use_helper(self, name: str) -> None:
         self.helpers.add(name)
 
@@ -106,17 +125,37 @@ class NumpyPrinter(StrPrinter):
         if it were an atom, so text of it that is not one gets grouped here, once, for
         every such node, present and future.
         """
-        text = super()._print(expr, **kwargs)
+        text = self._dispatch(expr, **kwargs)
         return f"({text})" if _needs_group(expr, text) else text
+
+    def _dispatch(self, expr: Any, **kwargs: Any) -> str:
+        """SymPy's ``Printer._print``: the node's own ``_numpycode``, else the printer's
+        ``_print_<class>`` of the first class of its MRO that has one; which it is, looked
+        up once per class (SymPy looks it up along the MRO at every node)."""
+        kind = type(expr)
+        key = (type(self), kind)
+        method = _METHODS.get(key)
+        if method is None:
+            if isinstance(expr, type):  # (a class printed as a value: SymPy's own way)
+                return StrPrinter._print(self, expr, **kwargs)
+            method = _METHODS[key] = _print_method(type(self), kind, self.printmethod)
+        self._print_level += 1
+        try:
+            return method(self, expr, **kwargs)
+        finally:
+            self._print_level -= 1
 
     def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
         if isinstance(item, sp.Basic) and not isinstance(item, _LAID_OUT):
             return self._print(item)  # prints as an atom (grouped by _print when needed)
-        return super().parenthesize(item, level, strict)
+        prec = precedence(item)  # (StrPrinter's, with the same numbers made for less)
+        if prec < level or not strict and prec <= level:
+            return f"({self._print(item)})"
+        return self._print(item)
 
     def doprint_expr(self, expr: Any) -> str:
         """Print ``expr`` for a place that needs no grouping: an argument, a right-hand side."""
-        return super()._print(expr)
+        return self._dispatch(expr)
 
     def doprint_atom(self, expr: Any) -> str:
         """Print ``expr`` so that ``.attr``, ``[i]`` or ``@`` can follow it safely."""
@@ -136,7 +175,7 @@ class NumpyPrinter(StrPrinter):
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         """SymPy's sum, with a matrix product term written bare: ``b + x @ w`` (``@`` binds
         as ``*`` does, more tightly than ``+``), not ``b + (x @ w)``."""
-        text = super()._print_Add(expr, order=order)
+        text = self._sum(expr, order)
         for term in expr.args:
             if type(term).__name__ == "MatMul":
                 grouped = self._print(term)
@@ -146,10 +185,28 @@ class NumpyPrinter(StrPrinter):
                     text = _replace_term(text, grouped, bare)
         return text
 
+    def _sum(self, expr: Any, order: Any) -> str:
+        """StrPrinter's ``_print_Add``, with the same precedences made for less."""
+        terms = self._as_ordered_terms(expr, order=order)
+        prec = precedence(expr)
+        parts = []
+        for term in terms:
+            t = self._print(term)
+            if t.startswith("-") and not term.is_Add:
+                sign, t = "-", t[1:]
+            else:
+                sign = "+"
+            parts += [sign, f"({t})" if precedence(term) < prec or term.is_Add else t]
+        sign = parts.pop(0)
+        return ("" if sign == "+" else sign) + " ".join(parts)
+
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list:
         """A sum starts with a term that is added, as a person writes it: ``y - x``, not
         ``-x + y``; so a negated mask (``-m``, which numpy refuses) is never the first."""
-        terms = list(super()._as_ordered_terms(expr, order=order))
+        if (order or self.order) is None and isinstance(expr, sp.Add):
+            terms = ordered_terms(expr)  # (SymPy's order, made for less)
+        else:
+            terms = list(super()._as_ordered_terms(expr, order=order))
         if expr.is_Add and _coeff_isneg(terms[0]):
             added = next((i for i, t in enumerate(terms) if not _coeff_isneg(t)), None)
             if added is not None:
@@ -168,16 +225,16 @@ class NumpyPrinter(StrPrinter):
         ``6*grad_out/np.size(x)*t0`` makes one pass over the array where
         ``6*grad_out*t0/np.size(x)`` makes two."""
         if self.is_scalar is None:
-            return super()._print_Mul(expr)
+            return print_mul(self, expr)
         coeff, factors = expr.as_coeff_mul()
         scalars = [f for f in factors if self.is_scalar(f)]
         arrays = [f for f in factors if f not in scalars]
         if not arrays or not scalars and (coeff.is_Integer or not coeff.is_Rational) or \
                 all(f.is_Pow and f.exp.is_negative for f in arrays):
-            return super()._print_Mul(expr)  # (g/t3 already divides the scalar first)
+            return print_mul(self, expr)  # (g/t3 already divides the scalar first)
         parts = scalars if coeff == 1 else [coeff, *scalars]
         if len(parts) > 1:  # a product reads left to right: safe before '*' unparenthesized
-            text = super()._print_Mul(sp.Mul(*parts, evaluate=False))
+            text = print_mul(self, sp.Mul(*parts, evaluate=False))
         elif coeff != 1:
             text = _short_float(coeff) or self._print(coeff)
         else:
@@ -276,10 +333,33 @@ class NumpyPrinter(StrPrinter):
         return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
+_METHODS: dict[tuple[type, type], Callable[..., str]] = {}  # NumpyPrinter._dispatch's
+
+
+def _print_method(printer: type, kind: type, printmethod: str) -> Callable[..., str]:
+    """What SymPy's ``Printer._print`` calls to print a node of class ``kind``."""
+    if printmethod and hasattr(kind, printmethod):
+        return lambda self, expr, **kwargs: getattr(expr, printmethod)(self, **kwargs)
+    classes = kind.__mro__
+    if AppliedUndef in classes:
+        classes = classes[classes.index(AppliedUndef):]
+    if UndefinedFunction in classes:
+        classes = classes[classes.index(UndefinedFunction):]
+    if Function in classes:
+        i = classes.index(Function)
+        classes = tuple(c for c in classes[:i] if c.__name__ == classes[0].__name__ or
+                        c.__name__.endswith("Base")) + classes[i:]
+    for cls in classes:
+        method = getattr(printer, "_print_" + cls.__name__, None)
+        if method is not None:
+            return method
+    return lambda self, expr, **kwargs: self.emptyPrinter(expr)
+
+
 _OPERATORS = (sp.Add, sp.Mul, sp.Pow, Relational, sp.And, sp.Or, sp.Not)
 
 
-def _numpy_valued(expr: Any, names: frozenset[str], memo: dict[Any, bool]) -> bool:
+def _numpy_valued(expr: Any, names: AbstractSet[str], memo: dict[Any, bool]) -> bool:
     """``NumpyPrinter.is_numpy`` with ``names`` the names bound to numpy values."""
     if isinstance(expr, sp.Symbol):
         return expr.name in names
@@ -289,7 +369,7 @@ def _numpy_valued(expr: Any, names: frozenset[str], memo: dict[Any, bool]) -> bo
     return known
 
 
-def _numpy_node(expr: Any, names: frozenset[str], memo: dict[Any, bool]) -> bool:
+def _numpy_node(expr: Any, names: AbstractSet[str], memo: dict[Any, bool]) -> bool:
     if isinstance(expr, sp.Symbol):
         return expr.name in names
     if isinstance(expr, (sp.Piecewise, sp.Heaviside)) or \

@@ -1,0 +1,113 @@
+"""The pieces codegen repeats from SymPy to make them cheaper give SymPy's own results:
+``symgrad.cse.cse`` is ``sympy.cse(..., order="none")``, ``term_order.ordered_terms`` is
+``Add.as_ordered_terms()``, ``precedence.precedence`` is SymPy's printing precedence,
+``str_mul.print_mul`` is ``StrPrinter._print_Mul``, and a
+module compiled from the tree its check parsed is the module compiled from its text.
+
+(The golden sources, ``tools/golden_sources.py``, compare whole generated modules.)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from sympy.core.parameters import distribute
+from sympy.printing.precedence import precedence as sympy_precedence
+from sympy.printing.str import StrPrinter
+
+from symgrad.cse import cse
+from symgrad.generated import compiled, scan
+from symgrad.precedence import extracts_minus, precedence
+from symgrad.str_mul import print_mul
+from symgrad.term_order import ordered_terms
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from transform_cost import synthetic_source  # noqa: E402
+
+x, y, z, w = sp.symbols("x y z w", real=True)
+HAND = [
+    y - x, x - y, -x - y, 2 * x - 3 * y, (x + y) * (x - y), -(x + y) * z, (y - x) ** 2,
+    1 / (x + y), (x + y) ** -2, x ** -sp.Rational(1, 2), sp.tanh(y - x) * (1 - sp.tanh(y - x) ** 2),
+    sp.exp(-x ** 2) * (x + y + z), sp.sin(x + y + z) + sp.cos(x + y), x * y * z + x * y,
+    x * y * z * w - 2 * x * y, 0.5 * (y - x) + 0.5 * (z - w), -2.0 * x * sp.sin(y) / (z + 1),
+    sp.Max(x, y) - sp.Min(x, y), sp.Piecewise((x, x > 0), (-x, True)) * (x - z),
+    3 + x, 2 - 3 * x, sp.pi - x, -x, -x * y, x - x * y + 2.5 * z ** 3,
+]
+
+
+def _synthetic_exprs(tmp_path: Path, n: int) -> list:
+    """The forward and backward expressions of a synthetic function's adjoint."""
+    from symgrad.adjoint import build
+    from symgrad.frontend.lower import lower
+    from symgrad.frontend.parse import parse_function
+
+    path = tmp_path / f"synth_replica_{n}.py"
+    path.write_text(synthetic_source(n, seed=5))
+    spec = importlib.util.spec_from_file_location(f"synth_replica_{n}", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    with distribute(False):
+        adj = build(lower(parse_function(mod.f), frozenset(), {}), ["x", "y"])
+    return [s.expr for s in adj.forward] + [s.expr for s in adj.backward]
+
+
+def _both(exprs: list) -> tuple:
+    ours = cse(exprs, sp.numbered_symbols("t", real=True))
+    theirs = sp.cse(exprs, symbols=sp.numbered_symbols("t", real=True), order="none")
+    return ours, theirs
+
+
+@pytest.mark.parametrize("distributing", [False, True])
+def test_cse_is_sympys_on_hand_made_expressions(distributing):
+    exprs = HAND + [e * sp.sin(x) for e in HAND[:8]] + [e + z for e in HAND[8:16]]
+    with distribute(distributing):
+        ours, theirs = _both(exprs)
+    assert theirs[0], "the expressions share subexpressions"
+    assert ours == theirs
+
+
+def test_cse_is_sympys_on_an_adjoint(tmp_path):
+    exprs = _synthetic_exprs(tmp_path, 60)
+    with distribute(False):
+        ours, theirs = _both(exprs)
+    assert len(theirs[0]) > 20
+    assert ours == theirs
+
+
+def test_ordered_terms_and_precedence_are_sympys(tmp_path):
+    exprs = HAND + _synthetic_exprs(tmp_path, 30)
+    nodes = {n for e in exprs for n in sp.preorder_traversal(e)}
+    sums = [n for n in nodes if isinstance(n, sp.Add)]
+    assert len(sums) > 30
+    for s in sums:
+        assert ordered_terms(s) == s.as_ordered_terms()
+    printer = StrPrinter()
+    products = 0
+    for n in nodes:
+        assert precedence(n) == sympy_precedence(n)
+        if isinstance(n, sp.Mul):
+            products += 1
+            assert extracts_minus(n) == n.could_extract_minus_sign()
+            assert print_mul(printer, n) == printer._print_Mul(n)
+    assert products > 30
+
+
+def test_a_module_compiled_from_its_checked_tree_is_the_module_compiled_from_text():
+    text = '"""doc"""\n\nimport numpy as np\n\n\ndef f(x, y=2):\n    """f."""\n' \
+        '    t0 = np.exp(-x ** 2)\n    return t0 * (y - x), [t0, {1: x}]\n'
+    scan(text)
+    from_tree = compiled(text, "<m>")
+    from_text = compile(text, "<m>", "exec")
+    f_tree = next(c for c in from_tree.co_consts if hasattr(c, "co_code"))
+    f_text = next(c for c in from_text.co_consts if hasattr(c, "co_code"))
+    assert f_tree.co_code == f_text.co_code and f_tree.co_consts == f_text.co_consts
+    assert list(f_tree.co_positions()) == list(f_text.co_positions())
+    namespace: dict = {}
+    exec(from_tree, namespace)
+    assert namespace["f"](0.5)[0] == pytest.approx(1.5 * math.exp(-0.25))
