@@ -4,13 +4,13 @@ or checked only and generated when something needs them (``Pending``, ``ready``)
 
 from __future__ import annotations
 
-import gc
 import linecache
 import types
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from symgrad.frontend.pauses import without_cycle_collection
 
 
 @dataclass
@@ -51,7 +51,7 @@ def transformed(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | Non
     from symgrad.transform import transform
 
     start = slow.clock()
-    with collector_paused():
+    with without_cycle_collection():
         generated, adjoint = transform(fn, wrt, has_aux, statics, ranks, lowered=lowered)
     slow.report(fn, slow.clock() - start,
                 str(cache.cache_dir()) if disk_key is not None and cache.cache_dir() else None)
@@ -59,22 +59,6 @@ def transformed(fn: Callable, wrt: list[str], has_aux: bool, disk_key: str | Non
     run(fn, module)
     cache.store(disk_key, generated)
     return module
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a while (as it was, after).
-
-    A transformation makes a few hundred thousand SymPy objects and an AST, freed by their
-    reference counts; each allocation burst set off collections that walked every live
-    object again: on a 1000-statement function, a tenth of the transformation."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def ready(fn: Callable, module: Module) -> Module:
