@@ -25,7 +25,7 @@ from symgrad.adjoint.program import Adjoint, BIf, BLoop, MemoryPlan, Stmt, backw
 from symgrad.adjoint.regions import diff_symbols, region_leaves
 from symgrad.adjoint.shapes import Shapes
 from symgrad.adjoint.tangent import list_names
-from symgrad.derivative import derivative, may_be_infinite, select_by_masks
+from symgrad.derivative import derivatives, may_be_infinite, may_need_cleaning, select_by_masks
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import (
@@ -376,12 +376,12 @@ class Sweep:
         dummies = {leaf: sp.Dummy(real=True) for leaf in all_leaves if isinstance(leaf, Structural)}
         region = expr.xreplace(dummies) if dummies else expr
         back = {d: leaf for leaf, d in dummies.items()}
-        for leaf in leaves:
-            var = dummies.get(leaf, leaf)
-            d = derivative(region, var)
+        slopes = derivatives(region, [dummies.get(leaf, leaf) for leaf in leaves])
+        for leaf, d in zip(leaves, slopes, strict=True):
             if d == 0:
                 continue
-            c = clean(g * d)
+            c = g * d
+            c = clean(c) if may_need_cleaning(c) else c
             if self.masked(g) and may_be_infinite(d):
                 c = masks.Where(masks.IsEqual(g, 0), 0, c)
             c = select_by_masks(c, region)
