@@ -20,7 +20,7 @@ import sympy as sp
 
 from symgrad import patterns as _patterns
 from symgrad.adjoint import ranks as _ranks
-from symgrad.adjoint.regions import region_leaves
+from symgrad.adjoint.regions import has_node, region_leaves
 from symgrad.frontend.ir import Assign, Function, If, Loop, iteration_names, walk
 from symgrad.rules import registry
 from symgrad.rules.base import SCALAR, Static, Structural
@@ -136,7 +136,10 @@ class Shapes:
     def resolve(self, expr: Any) -> Any:
         """``expr`` with the shape plumbing its rank patterns decide written out (or left
         out): see ``adjoint.ranks.resolve``."""
-        return expr if self.patterns is None else _ranks.resolve(expr, self)
+        if self.patterns is None or isinstance(expr, sp.Basic) and \
+                not has_node(expr, _ranks._PLUMBING):
+            return expr  # (nothing to resolve: ranks.resolve would give it back)
+        return _ranks.resolve(expr, self)
 
     def fresh(self) -> int:
         """A new class: a shape nothing else is known to have."""
@@ -203,7 +206,8 @@ class Shapes:
                 rep = leaves[0] if len(leaves) == 1 else Broadcast(*leaves)
             return node.func(rep, *node.args[1:]) if rep is not None else node
 
-        metas = [n for n in sp.preorder_traversal(expr) if isinstance(n, _Meta)]
+        metas = [n for n in sp.preorder_traversal(expr) if isinstance(n, _Meta)] \
+            if has_node(expr, (_Meta,)) else []
         if metas:
             expr = expr.xreplace({m: repl(m) for m in metas})
         return self.resolve(self._outer_likes(expr))
@@ -211,6 +215,9 @@ class Shapes:
     def _outer_likes(self, expr: Any) -> Any:
         """A loop value read only for its shape (``_sum_to(g, h_2)``) is replaced by a value
         of the same shape from outside every loop, so the tape need not keep it."""
+        if not self.loop_defined:
+            return expr  # (no loop: no value a loop rebinds)
+
         def outer(sym: Any) -> Any:
             if not (isinstance(sym, sp.Symbol) and sym.name in self.loop_defined):
                 return sym

@@ -22,7 +22,7 @@ from symgrad.adjoint.memory import (
     write_in_place,
 )
 from symgrad.adjoint.program import Adjoint, BIf, BLoop, MemoryPlan, Stmt, backward_reads
-from symgrad.adjoint.regions import diff_symbols, region_leaves
+from symgrad.adjoint.regions import diff_symbols, has_node, region_leaves
 from symgrad.adjoint.shapes import Shapes
 from symgrad.adjoint.tangent import list_names
 from symgrad.derivative import derivatives, may_be_infinite, may_need_cleaning, select_by_masks
@@ -40,7 +40,7 @@ from symgrad.frontend.ir import (
     walk,
 )
 from symgrad.rules import masks
-from symgrad.rules.base import SCALAR, Structural, static
+from symgrad.rules.base import SCALAR, Structural, free_symbols, static
 from symgrad.rules.grads import BroadcastLike, FullLike, GradZeros, SumTo, TreeZeros
 from symgrad.rules.indexing import ScatterInto, SetItem
 from symgrad.rules.lists import ListGradZeros
@@ -367,22 +367,23 @@ class Sweep:
             return
         shapes = self.shapes
         root_class = shapes.class_of(expr)
-        all_leaves = list(dict.fromkeys(region_leaves(expr)))
         leaves = [leaf for leaf in dict.fromkeys(region_leaves(expr, differentiable=True))
                   if self.is_active(leaf)]
         if not leaves:
             return
         # every structural node is opaque to sympy.diff, active or not
-        dummies = {leaf: sp.Dummy(real=True) for leaf in all_leaves if isinstance(leaf, Structural)}
+        dummies = {leaf: sp.Dummy(real=True) for leaf in dict.fromkeys(region_leaves(expr))
+                   if isinstance(leaf, Structural)}
         region = expr.xreplace(dummies) if dummies else expr
         back = {d: leaf for leaf, d in dummies.items()}
         slopes = derivatives(region, [dummies.get(leaf, leaf) for leaf in leaves])
+        masked = self.masked(g)
         for leaf, d in zip(leaves, slopes, strict=True):
             if d == 0:
                 continue
             c = g * d
             c = clean(c) if may_need_cleaning(c) else c
-            if self.masked(g) and may_be_infinite(d):
+            if masked and may_be_infinite(d):
                 c = masks.Where(masks.IsEqual(g, 0), 0, c)
             c = select_by_masks(c, region)
             c = c.xreplace(back) if back else c
@@ -399,14 +400,16 @@ class Sweep:
                 self.contribute(leaf, c)
 
     def is_active(self, expr: Any) -> bool:
+        if isinstance(expr, sp.Symbol):
+            return expr in self.active
         return bool(diff_symbols(expr) & self.active)
 
     def masked(self, g: Any) -> bool:
         """Whether cotangent ``g`` is 0 where a where discards a branch (or a mask zeroes a
         value): there the chain rule's 0 times an infinite or NaN slope of the discarded
         branch (``np.sqrt(x)`` at x < 0, ``1/x`` at 0) is NaN, where the derivative is 0."""
-        return bool(self._masked and g.free_symbols & self._masked) or g.has(masks.Where) or \
-            masks.has_bool_valued(g)
+        return bool(self._masked and free_symbols(g) & self._masked) or \
+            has_node(g, (masks.Where,)) or masks.has_bool_valued(g)
 
     def backprop_structural(self, node: Structural, g: Any) -> None:
         if not any(self.is_active(a) for a in node.diff_args()):
