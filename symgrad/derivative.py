@@ -33,15 +33,17 @@ def derivative(expr: Any, var: Any) -> Any:
                                          lambda e: e.args[0]**e.args[1])
 
 
-def derivatives(expr: Any, variables: list[Any]) -> list[Any]:
+def derivatives(expr: Any, variables: list[Any],
+                slopes: dict[Any, Any] | None = None) -> list[Any]:
     """``[derivative(expr, v) for v in variables]``, with what does not depend on ``v``
     done once: whether ``expr`` has an abs, a symbolic power or a root, and each function's
-    own slope (``tanh(u)``'s ``1 - tanh(u)**2``), which every variable under it needs."""
+    own slope (``tanh(u)``'s ``1 - tanh(u)**2``), which every variable under it needs
+    (kept in ``slopes``, which may be shared by many expressions)."""
     if expr.has(sp.Abs) or any(p.is_Pow and not p.exp.is_Number
                                for p in sp.preorder_traversal(expr)):
         return [derivative(expr, v) for v in variables]
     roots = any(p.exp.is_Rational and not p.exp.is_Integer for p in expr.atoms(sp.Pow))
-    slopes: dict[Any, Any] = {}
+    slopes = {} if slopes is None else slopes
     out = []
     for v in variables:
         slope = chain_rule(expr, v, slopes)
@@ -85,7 +87,8 @@ def chain_rule(expr: Any, var: Any, slopes: dict[Any, Any] | None = None) -> Any
     def fdiff(e: Any, i: int) -> Any:
         key = (e, i)
         if key not in slopes:
-            slopes[key] = e.fdiff(i)
+            # (SymPy's tanh.fdiff builds tanh(u) again, evaluating it: the same node as e)
+            slopes[key] = sp.S.One - e**2 if type(e) is sp.tanh else e.fdiff(i)
         return slopes[key]
 
     def d(e: Any) -> Any:

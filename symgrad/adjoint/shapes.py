@@ -161,8 +161,9 @@ class Shapes:
         self._memo[expr] = cls
 
     def class_of(self, expr: Any) -> int:
-        if expr in self._memo:
-            return self._memo[expr]
+        cls = self._memo.get(expr)
+        if cls is not None:
+            return cls
         if isinstance(expr, sp.Symbol):
             cls = self.classes.get(expr)
             if cls is None:
@@ -174,14 +175,20 @@ class Shapes:
             arg_classes = [self.class_of(a) for a in expr.args]
             cls = expr.shape_class(arg_classes, self.fresh())
         else:
-            found: frozenset = frozenset()
+            found: set[int] = set()
+            members = self._members
             for a in expr.args:  # a broadcast of broadcasts: flatten to the shapes it joins
                 c = self.class_of(a)
-                found |= self._members.get(c, frozenset((c,)))
-            found -= {SCALAR}
+                joined = members.get(c)
+                if joined is None:
+                    found.add(c)
+                else:
+                    found |= joined
+            found.discard(SCALAR)
             if len(found) > 1:  # the same set of shapes broadcast together: the same shape
-                cls = self._joins.setdefault(found, self.fresh())
-                self._members[cls] = found
+                key = frozenset(found)
+                cls = self._joins.setdefault(key, self.fresh())
+                members[cls] = key
             else:
                 cls = next(iter(found), SCALAR)
         self._memo[expr] = cls

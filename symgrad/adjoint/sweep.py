@@ -73,6 +73,7 @@ class Sweep:
         # reuse primal values in derivatives: d tanh(u) = 1 - h**2 where h = tanh(u)
         self.primal_of = self._primal_of(self.forward)
         self.acc: dict[Any, list[Any]] = {}
+        self.slopes: dict[Any, Any] = {}  # each function's own slope, for every region (fdiff)
         self.backward: list[Any] = []
         self._top = self.backward
         self._finished: set[str] = set()
@@ -376,7 +377,7 @@ class Sweep:
                    if isinstance(leaf, Structural)}
         region = expr.xreplace(dummies) if dummies else expr
         back = {d: leaf for leaf, d in dummies.items()}
-        slopes = derivatives(region, [dummies.get(leaf, leaf) for leaf in leaves])
+        slopes = derivatives(region, [dummies.get(leaf, leaf) for leaf in leaves], self.slopes)
         masked = self.masked(g)
         for leaf, d in zip(leaves, slopes, strict=True):
             if d == 0:
