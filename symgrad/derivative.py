@@ -6,7 +6,6 @@ both differentiate through it.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -132,21 +131,6 @@ def chain_rule(expr: Any, var: Any, slopes: dict[Any, Any] | None = None) -> Any
         return out
 
     return d(expr)
-
-
-@lru_cache(maxsize=1 << 16)
-def may_need_cleaning(expr: Any) -> bool:
-    """Whether ``simplify.clean`` can change ``expr``: it has a DiracDelta, a where, a
-    symbolic power, or a power -2 of a two-term sum (a logistic slope,
-    ``_stable_logistic_slope``). Where none is, clean gives ``expr`` back as it is, after
-    four passes over it; this is one, memoised by subexpression (a region's slopes share
-    most of theirs). Keep it in step with ``clean``."""
-    if isinstance(expr, (sp.DiracDelta, masks.Where)):
-        return True
-    if expr.is_Pow and (not expr.exp.is_Number or expr.exp == -2 and expr.base.is_Add
-                        and len(expr.base.args) == 2):
-        return True
-    return any(may_need_cleaning(a) for a in expr.args)
 
 
 def may_be_infinite(slope: Any) -> bool:

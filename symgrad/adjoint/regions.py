@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -40,10 +39,3 @@ def diff_symbols(expr: Any) -> set[Any]:
                 out |= diff_symbols(a)
     return out
 
-
-@lru_cache(maxsize=1 << 16)
-def has_node(expr: Any, kinds: tuple) -> bool:
-    """``expr.has(*kinds)`` for classes ``kinds``: whether ``expr`` or a node under it is one,
-    memoised by subexpression (the sweep asks it of each new adjoint, which is mostly made
-    of parts it asked about before)."""
-    return isinstance(expr, kinds) or any(has_node(a, kinds) for a in expr.args)

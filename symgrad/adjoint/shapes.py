@@ -20,7 +20,8 @@ import sympy as sp
 
 from symgrad import patterns as _patterns
 from symgrad.adjoint import ranks as _ranks
-from symgrad.adjoint.regions import has_node, region_leaves
+from symgrad.adjoint.kinds import META, PLUMBING, kinds
+from symgrad.adjoint.regions import region_leaves
 from symgrad.frontend.ir import Assign, Function, If, Loop, iteration_names, walk
 from symgrad.rules import registry
 from symgrad.rules.base import SCALAR, Static, Structural
@@ -137,7 +138,7 @@ class Shapes:
         """``expr`` with the shape plumbing its rank patterns decide written out (or left
         out): see ``adjoint.ranks.resolve``."""
         if self.patterns is None or isinstance(expr, sp.Basic) and \
-                not has_node(expr, _ranks._PLUMBING):
+                not kinds(expr) & PLUMBING:
             return expr  # (nothing to resolve: ranks.resolve would give it back)
         return _ranks.resolve(expr, self)
 
@@ -214,7 +215,7 @@ class Shapes:
             return node.func(rep, *node.args[1:]) if rep is not None else node
 
         metas = [n for n in sp.preorder_traversal(expr) if isinstance(n, _Meta)] \
-            if has_node(expr, (_Meta,)) else []
+            if kinds(expr) & META else []
         if metas:
             expr = expr.xreplace({m: repl(m) for m in metas})
         return self.resolve(self._outer_likes(expr))

@@ -13,6 +13,7 @@ import sympy as sp
 
 from symgrad.adjoint.activity import active_values
 from symgrad.adjoint.fusion import fuse
+from symgrad.adjoint.kinds import CLEAN, WHERE, kinds
 from symgrad.adjoint.memory import (
     accumulate_in_place,
     each_once,
@@ -22,10 +23,10 @@ from symgrad.adjoint.memory import (
     write_in_place,
 )
 from symgrad.adjoint.program import Adjoint, BIf, BLoop, MemoryPlan, Stmt, backward_reads
-from symgrad.adjoint.regions import diff_symbols, has_node, region_leaves
+from symgrad.adjoint.regions import diff_symbols, region_leaves
 from symgrad.adjoint.shapes import Shapes
 from symgrad.adjoint.tangent import list_names
-from symgrad.derivative import derivatives, may_be_infinite, may_need_cleaning, select_by_masks
+from symgrad.derivative import derivatives, may_be_infinite, select_by_masks
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import (
@@ -383,7 +384,7 @@ class Sweep:
             if d == 0:
                 continue
             c = g * d
-            c = clean(c) if may_need_cleaning(c) else c
+            c = clean(c) if kinds(c) & CLEAN else c
             if masked and may_be_infinite(d):
                 c = masks.Where(masks.IsEqual(g, 0), 0, c)
             c = select_by_masks(c, region)
@@ -409,8 +410,8 @@ class Sweep:
         """Whether cotangent ``g`` is 0 where a where discards a branch (or a mask zeroes a
         value): there the chain rule's 0 times an infinite or NaN slope of the discarded
         branch (``np.sqrt(x)`` at x < 0, ``1/x`` at 0) is NaN, where the derivative is 0."""
-        return bool(self._masked and free_symbols(g) & self._masked) or \
-            has_node(g, (masks.Where,)) or masks.has_bool_valued(g)
+        return bool(self._masked and free_symbols(g) & self._masked or kinds(g) & WHERE or
+                    masks.has_bool_valued(g))
 
     def backprop_structural(self, node: Structural, g: Any) -> None:
         if not any(self.is_active(a) for a in node.diff_args()):
