@@ -134,10 +134,10 @@ class Sweep:
         waiting in ``acc`` that reads the value a loop left behind must not see them.
         """
         rebound = {sp.Symbol(n, real=True) for n in names}
-        for sym in sorted(self.acc, key=lambda x: x.name):
-            contribs = self.acc[sym]
-            if contribs and any(c.free_symbols & rebound for c in contribs):
-                self.acc[sym] = [self.materialise(sym.name, sp.Add(*contribs))]
+        due = [sym for sym, contribs in self.acc.items()
+               if any(free_symbols(c) & rebound for c in contribs)]
+        for sym in sorted(due, key=lambda x: x.name):
+            self.acc[sym] = [self.materialise(sym.name, sp.Add(*self.acc[sym]))]
 
     def reverse_stmt(self, s: Any) -> None:
         if isinstance(s, If):
