@@ -38,4 +38,3 @@ def diff_symbols(expr: Any) -> set[Any]:
             for a in leaf.diff_args():
                 out |= diff_symbols(a)
     return out
-
