@@ -13,6 +13,7 @@ from sympy.core.function import ArgumentIndexError
 
 from symgrad.rules import elementwise as ew
 from symgrad.rules import masks
+from symgrad.rules.base import free_symbols
 
 
 def derivative(expr: Any, var: Any) -> Any:
@@ -29,6 +30,24 @@ def derivative(expr: Any, var: Any) -> Any:
                            lambda e: power(*e.args))
     return chain_rule(wrapped, var).replace(lambda e: isinstance(e, power),
                                          lambda e: e.args[0]**e.args[1])
+
+
+def derivatives(expr: Any, variables: list[Any],
+                slopes: dict[Any, Any] | None = None) -> list[Any]:
+    """``[derivative(expr, v) for v in variables]``, with what does not depend on ``v``
+    done once: whether ``expr`` has an abs, a symbolic power or a root, and each function's
+    own slope (``tanh(u)``'s ``1 - tanh(u)**2``), which every variable under it needs
+    (kept in ``slopes``, which may be shared by many expressions)."""
+    if expr.has(sp.Abs) or any(p.is_Pow and not p.exp.is_Number
+                               for p in sp.preorder_traversal(expr)):
+        return [derivative(expr, v) for v in variables]
+    roots = any(p.exp.is_Rational and not p.exp.is_Integer for p in expr.atoms(sp.Pow))
+    slopes = {} if slopes is None else slopes
+    out = []
+    for v in variables:
+        slope = chain_rule(expr, v, slopes)
+        out.append(_keeping_roots(expr, v, slope) if roots else slope)
+    return out
 
 
 def _fractional_bases(expr: Any, var: Any) -> set:
@@ -50,7 +69,7 @@ def _keeping_roots(expr: Any, var: Any, slope: Any) -> Any:
     return chain_rule(kept, var)
 
 
-def chain_rule(expr: Any, var: Any) -> Any:
+def chain_rule(expr: Any, var: Any, slopes: dict[Any, Any] | None = None) -> Any:
     """``sympy.diff(expr, var)`` for a symbol ``var``, in the same terms, faster.
 
     SymPy builds (and evaluates) a ``Derivative`` object at every node, and differentiates
@@ -58,14 +77,23 @@ def chain_rule(expr: Any, var: Any) -> Any:
     long function that was a quarter of the transformation. Here sums, products, powers and
     functions (through their ``fdiff``) are differentiated as SymPy's own
     ``_eval_derivative`` does, once per distinct subexpression; any other node (one with a
-    derivative rule of its own) goes to ``sympy.diff``.
+    derivative rule of its own) goes to ``sympy.diff``. ``slopes`` keeps each function's
+    ``fdiff`` for the next variable (see ``derivatives``).
     """
     memo: dict[Any, Any] = {}
+    slopes = {} if slopes is None else slopes
+
+    def fdiff(e: Any, i: int) -> Any:
+        key = (e, i)
+        if key not in slopes:
+            # (SymPy's tanh.fdiff builds tanh(u) again, evaluating it: the same node as e)
+            slopes[key] = sp.S.One - e**2 if type(e) is sp.tanh else e.fdiff(i)
+        return slopes[key]
 
     def d(e: Any) -> Any:
         if e == var:
             return sp.Integer(1)
-        if not e.args or var not in e.free_symbols:
+        if not e.args or var not in free_symbols(e):
             return sp.Integer(0)
         if e in memo:
             return memo[e]
@@ -93,7 +121,7 @@ def chain_rule(expr: Any, var: Any) -> Any:
                 kind._eval_derivative is sp.Function._eval_derivative and \
                 kind._eval_derivative_n_times is sp.Basic._eval_derivative_n_times:
             try:
-                out = sp.Add(*[e.fdiff(i) * da for i, da in
+                out = sp.Add(*[fdiff(e, i) * da for i, da in
                                enumerate((d(a) for a in e.args), 1) if da != 0])
             except ArgumentIndexError:  # no rule for this argument: SymPy's Derivative
                 out = sp.diff(e, var)
@@ -133,8 +161,10 @@ def _select_by_mask(term: Any, primal: Any) -> Any:
     by (``m*x``) stays a factor, as torch multiplies by it too."""
     factors = sp.Mul.make_args(term)
     bools = [f for f in factors if masks.bool_valued(f) and not primal.has(f)]
+    if not bools:
+        return term
     rest = sp.Mul(*[f for f in factors if f not in bools])
-    if not bools or not may_be_infinite(rest):
+    if not may_be_infinite(rest):
         return term
     cond = bools[0] if len(bools) == 1 else masks.BitAnd(*bools)
     return masks.Where(cond, rest, 0)

@@ -7,12 +7,15 @@ from typing import Any
 import sympy as sp
 
 from symgrad.adjoint.regions import diff_symbols
-from symgrad.frontend.ir import Assign, If, Loop
+from symgrad.frontend.ir import Assign, If, Loop, walk
 
 
 def active_values(forward: list[Any], wrt: list[str]) -> set[Any]:
     """The symbols that depend differentiably on a ``wrt`` parameter."""
     active = {sp.Symbol(w, real=True) for w in wrt}
+    if not any(isinstance(s, Loop) for s in walk(forward)):
+        _mark_active(forward, active)  # each value is read after it is defined: one pass
+        return active
     size = -1
     while size != len(active):  # a loop feeds values back: iterate to a fixed point
         size = len(active)

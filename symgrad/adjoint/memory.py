@@ -240,6 +240,8 @@ def skip_needless_copies(fn: Function, forward: list[Any], backward: list[Any],
                          plan: MemoryPlan) -> None:
     """A loop that writes into its input array in place starts from a copy of it, unless
     that array is a fresh one (np.zeros, an earlier copy) that nothing else reads."""
+    if not plan.copies:
+        return  # (no loop starts from a copy)
     stmts = list(walk(forward))
     fresh = {s.target for s in stmts if isinstance(s, Assign) and s.target not in plan.in_place and
              (isinstance(s.expr, SetItem) or allocates(s.expr))}

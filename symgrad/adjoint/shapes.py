@@ -20,6 +20,7 @@ import sympy as sp
 
 from symgrad import patterns as _patterns
 from symgrad.adjoint import ranks as _ranks
+from symgrad.adjoint.kinds import META, PLUMBING, kinds
 from symgrad.adjoint.regions import region_leaves
 from symgrad.frontend.ir import Assign, Function, If, Loop, iteration_names, walk
 from symgrad.rules import registry
@@ -136,7 +137,10 @@ class Shapes:
     def resolve(self, expr: Any) -> Any:
         """``expr`` with the shape plumbing its rank patterns decide written out (or left
         out): see ``adjoint.ranks.resolve``."""
-        return expr if self.patterns is None else _ranks.resolve(expr, self)
+        if self.patterns is None or isinstance(expr, sp.Basic) and \
+                not kinds(expr) & PLUMBING:
+            return expr  # (nothing to resolve: ranks.resolve would give it back)
+        return _ranks.resolve(expr, self)
 
     def fresh(self) -> int:
         """A new class: a shape nothing else is known to have."""
@@ -158,8 +162,9 @@ class Shapes:
         self._memo[expr] = cls
 
     def class_of(self, expr: Any) -> int:
-        if expr in self._memo:
-            return self._memo[expr]
+        cls = self._memo.get(expr)
+        if cls is not None:
+            return cls
         if isinstance(expr, sp.Symbol):
             cls = self.classes.get(expr)
             if cls is None:
@@ -171,14 +176,20 @@ class Shapes:
             arg_classes = [self.class_of(a) for a in expr.args]
             cls = expr.shape_class(arg_classes, self.fresh())
         else:
-            found: frozenset = frozenset()
+            found: set[int] = set()
+            members = self._members
             for a in expr.args:  # a broadcast of broadcasts: flatten to the shapes it joins
                 c = self.class_of(a)
-                found |= self._members.get(c, frozenset((c,)))
-            found -= {SCALAR}
+                joined = members.get(c)
+                if joined is None:
+                    found.add(c)
+                else:
+                    found |= joined
+            found.discard(SCALAR)
             if len(found) > 1:  # the same set of shapes broadcast together: the same shape
-                cls = self._joins.setdefault(found, self.fresh())
-                self._members[cls] = found
+                key = frozenset(found)
+                cls = self._joins.setdefault(key, self.fresh())
+                members[cls] = key
             else:
                 cls = next(iter(found), SCALAR)
         self._memo[expr] = cls
@@ -203,7 +214,8 @@ class Shapes:
                 rep = leaves[0] if len(leaves) == 1 else Broadcast(*leaves)
             return node.func(rep, *node.args[1:]) if rep is not None else node
 
-        metas = [n for n in sp.preorder_traversal(expr) if isinstance(n, _Meta)]
+        metas = [n for n in sp.preorder_traversal(expr) if isinstance(n, _Meta)] \
+            if kinds(expr) & META else []
         if metas:
             expr = expr.xreplace({m: repl(m) for m in metas})
         return self.resolve(self._outer_likes(expr))
@@ -211,6 +223,9 @@ class Shapes:
     def _outer_likes(self, expr: Any) -> Any:
         """A loop value read only for its shape (``_sum_to(g, h_2)``) is replaced by a value
         of the same shape from outside every loop, so the tape need not keep it."""
+        if not self.loop_defined:
+            return expr  # (no loop: no value a loop rebinds)
+
         def outer(sym: Any) -> Any:
             if not (isinstance(sym, sp.Symbol) and sym.name in self.loop_defined):
                 return sym

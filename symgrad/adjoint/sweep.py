@@ -13,6 +13,7 @@ import sympy as sp
 
 from symgrad.adjoint.activity import active_values
 from symgrad.adjoint.fusion import fuse
+from symgrad.adjoint.kinds import CLEAN, WHERE, kinds
 from symgrad.adjoint.memory import (
     accumulate_in_place,
     each_once,
@@ -25,7 +26,7 @@ from symgrad.adjoint.program import Adjoint, BIf, BLoop, MemoryPlan, Stmt, backw
 from symgrad.adjoint.regions import diff_symbols, region_leaves
 from symgrad.adjoint.shapes import Shapes
 from symgrad.adjoint.tangent import list_names
-from symgrad.derivative import derivative, may_be_infinite, select_by_masks
+from symgrad.derivative import derivatives, may_be_infinite, select_by_masks
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import (
@@ -40,7 +41,7 @@ from symgrad.frontend.ir import (
     walk,
 )
 from symgrad.rules import masks
-from symgrad.rules.base import SCALAR, Structural, static
+from symgrad.rules.base import SCALAR, Structural, free_symbols, static
 from symgrad.rules.grads import BroadcastLike, FullLike, GradZeros, SumTo, TreeZeros
 from symgrad.rules.indexing import ScatterInto, SetItem
 from symgrad.rules.lists import ListGradZeros
@@ -73,6 +74,7 @@ class Sweep:
         # reuse primal values in derivatives: d tanh(u) = 1 - h**2 where h = tanh(u)
         self.primal_of = self._primal_of(self.forward)
         self.acc: dict[Any, list[Any]] = {}
+        self.slopes: dict[Any, Any] = {}  # each function's own slope, for every region (fdiff)
         self.backward: list[Any] = []
         self._top = self.backward
         self._finished: set[str] = set()
@@ -132,10 +134,10 @@ class Sweep:
         waiting in ``acc`` that reads the value a loop left behind must not see them.
         """
         rebound = {sp.Symbol(n, real=True) for n in names}
-        for sym in sorted(self.acc, key=lambda x: x.name):
-            contribs = self.acc[sym]
-            if contribs and any(c.free_symbols & rebound for c in contribs):
-                self.acc[sym] = [self.materialise(sym.name, sp.Add(*contribs))]
+        due = [sym for sym, contribs in self.acc.items()
+               if any(free_symbols(c) & rebound for c in contribs)]
+        for sym in sorted(due, key=lambda x: x.name):
+            self.acc[sym] = [self.materialise(sym.name, sp.Add(*self.acc[sym]))]
 
     def reverse_stmt(self, s: Any) -> None:
         if isinstance(s, If):
@@ -367,22 +369,23 @@ class Sweep:
             return
         shapes = self.shapes
         root_class = shapes.class_of(expr)
-        all_leaves = list(dict.fromkeys(region_leaves(expr)))
         leaves = [leaf for leaf in dict.fromkeys(region_leaves(expr, differentiable=True))
                   if self.is_active(leaf)]
         if not leaves:
             return
         # every structural node is opaque to sympy.diff, active or not
-        dummies = {leaf: sp.Dummy(real=True) for leaf in all_leaves if isinstance(leaf, Structural)}
+        dummies = {leaf: sp.Dummy(real=True) for leaf in dict.fromkeys(region_leaves(expr))
+                   if isinstance(leaf, Structural)}
         region = expr.xreplace(dummies) if dummies else expr
         back = {d: leaf for leaf, d in dummies.items()}
-        for leaf in leaves:
-            var = dummies.get(leaf, leaf)
-            d = derivative(region, var)
+        slopes = derivatives(region, [dummies.get(leaf, leaf) for leaf in leaves], self.slopes)
+        masked = self.masked(g)
+        for leaf, d in zip(leaves, slopes, strict=True):
             if d == 0:
                 continue
-            c = clean(g * d)
-            if self.masked(g) and may_be_infinite(d):
+            c = g * d
+            c = clean(c) if kinds(c) & CLEAN else c
+            if masked and may_be_infinite(d):
                 c = masks.Where(masks.IsEqual(g, 0), 0, c)
             c = select_by_masks(c, region)
             c = c.xreplace(back) if back else c
@@ -399,14 +402,16 @@ class Sweep:
                 self.contribute(leaf, c)
 
     def is_active(self, expr: Any) -> bool:
+        if isinstance(expr, sp.Symbol):
+            return expr in self.active
         return bool(diff_symbols(expr) & self.active)
 
     def masked(self, g: Any) -> bool:
         """Whether cotangent ``g`` is 0 where a where discards a branch (or a mask zeroes a
         value): there the chain rule's 0 times an infinite or NaN slope of the discarded
         branch (``np.sqrt(x)`` at x < 0, ``1/x`` at 0) is NaN, where the derivative is 0."""
-        return bool(self._masked and g.free_symbols & self._masked) or g.has(masks.Where) or \
-            masks.has_bool_valued(g)
+        return bool(self._masked and free_symbols(g) & self._masked or kinds(g) & WHERE or
+                    masks.has_bool_valued(g))
 
     def backprop_structural(self, node: Structural, g: Any) -> None:
         if not any(self.is_active(a) for a in node.diff_args()):
