@@ -172,7 +172,7 @@ def parse_function(fn: Any) -> Parsed:
     return Parsed(fn, node, source, filename, firstlineno, source.splitlines())
 
 
-_READING = threading.local()  # .lines: code object -> (lines, firstlineno) of one reading
+_READING = threading.local()  # .lines: (code, its file) -> (lines, firstlineno) of one reading
 
 
 @contextmanager
@@ -196,9 +196,10 @@ def source_lines(fn: Any) -> tuple[list[str], int]:
     code = getattr(fn, "__code__", None)
     if memo is None or code is None:
         return inspect.getsourcelines(fn)
-    if code not in memo:
-        memo[code] = inspect.getsourcelines(fn)
-    lines, firstlineno = memo[code]
+    key = code, code.co_filename  # (equal code objects of two files: not one source)
+    if key not in memo:
+        memo[key] = inspect.getsourcelines(fn)
+    lines, firstlineno = memo[key]
     return list(lines), firstlineno
 
 
