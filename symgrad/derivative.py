@@ -117,6 +117,9 @@ def chain_rule(expr: Any, var: Any, slopes: dict[Any, Any] | None = None) -> Any
             out = d(e.base) * e.exp * e.base ** (e.exp - 1)
             if dexp != 0:
                 out = out + e * sp.log(e.base) * dexp
+        elif kind is sp.sign:  # numpy's slope, 0: SymPy's is 2*DiracDelta(u)*du (which
+            out = sp.Integer(0)  # clean drops), or a Derivative left unevaluated where it
+            # cannot tell u is real (sign(y - a/x): x may be 0), which no code can compute
         elif isinstance(e, sp.Function) and \
                 kind._eval_derivative is sp.Function._eval_derivative and \
                 kind._eval_derivative_n_times is sp.Basic._eval_derivative_n_times:

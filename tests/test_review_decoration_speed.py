@@ -236,9 +236,6 @@ def _sign_of_a_cancelled_product(x, y):
     return np.sum(np.sign(y - a))
 
 
-@pytest.mark.xfail(strict=True, raises=SymgradError, reason=(
-    "older than the decoration-speed changes (also at f21a5d1): np.sign(y - a) of a = x*y/x "
-    "(kept apart as written): the generated gradient calls SymPy's Derivative, undefined"))
 def test_sign_of_a_difference_with_a_cancelled_product():
     G = symgrad.grad(_sign_of_a_cancelled_product, wrt=("x", "y"))
     gx, gy = G.grad(np.linspace(-0.9, 0.8, 5), np.linspace(0.7, -0.6, 5))
