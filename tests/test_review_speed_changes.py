@@ -44,6 +44,11 @@ def test_chain_rule_is_sympy_diff_on_random_compositions_of_the_rules():
             with distribute(False):
                 expected = sp.diff(expr, var)
                 got = chain_rule(expr, var)
+                if expected.has(sp.Derivative):  # (sign of what SymPy cannot tell is real)
+                    assert not got.has(sp.Derivative), (seed, expr, var, got)
+                    continue
+                # sign's slope is 0, SymPy's 2*DiracDelta(u)*du: what the adjoint drops
+                expected = expected.replace(sp.DiracDelta, lambda *a: sp.Integer(0))
                 # a power's slope is written exp*base**(exp - 1)*dbase, SymPy's
                 # e*exp*dbase/base, which cancels: equal as algebra
                 assert got == expected or sp.simplify(got - expected) == 0, \

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -23,7 +24,7 @@ import sympy as sp
 from sympy.core.parameters import distribute
 
 import symgrad
-from symgrad import simplify
+from symgrad import api, simplify
 from symgrad.factor_terms import factor_terms
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,6 +100,11 @@ def adjoints(tmp_path_factory):
         return original(expr, flag)
 
     simplify._simplified = recording
+    # transformed now, not found in memory or on disk (where earlier tests in this
+    # process put them: their adjoints would go unrecorded)
+    cache_dir = os.environ.get("SYMGRAD_CACHE_DIR")
+    os.environ["SYMGRAD_CACHE_DIR"] = "0"
+    api._TRANSFORMS.clear()
     try:
         for fn, wrt, args, seed in _functions(tmp_path_factory.mktemp("eq")):
             with warnings.catch_warnings():
@@ -110,6 +116,10 @@ def adjoints(tmp_path_factory):
                     continue
     finally:
         simplify._simplified = original
+        if cache_dir is None:
+            os.environ.pop("SYMGRAD_CACHE_DIR", None)
+        else:
+            os.environ["SYMGRAD_CACHE_DIR"] = cache_dir
     return list(seen)
 
 
