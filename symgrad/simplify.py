@@ -32,6 +32,16 @@ def clean(expr: Any) -> Any:
     return expr
 
 
+def cleaned_by_clean(node: Any) -> bool:
+    """Whether ``clean`` may rewrite ``node`` itself: a DiracDelta, a where, a symbolic
+    power (powsimp) or a power -2 of a two-term sum (a logistic slope). The sweep skips
+    ``clean`` of an adjoint with no such node (``adjoint.kinds``): add here what clean
+    learns to rewrite."""
+    return isinstance(node, (sp.DiracDelta, masks.Where)) or node.is_Pow and (
+        not node.exp.is_Number or node.exp == -2 and node.base.is_Add and
+        len(node.base.args) == 2)
+
+
 def _stable_logistic_slope(product: Any) -> Any:
     """``exp(a)/(1 + exp(a))**2`` (the slope of ``1/(1 + exp(-a))``) overflows to inf/inf
     for large ``|a|``; ``(1 - tanh(a/2)**2)/4`` is the same number and saturates to 0, as

@@ -8,31 +8,15 @@ import random
 import numpy as np
 import pytest
 import sympy as sp
+from random_forms import random_form, x, y
 from sympy.core.parameters import distribute
 
 import symgrad
 from symgrad.derivative import chain_rule
-from symgrad.rules import elementwise as ew
-from symgrad.rules.registry import _BY_NAME
 
 torch = pytest.importorskip("torch")
 
-x, y, z = sp.symbols("x y z", real=True)
-_NAMES = sorted(n for n, e in _BY_NAME.items() if e.form is not None)
-_LEAVES = [sp.Integer(2), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-3, 2), sp.pi]
-
-
-def _random_expression(r: random.Random, depth: int) -> sp.Basic:
-    """A random composition of symgrad's own elementwise forms (where, maximum, abs, pow,
-    scipy.special's, ...), so chain_rule meets the nodes the adjoint gives it."""
-    if depth == 0:
-        return r.choice([x, y, z]) if r.random() < 0.6 else r.choice(_LEAVES)
-    name = r.choice(_NAMES)
-    args = [_random_expression(r, depth - 1) for _ in range(ew.arity(name))]
-    try:
-        return ew.sympy_form(name, *args)
-    except Exception:  # a form refusing these arguments (a constant where it wants a symbol)
-        return args[0]
+_random_expression = random_form
 
 
 def test_chain_rule_is_sympy_diff_on_random_compositions_of_the_rules():

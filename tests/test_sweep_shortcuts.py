@@ -4,45 +4,23 @@ clean gate, and a mask selection that rebuilds nothing without a mask."""
 
 from __future__ import annotations
 
+import functools
 import random
 
 import sympy as sp
+from random_forms import random_form, x, y, z
 from sympy.core.parameters import distribute
 
 from symgrad.adjoint.kinds import CLEAN, META, PLUMBING, WHERE, kinds
 from symgrad.adjoint.ranks import _PLUMBING
 from symgrad.derivative import derivative, derivatives, select_by_masks
-from symgrad.rules import elementwise as ew
 from symgrad.rules import masks
 from symgrad.rules.base import static
 from symgrad.rules.grads import SumTo
-from symgrad.rules.registry import _BY_NAME
 from symgrad.rules.shape import Size, _Meta
 from symgrad.simplify import clean
 
-x, y, z = sp.symbols("x y z", real=True)
-_NAMES = sorted(n for n, e in _BY_NAME.items() if e.form is not None)
-_LEAVES = [sp.Integer(2), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-3, 2), sp.pi]
-
-
-def _random_expression(r: random.Random, depth: int) -> sp.Basic:
-    """A random composition of symgrad's elementwise forms (where, maximum, abs, pow, tanh,
-    scipy.special's, ...), with sums and products of them."""
-    if depth == 0:
-        return r.choice([x, y, z]) if r.random() < 0.6 else r.choice(_LEAVES)
-    roll = r.random()
-    if roll < 0.15:
-        return _random_expression(r, depth - 1) + _random_expression(r, depth - 1)
-    if roll < 0.3:
-        return _random_expression(r, depth - 1) * _random_expression(r, depth - 1)
-    if roll < 0.4:
-        return sp.tanh(_random_expression(r, depth - 1))
-    name = r.choice(_NAMES)
-    args = [_random_expression(r, depth - 1) for _ in range(ew.arity(name))]
-    try:
-        return ew.sympy_form(name, *args)
-    except Exception:  # a form refusing these arguments (a constant where it wants a symbol)
-        return args[0]
+_random_expression = functools.partial(random_form, arithmetic=True)
 
 
 def test_derivatives_are_derivative_of_each_variable_node_for_node():

@@ -12,16 +12,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import sympy as sp
-
 from symgrad.adjoint import ranks
 from symgrad.rules import masks
 from symgrad.rules.shape import _Meta
+from symgrad.simplify import cleaned_by_clean
 
 WHERE = 1  # masks.Where
 META = 2  # shape metadata (x.size, np.broadcast(a, b)): Shapes.canon points it at a name
 PLUMBING = 4  # what ranks.resolve rewrites (_sum_to, _broadcast_to, ...)
-CLEAN = 8  # what simplify.clean may change: see ``_cleaned``
+CLEAN = 8  # what simplify.clean may change (simplify.cleaned_by_clean)
 
 _BY_TYPE: dict[type, int] = {}
 
@@ -29,20 +28,11 @@ _BY_TYPE: dict[type, int] = {}
 def _type_bits(kind: type) -> int:
     bits = _BY_TYPE.get(kind)
     if bits is None:
-        bits = (WHERE | CLEAN if issubclass(kind, masks.Where) else 0) | \
+        bits = (WHERE if issubclass(kind, masks.Where) else 0) | \
             (META if issubclass(kind, _Meta) else 0) | \
-            (PLUMBING if issubclass(kind, ranks._PLUMBING) else 0) | \
-            (CLEAN if issubclass(kind, sp.DiracDelta) else 0)
+            (PLUMBING if issubclass(kind, ranks._PLUMBING) else 0)
         _BY_TYPE[kind] = bits
     return bits
-
-
-def _cleaned(expr: Any) -> bool:
-    """A node ``simplify.clean`` rewrites: a symbolic power (``powsimp``), or a power -2 of
-    a two-term sum (a logistic slope). With a DiracDelta and a where, these are all it
-    changes; keep this in step with ``clean``."""
-    return expr.is_Pow and (not expr.exp.is_Number or expr.exp == -2 and expr.base.is_Add
-                            and len(expr.base.args) == 2)
 
 
 @lru_cache(maxsize=1 << 17)
@@ -51,7 +41,7 @@ def kinds(expr: Any) -> int:
     PLUMBING, CLEAN. Over ``expr.args``, the nodes ``sp.preorder_traversal`` and ``has``
     visit."""
     bits = _type_bits(type(expr))
-    if _cleaned(expr):
+    if cleaned_by_clean(expr):
         bits |= CLEAN
     for a in expr.args:
         bits |= kinds(a)

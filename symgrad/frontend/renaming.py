@@ -115,14 +115,15 @@ def _renamed(expr: Any, nodes: dict[Any, Any], learn: bool = False) -> Any:
     return walk(expr)
 
 
-def _matched(probe: Any, real: Any, nodes: dict[Any, Any]) -> None:
-    """``nodes``: each node of ``probe`` -> the node of ``real`` it stands for (``real`` is
-    ``probe`` renamed: the same tree), each sharing what SymPy knows of the other."""
-    if probe in nodes or not probe.args:
+def _matched(a: Any, b: Any, nodes: dict[Any, Any]) -> None:
+    """``nodes``: each node of ``a`` -> the node of ``b`` it stands for (``a`` and ``b`` are
+    one tree up to a renaming of its symbols: a probes' and a real one, either way), each
+    sharing what SymPy knows of the other."""
+    if a in nodes or not a.args:
         return
-    nodes[probe] = real
-    _share(probe, real)
-    for p, r in zip(probe.args, real.args, strict=True):
+    nodes[a] = b
+    _share(a, b)
+    for p, r in zip(a.args, b.args, strict=True):
         _matched(p, r, nodes)
 
 
@@ -154,18 +155,8 @@ def remember(key: tuple, args: tuple, symbols: list[Any], value: Any) -> None:
         return
     nodes = dict(zip(symbols, probes(len(symbols)), strict=True))
     for p, r in zip(key[1], args, strict=True):  # (the probes' arguments: key[1])
-        _matched_back(p, r, nodes)
+        _matched(r, p, nodes)  # (each node of the real tree -> its probe node)
     SHAPES[key] = Shape(key[1], None if value is None else _renamed(value, nodes, True))
-
-
-def _matched_back(probe: Any, real: Any, nodes: dict[Any, Any]) -> None:
-    """``nodes``: each node of ``real`` -> the node of ``probe`` that is its renaming."""
-    if real in nodes or not real.args:
-        return
-    nodes[real] = probe
-    _share(real, probe)
-    for p, r in zip(probe.args, real.args, strict=True):
-        _matched_back(p, r, nodes)
 
 
 def confirm(key: tuple, known: Shape, symbols: list[Any], value: Any) -> None:
