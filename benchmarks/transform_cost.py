@@ -106,7 +106,23 @@ def _one_line(e):
     return f"{type(e).__name__}: " + " | ".join(lines)[:300]
 
 
+def _reference_job() -> float:
+    """CPU seconds of a fixed SymPy job that runs no symgrad code: the machine's speed, so
+    that times taken on different machines (or under load) can be compared as ratios."""
+    import sympy as sp
+
+    xs = sp.symbols("a0:50", real=True)
+    t0 = time.process_time()
+    slopes = [sp.diff(sp.tanh(2.0 * xs[i]) * xs[i - 1] + sp.exp(-xs[i] ** 2) *
+                      sp.sin(xs[i - 1]), xs[i]) for i in range(1, len(xs))]
+    sp.cse(slopes)
+    return time.process_time() - t0
+
+
 def _child(ns):
+    if ns.child_reference:
+        print(json.dumps({"total": _reference_job()}))
+        return 0
     if ns.pin is not None:
         try:
             os.sched_setaffinity(0, {ns.pin})
@@ -281,6 +297,11 @@ def run_all(workload_names, *, statements=(10, 100, 1000), quick=False, pin_cpu=
           "warm disk = same dir, new process; files = in the cache dir after populate")
     print("  '?' after warm disk: not faster than cold, i.e. probably a cache miss")
     result = {"workloads": {}, "synthetic": {}}
+    reference = _median_of([_spawn(["--child-reference"], "0", timeout, pin_cpu)
+                            for _ in range(repeat)])
+    result["reference"] = reference
+    print(f"  reference = a fixed SymPy job with no symgrad code, CPU: {_fmt(reference)} "
+          "(the machine's speed; divide by it to compare runs on other machines)")
     with tempfile.TemporaryDirectory(prefix="symgrad_tc_") as tmp:
         print(_HEADER)
         for name in workload_names:
@@ -301,6 +322,11 @@ def run_all(workload_names, *, statements=(10, 100, 1000), quick=False, pin_cpu=
                 k = math.log(cold / prev[1]) / math.log(n / prev[0])
                 growth.append((prev[0], n, k))
             prev = (n, cold) if cold is not None else None
+        if reference:
+            for n, m in result["synthetic"].items():
+                cold = _median_of(m["cold"])
+                if cold is not None:
+                    print(f"  straight-line N={n}: cold = {cold / reference:.2f} x reference")
         for a, b, k in growth:
             verdict = "about linear" if k < 1.3 else "SUPERLINEAR"
             print(f"  growth N={a}->{b}: cold time ~ N^{k:.2f}  ({verdict})")
@@ -320,10 +346,11 @@ def main(argv=None):
                     help="print the synthetic N-statement function and exit")
     ap.add_argument("--pin", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--child-workload", help=argparse.SUPPRESS)
+    ap.add_argument("--child-reference", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--child-synth", help=argparse.SUPPRESS)
     ap.add_argument("--child-synth-n", help=argparse.SUPPRESS)
     ns = ap.parse_args(argv)
-    if ns.child_workload or ns.child_synth:
+    if ns.child_workload or ns.child_synth or ns.child_reference:
         return _child(ns)
     if ns.show_source:
         print(synthetic_source(ns.show_source), end="")
