@@ -15,7 +15,7 @@ import sympy as sp
 from symgrad.adjoint.memory import allocates
 from symgrad.adjoint.program import Adjoint, BIf, MemoryPlan, Stmt, Tape, backward_reads
 from symgrad.adjoint.tangent import TangentProgram
-from symgrad.cse import cse
+from symgrad.cse import cse, with_fresh_symbols
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
@@ -70,15 +70,16 @@ def generate(adj: Adjoint, specialised: str = "") -> Generated:
         printer.numpy_names = _numpy_names(adj, forward, printer)
     if fn.straight_line:
         both_cse = _cse([s.expr for s in forward + adj.backward], temp_names())
+        renamed: dict = {}  # (the gradient and value_and_grad rename the same temporaries)
         funcs = [
             _function(fn.name, params, forward, [], value, printer, temp_names, docs[0],
                       bools=bools),
             _function(f"{fn.name}_grad", grad_params, backward_needed, adj.backward,
                       grads, printer, temp_names, docs[1], seed_stmt, adj.seeds, adj.inlined,
-                      bools, _cse_of_part(both_cse, forward, backward_needed)),
+                      bools, _cse_of_part(both_cse, forward, backward_needed), renamed),
             _function(f"{fn.name}_value_and_grad", grad_params, forward, adj.backward, both,
                       printer, temp_names, docs[2], seed_stmt, adj.seeds, adj.inlined, bools,
-                      both_cse),
+                      both_cse, renamed),
         ]
     else:
         emit = _Structured(adj, printer, temp_names, names, bools)
@@ -327,12 +328,15 @@ def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
 def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt], returns: str,
               printer: NumpyPrinter, temp_names: Any, doc: str, seed_stmt: str | None = None,
               seeds: list[str] | None = None, inlined: dict | None = None,
-              bools: frozenset = frozenset(), cse: tuple | None = None) -> str:
+              bools: frozenset = frozenset(), cse: tuple | None = None,
+              renamed: dict | None = None) -> str:
+    """``renamed``: `_name_temps`'s memo, shared by the functions of one module."""
     stmts = forward + backward
     exprs = [s.expr for s in stmts]
     if backward:
         replacements, reduced = cse or _cse(exprs, temp_names())
-        replacements, reduced = _name_temps(replacements, reduced, stmts, params, inlined or {})
+        replacements, reduced = _name_temps(replacements, reduced, stmts, params, inlined or {},
+                                            renamed)
     else:
         replacements, reduced = [], exprs
     replacements, reduced = _masks_as_numbers(replacements, reduced, bools)
@@ -397,8 +401,12 @@ def _kept(s: Any) -> bool:
 
 
 def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: str,
-                inlined: dict) -> tuple[list, list]:
-    """A shared subexpression that is a value the user named (``y = x + 2``) gets that name."""
+                inlined: dict, memo: dict | None = None) -> tuple[list, list]:
+    """A shared subexpression that is a value the user named (``y = x + 2``) gets that name.
+
+    ``memo``: each renamed expression by the expression and the renames it reads (the
+    gradient and value_and_grad rename the same expressions, and renaming rebuilds each
+    one, re-evaluating it)."""
     taken = {s.target for s in stmts} | set(re.findall(r"\w+", params))
     taken |= {x.name for e in [*reduced, *(e for _, e in replacements)] for x in free_symbols(e)}
     rename = {}
@@ -410,9 +418,29 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
     if not rename:
         return replacements, reduced
     renamed = rename.keys()
+    memo = {} if memo is None else memo
+    names, nodes = set(rename.values()), dict(rename)
+
+    def xreplace(e: Any) -> Any:  # e.xreplace(rename), each node made once
+        if not isinstance(e, sp.Basic):
+            return e
+        out = nodes.get(e)
+        if out is None:
+            args = e.args
+            new_args = [xreplace(a) for a in args]
+            out = nodes[e] = e if all(a is b for a, b in zip(new_args, args, strict=True)) \
+                else with_fresh_symbols(e, new_args, names)  # (names no expression reads)
+        return out
 
     def apply(e: Any) -> Any:  # (xreplace walks the whole expression, even to change nothing)
-        return e.xreplace(rename) if free_symbols(e) & renamed else e
+        read = free_symbols(e) & renamed
+        if not read:
+            return e
+        key = (e, frozenset((t, rename[t]) for t in read))
+        out = memo.get(key)
+        if out is None:
+            out = memo[key] = xreplace(e)
+        return out
 
     return [(rename.get(t, t), apply(e)) for t, e in replacements], [apply(e) for e in reduced]
 
