@@ -12,11 +12,13 @@ from __future__ import annotations
 import ast
 import importlib.util
 import math
+import random
 import sys
 from pathlib import Path
 
 import pytest
 import sympy as sp
+from random_forms import random_arithmetic, random_form
 from sympy.core.parameters import distribute
 from sympy.printing.precedence import precedence as sympy_precedence
 from sympy.printing.str import StrPrinter
@@ -25,7 +27,7 @@ from symgrad.cse import cse
 from symgrad.generated import compiled, scan
 from symgrad.precedence import extracts_minus, precedence
 from symgrad.str_mul import print_mul
-from symgrad.term_order import ordered_terms
+from symgrad.term_order import ordered_factors, ordered_terms, sort_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from transform_cost import synthetic_source  # noqa: E402
@@ -97,6 +99,21 @@ def test_ordered_terms_and_precedence_are_sympys(tmp_path):
             assert extracts_minus(n) == n.could_extract_minus_sign()
             assert print_mul(printer, n) == printer._print_Mul(n)
     assert products > 30
+
+
+def test_sort_keys_and_ordered_factors_are_sympys(tmp_path):
+    rng = random.Random(2)
+    exprs = HAND + _synthetic_exprs(tmp_path, 30) + [random_arithmetic(rng) for _ in range(300)]
+    exprs += [random_form(rng, 3, True) for _ in range(100)]
+    exprs += [sp.exp(x) * y, sp.E ** (x + y) * z, sp.Dummy("d") * x + y, x ** sp.Float(2.5)]
+    nodes = list({n: None for e in exprs for n in sp.preorder_traversal(e)})
+    products = 0
+    for n in nodes:
+        assert sort_key(n) == n.sort_key(), n
+        if isinstance(n, sp.Mul):
+            products += 1
+            assert ordered_factors(n) == n.as_ordered_factors()
+    assert products > 300
 
 
 def test_a_module_compiled_from_its_checked_tree_is_the_module_compiled_from_text():

@@ -9,50 +9,13 @@ import random
 
 import pytest
 import sympy as sp
+from random_forms import random_arithmetic as _tree
+from random_forms import random_form
 from sympy.core.parameters import distribute
 
 from symgrad.cse import _sorted_with_fresh, cse
 
-x, y, z, w = sp.symbols("x y z w", real=True)
-u = sp.Symbol("u")  # (no assumptions)
-ATOMS = [x, y, z, w, u]
-NUMBERS = [sp.Integer(2), sp.Integer(-1), sp.Rational(1, 2), sp.Float(0.5), sp.Float(-2.0),
-           sp.Integer(3), sp.pi, sp.sqrt(2), sp.S.Half, sp.Float(1.0)]
 TEMP_NAMES = ["t0", "t1", "t7", "a0", "zz", "x0", "y1", "_t", "T3"]
-
-
-def _leaf(rng: random.Random) -> sp.Expr:
-    return rng.choice(ATOMS)
-
-
-def _node(rng: random.Random, depth: int) -> sp.Expr:
-    if depth <= 0 or rng.random() < 0.25:
-        return _leaf(rng) if rng.random() < 0.85 else rng.choice(NUMBERS)
-    kind = rng.randrange(7)
-    a, b = _node(rng, depth - 1), _node(rng, depth - 1)
-    if kind == 0:
-        return sp.Add(*[_node(rng, depth - 1) for _ in range(rng.randint(2, 4))])
-    if kind == 1:
-        return sp.Mul(*[_node(rng, depth - 1) for _ in range(rng.randint(2, 4))])
-    if kind == 2:
-        return rng.choice([sp.tanh, sp.sin, sp.exp, sp.cos])(a)
-    if kind == 3:
-        return a ** rng.choice([2, -1, -2, sp.Rational(1, 2), y])
-    if kind == 4:
-        return rng.choice(NUMBERS) * a + b
-    if kind == 5:
-        return rng.choice(NUMBERS) * a * b
-    return a - b
-
-
-def _tree(rng: random.Random) -> sp.Expr:
-    """A random expression (SymPy can recurse without end making ``sin(a - b)`` under
-    ``distribute(False)``: those are drawn again)."""
-    while True:
-        try:
-            return _node(rng, 4)
-        except RecursionError:
-            continue
 
 
 def _cases(seed: int, count: int) -> list[tuple[sp.Expr, list, set]]:
@@ -69,7 +32,8 @@ def _cases(seed: int, count: int) -> list[tuple[sp.Expr, list, set]]:
                 continue
             chosen = rng.sample(compound, rng.randint(1, len(compound)))
             names = rng.sample(TEMP_NAMES, len(chosen))
-            temps = {i: sp.Symbol(nm, real=rng.random() < 0.8) for i, nm in zip(chosen, names)}
+            temps = {i: sp.Symbol(nm, real=rng.random() < 0.8) for i, nm in
+                     zip(chosen, names, strict=True)}
             new_args = [temps.get(i, a) for i, a in enumerate(n.args)]
             out.append((n, new_args, set(temps.values())))
     return out
@@ -93,6 +57,7 @@ def test_a_node_made_with_temporaries_is_sympys(distributing):
 
 
 def test_symbols_that_are_not_temporaries_are_evaluated():
+    x, y = sp.symbols("x y", real=True)
     e = x * sp.sin(y)
     # sin(y) -> x is no temporary: x*x is x**2, which only SymPy's evaluation makes
     assert _sorted_with_fresh(e, [x, x], set()) is None
@@ -102,7 +67,7 @@ def test_symbols_that_are_not_temporaries_are_evaluated():
 @pytest.mark.parametrize("seed", range(4))
 def test_cse_is_sympys_on_random_expressions(seed):
     rng = random.Random(seed)
-    base = [_tree(rng) for _ in range(30)]
+    base = [_tree(rng) for _ in range(30)] + [random_form(rng, 3, True) for _ in range(10)]
     exprs = base + [b * rng.choice(base) + rng.choice(base) for b in base]
     with distribute(False):
         ours = cse(exprs, sp.numbered_symbols("t", real=True))
