@@ -353,12 +353,18 @@ def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt],
             if f"{INDENT}# {c}" not in lines[-3:]:  # two values of one source line
                 lines.append(f"{INDENT}# {c}")
         for t, texpr in placed.get(i, []):
-            lines.append(f"{INDENT}{t} = {printer.statement(texpr)}")
+            lines.append(f"{INDENT}{_text(t)} = {printer.statement(texpr)}")
         lines.append(f"{INDENT}{_assignment(s.target, expr, printer)}")
     if len(stmts) == len(forward) and seeds_used:
         lines.append(f"{INDENT}{seed_stmt}")
     lines.append(f"{INDENT}return {returns}")
     return "\n".join(lines) + "\n"
+
+
+def _text(temp: Any) -> str:
+    """``str(temp)`` of a temporary: a symbol's name (``str`` prints it with a new
+    StrPrinter each time)."""
+    return temp.name if type(temp) is sp.Symbol else str(temp)
 
 
 def _assignment(target: str, expr: Any, printer: NumpyPrinter) -> str:
@@ -567,7 +573,7 @@ class _Structured:
                 if f"{ind}# {c}" not in lines[-3:]:
                     lines.append(f"{ind}# {c}")
             for t, texpr in placed.get(i, []):
-                lines.append(f"{ind}{t} = {self.printer.statement(texpr)}")
+                lines.append(f"{ind}{_text(t)} = {self.printer.statement(texpr)}")
             lines.extend(self.assignment(s, expr, ind))
         return lines
 

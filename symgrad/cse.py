@@ -33,11 +33,25 @@ def cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
     """``sympy.cse(exprs, symbols=symbols, order="none")``: the replacements and the reduced
     expressions, each the same (equal, in the same order) as SymPy's."""
     if not _CHECKED or not all(isinstance(e, Basic) for e in exprs) or \
-            any(isinstance(e, (MatrixBase, MatrixExpr)) or e.has(MatrixExpr) for e in exprs):
+            any(isinstance(e, MatrixBase) for e in exprs) or _has_matrix(exprs):
         return sp.cse(exprs, symbols=symbols, order="none")
     exprs = list(exprs)
     opt_subs = _opt_cse(exprs)
     return _tree_cse(exprs, iter(symbols), opt_subs)
+
+
+def _has_matrix(exprs: list[Any]) -> bool:
+    """``any(e.has(MatrixExpr) for e in exprs)``, each shared subexpression walked once."""
+    seen: set = set()
+    todo = list(exprs)
+    while todo:
+        e = todo.pop()
+        if isinstance(e, MatrixExpr):
+            return True
+        if e.args and e not in seen:
+            seen.add(e)
+            todo.extend(e.args)
+    return False
 
 
 _ITERABLE: dict[type, bool] = {}

@@ -125,7 +125,10 @@ class NumpyPrinter(StrPrinter):
         if it were an atom, so text of it that is not one gets grouped here, once, for
         every such node, present and future.
         """
-        text = self._dispatch(expr, **kwargs)
+        if type(expr) is sp.Symbol and not kwargs and _PLAIN_SYMBOLS[type(self)]:
+            text = expr.name  # (StrPrinter's _print_Symbol, without the dispatch)
+        else:
+            text = self._dispatch(expr, **kwargs)
         return f"({text})" if _needs_group(expr, text) else text
 
     def _dispatch(self, expr: Any, **kwargs: Any) -> str:
@@ -334,6 +337,19 @@ class NumpyPrinter(StrPrinter):
 
 
 _METHODS: dict[tuple[type, type], Callable[..., str]] = {}  # NumpyPrinter._dispatch's
+
+
+class _PlainSymbols(dict):
+    """printer class -> whether it prints a symbol as StrPrinter does (its name)."""
+
+    def __missing__(self, printer: type) -> bool:
+        plain = _print_method(printer, sp.Symbol, printer.printmethod) is \
+            StrPrinter._print_Symbol
+        self[printer] = plain
+        return plain
+
+
+_PLAIN_SYMBOLS = _PlainSymbols()
 
 
 def _print_method(printer: type, kind: type, printmethod: str) -> Callable[..., str]:

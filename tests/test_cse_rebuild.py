@@ -103,3 +103,17 @@ def test_named_temporaries_are_sympys_xreplace():
     for a, b in zip(ours[1], theirs[1], strict=True):
         assert sp.srepr(a) == sp.srepr(b)
     assert _name_temps(replacements, reduced, stmts, "x, y", inlined, memo) == theirs
+
+
+def test_matrices_are_found_as_has_finds_them():
+    from sympy.matrices.expressions import MatrixExpr
+
+    from symgrad.cse import _has_matrix
+
+    x, y = sp.symbols("x y", real=True)
+    m = sp.MatrixSymbol("M", 2, 2)
+    cases = [[x + y], [x * sp.tanh(y), (x + y) ** 2], [x + sp.Trace(m * m)], [m[0, 1] * x],
+             [x, sp.exp(sp.Trace(m)) + y, x * y], [sp.tanh(x + y) * (x + y)]]
+    for exprs in cases:
+        assert _has_matrix(exprs) == any(e.has(MatrixExpr) for e in exprs), exprs
+    assert _has_matrix(cases[2]) and not _has_matrix(cases[1])
