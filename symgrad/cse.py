@@ -402,6 +402,17 @@ def _sorted_with_fresh(expr: Any, new_args: list, fresh: set) -> Any:
     return kind._exec_constructor_postprocessors(obj)
 
 
+def product(factors: list) -> Any:
+    """``Mul(*factors)`` of some of an evaluated product's factors other than its number
+    (the printer's array factors, placed after its scalar ones): where none combines with
+    another or is numeric (`_plain`), ``Mul.flatten`` only sorts them."""
+    if len(factors) > 1 and global_parameters.evaluate and not factors[0].is_Number and \
+            _plain(tuple(factors), Mul):
+        obj = Mul._from_args(sorted(factors, key=_args_sortkey), True)
+        return Mul._exec_constructor_postprocessors(obj)
+    return Mul(*factors)
+
+
 def _plain(args: tuple, kind: type) -> bool:
     """Nothing among a sum's or a product's arguments that its evaluation would combine or
     treat as a number (but a finite nonzero number in front): no nested sum (product), no

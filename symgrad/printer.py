@@ -13,6 +13,7 @@ from sympy.core.relational import Relational
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from symgrad.cse import product
 from symgrad.precedence import precedence
 from symgrad.rules.masks import bool_valued
 from symgrad.str_mul import print_mul
@@ -247,7 +248,7 @@ class NumpyPrinter(StrPrinter):
         elif text != "1":
             text += "*"
         # a product that starts with a minus sign ranks as a sum: parenthesized after '*'
-        return text + self.parenthesize(sp.Mul(*arrays), PRECEDENCE["Mul"], strict=True)
+        return text + self.parenthesize(product(arrays), PRECEDENCE["Mul"], strict=True)
 
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:
         base, exp = expr.args
@@ -461,5 +462,13 @@ def _outer_group_closes_at_end(text: str) -> bool:
 
 def _short_float(r: Any) -> str | None:
     """``0.5`` for 1/2: a rational coefficient that a short float literal states exactly."""
-    text = repr(float(r))
-    return text if sp.Rational(text) == r and len(text) <= 6 else None
+    known = _SHORT.get(r, False)
+    if known is False:
+        text = repr(float(r))
+        known = text if sp.Rational(text) == r and len(text) <= 6 else None
+        if len(_SHORT) < 4096:
+            _SHORT[r] = known
+    return known
+
+
+_SHORT: dict[Any, str | None] = {}  # _short_float's (the coefficients are few numbers)

@@ -117,3 +117,27 @@ def test_matrices_are_found_as_has_finds_them():
     for exprs in cases:
         assert _has_matrix(exprs) == any(e.has(MatrixExpr) for e in exprs), exprs
     assert _has_matrix(cases[2]) and not _has_matrix(cases[1])
+
+
+def test_a_product_of_some_factors_is_sympys():
+    """`symgrad.cse.product` (the printer's product of a product's array factors) is
+    ``Mul(*factors)``, on random subsets of random products' factors."""
+    from symgrad.cse import _plain, product
+
+    rng = random.Random(5)
+    made = 0
+    for _ in range(600):
+        e = _tree(rng)
+        for n in sp.preorder_traversal(e):
+            if type(n) is not sp.Mul:
+                continue
+            factors = list(n.as_coeff_mul()[1])
+            some = [f for f in factors if rng.random() < 0.7] or factors[:1]
+            try:
+                theirs = sp.Mul(*some)
+            except RecursionError:
+                continue
+            ours = product(some)
+            assert type(ours) is type(theirs) and ours.args == theirs.args, (n, some)
+            made += len(some) > 1 and _plain(tuple(some), sp.Mul)  # (made without flatten)
+    assert made > 200
