@@ -378,8 +378,8 @@ def with_fresh_symbols(expr: Any, new_args: list, fresh: set) -> Any:
     its arguments sorted, the number first: a fresh symbol combines with no other argument
     (another base, another term), and the others combine with none either (`_plain`).
     Made so here; anything else is evaluated by SymPy (``tests/test_cse_rebuild.py``
-    checks the two). Most of cse's rebuilt nodes are such: a third of its time was their
-    evaluation."""
+    checks the two). On a 1000-statement function a third of the nodes cse rebuilds are
+    such sums and products."""
     made = _sorted_with_fresh(expr, new_args, fresh)
     return expr.func(*new_args) if made is None else made
 
