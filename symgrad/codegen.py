@@ -15,7 +15,7 @@ import sympy as sp
 from symgrad.adjoint.memory import allocates
 from symgrad.adjoint.program import Adjoint, BIf, MemoryPlan, Stmt, Tape, backward_reads
 from symgrad.adjoint.tangent import TangentProgram
-from symgrad.cse import cse, with_fresh_symbols
+from symgrad.cse import cse, rebuilt
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
@@ -425,7 +425,7 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
         return replacements, reduced
     renamed = rename.keys()
     memo = {} if memo is None else memo
-    names, nodes = set(rename.values()), dict(rename)
+    nodes = dict(rename)
 
     def xreplace(e: Any) -> Any:  # e.xreplace(rename), each node made once
         if not isinstance(e, sp.Basic):
@@ -435,7 +435,7 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
             args = e.args
             new_args = [xreplace(a) for a in args]
             out = nodes[e] = e if all(a is b for a, b in zip(new_args, args, strict=True)) \
-                else with_fresh_symbols(e, new_args, names)  # (names no expression reads)
+                else rebuilt(e, new_args)
         return out
 
     def apply(e: Any) -> Any:  # (xreplace walks the whole expression, even to change nothing)

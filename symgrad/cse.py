@@ -325,7 +325,6 @@ def _tree_cse(exprs: list[Any], symbols: Any, opt_subs: dict) -> tuple[list, lis
     symbols = (s for s in symbols if s.name not in excluded)
     replacements: list = []
     subs: dict = {}
-    temps: set = set()  # the symbols of subs (each a name the expressions never read)
 
     def rebuild(expr: Any) -> Any:
         if not isinstance(expr, (Basic, Unevaluated)):
@@ -352,7 +351,7 @@ def _tree_cse(exprs: list[Any], symbols: Any, opt_subs: dict) -> tuple[list, lis
             else:
                 new_expr = expr.func(*new_args)
         elif any(a is not b for a, b in zip(new_args, args, strict=True)):
-            new_expr = with_fresh_symbols(expr, new_args, temps)
+            new_expr = rebuilt(expr, new_args)
         else:
             new_expr = expr
         if orig_expr in to_eliminate:
@@ -361,7 +360,6 @@ def _tree_cse(exprs: list[Any], symbols: Any, opt_subs: dict) -> tuple[list, lis
             except StopIteration:
                 raise ValueError("Symbols iterator ran out of symbols.") from None
             subs[orig_expr] = sym
-            temps.add(sym)
             replacements.append((sym, new_expr))
             return sym
         return new_expr
@@ -369,33 +367,29 @@ def _tree_cse(exprs: list[Any], symbols: Any, opt_subs: dict) -> tuple[list, lis
     return replacements, [rebuild(e) for e in exprs]
 
 
-def with_fresh_symbols(expr: Any, new_args: list, fresh: set) -> Any:
-    """``expr.func(*new_args)``, where ``new_args`` are ``expr``'s arguments but for some
-    each replaced by a symbol of ``fresh`` (symbols that ``expr`` does not contain: cse's
-    temporaries, or the names codegen gives them).
+def rebuilt(expr: Any, new_args: list) -> Any:
+    """``expr.func(*new_args)``, where ``new_args`` are ``expr``'s arguments, some made
+    again (each an evaluated expression: cse's temporaries, the names codegen gives them,
+    the nodes rebuilt under them).
 
-    A sum or product evaluated (``Add.flatten``, ``Mul.flatten``) of such arguments is
-    its arguments sorted, the number first: a fresh symbol combines with no other argument
-    (another base, another term), and the others combine with none either (`_plain`).
-    Made so here; anything else is evaluated by SymPy (``tests/test_cse_rebuild.py``
-    checks the two). On a 1000-statement function a third of the nodes cse rebuilds are
-    such sums and products."""
-    made = _sorted_with_fresh(expr, new_args, fresh)
+    A sum or product evaluated (``Add.flatten``, ``Mul.flatten``) of arguments none of
+    which combines with another or is numeric (`_plain`: another base, another term) is
+    its arguments sorted, the number first. Made so here; anything else is evaluated by
+    SymPy (``tests/test_cse_rebuild.py`` checks the two). On a 1000-statement function,
+    most of the nodes cse rebuilds are such sums and products."""
+    made = _sorted_args(expr, new_args)
     return expr.func(*new_args) if made is None else made
 
 
-def _sorted_with_fresh(expr: Any, new_args: list, fresh: set) -> Any:
-    """`with_fresh_symbols`'s sum or product made without evaluating it, or None."""
+def _sorted_args(expr: Any, new_args: list) -> Any:
+    """`rebuilt`'s sum or product made without evaluating it, or None."""
     kind = type(expr)
-    if not (kind is Mul or kind is Add) or not expr.is_commutative or \
-            not global_parameters.evaluate:
+    if not (kind is Mul or kind is Add) or not global_parameters.evaluate or \
+            not _plain(tuple(new_args), kind):
         return None
-    args = expr.args
-    changed = [a for a, b in zip(new_args, args, strict=True) if a is not b]
-    if not all(a in fresh for a in changed) or len(set(changed)) != len(changed) or \
-            any(a in args for a in changed) or not _plain(args, kind):
-        return None
-    start = 1 if args[0].is_Number else 0
+    start = 1 if new_args[0].is_Number else 0
+    if kind is Mul and start and len(new_args) == 2 and new_args[1].is_Add:
+        return None  # (2*(x + y): distributed, under distribute(True))
     rest = new_args[start:]
     rest.sort(key=_args_sortkey)
     obj = kind._from_args(new_args[:start] + rest, True)
@@ -416,7 +410,8 @@ def product(factors: list) -> Any:
 def _plain(args: tuple, kind: type) -> bool:
     """Nothing among a sum's or a product's arguments that its evaluation would combine or
     treat as a number (but a finite nonzero number in front): no nested sum (product), no
-    two terms of one term (two powers of one base: ``exp(x)*exp(y)`` is one), nothing
+    two terms of one term (two powers of one base: ``exp(x)*exp(y)`` is one), no other
+    power than a Pow or exp, nothing
     numeric (``sqrt(2)``, ``I``, ``pi``, ``zoo``) nor a power of it, no ``O(x)``, interval,
     non-commuting symbol."""
     first = args[0]
@@ -433,7 +428,12 @@ def _plain(args: tuple, kind: type) -> bool:
             return False
         if a.is_Pow and a.base.is_number:
             return False
-        part = a.as_coeff_Mul()[1] if kind is Add else a.as_base_exp()[0]
+        if kind is Add:
+            part = a.as_coeff_Mul()[1]
+        else:
+            part = a.as_base_exp()[0]
+            if part is not a and not a.is_Pow and type(a) is not sp.exp:
+                return False  # (Mul.flatten makes Pow(base, exp) of it)
         if part in parts:
             return False
         parts.add(part)

@@ -1,7 +1,8 @@
-"""cse's rebuild makes a sum or product whose changed arguments are all its temporaries
-without evaluating it (``symgrad.cse.with_fresh_symbols``): the node made must be SymPy's own,
-``expr.func(*new_args)``, argument for argument, on random sums and products and on the
-nodes a pipeline's cse rebuilds."""
+"""cse's rebuild makes a sum or product of arguments that combine with none of the others
+without evaluating it (``symgrad.cse.rebuilt``): the node made must be SymPy's own,
+``expr.func(*new_args)``, argument for argument, on random sums and products with some
+arguments replaced (by fresh symbols, as cse's temporaries, or other expressions), and the
+cse of random expressions must be SymPy's."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ from random_forms import random_arithmetic as _tree
 from random_forms import random_form
 from sympy.core.parameters import distribute
 
-from symgrad.cse import _sorted_with_fresh, cse
+from symgrad.cse import _sorted_args, cse
 
 TEMP_NAMES = ["t0", "t1", "t7", "a0", "zz", "x0", "y1", "_t", "T3"]
 
 
-def _cases(seed: int, count: int) -> list[tuple[sp.Expr, list, set]]:
+def _cases(seed: int, count: int) -> list[tuple[sp.Expr, list]]:
     """Sums and products, each with some of its compound arguments replaced by fresh
-    symbols (named to fall anywhere in the order of the others)."""
+    symbols (named to fall anywhere in the order of the others) or, in one of three,
+    by other random expressions."""
     rng = random.Random(seed)
     out = []
     while len(out) < count:
@@ -31,24 +33,26 @@ def _cases(seed: int, count: int) -> list[tuple[sp.Expr, list, set]]:
             if not compound:
                 continue
             chosen = rng.sample(compound, rng.randint(1, len(compound)))
-            names = rng.sample(TEMP_NAMES, len(chosen))
-            temps = {i: sp.Symbol(nm, real=rng.random() < 0.8) for i, nm in
-                     zip(chosen, names, strict=True)}
-            new_args = [temps.get(i, a) for i, a in enumerate(n.args)]
-            out.append((n, new_args, set(temps.values())))
+            names = [f"{rng.choice(TEMP_NAMES)}_{k}" for k in range(len(chosen))]
+            if rng.random() < 0.33:
+                new = {i: _tree(rng) for i in chosen}
+            else:
+                new = {i: sp.Symbol(nm, real=rng.random() < 0.8) for i, nm in
+                       zip(chosen, names, strict=True)}
+            out.append((n, [new.get(i, a) for i, a in enumerate(n.args)]))
     return out
 
 
 @pytest.mark.parametrize("distributing", [False, True])
-def test_a_node_made_with_temporaries_is_sympys(distributing):
+def test_a_node_made_of_its_arguments_again_is_sympys(distributing):
     made = 0
     with distribute(distributing):
-        for expr, new_args, temps in _cases(3 + distributing, 3000):
+        for expr, new_args in _cases(3 + distributing, 4000):
             try:
                 theirs = expr.func(*new_args)
             except RecursionError:
                 continue
-            ours = _sorted_with_fresh(expr, list(new_args), temps)
+            ours = _sorted_args(expr, list(new_args))
             if ours is not None:
                 made += 1
                 assert type(ours) is type(theirs) and ours.args == theirs.args, (expr, new_args)
@@ -56,12 +60,15 @@ def test_a_node_made_with_temporaries_is_sympys(distributing):
     assert made > 1000  # (most are made so: the test cannot pass by never making one)
 
 
-def test_symbols_that_are_not_temporaries_are_evaluated():
+def test_arguments_that_combine_are_evaluated():
     x, y = sp.symbols("x y", real=True)
     e = x * sp.sin(y)
-    # sin(y) -> x is no temporary: x*x is x**2, which only SymPy's evaluation makes
-    assert _sorted_with_fresh(e, [x, x], set()) is None
-    assert _sorted_with_fresh(e, [x, x], {x}) is None  # (one temporary twice)
+    assert _sorted_args(e, [x, x]) is None  # x*x is x**2
+    assert _sorted_args(e, [x, x ** 2]) is None
+    assert _sorted_args(e, [sp.exp(x), sp.exp(y)]) is None  # exp(x + y)
+    assert _sorted_args(x + sp.sin(y), [x, 2 * x]) is None  # 3*x
+    assert _sorted_args(x + sp.sin(y), [x, y + 1]) is None  # x + y + 1
+    assert _sorted_args(e, [sp.Integer(2), x + y]) is None  # 2*x + 2*y, distributing
 
 
 @pytest.mark.parametrize("seed", range(4))
