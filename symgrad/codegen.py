@@ -15,7 +15,7 @@ import sympy as sp
 from symgrad.adjoint.memory import allocates
 from symgrad.adjoint.program import Adjoint, BIf, MemoryPlan, Stmt, Tape, backward_reads
 from symgrad.adjoint.tangent import TangentProgram
-from symgrad.cse import cse, rebuilt
+from symgrad.cse import cse, xreplaced
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
@@ -362,8 +362,7 @@ def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt],
 
 
 def _text(temp: Any) -> str:
-    """``str(temp)`` of a temporary: a symbol's name (``str`` prints it with a new
-    StrPrinter each time)."""
+    """``str(temp)``: a symbol's name (``str`` makes a StrPrinter at each call)."""
     return temp.name if type(temp) is sp.Symbol else str(temp)
 
 
@@ -409,10 +408,8 @@ def _kept(s: Any) -> bool:
 def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: str,
                 inlined: dict, memo: dict | None = None) -> tuple[list, list]:
     """A shared subexpression that is a value the user named (``y = x + 2``) gets that name.
-
-    ``memo``: each renamed expression by the expression and the renames it reads (the
-    gradient and value_and_grad rename the same expressions, and renaming rebuilds each
-    one, re-evaluating it)."""
+    ``memo``: the expressions renamed, by expression and the renames it reads (the gradient
+    and value_and_grad rename the same ones; renaming re-evaluates each node)."""
     taken = {s.target for s in stmts} | set(re.findall(r"\w+", params))
     taken |= {x.name for e in [*reduced, *(e for _, e in replacements)] for x in free_symbols(e)}
     rename = {}
@@ -427,17 +424,6 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
     memo = {} if memo is None else memo
     nodes = dict(rename)
 
-    def xreplace(e: Any) -> Any:  # e.xreplace(rename), each node made once
-        if not isinstance(e, sp.Basic):
-            return e
-        out = nodes.get(e)
-        if out is None:
-            args = e.args
-            new_args = [xreplace(a) for a in args]
-            out = nodes[e] = e if all(a is b for a, b in zip(new_args, args, strict=True)) \
-                else rebuilt(e, new_args)
-        return out
-
     def apply(e: Any) -> Any:  # (xreplace walks the whole expression, even to change nothing)
         read = free_symbols(e) & renamed
         if not read:
@@ -445,7 +431,7 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
         key = (e, frozenset((t, rename[t]) for t in read))
         out = memo.get(key)
         if out is None:
-            out = memo[key] = xreplace(e)
+            out = memo[key] = xreplaced(e, nodes)
         return out
 
     return [(rename.get(t, t), apply(e)) for t, e in replacements], [apply(e) for e in reduced]

@@ -381,6 +381,20 @@ def rebuilt(expr: Any, new_args: list) -> Any:
     return expr.func(*new_args) if made is None else made
 
 
+def xreplaced(expr: Any, nodes: dict) -> Any:
+    """``expr.xreplace(rule)`` where ``nodes`` is ``rule``, each node made once (`rebuilt`)
+    and kept in ``nodes`` for the next expression."""
+    if not isinstance(expr, Basic):
+        return expr
+    out = nodes.get(expr)
+    if out is None:
+        args = expr.args
+        new_args = [xreplaced(a, nodes) for a in args]
+        same = all(a is b for a, b in zip(new_args, args, strict=True))
+        out = nodes[expr] = expr if same else rebuilt(expr, new_args)
+    return out
+
+
 def _sorted_args(expr: Any, new_args: list) -> Any:
     """`rebuilt`'s sum or product made without evaluating it, or None."""
     kind = type(expr)
