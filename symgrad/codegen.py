@@ -15,7 +15,7 @@ import sympy as sp
 from symgrad.adjoint.memory import allocates
 from symgrad.adjoint.program import Adjoint, BIf, MemoryPlan, Stmt, Tape, backward_reads
 from symgrad.adjoint.tangent import TangentProgram
-from symgrad.cse import cse
+from symgrad.cse import cse, xreplaced
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import Assign, If, Loop, Names, defines, reads, walk
@@ -70,15 +70,16 @@ def generate(adj: Adjoint, specialised: str = "") -> Generated:
         printer.numpy_names = _numpy_names(adj, forward, printer)
     if fn.straight_line:
         both_cse = _cse([s.expr for s in forward + adj.backward], temp_names())
+        renamed: dict = {}  # (the gradient and value_and_grad rename the same temporaries)
         funcs = [
             _function(fn.name, params, forward, [], value, printer, temp_names, docs[0],
                       bools=bools),
             _function(f"{fn.name}_grad", grad_params, backward_needed, adj.backward,
                       grads, printer, temp_names, docs[1], seed_stmt, adj.seeds, adj.inlined,
-                      bools, _cse_of_part(both_cse, forward, backward_needed)),
+                      bools, _cse_of_part(both_cse, forward, backward_needed), renamed),
             _function(f"{fn.name}_value_and_grad", grad_params, forward, adj.backward, both,
                       printer, temp_names, docs[2], seed_stmt, adj.seeds, adj.inlined, bools,
-                      both_cse),
+                      both_cse, renamed),
         ]
     else:
         emit = _Structured(adj, printer, temp_names, names, bools)
@@ -327,12 +328,15 @@ def _cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
 def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt], returns: str,
               printer: NumpyPrinter, temp_names: Any, doc: str, seed_stmt: str | None = None,
               seeds: list[str] | None = None, inlined: dict | None = None,
-              bools: frozenset = frozenset(), cse: tuple | None = None) -> str:
+              bools: frozenset = frozenset(), cse: tuple | None = None,
+              renamed: dict | None = None) -> str:
+    """``renamed``: `_name_temps`'s memo, shared by the functions of one module."""
     stmts = forward + backward
     exprs = [s.expr for s in stmts]
     if backward:
         replacements, reduced = cse or _cse(exprs, temp_names())
-        replacements, reduced = _name_temps(replacements, reduced, stmts, params, inlined or {})
+        replacements, reduced = _name_temps(replacements, reduced, stmts, params, inlined or {},
+                                            renamed)
     else:
         replacements, reduced = [], exprs
     replacements, reduced = _masks_as_numbers(replacements, reduced, bools)
@@ -349,12 +353,17 @@ def _function(name: str, params: str, forward: list[Stmt], backward: list[Stmt],
             if f"{INDENT}# {c}" not in lines[-3:]:  # two values of one source line
                 lines.append(f"{INDENT}# {c}")
         for t, texpr in placed.get(i, []):
-            lines.append(f"{INDENT}{t} = {printer.statement(texpr)}")
+            lines.append(f"{INDENT}{_text(t)} = {printer.statement(texpr)}")
         lines.append(f"{INDENT}{_assignment(s.target, expr, printer)}")
     if len(stmts) == len(forward) and seeds_used:
         lines.append(f"{INDENT}{seed_stmt}")
     lines.append(f"{INDENT}return {returns}")
     return "\n".join(lines) + "\n"
+
+
+def _text(temp: Any) -> str:
+    """``str(temp)``: a symbol's name (``str`` makes a StrPrinter at each call)."""
+    return temp.name if type(temp) is sp.Symbol else str(temp)
 
 
 def _assignment(target: str, expr: Any, printer: NumpyPrinter) -> str:
@@ -397,8 +406,10 @@ def _kept(s: Any) -> bool:
 
 
 def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: str,
-                inlined: dict) -> tuple[list, list]:
-    """A shared subexpression that is a value the user named (``y = x + 2``) gets that name."""
+                inlined: dict, memo: dict | None = None) -> tuple[list, list]:
+    """A shared subexpression that is a value the user named (``y = x + 2``) gets that name.
+    ``memo``: the expressions renamed, by expression and the renames it reads (the gradient
+    and value_and_grad rename the same ones; renaming re-evaluates each node)."""
     taken = {s.target for s in stmts} | set(re.findall(r"\w+", params))
     taken |= {x.name for e in [*reduced, *(e for _, e in replacements)] for x in free_symbols(e)}
     rename = {}
@@ -410,9 +421,18 @@ def _name_temps(replacements: list, reduced: list, stmts: list[Stmt], params: st
     if not rename:
         return replacements, reduced
     renamed = rename.keys()
+    memo = {} if memo is None else memo
+    nodes = dict(rename)
 
     def apply(e: Any) -> Any:  # (xreplace walks the whole expression, even to change nothing)
-        return e.xreplace(rename) if free_symbols(e) & renamed else e
+        read = free_symbols(e) & renamed
+        if not read:
+            return e
+        key = (e, frozenset((t, rename[t]) for t in read))
+        out = memo.get(key)
+        if out is None:
+            out = memo[key] = xreplaced(e, nodes)
+        return out
 
     return [(rename.get(t, t), apply(e)) for t, e in replacements], [apply(e) for e in reduced]
 
@@ -539,7 +559,7 @@ class _Structured:
                 if f"{ind}# {c}" not in lines[-3:]:
                     lines.append(f"{ind}# {c}")
             for t, texpr in placed.get(i, []):
-                lines.append(f"{ind}{t} = {self.printer.statement(texpr)}")
+                lines.append(f"{ind}{_text(t)} = {self.printer.statement(texpr)}")
             lines.extend(self.assignment(s, expr, ind))
         return lines
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
+from sympy.calculus.accumulationbounds import AccumBounds
 from sympy.core import Add, Basic, Mul, Pow, Symbol
 from sympy.core.add import _could_extract_minus_sign
+from sympy.core.basic import _args_sortkey
 from sympy.core.parameters import global_parameters
 from sympy.core.singleton import S
 from sympy.matrices import MatrixBase
@@ -31,11 +33,25 @@ def cse(exprs: list[Any], symbols: Any) -> tuple[list, list]:
     """``sympy.cse(exprs, symbols=symbols, order="none")``: the replacements and the reduced
     expressions, each the same (equal, in the same order) as SymPy's."""
     if not _CHECKED or not all(isinstance(e, Basic) for e in exprs) or \
-            any(isinstance(e, (MatrixBase, MatrixExpr)) or e.has(MatrixExpr) for e in exprs):
+            any(isinstance(e, MatrixBase) for e in exprs) or _has_matrix(exprs):
         return sp.cse(exprs, symbols=symbols, order="none")
     exprs = list(exprs)
     opt_subs = _opt_cse(exprs)
     return _tree_cse(exprs, iter(symbols), opt_subs)
+
+
+def _has_matrix(exprs: list[Any]) -> bool:
+    """``any(e.has(MatrixExpr) for e in exprs)``, each shared subexpression walked once."""
+    seen: set = set()
+    todo = list(exprs)
+    while todo:
+        e = todo.pop()
+        if isinstance(e, MatrixExpr):
+            return True
+        if e.args and e not in seen:
+            seen.add(e)
+            todo.extend(e.args)
+    return False
 
 
 _ITERABLE: dict[type, bool] = {}
@@ -335,7 +351,7 @@ def _tree_cse(exprs: list[Any], symbols: Any, opt_subs: dict) -> tuple[list, lis
             else:
                 new_expr = expr.func(*new_args)
         elif any(a is not b for a, b in zip(new_args, args, strict=True)):
-            new_expr = expr.func(*new_args)
+            new_expr = rebuilt(expr, new_args)
         else:
             new_expr = expr
         if orig_expr in to_eliminate:
@@ -349,3 +365,90 @@ def _tree_cse(exprs: list[Any], symbols: Any, opt_subs: dict) -> tuple[list, lis
         return new_expr
 
     return replacements, [rebuild(e) for e in exprs]
+
+
+def rebuilt(expr: Any, new_args: list) -> Any:
+    """``expr.func(*new_args)``, where ``new_args`` are ``expr``'s arguments, some made
+    again (each an evaluated expression: cse's temporaries, the names codegen gives them,
+    the nodes rebuilt under them).
+
+    A sum or product evaluated (``Add.flatten``, ``Mul.flatten``) of arguments none of
+    which combines with another or is numeric (`_plain`: another base, another term) is
+    its arguments sorted, the number first. Made so here; anything else is evaluated by
+    SymPy (``tests/test_cse_rebuild.py`` checks the two). On a 1000-statement function,
+    most of the nodes cse rebuilds are such sums and products."""
+    made = _sorted_args(expr, new_args)
+    return expr.func(*new_args) if made is None else made
+
+
+def xreplaced(expr: Any, nodes: dict) -> Any:
+    """``expr.xreplace(rule)`` where ``nodes`` is ``rule``, each node made once (`rebuilt`)
+    and kept in ``nodes`` for the next expression."""
+    if not isinstance(expr, Basic):
+        return expr
+    out = nodes.get(expr)
+    if out is None:
+        args = expr.args
+        new_args = [xreplaced(a, nodes) for a in args]
+        same = all(a is b for a, b in zip(new_args, args, strict=True))
+        out = nodes[expr] = expr if same else rebuilt(expr, new_args)
+    return out
+
+
+def _sorted_args(expr: Any, new_args: list) -> Any:
+    """`rebuilt`'s sum or product made without evaluating it, or None."""
+    kind = type(expr)
+    if not (kind is Mul or kind is Add) or not global_parameters.evaluate or \
+            not _plain(tuple(new_args), kind):
+        return None
+    start = 1 if new_args[0].is_Number else 0
+    if kind is Mul and start and len(new_args) == 2 and new_args[1].is_Add:
+        return None  # (2*(x + y): distributed, under distribute(True))
+    rest = new_args[start:]
+    rest.sort(key=_args_sortkey)
+    obj = kind._from_args(new_args[:start] + rest, True)
+    return kind._exec_constructor_postprocessors(obj)
+
+
+def product(factors: list) -> Any:
+    """``Mul(*factors)`` of some of an evaluated product's factors other than its number
+    (the printer's array factors, placed after its scalar ones): where none combines with
+    another or is numeric (`_plain`), ``Mul.flatten`` only sorts them."""
+    if len(factors) > 1 and global_parameters.evaluate and not factors[0].is_Number and \
+            _plain(tuple(factors), Mul):
+        obj = Mul._from_args(sorted(factors, key=_args_sortkey), True)
+        return Mul._exec_constructor_postprocessors(obj)
+    return Mul(*factors)
+
+
+def _plain(args: tuple, kind: type) -> bool:
+    """Nothing among a sum's or a product's arguments that its evaluation would combine or
+    treat as a number (but a finite nonzero number in front): no nested sum (product), no
+    two terms of one term (two powers of one base: ``exp(x)*exp(y)`` is one), no other
+    power than a Pow or exp, nothing
+    numeric (``sqrt(2)``, ``I``, ``pi``, ``zoo``) nor a power of it, no ``O(x)``, interval,
+    non-commuting symbol."""
+    first = args[0]
+    if first.is_Number and not (first.is_finite and not first.is_zero):
+        return False
+    parts = set()
+    for i, a in enumerate(args):
+        if a.is_Number:
+            if i:
+                return False
+            continue
+        if (a.is_Add if kind is Add else a.is_Mul) or a.is_number or a.is_Order or \
+                isinstance(a, AccumBounds) or not a.is_commutative:
+            return False
+        if a.is_Pow and a.base.is_number:
+            return False
+        if kind is Add:
+            part = a.as_coeff_Mul()[1]
+        else:
+            part = a.as_base_exp()[0]
+            if part is not a and not a.is_Pow and type(a) is not sp.exp:
+                return False  # (Mul.flatten makes Pow(base, exp) of it)
+        if part in parts:
+            return False
+        parts.add(part)
+    return True

@@ -119,13 +119,21 @@ class Scanned:
                 value = getattr(node, field, None)
                 child_flag = flag or node is stmt and field == "body"
                 if isinstance(value, ast.AST):
-                    nodes.append(value)
-                    inside.append(child_flag)
+                    if type(value) not in _INERT:
+                        nodes.append(value)
+                        inside.append(child_flag)
                 elif isinstance(value, list):
                     for item in value:
-                        if isinstance(item, ast.AST):
+                        if isinstance(item, ast.AST) and type(item) not in _INERT:
                             nodes.append(item)
                             inside.append(child_flag)
+
+
+# nodes that bind, read and call nothing and have no nodes under them (an operator, a
+# context, a constant): left out of `Scanned`'s walk, which would only step over them
+_INERT = frozenset({ast.Constant, *(kind for base in (
+    ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.expr_context)
+    for kind in base.__subclasses__())})
 
 
 def scan(text: str) -> list[Scanned]:

@@ -13,6 +13,7 @@ from sympy.core.relational import Relational
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from symgrad.cse import product
 from symgrad.precedence import precedence
 from symgrad.rules.masks import bool_valued
 from symgrad.str_mul import print_mul
@@ -125,7 +126,10 @@ class NumpyPrinter(StrPrinter):
         if it were an atom, so text of it that is not one gets grouped here, once, for
         every such node, present and future.
         """
-        text = self._dispatch(expr, **kwargs)
+        if type(expr) is sp.Symbol and not kwargs and _PLAIN_SYMBOLS[type(self)]:
+            text = expr.name  # (StrPrinter's _print_Symbol, without the dispatch)
+        else:
+            text = self._dispatch(expr, **kwargs)
         return f"({text})" if _needs_group(expr, text) else text
 
     def _dispatch(self, expr: Any, **kwargs: Any) -> str:
@@ -244,7 +248,7 @@ class NumpyPrinter(StrPrinter):
         elif text != "1":
             text += "*"
         # a product that starts with a minus sign ranks as a sum: parenthesized after '*'
-        return text + self.parenthesize(sp.Mul(*arrays), PRECEDENCE["Mul"], strict=True)
+        return text + self.parenthesize(product(arrays), PRECEDENCE["Mul"], strict=True)
 
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:
         base, exp = expr.args
@@ -334,6 +338,19 @@ class NumpyPrinter(StrPrinter):
 
 
 _METHODS: dict[tuple[type, type], Callable[..., str]] = {}  # NumpyPrinter._dispatch's
+
+
+class _PlainSymbols(dict):
+    """printer class -> whether it prints a symbol as StrPrinter does (its name)."""
+
+    def __missing__(self, printer: type) -> bool:
+        plain = _print_method(printer, sp.Symbol, printer.printmethod) is \
+            StrPrinter._print_Symbol
+        self[printer] = plain
+        return plain
+
+
+_PLAIN_SYMBOLS = _PlainSymbols()
 
 
 def _print_method(printer: type, kind: type, printmethod: str) -> Callable[..., str]:
@@ -445,5 +462,13 @@ def _outer_group_closes_at_end(text: str) -> bool:
 
 def _short_float(r: Any) -> str | None:
     """``0.5`` for 1/2: a rational coefficient that a short float literal states exactly."""
-    text = repr(float(r))
-    return text if sp.Rational(text) == r and len(text) <= 6 else None
+    known = _SHORT.get(r, False)
+    if known is False:
+        text = repr(float(r))
+        known = text if sp.Rational(text) == r and len(text) <= 6 else None
+        if len(_SHORT) < 4096:
+            _SHORT[r] = known
+    return known
+
+
+_SHORT: dict[Any, str | None] = {}  # _short_float's (the coefficients are few numbers)

@@ -1,6 +1,7 @@
 """SymPy 1.14's ``StrPrinter._print_Mul``, the same text for less: its sign tests on
 numbers (``c < 0``, SymPy's comparison, a sympify and a Boolean each) asked of a
-rational as ``c.p < 0``, and its precedence looked up as ``symgrad.precedence`` does.
+rational as ``c.p < 0``, its precedence looked up as ``symgrad.precedence`` does, its
+factors ordered by ``term_order.ordered_factors``.
 An unevaluated product (SymPy's other branch) and any other SymPy version: SymPy's own."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sympy.core.numbers import Number, Rational
 from sympy.printing.str import StrPrinter
 
 from symgrad.precedence import precedence
+from symgrad.term_order import ordered_factors
 
 _CHECKED = sympy.__version__ == "1.14.0"  # the version whose code this repeats
 
@@ -36,7 +38,7 @@ def print_mul(printer: Any, expr: Any) -> str:
     b: list = []  # items that are in the denominator (if any)
     pow_paren = []  # Pow with more than one base element and exp = -1
     if printer.order not in ("old", "none"):
-        args = expr.as_ordered_factors()
+        args = ordered_factors(expr)
     else:
         args = Mul.make_args(expr)
     for item in args:

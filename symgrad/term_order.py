@@ -1,11 +1,14 @@
-"""The order in which a sum's terms print: SymPy 1.14's ``Add.as_ordered_terms()`` (what
-``StrPrinter`` asks), the same list for less.
+"""The order in which a sum's terms and a product's factors print: SymPy 1.14's
+``Add.as_ordered_terms()`` and ``Mul.as_ordered_factors()`` (what ``StrPrinter`` asks), the
+same lists for less.
 
 SymPy converts each term's numeric coefficient with ``complex(coeff)``, an ``evalf`` of
 about 25 microseconds, for every term of every sum printed: on a 1000-statement function
 that was half of the sums' printing. The coefficients are few distinct numbers (1, -1, 2.0,
-0.5): here each is converted once. Everything else is SymPy's code, step for step
-(another SymPy version asks SymPy).
+0.5): here each is converted once. The sort keys the two sort by (``Expr.sort_key``, which
+orders a sum's terms SymPy's way again for each sum in a key) are made here the same way,
+with the sums in them ordered by `ordered_terms`. Everything else is SymPy's code, step for
+step (another SymPy version asks SymPy).
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ from __future__ import annotations
 from typing import Any
 
 import sympy
-from sympy.core import Add, Basic, Mul
+from sympy.core import Add, Basic, Expr, Function, Mul
 from sympy.core.exprtools import decompose_power
 from sympy.core.numbers import Number, NumberSymbol
 from sympy.core.singleton import S
 from sympy.core.sorting import default_sort_key
 
 _COMPLEX: dict[Any, complex] = {}  # coefficient -> complex(coefficient)
+_KEYS: dict[Any, tuple] = {}  # expression -> sort_key(expression)
 _AS_ORDERED_TERMS = Add.as_ordered_terms
+_AS_ORDERED_FACTORS = Mul.as_ordered_factors
+_EXPR_SORT_KEY = Expr.sort_key
 _CHECKED = sympy.__version__ == "1.14.0"  # the version whose code this repeats
 
 
@@ -79,7 +85,7 @@ def _as_terms(expr: Any) -> list:
                 else:
                     ncpart.append(factor)
         terms.append((term, ((coeff.real, coeff.imag), cpart, tuple(ncpart))))
-    indices = {g: i for i, g in enumerate(sorted(gens, key=_sort_key))}
+    indices = {g: i for i, g in enumerate(sorted(gens, key=sort_key))}
     result = []
     for term, (coeff, cpart, ncpart) in terms:
         monom = [0] * len(indices)
@@ -89,16 +95,62 @@ def _as_terms(expr: Any) -> list:
     return result
 
 
-def _sort_key(item: Any) -> Any:
-    """``default_sort_key(item)`` (which imports two names at every call, then asks a SymPy
-    object its ``sort_key()``)."""
-    return item.sort_key() if isinstance(item, Basic) else default_sort_key(item)
+def ordered_factors(expr: Any) -> list:
+    """``expr.as_ordered_factors()`` of a product (``order=None``)."""
+    if not _CHECKED or type(expr).as_ordered_factors is not _AS_ORDERED_FACTORS:
+        return expr.as_ordered_factors()
+    cpart, ncpart = expr.args_cnc()
+    cpart.sort(key=sort_key)
+    return cpart + ncpart
+
+
+def sort_key(item: Any) -> Any:
+    """``default_sort_key(item)``: SymPy's ``Expr.sort_key()`` (``order=None``), its sums'
+    terms and products' factors ordered by `ordered_terms` and `ordered_factors`; what a
+    class of its own makes (a symbol's, a number's) asked of it."""
+    if not isinstance(item, Basic):
+        return default_sort_key(item)
+    if not _CHECKED or type(item).sort_key is not _EXPR_SORT_KEY:
+        return item.sort_key()
+    known = _KEYS.get(item)
+    if known is None:
+        known = _expr_sort_key(item)
+        if len(_KEYS) < 1 << 16:
+            _KEYS[item] = known
+    return known
+
+
+def _expr_sort_key(self: Any) -> tuple:
+    """SymPy 1.14's ``Expr.sort_key(self)``."""
+    coeff, expr = self.as_coeff_Mul()
+    if expr.is_Pow:
+        base, exp = expr.as_base_exp()
+        if base is S.Exp1:  # (SymPy: E**x sorts as the function exp(x))
+            base, exp = Function("exp")(exp), S.One
+        expr = base
+    else:
+        exp = S.One
+    if expr.is_Dummy:
+        args = (expr.sort_key(),)
+    elif expr.is_Atom:
+        args = (str(expr),)
+    else:
+        if expr.is_Add:
+            args = ordered_terms(expr)
+        elif expr.is_Mul:
+            args = ordered_factors(expr)
+        else:
+            args = expr.args
+        args = tuple([sort_key(arg) for arg in args])
+    args = (len(args), tuple(args))
+    return expr.class_key(), args, sort_key(exp), coeff
+
 
 
 def _key(term: Any) -> tuple:
     """``Expr._parse_order(None)``'s key: lex order of the monomials, reversed."""
     _, ((re, im), monom, ncpart) = term
-    return (_neg(monom), tuple([e.sort_key() for e in ncpart]), ((bool(im), im), (re, im)))
+    return (_neg(monom), tuple([sort_key(e) for e in ncpart]), ((bool(im), im), (re, im)))
 
 
 def _neg(monom: tuple) -> tuple:

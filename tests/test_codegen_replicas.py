@@ -9,13 +9,16 @@ module compiled from the tree its check parsed is the module compiled from its t
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import math
+import random
 import sys
 from pathlib import Path
 
 import pytest
 import sympy as sp
+from random_forms import random_arithmetic, random_form
 from sympy.core.parameters import distribute
 from sympy.printing.precedence import precedence as sympy_precedence
 from sympy.printing.str import StrPrinter
@@ -24,7 +27,7 @@ from symgrad.cse import cse
 from symgrad.generated import compiled, scan
 from symgrad.precedence import extracts_minus, precedence
 from symgrad.str_mul import print_mul
-from symgrad.term_order import ordered_terms
+from symgrad.term_order import ordered_factors, ordered_terms, sort_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from transform_cost import synthetic_source  # noqa: E402
@@ -98,6 +101,21 @@ def test_ordered_terms_and_precedence_are_sympys(tmp_path):
     assert products > 30
 
 
+def test_sort_keys_and_ordered_factors_are_sympys(tmp_path):
+    rng = random.Random(2)
+    exprs = HAND + _synthetic_exprs(tmp_path, 30) + [random_arithmetic(rng) for _ in range(300)]
+    exprs += [random_form(rng, 3, True) for _ in range(100)]
+    exprs += [sp.exp(x) * y, sp.E ** (x + y) * z, sp.Dummy("d") * x + y, x ** sp.Float(2.5)]
+    nodes = list({n: None for e in exprs for n in sp.preorder_traversal(e)})
+    products = 0
+    for n in nodes:
+        assert sort_key(n) == n.sort_key(), n
+        if isinstance(n, sp.Mul):
+            products += 1
+            assert ordered_factors(n) == n.as_ordered_factors()
+    assert products > 300
+
+
 def test_a_module_compiled_from_its_checked_tree_is_the_module_compiled_from_text():
     text = '"""doc"""\n\nimport numpy as np\n\n\ndef f(x, y=2):\n    """f."""\n' \
         '    t0 = np.exp(-x ** 2)\n    return t0 * (y - x), [t0, {1: x}]\n'
@@ -111,3 +129,55 @@ def test_a_module_compiled_from_its_checked_tree_is_the_module_compiled_from_tex
     namespace: dict = {}
     exec(from_tree, namespace)
     assert namespace["f"](0.5)[0] == pytest.approx(1.5 * math.exp(-0.25))
+
+
+def _walked(stmt: ast.stmt) -> dict:
+    """What `Scanned` finds in ``stmt``, found with ``ast.walk`` over every node."""
+    is_def = isinstance(stmt, ast.FunctionDef)
+    inside = set()
+    for part in stmt.body if is_def else [stmt]:
+        inside |= {id(n) for n in ast.walk(part)}
+    found: dict = {"bound": set(), "stored": set(), "args": set(), "called": set(),
+                   "loads": []}
+    for node in ast.walk(stmt):
+        flag = id(node) in inside and node is not stmt or not is_def
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                found["loads"].append(node)
+            else:
+                if isinstance(node.ctx, ast.Store):
+                    found["stored"].add(node.id)
+                if flag:
+                    found["bound"].add(node.id)
+            continue
+        if isinstance(node, ast.Attribute):
+            found["loads"].append(node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            found["called"].add(node.func.id)
+        elif isinstance(node, ast.arg):
+            found["args"].add(node.arg)
+        elif flag and isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            found["bound"].add(node.name)
+        elif flag and isinstance(node, (ast.Import, ast.ImportFrom)):
+            found["bound"] |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif flag and isinstance(node, ast.ExceptHandler) and node.name:
+            found["bound"].add(node.name)
+    return found
+
+
+def test_a_scanned_statement_is_what_ast_walk_finds():
+    """`Scanned` walks a statement inlined, stepping over nodes that bind and read
+    nothing: the same names, the same nodes read in the same order, as ``ast.walk``."""
+    texts = [p.read_text() for p in sorted(Path(__file__).parent.glob("test_*.py"))[:40]]
+    texts += [p.read_text() for p in sorted(
+        (Path(__file__).resolve().parents[1] / "symgrad").glob("*.py"))]
+    statements = 0
+    for text in texts:
+        for s in scan(text):
+            want = _walked(s.stmt)
+            got = {"bound": s.bound, "stored": s.stored, "args": s.args, "called": s.called,
+                   "loads": s.loads}
+            assert got["loads"] == want["loads"]
+            assert got == want
+            statements += 1
+    assert statements > 1000
