@@ -39,40 +39,7 @@ def derivatives(expr: Any, variables: list[Any],
     """``[derivative(expr, v) for v in variables]``, with what does not depend on ``v``
     done once: whether ``expr`` has an abs, a symbolic power or a root, and each function's
     own slope (``tanh(u)``'s ``1 - tanh(u)**2``), which every variable under it needs
-    (kept in ``slopes``, which may be shared by many expressions).
-
-    A long function differentiates a few shapes many times over (``tanh(a + b)`` by ``a``
-    and ``b`` for a hundred ``a, b``): the slopes of a shape are computed once and renamed
-    for the others (``renaming.value_of``; SymPy's expressions only, the variables
-    symbols of ``expr``)."""
-    args = (expr, *variables)
-    shaped = renaming.shape_of(
-        (derivatives, global_parameters.distribute, global_parameters.evaluate), args) \
-        if all(type(v) is sp.Symbol for v in variables) else None
-    if shaped is None:
-        return _derivatives(expr, variables, slopes)
-    return list(renaming.value_of(
-        shaped, args, lambda: tuple(_derivatives(expr, variables, slopes))))
-
-
-def scaled_derivatives(g: Any, expr: Any, variables: list[Any],
-                       slopes: dict[Any, Any] | None = None) -> list[tuple[Any, Any]]:
-    """``(d, g * d)`` for each of ``derivatives(expr, variables, slopes)`` (``g * 0`` is
-    0): the chain rule's terms for a cotangent ``g``, the products too computed once per
-    shape of ``g``, ``expr`` and ``variables`` (SymPy evaluates each as it builds it)."""
-    def compute() -> tuple:
-        ds = derivatives(expr, variables, slopes)
-        return (*ds, *(sp.Integer(0) if d == 0 else g * d for d in ds))
-
-    args = (g, expr, *variables)
-    shaped = renaming.shape_of(
-        (scaled_derivatives, global_parameters.distribute, global_parameters.evaluate),
-        args) if all(type(v) is sp.Symbol for v in variables) else None
-    out = compute() if shaped is None else renaming.value_of(shaped, args, compute)
-    return list(zip(out[:len(variables)], out[len(variables):], strict=True))
-
-
-def _derivatives(expr: Any, variables: list[Any], slopes: dict[Any, Any] | None) -> list[Any]:
+    (kept in ``slopes``, which may be shared by many expressions)."""
     if expr.has(sp.Abs) or any(p.is_Pow and not p.exp.is_Number
                                for p in sp.preorder_traversal(expr)):
         return [derivative(expr, v) for v in variables]
@@ -83,6 +50,27 @@ def _derivatives(expr: Any, variables: list[Any], slopes: dict[Any, Any] | None)
         slope = chain_rule(expr, v, slopes)
         out.append(_keeping_roots(expr, v, slope) if roots else slope)
     return out
+
+
+def scaled_derivatives(g: Any, expr: Any, variables: list[Any],
+                       slopes: dict[Any, Any] | None = None) -> list[tuple[Any, Any]]:
+    """``(d, g * d)`` for each ``d`` of ``derivatives(expr, variables, slopes)`` (``g * 0``
+    is 0): the chain rule's terms for a cotangent ``g``.
+
+    A long function differentiates a few shapes many times over (``g * tanh(a + b)`` by
+    ``a`` and ``b`` for a hundred ``g, a, b``), and SymPy's evaluation of each product is
+    as dear as the slope: both are computed once per shape and renamed for the others
+    (``renaming.value_of``: SymPy's expressions only, the variables symbols)."""
+    def compute() -> tuple:
+        ds = derivatives(expr, variables, slopes)
+        return (*ds, *(sp.Integer(0) if d == 0 else g * d for d in ds))
+
+    args = (g, expr, *variables)
+    shaped = renaming.shape_of(
+        (scaled_derivatives, global_parameters.distribute, global_parameters.evaluate),
+        args) if all(type(v) is sp.Symbol for v in variables) else None
+    out = compute() if shaped is None else renaming.value_of(shaped, args, compute)
+    return list(zip(out[:len(variables)], out[len(variables):], strict=True))
 
 
 def _fractional_bases(expr: Any, var: Any) -> set:

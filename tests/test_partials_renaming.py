@@ -49,7 +49,7 @@ def _form(seed, names):
 def _direct(g, expr, variables):
     """What the sweep built before: each partial by the chain rule, times ``g``."""
     return [(d, sp.Integer(0) if d == 0 else g * d)
-            for d in derivative._derivatives(expr, variables, {})]
+            for d in derivative.derivatives(expr, variables, {})]
 
 
 def _cotangent(rng, expr):
@@ -141,7 +141,7 @@ def test_partials_of_a_shape_that_does_not_rename_are_computed(monkeypatch):
     def named(expr, variables, slopes):
         return [derivative.chain_rule(expr, v) * len(v.name) for v in variables]
 
-    monkeypatch.setattr(derivative, "_derivatives", named)
+    monkeypatch.setattr(derivative, "derivatives", named)
     renaming.SHAPES.clear()
     with distribute(False):
         g = sp.Symbol("grad_t", real=True)

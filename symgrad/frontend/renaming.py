@@ -63,14 +63,15 @@ def native(expr: Any) -> bool:
 
 
 class Shape:
-    """What is known of a shape: its operation's arguments on the probes (the first
-    operation's, renamed: the nodes that carry what SymPy has learned of them), its value
-    on the probes (None: refused), and whether a second operation confirmed it."""
+    """What is known of a shape: its first operation (``first``: arguments, symbols, value)
+    until a second comes; then its arguments on the probes (the first operation's, renamed:
+    the nodes that carry what SymPy has learned of them), its value on the probes (None:
+    refused), and whether the second confirmed it. (A shape seen once is never renamed.)"""
 
-    __slots__ = ("args", "value", "checked")
+    __slots__ = ("args", "value", "checked", "first")
 
-    def __init__(self, args: tuple, value: Any) -> None:
-        self.args, self.value, self.checked = args, value, False
+    def __init__(self, first: tuple) -> None:
+        self.first, self.args, self.value, self.checked = first, (), None, False
 
 
 def shape(func: Any, args: tuple) -> tuple[tuple, list[Any]] | None:
@@ -92,7 +93,15 @@ def shape_of(op: Hashable, args: tuple) -> tuple[tuple, list[Any]] | None:
         return None
     symbols = sorted(names, key=_name)
     forward = dict(zip(symbols, probes(len(symbols)), strict=True))
-    return (op, tuple(_renamed(a, forward) for a in args)), symbols
+    return (op, tuple(_pattern(a, forward) for a in args)), symbols
+
+
+def _pattern(expr: Any, forward: dict[Any, Any]) -> Any:
+    """``expr`` renamed by ``forward``, as nested tuples ``(class, *arguments)``: equal
+    where the renamed trees are, without building them."""
+    if not expr.args:
+        return forward.get(expr, expr)
+    return (type(expr), *(_pattern(a, forward) for a in expr.args))
 
 
 def value_of(shaped: tuple[tuple, list[Any]], args: tuple, compute: Callable[[], Any]) -> Any:
@@ -191,18 +200,22 @@ def remember(key: tuple, args: tuple, symbols: list[Any], value: Any) -> None:
     """A shape's first operation, on ``args``, and its ``value`` (None: refused)."""
     if len(SHAPES) >= _MAX_SHAPES:
         SHAPES.clear()
-    if value is not None and not _fits(value, symbols):
-        SHAPES[key] = UNSAFE
-        return
-    nodes = dict(zip(symbols, probes(len(symbols)), strict=True))
-    for p, r in zip(key[1], args, strict=True):  # (the probes' arguments: key[1])
-        _matched(r, p, nodes)  # (each node of the real tree -> its probe node)
-    SHAPES[key] = Shape(key[1], None if value is None else _renamed_value(value, nodes, True))
+    SHAPES[key] = Shape((args, symbols, value))
 
 
 def confirm(key: tuple, known: Shape, symbols: list[Any], value: Any) -> None:
     """A shape's second operation, evaluated as written: the shape is trusted from now on
     where its ``value`` is the first's renamed, and never again where not."""
+    args, first_symbols, first = known.first
+    known.first = None
+    if first is not None and not _fits(first, first_symbols):
+        SHAPES[key] = UNSAFE
+        return
+    nodes = dict(zip(first_symbols, probes(len(first_symbols)), strict=True))
+    known.args = tuple(_renamed(a, dict(nodes)) for a in args)
+    for p, r in zip(known.args, args, strict=True):
+        _matched(r, p, nodes)  # (each node of the real tree -> its probe node)
+    known.value = None if first is None else _renamed_value(first, nodes, True)
     if value is None or known.value is None:
         same = value is None and known.value is None
     else:
