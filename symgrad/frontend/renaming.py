@@ -11,10 +11,10 @@ other operation on SymPy's expressions whose value sees names only through their
 do the same: ``value_of(shape_of(op, args), args, compute)`` (the sweep's partials,
 ``derivative.scaled_derivatives``); its value may be an expression or a tuple of them.
 
-A shape is trusted only once it has been checked: its first operation is evaluated as
-written and on the probes, and the shape is kept only where the two values are the same up
-to the renaming (``SHAPES`` marks the others ``UNSAFE``, and every operation of such a shape
-is evaluated as written). Only SymPy's own arithmetic and functions of real symbols and
+A shape is trusted only once it has been checked: its first two operations are evaluated
+as written, and the shape is kept only where the second's value is the first's renamed
+(``SHAPES`` marks the others ``UNSAFE``, and every operation of such a shape is evaluated as
+written). Only SymPy's own arithmetic and functions of real symbols and
 numbers take part: symgrad's nodes (a rule may change), constant arrays (``Static``) and
 symbols with other assumptions are evaluated as written.
 """
@@ -82,8 +82,9 @@ def shape(func: Any, args: tuple) -> tuple[tuple, list[Any]] | None:
 
 def shape_of(op: Hashable, args: tuple) -> tuple[tuple, list[Any]] | None:
     """``shape``, for any operation ``op`` on SymPy expressions whose value depends on
-    their symbols' names only through the order of the names (``derivative.derivatives``:
-    ``op`` names the operation and whatever else its value depends on)."""
+    their symbols' names only through the order of the names
+    (``derivative.scaled_derivatives``): ``op`` names the operation and whatever else its
+    value depends on (SymPy's global parameters)."""
     names: frozenset = frozenset()
     for a in args:
         if not isinstance(a, sp.Basic) or not native(a):
