@@ -207,8 +207,9 @@ def remember(key: tuple, args: tuple, symbols: list[Any], value: Any) -> None:
 def confirm(key: tuple, known: Shape, symbols: list[Any], value: Any) -> None:
     """A shape's second operation, evaluated as written: the shape is trusted from now on
     where its ``value`` is the first's renamed, and never again where not."""
-    args, first_symbols, first = known.first
-    known.first = None
+    if known.first is None:
+        return  # (another thread's second operation came first, or is checking it)
+    (args, first_symbols, first), known.first = known.first, None
     if first is not None and not _fits(first, first_symbols):
         SHAPES[key] = UNSAFE
         return
