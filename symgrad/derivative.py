@@ -10,7 +10,9 @@ from typing import Any
 
 import sympy as sp
 from sympy.core.function import ArgumentIndexError
+from sympy.core.parameters import global_parameters
 
+from symgrad.frontend import renaming
 from symgrad.rules import elementwise as ew
 from symgrad.rules import masks
 from symgrad.rules.base import free_symbols
@@ -48,6 +50,27 @@ def derivatives(expr: Any, variables: list[Any],
         slope = chain_rule(expr, v, slopes)
         out.append(_keeping_roots(expr, v, slope) if roots else slope)
     return out
+
+
+def scaled_derivatives(g: Any, expr: Any, variables: list[Any],
+                       slopes: dict[Any, Any] | None = None) -> list[tuple[Any, Any]]:
+    """``(d, g * d)`` for each ``d`` of ``derivatives(expr, variables, slopes)`` (``g * 0``
+    is 0): the chain rule's terms for a cotangent ``g``.
+
+    A long function differentiates a few shapes many times over (``g * tanh(a + b)`` by
+    ``a`` and ``b`` for a hundred ``g, a, b``), and SymPy's evaluation of each product is
+    as dear as the slope: both are computed once per shape and renamed for the others
+    (``renaming.value_of``: SymPy's expressions only, the variables symbols)."""
+    def compute() -> tuple:
+        ds = derivatives(expr, variables, slopes)
+        return (*ds, *(sp.Integer(0) if d == 0 else g * d for d in ds))
+
+    args = (g, expr, *variables)
+    shaped = renaming.shape_of(
+        (scaled_derivatives, global_parameters.distribute, global_parameters.evaluate),
+        args) if all(type(v) is sp.Symbol for v in variables) else None
+    out = compute() if shaped is None else renaming.value_of(shaped, args, compute)
+    return list(zip(out[:len(variables)], out[len(variables):], strict=True))
 
 
 def _fractional_bases(expr: Any, var: Any) -> set:

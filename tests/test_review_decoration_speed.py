@@ -3,9 +3,10 @@
 (parse.one_reading) and the cycle collector paused (frontend/pauses.py).
 
 The renaming must change nothing: the generated module of a function is the same with it
-switched off (``renaming.shape`` returning None), on names whose order SymPy's sort keys
-see (``v9``/``v10``, ``x_1``/``x1``, ``X``/``x``, ``grad_`` prefixes, keywords with
-suffixes), and its primal and gradient are the function's.
+switched off (``renaming.shape_of`` returning None: exact.combine's shapes and the sweep's
+partials), on names whose order SymPy's sort keys see (``v9``/``v10``, ``x_1``/``x1``,
+``X``/``x``, ``grad_`` prefixes, keywords with suffixes), and its primal and gradient are
+the function's.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def _generated(f, args, renamed, monkeypatch):
     sp.core.cache.clear_cache()
     with monkeypatch.context() as m:
         if not renamed:
-            m.setattr(renaming, "shape", lambda func, args: None)
+            m.setattr(renaming, "shape_of", lambda op, args: None)  # (shape's too)
         G = symgrad.grad(f, wrt=("x", "y"))
         G.grad(*args)
         return G, G.source

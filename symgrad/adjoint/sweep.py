@@ -26,7 +26,7 @@ from symgrad.adjoint.program import Adjoint, BIf, BLoop, MemoryPlan, Stmt, backw
 from symgrad.adjoint.regions import diff_symbols, region_leaves
 from symgrad.adjoint.shapes import Shapes
 from symgrad.adjoint.tangent import list_names
-from symgrad.derivative import derivatives, may_be_infinite, select_by_masks
+from symgrad.derivative import may_be_infinite, scaled_derivatives, select_by_masks
 from symgrad.errors import SymgradError
 from symgrad.frontend.common import UNBOUND
 from symgrad.frontend.ir import (
@@ -378,12 +378,12 @@ class Sweep:
                    if isinstance(leaf, Structural)}
         region = expr.xreplace(dummies) if dummies else expr
         back = {d: leaf for leaf, d in dummies.items()}
-        slopes = derivatives(region, [dummies.get(leaf, leaf) for leaf in leaves], self.slopes)
+        terms = scaled_derivatives(g, region, [dummies.get(leaf, leaf) for leaf in leaves],
+                                   self.slopes)
         masked = self.masked(g)
-        for leaf, d in zip(leaves, slopes, strict=True):
+        for leaf, (d, c) in zip(leaves, terms, strict=True):
             if d == 0:
                 continue
-            c = g * d
             c = clean(c) if kinds(c) & CLEAN else c
             if masked and may_be_infinite(d):
                 c = masks.Where(masks.IsEqual(g, 0), 0, c)

@@ -34,24 +34,15 @@ def combine(func: Any, *args: Any) -> Any:
     """``func(*args)`` as SymPy evaluates it, or None where that is not numpy's value."""
     key = _memo_key(func, args)
     if key is None:
-        value = evaluated(func, *args)
-        return value if _keeps(func, args, value) else None
+        return _kept(func, args)
     if key in _COMBINED:
         return _COMBINED[key]
     # (a sum or a product SymPy builds at once, but for the exponent of an exp it asks
     # whether it is zero; the later steps build the same ones again and find them cached)
     shaped = renaming.shape(func, args) if func not in _OPERATORS or \
         func is sp.Mul and any(map(_has_exp_factor, args)) else None
-    known = renaming.SHAPES.get(shaped[0]) if shaped is not None else None
-    if isinstance(known, renaming.Shape) and known.checked:
-        out = renaming.recalled(known, args, shaped[1])
-    else:
-        value = evaluated(func, *args)
-        out = value if _keeps(func, args, value) else None
-        if shaped is not None and known is None:  # the shape's first operation
-            renaming.remember(shaped[0], args, shaped[1], out)
-        elif isinstance(known, renaming.Shape):  # its second
-            renaming.confirm(shaped[0], known, shaped[1], out)
+    out = _kept(func, args) if shaped is None else \
+        renaming.value_of(shaped, args, lambda: _kept(func, args))
     if len(_COMBINED) >= _MEMO_SIZE:
         _COMBINED.clear()
     _COMBINED[key] = out
@@ -67,6 +58,11 @@ def combine(func: Any, *args: Any) -> Any:
 _COMBINED: dict[tuple, Any] = {}
 _MEMO_SIZE = 1 << 16
 _EXACT_EQUALITY = sp.Float(2.0) != sp.Integer(2) and sp.Float(0.5) != sp.Rational(1, 2)
+
+
+def _kept(func: Any, args: tuple) -> Any:
+    value = evaluated(func, *args)
+    return value if _keeps(func, args, value) else None
 
 
 def _memo_key(func: Any, args: tuple) -> tuple | None:

@@ -6,18 +6,22 @@ and the factors of a product by them, and compares sort keys (``tanh(b - a)`` is
 that keeps their order and their assumptions renames SymPy's value of it the same way. A long
 function computes a few shapes many times over (``np.tanh(2.0 * v)`` for a hundred ``v``):
 ``exact.combine`` evaluates a shape once, on probe symbols standing for the operation's
-symbols in their order, and renames that value back for each operation of the shape.
+symbols in their order, and renames that value back for each operation of the shape. Any
+other operation on SymPy's expressions whose value sees names only through their order can
+do the same: ``value_of(shape_of(op, args), args, compute)`` (the sweep's partials,
+``derivative.scaled_derivatives``); its value may be an expression or a tuple of them.
 
-A shape is trusted only once it has been checked: its first operation is evaluated as
-written and on the probes, and the shape is kept only where the two values are the same up
-to the renaming (``SHAPES`` marks the others ``UNSAFE``, and every operation of such a shape
-is evaluated as written). Only SymPy's own arithmetic and functions of real symbols and
+A shape is trusted only once it has been checked: its first two operations are evaluated
+as written, and the shape is kept only where the second's value is the first's renamed
+(``SHAPES`` marks the others ``UNSAFE``, and every operation of such a shape is evaluated as
+written). Only SymPy's own arithmetic and functions of real symbols and
 numbers take part: symgrad's nodes (a rule may change), constant arrays (``Static``) and
 symbols with other assumptions are evaluated as written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any
 
@@ -59,21 +63,28 @@ def native(expr: Any) -> bool:
 
 
 class Shape:
-    """What is known of a shape: its operation's arguments on the probes (the first
-    operation's, renamed: the nodes that carry what SymPy has learned of them), its value
-    on the probes (None: refused), and whether a second operation confirmed it."""
+    """What is known of a shape: its first operation (``first``: arguments, symbols, value)
+    until a second comes; then its arguments on the probes (the first operation's, renamed:
+    the nodes that carry what SymPy has learned of them), its value on the probes (None:
+    refused), and whether the second confirmed it. (A shape seen once is never renamed.)"""
 
-    __slots__ = ("args", "value", "checked")
+    __slots__ = ("args", "value", "checked", "first")
 
-    def __init__(self, args: tuple, value: Any) -> None:
-        self.args, self.value, self.checked = args, value, False
+    def __init__(self, first: tuple) -> None:
+        self.first, self.args, self.value, self.checked = first, (), None, False
 
 
 def shape(func: Any, args: tuple) -> tuple[tuple, list[Any]] | None:
     """``(key, symbols)``: the operation on the probes (its key in ``SHAPES``) and the
     symbols they stand for, in order; None for an operation that takes no part."""
-    if not evaluates_as_sympy(func):
-        return None
+    return shape_of(func, args) if evaluates_as_sympy(func) else None
+
+
+def shape_of(op: Hashable, args: tuple) -> tuple[tuple, list[Any]] | None:
+    """``shape``, for any operation ``op`` on SymPy expressions whose value depends on
+    their symbols' names only through the order of the names
+    (``derivative.scaled_derivatives``): ``op`` names the operation and whatever else its
+    value depends on (SymPy's global parameters)."""
     names: frozenset = frozenset()
     for a in args:
         if not isinstance(a, sp.Basic) or not native(a):
@@ -83,7 +94,31 @@ def shape(func: Any, args: tuple) -> tuple[tuple, list[Any]] | None:
         return None
     symbols = sorted(names, key=_name)
     forward = dict(zip(symbols, probes(len(symbols)), strict=True))
-    return (func, tuple(_renamed(a, forward) for a in args)), symbols
+    return (op, tuple(_pattern(a, forward) for a in args)), symbols
+
+
+def _pattern(expr: Any, forward: dict[Any, Any]) -> Any:
+    """``expr`` renamed by ``forward``, as nested tuples ``(class, *arguments)``: equal
+    where the renamed trees are, without building them."""
+    if not expr.args:
+        return forward.get(expr, expr)
+    return (type(expr), *(_pattern(a, forward) for a in expr.args))
+
+
+def value_of(shaped: tuple[tuple, list[Any]], args: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, the value of the operation on ``args`` whose shape is ``shaped``
+    (``shape`` or ``shape_of``), or, once the shape is trusted, its first operation's value
+    renamed. The value is a SymPy expression, a tuple of them, or None (refused)."""
+    key, symbols = shaped
+    known = SHAPES.get(key)
+    if isinstance(known, Shape) and known.checked:
+        return recalled(known, args, symbols)
+    value = compute()
+    if known is None:  # the shape's first operation
+        remember(key, args, symbols, value)
+    elif isinstance(known, Shape):  # its second
+        confirm(key, known, symbols, value)
+    return value
 
 
 def _name(symbol: Any) -> str:
@@ -145,29 +180,50 @@ def _share(source: Any, target: Any) -> None:
         source._assumptions = mine
 
 
+def _parts(value: Any) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _fits(value: Any, symbols: list[Any]) -> bool:
+    """Whether ``value`` (not None) is made of what ``_renamed`` rebuilds, of ``symbols``."""
+    names = frozenset(symbols)
+    return all(isinstance(v, sp.Basic) and native(v) and free_symbols(v) <= names
+               for v in _parts(value))
+
+
+def _renamed_value(value: Any, nodes: dict[Any, Any], learn: bool = False) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_renamed(v, nodes, learn) for v in value)
+    return _renamed(value, nodes, learn)
+
+
 def remember(key: tuple, args: tuple, symbols: list[Any], value: Any) -> None:
     """A shape's first operation, on ``args``, and its ``value`` (None: refused)."""
     if len(SHAPES) >= _MAX_SHAPES:
         SHAPES.clear()
-    if value is not None and (not native(value) or
-                              not free_symbols(value) <= frozenset(symbols)):
-        SHAPES[key] = UNSAFE
-        return
-    nodes = dict(zip(symbols, probes(len(symbols)), strict=True))
-    for p, r in zip(key[1], args, strict=True):  # (the probes' arguments: key[1])
-        _matched(r, p, nodes)  # (each node of the real tree -> its probe node)
-    SHAPES[key] = Shape(key[1], None if value is None else _renamed(value, nodes, True))
+    SHAPES[key] = Shape((args, symbols, value))
 
 
 def confirm(key: tuple, known: Shape, symbols: list[Any], value: Any) -> None:
     """A shape's second operation, evaluated as written: the shape is trusted from now on
     where its ``value`` is the first's renamed, and never again where not."""
+    if known.first is None:
+        return  # (another thread's second operation came first, or is checking it)
+    (args, first_symbols, first), known.first = known.first, None
+    if first is not None and not _fits(first, first_symbols):
+        SHAPES[key] = UNSAFE
+        return
+    nodes = dict(zip(first_symbols, probes(len(first_symbols)), strict=True))
+    known.args = tuple(_renamed(a, dict(nodes)) for a in args)
+    for p, r in zip(known.args, args, strict=True):
+        _matched(r, p, nodes)  # (each node of the real tree -> its probe node)
+    known.value = None if first is None else _renamed_value(first, nodes, True)
     if value is None or known.value is None:
         same = value is None and known.value is None
     else:
-        same = native(value) and free_symbols(value) <= frozenset(symbols) and \
-            _renamed(value, dict(zip(symbols, probes(len(symbols)), strict=True))) == \
-            known.value
+        same = _fits(value, symbols) and type(value) is type(known.value) and \
+            _renamed_value(value, dict(zip(symbols, probes(len(symbols)), strict=True))) \
+            == known.value
     if same:
         known.checked = True
     else:
@@ -182,4 +238,4 @@ def recalled(known: Shape, args: tuple, symbols: list[Any]) -> Any:
     nodes = dict(zip(probes(len(symbols)), symbols, strict=True))
     for p, r in zip(known.args, args, strict=True):
         _matched(p, r, nodes)
-    return _renamed(known.value, nodes, True)
+    return _renamed_value(known.value, nodes, True)
