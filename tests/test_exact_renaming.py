@@ -108,3 +108,60 @@ def test_a_long_function_gets_the_same_gradient():
                                       abs=1e-7)
         assert gy[i] == pytest.approx((f(x, y + d) - f(x, y - d)) / (2 * eps), rel=1e-5,
                                       abs=1e-7)
+
+
+def _operands(s0, s1, s2):
+    """A statement's operands: names, numbers and the small values the lowering builds of
+    them (products, sums, powers, calls), with like terms and factors among them."""
+    half = sp.Rational(1, 2)
+    return [s0, s1, sp.Float(2.0), sp.Integer(-1), half, sp.Float(0.5), -s0, 2.0 * s0,
+            s0 * s1, s0 - s1, s1 - s0, half * (s0 - s2), s0 ** 2, 1 / s1, s0 ** -2,
+            sp.tanh(2.0 * s0), sp.sin(s1), sp.cos(s0) * half, sp.exp(-s0 ** 2), s0 ** half,
+            sp.Abs(s2)]
+
+
+@pytest.mark.parametrize("func", [sp.Add, sp.Mul, sp.Pow], ids=lambda f: f.__name__)
+def test_each_statement_operation_renamed_is_sympys_value(func):
+    """combine_written renames a small sum, product or power: on names in every order it
+    gives what SymPy evaluates (and refuses what it refuses: ``x - x``, ``sqrt(x)**2``)."""
+    rng = random.Random(2)
+    with distribute(False):
+        renaming.SHAPES.clear()
+        exact._COMBINED.clear()
+        n = len(_operands(*sp.symbols("p q r", real=True)))
+        for i, j in itertools.product(range(n), repeat=2):
+            for _ in range(5):  # names in many orders: the first two make the shape trusted
+                ops = _operands(*_names(rng, 3))
+                a, b = ops[i], ops[j]
+                if func is sp.Pow and (b.free_symbols or not b.is_Number):
+                    continue  # (the lowering's powers: a number exponent, as here)
+                assert exact.combine_written(func, a, b) == _as_sympy(func, (a, b)), (a, b)
+        assert sum(isinstance(v, renaming.Shape) and v.checked
+                   for k, v in renaming.SHAPES.items() if k[0] is func) > 20
+
+
+def test_a_renamed_operation_is_the_same_tree():
+    """Not only equal: the same arguments in the same order (what the printer prints)."""
+    rng = random.Random(3)
+    with distribute(False):
+        renaming.SHAPES.clear()
+        exact._COMBINED.clear()
+        for _ in range(60):
+            s0, s1, s2 = _names(rng, 3)
+            for a, b in [(2.0 * s0, s1 * s2), (s0 - s1, s2), (sp.tanh(2.0 * s0), sp.sin(s1))]:
+                got = exact.combine_written(sp.Mul, a, b)
+                assert sp.srepr(got) == sp.srepr(_as_sympy(sp.Mul, (a, b)))
+                got = exact.combine_written(sp.Add, a, b)
+                assert sp.srepr(got) == sp.srepr(_as_sympy(sp.Add, (a, b)))
+
+
+def test_a_large_operation_is_not_renamed():
+    x, y, z = sp.symbols("x y z", real=True)
+    big = sp.tanh(x * y + z) * sp.sin(x - y)
+    with distribute(False):
+        renaming.SHAPES.clear()
+        exact._COMBINED.clear()
+        assert exact.combine_written(sp.Mul, big, z) == _as_sympy(sp.Mul, (big, z))
+        assert not renaming.SHAPES  # (and combine renames no sum, product or power)
+        assert exact.combine(sp.Mul, x, y) == x * y
+        assert not renaming.SHAPES

@@ -32,15 +32,28 @@ from symgrad.rules.base import Static, Structural, free_symbols
 
 def combine(func: Any, *args: Any) -> Any:
     """``func(*args)`` as SymPy evaluates it, or None where that is not numpy's value."""
+    return _combined(func, args, False)
+
+
+def combine_written(func: Any, *args: Any) -> Any:
+    """``combine`` for an operator of the source (the lowering's ``a + b``, ``2.0 * v``):
+    one on a few nodes is renamed too (``renaming``), since a long function's statements
+    repeat a few shapes of them. (A fused region's sums and products, ``combine``'s, are of
+    whole regions: they seldom repeat, and renaming them costs more than it saves.)"""
+    return _combined(func, args, True)
+
+
+def _combined(func: Any, args: tuple, written: bool) -> Any:
     key = _memo_key(func, args)
     if key is None:
         value = evaluated(func, *args)
         return value if _keeps(func, args, value) else None
     if key in _COMBINED:
         return _COMBINED[key]
-    # (a sum or a product SymPy builds at once, but for the exponent of an exp it asks
-    # whether it is zero; the later steps build the same ones again and find them cached)
+    # (a product with an exp's is renamed wherever it is: SymPy asks whether the exp's
+    # exponent is zero)
     shaped = renaming.shape(func, args) if func not in _OPERATORS or \
+        written and _small(args) or \
         func is sp.Mul and any(map(_has_exp_factor, args)) else None
     known = renaming.SHAPES.get(shaped[0]) if shaped is not None else None
     if isinstance(known, renaming.Shape) and known.checked:
@@ -85,6 +98,24 @@ def _holds_static(expr: Any) -> bool:
 
 
 _OPERATORS = (sp.Add, sp.Mul, sp.Pow)
+_SMALL = 8
+
+
+def _small(args: tuple) -> bool:
+    """Whether the operands are of a few nodes in all (``2.0``, ``v``; ``np.tanh(2.0 * a)``,
+    ``np.sin(b)``): an operation whose shape repeats, so renaming it costs less than SymPy's
+    evaluation; a longer one seldom repeats (``a*b*c + d*e``)."""
+    total = 0
+    for a in args:
+        if not isinstance(a, sp.Basic):
+            return False
+        total += _nodes(a)
+    return total <= _SMALL
+
+
+@lru_cache(maxsize=1 << 16)
+def _nodes(expr: Any) -> int:
+    return 1 + sum(map(_nodes, expr.args))
 
 
 def _has_exp_factor(expr: Any) -> bool:
