@@ -13,6 +13,7 @@ import random
 import numpy as np
 import pytest
 import sympy as sp
+from random_forms import random_form
 from sympy.core.parameters import distribute
 
 import symgrad
@@ -165,3 +166,23 @@ def test_a_large_operation_is_not_renamed():
         assert not renaming.SHAPES  # (and combine renames no sum, product or power)
         assert exact.combine(sp.Mul, x, y) == x * y
         assert not renaming.SHAPES
+
+
+def test_a_call_rebuilt_without_its_unevaluated_node():
+    """exact.rebuilt_call(f, args) is rebuild(f(*args, evaluate=False)): the same value, or
+    the same refusal (an argument SymPy would see through: sqrt(x)**2 as written)."""
+    rng = random.Random(4)
+    x, y = sp.symbols("x y", real=True)
+    with sp.evaluate(False):
+        as_written = [sp.sqrt(x) ** 2, x - x, sp.exp(sp.log(x)), 2 * x - x, x + 2.0]
+    with distribute(False):
+        exact._COMBINED.clear()
+        for func in [*FUNCTIONS, sp.atan2]:
+            arity = 2 if func is sp.atan2 else 1
+            for _ in range(25):
+                args = [rng.choice(as_written) if rng.random() < 0.3 else
+                        random_form(rng, rng.randint(0, 2), arithmetic=True)
+                        for _ in range(arity)]
+                want = exact.rebuild(func(*args, evaluate=False))
+                assert exact.rebuilt_call(func, args) == want, (func, args)
+        assert exact.rebuilt_call(sp.tanh, [as_written[0]]) is None

@@ -163,6 +163,21 @@ def rebuild(expr: Any, mapping: dict[Any, Any] | None = None) -> Any:
     return walk(expr)
 
 
+def rebuilt_call(func: Any, args: list[Any]) -> Any:
+    """``rebuild(func(*args, evaluate=False))``, without making that unevaluated node (a
+    SymPy function's: its ``nargs`` set and all, made for every call of a long function)."""
+    args = [sp.sympify(a) for a in args]
+    if not args:
+        return func(evaluate=False)
+    built = []
+    for a in args:
+        new = rebuild(a)
+        if new is None:
+            return None
+        built.append(new)
+    return combine(func, *built)
+
+
 def _keeps(func: Any, args: tuple, value: Any) -> bool:
     if not all(isinstance(a, sp.Basic) for a in args) or not isinstance(value, sp.Basic):
         return True
