@@ -50,8 +50,10 @@ def _combined(func: Any, args: tuple, written: bool) -> Any:
         return value if _keeps(func, args, value) else None
     if key in _COMBINED:
         return _COMBINED[key]
-    # (a product with an exp's is renamed wherever it is: SymPy asks whether the exp's
-    # exponent is zero)
+    # Sums and products SymPy builds at once, except a product with an exp's (it asks
+    # whether the exponent is zero): that is renamed wherever it is, the others only as a
+    # statement writes them. (A renamed node is not in SymPy's cache for a later step that
+    # builds it again; on a long function that costs less than the lowering saves.)
     shaped = renaming.shape(func, args) if func not in _OPERATORS or \
         written and _small(args) or \
         func is sp.Mul and any(map(_has_exp_factor, args)) else None
