@@ -156,6 +156,20 @@ def test_a_renamed_operation_is_the_same_tree():
                 assert sp.srepr(got) == sp.srepr(_as_sympy(sp.Add, (a, b)))
 
 
+def test_an_operation_renamed_only_under_the_lowerings_parameters():
+    """A shape learned under distribute(False) is not recalled under distribute(True),
+    where SymPy distributes a number over a sum."""
+    a, b, c, d = sp.symbols("a b c d", real=True)
+    renaming.SHAPES.clear()
+    exact._COMBINED.clear()
+    with distribute(False):
+        for u, v in [(a, b), (b, c), (a, c)]:
+            assert exact.combine_written(sp.Mul, sp.Integer(2), u + v) == \
+                sp.Mul(2, u + v, evaluate=False)
+    assert exact.combine_written(sp.Mul, sp.Integer(2), c + d) == 2 * c + 2 * d
+    renaming.SHAPES.clear()
+
+
 def test_a_large_operation_is_not_renamed():
     x, y, z = sp.symbols("x y z", real=True)
     big = sp.tanh(x * y + z) * sp.sin(x - y)

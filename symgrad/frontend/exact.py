@@ -52,11 +52,12 @@ def _combined(func: Any, args: tuple, written: bool) -> Any:
         return _COMBINED[key]
     # Sums and products SymPy builds at once, except a product with an exp's (it asks
     # whether the exponent is zero): that is renamed wherever it is, the others only as a
-    # statement writes them. (A renamed node is not in SymPy's cache for a later step that
-    # builds it again; on a long function that costs less than the lowering saves.)
+    # statement writes them, under the lowering's parameters (SHAPES is not keyed by them:
+    # 2*(a + b) is 2*a + 2*b under distribute(True)). (A renamed node is not in SymPy's
+    # cache for a later step that builds it again; that costs less than the lowering saves.)
     shaped = renaming.shape(func, args) if func not in _OPERATORS or \
-        written and _small(args) or \
-        func is sp.Mul and any(map(_has_exp_factor, args)) else None
+        written and not global_parameters.distribute and global_parameters.evaluate and \
+        _small(args) or func is sp.Mul and any(map(_has_exp_factor, args)) else None
     known = renaming.SHAPES.get(shaped[0]) if shaped is not None else None
     if isinstance(known, renaming.Shape) and known.checked:
         out = renaming.recalled(known, args, shaped[1])
