@@ -13,6 +13,7 @@ import random
 import numpy as np
 import pytest
 import sympy as sp
+from random_forms import random_form
 from sympy.core.parameters import distribute
 
 import symgrad
@@ -108,3 +109,94 @@ def test_a_long_function_gets_the_same_gradient():
                                       abs=1e-7)
         assert gy[i] == pytest.approx((f(x, y + d) - f(x, y - d)) / (2 * eps), rel=1e-5,
                                       abs=1e-7)
+
+
+def _operands(s0, s1, s2):
+    """A statement's operands: names, numbers and the small values the lowering builds of
+    them (products, sums, powers, calls), with like terms and factors among them."""
+    half = sp.Rational(1, 2)
+    return [s0, s1, sp.Float(2.0), sp.Integer(-1), half, sp.Float(0.5), -s0, 2.0 * s0,
+            s0 * s1, s0 - s1, s1 - s0, half * (s0 - s2), s0 ** 2, 1 / s1, s0 ** -2,
+            sp.tanh(2.0 * s0), sp.sin(s1), sp.cos(s0) * half, sp.exp(-s0 ** 2), s0 ** half,
+            sp.Abs(s2)]
+
+
+@pytest.mark.parametrize("func", [sp.Add, sp.Mul, sp.Pow], ids=lambda f: f.__name__)
+def test_each_statement_operation_renamed_is_sympys_value(func):
+    """combine_written renames a small sum, product or power: on names in every order it
+    gives what SymPy evaluates (and refuses what it refuses: ``x - x``, ``sqrt(x)**2``)."""
+    rng = random.Random(2)
+    with distribute(False):
+        renaming.SHAPES.clear()
+        exact._COMBINED.clear()
+        n = len(_operands(*sp.symbols("p q r", real=True)))
+        for i, j in itertools.product(range(n), repeat=2):
+            for _ in range(5):  # names in many orders: the first two make the shape trusted
+                ops = _operands(*_names(rng, 3))
+                a, b = ops[i], ops[j]
+                if func is sp.Pow and (b.free_symbols or not b.is_Number):
+                    continue  # (the lowering's powers: a number exponent, as here)
+                assert exact.combine_written(func, a, b) == _as_sympy(func, (a, b)), (a, b)
+        assert sum(isinstance(v, renaming.Shape) and v.checked
+                   for k, v in renaming.SHAPES.items() if k[0] is func) > 20
+
+
+def test_a_renamed_operation_is_the_same_tree():
+    """Not only equal: the same arguments in the same order (what the printer prints)."""
+    rng = random.Random(3)
+    with distribute(False):
+        renaming.SHAPES.clear()
+        exact._COMBINED.clear()
+        for _ in range(60):
+            s0, s1, s2 = _names(rng, 3)
+            for a, b in [(2.0 * s0, s1 * s2), (s0 - s1, s2), (sp.tanh(2.0 * s0), sp.sin(s1))]:
+                got = exact.combine_written(sp.Mul, a, b)
+                assert sp.srepr(got) == sp.srepr(_as_sympy(sp.Mul, (a, b)))
+                got = exact.combine_written(sp.Add, a, b)
+                assert sp.srepr(got) == sp.srepr(_as_sympy(sp.Add, (a, b)))
+
+
+def test_an_operation_renamed_only_under_the_lowerings_parameters():
+    """A shape learned under distribute(False) is not recalled under distribute(True),
+    where SymPy distributes a number over a sum."""
+    a, b, c, d = sp.symbols("a b c d", real=True)
+    renaming.SHAPES.clear()
+    exact._COMBINED.clear()
+    with distribute(False):
+        for u, v in [(a, b), (b, c), (a, c)]:
+            assert exact.combine_written(sp.Mul, sp.Integer(2), u + v) == \
+                sp.Mul(2, u + v, evaluate=False)
+    assert exact.combine_written(sp.Mul, sp.Integer(2), c + d) == 2 * c + 2 * d
+    renaming.SHAPES.clear()
+
+
+def test_a_large_operation_is_not_renamed():
+    x, y, z = sp.symbols("x y z", real=True)
+    big = sp.tanh(x * y + z) * sp.sin(x - y)
+    with distribute(False):
+        renaming.SHAPES.clear()
+        exact._COMBINED.clear()
+        assert exact.combine_written(sp.Mul, big, z) == _as_sympy(sp.Mul, (big, z))
+        assert not renaming.SHAPES  # (and combine renames no sum, product or power)
+        assert exact.combine(sp.Mul, x, y) == x * y
+        assert not renaming.SHAPES
+
+
+def test_a_call_rebuilt_without_its_unevaluated_node():
+    """exact.rebuilt_call(f, args) is rebuild(f(*args, evaluate=False)): the same value, or
+    the same refusal (an argument SymPy would see through: sqrt(x)**2 as written)."""
+    rng = random.Random(4)
+    x, y = sp.symbols("x y", real=True)
+    with sp.evaluate(False):
+        as_written = [sp.sqrt(x) ** 2, x - x, sp.exp(sp.log(x)), 2 * x - x, x + 2.0]
+    with distribute(False):
+        exact._COMBINED.clear()
+        for func in [*FUNCTIONS, sp.atan2]:
+            arity = 2 if func is sp.atan2 else 1
+            for _ in range(25):
+                args = [rng.choice(as_written) if rng.random() < 0.3 else
+                        random_form(rng, rng.randint(0, 2), arithmetic=True)
+                        for _ in range(arity)]
+                want = exact.rebuild(func(*args, evaluate=False))
+                assert exact.rebuilt_call(func, args) == want, (func, args)
+        assert exact.rebuilt_call(sp.tanh, [as_written[0]]) is None

@@ -11,7 +11,7 @@ from symgrad.frontend import exact
 from symgrad.frontend.ir import Assign, Block, Function, If, Loop, Phi, defines, first_free, walk
 from symgrad.frontend.pauses import without_cycle_collection
 from symgrad.rules import registry
-from symgrad.rules.base import Structural
+from symgrad.rules.base import Structural, free_symbols
 from symgrad.rules.indexing import GetItem, SetItem
 
 _ARITHMETIC_NODES = (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number)
@@ -27,7 +27,7 @@ def fuse(fn: Function) -> tuple[list[Any], dict[Any, str]]:
     """
     uses: dict[str, int] = {}
     for s in walk(fn.body):
-        for sym in (s.expr.free_symbols if isinstance(s, Assign) else _header_reads(s)):
+        for sym in (free_symbols(s.expr) if isinstance(s, Assign) else _header_reads(s)):
             uses[sym.name] = uses.get(sym.name, 0) + (1 if isinstance(s, Assign) else 2)
     for s in walk(fn.body):  # names that are never read are taken too
         for name in defines(s):
@@ -111,7 +111,7 @@ def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
     direct: dict[str, int] = {}
     for s in stmts:
         if isinstance(s, Assign):
-            for sym in s.expr.free_symbols:
+            for sym in free_symbols(s.expr):
                 direct[sym.name] = direct.get(sym.name, 0) + 1
     out: list[Any] = []
     replace: dict[Any, Any] = {}
@@ -134,7 +134,7 @@ def _fuse_block(stmts: list[Any], uses: dict[str, int], keep: set[str],
                             s.stop, s.lineno, s.lines))
             continue
         expr = s.expr
-        for sym in sorted(s.expr.free_symbols & replace.keys(), key=lambda x: x.name):
+        for sym in sorted(free_symbols(s.expr) & replace.keys(), key=lambda x: x.name):
             # inlined only where SymPy's evaluation stays numpy's: y = np.sqrt(x) is not
             # inlined into y**2, which SymPy would make x
             inlined_expr = exact.rebuild(expr, {sym: replace[sym]})

@@ -137,8 +137,7 @@ class CallLowering:
         shape). ``literal`` keeps a float literal a float (np.full(3, 2.0)). Returns the
         parameters given: ``entry.build`` fills in numpy's defaults; ``nodes`` (if given)
         gets each one's source node."""
-        what = ast.unparse(node.func)
-        signature = _signature(entry, first is not MISSING)
+        what = _Spelled(node, entry, first is not MISSING)  # (spelled only in an error)
         method = first is not MISSING and entry.method_params is not None
         params = registry.parameters(entry.method_params if method else entry.params)
         names = list(params.positional)
@@ -153,7 +152,7 @@ class CallLowering:
                 given[params.vararg] = items[0] if len(items) == 1 else tuple(items)
         elif len(node.args) > len(names):
             raise self.p.error(node, f"too many arguments (expected at most {len(names)})",
-                               f"numpy's parameters: {what}({signature})")
+                               f"numpy's parameters: {what}({what.signature()})")
         else:
             given.update(zip(names, node.args, strict=False))
         for kw in node.keywords:
@@ -166,7 +165,7 @@ class CallLowering:
                 raise self.p.error(
                     node, f"unsupported keyword argument {kw.arg!r}",
                     f"supported: {', '.join(supported)}" if supported else
-                    f"{what}() takes its arguments by position: {what}({signature})")
+                    f"{what}() takes its arguments by position: {what}({what.signature()})")
             given[kw.arg] = kw.value
         defaults = {**entry.defaults, **params.defaults}
         for name, value in given.items():
@@ -690,7 +689,7 @@ def _checked_form(name: str, args: list[Any]) -> Any:
     """``ew.sympy_form(name, *args)``, or None where SymPy's evaluation is not numpy's."""
     function = _applied_function(name, registry.by_name(name).form, len(args))
     if function is not None:  # the same unevaluated node, without sympy.evaluate(False)
-        return exact.rebuild(function(*args, evaluate=False))
+        return exact.rebuilt_call(function, args)
     with sp.evaluate(False):
         raw = ew.sympy_form(name, *args)
     return exact.rebuild(raw)
@@ -715,6 +714,22 @@ def _applied_function(name: str, form: Any, arity: int) -> Any:
             kind.__new__ in (sp.Function.__new__, DefinedFunction.__new__):
         return kind
     return None
+
+
+class _Spelled:
+    """A call's function as the source spells it (``np.tanh``), spelled out only when an
+    error message needs it: most calls bind without one."""
+
+    __slots__ = ("node", "entry", "method")
+
+    def __init__(self, node: ast.Call, entry: Primitive, method: bool) -> None:
+        self.node, self.entry, self.method = node, entry, method
+
+    def __str__(self) -> str:
+        return ast.unparse(self.node.func)
+
+    def signature(self) -> str:
+        return _signature(self.entry, self.method)
 
 
 def _signature(entry: Primitive, method: bool) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 
 import sympy as sp
 
+from symgrad.rules.base import free_symbols
+
 STOP = "<stop>"  # the env key of "the current loop iteration ended in `break`"
 # the init of a loop-carried name that has no value before its loop (ir.Carry)
 UNBOUND = sp.Symbol("<unbound>", real=True)
@@ -30,7 +32,7 @@ def describe(obj: Any) -> str:
 def not_real(value: Any, operands: Any) -> bool:
     """Whether SymPy's value of an operation on real constants is not a real number (a
     complex one, zoo, nan): numpy's (nan, inf) or Python's (a complex) is computed instead."""
-    return isinstance(value, sp.Basic) and not value.free_symbols and \
+    return isinstance(value, sp.Basic) and not free_symbols(value) and \
         value.is_extended_real is not True and \
         all(isinstance(a, sp.Basic) and a.is_extended_real for a in operands)
 

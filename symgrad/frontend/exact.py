@@ -32,15 +32,31 @@ from symgrad.rules.base import Static, Structural, free_symbols
 
 def combine(func: Any, *args: Any) -> Any:
     """``func(*args)`` as SymPy evaluates it, or None where that is not numpy's value."""
+    return _combined(func, args, False)
+
+
+def combine_written(func: Any, *args: Any) -> Any:
+    """``combine`` for an operator of the source (the lowering's ``a + b``, ``2.0 * v``):
+    one on a few nodes is renamed too (``renaming``), since a long function's statements
+    repeat a few shapes of them. (A fused region's sums and products, ``combine``'s, are of
+    whole regions: they seldom repeat, and renaming them costs more than it saves.)"""
+    return _combined(func, args, True)
+
+
+def _combined(func: Any, args: tuple, written: bool) -> Any:
     key = _memo_key(func, args)
     if key is None:
         return _kept(func, args)
     if key in _COMBINED:
         return _COMBINED[key]
-    # (a sum or a product SymPy builds at once, but for the exponent of an exp it asks
-    # whether it is zero; the later steps build the same ones again and find them cached)
+    # Sums and products SymPy builds at once, except a product with an exp's (it asks
+    # whether the exponent is zero): that is renamed wherever it is, the others only as a
+    # statement writes them, under the lowering's parameters (SHAPES is not keyed by them:
+    # 2*(a + b) is 2*a + 2*b under distribute(True)). (A renamed node is not in SymPy's
+    # cache for a later step that builds it again; that costs less than the lowering saves.)
     shaped = renaming.shape(func, args) if func not in _OPERATORS or \
-        func is sp.Mul and any(map(_has_exp_factor, args)) else None
+        written and not global_parameters.distribute and global_parameters.evaluate and \
+        _small(args) or func is sp.Mul and any(map(_has_exp_factor, args)) else None
     out = _kept(func, args) if shaped is None else \
         renaming.value_of(shaped, args, lambda: _kept(func, args))
     if len(_COMBINED) >= _MEMO_SIZE:
@@ -81,6 +97,24 @@ def _holds_static(expr: Any) -> bool:
 
 
 _OPERATORS = (sp.Add, sp.Mul, sp.Pow)
+_SMALL = 8
+
+
+def _small(args: tuple) -> bool:
+    """Whether the operands are of a few nodes in all (``2.0``, ``v``; ``np.tanh(2.0 * a)``,
+    ``np.sin(b)``): an operation whose shape repeats, so renaming it costs less than SymPy's
+    evaluation; a longer one seldom repeats (``a*b*c + d*e``)."""
+    total = 0
+    for a in args:
+        if not isinstance(a, sp.Basic):
+            return False
+        total += _nodes(a)
+    return total <= _SMALL
+
+
+@lru_cache(maxsize=1 << 16)
+def _nodes(expr: Any) -> int:
+    return 1 + sum(map(_nodes, expr.args))
 
 
 def _has_exp_factor(expr: Any) -> bool:
@@ -126,6 +160,21 @@ def rebuild(expr: Any, mapping: dict[Any, Any] | None = None) -> Any:
         return out
 
     return walk(expr)
+
+
+def rebuilt_call(func: Any, args: list[Any]) -> Any:
+    """``rebuild(func(*args, evaluate=False))``, without making that unevaluated node (a
+    SymPy function's: its ``nargs`` set and all, made for every call of a long function)."""
+    args = [sp.sympify(a) for a in args]
+    if not args:
+        return func(evaluate=False)
+    built = []
+    for a in args:
+        new = rebuild(a)
+        if new is None:
+            return None
+        built.append(new)
+    return combine(func, *built)
 
 
 def _keeps(func: Any, args: tuple, value: Any) -> bool:

@@ -130,7 +130,7 @@ class ExpressionLowering:
         """
         if isinstance(op, ast.Add) and self.mask_sum(a, b):
             return AsWritten(static("+"), a, b)
-        if isinstance(op, ast.Div) and b.is_Number and b.is_zero and a.free_symbols:
+        if isinstance(op, ast.Div) and b.is_Number and b.is_zero and free_symbols(a):
             raise self.p.error(node, "division by the constant 0",
                                "numpy gives inf or nan here, which has no gradient to take; "
                                "divide by a nonzero value")
@@ -141,7 +141,7 @@ class ExpressionLowering:
         if value is None or not_real(value, (a, b)):
             # (-1.0) ** 0.5: Python's complex number, computed as written
             return AsWritten(static(_OPERATOR_TEXT[type(op)]), a, b)
-        return value if a.free_symbols or b.free_symbols else _python_number(value)
+        return value if free_symbols(a) or free_symbols(b) else _python_number(value)
 
     def mask_sum(self, a: Any, b: Any) -> bool:
         """Whether ``a + b`` adds a mask to a mask (or to True/False): numpy's `or` of bool
@@ -158,7 +158,7 @@ class ExpressionLowering:
     def is_mask(self, value: Any) -> bool:
         """Whether numpy computes ``value`` as a bool array (``masks.bool_valued``), seeing
         through the names the lowering emitted."""
-        return masks.bool_valued(value, frozenset(self.ctx.mask_names & value.free_symbols))
+        return masks.bool_valued(value, free_symbols(value) & self.ctx.mask_names)
 
     def named(self, value: Any, node: ast.AST) -> Any:
         """A compound operand as a value of its own (a symbol), so SymPy cannot simplify it
@@ -453,7 +453,7 @@ def _float_identity(op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
     for i, (value, operand) in enumerate(zip((a, b), nodes, strict=True)):
         other = (a, b)[1 - i]
         if identity is None or not isinstance(value, sp.Number) or float(value) != identity or \
-                not other.free_symbols or i == 0 and type(op) in (ast.Sub, ast.Div):
+                not free_symbols(other) or i == 0 and type(op) in (ast.Sub, ast.Div):
             continue
         if type(op) is ast.Div or isinstance(operand, ast.Constant) and \
                 type(operand.value) is float:
@@ -464,16 +464,16 @@ def _float_identity(op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
 def _combine_operator(op: ast.operator, a: Any, b: Any) -> Any:
     """SymPy's value of ``a <op> b``, or None where it is not numpy's (see ``exact``)."""
     if isinstance(op, ast.Add):
-        return exact.combine(sp.Add, a, b)
+        return exact.combine_written(sp.Add, a, b)
     if isinstance(op, ast.Sub):
-        minus_b = exact.combine(sp.Mul, sp.S.NegativeOne, b)
-        return None if minus_b is None else exact.combine(sp.Add, a, minus_b)
+        minus_b = exact.combine_written(sp.Mul, sp.S.NegativeOne, b)
+        return None if minus_b is None else exact.combine_written(sp.Add, a, minus_b)
     if isinstance(op, ast.Mult):
-        return exact.combine(sp.Mul, a, b)
+        return exact.combine_written(sp.Mul, a, b)
     if isinstance(op, ast.Div):
-        inverse = exact.combine(sp.Pow, b, sp.S.NegativeOne)
-        return None if inverse is None else exact.combine(sp.Mul, a, inverse)
-    return exact.combine(sp.Pow, a, b)
+        inverse = exact.combine_written(sp.Pow, b, sp.S.NegativeOne)
+        return None if inverse is None else exact.combine_written(sp.Mul, a, inverse)
+    return exact.combine_written(sp.Pow, a, b)
 
 
 def _python_number(value: Any) -> Any:
