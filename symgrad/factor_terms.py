@@ -11,7 +11,12 @@ and a power, ``gcd_terms``), with each step's result kept per node and two short
   left as it is, not rebuilt);
 * ``gcd_terms`` of a sum whose terms share no base and whose coefficients have no
   common divisor, and whose factors ``Term`` rebuilds as they are, is the sum itself (its
-  terms are not decomposed into SymPy ``Term`` objects).
+  terms are not decomposed into SymPy ``Term`` objects, and a sum of its own terms that
+  SymPy rebuilds as it is is not built again).
+
+Two yes/no checks that rebuild a node (does SymPy rebuild it as it is; does ``Term``)
+are answered per shape for small nodes (``ShapeFacts``): the same answer for nodes alike
+up to an order-keeping renaming, trusted once a second node confirmed it.
 
 Each shortcut holds for a node in SymPy's own form (where rebuilding it from its arguments
 gives it back): a product nested in a product, which SymPy's evaluation makes now and then

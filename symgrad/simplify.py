@@ -1,9 +1,11 @@
 """The SymPy-side tidying of derivatives, shared by the adjoint and the eager vjp table.
 
-Below the pipeline: it imports only SymPy, the rules and ``symgrad.factor_terms`` (SymPy's
-factor_terms, memoised), so that ``symgrad.rules`` can print its vjps without importing the
-adjoint. What it computes is plain SymPy's (``tests/test_simplify_equivalence.py``); the
-fast paths only skip work whose result is known.
+Below the pipeline: it imports only SymPy, the rules, ``symgrad.factor_terms`` (SymPy's
+factor_terms, memoised) and ``frontend.renaming`` (SymPy's answers by shape), so that
+``symgrad.rules`` can print its vjps without importing the adjoint. What it computes is
+plain SymPy's (``tests/test_simplify_equivalence.py``); the fast paths only skip work
+whose result is known, or known from an adjoint of the same shape (``frontend.renaming``;
+``tests/test_simplify_shapes.py``).
 """
 
 from __future__ import annotations
