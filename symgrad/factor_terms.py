@@ -11,7 +11,12 @@ and a power, ``gcd_terms``), with each step's result kept per node and two short
   left as it is, not rebuilt);
 * ``gcd_terms`` of a sum whose terms share no base and whose coefficients have no
   common divisor, and whose factors ``Term`` rebuilds as they are, is the sum itself (its
-  terms are not decomposed into SymPy ``Term`` objects).
+  terms are not decomposed into SymPy ``Term`` objects, and a sum of its own terms that
+  SymPy rebuilds as it is is not built again).
+
+Two yes/no checks that rebuild a node (does SymPy rebuild it as it is; does ``Term``)
+are answered per shape for small nodes (``ShapeFacts``): the same answer for nodes alike
+up to an order-keeping renaming, trusted once a second node confirmed it.
 
 Each shortcut holds for a node in SymPy's own form (where rebuilding it from its arguments
 gives it back): a product nested in a product, which SymPy's evaluation makes now and then
@@ -32,6 +37,9 @@ from sympy.core.exprtools import Factors, decompose_power, gcd_terms
 from sympy.core.mul import _keep_coeff
 from sympy.core.parameters import global_parameters
 from sympy.utilities.iterables import iterable
+
+from symgrad.frontend import renaming
+from symgrad.rules.base import free_symbols
 
 _ONE = sp.S.One
 _MAX_ENTRIES = 50_000  # per table; the tables are emptied when one is full
@@ -62,6 +70,10 @@ class _Memo:
         self.content: dict[Any, tuple[Any, Any]] = {}
         self.decomposed: dict[Any, tuple[Any, int] | None] = {}
         self.canonical: dict[Any, bool] = {}
+        # the two costly yes/no checks, per shape: a long function's adjoints ask them of
+        # ``1 - v**2`` and ``exp(-v**2)`` for a thousand ``v``
+        self.rebuilds = ShapeFacts(lambda e: e.func(*e.args) == e)
+        self.refiles = ShapeFacts(_refiled)
 
     def full(self) -> bool:
         return max(len(self.done), len(self.content), len(self.decomposed),
@@ -110,8 +122,9 @@ class _Memo:
                 if e.is_Mul and e != sp.Mul(*e.args):
                     list_args[i] = sp.Dummy()
                     special[list_args[i]] = a
+            whole = p if all(n is a for n, a in zip(list_args, p.args, strict=True)) else None
             p = sp.Add._from_args(list_args)
-            fast = None if special else self._gcd_free_sum(list_args)
+            fast = None if special else self._gcd_free_sum(list_args, whole)
             if fast is not None:
                 p = fast
             else:
@@ -208,7 +221,7 @@ class _Memo:
             return self.canonical[expr]
         except KeyError:
             pass
-        out = self.canonical[expr] = expr.func(*expr.args) == expr
+        out = self.canonical[expr] = self.rebuilds(expr)
         return out
 
     def _acp_pow(self, expr: Any) -> tuple[Any, Any]:
@@ -222,11 +235,13 @@ class _Memo:
 
     # --- gcd_terms of a sum with nothing in common ---------------------------------------
 
-    def _gcd_free_sum(self, terms: list[Any]) -> Any | None:
+    def _gcd_free_sum(self, terms: list[Any], whole: Any = None) -> Any | None:
         """``gcd_terms(Add(*terms), isprimitive=True, clear=False, fraction=False)`` where the
         terms (SymPy ``Term`` s: coefficient, numerator and denominator bases) share no base
         and their coefficients no divisor, and ``Term`` rebuilds each factor as it is:
-        ``Add(*terms)``. None otherwise."""
+        ``Add(*terms)`` (``whole`` itself where the terms are its own and SymPy rebuilds
+        it from them: the sum is not built again, nor a product holding it). None
+        otherwise."""
         numer: set | None = None
         denom: set | None = None
         num_gcd = 0
@@ -254,6 +269,8 @@ class _Memo:
             den_lcm = den_lcm * coeff.q // gcd(den_lcm, coeff.q)
         if numer or denom or num_gcd != 1 or den_lcm != 1:
             return None
+        if whole is not None and self._canonical(whole):
+            return whole
         return sp.Add(*terms)
 
     def _decomposed(self, factor: Any) -> tuple[Any, int] | None:
@@ -273,13 +290,57 @@ class _Memo:
             if cont is not _ONE:
                 out = None
         if out is not None and base is not factor and not (
-                factor.is_Pow and factor.exp.is_Integer):  # (x**2: x, 2, as it is)
-            # Term.as_expr of it: Factors({base: |e|}).as_expr(), over 1 where e < 0
-            rebuilt = Factors({base: abs(e)}).as_expr()
-            if (rebuilt if e > 0 else _ONE / rebuilt) != factor:
-                out = None
+                factor.is_Pow and factor.exp.is_Integer) and \
+                not self.refiles(factor):  # (x**2: x, 2, as it is)
+            out = None
         self.decomposed[factor] = out
         return out
+
+
+def _refiled(factor: Any) -> bool:
+    """Whether ``Term`` rebuilds ``factor`` from the base and exponent ``decompose_power``
+    files it under: ``Factors({base: |e|}).as_expr()``, over 1 where e < 0."""
+    base, e = decompose_power(factor)
+    rebuilt = Factors({base: abs(e)}).as_expr()
+    return (rebuilt if e > 0 else _ONE / rebuilt) == factor
+
+
+class ShapeFacts:
+    """A yes/no question SymPy answers alike for expressions alike up to a renaming of
+    their symbols that keeps their order (``frontend.renaming``), answered once per shape
+    of at most ``_FACT_MAX_SYMBOLS`` symbols. An answer is trusted once a second
+    expression of the shape confirmed the first's; a shape whose answers differ is asked
+    of each expression from then on. Expressions that take no part in renaming (symgrad's
+    nodes, other symbols) are always asked."""
+
+    def __init__(self, ask: Any) -> None:
+        self.ask = ask
+        self.known: dict[Any, Any] = {}  # shape -> [answer, confirmed], or UNSAFE
+
+    def __call__(self, expr: Any) -> bool:
+        if len(free_symbols(expr)) > _FACT_MAX_SYMBOLS:
+            return self.ask(expr)
+        shaped = renaming.shape(expr.func, expr.args)
+        if shaped is None:
+            return self.ask(expr)
+        key = shaped[0]
+        known = self.known.get(key)
+        if known is not None and known is not renaming.UNSAFE and known[1]:
+            return known[0]
+        out = bool(self.ask(expr))
+        if known is None:
+            if len(self.known) >= _MAX_ENTRIES:
+                self.known.clear()
+            self.known[key] = [out, False]
+        elif known is not renaming.UNSAFE:
+            if known[0] == out:
+                known[1] = True
+            else:
+                self.known[key] = renaming.UNSAFE
+        return out
+
+
+_FACT_MAX_SYMBOLS = 4  # (a key costs as much as the answer for a larger expression)
 
 
 _MEMOS: dict[bool, _Memo] = {}

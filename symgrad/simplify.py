@@ -1,9 +1,11 @@
 """The SymPy-side tidying of derivatives, shared by the adjoint and the eager vjp table.
 
-Below the pipeline: it imports only SymPy, the rules and ``symgrad.factor_terms`` (SymPy's
-factor_terms, memoised), so that ``symgrad.rules`` can print its vjps without importing the
-adjoint. What it computes is plain SymPy's (``tests/test_simplify_equivalence.py``); the
-fast paths only skip work whose result is known.
+Below the pipeline: it imports only SymPy, the rules, ``symgrad.factor_terms`` (SymPy's
+factor_terms, memoised) and ``frontend.renaming`` (SymPy's answers by shape), so that
+``symgrad.rules`` can print its vjps without importing the adjoint. What it computes is
+plain SymPy's (``tests/test_simplify_equivalence.py``); the fast paths only skip work
+whose result is known, or known from an adjoint of the same shape (``frontend.renaming``;
+``tests/test_simplify_shapes.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from sympy.core.parameters import global_parameters
 from sympy.polys.polyutils import _sort_gens
 
 from symgrad.factor_terms import factor_terms
+from symgrad.frontend import renaming
 from symgrad.rules import masks
+from symgrad.rules.base import free_symbols
 
 
 def clean(expr: Any) -> Any:
@@ -78,6 +82,59 @@ def simplify_adjoint(expr: Any) -> Any:
 
 @lru_cache(maxsize=4096)
 def _simplified(expr: Any, distribute: bool) -> Any:  # (distribute: part of the key)
+    """``_computed(expr)``, known from an adjoint of the same shape where one was seen
+    (``frontend.renaming``: a shape is trusted once a second adjoint of it confirmed
+    the first's value, renamed)."""
+    shaped = _shape(expr, distribute)
+    if shaped is None:
+        return _computed(expr)
+    key, symbols = shaped
+    known = renaming.SHAPES.get(key)
+    if isinstance(known, renaming.Shape) and known.checked:
+        return renaming.recalled(known, expr.args, symbols)
+    out = _computed(expr)
+    if known is None:  # the shape's first adjoint
+        renaming.remember(key, expr.args, symbols, out)
+    elif isinstance(known, renaming.Shape):  # its second
+        renaming.confirm(key, known, symbols, out)
+    return out
+
+
+_SHAPE_MAX_SYMBOLS = 3
+_SIMPLIFIED = "simplify_adjoint"  # (its keys in renaming.SHAPES, apart from exact.combine's)
+
+
+def _shape(expr: Any, distribute: bool) -> tuple[tuple, list[Any]] | None:
+    """``(key, symbols)`` of ``expr``'s shape (``renaming.shape``), the key holding
+    ``sympy.factor``'s order of generators too: unlike SymPy's other orders it reads the
+    digits ending a name as a number (``v9`` before ``v10``). None where ``expr`` takes
+    no part."""
+    if len(free_symbols(expr)) > _SHAPE_MAX_SYMBOLS:
+        return None
+    shaped = renaming.shape(expr.func, expr.args)
+    if shaped is None:
+        return None
+    (func, args), symbols = shaped
+    if any(s.name.startswith("_Dummy") for s in symbols):
+        return None  # (sorting among the held nodes' Dummies: _gens_order)
+    return ((_SIMPLIFIED, func, bool(distribute), _gens_order(symbols)), args), symbols
+
+
+def _gens_order(symbols: list[Any]) -> tuple[int, ...]:
+    """Where ``_sort_gens`` puts each of ``symbols`` and the Dummies that stand for held
+    nodes (all of them together: they are ordered by their numbers alone, and none of
+    ``symbols`` is named like them)."""
+    held = _HELD_SENTINEL
+    order = _sort_gens([*symbols, held])
+    rank = {v: i for i, v in enumerate(order)}
+    return tuple(rank[v] for v in symbols) + (rank[held],)
+
+
+_HELD_SENTINEL = sp.Dummy(real=True)
+
+
+def _computed(expr: Any) -> Any:
+    """The shorter of ``factor_terms(expr)`` and its factored form."""
     best = factor_terms(expr)  # (SymPy's, memoised per subexpression)
     variables, monomial = _skeleton(best)
     if variables > _FACTOR_MAX_VARIABLES or monomial:
