@@ -17,6 +17,10 @@ Each shortcut holds for a node in SymPy's own form (where rebuilding it from its
 gives it back): a product nested in a product, which SymPy's evaluation makes now and then
 (``(x**3*y**2)**(-3/2)``), and a power of a power go to SymPy's code.
 
+One step of SymPy's is left out: a function application (but exp) is left as it is, its
+arguments not factored (``_holds``: factoring a sum flips the sign of its zero, and the
+function can turn that into pi against -pi).
+
 Anything else goes to SymPy's own code. ``tests/test_simplify_equivalence.py`` checks the
 result is SymPy's on every adjoint of a set of real functions, and
 ``tests/test_factor_terms_differential.py`` on random expressions.
@@ -44,6 +48,16 @@ def factor_terms(expr: Any) -> Any:
     if memo is None or memo.full():
         memo = _MEMOS[flag] = _Memo()
     return memo._do(sp.sympify(expr))
+
+
+def _holds(expr: Any) -> bool:
+    """Whether factor_terms leaves ``expr`` as it is, arguments and all (SymPy's factors
+    them too): a function application but exp. Its arguments are the primal's values, and
+    factoring a sum changes the sign of its zero (``-a - b`` is 0.0 at a = -b, ``-(a + b)``
+    -0.0), which a function can make a value of its own: ``atan2(-a - b, -1)`` is pi there
+    and ``atan2(-(a + b), -1)`` -pi, ``floor(-0.3/(-a - b))`` -inf and ``floor(0.3/(a + b))``
+    inf. (exp is a power to factor_terms, and exp(-0.0) is exp(0.0).)"""
+    return expr.is_Function and not isinstance(expr, sp.exp)
 
 
 def _is_negative(c: Any) -> bool:
@@ -82,6 +96,8 @@ class _Memo:
     def _do_node(self, expr: Any) -> Any:
         """sympy.core.exprtools.factor_terms.do, with radical=False, clear=False,
         fraction=False, sign=True."""
+        if _holds(expr):
+            return expr
         if expr.is_Pow or expr.is_Function or iterable(expr) or not hasattr(expr, "args_cnc"):
             args = expr.args
             newargs = tuple([self._do(i) for i in args])
@@ -118,7 +134,7 @@ class _Memo:
                 p = gcd_terms(p, isprimitive=True, clear=False, fraction=False).xreplace(special)
         elif p.args:
             args = p.args
-            newargs = [self._do(a) for a in args]
+            newargs = args if _holds(p) else [self._do(a) for a in args]
             if any(n is not a for n, a in zip(newargs, args, strict=True)) or \
                     not p.is_Mul and not self._canonical(p):
                 # (a product's p is built anew; a single factor is the node as it was,

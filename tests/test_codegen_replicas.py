@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
-from sympy.simplify import cse_main
 from sympy.core.parameters import distribute
 from sympy.printing.precedence import precedence as sympy_precedence
 from sympy.printing.str import StrPrinter
+from sympy.simplify import cse_main
 
 from symgrad.cse import cse
 from symgrad.generated import compiled, scan
