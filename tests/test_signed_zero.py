@@ -3,8 +3,9 @@
 ``-a - b`` is 0.0 where a = -b, ``-(a + b)`` is -0.0: the two spellings SymPy takes for one
 differ there, and a division, ``atan2`` or ``//`` downstream turns the zero's sign into inf
 against -inf, or pi against -pi. Codegen's cse took a sum's minus sign out to share it
-(``symgrad.cse``), and the adjoint's factor_terms did inside a function's argument
-(``symgrad.factor_terms._holds``). The cases here failed before, but for ``b - a`` and
+(``symgrad.cse``), the adjoint's factor_terms did inside a function's argument
+(``symgrad.factor_terms._holds``), and SymPy builds an odd function of a sum with its sign
+rule, ``arctan(b - a)`` as ``-arctan(a - b)`` (refused by ``frontend.exact``). The cases here failed before, but for ``b - a`` and
 the primal of the floor division (kept as guards) and the xfail.
 """
 
@@ -42,6 +43,15 @@ def scaled_reciprocal(x, a, b):
     return np.sum(x / (-a - b))
 
 
+def odd_function_of_a_difference(a, b):
+    return np.arctan(b - a) + np.sin(-a - b) + a * b
+
+
+def odd_function_of_a_named_difference(a, b):
+    v = 0.5 * (b - a)
+    return np.tanh(2.0 * v) * np.sin(a)
+
+
 A = np.array([-0.3, 0.0, -0.0, 1.0, 0.3])
 B = np.array([0.3, 0.0, -0.0, 2.0, -0.3])
 
@@ -60,6 +70,9 @@ def _identical(got, want) -> None:
     (reciprocal_of_difference, (A, B)),
     (two_negated_terms, (A, B)),
     (floor_of_a_difference, (A, np.full((), -0.3))),
+    (odd_function_of_a_difference, (A, A)),
+    (odd_function_of_a_difference, (A, B)),
+    (odd_function_of_a_named_difference, (A, A)),
 ])
 def test_the_primal_is_numpys_at_signed_zeros(fn, args):
     with warnings.catch_warnings():
@@ -89,3 +102,18 @@ def test_a_primal_value_in_a_gradient_is_numpys(fn, slope):
         g = symgrad.grad(fn, wrt=(fn.__code__.co_varnames[0],))
         _identical(g.grad(*args), want)
         _identical(g.value_and_grad(*args)[1], want)
+
+
+def test_an_odd_functions_sign_rule_is_refused_of_a_sum_only():
+    """``exact.combine`` keeps SymPy's value but where the sign rule negated a sum."""
+    import sympy as sp
+
+    from symgrad.frontend import exact
+
+    a, b, x = sp.symbols("a b x", real=True)
+    assert sp.atan(b - a) == -sp.atan(a - b)  # (SymPy's evaluation: a sorts first)
+    assert exact.combine(sp.atan, b - a) is None
+    assert exact.combine(sp.sin, -a - b) is None
+    assert exact.combine(sp.atan, a - b) == sp.atan(a - b)
+    assert exact.combine(sp.sin, -2 * x) == -sp.sin(2 * x)  # (exact for a product)
+    assert exact.combine(sp.cos, b - a) == sp.cos(a - b)  # (even: cos(-0.0) is cos(0.0))
