@@ -17,7 +17,7 @@ Each shortcut holds for a node in SymPy's own form (where rebuilding it from its
 gives it back): a product nested in a product, which SymPy's evaluation makes now and then
 (``(x**3*y**2)**(-3/2)``), and a power of a power go to SymPy's code.
 
-One step of SymPy's is left out: a function application (but exp) is left as it is, its
+One step of SymPy's is left out: an elementwise function (but exp) is left as it is, its
 arguments not factored (``_holds``: factoring a sum flips the sign of its zero, and the
 function can turn that into pi against -pi).
 
@@ -28,6 +28,7 @@ result is SymPy's on every adjoint of a set of real functions, and
 
 from __future__ import annotations
 
+from functools import cache
 from math import gcd
 from typing import Any
 
@@ -52,12 +53,24 @@ def factor_terms(expr: Any) -> Any:
 
 def _holds(expr: Any) -> bool:
     """Whether factor_terms leaves ``expr`` as it is, arguments and all (SymPy's factors
-    them too): a function application but exp. Its arguments are the primal's values, and
-    factoring a sum changes the sign of its zero (``-a - b`` is 0.0 at a = -b, ``-(a + b)``
-    -0.0), which a function can make a value of its own: ``atan2(-a - b, -1)`` is pi there
-    and ``atan2(-(a + b), -1)`` -pi, ``floor(-0.3/(-a - b))`` -inf and ``floor(0.3/(a + b))``
-    inf. (exp is a power to factor_terms, and exp(-0.0) is exp(0.0).)"""
-    return expr.is_Function and not isinstance(expr, sp.exp)
+    them too): an elementwise function, SymPy's (but exp) or a numpy operator's node
+    (``a // b``). Its arguments are the primal's values, and factoring a sum changes the
+    sign of its zero (``-a - b`` is 0.0 at a = -b, ``-(a + b)`` -0.0), which the function
+    can make a value of its own: ``atan2(-a - b, -1)`` is pi there and
+    ``atan2(-(a + b), -1)`` -pi, ``-0.3 // (-a - b)`` -inf and ``0.3 // (a + b)`` inf. (exp
+    is a power to factor_terms, and exp(-0.0) is exp(0.0); the cotangent inside a
+    contraction, ``X.T @ (...)``, is factored as before.)"""
+    if not expr.is_Function or isinstance(expr, sp.exp):
+        return False
+    kind = type(expr)
+    return kind.__module__.startswith("sympy.functions.") or issubclass(kind, _elementwise())
+
+
+@cache
+def _elementwise() -> type:
+    from symgrad.rules.operators import Broadcasting  # (the rules import simplify, lazily)
+
+    return Broadcasting
 
 
 def _is_negative(c: Any) -> bool:
