@@ -1,7 +1,12 @@
-"""``sympy.cse(exprs, symbols, order="none")`` (no pre/post optimizations), the same result
-made for less: SymPy 1.14's algorithm (``sympy/simplify/cse_main.py``: ``opt_cse`` and
-``tree_cse``), step for step, with its bookkeeping done on plain dicts and ints and each
-question asked of a subexpression (can it take out a minus sign?) answered once.
+"""``sympy.cse(exprs, symbols, order="none")`` (no pre/post optimizations), made for less:
+SymPy 1.14's algorithm (``sympy/simplify/cse_main.py``: ``opt_cse`` and ``tree_cse``), step
+for step, with its bookkeeping done on plain dicts and ints, but for one step left out.
+
+SymPy's ``opt_cse`` takes a minus sign out of a sum, to share the sum with its negation:
+``-a - 0.3`` becomes ``-(a + 0.3)``. In floating point the two differ in the sign of a zero
+(at a = -0.3, ``-a - 0.3`` is 0.0 and ``-(a + 0.3)`` is -0.0, and 1.0 over them inf and -inf),
+so a sum keeps its sign here. A product's minus sign is still taken out (``-2*x`` as
+``-(2*x)``): negation commutes with a product exactly.
 
 On a 1000-statement function, SymPy's cse was 40% of the module's generation; this is the
 one codegen calls. Where the input holds anything this copy was not checked for (a matrix),
@@ -15,7 +20,6 @@ from typing import Any
 import sympy as sp
 from sympy.calculus.accumulationbounds import AccumBounds
 from sympy.core import Add, Basic, Mul, Pow, Symbol
-from sympy.core.add import _could_extract_minus_sign
 from sympy.core.basic import _args_sortkey
 from sympy.core.parameters import global_parameters
 from sympy.core.singleton import S
@@ -66,41 +70,16 @@ def _is_iterable(expr: Any) -> bool:
 
 
 _MUL_MINUS = Mul.could_extract_minus_sign
-_ADD_MINUS = Add.could_extract_minus_sign
 
 
-class _Minus:
-    """``expr.could_extract_minus_sign()``, asked once of each subexpression."""
-
-    def __init__(self) -> None:
-        self.known: dict[Any, bool] = {}
-
-    def __call__(self, expr: Any) -> bool:
-        known = self.known.get(expr)
-        if known is None:
-            known = self.known[expr] = self._ask(expr)
-        return known
-
-    def _ask(self, expr: Any) -> bool:
-        method = type(expr).could_extract_minus_sign
-        if method is _MUL_MINUS:
-            # (Mul's: False where self == -self, else a negative number first; -self is
-            # made only where the answer hangs on it)
-            c = expr.args[0]
-            return bool(c.is_Number and c.is_extended_negative) and not expr == -expr
-        if method is _ADD_MINUS:
-            args = expr.args
-            negative = sum(1 for a in args if self(a))
-            positive = len(args) - negative
-            if positive != negative:
-                return positive < negative
-            if not global_parameters.distribute and type(expr) is Add:
-                # a tie, decided by SymPy on sort keys: expr's is (Add's class key, its
-                # terms', 1's, 1); -expr, under distribute(False) the product -1*expr,
-                # has the same but for -1 last, and 1 < -1 is false
-                return False
-            return _could_extract_minus_sign(expr)
-        return expr.could_extract_minus_sign()
+def _minus(expr: Any) -> bool:
+    """``expr.could_extract_minus_sign()``, of anything but a sum."""
+    if type(expr).could_extract_minus_sign is _MUL_MINUS:
+        # (Mul's: False where self == -self, else a negative number first; -self is
+        # made only where the answer hangs on it)
+        c = expr.args[0]
+        return bool(c.is_Number and c.is_extended_negative) and not expr == -expr
+    return expr.could_extract_minus_sign()
 
 
 def _opt_cse(exprs: list[Any]) -> dict:
@@ -110,7 +89,6 @@ def _opt_cse(exprs: list[Any]) -> dict:
     muls: dict = {}
     seen: set = set()
     collapsible: dict = {}
-    minus = _Minus()
 
     def find(expr: Any) -> None:
         if not isinstance(expr, (Basic, Unevaluated)):
@@ -126,11 +104,8 @@ def _opt_cse(exprs: list[Any]) -> dict:
         seen.add(expr)
         for a in expr.args:
             find(a)
-        if minus(expr):
-            if isinstance(expr, Add):
-                neg_expr = Add(*(-i for i in expr.args))
-            else:
-                neg_expr = -expr
+        if not isinstance(expr, Add) and _minus(expr):  # (a sum's: see the module's doc)
+            neg_expr = -expr
             if not neg_expr.is_Atom:
                 opt_subs[expr] = Unevaluated(Mul, (S.NegativeOne, neg_expr))
                 seen.add(neg_expr)

@@ -22,6 +22,10 @@ Each shortcut holds for a node in SymPy's own form (where rebuilding it from its
 gives it back): a product nested in a product, which SymPy's evaluation makes now and then
 (``(x**3*y**2)**(-3/2)``), and a power of a power go to SymPy's code.
 
+One step of SymPy's is left out: an elementwise function (but exp) is left as it is, its
+arguments not factored (``_holds``: factoring a sum flips the sign of its zero, and the
+function can turn that into pi against -pi).
+
 Anything else goes to SymPy's own code. ``tests/test_simplify_equivalence.py`` checks the
 result is SymPy's on every adjoint of a set of real functions, and
 ``tests/test_factor_terms_differential.py`` on random expressions.
@@ -29,6 +33,7 @@ result is SymPy's on every adjoint of a set of real functions, and
 
 from __future__ import annotations
 
+from functools import cache
 from math import gcd
 from typing import Any
 
@@ -52,6 +57,28 @@ def factor_terms(expr: Any) -> Any:
     if memo is None or memo.full():
         memo = _MEMOS[flag] = _Memo()
     return memo._do(sp.sympify(expr))
+
+
+def _holds(expr: Any) -> bool:
+    """Whether factor_terms leaves ``expr`` as it is, arguments and all (SymPy's factors
+    them too): an elementwise function, SymPy's (but exp) or a numpy operator's node
+    (``a // b``). Its arguments are the primal's values, and factoring a sum changes the
+    sign of its zero (``-a - b`` is 0.0 at a = -b, ``-(a + b)`` -0.0), which the function
+    can make a value of its own: ``atan2(-a - b, -1)`` is pi there and
+    ``atan2(-(a + b), -1)`` -pi, ``-0.3 // (-a - b)`` -inf and ``0.3 // (a + b)`` inf. (exp
+    is a power to factor_terms, and exp(-0.0) is exp(0.0); the cotangent inside a
+    contraction, ``X.T @ (...)``, is factored as before.)"""
+    if not expr.is_Function or isinstance(expr, sp.exp):
+        return False
+    kind = type(expr)
+    return kind.__module__.startswith("sympy.functions.") or issubclass(kind, _elementwise())
+
+
+@cache
+def _elementwise() -> type:
+    from symgrad.rules.operators import Broadcasting  # (the rules import simplify, lazily)
+
+    return Broadcasting
 
 
 def _is_negative(c: Any) -> bool:
@@ -94,6 +121,8 @@ class _Memo:
     def _do_node(self, expr: Any) -> Any:
         """sympy.core.exprtools.factor_terms.do, with radical=False, clear=False,
         fraction=False, sign=True."""
+        if _holds(expr):
+            return expr
         if expr.is_Pow or expr.is_Function or iterable(expr) or not hasattr(expr, "args_cnc"):
             args = expr.args
             newargs = tuple([self._do(i) for i in args])
@@ -131,7 +160,7 @@ class _Memo:
                 p = gcd_terms(p, isprimitive=True, clear=False, fraction=False).xreplace(special)
         elif p.args:
             args = p.args
-            newargs = [self._do(a) for a in args]
+            newargs = args if _holds(p) else [self._do(a) for a in args]
             if any(n is not a for n, a in zip(newargs, args, strict=True)) or \
                     not p.is_Mul and not self._canonical(p):
                 # (a product's p is built anew; a single factor is the node as it was,

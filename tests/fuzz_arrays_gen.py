@@ -591,8 +591,9 @@ def _copy(args):
     return tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
 
 
-def _same_value(got, expected, what):
-    """'' when got is numpy's value (shape, dtype, NaN/inf positions, numbers), else why not."""
+def _same_value(got, expected, what, zero_signs=False):
+    """'' when got is numpy's value (shape, dtype, NaN/inf positions, numbers, and with
+    ``zero_signs`` the sign of each zero), else why not."""
     g, e = np.asarray(got), np.asarray(expected)
     if g.shape != e.shape:
         return f"{what}: shape {g.shape}, numpy gives {e.shape}"
@@ -603,6 +604,11 @@ def _same_value(got, expected, what):
                f"{np.argwhere(np.isnan(e)).tolist()}\n  got      {g!r}\n  expected {e!r}"
     if not np.allclose(g, e, rtol=1e-10, atol=1e-12, equal_nan=True):
         return f"{what}: values differ\n  got      {g!r}\n  expected {e!r}"
+    if zero_signs and g.dtype.kind == "f":
+        zeros = (g == 0) & (e == 0)
+        if not np.array_equal(np.signbit(g[zeros]), np.signbit(e[zeros])):
+            # (-0.0 for 0.0: a division or atan2 after it would give -inf or -pi)
+            return f"{what}: sign of zero differs\n  got      {g!r}\n  expected {e!r}"
     return ""
 
 
@@ -713,7 +719,7 @@ def check(prog: Program, symgrad_module=None) -> Outcome:
             got = G(*_copy(args))
         except Exception as exc:  # noqa: BLE001
             return fail(_crash("in primal", exc), _tb(exc) + _gen(gen))
-        why = _same_value(got, expected, "primal")
+        why = _same_value(got, expected, "primal", zero_signs=True)
         if why:
             return fail("primal " + why.split(":")[1].split()[0], why + _gen(gen))
         try:
@@ -722,7 +728,7 @@ def check(prog: Program, symgrad_module=None) -> Outcome:
             return fail(_crash("in gradient", exc), _tb(exc) + _gen(gen))
         if len(prog.wrt) == 1:
             grads = (grads,)
-        why = _same_value(value, expected, "value_and_grad's value")
+        why = _same_value(value, expected, "value_and_grad's value", zero_signs=True)
         if why:
             return fail("value_and_grad value", why + _gen(gen))
         for name, g, i in zip(prog.wrt, grads, wrt_index, strict=True):

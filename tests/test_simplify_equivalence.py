@@ -1,6 +1,7 @@
 """simplify_adjoint's fast steps give SymPy's own results, on the adjoints of real functions.
 
-``symgrad.factor_terms`` is sympy.factor_terms memoised per subexpression with shortcuts;
+``symgrad.factor_terms`` is sympy.factor_terms memoised per subexpression with shortcuts
+(and a function's arguments left as they are: ``sympys_factor_terms``);
 ``simplify._skeleton`` counts the factor skeleton's variables without building it, and
 skips sympy.factor on monomials; ``simplify._factor`` remembers sympy.factor up to a
 renaming of variables. Each is checked here against the plain SymPy computation
@@ -22,6 +23,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from sympy.core.parameters import distribute
+from test_factor_terms_differential import sympys_factor_terms
 
 import symgrad
 from symgrad import api, simplify
@@ -51,7 +53,7 @@ def _reference_skeleton(expr):
 
 def _reference_simplified(expr):
     """simplify_adjoint before its fast steps: SymPy's factor_terms, count_ops, factor."""
-    best = sp.factor_terms(expr)
+    best = sympys_factor_terms(expr)
     ops = sp.count_ops(best)
     if ops < simplify._FACTOR_MAX_OPS:
         polynomial, held = _reference_skeleton(best)
@@ -127,14 +129,14 @@ def test_enough_real_adjoints_are_recorded(adjoints):
     assert len(adjoints) > 600
     assert {flag for _, flag in adjoints} == {False}  # (the pipeline's distribute(False))
     with distribute(False):
-        changed = sum(sp.factor_terms(e) != e for e, _ in adjoints)
+        changed = sum(sympys_factor_terms(e) != e for e, _ in adjoints)
     assert changed > 100  # (not only sums with nothing to take out)
 
 
 def test_factor_terms_is_sympys_on_every_adjoint(adjoints):
     for expr, flag in adjoints:
         with distribute(flag):
-            want = sp.factor_terms(expr)
+            want = sympys_factor_terms(expr)
             got = factor_terms(expr)
         assert got == want, expr
         assert sp.srepr(got) == sp.srepr(want), expr
@@ -146,13 +148,13 @@ def test_factor_terms_is_sympys_on_subexpressions(adjoints):
              if isinstance(n, sp.Expr) and not n.is_Atom}
     with distribute(False):
         for n in sorted(nodes, key=sp.default_sort_key)[:3000]:
-            assert factor_terms(n) == sp.factor_terms(n), n
+            assert factor_terms(n) == sympys_factor_terms(n), n
 
 
 def test_skeleton_counts_the_built_polynomials_variables(adjoints):
     for expr, flag in adjoints:
         with distribute(flag):
-            best = sp.factor_terms(expr)
+            best = sympys_factor_terms(expr)
             polynomial, _ = _reference_skeleton(best)
             variables, monomial = simplify._skeleton(best)
             assert variables == len(polynomial.free_symbols), best
@@ -166,7 +168,7 @@ def test_remembered_factor_is_sympys(adjoints):
     polynomials = []
     for expr, flag in adjoints:
         with distribute(flag):
-            polynomial, _ = _reference_skeleton(sp.factor_terms(expr))
+            polynomial, _ = _reference_skeleton(sympys_factor_terms(expr))
             if len(polynomial.free_symbols) <= simplify._FACTOR_MAX_VARIABLES:
                 polynomials.append((polynomial, flag))
     for polynomial, flag in polynomials:
@@ -191,7 +193,7 @@ def test_factor_still_wins_where_it_is_shorter():
         for expr in (g * (x**2 + 2 * x * y + y**2), g * (1 - x / (x + 1))):
             out = simplify.simplify_adjoint(expr)
             assert out == _reference_simplified(expr)
-            assert sp.count_ops(out) < sp.count_ops(sp.factor_terms(expr)), out
+            assert sp.count_ops(out) < sp.count_ops(sympys_factor_terms(expr)), out
 
 
 def test_remembered_factor_tells_apart_orders_of_generators():

@@ -10,7 +10,9 @@ at a time, and SymPy's result is kept only where it keeps
 - every operation that restricts a domain: each function call and each fractional or
   symbolic power of the operands, and the one being built;
 - the terms of a sum and the factors of a product apart where they would cancel
-  (``2*x - x``, ``x**2/x``): same-sign terms and powers may merge (``x + x`` is ``2*x``).
+  (``2*x - x``, ``x**2/x``): same-sign terms and powers may merge (``x + x`` is ``2*x``);
+- the sign of a sum a function is applied to (``sin(b - a)`` is not ``-sin(a - b)``: the
+  two differ in the sign of the zero at a = b).
 
 Everything else SymPy does (ordering, flattening, folding numbers, ``x*x`` as ``x**2``)
 computes the same numbers up to rounding. Where ``combine`` or ``rebuild`` says no, the
@@ -186,6 +188,8 @@ def _keeps(func: Any, args: tuple, value: Any) -> bool:
     symbols = set().union(*(_values(a) for a in args))
     if not symbols:
         return True  # numbers: constants fold
+    if _negates_a_sum(func, args, value):
+        return False  # sin(b - a) as -sin(a - b): 0.0 against -0.0 where a = b
     if not symbols <= _values(value):
         return False  # x - x, 0*x, x**0: numpy's shape, NaNs and infs are gone
     need = Counter(_own(func, args))
@@ -199,6 +203,18 @@ def _keeps(func: Any, args: tuple, value: Any) -> bool:
     if func is sp.Mul:
         return not _cancels(args, _factors)
     return True
+
+
+def _negates_a_sum(func: Any, args: tuple, value: Any) -> bool:
+    """Whether ``value`` is an odd function's sign rule applied to a sum: SymPy builds
+    ``sin(b - a)`` as ``-sin(a - b)`` (and atan, tanh, erf, ... alike), which is -0.0 where
+    numpy's is 0.0 (a = b); a division or atan2 downstream makes that -inf or -pi. (Of a
+    product it is exact: ``sin(-2*x)`` is ``-sin(2*x)``.)"""
+    if func in _OPERATORS or not any(isinstance(a, sp.Add) for a in args) or \
+            not value.could_extract_minus_sign():
+        return False
+    inner = -value
+    return type(inner) is func and inner.args != args
 
 
 @lru_cache(maxsize=1 << 16)
