@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+from cse_reference import sympys_cse
 from random_forms import random_arithmetic, random_form
 from sympy.core.parameters import distribute
 from sympy.printing.precedence import precedence as sympy_precedence
 from sympy.printing.str import StrPrinter
-from sympy.simplify import cse_main
 
 from symgrad.cse import cse
 from symgrad.generated import compiled, scan
@@ -62,30 +62,9 @@ def _synthetic_exprs(tmp_path: Path, n: int) -> list:
     return [s.expr for s in adj.forward] + [s.expr for s in adj.backward]
 
 
-_FIND_OPTS = next(c for c in cse_main.opt_cse.__code__.co_consts
-                  if getattr(c, "co_name", None) == "_find_opts")
-
-
-def sums_keep_their_signs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """SymPy's opt_cse, asking of the node it visits whether it can take out a minus sign,
-    hears no from a sum (and from nothing else: a sum in an exponent still can)."""
-    asked = sp.Add.could_extract_minus_sign
-
-    def could_extract_minus_sign(self: sp.Add) -> bool:
-        caller = sys._getframe(1)
-        if caller.f_code is _FIND_OPTS and caller.f_locals.get("expr") is self:
-            return False
-        return asked(self)
-
-    monkeypatch.setattr(sp.Add, "could_extract_minus_sign", could_extract_minus_sign)
-
-
 def _both(exprs: list, monkeypatch: pytest.MonkeyPatch) -> tuple:
     ours = cse(exprs, sp.numbered_symbols("t", real=True))
-    with monkeypatch.context() as patched:
-        sums_keep_their_signs(patched)
-        theirs = sp.cse(exprs, symbols=sp.numbered_symbols("t", real=True), order="none")
-    return ours, theirs
+    return ours, sympys_cse(exprs, monkeypatch)
 
 
 def test_a_sum_keeps_its_sign_in_sympys_cse_as_patched(monkeypatch):
