@@ -15,6 +15,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.core.parameters import global_parameters
+from sympy.polys.polyutils import _re_gen as _RE_GEN
 from sympy.polys.polyutils import _sort_gens
 
 from symgrad.factor_terms import factor_terms
@@ -115,7 +116,7 @@ def _shape(expr: Any, distribute: bool) -> tuple[tuple, list[Any]] | None:
     if shaped is None:
         return None
     (func, args), symbols = shaped
-    if any(s.name.startswith("_Dummy") for s in symbols):
+    if any(s.name.startswith("_Dummy") for s in symbols) or _gens_tie(symbols):
         return None  # (sorting among the held nodes' Dummies: _gens_order)
     return ((_SIMPLIFIED, func, bool(distribute), _gens_order(symbols)), args), symbols
 
@@ -131,6 +132,17 @@ def _gens_order(symbols: list[Any]) -> tuple[int, ...]:
 
 
 _HELD_SENTINEL = sp.Dummy(real=True)
+
+
+def _gens_tie(variables: list[Any]) -> bool:
+    """Whether ``_sort_gens`` ties two of ``variables`` (``x`` and ``x0``, ``x1`` and
+    ``x01``: one name, one number): it then keeps them in the order it was given them,
+    which inside ``sympy.factor`` is a set's (their hashes'), not an order of their names."""
+    keys = set()
+    for v in variables:
+        name, index = _RE_GEN.match(str(v)).groups()
+        keys.add((name, int(index) if index else 0))
+    return len(keys) != len(variables)
 
 
 def _computed(expr: Any) -> Any:
@@ -227,7 +239,7 @@ def _factor(polynomial: Any) -> Any:
     rank = {v: i for i, v in enumerate(by_key)}
     compared = sorted(variables, key=cmp_to_key(sp.Basic.compare))
     gens = _sort_gens(variables)
-    if len({str(v) for v in variables}) != len(variables):
+    if len({str(v) for v in variables}) != len(variables) or _gens_tie(variables):
         return sp.factor(polynomial)
     placeholders = [_placeholder(i, v) for i, v in enumerate(by_key)]
     canonical = polynomial.xreplace(dict(zip(by_key, placeholders, strict=True)))
