@@ -27,6 +27,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.core.function import DefinedFunction
+from sympy.core.parameters import global_parameters
 
 from symgrad.rules.base import free_symbols
 
@@ -76,8 +77,12 @@ class Shape:
 
 def shape(func: Any, args: tuple) -> tuple[tuple, list[Any]] | None:
     """``(key, symbols)``: the operation on the probes (its key in ``SHAPES``) and the
-    symbols they stand for, in order; None for an operation that takes no part."""
-    return shape_of(func, args) if evaluates_as_sympy(func) else None
+    symbols they stand for, in order; None for an operation that takes no part. The key
+    holds SymPy's global parameters, which its evaluation reads (``sin(-x)`` is
+    ``-sin(x)`` but under ``evaluate(False)``)."""
+    if not evaluates_as_sympy(func):
+        return None
+    return shape_of((func, global_parameters.distribute, global_parameters.evaluate), args)
 
 
 def shape_of(op: Hashable, args: tuple) -> tuple[tuple, list[Any]] | None:
