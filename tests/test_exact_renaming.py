@@ -223,3 +223,34 @@ def test_a_shape_is_keyed_by_sympys_global_parameters():
         node = sp.Mul(2, c + d, evaluate=False)
         assert memo.rebuilds(node) is (node.func(*node.args) == node) is False
     renaming.SHAPES.clear()
+
+
+def test_probes_made_by_two_threads_at_once_are_distinct(monkeypatch):
+    # two threads growing the probes at once must not both add the same number: the two
+    # would be one symbol, and renaming would merge two names into one
+    import threading
+    import types
+
+    barrier = threading.Barrier(2)
+
+    def symbol(name, **kw):
+        try:
+            barrier.wait(timeout=0.5)  # (both threads here at once, where they can be)
+        except threading.BrokenBarrierError:
+            pass
+        return sp.Symbol(name, **kw)
+
+    saved = list(renaming._PROBES)
+    monkeypatch.setattr(renaming, "sp", types.SimpleNamespace(Symbol=symbol))
+    n = len(saved) + 3
+    threads = [threading.Thread(target=renaming.probes, args=(n,)) for _ in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        made = renaming._PROBES[:n]
+        assert len(set(made)) == len(made) == n
+        assert [p.name for p in made] == sorted(p.name for p in made)
+    finally:
+        renaming._PROBES[:] = saved

@@ -21,6 +21,7 @@ symbols with other assumptions are evaluated as written.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any
@@ -36,12 +37,17 @@ SHAPES: dict[tuple, Any] = {}  # shape key -> the probes' value (None: refused),
 _MAX_SHAPES = 1 << 14
 _REAL = sp.Symbol("_", real=True).assumptions0
 _PROBES: list[Any] = []
+_PROBES_LOCK = threading.Lock()
 
 
 def probes(n: int) -> list[Any]:
-    """The first ``n`` probe symbols: real, and named in the order of their numbers."""
-    while len(_PROBES) < n:
-        _PROBES.append(sp.Symbol(f"_symgrad_probe{len(_PROBES):06d}", real=True))
+    """The first ``n`` probe symbols: real, and named in the order of their numbers (made
+    under a lock: two threads adding the same number would make two probes one symbol,
+    and renaming would merge two names into one)."""
+    if len(_PROBES) < n:
+        with _PROBES_LOCK:
+            while len(_PROBES) < n:
+                _PROBES.append(sp.Symbol(f"_symgrad_probe{len(_PROBES):06d}", real=True))
     return _PROBES[:n]
 
 
