@@ -404,7 +404,8 @@ def _plain(args: tuple, kind: type) -> bool:
     numeric (``sqrt(2)``, ``I``, ``pi``, ``zoo``) nor a power of it, no ``O(x)``, interval,
     non-commuting symbol."""
     first = args[0]
-    if first.is_Number and not (first.is_finite and not first.is_zero):
+    if first.is_Number and not (first.is_finite and not first.is_zero) or \
+            kind is Mul and first is S.One:
         return False
     parts = set()
     for i, a in enumerate(args):

@@ -70,15 +70,22 @@ def _holds(expr: Any) -> bool:
     contraction, ``X.T @ (...)``, is factored as before.)"""
     if not expr.is_Function or isinstance(expr, sp.exp):
         return False
-    kind = type(expr)
-    return kind.__module__.startswith("sympy.functions.") or issubclass(kind, _elementwise())
+    return _held(type(expr))
 
 
 @cache
-def _elementwise() -> type:
-    from symgrad.rules.operators import Broadcasting  # (the rules import simplify, lazily)
+def _held(kind: type) -> bool:
+    """SymPy's functions and the printed subclasses of one (``_erf``), numpy's functions
+    SymPy has none of (``np.copysign``: its ``-a - b`` factored is -1 for 1 at a = -b),
+    ``np.where``/``np.maximum``'s nodes (``1/np.where(m, 1.0, -a - b)``: -inf for inf) and
+    the numpy operators' nodes."""
+    from symgrad.rules.elementwise import _np_function  # (the rules import simplify, lazily)
+    from symgrad.rules.masks import Elementwise
+    from symgrad.rules.operators import Broadcasting
 
-    return Broadcasting
+    sympys = kind.__module__.startswith("sympy.functions.") or \
+        kind.__mro__[1].__module__.startswith("sympy.functions.")
+    return sympys or issubclass(kind, (Broadcasting, Elementwise, _np_function("NpFunction")))
 
 
 def _is_negative(c: Any) -> bool:

@@ -6,6 +6,7 @@ cse of random expressions must be SymPy's."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -149,3 +150,47 @@ def test_a_product_of_some_factors_is_sympys():
             assert type(ours) is type(theirs) and ours.args == theirs.args, (n, some)
             made += len(some) > 1 and _plain(tuple(some), sp.Mul)  # (made without flatten)
     assert made > 200
+
+
+def _tree_of(e):
+    """``e``'s classes and atoms, all the way down (``==`` takes 1.0 for 1, -0.0 for 0.0)."""
+    if not isinstance(e, sp.Basic) or not e.args:
+        return (type(e).__name__, repr(e), getattr(e, "_mpf_", None))
+    return (type(e).__name__,) + tuple(_tree_of(a) for a in e.args)
+
+
+def test_arguments_that_combine_or_are_odd_are_evaluated_as_sympy_does():
+    """`symgrad.cse.rebuilt` is ``Add(*args)`` / ``Mul(*args)`` for every pair (and a sample
+    of triples) from a pool of arguments that combine (x and 2*x, x and -x, exp(a)*exp(b),
+    sqrt(x)*sqrt(x), x**a*x**b, numbers), numbers SymPy treats apart (1, 0.0, -0.0, oo, zoo,
+    nan, I, pi), non-commuting symbols, Dummy, Piecewise, symgrad's where, and sums."""
+    from symgrad.cse import product, rebuilt
+    from symgrad.rules import masks
+
+    x, y, a, b = sp.symbols("x y a b", real=True)
+    f = sp.Function("f")
+    d = sp.Dummy("x")
+    pool = [x, 2 * x, -x, x * y, -x * y, 2.5 * x, sp.S.Half * x, sp.exp(a), sp.exp(b),
+            sp.exp(-a), sp.sqrt(x), x ** a, x ** b, x ** 2, 1 / x, sp.Float(2.0), sp.S(3),
+            sp.Float(-0.0), sp.Float(0.0), sp.S.One, sp.S.NegativeOne, sp.Float(1.0), sp.I,
+            sp.pi, sp.oo, -sp.oo, sp.zoo, sp.nan, sp.E, sp.Symbol("n", commutative=False),
+            sp.Piecewise((x, y > 0), (a, True)), sp.Abs(x), sp.sign(x), f(x), f(y),
+            sp.Max(x, y), d, 2 * d, x + y, a - b, -(a + b), sp.sqrt(2), 2 ** x,
+            sp.Mul(x, 2, evaluate=False), x ** y, y ** x, sp.sin(x) ** 2,
+            masks.Where(masks.IsLess(x, y), x, y), sp.exp(2 * x)]
+    rng = random.Random(3)
+    cases = [list(p) for p in itertools.permutations(pool, 2)]
+    cases += [rng.sample(pool, 3) for _ in range(4000)]
+    checked = 0
+    for kind in (sp.Add, sp.Mul):
+        for new in cases:
+            fresh = kind(*sp.symbols(f"q0:{len(new)}"))
+            try:
+                theirs = kind(*new)
+            except TypeError:
+                continue
+            assert _tree_of(rebuilt(fresh, new)) == _tree_of(theirs), (kind, new)
+            if kind is sp.Mul and not new[0].is_Number:
+                assert _tree_of(product(new)) == _tree_of(theirs), new
+            checked += 1
+    assert checked > 9000

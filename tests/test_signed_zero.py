@@ -43,6 +43,22 @@ def scaled_reciprocal(x, a, b):
     return np.sum(x / (-a - b))
 
 
+def scaled_sign(x, a, b):
+    return np.sum(x * np.copysign(1.0, -a - b))
+
+
+def scaled_remainder(x, a, b):
+    return np.sum(x * np.fmod(-a - b, 0.7))
+
+
+def scaled_reciprocal_of_a_choice(x, a, b):
+    return np.sum(x / np.where(a > 5.0, 1.0, -a - b))
+
+
+def scaled_maximum(x, a, b):
+    return np.sum(x * np.maximum(-a - b, -5.0))
+
+
 def odd_function_of_a_difference(a, b):
     return np.arctan(b - a) + np.sin(-a - b) + a * b
 
@@ -87,6 +103,12 @@ def test_the_primal_is_numpys_at_signed_zeros(fn, args):
 @pytest.mark.parametrize("fn, slope", [
     (floor_of_a_difference, lambda x, u: (-0.3) // ((-0.3) - u) + 0 * x),
     (scaled_angle, lambda x, a, b: np.arctan2(-a - b, -1.0) + 0 * x),
+    # (numpy functions SymPy has none of: factor_terms made the argument -(a + b))
+    (scaled_sign, lambda x, a, b: np.copysign(1.0, -a - b) + 0 * x),
+    (scaled_remainder, lambda x, a, b: np.broadcast_to(np.fmod(-a - b, 0.7), x.shape)),
+    # (and np.where's and np.maximum's)
+    (scaled_reciprocal_of_a_choice, lambda x, a, b: 1.0 / np.where(a > 5.0, 1.0, -a - b) + 0 * x),
+    (scaled_maximum, lambda x, a, b: np.broadcast_to(np.maximum(-a - b, -5.0), x.shape)),
     pytest.param(scaled_reciprocal, lambda x, a, b: 1.0 / (-a - b) + 0 * x,
                  marks=pytest.mark.xfail(strict=True, reason=(
                      "factor_terms (and factor) still factor a power's base: the slope "

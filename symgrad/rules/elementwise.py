@@ -529,7 +529,7 @@ def _numpy_functions() -> dict[str, Any]:
             return sp.S.Zero
 
     return {c.__name__: c for c in (Exp2, LogAddExp, LogAddExp2, Hypot, Sinc, Trunc, Fmod,
-                                    Copysign, NpHeaviside, Conj, Imag, Angle)}
+                                    Copysign, NpHeaviside, Conj, Imag, Angle, NpFunction)}
 
 
 def _per_element(f: Callable[[float], float], x: Any) -> Any:
