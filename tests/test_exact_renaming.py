@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -40,12 +42,19 @@ def _names(rng, n):
     return [sp.Symbol(n, real=True) for n in rng.sample(pool, n)]
 
 
-@pytest.mark.parametrize("func", FUNCTIONS, ids=lambda f: f.__name__)
-def test_each_renaming_is_sympys_value(func):
-    rng = random.Random(0)
+@contextmanager
+def _fresh_tables() -> Iterator[None]:
+    """The lowering's parameters (distribute(False)), with no shape or value remembered."""
     with distribute(False):
         renaming.SHAPES.clear()
         exact._COMBINED.clear()
+        yield
+
+
+@pytest.mark.parametrize("func", FUNCTIONS, ids=lambda f: f.__name__)
+def test_each_renaming_is_sympys_value(func):
+    rng = random.Random(0)
+    with _fresh_tables():
         for index in range(len(_templates(*sp.symbols("p q r", real=True)))):
             for _ in range(12):  # names in many orders: the first two make the shape trusted
                 arg = _templates(*_names(rng, 3))[index]
@@ -56,9 +65,7 @@ def test_each_renaming_is_sympys_value(func):
 
 def test_products_with_an_exp_renamed():
     rng = random.Random(1)
-    with distribute(False):
-        renaming.SHAPES.clear()
-        exact._COMBINED.clear()
+    with _fresh_tables():
         for _ in range(40):
             s0, s1, s2 = _names(rng, 3)
             for a, b in itertools.permutations([sp.exp(-(s0 - s1) ** 2 / 4), s2 * s0, s1], 2):
@@ -126,9 +133,7 @@ def test_each_statement_operation_renamed_is_sympys_value(func):
     """combine_written renames a small sum, product or power: on names in every order it
     gives what SymPy evaluates (and refuses what it refuses: ``x - x``, ``sqrt(x)**2``)."""
     rng = random.Random(2)
-    with distribute(False):
-        renaming.SHAPES.clear()
-        exact._COMBINED.clear()
+    with _fresh_tables():
         n = len(_operands(*sp.symbols("p q r", real=True)))
         for i, j in itertools.product(range(n), repeat=2):
             for _ in range(5):  # names in many orders: the first two make the shape trusted
@@ -144,9 +149,7 @@ def test_each_statement_operation_renamed_is_sympys_value(func):
 def test_a_renamed_operation_is_the_same_tree():
     """Not only equal: the same arguments in the same order (what the printer prints)."""
     rng = random.Random(3)
-    with distribute(False):
-        renaming.SHAPES.clear()
-        exact._COMBINED.clear()
+    with _fresh_tables():
         for _ in range(60):
             s0, s1, s2 = _names(rng, 3)
             for a, b in [(2.0 * s0, s1 * s2), (s0 - s1, s2), (sp.tanh(2.0 * s0), sp.sin(s1))]:
@@ -173,9 +176,7 @@ def test_an_operation_renamed_only_under_the_lowerings_parameters():
 def test_a_large_operation_is_not_renamed():
     x, y, z = sp.symbols("x y z", real=True)
     big = sp.tanh(x * y + z) * sp.sin(x - y)
-    with distribute(False):
-        renaming.SHAPES.clear()
-        exact._COMBINED.clear()
+    with _fresh_tables():
         assert exact.combine_written(sp.Mul, big, z) == _as_sympy(sp.Mul, (big, z))
         assert not renaming.SHAPES  # (and combine renames no sum, product or power)
         assert exact.combine(sp.Mul, x, y) == x * y
