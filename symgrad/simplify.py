@@ -89,16 +89,7 @@ def _simplified(expr: Any, distribute: bool) -> Any:  # (distribute: part of the
     shaped = _shape(expr, distribute)
     if shaped is None:
         return _computed(expr)
-    key, symbols = shaped
-    known = renaming.SHAPES.get(key)
-    if isinstance(known, renaming.Shape) and known.checked:
-        return renaming.recalled(known, expr.args, symbols)
-    out = _computed(expr)
-    if known is None:  # the shape's first adjoint
-        renaming.remember(key, expr.args, symbols, out)
-    elif isinstance(known, renaming.Shape):  # its second
-        renaming.confirm(key, known, symbols, out)
-    return out
+    return renaming.value_of(shaped, expr.args, lambda: _computed(expr))
 
 
 _SHAPE_MAX_SYMBOLS = 3
