@@ -53,12 +53,12 @@ def _combined(func: Any, args: tuple, written: bool) -> Any:
         return _COMBINED[key]
     # Sums and products SymPy builds at once, except a product with an exp's (it asks
     # whether the exponent is zero): that is renamed wherever it is, the others only as a
-    # statement writes them, under the lowering's parameters (SHAPES is not keyed by them:
-    # 2*(a + b) is 2*a + 2*b under distribute(True)). (A renamed node is not in SymPy's
-    # cache for a later step that builds it again; that costs less than the lowering saves.)
+    # statement writes them (a shape's key holds SymPy's parameters: 2*(a + b) is
+    # 2*a + 2*b under distribute(True)). (A renamed node is not in SymPy's cache for a
+    # later step that builds it again; that costs less than the lowering saves.)
     shaped = renaming.shape(func, args) if func not in _OPERATORS or \
-        written and not global_parameters.distribute and global_parameters.evaluate and \
-        _small(args) or func is sp.Mul and any(map(_has_exp_factor, args)) else None
+        written and _small(args) or func is sp.Mul and any(map(_has_exp_factor, args)) \
+        else None
     out = _kept(func, args) if shaped is None else \
         renaming.value_of(shaped, args, lambda: _kept(func, args))
     if len(_COMBINED) >= _MEMO_SIZE:
